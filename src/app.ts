@@ -1,0 +1,75 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './platform/config/config.js';
+import { clientErrorHandler } from './platform/http/client-errors.js';
+import { registerErrorHandlers } from './platform/http/error-handler.js';
+import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
+import { parseJsonBody } from './platform/http/json-body.js';
+import { httpMetricsPlugin } from './platform/http/metrics.routes.js';
+import { openapiPlugin } from './platform/http/openapi.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
+import { routeAccessPlugin } from './platform/http/route-access.js';
+import { registerSecurityHeaders } from './platform/http/security-headers.js';
+import type { Logger } from './platform/logging/logger.js';
+import type { Metrics } from './platform/metrics/metrics.js';
+import { VERSION } from './platform/version.js';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck;
+}
+
+/**
+ * The whole HTTP application. The server entry point only listens and shuts down; tests call
+ * `inject()` on this. Order: platform guards -> external plugins -> platform routes -> domain routes.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generic parameters.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: config.http.bodyLimitBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestTimeout: config.http.requestTimeoutMs,
+    http: { maxHeaderSize: config.http.maxHeaderBytes },
+    clientErrorHandler,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON is the only body we accept; anything else is 415 before it is read.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, config.http.jsonMaxDepth));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  registerErrorHandlers(app, { exposeInternal: config.env !== 'production' });
+  await app.register(routeAccessPlugin, { metricsToken: config.metrics.token });
+  await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
+  await app.register(openapiPlugin, { version: VERSION, publicUrl: config.http.publicUrl });
+  await app.register(httpMetricsPlugin, {
+    metrics: deps.metrics,
+    exposeWithToken: Boolean(config.metrics.token),
+  });
+
+  await app.register(healthRoutes, { readiness: deps.readiness });
+
+  return app;
+}

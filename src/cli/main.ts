@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import closeWithGrace from 'close-with-grace';
+import { Command, InvalidArgumentError } from 'commander';
+import { type Config, configuredSecrets } from '../platform/config/config.js';
+import { ConfigError, loadConfig } from '../platform/config/load.js';
+import { locateDatabase } from '../platform/db/connect.js';
+import { createDb, createPool } from '../platform/db/database.js';
+import { migrateDown, migrationStatus } from '../platform/db/migrator.js';
+import { prepareDatabase } from '../platform/db/prepare.js';
+import { createLogger, type Logger } from '../platform/logging/logger.js';
+import { VERSION } from '../platform/version.js';
+import { type RuntimeOptions, startRuntime } from '../server.js';
+import { configFindings, databaseFindings, formatFindings } from './doctor.js';
+
+function bootstrap(): { config: Config; logger: Logger } {
+  try {
+    const config = loadConfig();
+    return { config, logger: createLogger({ level: config.log.level, secrets: configuredSecrets(config) }) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal, or the timeout, forces exit). */
+async function runUntilSignalled(options: Omit<RuntimeOptions, 'logger'>): Promise<void> {
+  const { config, logger } = bootstrap();
+  const runtime = await startRuntime(config, { ...options, logger });
+  closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an unexpected error');
+    else logger.info({ signal }, 'shutting down');
+    await runtime.close();
+    logger.info('stopped');
+  });
+}
+
+async function withOwnerDb<T>(
+  work: (db: ReturnType<typeof createDb>, logger: Logger, url: string) => Promise<T>,
+) {
+  const { config, logger } = bootstrap();
+  const location = await locateDatabase(config, logger, { stopEmbedded: 'if-started-here' });
+  const db = createDb(
+    createPool({ connectionString: location.ownerUrl, max: 1, applicationName: 'leadline-cli' }),
+  );
+  try {
+    return await work(db, logger, location.ownerUrl);
+  } finally {
+    await db.destroy();
+    await location.release();
+  }
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+const program = new Command('leadline')
+  .version(VERSION)
+  .description('Leadline: conversational sales platform');
+
+program
+  .command('serve')
+  .description('run the HTTP server and, unless --no-worker, the job worker')
+  .option('--no-worker', 'do not run jobs in this process (run `leadline worker` elsewhere)')
+  .action(async (options: { worker: boolean }) => {
+    await runUntilSignalled({ http: true, worker: options.worker, migrate: true, stopEmbedded: 'always' });
+  });
+
+program
+  .command('worker')
+  .description('run only the job worker (scale out beside `serve --no-worker`)')
+  .action(async () => {
+    await runUntilSignalled({ http: false, worker: true, migrate: false, stopEmbedded: 'if-started-here' });
+  });
+
+const migrate = program.command('migrate').description('manage the database schema');
+migrate
+  .command('up')
+  .description('apply all pending migrations')
+  .action(async () => {
+    const { config, logger } = bootstrap();
+    const location = await locateDatabase(config, logger, { stopEmbedded: 'if-started-here' });
+    try {
+      const applied = await prepareDatabase(location.ownerUrl, logger);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+    } finally {
+      await location.release();
+    }
+  });
+migrate
+  .command('down')
+  .description('revert the newest migration (or --steps N, or --all)')
+  .option('--steps <n>', 'how many migrations to revert', positiveInteger, 1)
+  .option('--all', 'revert every migration')
+  .action(async (options: { steps: number; all?: boolean }) => {
+    await withOwnerDb(async (db) => {
+      const reverted = await migrateDown(db, options.all ? 'all' : options.steps);
+      process.stdout.write(reverted.length ? `reverted: ${reverted.join(', ')}\n` : 'nothing to revert\n');
+    });
+  });
+migrate
+  .command('status')
+  .description('list migrations and when they were applied')
+  .action(async () => {
+    await withOwnerDb(async (db) => {
+      for (const m of await migrationStatus(db)) {
+        process.stdout.write(
+          `${m.executedAt ? m.executedAt.toISOString() : 'pending'.padEnd(24)}  ${m.name}\n`,
+        );
+      }
+    });
+  });
+
+program
+  .command('doctor')
+  .description('check the configuration and database for a safe deployment; exits 1 on failure')
+  .action(async () => {
+    const { config, logger } = bootstrap();
+    const findings = [...configFindings(config), ...(await databaseFindings(config, logger))];
+    process.stdout.write(`${formatFindings(findings)}\n`);
+    process.exitCode = findings.some((f) => f.verdict === 'fail') ? 1 : 0;
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) process.stderr.write(`  cause: ${cause.message}\n`);
+  process.exit(1);
+});

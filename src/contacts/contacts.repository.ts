@@ -1,0 +1,31 @@
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { Contact } from './contacts.table.js';
+
+/** Inserts or refreshes a contact by phone number; `created_at` and a known name are never lost. */
+export async function upsertContact(
+  trx: TenantTransaction,
+  input: { phoneE164: string; displayName?: string | null },
+): Promise<Contact> {
+  return trx
+    .insertInto('contacts')
+    .values({ phoneE164: input.phoneE164, displayName: input.displayName ?? null })
+    .onConflict((oc) =>
+      oc.columns(['tenantId', 'phoneE164']).doUpdateSet((eb) => ({
+        displayName: eb.fn.coalesce('excluded.displayName', 'contacts.displayName'),
+        updatedAt: eb.fn('now'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findContactByPhone(
+  trx: TenantTransaction,
+  phoneE164: string,
+): Promise<Contact | undefined> {
+  return trx.selectFrom('contacts').selectAll().where('phoneE164', '=', phoneE164).executeTakeFirst();
+}
+
+export async function listContacts(trx: TenantTransaction): Promise<Contact[]> {
+  return trx.selectFrom('contacts').selectAll().orderBy('createdAt').orderBy('id').execute();
+}

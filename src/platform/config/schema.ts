@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** Environment variables whose value may instead be read from the file named by `NAME_FILE`. */
+export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'DATABASE_APP_URL', 'METRICS_TOKEN'] as const;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every setting Leadline reads, by environment variable name. `README.md` documents the same table;
+ * a test keeps the two in step.
+ */
+export const ZEnvironment = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATA_DIR: z.string().trim().min(1).default('./.leadline'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_APP_URL: postgresUrl.optional(),
+    DATABASE_POOL_SIZE: positiveInt(200).default(10),
+    EMBEDDED_POSTGRES_PORT: port.default(54329),
+    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    BODY_LIMIT_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
+    JSON_MAX_DEPTH: positiveInt(256).default(32),
+    HTTP_MAX_HEADER_BYTES: positiveInt(1024 * 1024).default(16 * 1024),
+    REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    METRICS_PORT: port.default(9464),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    WORKER_CONCURRENCY: positiveInt(64).default(2),
+    WORKER_POLL_INTERVAL_MS: positiveInt(60_000).default(2_000),
+    WORKER_STALE_AFTER_SECONDS: positiveInt(86_400).default(60),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
+    }
+    if (!env.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
+    }
+  });
+
+export type TEnvironment = z.infer<typeof ZEnvironment>;

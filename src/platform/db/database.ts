@@ -1,0 +1,40 @@
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+// PostgreSQL `bigint` (e.g. counts) arrives as a string by default; values we read stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export interface PoolOptions {
+  connectionString: string;
+  max: number;
+  /** Run every session as this role (SET ROLE at connect) when the login role is the owner. */
+  sessionRole?: string | undefined;
+  applicationName: string;
+  /** Told about connection errors that no query is waiting for (e.g. the database restarted). */
+  onError?: (error: Error) => void;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    ...(options.sessionRole ? { options: `-c role=${options.sessionRole}` } : {}),
+  });
+  // A connection dropping while idle (database restart) must not crash the process: the pool replaces it
+  // and the next query reports the failure to its caller. Clients get the same handler for the moments
+  // they are checked out but not querying (graphile-worker's LISTEN connection).
+  const onError = options.onError ?? (() => {});
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+  return pool;
+}
+
+export function createDb(pool: pg.Pool): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+}

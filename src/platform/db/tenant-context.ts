@@ -1,0 +1,35 @@
+import { sql, type Transaction } from 'kysely';
+import { AppError } from '../http/app-error.js';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+
+declare const tenantScoped: unique symbol;
+
+/**
+ * A transaction in which `app.tenant_id` is set, so row-level security limits every statement to one
+ * tenant. Repositories of tenant data accept only this type; the brand makes it impossible to hand them
+ * a plain connection by mistake.
+ */
+export type TenantTransaction = Transaction<Database> & { readonly [tenantScoped]: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * Runs `work` in a transaction bound to `tenantId` (SET LOCAL semantics: the setting ends with the
+ * transaction, so a pooled connection never carries a tenant into the next one).
+ */
+export async function withTenant<T>(
+  db: Db,
+  tenantId: string,
+  work: (trx: TenantTransaction) => Promise<T>,
+): Promise<T> {
+  if (!isUuid(tenantId)) throw new AppError('not_found', 'Tenant not found');
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+    return work(trx as TenantTransaction);
+  });
+}

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, codeForStatus, type ErrorDetail } from './app-error.js';
+import type { TErrorEnvelope } from './error-envelope.js';
+
+/** Fastify's own errors that are the client's fault, with the code and wording we answer with. */
+const FASTIFY_CLIENT_ERRORS: Record<string, [AppError['code'], string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported_media_type',
+    'Unsupported content type; send application/json',
+  ],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'Request body is too large'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['bad_request', 'Request body is empty but content type is JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad_request', 'Content-Length does not match the body'],
+  FST_ERR_CTP_INVALID_TYPE: ['bad_request', 'Content-Type header is invalid'],
+  FST_ERR_BAD_URL: ['bad_request', 'Malformed URL'],
+  FST_ERR_ASYNC_CONSTRAINT: ['bad_request', 'Malformed request'],
+};
+
+export function toAppError(error: unknown, exposeInternal: boolean): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fastifyError)) {
+    const details: ErrorDetail[] = fastifyError.validation.map((issue) => ({
+      path: `${fastifyError.validationContext ?? ''}${issue.instancePath.replace(/\//g, '.')}`,
+      message: issue.message ?? 'is invalid',
+    }));
+    return new AppError('validation_failed', 'The request is invalid', { details, cause: error });
+  }
+  const known = fastifyError.code ? FASTIFY_CLIENT_ERRORS[fastifyError.code] : undefined;
+  if (known) return new AppError(known[0], known[1], { cause: error });
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(codeForStatus(status), fastifyError.message || 'Bad request', { cause: error });
+  }
+  const message = exposeInternal && error instanceof Error ? error.message : 'Internal server error';
+  return new AppError('internal_error', message, { cause: error });
+}
+
+export function envelope(error: AppError, requestId: string): TErrorEnvelope {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}
+
+export function registerErrorHandlers(app: FastifyInstance, options: { exposeInternal: boolean }): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = toAppError(error, options.exposeInternal);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code }, 'request rejected');
+    reply.code(appError.status).type('application/json').send(envelope(appError, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError('not_found', 'Route not found');
+    reply.code(404).send(envelope(error, request.id));
+  });
+}

@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import type { TenantTransaction } from '../db/tenant-context.js';
+import type { TaskDefinition } from './task.js';
+
+export interface EnqueueOptions {
+  requestId: string;
+  /** Jobs sharing a queue name run one at a time, in order. */
+  queueName?: string;
+  /** A second enqueue with the same key replaces the pending job instead of adding one. */
+  jobKey?: string;
+  runAt?: Date;
+  priority?: number;
+}
+
+/**
+ * Adds a job inside the caller's tenant transaction, so the job exists if and only if the state change
+ * that asked for it commits. The tenant id is taken from the transaction itself, never from the caller.
+ */
+export async function enqueue<Schema extends z.ZodType>(
+  trx: TenantTransaction,
+  task: TaskDefinition<Schema>,
+  payload: z.input<Schema>,
+  options: EnqueueOptions,
+): Promise<{ jobId: string }> {
+  const validPayload = task.schema.parse(payload);
+  const { rows } = await sql<{ id: string }>`
+    select (graphile_worker.add_job(
+      identifier => ${task.id},
+      payload => json_build_object(
+        'tenantId', app_current_tenant(),
+        'requestId', ${options.requestId}::text,
+        'payload', ${JSON.stringify(validPayload)}::json
+      ),
+      queue_name => ${options.queueName ?? null}::text,
+      run_at => ${options.runAt ?? null}::timestamptz,
+      max_attempts => ${task.maxAttempts ?? null}::int,
+      job_key => ${options.jobKey ?? null}::text,
+      priority => ${options.priority ?? null}::int
+    )).id::text as id`.execute(trx);
+  const id = rows[0]?.id;
+  if (!id) throw new Error(`enqueue of ${task.id} returned no job`);
+  return { jobId: id };
+}

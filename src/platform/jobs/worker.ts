@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import {
+  type JobHelpers,
+  type Runner,
+  run,
+  type Task,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker';
+import type pg from 'pg';
+import type { Db } from '../db/database.js';
+import { withTenant } from '../db/tenant-context.js';
+import type { Logger } from '../logging/logger.js';
+import { toGraphileLogger } from './graphile-logger.js';
+import { WorkerHeartbeat } from './heartbeat.js';
+import { type AnyTask, ZJobEnvelope } from './task.js';
+
+export interface WorkerOptions {
+  /** Pool for graphile-worker itself (job fetching, LISTEN); separate from the HTTP pool. */
+  pool: pg.Pool;
+  db: Db;
+  logger: Logger;
+  tasks: readonly AnyTask[];
+  concurrency: number;
+  pollIntervalMs: number;
+  staleAfterMs: number;
+  /** How long a graceful stop waits for running jobs before they are released for a retry. */
+  shutdownTimeoutMs: number;
+}
+
+export interface RunningWorker {
+  isRunning(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const heartbeat = new WorkerHeartbeat({
+    db: options.db,
+    logger: options.logger,
+    staleAfterMs: options.staleAfterMs,
+  });
+  const events: WorkerEvents = new EventEmitter();
+  const pendingBeats = new Set<Promise<void>>();
+  const track = (promise: Promise<void>) => {
+    const tracked = promise.catch((error: unknown) =>
+      options.logger.warn({ err: error }, 'heartbeat update failed'),
+    );
+    pendingBeats.add(tracked);
+    void tracked.finally(() => pendingBeats.delete(tracked));
+  };
+  events.on('worker:create', ({ worker }) => track(heartbeat.add(worker.workerId)));
+  events.on('worker:stop', ({ worker }) => track(heartbeat.remove(worker.workerId)));
+
+  let running = true;
+  const runner: Runner = await run({
+    pgPool: options.pool,
+    concurrency: options.concurrency,
+    pollInterval: options.pollIntervalMs,
+    noHandleSignals: true,
+    // Schedules are defined in code when a domain needs one; no crontab file is read.
+    parsedCronItems: [],
+    logger: toGraphileLogger(options.logger),
+    taskList: toTaskList(options),
+    events,
+    gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+  });
+  heartbeat.start();
+  void runner.promise.finally(() => {
+    running = false;
+  });
+
+  return {
+    isRunning: () => running,
+    stop: async () => {
+      await runner.stop();
+      running = false;
+      await heartbeat.stop();
+      await Promise.all(pendingBeats);
+    },
+  };
+}
+
+function toTaskList(options: WorkerOptions): TaskList {
+  const list: TaskList = {};
+  for (const task of options.tasks) list[task.id] = toGraphileTask(task, options);
+  return list;
+}
+
+function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
+  return async (rawPayload: unknown, helpers: JobHelpers) => {
+    const envelope = ZJobEnvelope.parse(rawPayload);
+    const logger = options.logger.child({
+      task: task.id,
+      jobId: helpers.job.id,
+      tenantId: envelope.tenantId,
+      requestId: envelope.requestId,
+    });
+    const payload = task.schema.parse(envelope.payload);
+    await task.handle(payload, {
+      tenantId: envelope.tenantId,
+      requestId: envelope.requestId,
+      jobId: helpers.job.id,
+      attempt: helpers.job.attempts,
+      logger,
+      signal: helpers.abortSignal,
+      withTenant: (work) => withTenant(options.db, envelope.tenantId, work),
+    });
+  };
+}

@@ -1,0 +1,60 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LOG_LEVELS } from '../config/schema.js';
+import { censor, createLineScrubber, redactPaths } from './redaction.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level: (typeof LOG_LEVELS)[number];
+  /** Values that must never be written, e.g. every configured secret. */
+  secrets: readonly string[];
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const verbose = options.level === 'debug' || options.level === 'trace';
+  const scrub = createLineScrubber(options.secrets);
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths(verbose), censor },
+      serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
+      hooks: { streamWrite: scrub },
+    },
+    options.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+interface RequestLike {
+  method: string;
+  url: string;
+  ip?: string;
+  headers?: Record<string, unknown>;
+}
+
+function serializeRequest(req: RequestLike) {
+  return {
+    method: req.method,
+    url: withoutQueryValues(req.url),
+    ip: req.ip,
+    userAgent: req.headers?.['user-agent'],
+  };
+}
+
+function serializeResponse(res: { statusCode: number }) {
+  return { statusCode: res.statusCode };
+}
+
+/** Query strings carry tokens (webhook verify tokens, reset links): keep their names, never values. */
+export function withoutQueryValues(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return url;
+  const names = url
+    .slice(queryStart + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=')[0]}=~`);
+  return `${url.slice(0, queryStart)}?${names.join('&')}`;
+}

@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { buildApp } from './app.js';
+import { type Config, configuredSecrets } from './platform/config/config.js';
+import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
+import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
+import { createDb, createPool, type Db } from './platform/db/database.js';
+import { appliedMigrations, expectedMigrations } from './platform/db/migrator.js';
+import { prepareDatabase } from './platform/db/prepare.js';
+import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
+import type { AnyTask } from './platform/jobs/task.js';
+import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
+import { createLogger, type Logger } from './platform/logging/logger.js';
+import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
+import { allTasks } from './tasks.js';
+
+export interface RuntimeOptions {
+  http: boolean;
+  worker: boolean;
+  /** serve owns an embedded cluster it finds; other commands stop only a cluster they started. */
+  stopEmbedded: 'always' | 'if-started-here';
+  migrate: boolean;
+  tasks?: readonly AnyTask[];
+  logger?: Logger;
+}
+
+export interface Runtime {
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly app: FastifyInstance | undefined;
+  readonly url: string | undefined;
+  readonly metricsPort: number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what a process runs (HTTP, worker or both) and returns one `close` that undoes it in reverse:
+ * stop accepting and drain requests, let jobs finish or release them, close pools, stop the database.
+ */
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, secrets: configuredSecrets(config) });
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+  try {
+    const location = await locateDatabase(config, logger, { stopEmbedded: options.stopEmbedded });
+    closers.push(() => location.release());
+    if (options.migrate) await prepareDatabase(location.ownerUrl, logger);
+
+    const pool = appPool(location, config.database.poolSize, 'leadline-app', logger);
+    const db = createDb(pool);
+    closers.push(() => db.destroy());
+    await assertSafeAppRole(db);
+
+    let worker: RunningWorker | undefined;
+    if (options.worker) {
+      const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);
+      closers.push(() => workerPool.end());
+      worker = await startWorker({
+        pool: workerPool,
+        db,
+        logger,
+        tasks: options.tasks ?? allTasks,
+        concurrency: config.worker.concurrency,
+        pollIntervalMs: config.worker.pollIntervalMs,
+        staleAfterMs: config.worker.staleAfterSeconds * 1000,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      });
+      closers.push(() => worker!.stop());
+      logger.info({ concurrency: config.worker.concurrency }, 'job worker started');
+    }
+
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    let metricsServer: MetricsServer | undefined;
+    if (options.http) {
+      const metrics = createMetrics();
+      const staleAfterMs = config.worker.staleAfterSeconds * 1000;
+      app = await buildApp({
+        config,
+        logger,
+        metrics,
+        readiness: () => readiness(db, worker, staleAfterMs),
+      });
+      await app.listen({ host: config.http.host, port: config.http.port });
+      closers.push(() => app!.close());
+      metricsServer = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
+      closers.push(() => metricsServer!.close());
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.http.port;
+      url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+      logger.info({ url, metricsPort: metricsServer.port }, `Leadline is listening on ${url}`);
+    }
+    return { logger, db, app, url, metricsPort: metricsServer?.port, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function appPool(location: DatabaseLocation, max: number, applicationName: string, logger: Logger) {
+  return createPool({
+    connectionString: location.appUrl,
+    sessionRole: location.sessionRole,
+    max,
+    applicationName,
+    onError: (error) => logger.warn({ err: error, pool: applicationName }, 'database connection lost'),
+  });
+}
+
+async function assertSafeAppRole(db: Db): Promise<void> {
+  const problems = appRoleProblems(await inspectAppRole(db));
+  if (problems.length > 0) {
+    throw new Error(
+      `the application database role is too powerful for row-level security: ${problems.join('; ')}`,
+    );
+  }
+}
+
+async function readiness(db: Db, worker: RunningWorker | undefined, staleAfterMs: number) {
+  const checks = { database: false, migrations: false, worker: false };
+  try {
+    await sql`select 1`.execute(db);
+    checks.database = true;
+    const applied = await appliedMigrations(db);
+    checks.migrations = expectedMigrations().every((name) => applied.includes(name));
+    checks.worker = worker ? worker.isRunning() : await WorkerHeartbeat.anyAlive(db, staleAfterMs);
+  } catch {
+    // Reported as not ready; the failing check stays false.
+  }
+  return checks;
+}
