@@ -61,8 +61,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerErrorHandlers(app, { exposeInternal: config.env !== 'production' });
-  await app.register(routeAccessPlugin, { metricsToken: config.metrics.token });
+  // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
   await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
+  await app.register(routeAccessPlugin, { metricsToken: config.metrics.token });
   await app.register(openapiPlugin, { version: VERSION, publicUrl: config.http.publicUrl });
   await app.register(httpMetricsPlugin, {
     metrics: deps.metrics,

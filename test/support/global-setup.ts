@@ -38,6 +38,7 @@ export default async function setup(project: TestProject) {
     stopCluster = () => cluster.stop();
   }
 
+  adminUrl = await withPasswordedAdmin(adminUrl);
   const template = `leadline_template_${randomBytes(4).toString('hex')}`;
   const appPassword = randomBytes(18).toString('base64url');
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -58,6 +59,29 @@ export default async function setup(project: TestProject) {
     await stopCluster();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * A server URL may log in without a password (trust or peer auth). Tests assert that database passwords
+ * never reach the logs, which needs real passwords: log in as a dedicated superuser that has one.
+ */
+async function withPasswordedAdmin(url: string): Promise<string> {
+  if (new URL(url).password) return url;
+  const password = randomBytes(18).toString('base64url');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`do $$ begin
+      create role leadline_test_admin login superuser;
+    exception when duplicate_object then null; end $$`);
+    await client.query(`alter role leadline_test_admin password '${password}'`);
+  } finally {
+    await client.end();
+  }
+  const parsed = new URL(url);
+  parsed.username = 'leadline_test_admin';
+  parsed.password = password;
+  return parsed.toString();
 }
 
 export function withDatabase(

@@ -41,14 +41,19 @@ export const ZEnvironment = z
     WORKER_STALE_AFTER_SECONDS: positiveInt(86_400).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    if (!env.SECRET_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
-    }
-    if (!env.PUBLIC_URL) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (env.NODE_ENV !== 'production') return;
+      if (!env.SECRET_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
+      }
+      if (!env.PUBLIC_URL) {
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
+      }
+    },
+    // Zod skips refinements once any field has failed; run anyway (on an object) so every problem is
+    // reported at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export type TEnvironment = z.infer<typeof ZEnvironment>;

@@ -4,9 +4,6 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
-// PostgreSQL `bigint` (e.g. counts) arrives as a string by default; values we read stay far below 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
-
 export interface PoolOptions {
   connectionString: string;
   max: number;

@@ -44,12 +44,11 @@ function assertSafeStructure(text: string, maxDepth: number): void {
     if (inString) {
       if (c === QUOTE) inString = false;
       else if (c === BACKSLASH) {
-        if (text.charCodeAt(i + 1) === 0x75 /* u */) checkUnicodeEscape(text, i);
+        if (text.charCodeAt(i + 1) === 0x75 /* u */) i += checkUnicodeEscape(text, i);
         i++;
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        // Raw surrogates cannot come out of a valid UTF-8 decode, but be explicit.
-        throw new AppError('bad_request', 'Request body contains an invalid character');
       }
+      // Raw surrogates here are always paired: the strict UTF-8 decode turns each 4-byte sequence (an
+      // emoji) into a pair and refuses encoded lone surrogates (ED A0 80).
       continue;
     }
     if (c === QUOTE) inString = true;
@@ -62,7 +61,12 @@ function assertSafeStructure(text: string, maxDepth: number): void {
   }
 }
 
-function checkUnicodeEscape(text: string, backslashAt: number): void {
+/**
+ * Checks the `\uXXXX` escape at `backslashAt`; returns how many extra characters to skip (6 when it is a
+ * high surrogate whose low half follows, so the pair is consumed as one and a low surrogate met on its
+ * own is always unpaired; looking back instead is fooled by an escaped backslash, as in `\\ud83d\ude00`).
+ */
+function checkUnicodeEscape(text: string, backslashAt: number): number {
   const code = readEscape(text, backslashAt);
   if (code === 0) throw new AppError('bad_request', 'Request body contains a NUL character');
   if (code >= 0xd800 && code <= 0xdbff) {
@@ -71,12 +75,12 @@ function checkUnicodeEscape(text: string, backslashAt: number): void {
     ) {
       throw new AppError('bad_request', 'Request body contains an unpaired surrogate');
     }
-  } else if (code >= 0xdc00 && code <= 0xdfff) {
-    const previous = backslashAt >= 6 ? readEscape(text, backslashAt - 6) : -1;
-    if (!(previous >= 0xd800 && previous <= 0xdbff && text.charCodeAt(backslashAt - 6) === BACKSLASH)) {
-      throw new AppError('bad_request', 'Request body contains an unpaired surrogate');
-    }
+    return 6;
   }
+  if (isLowSurrogate(code)) {
+    throw new AppError('bad_request', 'Request body contains an unpaired surrogate');
+  }
+  return 0;
 }
 
 function readEscape(text: string, backslashAt: number): number {

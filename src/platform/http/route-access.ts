@@ -49,18 +49,17 @@ async function routeAccess(app: FastifyInstance, options: RouteAccessOptions) {
     public: () => {},
     'metrics-token': bearerCheck(options.metricsToken),
   };
-  const routes: RouteOptions[] = [];
-  // Read lazily: hooks of child contexts (markRoutesPublic) run after this one and may still set access.
+  const routes: { url: string; methods: string[]; route: RouteOptions }[] = [];
+  // Access is read lazily: hooks of child contexts (markRoutesPublic) run after this one and may still set
+  // it. The URL is copied now: for a prefix's '/' route Fastify reuses the options object and rewrites its
+  // url to the trailing-slash variant after this hook has run.
   app.addHook('onRoute', (route) => {
-    routes.push(route);
+    const methods = Array.isArray(route.method) ? [...route.method] : [route.method];
+    routes.push({ url: route.url, methods, route });
   });
   app.decorate('routeCatalog', () =>
-    routes.flatMap((route) =>
-      (Array.isArray(route.method) ? route.method : [route.method]).map((method) => ({
-        method,
-        url: route.url,
-        access: route.config?.access,
-      })),
+    routes.flatMap(({ url, methods, route }) =>
+      methods.map((method) => ({ method, url, access: route.config?.access })),
     ),
   );
 

@@ -5,7 +5,7 @@ import type { TaskDefinition } from './task.js';
 
 export interface EnqueueOptions {
   requestId: string;
-  /** Jobs sharing a queue name run one at a time, in order. */
+  /** Jobs sharing a queue name run one at a time, in enqueue order (also within one transaction). */
   queueName?: string;
   /** A second enqueue with the same key replaces the pending job instead of adding one. */
   jobKey?: string;
@@ -23,17 +23,21 @@ export async function enqueue<Schema extends z.ZodType>(
   payload: z.input<Schema>,
   options: EnqueueOptions,
 ): Promise<{ jobId: string }> {
-  const validPayload = task.schema.parse(payload);
+  // Validated now, parsed again at dequeue: what is stored is the input, so a transforming schema sees the
+  // same input both times.
+  task.schema.parse(payload);
   const { rows } = await sql<{ id: string }>`
     select (graphile_worker.add_job(
       identifier => ${task.id},
       payload => json_build_object(
         'tenantId', app_current_tenant(),
         'requestId', ${options.requestId}::text,
-        'payload', ${JSON.stringify(validPayload)}::json
+        'payload', ${JSON.stringify(payload)}::json
       ),
       queue_name => ${options.queueName ?? null}::text,
-      run_at => ${options.runAt ?? null}::timestamptz,
+      -- graphile-worker orders a queue by (priority, run_at) only; clock_timestamp() rather than the
+      -- transaction's now() keeps jobs enqueued in one transaction in enqueue order.
+      run_at => coalesce(${options.runAt ?? null}::timestamptz, clock_timestamp()),
       max_attempts => ${task.maxAttempts ?? null}::int,
       job_key => ${options.jobKey ?? null}::text,
       priority => ${options.priority ?? null}::int

@@ -48,8 +48,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     pendingBeats.add(tracked);
     void tracked.finally(() => pendingBeats.delete(tracked));
   };
-  events.on('worker:create', ({ worker }) => track(heartbeat.add(worker.workerId)));
-  events.on('worker:stop', ({ worker }) => track(heartbeat.remove(worker.workerId)));
+  // graphile-worker locks jobs (`locked_by`) with the pool's id, not each worker's: the pool is what must
+  // heartbeat, or every sweeper would judge a live job by its lock age and steal it after staleAfterMs.
+  events.on('pool:create', ({ workerPool }) => track(heartbeat.add(workerPool.id)));
+  events.on('pool:release', ({ workerPool }) => track(heartbeat.remove(workerPool.id)));
 
   let running = true;
   const runner: Runner = await run({
@@ -63,19 +65,29 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     taskList: toTaskList(options),
     events,
     gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+    // Unbatched (the default), a finished job's completion (or failure) is written without being awaited, so
+    // stop() could resolve, and the pool close, before it lands: the job stays locked and runs again later.
+    // Batches, even of zero delay, are flushed by a graceful shutdown before it resolves.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
   heartbeat.start();
   void runner.promise.finally(() => {
     running = false;
   });
 
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    // The runner may have stopped by itself (fatal error); its heartbeat must stop all the same.
+    if (running) await runner.stop();
+    running = false;
+    await heartbeat.stop();
+    await Promise.all(pendingBeats);
+  };
   return {
     isRunning: () => running,
-    stop: async () => {
-      await runner.stop();
-      running = false;
-      await heartbeat.stop();
-      await Promise.all(pendingBeats);
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }
@@ -89,9 +101,10 @@ function toTaskList(options: WorkerOptions): TaskList {
 function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
   return async (rawPayload: unknown, helpers: JobHelpers) => {
     const envelope = ZJobEnvelope.parse(rawPayload);
+    const jobId = String(helpers.job.id);
     const logger = options.logger.child({
       task: task.id,
-      jobId: helpers.job.id,
+      jobId,
       tenantId: envelope.tenantId,
       requestId: envelope.requestId,
     });
@@ -99,7 +112,7 @@ function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
     await task.handle(payload, {
       tenantId: envelope.tenantId,
       requestId: envelope.requestId,
-      jobId: helpers.job.id,
+      jobId,
       attempt: helpers.job.attempts,
       logger,
       signal: helpers.abortSignal,

@@ -19,24 +19,33 @@ const PII_KEYS = ['phone', 'phoneNumber', 'phoneE164', 'email', 'from', 'to', 'w
 /** Customer-written content: omitted unless the log level is debug or trace. */
 const BODY_KEYS = ['body', 'text', 'caption'];
 
+const SECRET_HEADERS = [
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'x-hub-signature-256',
+  'x-twilio-signature',
+  'x-metrics-token',
+];
+// Under `req` (a request) and under a bare `headers` (`log.warn({ headers: request.headers })`).
 const HEADER_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-hub-signature-256"]',
-  'req.headers["x-twilio-signature"]',
-  'req.headers["x-metrics-token"]',
+  ...SECRET_HEADERS.flatMap((name) => [`req.headers["${name}"]`, `headers["${name}"]`]),
   'res.headers["set-cookie"]',
+  'headers["set-cookie"]',
 ];
 
 const atTwoLevels = (keys: string[]) => keys.flatMap((key) => [key, `*.${key}`]);
+
+// graphile-worker passes the whole job row as log metadata (failed and completed tasks); its payload is the
+// task's input, i.e. customer data nested deeper than the key paths above reach.
+const JOB_PAYLOAD_PATHS = ['job.payload'];
 
 export function redactPaths(includeBodies: boolean): string[] {
   return [
     ...HEADER_PATHS,
     ...atTwoLevels(SECRET_KEYS),
     ...atTwoLevels(PII_KEYS),
-    ...(includeBodies ? [] : atTwoLevels(BODY_KEYS)),
+    ...(includeBodies ? [] : [...atTwoLevels(BODY_KEYS), ...JOB_PAYLOAD_PATHS]),
   ];
 }
 
@@ -51,16 +60,25 @@ export function censor(value: unknown, path: string[]): unknown {
 // E.164-looking numbers (with or without the plus, 8 to 15 digits, spaces/dashes/brackets; dots are left
 // out so IP addresses stay readable) and e-mail
 // addresses. Digit runs inside longer tokens (ids, timestamps) are left alone by the boundaries.
-const PHONE_PATTERN = /(?<![\w.+-])\+?\d[\d ()-]{6,18}\d(?![\w@.])/g;
-const EMAIL_PATTERN = /[\w.%+-]{1,64}@([\w-]{1,63}\.)+[a-z]{2,24}/gi;
+// In a logged URL path the plus and the at sign usually arrive percent-encoded (`%2B`, `%40`).
+const PHONE_PATTERN = /(?<![\w.+-])(?:\+|%2[Bb])?\d[\d ()-]{6,18}\d(?![\w@.])/g;
+const PHONE_PREFIX = /^(?:\+|%2b)/i;
+// `2026-11-23` and `2026-11-23 10:15:30` (PostgreSQL's format) look like numbers with dashes; a date stays.
+const ISO_DATE_START = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)/;
+const EMAIL_PATTERN = /([\w.%+-]{1,64})(@|%40)((?:[\w-]{1,63}\.)+[a-z]{2,24})/gi;
 
 export function maskPersonalData(text: string): string {
   return text
-    .replace(EMAIL_PATTERN, (email) => `${email[0]}***@${email.slice(email.indexOf('@') + 1)}`)
+    .replace(
+      EMAIL_PATTERN,
+      (_email, local: string, at: string, domain: string) => `${local[0]}***${at}${domain}`,
+    )
     .replace(PHONE_PATTERN, (match) => {
-      const digits = match.replace(/\D/g, '');
-      if (digits.length < 8 || digits.length > 15) return match;
-      return `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}******${digits.slice(-2)}`;
+      const prefix = PHONE_PREFIX.exec(match)?.[0] ?? '';
+      const number = match.slice(prefix.length);
+      const digits = number.replace(/\D/g, '');
+      if (digits.length < 8 || digits.length > 15 || ISO_DATE_START.test(number)) return match;
+      return `${prefix}${digits.slice(0, 2)}******${digits.slice(-2)}`;
     });
 }
 

@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/platform/db/database.js';
+import {
+  expectedMigrations,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+} from '../../src/platform/db/migrator.js';
+import { prepareDatabase } from '../../src/platform/db/prepare.js';
+import { minimalEnv, REPO_ROOT, runTsx } from '../fixtures/node-process.js';
+import { captureLogger } from '../support/log-capture.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const logs = captureLogger();
+const databases: TestDatabase[] = [];
+const tempDirs: string[] = [];
+const CLI = path.join(REPO_ROOT, 'src/cli/main.ts');
+
+afterAll(async () => {
+  for (const database of databases) await database.drop();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function emptyDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase({ migrated: false });
+  databases.push(database);
+  return database;
+}
+
+interface SchemaState {
+  tables: string[];
+  appCurrentTenant: boolean;
+  policies: string[];
+}
+
+async function schemaState(ownerDb: Db): Promise<SchemaState> {
+  const { rows: tables } = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+    where table_schema = 'public' and table_name in ('tenants', 'contacts', 'worker_heartbeats')
+    order by table_name`.execute(ownerDb);
+  const { rows: fn } = await sql<{ exists: boolean }>`
+    select to_regprocedure('public.app_current_tenant()') is not null as exists`.execute(ownerDb);
+  const { rows: policies } = await sql<{ name: string }>`
+    select tablename || '.' || policyname as name from pg_policies where schemaname = 'public'
+    order by 1`.execute(ownerDb);
+  return {
+    tables: tables.map((t) => t.name),
+    appCurrentTenant: fn[0]?.exists ?? false,
+    policies: policies.map((p) => p.name),
+  };
+}
+
+const MIGRATED: SchemaState = {
+  tables: ['contacts', 'tenants', 'worker_heartbeats'],
+  appCurrentTenant: true,
+  policies: ['contacts.tenant_isolation', 'tenants.tenant_isolation'],
+};
+const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, policies: [] };
+
+describe('migrations on an empty database', () => {
+  it('prepareDatabase applies every migration, in order, and migrationStatus shows each executed', async () => {
+    const database = await emptyDatabase();
+    expect(expectedMigrations().length).toBeGreaterThan(0);
+
+    expect(await prepareDatabase(database.ownerUrl, logs.logger)).toEqual(expectedMigrations());
+
+    const status = await migrationStatus(database.ownerDb);
+    expect(status.map((m) => m.name)).toEqual(expectedMigrations());
+    for (const migration of status) expect(migration.executedAt, migration.name).toBeInstanceOf(Date);
+    expect(await schemaState(database.ownerDb)).toEqual(MIGRATED);
+    // graphile-worker's schema is installed too, and the application role can queue and see jobs in it.
+    await sql`select graphile_worker.add_job('migrations.probe', '{}'::json)`.execute(database.db);
+    const { rows } = await sql<{ jobs: number }>`
+      select count(*)::int as jobs from graphile_worker._private_jobs`.execute(database.db);
+    expect(rows).toEqual([{ jobs: 1 }]);
+  });
+
+  it('running prepareDatabase again is a no-op', async () => {
+    const database = await emptyDatabase();
+    await prepareDatabase(database.ownerUrl, logs.logger);
+    const before = await migrationStatus(database.ownerDb);
+
+    expect(await prepareDatabase(database.ownerUrl, logs.logger)).toEqual([]);
+    expect(await migrationStatus(database.ownerDb)).toEqual(before);
+  });
+
+  it('migrateDown all reverts to zero, and migrateUp brings back every table and row-level security policy', async () => {
+    const database = await emptyDatabase();
+    await prepareDatabase(database.ownerUrl, logs.logger);
+
+    expect(await migrateDown(database.ownerDb, 'all')).toEqual([...expectedMigrations()].reverse());
+    expect(await schemaState(database.ownerDb)).toEqual(EMPTY);
+    for (const migration of await migrationStatus(database.ownerDb)) {
+      expect(migration.executedAt, migration.name).toBeUndefined();
+    }
+    expect(await migrateDown(database.ownerDb, 'all')).toEqual([]);
+
+    expect(await migrateUp(database.ownerDb)).toEqual(expectedMigrations());
+    expect(await schemaState(database.ownerDb)).toEqual(MIGRATED);
+    const { rows } = await sql<{ table: string; forced: boolean }>`
+      select relname as table, relforcerowsecurity as forced from pg_class
+      where relname in ('tenants', 'contacts') and relnamespace = 'public'::regnamespace
+      order by relname`.execute(database.ownerDb);
+    expect(rows).toEqual([
+      { table: 'contacts', forced: true },
+      { table: 'tenants', forced: true },
+    ]);
+  });
+
+  it('a migration that fails rejects, and records nothing of itself', async () => {
+    const database = await emptyDatabase();
+    await sql`create table tenants (id integer primary key)`.execute(database.ownerDb);
+    const [first] = expectedMigrations();
+
+    const failure = await prepareDatabase(database.ownerUrl, logs.logger).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(`migration ${first} failed`);
+    expect(String((failure as Error).cause)).toMatch(/relation "tenants" already exists/);
+
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(database.ownerDb);
+    expect(rows).toEqual([]);
+    // Each migration runs in a transaction: what it created before the failing statement is gone too.
+    expect(await schemaState(database.ownerDb)).toMatchObject({ appCurrentTenant: false, policies: [] });
+  });
+});
+
+describe('the migrate CLI', () => {
+  function cli(database: TestDatabase, args: string[]) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-migrate-cli-'));
+    tempDirs.push(dataDir);
+    return runTsx(CLI, args, {
+      // Away from the repository, so no `.env` there can add settings; the environment is exactly this.
+      cwd: dataDir,
+      env: minimalEnv({
+        DATABASE_URL: database.ownerUrl,
+        DATA_DIR: dataDir,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+      }),
+      timeoutMs: 30_000,
+    });
+  }
+
+  it('status, up, down --all and down report what they did and exit 0', { timeout: 120_000 }, async () => {
+    const database = await emptyDatabase();
+    const names = expectedMigrations();
+    const statusLine = (name: string, when: 'pending' | 'applied') =>
+      when === 'pending'
+        ? new RegExp(`^pending\\s+${name}$`, 'm')
+        : new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  ${name}$`, 'm');
+
+    const pending = await cli(database, ['migrate', 'status']);
+    expect(pending, pending.stderr).toMatchObject({ code: 0 });
+    for (const name of names) expect(pending.stdout).toMatch(statusLine(name, 'pending'));
+
+    const up = await cli(database, ['migrate', 'up']);
+    expect(up, up.stderr).toMatchObject({ code: 0, stdout: `applied: ${names.join(', ')}\n` });
+
+    const applied = await cli(database, ['migrate', 'status']);
+    expect(applied.code).toBe(0);
+    for (const name of names) expect(applied.stdout).toMatch(statusLine(name, 'applied'));
+
+    const again = await cli(database, ['migrate', 'up']);
+    expect(again, again.stderr).toMatchObject({ code: 0, stdout: 'already up to date\n' });
+
+    const down = await cli(database, ['migrate', 'down', '--all']);
+    expect(down, down.stderr).toMatchObject({
+      code: 0,
+      stdout: `reverted: ${[...names].reverse().join(', ')}\n`,
+    });
+    expect(await schemaState(database.ownerDb)).toEqual(EMPTY);
+
+    const nothing = await cli(database, ['migrate', 'down']);
+    expect(nothing, nothing.stderr).toMatchObject({ code: 0, stdout: 'nothing to revert\n' });
+  });
+
+  it('migrate up exits non-zero and names the failed migration when it cannot apply', {
+    timeout: 60_000,
+  }, async () => {
+    const database = await emptyDatabase();
+    await sql`create table tenants (id integer primary key)`.execute(database.ownerDb);
+
+    const result = await cli(database, ['migrate', 'up']);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`leadline: migration ${expectedMigrations()[0]} failed`);
+    expect(result.stderr).toContain('cause: relation "tenants" already exists');
+  });
+});

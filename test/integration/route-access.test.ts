@@ -1,0 +1,180 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogEntry } from '../../src/platform/http/route-access.js';
+import { createMetrics, startMetricsServer } from '../../src/platform/metrics/metrics.js';
+import { buildTestApp } from '../support/app.js';
+
+const METRICS_TOKEN = 'Mt5vR8nB2qW7xZ4kP9cL1yH6dG3sJ0fA';
+
+/**
+ * Every route the application serves and who may call it. A new route must be added here on purpose:
+ * that is the review point for its access policy.
+ */
+const EXPECTED_ROUTES: CatalogEntry[] = [
+  { method: 'GET', url: '/health', access: 'public' },
+  { method: 'HEAD', url: '/health', access: 'public' },
+  { method: 'GET', url: '/ready', access: 'public' },
+  { method: 'HEAD', url: '/ready', access: 'public' },
+  { method: 'GET', url: '/api/docs', access: 'public' },
+  { method: 'HEAD', url: '/api/docs', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/', access: 'public' },
+  { method: 'GET', url: '/api/docs/json', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/json', access: 'public' },
+  { method: 'GET', url: '/api/docs/yaml', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/yaml', access: 'public' },
+  { method: 'GET', url: '/api/docs/static/index.html', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/static/index.html', access: 'public' },
+  { method: 'GET', url: '/api/docs/static/swagger-initializer.js', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/static/swagger-initializer.js', access: 'public' },
+  { method: 'GET', url: '/api/docs/static/*', access: 'public' },
+  { method: 'HEAD', url: '/api/docs/static/*', access: 'public' },
+];
+const METRICS_ROUTES: CatalogEntry[] = [
+  { method: 'GET', url: '/metrics', access: 'metrics-token' },
+  { method: 'HEAD', url: '/metrics', access: 'metrics-token' },
+];
+
+const byRoute = (a: CatalogEntry, b: CatalogEntry) =>
+  `${a.url} ${a.method}`.localeCompare(`${b.url} ${b.method}`);
+
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  ({ app } = await buildTestApp({
+    env: { METRICS_TOKEN },
+    extraRoutes: (scope) => {
+      scope.get('/test/no-policy', async () => ({ secret: 'should never be served' }));
+    },
+  }));
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('route catalog', () => {
+  it('lists exactly the expected routes with their access policies', async () => {
+    const { app: plain } = await buildTestApp();
+    try {
+      expect([...plain.routeCatalog()].sort(byRoute)).toEqual([...EXPECTED_ROUTES].sort(byRoute));
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('adds /metrics behind the metrics token when METRICS_TOKEN is configured', () => {
+    const catalog = app.routeCatalog().filter((route) => !route.url.startsWith('/test/'));
+    expect([...catalog].sort(byRoute)).toEqual([...EXPECTED_ROUTES, ...METRICS_ROUTES].sort(byRoute));
+  });
+
+  it('records a route registered without a policy as having none', () => {
+    expect(app.routeCatalog().filter((route) => route.url === '/test/no-policy')).toEqual([
+      { method: 'GET', url: '/test/no-policy', access: undefined },
+      { method: 'HEAD', url: '/test/no-policy', access: undefined },
+    ]);
+  });
+});
+
+describe('routes without an access policy', () => {
+  it.each([
+    ['no credentials', {}],
+    ['the metrics token', { authorization: `Bearer ${METRICS_TOKEN}` }],
+    ['a made-up bearer token', { authorization: 'Bearer anything' }],
+  ])('answer 401 to a caller with %s', async (_label, headers) => {
+    const response = await app.inject({ method: 'GET', url: '/test/no-policy', headers });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toMatchObject({
+      code: 'unauthenticated',
+      requestId: response.headers['x-request-id'],
+    });
+    expect(response.body).not.toContain('should never be served');
+  });
+
+  it('still carry the security headers on the 401', async () => {
+    const response = await app.inject({ method: 'GET', url: '/test/no-policy' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(String(response.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('/metrics on the main port', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['a wrong token', { authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}x` }],
+    ['the token with an extra character', { authorization: `Bearer ${METRICS_TOKEN}x` }],
+    ['the token without the Bearer scheme', { authorization: METRICS_TOKEN }],
+    ['the token in another scheme', { authorization: `Basic ${METRICS_TOKEN}` }],
+  ])('is 401 with %s', async (_label, headers) => {
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.code).toBe('unauthenticated');
+    expect(response.body).not.toContain('http_request_duration_seconds');
+  });
+
+  it('serves Prometheus text with request durations to the right bearer token', async () => {
+    await app.inject({ method: 'GET', url: '/health' });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(response.body).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} [1-9]/,
+    );
+  });
+
+  it('labels unknown URLs as unmatched, never with the raw path', async () => {
+    await app.inject({ method: 'GET', url: '/no/such/page/12345' });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(response.body).toContain('route="unmatched"');
+    expect(response.body).not.toContain('12345');
+  });
+
+  it('does not exist without METRICS_TOKEN', async () => {
+    const { app: plain } = await buildTestApp();
+    try {
+      const response = await plain.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('the separate metrics server', () => {
+  it('serves /metrics and nothing else', async () => {
+    const metrics = createMetrics();
+    metrics.httpRequestDuration.observe({ method: 'GET', route: '/health', status_code: '200' }, 0.01);
+    const server = await startMetricsServer(metrics, '127.0.0.1', 0);
+    try {
+      expect(server.port).toBeGreaterThan(0);
+      const base = `http://127.0.0.1:${server.port}`;
+      const ok = await fetch(`${base}/metrics`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await ok.text();
+      expect(text).toContain(
+        'http_request_duration_seconds_count{method="GET",route="/health",status_code="200"} 1',
+      );
+      expect(text).toContain('process_cpu_seconds_total');
+
+      for (const path of ['/', '/metrics/', '/health']) {
+        const response = await fetch(`${base}${path}`);
+        expect(response.status, path).toBe(404);
+        await response.arrayBuffer();
+      }
+      const post = await fetch(`${base}/metrics`, { method: 'POST' });
+      expect(post.status).toBe(404);
+      await post.arrayBuffer();
+    } finally {
+      await server.close();
+    }
+  });
+});
