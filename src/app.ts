@@ -1,6 +1,9 @@
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Authenticate } from './accounts/authenticate.js';
 import type { Config } from './platform/config/config.js';
+import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
 import { registerErrorHandlers } from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
@@ -19,6 +22,10 @@ export interface AppDependencies {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck;
+  /** The application role's database handle, for domain routes. */
+  db: Db;
+  /** Resolves a session cookie or API key to a principal (accounts/authenticate.ts). */
+  authenticate: Authenticate;
 }
 
 /**
@@ -63,7 +70,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerErrorHandlers(app, { exposeInternal: config.env !== 'production' });
   // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
   await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
-  await app.register(routeAccessPlugin, { metricsToken: config.metrics.token });
+  await app.register(cookie);
+  await app.register(routeAccessPlugin, {
+    metricsToken: config.metrics.token,
+    secretKey: config.secretKey,
+    trustedOrigins: [new URL(config.http.publicUrl).origin, ...config.corsOrigins],
+    authenticate: deps.authenticate,
+  });
   await app.register(openapiPlugin, { version: VERSION, publicUrl: config.http.publicUrl });
   await app.register(httpMetricsPlugin, {
     metrics: deps.metrics,

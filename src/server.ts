@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { createAuthenticator } from './accounts/authenticate.js';
 import { buildApp } from './app.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
@@ -85,6 +86,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         logger,
         metrics,
         readiness: () => readiness(db, worker, staleAfterMs),
+        db,
+        authenticate: createAuthenticator(db, config),
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       closers.push(() => app!.close());

@@ -3,6 +3,8 @@ import type { Generated, Insertable, Selectable } from 'kysely';
 export interface TenantsTable {
   id: string;
   name: string;
+  /** Members must use two-factor authentication to work in this tenant. */
+  requireTwoFactor: Generated<boolean>;
   createdAt: Generated<Date>;
 }
 

@@ -57,7 +57,19 @@ async function schemaState(ownerDb: Db): Promise<SchemaState> {
 const MIGRATED: SchemaState = {
   tables: ['contacts', 'tenants', 'worker_heartbeats'],
   appCurrentTenant: true,
-  policies: ['contacts.tenant_isolation', 'tenants.tenant_isolation'],
+  policies: [
+    'api_keys.owner_auth_lookup',
+    'api_keys.tenant_isolation',
+    'audit_log.tenant_append',
+    'audit_log.tenant_read',
+    'contacts.tenant_isolation',
+    'invitations.owner_auth_lookup',
+    'invitations.tenant_isolation',
+    'memberships.owner_auth_lookup',
+    'memberships.tenant_isolation',
+    'tenants.owner_auth_lookup',
+    'tenants.tenant_isolation',
+  ],
 };
 const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, policies: [] };
 

@@ -34,6 +34,24 @@ export interface Config {
     readonly staleAfterSeconds: number;
   };
   readonly shutdownTimeoutMs: number;
+  readonly accounts: {
+    readonly openSignup: boolean;
+    readonly sessionIdleTimeoutMs: number;
+    readonly sessionAbsoluteTimeoutMs: number;
+    readonly reauthWindowMs: number;
+    readonly apiKeyRotationGraceMs: number;
+  };
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly redisUrl: string | undefined;
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustProxy: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly rateLimits: {
+    readonly apiPerMinute: number;
+    readonly authPerMinute: number;
+    readonly publicFormPerMinute: number;
+    readonly webhookPerMinute: number;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -65,6 +83,23 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       staleAfterSeconds: env.WORKER_STALE_AFTER_SECONDS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    accounts: {
+      openSignup: env.OPEN_SIGNUP,
+      sessionIdleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+      sessionAbsoluteTimeoutMs: env.SESSION_ABSOLUTE_TIMEOUT_HOURS * 3_600_000,
+      reauthWindowMs: env.REAUTH_WINDOW_MINUTES * 60_000,
+      apiKeyRotationGraceMs: env.API_KEY_ROTATION_GRACE_HOURS * 3_600_000,
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    redisUrl: env.REDIS_URL,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
+    rateLimits: {
+      apiPerMinute: env.RATE_LIMIT_API_PER_MINUTE,
+      authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+      publicFormPerMinute: env.RATE_LIMIT_PUBLIC_FORM_PER_MINUTE,
+      webhookPerMinute: env.RATE_LIMIT_WEBHOOK_PER_MINUTE,
+    },
   };
   return deepFreeze(config);
 }
@@ -83,7 +118,7 @@ function deepFreeze<T extends object>(value: T): T {
 /** Every configured secret value, so log output can be checked (and scrubbed) for them. */
 export function configuredSecrets(config: Config): string[] {
   const secrets = [config.secretKey, config.metrics.token];
-  for (const url of [config.database.url, config.database.appUrl]) {
+  for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));
   }
   return secrets.filter((value): value is string => typeof value === 'string' && value.length >= 6);

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** Environment variables whose value may instead be read from the file named by `NAME_FILE`. */
-export const SECRET_VARIABLES = ['SECRET_KEY', 'DATABASE_URL', 'DATABASE_APP_URL', 'METRICS_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'SECRET_KEY',
+  'DATABASE_URL',
+  'DATABASE_APP_URL',
+  'METRICS_TOKEN',
+  'SMTP_URL',
+  'REDIS_URL',
+] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -9,6 +16,15 @@ const postgresUrl = z
   .string()
   .trim()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+
+/** "true" or "false", nothing else: z.coerce.boolean() would read "false" as true. */
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,6 +56,28 @@ export const ZEnvironment = z
     WORKER_POLL_INTERVAL_MS: positiveInt(60_000).default(2_000),
     WORKER_STALE_AFTER_SECONDS: positiveInt(86_400).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+    OPEN_SIGNUP: flag.default(false),
+    SESSION_IDLE_TIMEOUT_MINUTES: positiveInt(24 * 60).default(30),
+    SESSION_ABSOLUTE_TIMEOUT_HOURS: positiveInt(24 * 30).default(12),
+    REAUTH_WINDOW_MINUTES: positiveInt(24 * 60).default(10),
+    API_KEY_ROTATION_GRACE_HOURS: positiveInt(24 * 30).default(24),
+    SMTP_URL: z
+      .string()
+      .trim()
+      .refine((value) => /^smtps?:\/\//.test(value), 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().trim().min(3).default('Leadline <no-reply@leadline.local>'),
+    REDIS_URL: z
+      .string()
+      .trim()
+      .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL')
+      .optional(),
+    TRUST_PROXY: list.default([]),
+    CORS_ORIGINS: list.default([]),
+    RATE_LIMIT_API_PER_MINUTE: positiveInt(1_000_000).default(600),
+    RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(1_000_000).default(30),
+    RATE_LIMIT_PUBLIC_FORM_PER_MINUTE: positiveInt(1_000_000).default(10),
+    RATE_LIMIT_WEBHOOK_PER_MINUTE: positiveInt(1_000_000).default(6_000),
   })
   .superRefine(
     (env, ctx) => {

@@ -1,10 +1,31 @@
+import type {
+  RecoveryCodesTable,
+  SessionsTable,
+  UsersTable,
+  UserTokensTable,
+} from '../../accounts/accounts.table.js';
+import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
+import type { AuditLogTable } from '../../audit/audit-log.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
+import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
+import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
 import type { WorkerHeartbeatsTable } from '../jobs/worker-heartbeats.table.js';
+import type { RateLimitsTable } from '../rate-limit/rate-limits.table.js';
 
 /** The database as the application sees it (camelCase; CamelCasePlugin maps to snake_case). */
 export interface Database {
   tenants: TenantsTable;
   contacts: ContactsTable;
   workerHeartbeats: WorkerHeartbeatsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  userTokens: UserTokensTable;
+  recoveryCodes: RecoveryCodesTable;
+  mailOutbox: MailOutboxTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  apiKeys: ApiKeysTable;
+  auditLog: AuditLogTable;
+  rateLimits: RateLimitsTable;
 }

@@ -1,0 +1,44 @@
+import { domainToASCII } from 'node:url';
+import { z } from 'zod';
+
+// Invisible and direction-changing characters let two different addresses look the same.
+const INVISIBLE =
+  /[\u0000-\u001f\u007f\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
+
+/**
+ * The one canonical form of an e-mail address, computed once at the edge: NFKC, case-folded, domain in
+ * punycode. Used for lookup, uniqueness and as the address mail is sent to, so a look-alike address can
+ * never receive another account's mail (the GitHub reset incident). Returns null when unusable.
+ */
+export function canonicalEmail(input: string): string | null {
+  const trimmed = input.trim();
+  if (trimmed.length === 0 || trimmed.length > 254 || INVISIBLE.test(trimmed)) return null;
+  const normalized = trimmed.normalize('NFKC').toLowerCase();
+  const at = normalized.lastIndexOf('@');
+  if (at <= 0 || at === normalized.length - 1) return null;
+  const local = normalized.slice(0, at);
+  const domain = domainToASCII(normalized.slice(at + 1));
+  if (!domain || !/^[a-z0-9.-]+\.[a-z0-9-]{2,}$/.test(domain) || domain.includes('..')) return null;
+  if (
+    !/^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/.test(local) ||
+    local.startsWith('.') ||
+    local.endsWith('.') ||
+    local.includes('..')
+  ) {
+    return null;
+  }
+  return `${local}@${domain}`;
+}
+
+/** Zod field for an e-mail address in a request body: validated and canonicalised once, here. */
+export const ZEmail = z
+  .string()
+  .max(320)
+  .transform((value, ctx) => {
+    const email = canonicalEmail(value);
+    if (!email) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid e-mail address' });
+      return z.NEVER;
+    }
+    return email;
+  });

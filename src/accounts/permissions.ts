@@ -1,0 +1,44 @@
+/**
+ * Who may do what, in one place. Roles are per tenant (a membership); API keys carry scopes instead.
+ * Agents work conversations and contacts; they cannot manage channels, keys, members or settings.
+ */
+export const ROLES = ['owner', 'admin', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SCOPES = [
+  'messages:read',
+  'messages:write',
+  'contacts:read',
+  'contacts:write',
+  'channels:manage',
+  'admin',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const PERMISSIONS = {
+  'conversations.read': ['owner', 'admin', 'agent'],
+  'conversations.write': ['owner', 'admin', 'agent'],
+  'contacts.read': ['owner', 'admin', 'agent'],
+  'contacts.write': ['owner', 'admin', 'agent'],
+  'channels.manage': ['owner', 'admin'],
+  'members.read': ['owner', 'admin', 'agent'],
+  'members.manage': ['owner', 'admin'],
+  'api-keys.manage': ['owner', 'admin'],
+  'audit.read': ['owner', 'admin'],
+  'tenant.settings': ['owner'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+/** An `admin` key may do everything a scope allows; other scopes are exact. */
+export function scopesAllow(granted: readonly Scope[], required: Scope): boolean {
+  return granted.includes('admin') || granted.includes(required);
+}
+
+/** Only an owner may grant or hold the owner role; admins manage admins and agents. */
+export function mayAssignRole(actor: Role, target: Role): boolean {
+  return actor === 'owner' || (actor === 'admin' && target !== 'owner');
+}

@@ -1,0 +1,44 @@
+import type { Transaction } from 'kysely';
+import type { RequestContext } from '../accounts/principal.js';
+import type { Db } from '../platform/db/database.js';
+import type { Database } from '../platform/db/schema.js';
+import { withTenant } from '../platform/db/tenant-context.js';
+
+export interface AuditEvent {
+  action: string;
+  /** Null for events with no tenant yet (a failed sign-in for an unknown address). */
+  tenantId: string | null;
+  actorUserId?: string | null;
+  actorApiKeyId?: string | null;
+  context: RequestContext | null;
+  /** Structured, never secrets or message bodies: ids, roles, reasons. */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Appends an audit entry in the caller's transaction (so it exists iff the change does), or in its own
+ * tenant-scoped statement. The table is append-only for the application role.
+ */
+export async function recordAudit(executor: Db | Transaction<Database>, event: AuditEvent): Promise<void> {
+  const insert = (trx: Transaction<Database>) =>
+    trx
+      .insertInto('auditLog')
+      .values({
+        tenantId: event.tenantId,
+        action: event.action,
+        actorUserId: event.actorUserId ?? null,
+        actorApiKeyId: event.actorApiKeyId ?? null,
+        ip: event.context?.ip ?? null,
+        userAgent: event.context?.userAgent?.slice(0, 512) ?? null,
+        requestId: event.context?.requestId ?? null,
+        detail: JSON.stringify(event.detail ?? {}),
+      })
+      .execute();
+  if (executor.isTransaction) {
+    await insert(executor as Transaction<Database>);
+    return;
+  }
+  const db = executor as Db;
+  if (event.tenantId) await withTenant(db, event.tenantId, insert);
+  else await db.transaction().execute(insert);
+}
