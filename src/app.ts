@@ -1,21 +1,35 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createAccountLimiters } from './accounts/attempt-limiter.js';
+import { authRoutes } from './accounts/auth.routes.js';
 import type { Authenticate } from './accounts/authenticate.js';
+import { credentialsRoutes } from './accounts/credentials.routes.js';
+import { passwordResetRoutes } from './accounts/password-reset.routes.js';
+import { twoFactorRoutes } from './accounts/two-factor.routes.js';
+import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
+import { registerCors } from './platform/http/cors.js';
+import { cspReportRoutes } from './platform/http/csp-reports.routes.js';
 import { registerErrorHandlers } from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
 import { parseJsonBody } from './platform/http/json-body.js';
 import { httpMetricsPlugin } from './platform/http/metrics.routes.js';
 import { openapiPlugin } from './platform/http/openapi.js';
+import { rateLimitPlugin } from './platform/http/rate-limit.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
+import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { invitationsRoutes } from './tenants/invitations.routes.js';
+import { membersRoutes } from './tenants/members.routes.js';
+import { signupRoutes } from './tenants/signup.routes.js';
 
 export interface AppDependencies {
   config: Config;
@@ -26,6 +40,8 @@ export interface AppDependencies {
   db: Db;
   /** Resolves a session cookie or API key to a principal (accounts/authenticate.ts). */
   authenticate: Authenticate;
+  /** Shared rate-limit counters (PostgreSQL, or Redis when REDIS_URL is set). */
+  limiterStore: LimiterStore;
 }
 
 /**
@@ -48,6 +64,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // request.ip honours X-Forwarded-For only from these proxies (ASVS 4.1.3); none: the socket peer.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -71,11 +89,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
   await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
   await app.register(cookie);
+  // Both before the access check: preflights are answered and brute force is counted before it rejects.
+  await registerCors(app, { origins: config.corsOrigins });
+  await app.register(rateLimitPlugin, {
+    store: deps.limiterStore,
+    limits: config.rateLimits,
+    metrics: deps.metrics,
+  });
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
     secretKey: config.secretKey,
     trustedOrigins: [new URL(config.http.publicUrl).origin, ...config.corsOrigins],
     authenticate: deps.authenticate,
+    onCsrfFailure: () => deps.metrics.csrfFailures.inc(),
   });
   await app.register(openapiPlugin, { version: VERSION, publicUrl: config.http.publicUrl });
   await app.register(httpMetricsPlugin, {
@@ -84,6 +110,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(cspReportRoutes);
+  await app.register(authRoutes, {
+    db: deps.db,
+    config,
+    limiterStore: deps.limiterStore,
+    metrics: deps.metrics,
+  });
+  const accountLimiters = createAccountLimiters(deps.limiterStore);
+  await app.register(twoFactorRoutes, { db: deps.db, config, limiters: accountLimiters });
+  await app.register(passwordResetRoutes, { db: deps.db, config, limiters: accountLimiters });
+  await app.register(credentialsRoutes, { db: deps.db, config, limiters: accountLimiters });
+  await app.register(apiKeysRoutes, { db: deps.db, config });
+  await app.register(auditRoutes, { db: deps.db });
+  await app.register(membersRoutes, { db: deps.db });
+  await app.register(invitationsRoutes, { db: deps.db, config });
+  await app.register(signupRoutes, { db: deps.db, config });
 
   return app;
 }

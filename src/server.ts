@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { createAuthenticator } from './accounts/authenticate.js';
 import { buildApp } from './app.js';
+import { createMailer } from './mail/mailer.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
@@ -13,7 +14,9 @@ import type { AnyTask } from './platform/jobs/task.js';
 import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
-import { allTasks } from './tasks.js';
+import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
+import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
+import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
   http: boolean;
@@ -61,11 +64,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     if (options.worker) {
       const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);
       closers.push(() => workerPool.end());
+      const mailer = createMailer(config, db);
+      closers.push(() => mailer.close());
       worker = await startWorker({
         pool: workerPool,
         db,
         logger,
-        tasks: options.tasks ?? allTasks,
+        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer }),
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,
@@ -80,6 +85,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     let metricsServer: MetricsServer | undefined;
     if (options.http) {
       const metrics = createMetrics();
+      const limiterStore = createLimiterStore({ pool, redisUrl: config.redisUrl });
+      closers.push(() => limiterStore.close());
+      if (!config.redisUrl) {
+        // Counters of the PostgreSQL store outlive their window; Redis expires its own keys.
+        const stopCleanup = startRateLimitCleanup(db, { intervalMs: 10 * 60_000, logger });
+        closers.push(async () => stopCleanup());
+      }
       const staleAfterMs = config.worker.staleAfterSeconds * 1000;
       app = await buildApp({
         config,
@@ -88,6 +100,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         readiness: () => readiness(db, worker, staleAfterMs),
         db,
         authenticate: createAuthenticator(db, config),
+        limiterStore,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       closers.push(() => app!.close());

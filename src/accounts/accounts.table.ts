@@ -44,8 +44,10 @@ export type Session = Selectable<SessionsTable>;
 export interface UserTokensTable {
   id: Generated<string>;
   userId: string;
-  purpose: 'verify_email' | 'reset_password';
+  purpose: 'verify_email' | 'reset_password' | 'change_email';
   tokenHash: Buffer;
+  /** The address the token was mailed to (for change_email: the new address, set on confirmation). */
+  email: string | null;
   expiresAt: Date;
   usedAt: Date | null;
   createdAt: Generated<Date>;

@@ -15,7 +15,10 @@ export interface Credentials {
 export type Authenticate = (credentials: Credentials) => Promise<SessionPrincipal | ApiKeyPrincipal | null>;
 
 const API_KEY_FORMAT = /^ll_([A-Za-z0-9]{12,32})_([A-Za-z0-9_-]{22,64})$/;
-/** last_seen_at is refreshed at most this often, so reads do not all become writes. */
+/**
+ * last_seen_at is refreshed at most this often, so reads do not all become writes; and at least four
+ * times per idle timeout, or an active user would be taken for an idle one.
+ */
 const TOUCH_EVERY_MS = 60_000;
 
 /** Resolves the caller from a session cookie or an API key; null when neither is valid. */
@@ -49,7 +52,10 @@ async function sessionPrincipal(db: Db, config: Config, token: string): Promise<
     .executeTakeFirst();
   if (!row) return null;
 
-  if (Date.now() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+  if (
+    Date.now() - row.lastSeenAt.getTime() >
+    Math.min(TOUCH_EVERY_MS, config.accounts.sessionIdleTimeoutMs / 4)
+  ) {
     await db.updateTable('sessions').set({ lastSeenAt: sql`now()` }).where('id', '=', row.id).execute();
   }
 

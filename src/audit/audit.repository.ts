@@ -2,7 +2,8 @@ import type { Transaction } from 'kysely';
 import type { RequestContext } from '../accounts/principal.js';
 import type { Db } from '../platform/db/database.js';
 import type { Database } from '../platform/db/schema.js';
-import { withTenant } from '../platform/db/tenant-context.js';
+import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
+import type { AuditEntry } from './audit-log.table.js';
 
 export interface AuditEvent {
   action: string;
@@ -41,4 +42,25 @@ export async function recordAudit(executor: Db | Transaction<Database>, event: A
   const db = executor as Db;
   if (event.tenantId) await withTenant(db, event.tenantId, insert);
   else await db.transaction().execute(insert);
+}
+
+export interface AuditFilters {
+  action?: string | undefined;
+  actorUserId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Id of the last entry of the previous page: newer entries have larger ids. */
+  beforeId?: string | undefined;
+  limit: number;
+}
+
+/** A tenant's entries, newest first, with keyset pagination on the identity id. RLS limits the rows. */
+export async function listAuditEntries(trx: TenantTransaction, filters: AuditFilters): Promise<AuditEntry[]> {
+  let query = trx.selectFrom('auditLog').selectAll().orderBy('id', 'desc').limit(filters.limit);
+  if (filters.action) query = query.where('action', '=', filters.action);
+  if (filters.actorUserId) query = query.where('actorUserId', '=', filters.actorUserId);
+  if (filters.from) query = query.where('createdAt', '>=', filters.from);
+  if (filters.to) query = query.where('createdAt', '<', filters.to);
+  if (filters.beforeId) query = query.where('id', '<', filters.beforeId);
+  return query.execute();
 }

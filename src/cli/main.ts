@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import closeWithGrace from 'close-with-grace';
 import { Command, InvalidArgumentError } from 'commander';
+import { canonicalEmail } from '../accounts/email-address.js';
+import { setUserEnabled } from '../accounts/user-status.service.js';
+import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
 import { locateDatabase } from '../platform/db/connect.js';
@@ -9,7 +12,9 @@ import { migrateDown, migrationStatus } from '../platform/db/migrator.js';
 import { prepareDatabase } from '../platform/db/prepare.js';
 import { createLogger, type Logger } from '../platform/logging/logger.js';
 import { VERSION } from '../platform/version.js';
-import { type RuntimeOptions, startRuntime } from '../server.js';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
+import { ZWorkspaceName } from '../tenants/fields.js';
+import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
@@ -26,9 +31,13 @@ function bootstrap(): { config: Config; logger: Logger } {
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal, or the timeout, forces exit). */
-async function runUntilSignalled(options: Omit<RuntimeOptions, 'logger'>): Promise<void> {
+async function runUntilSignalled(
+  options: Omit<RuntimeOptions, 'logger'>,
+  afterStart?: (runtime: Runtime, config: Config) => Promise<unknown>,
+): Promise<void> {
   const { config, logger } = bootstrap();
   const runtime = await startRuntime(config, { ...options, logger });
+  await afterStart?.(runtime, config);
   closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000 }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an unexpected error');
     else logger.info({ signal }, 'shutting down');
@@ -68,7 +77,11 @@ program
   .description('run the HTTP server and, unless --no-worker, the job worker')
   .option('--no-worker', 'do not run jobs in this process (run `leadline worker` elsewhere)')
   .action(async (options: { worker: boolean }) => {
-    await runUntilSignalled({ http: true, worker: options.worker, migrate: true, stopEmbedded: 'always' });
+    await runUntilSignalled(
+      { http: true, worker: options.worker, migrate: true, stopEmbedded: 'always' },
+      // Development only, and only while no account exists: a one-time link for the first owner.
+      (runtime, config) => announceDevelopmentSetup(runtime.db, config, runtime.logger),
+    );
   });
 
 program
@@ -124,6 +137,69 @@ program
     const findings = [...configFindings(config), ...(await databaseFindings(config, logger))];
     process.stdout.write(`${formatFindings(findings)}\n`);
     process.exitCode = findings.some((f) => f.verdict === 'fail') ? 1 : 0;
+  });
+
+const admin = program.command('admin').description('operator tasks on accounts');
+for (const [name, enabled] of [
+  ['disable-user', false],
+  ['enable-user', true],
+] as const) {
+  admin
+    .command(name)
+    .description(
+      enabled ? 'allow a disabled user to sign in again' : 'block a user and end all their sessions now',
+    )
+    .requiredOption('--email <address>', "the user's e-mail address")
+    .action(async (options: { email: string }) => {
+      await withOwnerDb(async (db) => {
+        const change = await setUserEnabled(db, { email: options.email, enabled, context: null });
+        process.stdout.write(
+          enabled
+            ? `enabled ${change.email}\n`
+            : `disabled ${change.email}; ended ${change.sessionsRevoked} session(s)\n`,
+        );
+      });
+    });
+}
+
+admin
+  .command('create-owner')
+  .description('create a workspace and print a one-time link with which its first owner sets a password')
+  .requiredOption('--email <address>', "the owner's e-mail address (their sign-in name)")
+  .requiredOption('--workspace <name>', 'the name of the new workspace')
+  .action(async (options: { email: string; workspace: string }) => {
+    // No default account and no password on the command line (shell history, CI logs): the owner
+    // chooses one through the invitation link, which also applies the password rules (ASVS 6.3.2).
+    const email = canonicalEmail(options.email);
+    if (!email) throw new InvalidArgumentError('--email is not a valid e-mail address');
+    const name = ZWorkspaceName.safeParse(options.workspace);
+    if (!name.success) throw new InvalidArgumentError('--workspace must be 1 to 200 characters, one line');
+    const { config } = bootstrap();
+    await withOwnerDb(async (db, logger, url) => {
+      await prepareDatabase(url, logger);
+      const setup = await createWorkspaceWithOwnerInvitation(db, config, {
+        email,
+        workspaceName: name.data,
+        requestId: 'cli-create-owner',
+      });
+      process.stdout.write(
+        `created workspace ${setup.tenantId} with an owner invitation for ${email}\n` +
+          `open this link once, before ${setup.expiresAt.toISOString()}, to set the owner's password:\n` +
+          `${setup.link}\n`,
+      );
+    });
+  });
+
+program
+  .command('mail')
+  .description('the local mail outbox (used when SMTP_URL is not set)')
+  .command('list')
+  .description('print the newest mails in the outbox')
+  .option('--limit <n>', 'how many mails', positiveInteger, 20)
+  .action(async (options: { limit: number }) => {
+    await withOwnerDb(async (db) => {
+      process.stdout.write(formatOutbox(await listOutboxMail(db, options.limit)));
+    });
   });
 
 program.parseAsync().catch((error: unknown) => {

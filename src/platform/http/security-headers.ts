@@ -20,6 +20,8 @@ export async function registerSecurityHeaders(
         baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // Violations are posted to our own rate-limited endpoint and logged (csp-reports.routes.ts).
+        reportUri: ['/api/v1/csp-reports'],
         ...(options.https ? { upgradeInsecureRequests: [] } : {}),
       },
     },

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
+import type { Db } from '../db/database.js';
 import type { TenantTransaction } from '../db/tenant-context.js';
-import type { TaskDefinition } from './task.js';
+import { scopeOf, type TaskReference } from './task.js';
 
 export interface EnqueueOptions {
   requestId: string;
@@ -19,9 +20,34 @@ export interface EnqueueOptions {
  */
 export async function enqueue<Schema extends z.ZodType>(
   trx: TenantTransaction,
-  task: TaskDefinition<Schema>,
+  task: TaskReference<Schema, 'tenant'>,
   payload: z.input<Schema>,
   options: EnqueueOptions,
+): Promise<{ jobId: string }> {
+  if (scopeOf(task) !== 'tenant') throw new Error(`${task.id} is a system task; use enqueueSystem`);
+  return addJob(trx, task, payload, options, sql`app_current_tenant()`);
+}
+
+/**
+ * Adds a job of a system task (one that belongs to no tenant, e.g. account mail) in the caller's
+ * transaction (or statement): the envelope's tenantId is null and the handler gets no tenant context.
+ */
+export async function enqueueSystem<Schema extends z.ZodType>(
+  trx: Db,
+  task: TaskReference<Schema, 'system'>,
+  payload: z.input<Schema>,
+  options: EnqueueOptions,
+): Promise<{ jobId: string }> {
+  if (scopeOf(task) !== 'system') throw new Error(`${task.id} is a tenant task; use enqueue`);
+  return addJob(trx, task, payload, options, sql`null::uuid`);
+}
+
+async function addJob<Schema extends z.ZodType>(
+  trx: Db,
+  task: TaskReference<Schema, 'tenant'> | TaskReference<Schema, 'system'>,
+  payload: z.input<Schema>,
+  options: EnqueueOptions,
+  tenantId: RawBuilder<unknown>,
 ): Promise<{ jobId: string }> {
   // Validated now, parsed again at dequeue: what is stored is the input, so a transforming schema sees the
   // same input both times.
@@ -30,7 +56,7 @@ export async function enqueue<Schema extends z.ZodType>(
     select (graphile_worker.add_job(
       identifier => ${task.id},
       payload => json_build_object(
-        'tenantId', app_current_tenant(),
+        'tenantId', ${tenantId},
         'requestId', ${options.requestId}::text,
         'payload', ${JSON.stringify(payload)}::json
       ),

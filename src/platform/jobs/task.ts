@@ -5,39 +5,63 @@ import type { Logger } from '../logging/logger.js';
 
 /** What every job carries besides its own payload: whose data it touches and which request caused it. */
 export const ZJobEnvelope = z.object({
-  tenantId: z.uuid(),
+  /** Null only for system tasks (account mail): work that belongs to no tenant. */
+  tenantId: z.uuid().nullable(),
   requestId: z.string().min(1).max(128),
   payload: z.unknown(),
 });
 export type TJobEnvelope = z.infer<typeof ZJobEnvelope>;
 
-export interface TaskContext {
-  readonly tenantId: string;
+/**
+ * `tenant` (the default): the job works on one tenant's data, enqueued inside that tenant's transaction.
+ * `system`: the job belongs to no tenant (mail to a user, whose identity is global); it gets no tenant
+ * context at all, so it cannot touch tenant data by accident.
+ */
+export type TaskScope = 'tenant' | 'system';
+
+export interface TaskContext<Scope extends TaskScope = TaskScope> {
+  readonly tenantId: Scope extends 'tenant' ? string : null;
   readonly requestId: string;
   readonly jobId: string;
   /** 1 on the first run; handlers are idempotent, so a later attempt may find its work already done. */
   readonly attempt: number;
   readonly logger: Logger;
   readonly signal: AbortSignal | undefined;
-  /** Runs `work` in a transaction bound to this job's tenant. The only database access a task gets. */
+  /**
+   * Runs `work` in a transaction bound to this job's tenant. The only database access a tenant task gets.
+   * Throws for system tasks, which have no tenant.
+   */
   withTenant<T>(work: (trx: TenantTransaction) => Promise<T>): Promise<T>;
 }
 
-export interface TaskDefinition<Schema extends z.ZodType = z.ZodType> {
+export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Scope extends TaskScope = 'tenant'> {
   /** Stable identifier; renaming it orphans queued jobs, so treat it as a public name. */
   readonly id: string;
   readonly schema: Schema;
   readonly maxAttempts?: number;
-  handle(payload: z.infer<Schema>, context: TaskContext): Promise<void>;
+  /** Absent means `tenant`. */
+  readonly scope?: Scope;
+  handle(payload: z.infer<Schema>, context: TaskContext<Scope>): Promise<void>;
 }
 
-export function defineTask<Schema extends z.ZodType>(
-  definition: TaskDefinition<Schema>,
-): TaskDefinition<Schema> {
+export function defineTask<Schema extends z.ZodType, Scope extends TaskScope = 'tenant'>(
+  definition: TaskDefinition<Schema, Scope>,
+): TaskDefinition<Schema, Scope> {
   return definition;
 }
 
-export type AnyTask = TaskDefinition<z.ZodType>;
+/** What enqueueing needs of a task: its identity, not its handler (which may need runtime dependencies). */
+export type TaskReference<Schema extends z.ZodType = z.ZodType, Scope extends TaskScope = 'tenant'> = Pick<
+  TaskDefinition<Schema, Scope>,
+  'id' | 'schema' | 'scope' | 'maxAttempts'
+>;
+
+export function scopeOf(task: { readonly scope?: TaskScope }): TaskScope {
+  return task.scope ?? 'tenant';
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a list of tasks of any payload and scope (handlers are contravariant)
+export type AnyTask = TaskDefinition<z.ZodType, any>;
 
 /** Database handle given to the worker runtime so it can open tenant transactions for tasks. */
 export interface TaskRuntime {

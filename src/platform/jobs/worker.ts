@@ -13,7 +13,7 @@ import { withTenant } from '../db/tenant-context.js';
 import type { Logger } from '../logging/logger.js';
 import { toGraphileLogger } from './graphile-logger.js';
 import { WorkerHeartbeat } from './heartbeat.js';
-import { type AnyTask, ZJobEnvelope } from './task.js';
+import { type AnyTask, scopeOf, ZJobEnvelope } from './task.js';
 
 export interface WorkerOptions {
   /** Pool for graphile-worker itself (job fetching, LISTEN); separate from the HTTP pool. */
@@ -101,6 +101,13 @@ function toTaskList(options: WorkerOptions): TaskList {
 function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
   return async (rawPayload: unknown, helpers: JobHelpers) => {
     const envelope = ZJobEnvelope.parse(rawPayload);
+    const scope = scopeOf(task);
+    // A tenant task must know its tenant, and a system task must not have one: either mismatch is a bug
+    // (or a forged job), and the handler never runs.
+    if ((scope === 'tenant') !== (envelope.tenantId !== null)) {
+      throw new Error(`job envelope of ${scope} task ${task.id} has the wrong tenantId`);
+    }
+    const tenantId = envelope.tenantId;
     const jobId = String(helpers.job.id);
     const logger = options.logger.child({
       task: task.id,
@@ -110,13 +117,16 @@ function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
     });
     const payload = task.schema.parse(envelope.payload);
     await task.handle(payload, {
-      tenantId: envelope.tenantId,
+      tenantId,
       requestId: envelope.requestId,
       jobId,
       attempt: helpers.job.attempts,
       logger,
       signal: helpers.abortSignal,
-      withTenant: (work) => withTenant(options.db, envelope.tenantId, work),
+      withTenant: async (work) => {
+        if (tenantId === null) throw new Error(`system task ${task.id} has no tenant context`);
+        return withTenant(options.db, tenantId, work);
+      },
     });
   };
 }

@@ -1,10 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Cookie-authenticated state changes refused for a missing or wrong CSRF token or origin. */
+  readonly csrfFailures: Counter;
+  /** Requests answered 429, by rate-limit tier. */
+  readonly rateLimited: Counter<'tier'>;
+  /** Rate-limit checks that failed because the limiter store was unreachable, by tier. */
+  readonly rateLimitStoreErrors: Counter<'tier'>;
+  /** Webhook deliveries refused for a missing or invalid signature. */
+  readonly badWebhookSignatures: Counter<'provider'>;
+  /** Password checks that failed (sign-in and re-authentication). */
+  readonly failedLogins: Counter;
+  /** Sign-in attempts refused by the brute-force throttle (account+IP or IP blocked). */
+  readonly throttledLogins: Counter;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -18,7 +30,49 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, httpRequestDuration };
+  const csrfFailures = new Counter({
+    name: 'leadline_csrf_failures_total',
+    help: 'State-changing cookie requests refused for a missing or invalid CSRF token or origin',
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'leadline_rate_limited_total',
+    help: 'Requests refused with 429 by rate-limit tier',
+    labelNames: ['tier'],
+    registers: [registry],
+  });
+  const rateLimitStoreErrors = new Counter({
+    name: 'leadline_rate_limit_store_errors_total',
+    help: 'Rate-limit checks that could not reach the limiter store, by tier',
+    labelNames: ['tier'],
+    registers: [registry],
+  });
+  const badWebhookSignatures = new Counter({
+    name: 'leadline_bad_webhook_signatures_total',
+    help: 'Webhook deliveries refused for a missing or invalid signature',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+  const failedLogins = new Counter({
+    name: 'leadline_auth_failed_logins_total',
+    help: 'Failed password checks at sign-in and re-authentication',
+    registers: [registry],
+  });
+  const throttledLogins = new Counter({
+    name: 'leadline_auth_throttled_total',
+    help: 'Sign-in attempts refused by the brute-force throttle',
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpRequestDuration,
+    failedLogins,
+    throttledLogins,
+    csrfFailures,
+    rateLimited,
+    rateLimitStoreErrors,
+    badWebhookSignatures,
+  };
 }
 
 export interface MetricsServer {

@@ -1,0 +1,203 @@
+import { findUserByEmail, findUserById, insertUser } from '../accounts/accounts.repository.js';
+import { assertAcceptablePassword, hashPassword } from '../accounts/passwords.js';
+import { mayAssignRole, type Role } from '../accounts/permissions.js';
+import type { RequestContext } from '../accounts/principal.js';
+import { type IssuedSession, issueSession } from '../accounts/sessions.service.js';
+import { recordAudit } from '../audit/audit.repository.js';
+import type { Config } from '../platform/config/config.js';
+import { randomToken, sha256 } from '../platform/crypto/tokens.js';
+import type { Db } from '../platform/db/database.js';
+import { withTenant } from '../platform/db/tenant-context.js';
+import { AppError } from '../platform/http/app-error.js';
+import { queueInvitationMail } from './invitation-mail.js';
+import {
+  claimInvitation,
+  type InvitationLookup,
+  type InvitationSummary,
+  insertInvitation,
+  listPendingInvitations,
+  lookupInvitation,
+  revokeInvitation,
+  revokePendingFor,
+} from './invitations.repository.js';
+import { findMemberByEmail, findMembership, insertMembership } from './members.repository.js';
+import type { MemberActor } from './members.service.js';
+import { findCurrentTenant } from './tenants.repository.js';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
+
+/** One message for unknown, used, revoked and expired tokens: the caller learns nothing more. */
+const INVALID = 'This invitation link is invalid or has expired';
+
+export async function inviteMember(
+  db: Db,
+  config: Config,
+  actor: MemberActor,
+  input: { email: string; role: Role },
+): Promise<InvitationSummary> {
+  if (!mayAssignRole(actor.role, input.role)) {
+    throw new AppError('forbidden', 'Only an owner may invite owners');
+  }
+  const token = randomToken(32);
+  return withTenant(db, actor.tenantId, async (trx) => {
+    if (await findMemberByEmail(trx, input.email)) {
+      throw new AppError('conflict', 'This address already belongs to a member of the workspace');
+    }
+    const tenant = await findCurrentTenant(trx);
+    if (!tenant) throw new AppError('not_found', 'Workspace not found');
+    await revokePendingFor(trx, input.email);
+    const invitation = await insertInvitation(trx, {
+      email: input.email,
+      role: input.role,
+      tokenHash: sha256(token),
+      invitedBy: actor.userId,
+      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+    });
+    await queueInvitationMail(trx, config, {
+      to: input.email,
+      workspaceName: tenant.name,
+      role: input.role,
+      token,
+      requestId: actor.context.requestId,
+    });
+    await recordAudit(trx, {
+      action: 'invitation.created',
+      tenantId: actor.tenantId,
+      actorUserId: actor.userId,
+      context: actor.context,
+      detail: { invitationId: invitation.id, email: invitation.email, role: invitation.role },
+    });
+    return invitation;
+  });
+}
+
+export async function pendingInvitations(db: Db, tenantId: string): Promise<InvitationSummary[]> {
+  return withTenant(db, tenantId, (trx) => listPendingInvitations(trx, 200));
+}
+
+export async function cancelInvitation(db: Db, actor: MemberActor, id: string): Promise<void> {
+  await withTenant(db, actor.tenantId, async (trx) => {
+    const revoked = await revokeInvitation(trx, id);
+    // Another tenant's invitation is invisible under RLS: it is "not found" like a made-up id.
+    if (!revoked) throw new AppError('not_found', 'Invitation not found');
+    await recordAudit(trx, {
+      action: 'invitation.revoked',
+      tenantId: actor.tenantId,
+      actorUserId: actor.userId,
+      context: actor.context,
+      detail: { invitationId: id, email: revoked.email, role: revoked.role },
+    });
+  });
+}
+
+async function usableInvitation(db: Db, token: string): Promise<InvitationLookup> {
+  const invitation = await lookupInvitation(db, sha256(token));
+  const usable =
+    invitation &&
+    !invitation.acceptedAt &&
+    !invitation.revokedAt &&
+    invitation.expiresAt.getTime() > Date.now();
+  if (!usable) throw new AppError('bad_request', INVALID);
+  return invitation;
+}
+
+export interface AcceptedInvitation {
+  tenantId: string;
+  userId: string;
+  role: Role;
+  /** Set when the acceptance created the account: the new user is signed in. */
+  session: IssuedSession | null;
+}
+
+/**
+ * Accepts an invitation for an address that has no account yet: creates the account (the token proves
+ * the mailbox, so the address counts as verified), adds the membership and signs the new user in.
+ * An address that already has an account must accept while signed in (`acceptAsSignedInUser`), so a
+ * leaked link can never attach a workspace to someone else's account or set their password.
+ */
+export async function acceptAsNewUser(
+  db: Db,
+  config: Config,
+  input: { token: string; password: string; displayName: string | null; context: RequestContext },
+): Promise<AcceptedInvitation> {
+  const invitation = await usableInvitation(db, input.token);
+  if (await findUserByEmail(db, invitation.email)) {
+    throw new AppError(
+      'forbidden',
+      'An account with this address exists: sign in as that user and accept the invitation there',
+    );
+  }
+  assertAcceptablePassword(input.password);
+  const passwordHash = await hashPassword(input.password);
+  const userId = await withTenant(db, invitation.tenantId, async (trx) => {
+    if (!(await claimInvitation(trx, invitation.id))) throw new AppError('bad_request', INVALID);
+    const user = await insertUser(trx, {
+      email: invitation.email,
+      displayName: input.displayName,
+      passwordHash,
+      emailVerifiedAt: new Date(),
+      totpSecret: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
+      disabledAt: null,
+    }).catch((error: unknown) => {
+      if (isUniqueViolation(error)) {
+        throw new AppError('conflict', 'An account with this address was just created; sign in instead', {
+          cause: error,
+        });
+      }
+      throw error;
+    });
+    await insertMembership(trx, user.id, invitation.role);
+    await auditAccepted(trx, invitation, user.id, input.context, true);
+    return user.id;
+  });
+  const session = await issueSession(db, config, {
+    userId,
+    activeTenantId: invitation.tenantId,
+    mfaPending: false,
+    context: input.context,
+  });
+  return { tenantId: invitation.tenantId, userId, role: invitation.role, session };
+}
+
+/** Accepts an invitation as the signed-in user, who must be the invited address's account. */
+export async function acceptAsSignedInUser(
+  db: Db,
+  input: { token: string; userId: string; context: RequestContext },
+): Promise<AcceptedInvitation> {
+  const invitation = await usableInvitation(db, input.token);
+  const user = await findUserById(db, input.userId);
+  if (!user || user.email !== invitation.email) {
+    throw new AppError('forbidden', 'This invitation was sent to another address; sign in as that user');
+  }
+  const role = await withTenant(db, invitation.tenantId, async (trx) => {
+    if (!(await claimInvitation(trx, invitation.id))) throw new AppError('bad_request', INVALID);
+    // Already a member: the invitation is used up and the existing role stays (no silent up- or downgrade).
+    const added = await insertMembership(trx, user.id, invitation.role);
+    await auditAccepted(trx, invitation, user.id, input.context, false);
+    if (added) return invitation.role;
+    return (await findMembership(trx, user.id))?.role ?? invitation.role;
+  });
+  return { tenantId: invitation.tenantId, userId: user.id, role, session: null };
+}
+
+function auditAccepted(
+  trx: Parameters<typeof recordAudit>[0],
+  invitation: InvitationLookup,
+  userId: string,
+  context: RequestContext,
+  accountCreated: boolean,
+) {
+  return recordAudit(trx, {
+    action: 'invitation.accepted',
+    tenantId: invitation.tenantId,
+    actorUserId: userId,
+    context,
+    detail: { invitationId: invitation.id, userId, role: invitation.role, accountCreated },
+  });
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
