@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { requestContext } from '../platform/http/request-context.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import type { LimiterStore } from '../platform/rate-limit/limiter-store.js';
@@ -66,7 +66,7 @@ const ZSessionItem = z
   })
   .meta({ id: 'SessionListItem' });
 
-const errors = { 400: ZErrorEnvelope, 401: ZErrorEnvelope, 403: ZErrorEnvelope };
+const errors = errorResponses(400, 401, 403);
 const signedIn = { signedIn: true } as const;
 const signedInOrMfaPending = { signedIn: true, allowMfaPending: true } as const;
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses } from '../platform/http/error-envelope.js';
 import { requestContext } from '../platform/http/request-context.js';
 import { ZMailedToken } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
@@ -15,14 +15,7 @@ import {
 import { changePassword } from './password-change.service.js';
 import { sessionPrincipal } from './session-principal.js';
 
-const errors = {
-  400: ZErrorEnvelope,
-  401: ZErrorEnvelope,
-  403: ZErrorEnvelope,
-  409: ZErrorEnvelope,
-  429: ZErrorEnvelope,
-  503: ZErrorEnvelope,
-};
+const errors = errorResponses(400, 401, 403, 409, 429, 503);
 const ZAccepted = z.object({ status: z.literal('accepted') });
 
 /** Password change, address change and e-mail verification of the signed-in user. */

@@ -2,14 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses } from '../platform/http/error-envelope.js';
 import { requestContext } from '../platform/http/request-context.js';
 import { ZMailedToken, ZRecoveryCode, ZTotpCode } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
 import { ZEmail } from './email-address.js';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js';
 
-const errors = { 400: ZErrorEnvelope, 429: ZErrorEnvelope, 503: ZErrorEnvelope };
+const errors = errorResponses(400, 429, 503);
 /** The same body whatever happened: it must not tell whether the address has an account (ASVS 6.3.8). */
 const RESET_REQUESTED = {
   status: 'accepted',

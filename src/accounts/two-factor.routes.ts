@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses } from '../platform/http/error-envelope.js';
 import { requestContext, tenantActor } from '../platform/http/request-context.js';
 import { ZSecondFactorProof, ZTotpCode } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
@@ -17,14 +17,7 @@ import {
   twoFactorStatus,
 } from './two-factor.service.js';
 
-const errors = {
-  400: ZErrorEnvelope,
-  401: ZErrorEnvelope,
-  403: ZErrorEnvelope,
-  409: ZErrorEnvelope,
-  429: ZErrorEnvelope,
-  503: ZErrorEnvelope,
-};
+const errors = errorResponses(400, 401, 403, 409, 429, 503);
 const ZAccepted = z.object({ status: z.literal('ok') });
 
 /** TOTP enrolment, the second sign-in step, and the owner's "require two-factor" switch. */

@@ -4,7 +4,7 @@ import { SCOPES } from '../accounts/permissions.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import type { ApiKeySummary } from './api-keys.repository.js';
 import {
@@ -72,7 +72,7 @@ function toApiKey(key: ApiKeySummary, now = Date.now()): z.infer<typeof ZApiKey>
   };
 }
 
-const errors = { 400: ZErrorEnvelope, 401: ZErrorEnvelope, 403: ZErrorEnvelope, 404: ZErrorEnvelope };
+const errors = errorResponses(400, 401, 403, 404);
 
 /**
  * API key management for a workspace's owners and admins, by session only: a leaked key must not be able

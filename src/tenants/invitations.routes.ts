@@ -6,7 +6,7 @@ import { SESSION_COOKIE, sessionCookieOptions } from '../accounts/session-tokens
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { requestContext } from '../platform/http/request-context.js';
 import { ZDisplayName, ZNewPassword } from './fields.js';
 import type { InvitationSummary } from './invitations.repository.js';
@@ -40,7 +40,7 @@ const ZToken = z
   .min(20)
   .max(200)
   .regex(/^[A-Za-z0-9_-]+$/);
-const errors = { 400: ZErrorEnvelope, 401: ZErrorEnvelope, 403: ZErrorEnvelope, 404: ZErrorEnvelope };
+const errors = errorResponses(400, 401, 403, 404);
 
 function toInvitation(invitation: InvitationSummary): z.infer<typeof ZInvitation> {
   return {

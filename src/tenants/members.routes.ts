@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../accounts/permissions.js';
 import type { Db } from '../platform/db/database.js';
-import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
+import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { ZWorkspaceName } from './fields.js';
 import { memberActor } from './member-actor.js';
 import type { MemberView } from './members.repository.js';
@@ -35,7 +35,7 @@ const ZMember = z
   .meta({ id: 'Member' });
 
 const ZUserIdParams = z.strictObject({ userId: z.uuid() });
-const errors = { 400: ZErrorEnvelope, 401: ZErrorEnvelope, 403: ZErrorEnvelope, 404: ZErrorEnvelope };
+const errors = errorResponses(400, 401, 403, 404);
 
 function toTenant(tenant: Tenant): z.infer<typeof ZTenant> {
   return {

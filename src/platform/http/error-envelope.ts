@@ -12,3 +12,13 @@ export const ZErrorEnvelope = z
   .meta({ id: 'Error' });
 
 export type TErrorEnvelope = z.infer<typeof ZErrorEnvelope>;
+
+/** Response schemas for the error statuses a route can answer, e.g. `...errorResponses(400, 401, 404)`. */
+export function errorResponses<const Status extends number>(
+  ...statuses: Status[]
+): Record<Status, typeof ZErrorEnvelope> {
+  return Object.fromEntries(statuses.map((status) => [status, ZErrorEnvelope])) as Record<
+    Status,
+    typeof ZErrorEnvelope
+  >;
+}
