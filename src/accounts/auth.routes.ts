@@ -221,9 +221,14 @@ export const authRoutes: FastifyPluginAsyncZod<{
       config: { access: signedIn, rateLimit: 'auth' },
       schema: {
         tags: ['auth'],
-        summary: 'Confirm your password before a sensitive change',
+        summary: 'Confirm your password before a sensitive change; starts a new session',
         body: z.strictObject({ password: ZPassword }),
-        response: { 204: z.null(), ...errors, 429: ZErrorEnvelope, 503: ZErrorEnvelope },
+        response: {
+          200: z.object({ csrfToken: z.string() }),
+          ...errors,
+          429: ZErrorEnvelope,
+          503: ZErrorEnvelope,
+        },
       },
     },
     async (request, reply) => {
@@ -234,7 +239,8 @@ export const authRoutes: FastifyPluginAsyncZod<{
         requestContext(request),
       );
       if (outcome.kind === 'throttled') return throttled(reply, outcome);
-      return reply.code(204).send(null);
+      reply.setCookie(SESSION_COOKIE, outcome.session.token, sessionCookieOptions(outcome.session.maxAgeMs));
+      return { csrfToken: outcome.session.csrfToken };
     },
   );
 };

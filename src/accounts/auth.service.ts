@@ -19,7 +19,6 @@ import { assertRecentAuthentication } from './recent-authentication.js';
 import { csrfTokenFor } from './session-tokens.js';
 import {
   listLiveSessions,
-  markReauthenticated,
   revokeOwnSession,
   type SessionSummary,
   setActiveTenant,
@@ -278,8 +277,8 @@ export async function reauthenticate(
   principal: SessionPrincipal,
   password: string,
   context: RequestContext,
-): Promise<Throttled | { kind: 'reauthenticated' }> {
-  const { db, throttle, metrics } = deps;
+): Promise<Throttled | { kind: 'reauthenticated'; session: IssuedSession }> {
+  const { db, config, throttle, metrics } = deps;
   const user = await findUserById(db, principal.userId);
   if (!user) throw new AppError('unauthenticated', 'Authentication required');
   const attempt = await throttle.begin(user.email, context.ip);
@@ -299,18 +298,27 @@ export async function reauthenticate(
     });
     throw new AppError('forbidden', 'The password is not correct');
   }
-  await audited(db, principal.tenantId, async (trx) => {
-    await markReauthenticated(trx, principal.sessionId);
+  // A new session token on re-authentication too (ASVS 7.2.4): the old one ends, the new one carries
+  // authenticated_at = now() and the same workspace.
+  const session = await audited(db, principal.tenantId, async (trx) => {
+    await revokeSession(trx, principal.sessionId);
+    const issued = await issueSession(trx, config, {
+      userId: user.id,
+      activeTenantId: principal.tenantId,
+      mfaPending: false,
+      context,
+    });
     await recordAudit(trx, {
       action: 'auth.reauthenticated',
       tenantId: principal.tenantId,
       actorUserId: user.id,
       context,
-      detail: { sessionId: principal.sessionId },
+      detail: { sessionId: issued.sessionId, replacedSessionId: principal.sessionId },
     });
+    return issued;
   });
   await throttle.recordSuccess(user.email, context.ip);
-  return { kind: 'reauthenticated' };
+  return { kind: 'reauthenticated', session };
 }
 
 /**

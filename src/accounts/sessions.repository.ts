@@ -42,15 +42,6 @@ export async function setActiveTenant(db: Db, sessionId: string, tenantId: strin
   await db.updateTable('sessions').set({ activeTenantId: tenantId }).where('id', '=', sessionId).execute();
 }
 
-/** Records a fresh proof of identity (password re-entered) for recent-authentication checks. */
-export async function markReauthenticated(db: Db, sessionId: string): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ authenticatedAt: sql`now()`, lastSeenAt: sql`now()` })
-    .where('id', '=', sessionId)
-    .execute();
-}
-
 /** Sets or clears `disabled_at`; returns the user's id, or undefined when no user has that address. */
 export async function setUserDisabled(db: Db, email: string, disabled: boolean): Promise<string | undefined> {
   const row = await db

@@ -394,21 +394,21 @@ describe('switching workspaces', () => {
 });
 
 describe('re-authentication', () => {
-  it('V7.5.1 confirming the password refreshes authenticated_at, which sensitive operations require', async () => {
+  it('V7.5.1 V7.2.4 confirming the password starts a new session, recently authenticated, and ends the old one', async () => {
     const { session } = await newSignedInUser();
     const id = await sessionIdOf(database.db, session);
     await sql`update sessions set authenticated_at = now() - interval '10 minutes' where id = ${id}`.execute(
       database.ownerDb,
     );
-    const principalOf = async (): Promise<SessionPrincipal> => {
+    const principalOf = async (sessionId = id): Promise<SessionPrincipal> => {
       const row = await database.ownerDb
         .selectFrom('sessions')
         .selectAll()
-        .where('id', '=', id)
+        .where('id', '=', sessionId)
         .executeTakeFirstOrThrow();
       return {
         kind: 'session',
-        sessionId: id,
+        sessionId,
         userId: row.userId,
         tenantId: null,
         role: null,
@@ -437,8 +437,21 @@ describe('re-authentication', () => {
       headers: session.headers,
       payload: { password: PASSWORD },
     });
-    expect(right.statusCode).toBe(204);
-    const fresh = await principalOf();
+    expect(right.statusCode).toBe(200);
+    const newCookie = right.cookies.find((c) => c.name === '__Host-leadline_session');
+    expect(newCookie?.value).toBeTruthy();
+    expect(right.json().csrfToken).toEqual(expect.any(String));
+    // The old session token no longer works; the new one does.
+    expect((await getSession(session.cookie)).statusCode).toBe(401);
+    expect((await getSession({ '__Host-leadline_session': newCookie!.value })).statusCode).toBe(200);
+    const replacement = await database.ownerDb
+      .selectFrom('sessions')
+      .select('id')
+      .where('userId', '=', (await principalOf()).userId)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirstOrThrow();
+    expect(replacement.id).not.toBe(id);
+    const fresh = await principalOf(replacement.id);
     expect(assertRecentlyAuthenticated(fresh, config)).toBe(fresh);
     const actions = await database.ownerDb
       .selectFrom('auditLog')
