@@ -5,7 +5,17 @@ export interface ContactsTable {
   /** Defaults to the transaction's tenant (app_current_tenant()); row-level security checks it. */
   tenantId: Generated<string>;
   phoneE164: string;
+  /** The WhatsApp profile name. */
   displayName: string | null;
+  /** The id WhatsApp reports for this person (may differ from the E.164 digits, e.g. Brazil's 9th digit). */
+  waId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  /** Canonical (trimmed, lower-case domain). */
+  email: string | null;
+  /** Set once, when every required field is known. */
+  profileCompletedAt: Date | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

@@ -4,9 +4,22 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../../accounts/accounts.table.js';
+import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
+import type { WhatsappChannelsTable } from '../../channels/whatsapp/channels.table.js';
+import type {
+  WhatsappInboundTable,
+  WhatsappStatusEventsTable,
+  WhatsappWebhookEventsTable,
+} from '../../channels/whatsapp/webhook.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
+import type {
+  ConversationOwnershipEventsTable,
+  ConversationsTable,
+} from '../../conversations/conversations.table.js';
+import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
+import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
@@ -28,4 +41,14 @@ export interface Database {
   apiKeys: ApiKeysTable;
   auditLog: AuditLogTable;
   rateLimits: RateLimitsTable;
+  whatsappChannels: WhatsappChannelsTable;
+  whatsappWebhookEvents: WhatsappWebhookEventsTable;
+  whatsappInbound: WhatsappInboundTable;
+  whatsappStatusEvents: WhatsappStatusEventsTable;
+  conversations: ConversationsTable;
+  conversationOwnershipEvents: ConversationOwnershipEventsTable;
+  messages: MessagesTable;
+  messageMedia: MessageMediaTable;
+  qualifierSettings: QualifierSettingsTable;
+  domainEvents: DomainEventsTable;
 }

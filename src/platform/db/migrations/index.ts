@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as tenancy from './20261123_1000_tenancy.js';
 import * as accounts from './20261123_1200_accounts.js';
 import * as emailChange from './20261123_1300_email_change.js';
+import * as whatsapp from './20261123_1400_whatsapp.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
   '20261123_1000_tenancy': tenancy,
   '20261123_1200_accounts': accounts,
   '20261123_1300_email_change': emailChange,
+  '20261123_1400_whatsapp': whatsapp,
 };

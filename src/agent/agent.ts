@@ -1,0 +1,45 @@
+import type { Language } from '../conversations/conversations.table.js';
+import type { ProfileField } from './qualifier-settings.table.js';
+
+/** What the agent knows of the person it talks to. */
+export type Profile = Record<'firstName' | 'lastName' | 'company' | 'email', string | null>;
+
+export interface AgentInput {
+  tenantId: string;
+  conversationId: string;
+  /** The conversation's language so far, or null before the first reply. */
+  language: Language | null;
+  /** What this agent stored after its previous turn (`AgentTurn.state`); `{}` at first. */
+  state: Record<string, unknown>;
+  profile: Profile;
+  /** True once every required field is known (the profile's `completedAt` is set). */
+  profileComplete: boolean;
+  /** The customer's message: its readable text (null for media without caption, reactions, ...) and type. */
+  message: { type: string; text: string | null };
+  settings: {
+    defaultLanguage: Language;
+    requiredFields: readonly ProfileField[];
+    /** Per-language overrides of the agent's prompts, by prompt id. */
+    prompts: Partial<Record<Language, Record<string, string>>>;
+  };
+}
+
+export interface AgentTurn {
+  /** Texts to send, in order; may be empty. */
+  replies: string[];
+  /** Fields learnt in this turn, already validated; absent fields are unchanged (never erased). */
+  profileUpdates: Partial<Profile>;
+  /** Set when a person should take over: the conversation's ownership moves to `human`. */
+  handoff?: { reason: string };
+  language: Language;
+  /** Stored on the conversation and given back next turn. */
+  state: Record<string, unknown>;
+}
+
+/**
+ * One conversational turn. The built-in qualifier and (later) LLM agents implement this; the pipeline
+ * calls it only while the conversation's ownership is `bot`.
+ */
+export interface Agent {
+  respond(input: AgentInput): Promise<AgentTurn>;
+}

@@ -1,0 +1,16 @@
+import type { Generated, Selectable } from 'kysely';
+import type { Language } from '../conversations/conversations.table.js';
+import type { JsonColumn } from '../platform/db/json.js';
+
+export type ProfileField = 'first_name' | 'last_name' | 'company' | 'email';
+
+export interface QualifierSettingsTable {
+  tenantId: Generated<string>;
+  defaultLanguage: Generated<Language>;
+  requiredFields: Generated<ProfileField[]>;
+  /** Per-language overrides of the qualifier's prompts, by prompt id. */
+  prompts: JsonColumn<Partial<Record<Language, Record<string, string>>>>;
+  updatedAt: Generated<Date>;
+}
+
+export type QualifierSettings = Selectable<QualifierSettingsTable>;

@@ -1,0 +1,36 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export interface CanonicalPhone {
+  /** `+` and digits, e.g. `+5511987654321`: the contact's key within a tenant. */
+  e164: string;
+  /** The same digits without `+`: the conversation key (and job queue) within a channel. */
+  key: string;
+}
+
+/**
+ * Brazil added a 9 in front of every 8-digit mobile number in 2012-2016, but WhatsApp still reports many
+ * accounts under the old form (`55 11 8765-4321`). Mobile subscriber numbers start with 6-9; landlines
+ * with 2-5 keep 8 digits. Both forms of a mobile therefore resolve to the 9-digit one.
+ */
+function withBrazilianNinthDigit(digits: string): string {
+  if (digits.length === 12 && digits.startsWith('55') && /^[6-9]$/.test(digits[4] ?? '')) {
+    return `${digits.slice(0, 4)}9${digits.slice(4)}`;
+  }
+  return digits;
+}
+
+/**
+ * The canonical E.164 form of a WhatsApp id or a typed phone number, or undefined when it cannot be a
+ * phone number. WhatsApp ids are digits with the country code and no `+`.
+ */
+export function canonicalPhone(input: string): CanonicalPhone | undefined {
+  const trimmed = input.trim();
+  if (trimmed.length === 0 || trimmed.length > 32) return undefined;
+  const digits = trimmed.replace(/[\s().-]/g, '').replace(/^\+/, '');
+  if (!/^[1-9][0-9]{6,14}$/.test(digits)) return undefined;
+  const candidate = withBrazilianNinthDigit(digits);
+  const parsed = parsePhoneNumberFromString(`+${candidate}`);
+  // A number libphonenumber cannot place is still someone's WhatsApp id: keep its digits as they are.
+  const e164 = parsed?.isPossible() ? parsed.number : `+${candidate}`;
+  return { e164, key: e164.slice(1) };
+}

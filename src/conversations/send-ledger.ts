@@ -1,0 +1,80 @@
+import { conversationQueue, sendMessageTask } from '../channels/whatsapp/task-refs.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { enqueue } from '../platform/jobs/enqueue.js';
+import type { Message, MessageAuthor } from './messages.table.js';
+
+export type OutboundBody =
+  | { type: 'text'; text: string }
+  | {
+      type: 'template';
+      template: { name: string; language: string; components?: Array<Record<string, unknown>> };
+    };
+
+export interface OutboundRequest {
+  conversationId: string;
+  author: Exclude<MessageAuthor, 'customer'>;
+  authorUserId?: string | null;
+  body: OutboundBody;
+  /** Unique per tenant: the same key twice yields the first message, never a second send. */
+  idempotencyKey: string;
+  requestId: string;
+}
+
+/**
+ * Writes an outbound message to the send ledger and enqueues its send in the caller's transaction. The
+ * send job runs in the conversation's queue, so replies leave in the order they were written. A repeated
+ * idempotency key returns the existing message and enqueues nothing.
+ */
+export async function queueOutboundMessage(
+  trx: TenantTransaction,
+  request: OutboundRequest,
+): Promise<{ message: Message; created: boolean }> {
+  const conversation = await trx
+    .selectFrom('conversations')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+    .select(['conversations.id', 'conversations.channelId', 'contacts.phoneE164'])
+    .where('conversations.id', '=', request.conversationId)
+    .executeTakeFirstOrThrow();
+  const { body } = request;
+  const inserted = await trx
+    .insertInto('messages')
+    .values({
+      conversationId: conversation.id,
+      channelId: conversation.channelId,
+      direction: 'outbound',
+      author: request.author,
+      authorUserId: request.authorUserId ?? null,
+      type: body.type,
+      text: body.type === 'text' ? body.text : null,
+      content: JSON.stringify(body.type === 'template' ? { template: body.template } : {}),
+      sentAt: new Date(),
+      status: 'pending',
+      idempotencyKey: request.idempotencyKey,
+    })
+    .onConflict((oc) => oc.columns(['tenantId', 'idempotencyKey']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!inserted) {
+    const existing = await trx
+      .selectFrom('messages')
+      .selectAll()
+      .where('idempotencyKey', '=', request.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    return { message: existing, created: false };
+  }
+  await trx
+    .updateTable('conversations')
+    .set({ lastMessageAt: inserted.sentAt, updatedAt: new Date() })
+    .where('id', '=', conversation.id)
+    .execute();
+  await enqueue(
+    trx,
+    sendMessageTask,
+    { messageId: inserted.id },
+    {
+      requestId: request.requestId,
+      queueName: conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
+    },
+  );
+  return { message: inserted, created: true };
+}
