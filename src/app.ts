@@ -7,8 +7,15 @@ import type { Authenticate } from './accounts/authenticate.js';
 import { credentialsRoutes } from './accounts/credentials.routes.js';
 import { passwordResetRoutes } from './accounts/password-reset.routes.js';
 import { twoFactorRoutes } from './accounts/two-factor.routes.js';
+import { qualifierSettingsRoutes } from './agent/qualifier-settings.routes.js';
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
+import { IngestBatcher } from './channels/whatsapp/ingest-batcher.js';
+import { whatsappMessagesRoutes } from './channels/whatsapp/messages.routes.js';
+import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
+import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
+import { conversationsRoutes } from './conversations/conversations.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
@@ -126,6 +133,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(membersRoutes, { db: deps.db });
   await app.register(invitationsRoutes, { db: deps.db, config });
   await app.register(signupRoutes, { db: deps.db, config });
+  await app.register(qualifierSettingsRoutes, { db: deps.db });
+  await app.register(conversationsRoutes, { db: deps.db });
+  await app.register(whatsappMessagesRoutes, { db: deps.db });
+  const webhookChannels = new WebhookChannels(deps.db, config);
+  await app.register(whatsappChannelsRoutes, {
+    db: deps.db,
+    config,
+    onChannelChanged: (channelId) => webhookChannels.invalidate(channelId),
+  });
+  await app.register(whatsappWebhookRoutes, {
+    channels: webhookChannels,
+    batcher: new IngestBatcher(deps.db, deps.logger, {
+      windowMs: config.whatsapp.webhookBatchWindowMs,
+      maxBatch: 256,
+      onBatch: (size) => deps.metrics.webhookBatchSize.observe(size),
+    }),
+    metrics: deps.metrics,
+  });
 
   return app;
 }

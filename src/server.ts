@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { createAuthenticator } from './accounts/authenticate.js';
+import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
+import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createMailer } from './mail/mailer.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
@@ -66,11 +68,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => workerPool.end());
       const mailer = createMailer(config, db);
       closers.push(() => mailer.close());
+      const workerLimits = createLimiterStore({ pool: workerPool, redisUrl: config.redisUrl });
+      closers.push(() => workerLimits.close());
+      const whatsappOutbound = createWhatsappOutbound({ config, limiterStore: workerLimits, logger });
+      closers.push(() => whatsappOutbound.close());
       worker = await startWorker({
         pool: workerPool,
         db,
         logger,
-        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer }),
+        tasks:
+          options.tasks ??
+          buildTasks({ secretKey: config.secretKey, mailer, agent: createQualifier(), whatsappOutbound }),
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,

@@ -1,3 +1,10 @@
+import type { Agent } from './agent/agent.js';
+import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
+import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
+import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
+import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
+import { createSendMessageTask } from './channels/whatsapp/send-message.task.js';
+import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { AnyTask } from './platform/jobs/task.js';
@@ -6,9 +13,20 @@ import type { AnyTask } from './platform/jobs/task.js';
 export interface TaskDependencies {
   secretKey: string;
   mailer: Mailer;
+  /** Answers WhatsApp conversations the bot owns (the built-in qualifier unless configured otherwise). */
+  agent: Agent;
+  /** Graph API client, throughput cap and blob store for sends, mark-as-read and media downloads. */
+  whatsappOutbound: WhatsappOutbound;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
 export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
-  return [createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey })];
+  return [
+    createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
+    createProcessInboundTask({ agent: deps.agent }),
+    applyStatusesTaskDefinition,
+    createSendMessageTask(deps.whatsappOutbound),
+    createMarkReadTask(deps.whatsappOutbound),
+    createDownloadMediaTask(deps.whatsappOutbound),
+  ];
 }

@@ -64,6 +64,13 @@ export function configFindings(config: Config): Finding[] {
     'production should run on a PostgreSQL server (DATABASE_URL) with backups',
     'warn',
   );
+  const privateHosts = config.outbound.allowPrivateHosts;
+  add(
+    privateHosts.length === 0 || !production,
+    'outbound SSRF guard',
+    privateHosts.length === 0 ? 'no exemptions' : 'exemptions allowed outside production',
+    'OUTBOUND_ALLOW_PRIVATE_HOSTS lets outbound requests reach private addresses: unset it in production',
+  );
   if (config.database.url) {
     add(
       Boolean(config.database.appUrl) || !production,

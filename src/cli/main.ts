@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { Command, InvalidArgumentError } from 'commander';
 import { canonicalEmail } from '../accounts/email-address.js';
 import { setUserEnabled } from '../accounts/user-status.service.js';
+import { registerChannelCommands } from '../channels/whatsapp/channel-cli.js';
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
@@ -56,6 +57,26 @@ async function withOwnerDb<T>(
   );
   try {
     return await work(db, logger, location.ownerUrl);
+  } finally {
+    await db.destroy();
+    await location.release();
+  }
+}
+
+/** For domain commands: the application role, so row-level security binds them as it binds the API. */
+async function withAppDb<T>(work: (db: ReturnType<typeof createDb>, config: Config) => Promise<T>) {
+  const { config, logger } = bootstrap();
+  const location = await locateDatabase(config, logger, { stopEmbedded: 'if-started-here' });
+  const db = createDb(
+    createPool({
+      connectionString: location.appUrl,
+      sessionRole: location.sessionRole,
+      max: 1,
+      applicationName: 'leadline-cli',
+    }),
+  );
+  try {
+    return await work(db, config);
   } finally {
     await db.destroy();
     await location.release();
@@ -201,6 +222,8 @@ program
       process.stdout.write(formatOutbox(await listOutboxMail(db, options.limit)));
     });
   });
+
+registerChannelCommands(program, withAppDb);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

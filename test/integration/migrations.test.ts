@@ -31,6 +31,23 @@ async function emptyDatabase(): Promise<TestDatabase> {
   return database;
 }
 
+/** The tables whose presence the up/down round trip checks (the WhatsApp pipeline's among them). */
+const CHECKED_TABLES = [
+  'contacts',
+  'conversation_ownership_events',
+  'conversations',
+  'domain_events',
+  'message_media',
+  'messages',
+  'qualifier_settings',
+  'tenants',
+  'whatsapp_channels',
+  'whatsapp_inbound',
+  'whatsapp_status_events',
+  'whatsapp_webhook_events',
+  'worker_heartbeats',
+] as const;
+
 interface SchemaState {
   tables: string[];
   appCurrentTenant: boolean;
@@ -40,7 +57,7 @@ interface SchemaState {
 async function schemaState(ownerDb: Db): Promise<SchemaState> {
   const { rows: tables } = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_name in ('tenants', 'contacts', 'worker_heartbeats')
+    where table_schema = 'public' and table_name = any(${[...CHECKED_TABLES]})
     order by table_name`.execute(ownerDb);
   const { rows: fn } = await sql<{ exists: boolean }>`
     select to_regprocedure('public.app_current_tenant()') is not null as exists`.execute(ownerDb);
@@ -55,7 +72,7 @@ async function schemaState(ownerDb: Db): Promise<SchemaState> {
 }
 
 const MIGRATED: SchemaState = {
-  tables: ['contacts', 'tenants', 'worker_heartbeats'],
+  tables: [...CHECKED_TABLES],
   appCurrentTenant: true,
   policies: [
     'api_keys.owner_auth_lookup',
@@ -63,12 +80,23 @@ const MIGRATED: SchemaState = {
     'audit_log.tenant_append',
     'audit_log.tenant_read',
     'contacts.tenant_isolation',
+    'conversation_ownership_events.tenant_isolation',
+    'conversations.tenant_isolation',
+    'domain_events.tenant_isolation',
     'invitations.owner_auth_lookup',
     'invitations.tenant_isolation',
     'memberships.owner_auth_lookup',
     'memberships.tenant_isolation',
+    'message_media.tenant_isolation',
+    'messages.tenant_isolation',
+    'qualifier_settings.tenant_isolation',
     'tenants.owner_auth_lookup',
     'tenants.tenant_isolation',
+    'whatsapp_channels.owner_webhook_lookup',
+    'whatsapp_channels.tenant_isolation',
+    'whatsapp_inbound.tenant_isolation',
+    'whatsapp_status_events.tenant_isolation',
+    'whatsapp_webhook_events.tenant_isolation',
   ],
 };
 const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, policies: [] };

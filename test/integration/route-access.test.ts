@@ -29,6 +29,49 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/api/docs/static/*', access: 'public' },
   { method: 'HEAD', url: '/api/docs/static/*', access: 'public' },
   { method: 'POST', url: '/api/v1/csp-reports', access: 'public' },
+  { method: 'GET', url: '/webhooks/whatsapp/:channelId', access: 'public' },
+  { method: 'HEAD', url: '/webhooks/whatsapp/:channelId', access: 'public' },
+  { method: 'POST', url: '/webhooks/whatsapp/:channelId', access: 'public' },
+  {
+    method: 'POST',
+    url: '/api/v1/whatsapp/channels',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/whatsapp/channels',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/whatsapp/channels',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/whatsapp/channels/:id',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/whatsapp/channels/:id',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/whatsapp/channels/:id',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/whatsapp/channels/:id/disable',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/whatsapp/channels/:id/enable',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
   { method: 'POST', url: '/api/v1/api-keys', access: { permission: 'api-keys.manage' } },
   { method: 'GET', url: '/api/v1/api-keys', access: { permission: 'api-keys.manage' } },
   { method: 'HEAD', url: '/api/v1/api-keys', access: { permission: 'api-keys.manage' } },
@@ -87,6 +130,61 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'POST', url: '/api/v1/auth/email', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/verify-email/request', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/verify-email', access: 'public' },
+  {
+    method: 'GET',
+    url: '/api/v1/agent/qualifier-settings',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/agent/qualifier-settings',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/agent/qualifier-settings',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/conversations',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/conversations',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/conversations/:id',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/conversations/:id',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/conversations/:id/messages',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/conversations/:id/messages',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/conversations/:id/ownership',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/conversations/:id/messages',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },

@@ -8,6 +8,8 @@ export interface Config {
   readonly env: TEnvironment['NODE_ENV'];
   readonly dataDir: string;
   readonly secretKey: string;
+  /** Earlier master keys: values sealed under them still open (rotation); nothing new is sealed with them. */
+  readonly previousSecretKeys: readonly string[];
   readonly secretKeySource: SecretSource;
   readonly http: {
     readonly host: string;
@@ -52,6 +54,26 @@ export interface Config {
     readonly publicFormPerMinute: number;
     readonly webhookPerMinute: number;
   };
+  readonly whatsapp: {
+    /** Meta's Graph API (a local fake in tests); trusted: set by the operator, never by a tenant. */
+    readonly graphApiUrl: string;
+    readonly graphApiVersion: string;
+    readonly appSecretGraceMs: number;
+    /** How long a webhook waits for others to share its transaction (group commit). */
+    readonly webhookBatchWindowMs: number;
+  };
+  readonly outbound: {
+    readonly connectTimeoutMs: number;
+    readonly timeoutMs: number;
+    /** host:port endpoints exempt from the SSRF guard; development and tests only. */
+    readonly allowPrivateHosts: readonly string[];
+  };
+  readonly media: {
+    readonly maxBytes: number;
+    readonly blobDir: string;
+    /** Set: blobs go to this S3-compatible bucket instead of blobDir. */
+    readonly s3: S3BlobConfig | undefined;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -59,6 +81,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
     env: env.NODE_ENV,
     dataDir: path.resolve(env.DATA_DIR),
     secretKey,
+    previousSecretKeys: env.SECRET_KEY_PREVIOUS,
     secretKeySource,
     http: {
       host: env.HOST,
@@ -100,6 +123,22 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       publicFormPerMinute: env.RATE_LIMIT_PUBLIC_FORM_PER_MINUTE,
       webhookPerMinute: env.RATE_LIMIT_WEBHOOK_PER_MINUTE,
     },
+    whatsapp: {
+      graphApiUrl: env.WHATSAPP_GRAPH_API_URL.replace(/\/+$/, ''),
+      graphApiVersion: env.WHATSAPP_GRAPH_API_VERSION,
+      appSecretGraceMs: env.WHATSAPP_APP_SECRET_GRACE_HOURS * 3_600_000,
+      webhookBatchWindowMs: env.WEBHOOK_BATCH_WINDOW_MS,
+    },
+    outbound: {
+      connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,
+      timeoutMs: env.OUTBOUND_TIMEOUT_MS,
+      allowPrivateHosts: env.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    },
+    media: {
+      maxBytes: env.MEDIA_MAX_BYTES,
+      blobDir: path.resolve(env.BLOB_DIR ?? path.join(env.DATA_DIR, 'blobs')),
+      s3: env.BLOB_S3_URL ? s3BlobConfig(env.BLOB_S3_URL) : undefined,
+    },
   };
   return deepFreeze(config);
 }
@@ -116,8 +155,29 @@ function deepFreeze<T extends object>(value: T): T {
 }
 
 /** Every configured secret value, so log output can be checked (and scrubbed) for them. */
+export interface S3BlobConfig {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** BLOB_S3_URL (validated by the schema) split into what the S3 blob store needs. */
+function s3BlobConfig(value: string): S3BlobConfig {
+  const url = new URL(value);
+  return {
+    endpoint: url.origin,
+    bucket: url.pathname.replace(/^\/|\/$/g, ''),
+    region: url.searchParams.get('region') ?? 'us-east-1',
+    accessKeyId: decodeURIComponent(url.username),
+    secretAccessKey: decodeURIComponent(url.password),
+  };
+}
+
 export function configuredSecrets(config: Config): string[] {
-  const secrets = [config.secretKey, config.metrics.token];
+  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token];
+  if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));
   }

@@ -3,11 +3,13 @@ import { z } from 'zod';
 /** Environment variables whose value may instead be read from the file named by `NAME_FILE`. */
 export const SECRET_VARIABLES = [
   'SECRET_KEY',
+  'SECRET_KEY_PREVIOUS',
   'DATABASE_URL',
   'DATABASE_APP_URL',
   'METRICS_TOKEN',
   'SMTP_URL',
   'REDIS_URL',
+  'BLOB_S3_URL',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -44,6 +46,9 @@ export const ZEnvironment = z
     DATABASE_POOL_SIZE: positiveInt(200).default(10),
     EMBEDDED_POSTGRES_PORT: port.default(54329),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    SECRET_KEY_PREVIOUS: list
+      .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters')).max(8))
+      .default([]),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     BODY_LIMIT_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
     JSON_MAX_DEPTH: positiveInt(256).default(32),
@@ -78,6 +83,40 @@ export const ZEnvironment = z
     RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(1_000_000).default(30),
     RATE_LIMIT_PUBLIC_FORM_PER_MINUTE: positiveInt(1_000_000).default(10),
     RATE_LIMIT_WEBHOOK_PER_MINUTE: positiveInt(1_000_000).default(6_000),
+    WHATSAPP_GRAPH_API_URL: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
+    WHATSAPP_GRAPH_API_VERSION: z
+      .string()
+      .regex(/^v[0-9]{1,3}\.[0-9]$/, 'must look like v23.0')
+      .default('v23.0'),
+    WHATSAPP_APP_SECRET_GRACE_HOURS: positiveInt(24 * 30).default(24),
+    WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(2),
+    OUTBOUND_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(5_000),
+    OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),
+    // host:port endpoints exempt from the outbound SSRF guard (local fakes); doctor refuses it in production.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim().toLowerCase())
+          .filter((entry) => entry.length > 0),
+      )
+      .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    MEDIA_MAX_BYTES: positiveInt(1024 * 1024 * 1024).default(100 * 1024 * 1024),
+    BLOB_DIR: z.string().min(1).optional(),
+    // https://<access key id>:<secret key>@<endpoint>/<bucket>?region=<region>: media in an S3-compatible bucket.
+    BLOB_S3_URL: z
+      .url({ protocol: /^https?$/ })
+      .refine((value) => {
+        const url = new URL(value);
+        return (
+          url.username !== '' &&
+          url.password !== '' &&
+          /^\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/?$/.test(url.pathname)
+        );
+      }, 'must look like https://ACCESS_KEY_ID:SECRET@host/bucket?region=...')
+      .optional(),
   })
   .superRefine(
     (env, ctx) => {

@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** Free text to a customer whose 24-hour WhatsApp service window is closed: send a template. */
+  outside_customer_window: 422,
   rate_limited: 429,
   headers_too_large: 431,
   internal_error: 500,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError, codeForStatus, type ErrorDetail } from './app-error.js';
 import type { TErrorEnvelope } from './error-envelope.js';
 
@@ -33,6 +34,9 @@ export function toAppError(error: unknown, exposeInternal: boolean): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(codeForStatus(status), fastifyError.message || 'Bad request', { cause: error });
   }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('service_unavailable', 'Temporarily unavailable; retry later', { cause: error });
+  }
   const message = exposeInternal && error instanceof Error ? error.message : 'Internal server error';
   return new AppError('internal_error', message, { cause: error });
 }
@@ -53,6 +57,8 @@ export function registerErrorHandlers(app: FastifyInstance, options: { exposeInt
     const appError = toAppError(error, options.exposeInternal);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request rejected');
+    // Webhook senders (Meta) and clients retry a 503; tell them when.
+    if (appError.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     reply.code(appError.status).type('application/json').send(envelope(appError, request.id));
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/config.js';
 import { sha256 } from '../crypto/tokens.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -79,7 +79,17 @@ async function rateLimit(app: FastifyInstance, options: RateLimitOptions) {
   const limiters = Object.fromEntries(
     RATE_LIMIT_TIERS.map((tier) => [
       tier,
-      options.store.create({ keyPrefix: `${prefix}:${tier}`, points: perMinute[tier], durationSeconds: 60 }),
+      // The webhook tier counts in process memory: every delivery of a channel hits the same key, and a
+      // shared counter would serialise all of them on one row lock and a commit each (it capped webhook
+      // ingest at a few hundred requests per second). Its purpose, one channel not starving another of
+      // this process's capacity, is a per-process concern anyway.
+      tier === 'webhook'
+        ? new RateLimiterMemory({ keyPrefix: `${prefix}:${tier}`, points: perMinute[tier], duration: 60 })
+        : options.store.create({
+            keyPrefix: `${prefix}:${tier}`,
+            points: perMinute[tier],
+            durationSeconds: 60,
+          }),
     ]),
   ) as Record<RateLimitTier, RateLimiterAbstract>;
   // Requests refused as unauthenticated on 'api' routes, per client IP: a flood of made-up keys or

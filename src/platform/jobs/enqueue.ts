@@ -72,3 +72,47 @@ async function addJob<Schema extends z.ZodType>(
   if (!id) throw new Error(`enqueue of ${task.id} returned no job`);
   return { jobId: id };
 }
+
+export interface BatchJob<Schema extends z.ZodType = z.ZodType> {
+  task: TaskReference<Schema, 'tenant'>;
+  payload: z.input<Schema>;
+  options: EnqueueOptions;
+}
+
+/**
+ * Adds several tenant jobs in the caller's tenant transaction with one `add_jobs` call: one statement and
+ * one NOTIFY for the lot (the webhook hot path enqueues a batch at a time). Job keys must be distinct
+ * within one call.
+ */
+export async function enqueueMany(trx: TenantTransaction, jobs: readonly BatchJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const specs = jobs.map(({ task, payload, options }) => {
+    if (scopeOf(task) !== 'tenant') throw new Error(`${task.id} is a system task; use enqueueSystem`);
+    task.schema.parse(payload);
+    if (options.runAt || options.priority !== undefined)
+      throw new Error('enqueueMany takes no runAt/priority');
+    return {
+      identifier: task.id,
+      request_id: options.requestId,
+      payload,
+      queue_name: options.queueName ?? null,
+      max_attempts: task.maxAttempts ?? null,
+      job_key: options.jobKey ?? null,
+    };
+  });
+  await sql`
+    select count(*) from graphile_worker.add_jobs(array(
+      select row(
+        j.identifier,
+        json_build_object('tenantId', app_current_tenant(), 'requestId', j.request_id, 'payload', j.payload),
+        j.queue_name,
+        clock_timestamp(),
+        j.max_attempts,
+        j.job_key,
+        null,
+        null
+      )::graphile_worker.job_spec
+      from json_to_recordset(${JSON.stringify(specs)}::json)
+        as j(identifier text, request_id text, payload json, queue_name text, max_attempts int, job_key text)
+    ))`.execute(trx);
+}

@@ -17,6 +17,16 @@ export interface Metrics {
   readonly failedLogins: Counter;
   /** Sign-in attempts refused by the brute-force throttle (account+IP or IP blocked). */
   readonly throttledLogins: Counter;
+  /** WhatsApp webhook deliveries by outcome (stored, duplicate-only, unavailable, ...). */
+  readonly webhookDeliveries: Counter<'outcome'>;
+  /** Webhook items (messages, statuses) that could not be stored on their own; kept in the raw event. */
+  readonly webhookItemsSkipped: Counter;
+  /** Requests committed together by the webhook group commit. */
+  readonly webhookBatchSize: Histogram;
+  /** WhatsApp sends by outcome (accepted, retry, failed). */
+  readonly whatsappSends: Counter<'outcome'>;
+  /** Duration of WhatsApp Graph API calls by operation and outcome. */
+  readonly graphApiDuration: Histogram<'operation' | 'outcome'>;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -63,8 +73,43 @@ export function createMetrics(): Metrics {
     help: 'Sign-in attempts refused by the brute-force throttle',
     registers: [registry],
   });
+  const webhookDeliveries = new Counter({
+    name: 'leadline_webhook_deliveries_total',
+    help: 'WhatsApp webhook deliveries by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const webhookItemsSkipped = new Counter({
+    name: 'leadline_webhook_items_skipped_total',
+    help: 'Webhook messages or statuses not storable on their own (kept in the raw event)',
+    registers: [registry],
+  });
+  const webhookBatchSize = new Histogram({
+    name: 'leadline_webhook_batch_size',
+    help: 'Webhook requests committed in one transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
+  const whatsappSends = new Counter({
+    name: 'leadline_whatsapp_sends_total',
+    help: 'WhatsApp Graph API sends by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const graphApiDuration = new Histogram({
+    name: 'leadline_graph_api_duration_seconds',
+    help: 'WhatsApp Graph API call duration (retries included) by operation and outcome',
+    labelNames: ['operation', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     registry,
+    graphApiDuration,
+    webhookDeliveries,
+    webhookItemsSkipped,
+    webhookBatchSize,
+    whatsappSends,
     httpRequestDuration,
     failedLogins,
     throttledLogins,

@@ -239,11 +239,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   );
   await sql`
     create function whatsapp_webhook_channel(p_channel_id uuid)
-    returns table (tenant_id uuid, app_secret_sealed text, previous_app_secret_sealed text,
+    returns table (tenant_id uuid, phone_number_id text, app_secret_sealed text, previous_app_secret_sealed text,
                    previous_app_secret_expires_at timestamptz, verify_token_hash bytea, disabled_at timestamptz)
     language sql stable security definer set search_path = public, pg_temp
     as $$
-      select c.tenant_id, c.app_secret_sealed, c.previous_app_secret_sealed, c.previous_app_secret_expires_at,
+      select c.tenant_id, c.phone_number_id, c.app_secret_sealed, c.previous_app_secret_sealed, c.previous_app_secret_expires_at,
              c.verify_token_hash, c.disabled_at
       from whatsapp_channels c where c.id = p_channel_id
     $$`.execute(db);

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:e2e`: inbound webhook → reply received by the fake Graph API, at a fixed arrival rate of
+ * new conversations, through a real `leadline serve` (HTTP + worker) on PostgreSQL (embedded unless
+ * BENCH_DATABASE_URL names a server). Prints p50/p95/p99 of the end-to-end overhead (the fake answers at
+ * once, so all of it is Leadline's). Bounded: BENCH_RATE conversations/s for BENCH_SECONDS seconds.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createChannel } from '../src/channels/whatsapp/channels.service.js';
+import { createDb, createPool } from '../src/platform/db/database.js';
+import { createLogger } from '../src/platform/logging/logger.js';
+import { createTenant } from '../src/tenants/tenants.repository.js';
+import { startFakeGraphApi } from '../test/fakes/graph-api.js';
+import { serialise, signedHeaders, textDelivery } from '../test/fakes/meta-webhook-client.js';
+import { delay, getJson, pollUntil, startLeadline } from '../test/fixtures/leadline-process.js';
+import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
+import { freePort } from '../test/support/free-port.js';
+import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { percentile } from './stats.js';
+
+const RATE = Number(process.env.BENCH_RATE ?? 50);
+const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 10), 60);
+const WARMUP = RATE; // the first second is not measured
+const APP_SECRET = 'bench-app-secret';
+const PHONE_NUMBER_ID = '106540352242922';
+
+async function main() {
+  const logger = createLogger({ level: 'warn', secrets: [] });
+  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-bench-e2e-'));
+  const graph = await startFakeGraphApi();
+  const name = `leadline_bench_${randomBytes(4).toString('hex')}`;
+  const { ownerUrl, appUrl } = await createMigratedDatabase(
+    postgres.adminUrl,
+    name,
+    randomBytes(18).toString('base64url'),
+    logger,
+  );
+  const db = createDb(createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-setup' }));
+  let server: ReturnType<typeof startLeadline> | undefined;
+  try {
+    const tenantId = (await createTenant(db, { name: 'Bench' })).id;
+    const { channel } = await createChannel(
+      db,
+      testConfig(),
+      tenantId,
+      { userId: null, apiKeyId: null, context: { requestId: 'bench', ip: '127.0.0.1', userAgent: 'bench' } },
+      {
+        name: 'Bench line',
+        phoneNumberId: PHONE_NUMBER_ID,
+        displayPhoneNumber: '+1 555 078 3881',
+        wabaId: '102290129340398',
+        accessToken: graph.accessToken,
+        appSecret: APP_SECRET,
+        markAsRead: false,
+      },
+    );
+    const port = await freePort();
+    server = startLeadline(
+      ['serve'],
+      {
+        NODE_ENV: 'test',
+        SECRET_KEY: TEST_SECRET_KEY,
+        DATA_DIR: dataDir,
+        DATABASE_URL: ownerUrl,
+        DATABASE_APP_URL: appUrl,
+        PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+        WORKER_CONCURRENCY: '8',
+        RATE_LIMIT_WEBHOOK_PER_MINUTE: '1000000',
+        WHATSAPP_GRAPH_API_URL: graph.url,
+        OUTBOUND_ALLOW_PRIVATE_HOSTS: graph.hostPort,
+      },
+      dataDir,
+    );
+    await pollUntil('leadline ready', 60_000, async () => {
+      const ready = await getJson(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
+      return ready?.status === 200 ? true : undefined;
+    });
+
+    const url = `http://127.0.0.1:${port}/webhooks/whatsapp/${channel.id}`;
+    const total = RATE * SECONDS + WARMUP;
+    const sentAt = new Map<string, number>();
+    const started = performance.now();
+    const posts: Promise<void>[] = [];
+    for (let index = 0; index < total; index++) {
+      // A fixed arrival schedule (open loop): late posts are not held back to flatter the figures.
+      const due = started + (index * 1_000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await delay(wait);
+      const customer = String(15_551_000_000 + index);
+      const { payload } = textDelivery(PHONE_NUMBER_ID, {
+        from: customer,
+        body: 'Hello, I would like a quote',
+      });
+      const body = serialise(payload);
+      sentAt.set(customer, Date.now());
+      posts.push(
+        fetch(url, { method: 'POST', headers: signedHeaders(APP_SECRET, body), body }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+          },
+        ),
+      );
+    }
+    await Promise.all(posts);
+    const firstReply = new Map<string, number>();
+    await pollUntil('every reply at the fake Graph API', 60_000, async () => {
+      for (const send of graph.sends()) {
+        const to = String(send.body?.to ?? '').replace(/^\+/, '');
+        if (!firstReply.has(to)) firstReply.set(to, send.at);
+      }
+      return firstReply.size >= total ? true : undefined;
+    });
+    const latencies = [...sentAt.entries()]
+      .slice(WARMUP)
+      .map(([customer, at]) => (firstReply.get(customer) ?? Number.NaN) - at)
+      .sort((a, b) => a - b);
+    const result = {
+      conversationsPerSecond: RATE,
+      measured: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies.at(-1),
+      targetP95Ms: 25,
+    };
+    console.log(`bench:e2e ${JSON.stringify(result)}`);
+  } finally {
+    await server?.stop('SIGTERM', 15_000).catch(() => server?.kill());
+    await db.destroy();
+    await graph.close();
+    await dropDatabase(postgres.adminUrl, name);
+    await postgres.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+await main();

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { OutboundError } from '../../platform/http/outbound/errors.js';
+import type { OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import { classifyGraphError, type GraphErrorAction } from './graph-errors.js';
+
+/** What a Graph call needs of a channel: its number id, its opened access token, and a breaker key. */
+export interface GraphChannel {
+  id: string;
+  phoneNumberId: string;
+  accessToken: string;
+}
+
+/** A failed Graph call, classified. `title` is Meta's (no token, no URL); `code` is absent for timeouts. */
+export class GraphApiError extends Error {
+  constructor(
+    readonly action: GraphErrorAction,
+    readonly code: number | undefined,
+    readonly title: string,
+    readonly retryAfterMs: number | undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    super(code === undefined ? title : `Graph API error ${code}: ${title}`, options);
+    this.name = 'GraphApiError';
+  }
+}
+
+const ZErrorEnvelope = z.object({
+  error: z.object({
+    code: z.number().int(),
+    message: z.string().optional(),
+    error_user_title: z.string().optional(),
+  }),
+});
+const ZSendResponse = z.object({ messages: z.array(z.object({ id: z.string().min(1).max(256) })).min(1) });
+const ZMediaInfo = z.object({
+  url: z.string().min(1),
+  mime_type: z.string().min(1).max(200),
+  sha256: z.string().optional(),
+  file_size: z.coerce.number().int().nonnegative().optional(),
+  id: z.string(),
+});
+export type GraphMediaInfo = z.infer<typeof ZMediaInfo>;
+
+const JSON_MAX_BYTES = 256 * 1024;
+
+function parseGraphError(body: Buffer | undefined): { code: number; title: string } | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed = ZErrorEnvelope.safeParse(JSON.parse(body.toString('utf8')));
+    if (!parsed.success) return undefined;
+    const { code, message, error_user_title } = parsed.data.error;
+    // Meta prefixes messages with "(#code) "; the title is what remains.
+    const title = (error_user_title ?? message ?? 'Graph API error')
+      .replace(/^\(#\d+\)\s*/, '')
+      .slice(0, 500);
+    return { code, title };
+  } catch {
+    return undefined;
+  }
+}
+
+function toGraphError(error: unknown): GraphApiError {
+  if (error instanceof GraphApiError) return error;
+  if (error instanceof OutboundError) {
+    const meta = error.failure === 'http_status' ? parseGraphError(error.details.body) : undefined;
+    if (meta) {
+      return new GraphApiError(
+        classifyGraphError(meta.code, error.details.status),
+        meta.code,
+        meta.title,
+        error.details.retryAfterMs,
+        {
+          cause: error,
+        },
+      );
+    }
+    const action = error.retryable ? 'retry' : 'permanent';
+    return new GraphApiError(action, undefined, error.message, error.details.retryAfterMs, { cause: error });
+  }
+  return new GraphApiError('retry', undefined, 'Graph API call failed', undefined, { cause: error });
+}
+
+function parseJson<T>(schema: z.ZodType<T>, body: Buffer, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (cause) {
+    // A cut-off or garbled answer: we cannot know whether Meta acted, and retrying is what Meta advises.
+    throw new GraphApiError('retry', undefined, `unreadable ${what} response`, undefined, { cause });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new GraphApiError('retry', undefined, `unexpected ${what} response`, undefined);
+  return parsed.data;
+}
+
+export interface GraphApiClient {
+  /** POSTs a message body (text or template) and returns Meta's wamid. */
+  sendMessage(channel: GraphChannel, body: Record<string, unknown>): Promise<{ wamid: string }>;
+  markRead(channel: GraphChannel, wamid: string): Promise<void>;
+  mediaInfo(channel: GraphChannel, mediaId: string): Promise<GraphMediaInfo>;
+  /** Downloads media bytes from Meta's (untrusted, short-lived) URL through the SSRF guard. */
+  downloadMedia(
+    channel: GraphChannel,
+    url: string,
+    maxBytes: number,
+  ): Promise<{ body: Buffer; contentType: string | undefined }>;
+}
+
+/**
+ * Meta's Graph API over the shared outbound client. The base URL is operator configuration (trusted);
+ * media download URLs come from Meta's answers and are treated as untrusted. Every call of a channel
+ * shares that channel's circuit breaker.
+ */
+export function createGraphApiClient(options: {
+  http: OutboundClient;
+  baseUrl: string;
+  version: string;
+  /** In-call retries per request (default: the outbound client's); the job's own retries come on top. */
+  retries?: number;
+}): GraphApiClient {
+  const { http } = options;
+  const base = `${options.baseUrl.replace(/\/+$/, '')}/${options.version}`;
+  const isRetryable = (status: number, body: Buffer) =>
+    classifyGraphError(parseGraphError(body)?.code, status) === 'retry';
+  const call = async (channel: GraphChannel, method: 'GET' | 'POST', path: string, body?: unknown) => {
+    try {
+      return await http.request({
+        method,
+        url: `${base}/${path}`,
+        headers: {
+          authorization: `Bearer ${channel.accessToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        breakerKey: `whatsapp:${channel.id}`,
+        maxBytes: JSON_MAX_BYTES,
+        isRetryable,
+        retries: options.retries,
+      });
+    } catch (error) {
+      throw toGraphError(error);
+    }
+  };
+
+  return {
+    async sendMessage(channel, body) {
+      const response = await call(channel, 'POST', `${channel.phoneNumberId}/messages`, body);
+      const parsed = parseJson(ZSendResponse, response.body, 'send');
+      return { wamid: (parsed.messages[0] as { id: string }).id };
+    },
+    async markRead(channel, wamid) {
+      await call(channel, 'POST', `${channel.phoneNumberId}/messages`, {
+        messaging_product: 'whatsapp',
+        status: 'read',
+        message_id: wamid,
+      });
+    },
+    async mediaInfo(channel, mediaId) {
+      const response = await call(channel, 'GET', encodeURIComponent(mediaId));
+      return parseJson(ZMediaInfo, response.body, 'media');
+    },
+    async downloadMedia(channel, url, maxBytes) {
+      try {
+        const response = await http.request({
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${channel.accessToken}` },
+          guarded: true,
+          breakerKey: `whatsapp-media:${channel.id}`,
+          maxBytes,
+          retries: options.retries,
+        });
+        const type = response.headers['content-type'];
+        return { body: response.body, contentType: Array.isArray(type) ? type[0] : type };
+      } catch (error) {
+        throw toGraphError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { BlobStore } from '../../platform/blobs/blob-store.js';
+import { createFilesystemBlobStore } from '../../platform/blobs/filesystem-blob-store.js';
+import { createS3BlobStore } from '../../platform/blobs/s3-blob-store.js';
+import type { Config } from '../../platform/config/config.js';
+import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import type { Metrics } from '../../platform/metrics/metrics.js';
+import type { LimiterStore } from '../../platform/rate-limit/limiter-store.js';
+import { channelSecretBox } from './channels.service.js';
+import { createGraphApiClient, type GraphApiClient } from './graph-api.client.js';
+import { createThroughput, type Throughput } from './throughput.js';
+
+/** What the outbound WhatsApp tasks (send, mark-as-read, media download) need at run time. */
+export interface WhatsappOutbound {
+  graph: GraphApiClient;
+  throughput: Throughput;
+  blobs: BlobStore;
+  mediaMaxBytes: number;
+  /** Opens a channel's sealed access token; the plaintext lives only for the call. */
+  openAccessToken(sealed: string): string;
+  metrics: Metrics | undefined;
+  close(): Promise<void>;
+}
+
+export interface WhatsappOutboundOptions {
+  config: Config;
+  limiterStore: LimiterStore;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Tests shorten the in-call retry and breaker timings; production uses the client's defaults. */
+  http?: OutboundClient;
+  blobs?: BlobStore;
+}
+
+export function createWhatsappOutbound(options: WhatsappOutboundOptions): WhatsappOutbound {
+  const { config } = options;
+  const http =
+    options.http ??
+    createOutboundClient({
+      connectTimeoutMs: config.outbound.connectTimeoutMs,
+      timeoutMs: config.outbound.timeoutMs,
+      allowPrivateHosts: config.outbound.allowPrivateHosts,
+    });
+  const box = channelSecretBox(config);
+  const s3 = config.media.s3;
+  const blobs =
+    options.blobs ??
+    (s3
+      ? createS3BlobStore({
+          http,
+          endpoint: s3.endpoint,
+          bucket: s3.bucket,
+          credentials: {
+            accessKeyId: s3.accessKeyId,
+            secretAccessKey: s3.secretAccessKey,
+            region: s3.region,
+          },
+          maxBytes: config.media.maxBytes,
+        })
+      : createFilesystemBlobStore(config.media.blobDir));
+  return {
+    graph: createGraphApiClient({
+      http,
+      baseUrl: config.whatsapp.graphApiUrl,
+      version: config.whatsapp.graphApiVersion,
+    }),
+    throughput: createThroughput({ store: options.limiterStore, logger: options.logger }),
+    blobs,
+    mediaMaxBytes: config.media.maxBytes,
+    openAccessToken: (sealed) => box.open(sealed),
+    metrics: options.metrics,
+    close: () => http.close(),
+  };
+}

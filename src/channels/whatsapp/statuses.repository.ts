@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import type { TenantTransaction } from '../../platform/db/tenant-context.js';
+
+/**
+ * Applies a channel's unapplied status callbacks whose wamid names one of our outbound messages (all of
+ * them, or one wamid's). Per message the highest-ranked status wins and the message's status only moves
+ * forward (`message_status_rank`: pending < accepted < sent < failed < delivered < read < played), so
+ * out-of-order and repeated callbacks are harmless; `failed` keeps Meta's errors[0].code and title.
+ * Events for wamids we do not know stay unapplied until the send stores that wamid.
+ */
+export async function applyPendingStatuses(
+  trx: TenantTransaction,
+  channelId: string,
+  onlyWamid?: string,
+): Promise<{ applied: number; moved: number }> {
+  const wamidFilter = onlyWamid === undefined ? sql`` : sql`and e.provider_message_id = ${onlyWamid}`;
+  // Row locks on the events serialise this with a concurrent apply (the send task and this task).
+  const { rows } = await sql<{ applied: string; moved: string }>`
+    with pending as (
+      select e.id, e.provider_message_id, e.status, e.occurred_at, e.errors
+      from whatsapp_status_events e
+      join messages m
+        on m.channel_id = e.channel_id and m.provider_message_id = e.provider_message_id
+       and m.direction = 'outbound'
+      where e.channel_id = ${channelId} and e.applied_at is null ${wamidFilter}
+      for update of e
+    ),
+    best as (
+      select distinct on (provider_message_id) provider_message_id, status, occurred_at, errors
+      from pending
+      order by provider_message_id, message_status_rank(status) desc, occurred_at desc
+    ),
+    moved as (
+      update messages m
+      set status = b.status,
+          status_at = b.occurred_at,
+          error_code = case when b.status = 'failed' and (b.errors -> 0 ->> 'code') ~ '^-?[0-9]{1,9}$'
+                            then (b.errors -> 0 ->> 'code')::integer
+                            when b.status = 'failed' then null else m.error_code end,
+          error_title = case when b.status = 'failed' then left(b.errors -> 0 ->> 'title', 500)
+                             else m.error_title end,
+          updated_at = now()
+      from best b
+      where m.channel_id = ${channelId} and m.provider_message_id = b.provider_message_id
+        and m.direction = 'outbound'
+        and message_status_rank(b.status) > message_status_rank(m.status)
+      returning m.id
+    ),
+    applied as (
+      update whatsapp_status_events e set applied_at = now()
+      from pending p where e.id = p.id
+      returning e.id
+    )
+    select (select count(*) from applied)::text as applied, (select count(*) from moved)::text as moved
+  `.execute(trx);
+  const row = rows[0];
+  return { applied: Number(row?.applied ?? 0), moved: Number(row?.moved ?? 0) };
+}
+
+/** Whether unapplied events of the channel younger than `withinMs` remain (their send may be committing). */
+export async function hasRecentUnappliedStatuses(
+  trx: TenantTransaction,
+  channelId: string,
+  withinMs: number,
+): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    select exists (
+      select 1 from whatsapp_status_events e
+      join whatsapp_webhook_events w on w.id = e.event_id
+      where e.channel_id = ${channelId} and e.applied_at is null
+        and w.received_at > now() - make_interval(secs => ${withinMs / 1000})
+    ) as found`.execute(trx);
+  return rows[0]?.found === true;
+}

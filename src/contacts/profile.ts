@@ -1,0 +1,90 @@
+import { canonicalEmail } from '../accounts/email-address.js';
+import type { Profile } from '../agent/agent.js';
+import type { ProfileField } from '../agent/qualifier-settings.table.js';
+import { insertDomainEvent } from '../events/domain-events.repository.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { AppError } from '../platform/http/app-error.js';
+import type { Contact } from './contacts.table.js';
+import { findContactForUpdate, updateContactProfile } from './profile.repository.js';
+
+export type ProfileKey = keyof Profile;
+
+/** The settings' snake_case field names and the profile's keys. */
+export const PROFILE_KEYS: Readonly<Record<ProfileField, ProfileKey>> = {
+  first_name: 'firstName',
+  last_name: 'lastName',
+  company: 'company',
+  email: 'email',
+};
+
+/** The database's limits (checks in the migration). */
+const MAX_LENGTH: Readonly<Record<ProfileKey, number>> = {
+  firstName: 100,
+  lastName: 100,
+  company: 200,
+  email: 254,
+};
+
+export function profileOf(contact: Contact): Profile {
+  return {
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    company: contact.company,
+    email: contact.email,
+  };
+}
+
+export function isProfileComplete(profile: Profile, requiredFields: readonly ProfileField[]): boolean {
+  return requiredFields.every((field) => profile[PROFILE_KEYS[field]] !== null);
+}
+
+/**
+ * Trimmed values with inner whitespace collapsed; empty and null values are dropped (they never erase a
+ * known field); the e-mail in its one canonical form. A value the database would refuse is a caller bug.
+ */
+export function cleanProfileUpdates(updates: Partial<Profile>): Partial<Record<ProfileKey, string>> {
+  const clean: Partial<Record<ProfileKey, string>> = {};
+  for (const key of Object.keys(MAX_LENGTH) as ProfileKey[]) {
+    const raw = updates[key]?.replace(/\s+/g, ' ').trim();
+    if (!raw) continue;
+    const value = key === 'email' ? canonicalEmail(raw) : raw;
+    if (value === null || value.length > MAX_LENGTH[key]) {
+      throw new AppError('validation_failed', `The profile's ${key} is not valid`);
+    }
+    clean[key] = value;
+  }
+  return clean;
+}
+
+/**
+ * Upserts a contact's profile: given fields overwrite, missing or empty ones leave what is known. When
+ * every required field is known the profile is complete: `profile_completed_at` is set once and, in the
+ * same transaction, a `profile.completed` domain event carries the profile to its readers (CRM sync).
+ */
+export async function applyProfileUpdates(
+  trx: TenantTransaction,
+  contactId: string,
+  updates: Partial<Profile>,
+  requiredFields: readonly ProfileField[],
+): Promise<{ contact: Contact; completedNow: boolean }> {
+  const clean = cleanProfileUpdates(updates);
+  const existing = await findContactForUpdate(trx, contactId);
+  if (!existing) throw new AppError('not_found', 'Contact not found');
+
+  const changes = Object.fromEntries(
+    Object.entries(clean).filter(([key, value]) => existing[key as ProfileKey] !== value),
+  ) as Partial<Record<ProfileKey, string>>;
+  const merged: Profile = { ...profileOf(existing), ...changes };
+  const completedNow = existing.profileCompletedAt === null && isProfileComplete(merged, requiredFields);
+  if (Object.keys(changes).length === 0 && !completedNow) return { contact: existing, completedNow: false };
+
+  const contact = await updateContactProfile(trx, contactId, changes, { markCompleted: completedNow });
+  if (completedNow) {
+    await insertDomainEvent(trx, {
+      type: 'profile.completed',
+      subjectId: contact.id,
+      payload: { ...profileOf(contact), completedAt: contact.profileCompletedAt?.toISOString() ?? null },
+    });
+  }
+  return { contact, completedNow };
+}

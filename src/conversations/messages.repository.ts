@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { InboundMedia, NormalisedMessage } from './inbound-message.js';
+import type { Message } from './messages.table.js';
+
+/**
+ * Stores an inbound message once: a second insert of the same (channel, wamid) returns undefined and
+ * changes nothing.
+ */
+export async function insertInboundMessage(
+  trx: TenantTransaction,
+  input: {
+    conversationId: string;
+    channelId: string;
+    providerMessageId: string;
+    sentAt: Date;
+    message: NormalisedMessage;
+  },
+): Promise<Message | undefined> {
+  return trx
+    .insertInto('messages')
+    .values({
+      conversationId: input.conversationId,
+      channelId: input.channelId,
+      direction: 'inbound',
+      author: input.message.author,
+      authorUserId: null,
+      providerMessageId: input.providerMessageId,
+      type: input.message.type,
+      text: input.message.text,
+      content: JSON.stringify(input.message.content),
+      sentAt: input.sentAt,
+      status: null,
+      statusAt: null,
+      errorCode: null,
+      errorTitle: null,
+      idempotencyKey: null,
+    })
+    .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findMessageByProviderId(
+  trx: TenantTransaction,
+  channelId: string,
+  providerMessageId: string,
+): Promise<Message | undefined> {
+  return trx
+    .selectFrom('messages')
+    .selectAll()
+    .where('channelId', '=', channelId)
+    .where('providerMessageId', '=', providerMessageId)
+    .executeTakeFirst();
+}
+
+/** The media row the download job fills in; `pending` until then. */
+export async function insertPendingMedia(
+  trx: TenantTransaction,
+  messageId: string,
+  media: InboundMedia,
+): Promise<void> {
+  await trx
+    .insertInto('messageMedia')
+    .values({
+      messageId,
+      providerMediaId: media.providerMediaId,
+      mimeType: media.mimeType,
+      sha256: media.sha256,
+      fileName: media.fileName,
+      sizeBytes: null,
+      blobKey: null,
+      failure: null,
+    })
+    .onConflict((oc) => oc.column('messageId').doNothing())
+    .execute();
+}
+
+export interface MessageCursor {
+  sentAt: Date;
+  id: string;
+}
+
+/** A conversation's messages in time order (Meta's time for inbound), keyset-paginated on (sent_at, id). */
+export async function listMessages(
+  trx: TenantTransaction,
+  conversationId: string,
+  options: { limit: number; after?: MessageCursor | undefined },
+): Promise<Message[]> {
+  let query = trx
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversationId', '=', conversationId)
+    .orderBy('sentAt')
+    .orderBy('id')
+    .limit(options.limit);
+  const after = options.after;
+  if (after) {
+    query = query.where(sql<boolean>`(sent_at, id) > (${after.sentAt}::timestamptz, ${after.id}::uuid)`);
+  }
+  return query.execute();
+}

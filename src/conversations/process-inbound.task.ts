@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import type { Agent } from '../agent/agent.js';
+import { findChannel } from '../channels/whatsapp/channels.repository.js';
+import { downloadMediaTask, markReadTask, processInboundTask } from '../channels/whatsapp/task-refs.js';
+import type { WhatsappInbound } from '../channels/whatsapp/webhook.table.js';
+import { upsertContact } from '../contacts/contacts.repository.js';
+import { canonicalPhone } from '../contacts/phone.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { enqueue } from '../platform/jobs/enqueue.js';
+import { defineTask } from '../platform/jobs/task.js';
+import { runAgentTurn } from './agent-turn.js';
+import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
+import { normaliseInbound } from './inbound-message.js';
+import { insertInboundMessage, insertPendingMedia } from './messages.repository.js';
+import { resumeIfPauseOver } from './ownership.service.js';
+
+export interface ProcessInboundDependencies {
+  /** The agent that answers while a conversation's ownership is `bot` (the built-in qualifier). */
+  agent: Agent;
+}
+
+/** Keys of a conversation's receipts not yet processed, in Meta's time order (ties by wamid, stable). */
+async function pendingReceipts(
+  trx: TenantTransaction,
+  channelId: string,
+  conversationKey: string,
+): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('whatsappInbound')
+    .select('providerMessageId')
+    .where('channelId', '=', channelId)
+    .where('conversationKey', '=', conversationKey)
+    .where('processedAt', 'is', null)
+    .orderBy('sentAt')
+    .orderBy('providerMessageId')
+    .execute();
+  return rows.map((row) => row.providerMessageId);
+}
+
+/**
+ * Locks one receipt. The conversation's queue already keeps other jobs of this conversation out, so this
+ * waits (never skips) for a straggler of an earlier attempt, then sees whether that attempt finished.
+ */
+async function lockReceipt(
+  trx: TenantTransaction,
+  channelId: string,
+  providerMessageId: string,
+): Promise<WhatsappInbound | undefined> {
+  return trx
+    .selectFrom('whatsappInbound')
+    .selectAll()
+    .where('channelId', '=', channelId)
+    .where('providerMessageId', '=', providerMessageId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+function profileName(profile: Record<string, unknown> | null): string | null {
+  const inner = profile?.profile;
+  if (typeof inner !== 'object' || inner === null) return null;
+  const name = (inner as Record<string, unknown>).name;
+  if (typeof name !== 'string') return null;
+  const trimmed = name.replaceAll('\u0000', '').trim();
+  return trimmed.length > 0 ? trimmed.slice(0, 200) : null;
+}
+
+const WA_ID = /^[0-9]{6,20}$/;
+
+/**
+ * Everything one receipt causes, in the caller's single transaction: a crash anywhere rolls all of it
+ * back and the retry redoes the receipt; once `processed_at` is set nothing of it happens again.
+ */
+async function processReceipt(
+  trx: TenantTransaction,
+  deps: ProcessInboundDependencies,
+  receipt: WhatsappInbound,
+  requestId: string,
+): Promise<void> {
+  const from = typeof receipt.message.from === 'string' ? receipt.message.from : receipt.conversationKey;
+  // The receipt's key was computed from `from` at ingest; a `from` we cannot read falls back to it.
+  const phone = canonicalPhone(from) ?? canonicalPhone(receipt.conversationKey);
+  if (!phone) throw new Error('receipt has no usable phone number');
+  const contact = await upsertContact(trx, {
+    phoneE164: phone.e164,
+    displayName: profileName(receipt.profile),
+    waId: WA_ID.test(from) ? from : null,
+  });
+  let conversation = await upsertConversation(trx, { channelId: receipt.channelId, contactId: contact.id });
+
+  const normalised = normaliseInbound(receipt.message);
+  const message = await insertInboundMessage(trx, {
+    conversationId: conversation.id,
+    channelId: receipt.channelId,
+    providerMessageId: receipt.providerMessageId,
+    sentAt: receipt.sentAt,
+    message: normalised,
+  });
+  // The message exists already only if a receipt with the same wamid was processed: nothing more to do.
+  if (message) {
+    await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
+      fromCustomer: message.author === 'customer',
+    });
+    if (normalised.media) {
+      await insertPendingMedia(trx, message.id, normalised.media);
+      await enqueue(trx, downloadMediaTask, { messageId: message.id }, { requestId });
+    }
+    const channel = await findChannel(trx, receipt.channelId);
+    if (channel?.markAsRead && message.author === 'customer') {
+      await enqueue(trx, markReadTask, { messageId: message.id }, { requestId });
+    }
+    conversation = await resumeIfPauseOver(trx, conversation);
+    if (message.author === 'customer') {
+      await runAgentTurn(trx, deps.agent, { conversation, contact, message, requestId });
+    }
+  }
+  await trx
+    .updateTable('whatsappInbound')
+    .set({ processedAt: sql<Date>`now()` })
+    .where('channelId', '=', receipt.channelId)
+    .where('providerMessageId', '=', receipt.providerMessageId)
+    .execute();
+}
+
+/**
+ * `whatsapp.process-inbound`: a conversation's pending receipts, oldest (by Meta's time) first, each in its
+ * own tenant transaction. Runs in the conversation's queue, so no two jobs of one conversation overlap.
+ */
+export function createProcessInboundTask(deps: ProcessInboundDependencies) {
+  return defineTask({
+    ...processInboundTask,
+    async handle(payload, ctx) {
+      const keys = await ctx.withTenant((trx) =>
+        pendingReceipts(trx, payload.channelId, payload.conversationKey),
+      );
+      for (const providerMessageId of keys) {
+        await ctx.withTenant(async (trx) => {
+          const receipt = await lockReceipt(trx, payload.channelId, providerMessageId);
+          if (!receipt || receipt.processedAt) return;
+          await processReceipt(trx, deps, receipt, ctx.requestId);
+        });
+      }
+    },
+  });
+}

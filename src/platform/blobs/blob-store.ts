@@ -1,0 +1,22 @@
+/**
+ * Where binary content (downloaded media) lives. Keys are made by our code only — never from user input
+ * or provider file names — and look like `<tenant uuid>/<sha256 hex>`: content-addressed within a
+ * tenant, so a repeated download stores nothing new and erasing a tenant is removing one prefix.
+ */
+export interface BlobStore {
+  put(key: string, content: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{64}$/;
+
+export function mediaBlobKey(tenantId: string, sha256Hex: string): string {
+  const key = `${tenantId.toLowerCase()}/${sha256Hex.toLowerCase()}`;
+  assertBlobKey(key);
+  return key;
+}
+
+export function assertBlobKey(key: string): void {
+  if (!KEY.test(key)) throw new Error('invalid blob key');
+}

@@ -1,0 +1,272 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake of Meta's WhatsApp Cloud API (Graph) on 127.0.0.1, speaking its wire format (protocols.md §1):
+ *
+ * - `POST /{version}/{phone-number-id}/messages`: text and template sends (answer: contacts + a unique
+ *   wamid) and mark-as-read (`{"success":true}`); a wrong token or body shape gets Meta's error envelope.
+ * - `GET /{version}/{media-id}`: media metadata (url, mime_type, sha256, file_size, id).
+ * - `GET /media-download/{media-id}`: the media bytes (Bearer required), at the URL the metadata names.
+ *
+ * Every request is recorded (`requests`, `sends()`); `fail()` scripts failures for the next calls, or
+ * for one recipient only: 429 with Retry-After, any Graph error code, 500, a hang, malformed JSON.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown> | undefined;
+  at: number;
+}
+
+export type ScriptedFailure =
+  | { kind: 'http-429'; retryAfterSeconds?: number }
+  | { kind: 'graph-error'; code: number; httpStatus?: number; title?: string; retryAfterSeconds?: number }
+  | { kind: 'http-500' }
+  /** Waits this long before answering normally (longer than the client's timeout: the client gives up). */
+  | { kind: 'hang'; ms: number }
+  | { kind: 'malformed-json' };
+
+export interface FakeMedia {
+  body: Buffer;
+  mimeType: string;
+  /** Defaults to the body's real SHA-256; set it wrong to test verification. */
+  sha256?: string;
+  /** Overrides the download URL the metadata returns (e.g. a private address for SSRF tests). */
+  url?: string;
+}
+
+export interface FakeGraphApi {
+  readonly url: string;
+  /** `127.0.0.1:port`, the value for OUTBOUND_ALLOW_PRIVATE_HOSTS. */
+  readonly hostPort: string;
+  readonly accessToken: string;
+  readonly requests: RecordedRequest[];
+  /** Message sends (text/template), oldest first; mark-as-read excluded. */
+  sends(): RecordedRequest[];
+  /** Mark-as-read calls, oldest first. */
+  readReceipts(): RecordedRequest[];
+  /** The next `times` message calls (or those to `recipient`) fail this way. */
+  fail(failure: ScriptedFailure, options?: { times?: number; recipient?: string }): void;
+  addMedia(id: string, media: FakeMedia): void;
+  /** The next successful send answers with this wamid (so a test can file a status for it first). */
+  queueWamid(wamid: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const TITLES: Record<number, string> = {
+  4: 'Application request limit reached',
+  80007: 'Rate limit issues',
+  130429: 'Rate limit hit',
+  131026: 'Message undeliverable',
+  131047: 'Re-engagement message',
+  131049: 'This message was not delivered to maintain healthy ecosystem engagement.',
+  131056: '(Business Account, Consumer Account) pair rate limit hit',
+  131057: 'Account in maintenance mode',
+};
+
+interface Script {
+  failure: ScriptedFailure;
+  remaining: number;
+  recipient: string | undefined;
+}
+
+function graphError(code: number, message: string, details = message, type = 'OAuthException') {
+  return {
+    error: {
+      message: `(#${code}) ${message}`,
+      type,
+      code,
+      error_data: { messaging_product: 'whatsapp', details },
+      fbtrace_id: `A${randomBytes(8).toString('base64url')}`,
+    },
+  };
+}
+
+export async function startFakeGraphApi(options: { accessToken?: string } = {}): Promise<FakeGraphApi> {
+  const accessToken = options.accessToken ?? `EAAG${randomBytes(12).toString('hex')}`;
+  const requests: RecordedRequest[] = [];
+  const media = new Map<string, FakeMedia>();
+  let scripts: Script[] = [];
+  let wamidCounter = 0;
+  const queuedWamids: string[] = [];
+  let baseUrl = '';
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const takeScript = (recipient: string | undefined): Script | undefined => {
+    const script = scripts.find(
+      (s) => s.remaining > 0 && (s.recipient === undefined || s.recipient === recipient),
+    );
+    if (script) script.remaining -= 1;
+    scripts = scripts.filter((s) => s.remaining > 0);
+    return script;
+  };
+
+  const applyFailure = async (res: ServerResponse, failure: ScriptedFailure): Promise<boolean> => {
+    switch (failure.kind) {
+      case 'http-429':
+        json(res, 429, graphError(4, TITLES[4] ?? ''), retryAfter(failure.retryAfterSeconds));
+        return true;
+      case 'graph-error': {
+        const title = failure.title ?? TITLES[failure.code] ?? 'Error';
+        json(
+          res,
+          failure.httpStatus ?? 400,
+          graphError(failure.code, title),
+          retryAfter(failure.retryAfterSeconds),
+        );
+        return true;
+      }
+      case 'http-500':
+        json(res, 500, {
+          error: { message: 'An unknown error has occurred.', type: 'OAuthException', code: 1 },
+        });
+        return true;
+      case 'hang':
+        await new Promise((resolve) => setTimeout(resolve, failure.ms));
+        return res.destroyed;
+      case 'malformed-json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"messaging_product":"whatsapp","messages":[{"id":');
+        return true;
+    }
+  };
+
+  const handleMessages = async (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => {
+    const problem = messageShapeProblem(body);
+    if (problem) return json(res, 400, graphError(100, 'Invalid parameter', problem));
+    const recipient = typeof body.to === 'string' ? body.to.replace(/^\+/, '') : undefined;
+    const script = takeScript(body.status === 'read' ? undefined : recipient);
+    if (script && (await applyFailure(res, script.failure))) return;
+    if (body.status === 'read') return json(res, 200, { success: true });
+    wamidCounter += 1;
+    const wamid =
+      queuedWamids.shift() ??
+      `wamid.${Buffer.from(`fake-${wamidCounter}-${randomBytes(6).toString('hex')}`).toString('base64')}`;
+    void req;
+    return json(res, 200, {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: body.to, wa_id: recipient }],
+      messages: [body.type === 'template' ? { id: wamid, message_status: 'accepted' } : { id: wamid }],
+    });
+  };
+
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const url = new URL(req.url ?? '/', baseUrl);
+    requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      authorization: req.headers.authorization,
+      body,
+      at: Date.now(),
+    });
+    if (req.headers.authorization !== `Bearer ${accessToken}`) {
+      return json(res, 401, graphError(190, 'Invalid OAuth access token - Cannot parse access token'));
+    }
+    const download = /^\/media-download\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && download?.[1]) {
+      const item = media.get(download[1]);
+      if (!item) return json(res, 404, graphError(100, 'Unsupported get request'));
+      res.writeHead(200, { 'content-type': item.mimeType, 'content-length': String(item.body.length) });
+      return res.end(item.body);
+    }
+    const send = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
+    if (req.method === 'POST' && send) {
+      if (!body) return json(res, 400, graphError(100, 'Invalid parameter', 'body is not JSON'));
+      return handleMessages(req, res, body);
+    }
+    const mediaInfo = /^\/v\d+\.\d+\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && mediaInfo?.[1]) {
+      const id = mediaInfo[1];
+      const item = media.get(id);
+      if (!item) return json(res, 400, graphError(100, 'Unsupported get request. Object does not exist'));
+      const script = takeScript(undefined);
+      if (script && (await applyFailure(res, script.failure))) return;
+      return json(res, 200, {
+        messaging_product: 'whatsapp',
+        url: item.url ?? `${baseUrl}/media-download/${id}?ext=${randomBytes(4).toString('hex')}`,
+        mime_type: item.mimeType,
+        sha256: item.sha256 ?? createHash('sha256').update(item.body).digest('hex'),
+        file_size: item.body.length,
+        id,
+      });
+    }
+    return json(res, 404, graphError(100, 'Unknown path components'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  const isSend = (r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/messages');
+  return {
+    url: baseUrl,
+    hostPort: `127.0.0.1:${port}`,
+    accessToken,
+    requests,
+    sends: () => requests.filter((r) => isSend(r) && r.body?.status !== 'read'),
+    readReceipts: () => requests.filter((r) => isSend(r) && r.body?.status === 'read'),
+    fail(failure, { times = 1, recipient } = {}) {
+      scripts.push({ failure, remaining: times, recipient: recipient?.replace(/^\+/, '') });
+    },
+    addMedia(id, item) {
+      media.set(id, item);
+    },
+    queueWamid(wamid) {
+      queuedWamids.push(wamid);
+    },
+    reset() {
+      requests.length = 0;
+      scripts = [];
+      queuedWamids.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function retryAfter(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+}
+
+/** What Meta would reject about a messages call, or undefined when the shape is right. */
+function messageShapeProblem(body: Record<string, unknown>): string | undefined {
+  if (body.messaging_product !== 'whatsapp') return 'messaging_product must be whatsapp';
+  if (body.status === 'read') {
+    return typeof body.message_id === 'string' && body.message_id.length > 0
+      ? undefined
+      : 'message_id is required';
+  }
+  if (typeof body.to !== 'string' || !/^\+?\d{6,20}$/.test(body.to)) return 'to must be a phone number';
+  if (body.type === 'text') {
+    const text = body.text as { body?: unknown } | undefined;
+    return typeof text?.body === 'string' && text.body.length > 0 && text.body.length <= 4096
+      ? undefined
+      : 'text.body is required';
+  }
+  if (body.type === 'template') {
+    const template = body.template as { name?: unknown; language?: { code?: unknown } } | undefined;
+    return typeof template?.name === 'string' && typeof template.language?.code === 'string'
+      ? undefined
+      : 'template.name and template.language.code are required';
+  }
+  return 'unsupported type';
+}

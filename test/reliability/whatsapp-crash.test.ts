@@ -1,0 +1,257 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
+import { createTenant } from '../../src/tenants/tenants.repository.js';
+import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
+import { serialise, signedHeaders, textDelivery, wamid } from '../fakes/meta-webhook-client.js';
+import {
+  delay,
+  getJson,
+  type LeadlineProcess,
+  pollUntil,
+  startLeadline,
+} from '../fixtures/leadline-process.js';
+import { TEST_SECRET_KEY, testConfig } from '../support/config.js';
+import { freePort } from '../support/free-port.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/**
+ * Thousands of signed webhooks while the API and the worker are SIGKILLed over and over, then a drain:
+ * every delivery answered 200 must be stored, and every reply written to the send ledger must have
+ * reached the fake Graph API exactly once. Bounded in count (CRASH_MESSAGES) and time (CRASH_SECONDS).
+ */
+const MESSAGES = Number(process.env.CRASH_MESSAGES ?? 2_000);
+const CUSTOMERS = 60;
+const SENDERS = 12;
+const CHAOS_SECONDS = Number(process.env.CRASH_SECONDS ?? 60);
+const DRAIN_MS = 120_000;
+const APP_SECRET = 'crash-test-app-secret';
+const PHONE_NUMBER_ID = '106540352242922';
+
+let database: TestDatabase;
+let graph: FakeGraphApi;
+let channelId: string;
+let dataDir: string;
+const children: LeadlineProcess[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  graph = await startFakeGraphApi();
+  const tenantId = (await createTenant(database.db, { name: 'Crash Tenant' })).id;
+  const { channel } = await createChannel(
+    database.db,
+    testConfig(),
+    tenantId,
+    {
+      userId: null,
+      apiKeyId: null,
+      context: { requestId: 'crash-setup', ip: '127.0.0.1', userAgent: 'vitest' },
+    },
+    {
+      name: 'Crash line',
+      phoneNumberId: PHONE_NUMBER_ID,
+      displayPhoneNumber: '+1 555 078 3881',
+      wabaId: '102290129340398',
+      accessToken: graph.accessToken,
+      appSecret: APP_SECRET,
+      markAsRead: false,
+    },
+  );
+  channelId = channel.id;
+  dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-crash-'));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(children.map((child) => child.kill()));
+  await graph?.close();
+  await database?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function environment(port: number, metricsPort: number): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    SECRET_KEY: TEST_SECRET_KEY,
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.ownerUrl,
+    DATABASE_APP_URL: database.appUrl,
+    DATABASE_POOL_SIZE: '6',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: '4',
+    WORKER_POLL_INTERVAL_MS: '500',
+    // A killed worker's jobs are unlocked by the next worker's sweeper after this long.
+    WORKER_STALE_AFTER_SECONDS: '3',
+    RATE_LIMIT_WEBHOOK_PER_MINUTE: '1000000',
+    WHATSAPP_GRAPH_API_URL: graph.url,
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: graph.hostPort,
+  };
+}
+
+interface Role {
+  name: 'api' | 'worker';
+  args: string[];
+  current?: LeadlineProcess;
+}
+
+async function launch(role: Role, env: Record<string, string>): Promise<void> {
+  const child = startLeadline(role.args, env, dataDir);
+  children.push(child);
+  role.current = child;
+}
+
+async function waitUntilReady(port: number): Promise<void> {
+  await pollUntil(`API on :${port} ready`, 30_000, async () => {
+    const ready = await getJson(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+    return ready?.status === 200 ? true : undefined;
+  });
+}
+
+describe('WhatsApp pipeline under repeated SIGKILL', () => {
+  it('loses no acknowledged message and sends every ledger reply exactly once', async () => {
+    const port = await freePort();
+    const env = environment(port, await freePort());
+    const api: Role = { name: 'api', args: ['serve', '--no-worker'] };
+    const worker: Role = { name: 'worker', args: ['worker'] };
+    // The worker gets its own metrics port: both processes may run at once.
+    await launch(api, env);
+    await launch(worker, { ...env, METRICS_PORT: String(await freePort()) });
+    await waitUntilReady(port);
+
+    const url = `http://127.0.0.1:${port}/webhooks/whatsapp/${channelId}`;
+    const start = Math.floor(Date.now() / 1000) - 3_600;
+    const outbox = Array.from({ length: MESSAGES }, (_, index) => {
+      const customer = 15_550_100_000 + (index % CUSTOMERS);
+      return textDelivery(PHONE_NUMBER_ID, {
+        from: String(customer),
+        id: wamid(),
+        // Meta's timestamps: increasing per customer, so the expected order is known.
+        timestamp: String(start + index),
+        body: `hello ${index}`,
+        name: `Customer ${index % CUSTOMERS}`,
+      });
+    });
+    const acked = new Set<string>();
+    let posts = 0;
+    let refused = 0;
+    const queue = [...outbox];
+    const deadline = Date.now() + CHAOS_SECONDS * 1_000 + 90_000;
+
+    const sender = async () => {
+      while (Date.now() < deadline) {
+        const next = queue.shift();
+        if (!next) {
+          if (acked.size >= MESSAGES) return;
+          await delay(50);
+          continue;
+        }
+        const body = serialise(next.payload);
+        posts++;
+        const status = await fetch(url, { method: 'POST', headers: signedHeaders(APP_SECRET, body), body })
+          .then(async (response) => {
+            await response.arrayBuffer();
+            return response.status;
+          })
+          .catch(() => 0);
+        if (status === 200) {
+          acked.add(next.message.id);
+          // Meta redelivers now and then even after a 200: one in ten goes round again.
+          if (posts % 10 === 0) queue.push(next);
+        } else {
+          // Like Meta: not acknowledged, so delivered again a little later.
+          refused++;
+          queue.push(next);
+          await delay(100);
+        }
+      }
+    };
+
+    let kills = 0;
+    let chaosRunning = true;
+    const chaos = async () => {
+      const chaosEnd = Date.now() + CHAOS_SECONDS * 1_000;
+      let victim = 0;
+      while (chaosRunning && Date.now() < chaosEnd) {
+        await delay(1_500 + Math.random() * 2_500);
+        const role = victim++ % 2 === 0 ? api : worker;
+        await role.current?.kill();
+        kills++;
+        await launch(role, role === worker ? { ...env, METRICS_PORT: String(await freePort()) } : env);
+        if (role === api) await waitUntilReady(port).catch(() => undefined);
+      }
+    };
+
+    const chaosDone = chaos();
+    await Promise.all(Array.from({ length: SENDERS }, sender));
+    chaosRunning = false;
+    await chaosDone;
+    expect(acked.size, 'every delivery was eventually acknowledged').toBe(MESSAGES);
+
+    // Drain: both processes up, nothing left to process or send.
+    await waitUntilReady(port);
+    const owner = database.ownerDb;
+    const drained = await pollUntil(
+      'the pipeline to drain',
+      DRAIN_MS,
+      async () => {
+        const { rows } = await sql<{ unprocessed: string; unsent: string; jobs: string }>`
+        select (select count(*) from whatsapp_inbound where processed_at is null) as unprocessed,
+               (select count(*) from messages where direction = 'outbound' and status = 'pending') as unsent,
+               (select count(*) from graphile_worker._private_jobs
+                 where attempts < max_attempts) as jobs`.execute(owner);
+        const row = rows[0];
+        return row && Number(row.unprocessed) === 0 && Number(row.unsent) === 0 && Number(row.jobs) === 0
+          ? row
+          : undefined;
+      },
+      500,
+    );
+
+    const stored = await owner.selectFrom('whatsappInbound').select('providerMessageId').execute();
+    const storedIds = new Set(stored.map((row) => row.providerMessageId));
+    const lostAcked = [...acked].filter((id) => !storedIds.has(id));
+    const counts = await sql<{ inbound: string; outbound: string; accepted: string; failed: string }>`
+      select count(*) filter (where direction = 'inbound') as inbound,
+             count(*) filter (where direction = 'outbound') as outbound,
+             count(*) filter (where direction = 'outbound' and provider_message_id is not null) as accepted,
+             count(*) filter (where direction = 'outbound' and status = 'failed') as failed
+      from messages`.execute(owner);
+    const { rows: withoutReply } = await sql<{ count: string }>`
+      select count(*) from messages m
+      where m.direction = 'inbound' and not exists (
+        select from messages r where r.idempotency_key like 'reply:' || m.id || ':%')`.execute(owner);
+    const row = counts.rows[0];
+    const fakeSends = graph.sends().length;
+    const accepted = Number(row?.accepted);
+    const summary = {
+      messages: MESSAGES,
+      posts,
+      refusedOrDropped: refused,
+      acked: acked.size,
+      stored: storedIds.size,
+      lostAcked: lostAcked.length,
+      inboundMessages: Number(row?.inbound),
+      inboundWithoutReply: Number(withoutReply[0]?.count),
+      repliesInLedger: Number(row?.outbound),
+      repliesAccepted: accepted,
+      repliesFailed: Number(row?.failed),
+      sendsAtFakeGraph: fakeSends,
+      duplicateSends: fakeSends - accepted,
+      kills,
+      drained: Boolean(drained),
+    };
+    console.log(`test:crash ${JSON.stringify(summary)}`);
+
+    expect(lostAcked).toEqual([]);
+    expect(summary.inboundMessages).toBe(MESSAGES);
+    expect(summary.inboundWithoutReply).toBe(0);
+    expect(summary.repliesFailed).toBe(0);
+    expect(accepted).toBe(summary.repliesInLedger);
+    expect(summary.duplicateSends).toBe(0);
+    expect(kills).toBeGreaterThanOrEqual(6);
+  }, 600_000);
+});
