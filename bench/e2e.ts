@@ -85,6 +85,7 @@ async function main() {
     const url = `http://127.0.0.1:${port}/webhooks/whatsapp/${channel.id}`;
     const total = RATE * SECONDS + WARMUP;
     const sentAt = new Map<string, number>();
+    const ackMs: number[] = [];
     const started = performance.now();
     const posts: Promise<void>[] = [];
     for (let index = 0; index < total; index++) {
@@ -98,11 +99,13 @@ async function main() {
         body: 'Hello, I would like a quote',
       });
       const body = serialise(payload);
-      sentAt.set(customer, Date.now());
+      const postedAt = Date.now();
+      sentAt.set(customer, postedAt);
       posts.push(
         fetch(url, { method: 'POST', headers: signedHeaders(APP_SECRET, body), body }).then(
           async (response) => {
             await response.arrayBuffer();
+            if (index >= WARMUP) ackMs.push(Date.now() - postedAt);
             if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
           },
         ),
@@ -128,6 +131,8 @@ async function main() {
       p95Ms: percentile(latencies, 95),
       p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1),
+      webhookAckP50Ms: percentile(ackMs.sort((a, b) => a - b), 50),
+      webhookAckP95Ms: percentile(ackMs, 95),
       targetP95Ms: 25,
     };
     console.log(`bench:e2e ${JSON.stringify(result)}`);

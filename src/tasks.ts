@@ -3,7 +3,7 @@ import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
-import { createSendMessageTask } from './channels/whatsapp/send-message.task.js';
+import { createSendMessageTask, sendLedgerMessage } from './channels/whatsapp/send-message.task.js';
 import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
@@ -23,7 +23,10 @@ export interface TaskDependencies {
 export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
   return [
     createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
-    createProcessInboundTask({ agent: deps.agent }),
+    createProcessInboundTask({
+      agent: deps.agent,
+      sendNow: (messageId, ctx) => sendLedgerMessage(deps.whatsappOutbound, messageId, ctx),
+    }),
     applyStatusesTaskDefinition,
     createSendMessageTask(deps.whatsappOutbound),
     createMarkReadTask(deps.whatsappOutbound),

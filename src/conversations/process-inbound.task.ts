@@ -7,7 +7,7 @@ import { upsertContact } from '../contacts/contacts.repository.js';
 import { canonicalPhone } from '../contacts/phone.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
-import { defineTask } from '../platform/jobs/task.js';
+import { defineTask, type TaskContext } from '../platform/jobs/task.js';
 import { runAgentTurn } from './agent-turn.js';
 import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
@@ -17,6 +17,29 @@ import { resumeIfPauseOver } from './ownership.service.js';
 export interface ProcessInboundDependencies {
   /** The agent that answers while a conversation's ownership is `bot` (the built-in qualifier). */
   agent: Agent;
+  /**
+   * Sends a ledger row now (the send job's own routine). Replies go out right after their transaction
+   * commits instead of waiting for the send job's pickup; the send job, queued behind this one in the
+   * conversation's queue, then finds them sent. A failure here is left to that job.
+   */
+  sendNow?: (messageId: string, ctx: TaskContext<'tenant'>) => Promise<void>;
+}
+
+/** Outbound rows of this conversation still waiting for their send, oldest first. */
+async function unsentReplies(trx: TenantTransaction, channelId: string, conversationKey: string) {
+  const rows = await trx
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+    .select('messages.id')
+    .where('conversations.channelId', '=', channelId)
+    .where('contacts.phoneE164', '=', `+${conversationKey}`)
+    .where('messages.direction', '=', 'outbound')
+    .where('messages.status', '=', 'pending')
+    .orderBy('messages.createdAt')
+    .orderBy('messages.id')
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /** Keys of a conversation's receipts not yet processed, in Meta's time order (ties by wamid, stable). */
@@ -133,12 +156,31 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
         pendingReceipts(trx, payload.channelId, payload.conversationKey),
       );
       for (const providerMessageId of keys) {
-        await ctx.withTenant(async (trx) => {
+        const processed = await ctx.withTenant(async (trx) => {
           const receipt = await lockReceipt(trx, payload.channelId, providerMessageId);
-          if (!receipt || receipt.processedAt) return;
+          if (!receipt || receipt.processedAt) return false;
           await processReceipt(trx, deps, receipt, ctx.requestId);
+          return true;
         });
+        if (processed && deps.sendNow) await sendRepliesNow(deps.sendNow, payload, ctx);
       }
     },
   });
+}
+
+async function sendRepliesNow(
+  sendNow: NonNullable<ProcessInboundDependencies['sendNow']>,
+  payload: { channelId: string; conversationKey: string },
+  ctx: TaskContext<'tenant'>,
+): Promise<void> {
+  const ids = await ctx.withTenant((trx) => unsentReplies(trx, payload.channelId, payload.conversationKey));
+  for (const messageId of ids) {
+    try {
+      await sendNow(messageId, ctx);
+    } catch (error) {
+      // The send job queued with the reply retries it with its own backoff; stop here to keep the order.
+      ctx.logger.warn({ err: error, messageId }, 'immediate send failed; left to the send job');
+      return;
+    }
+  }
 }

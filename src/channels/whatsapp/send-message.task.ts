@@ -43,55 +43,66 @@ export function graphMessageBody(message: OutboundForSend): Record<string, unkno
  * row with Meta's code and title.
  */
 export function createSendMessageTask(outbound: WhatsappOutbound) {
-  const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
   return defineTask({
     ...sendMessageTask,
-    async handle({ messageId }, ctx) {
-      const message = await ctx.withTenant((trx) => findOutboundForSend(trx, messageId));
-      if (message?.direction !== 'outbound') return;
-      if (message.providerMessageId || message.status !== 'pending') return;
-
-      if (message.disabledAt) {
-        await fail(ctx, messageId, { code: null, title: 'the WhatsApp channel is disabled' });
-        return count('failed');
-      }
-      if (needsCustomerWindow(message.type) && !isCustomerWindowOpen(message.lastInboundAt)) {
-        await fail(ctx, messageId, { code: OUTSIDE_WINDOW_CODE, title: OUTSIDE_WINDOW_TITLE });
-        return count('outside_window');
-      }
-
-      await outbound.throughput.acquire(message.phoneNumberId, message.messagesPerSecond, ctx.signal);
-      const channel = {
-        id: message.channelId,
-        phoneNumberId: message.phoneNumberId,
-        accessToken: outbound.openAccessToken(message.accessTokenSealed),
-      };
-      const started = performance.now();
-      let wamid: string;
-      try {
-        ({ wamid } = await outbound.graph.sendMessage(channel, graphMessageBody(message)));
-        observe(outbound, 'send', 'ok', started);
-      } catch (error) {
-        if (!(error instanceof GraphApiError)) throw error;
-        observe(outbound, 'send', error.action, started);
-        if (error.action === 'needs-template' || error.action === 'permanent') {
-          await fail(ctx, messageId, { code: error.code ?? null, title: error.title });
-          ctx.logger.warn({ messageId, code: error.code }, 'WhatsApp send failed permanently');
-          return count('failed');
-        }
-        count(error.action === 'recipient-later' ? 'recipient_limited' : 'retry');
-        throw error;
-      }
-
-      await ctx.withTenant(async (trx) => {
-        if (await markAccepted(trx, messageId, wamid)) {
-          // Statuses that arrived before we knew this wamid have been waiting for it.
-          await applyPendingStatuses(trx, message.channelId, wamid);
-        }
-      });
-      count('accepted');
-    },
+    handle: ({ messageId }, ctx) => sendLedgerMessage(outbound, messageId, ctx),
   });
+}
+
+/**
+ * The send itself, for the send job and for the conversation's processing job, which sends its replies
+ * at once after committing them (saving a job pickup). Both run in the conversation's queue, so they
+ * never run at the same time for one conversation; whichever comes second finds the wamid and stops.
+ */
+export async function sendLedgerMessage(
+  outbound: WhatsappOutbound,
+  messageId: string,
+  ctx: TaskContext<'tenant'>,
+): Promise<void> {
+  const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
+  const message = await ctx.withTenant((trx) => findOutboundForSend(trx, messageId));
+  if (message?.direction !== 'outbound') return;
+  if (message.providerMessageId || message.status !== 'pending') return;
+
+  if (message.disabledAt) {
+    await fail(ctx, messageId, { code: null, title: 'the WhatsApp channel is disabled' });
+    return count('failed');
+  }
+  if (needsCustomerWindow(message.type) && !isCustomerWindowOpen(message.lastInboundAt)) {
+    await fail(ctx, messageId, { code: OUTSIDE_WINDOW_CODE, title: OUTSIDE_WINDOW_TITLE });
+    return count('outside_window');
+  }
+
+  await outbound.throughput.acquire(message.phoneNumberId, message.messagesPerSecond, ctx.signal);
+  const channel = {
+    id: message.channelId,
+    phoneNumberId: message.phoneNumberId,
+    accessToken: outbound.openAccessToken(message.accessTokenSealed),
+  };
+  const started = performance.now();
+  let wamid: string;
+  try {
+    ({ wamid } = await outbound.graph.sendMessage(channel, graphMessageBody(message)));
+    observe(outbound, 'send', 'ok', started);
+  } catch (error) {
+    if (!(error instanceof GraphApiError)) throw error;
+    observe(outbound, 'send', error.action, started);
+    if (error.action === 'needs-template' || error.action === 'permanent') {
+      await fail(ctx, messageId, { code: error.code ?? null, title: error.title });
+      ctx.logger.warn({ messageId, code: error.code }, 'WhatsApp send failed permanently');
+      return count('failed');
+    }
+    count(error.action === 'recipient-later' ? 'recipient_limited' : 'retry');
+    throw error;
+  }
+
+  await ctx.withTenant(async (trx) => {
+    if (await markAccepted(trx, messageId, wamid)) {
+      // Statuses that arrived before we knew this wamid have been waiting for it.
+      await applyPendingStatuses(trx, message.channelId, wamid);
+    }
+  });
+  count('accepted');
 }
 
 async function fail(
