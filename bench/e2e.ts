@@ -131,7 +131,10 @@ async function main() {
       p95Ms: percentile(latencies, 95),
       p99Ms: percentile(latencies, 99),
       maxMs: latencies.at(-1),
-      webhookAckP50Ms: percentile(ackMs.sort((a, b) => a - b), 50),
+      webhookAckP50Ms: percentile(
+        ackMs.sort((a, b) => a - b),
+        50,
+      ),
       webhookAckP95Ms: percentile(ackMs, 95),
       targetP95Ms: 25,
     };
