@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+
+/** The PostgreSQL NOTIFY channel every server process LISTENs on to fan inbox events out to browsers. */
+export const INBOX_EVENTS_CHANNEL = 'leadline_inbox_events';
+
+/**
+ * What changed, by id only: a NOTIFY payload crosses processes in clear text and is capped at 8,000
+ * bytes, so it carries no personal data. Browsers fetch the changed object through the REST API, where
+ * their own permissions apply.
+ */
+export type InboxEvent =
+  /** A message was stored on a conversation (inbound from the customer, or queued outbound). */
+  | { type: 'message.created'; conversationId: string; messageId: string }
+  /** An outbound message's delivery status changed (sent, delivered, read, failed, ...). */
+  | { type: 'message.updated'; conversationId: string; messageId: string }
+  /** Ownership, assignment, labels, open/closed status or read marks of a conversation changed. */
+  | { type: 'conversation.updated'; conversationId: string }
+  /** A private note was added to a conversation. */
+  | { type: 'note.created'; conversationId: string; noteId: string }
+  /** A contact's profile changed (by the agent or an operator). */
+  | { type: 'contact.updated'; contactId: string };
+
+export interface InboxNotification {
+  tenantId: string;
+  event: InboxEvent;
+}
+
+/**
+ * Publishes `event` to the tenant's live inbox when (and only if) `trx` commits: PostgreSQL delivers
+ * NOTIFY at commit and drops it on rollback, and folds identical notifications of one transaction into
+ * one. The tenant is the transaction's own (`app.tenant_id`), so an event can never be addressed to
+ * another tenant.
+ */
+export async function publishInboxEvent(trx: TenantTransaction, event: InboxEvent): Promise<void> {
+  await sql`select pg_notify(${INBOX_EVENTS_CHANNEL}, json_build_object(
+    'tenantId', current_setting('app.tenant_id'),
+    'event', ${JSON.stringify(event)}::json
+  )::text)`.execute(trx);
+}
