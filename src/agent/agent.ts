@@ -1,4 +1,5 @@
 import type { Language } from '../conversations/conversations.table.js';
+import type { LlmSettings } from './llm/llm-settings.repository.js';
 import type { ProfileField } from './qualifier-settings.table.js';
 
 /** What the agent knows of the person it talks to. */
@@ -16,12 +17,24 @@ export interface AgentInput {
   profileComplete: boolean;
   /** The customer's message: its readable text (null for media without caption, reactions, ...) and type. */
   message: { type: string; text: string | null };
+  /**
+   * The conversation before this message, oldest first, trimmed to a token budget: what an agent may know
+   * of it (agents never query the database themselves).
+   */
+  history: readonly HistoryEntry[];
+  /** The tenant's LLM agent settings (null when none are saved); the built-in qualifier ignores them. */
+  llm: LlmSettings | null;
   settings: {
     defaultLanguage: Language;
     requiredFields: readonly ProfileField[];
     /** Per-language overrides of the agent's prompts, by prompt id. */
     prompts: Partial<Record<Language, Record<string, string>>>;
   };
+}
+
+export interface HistoryEntry {
+  author: 'customer' | 'bot' | 'operator';
+  text: string;
 }
 
 export interface AgentTurn {

@@ -1,68 +1,126 @@
-import type { Agent } from '../agent/agent.js';
+import type { AgentInput, AgentTurn } from '../agent/agent.js';
 import { asksForHuman } from '../agent/handoff.js';
+import { findLlmSettings } from '../agent/llm/llm-settings.repository.js';
 import { findQualifierSettings } from '../agent/qualifier-settings.repository.js';
 import type { Contact } from '../contacts/contacts.table.js';
 import { applyProfileUpdates, profileOf } from '../contacts/profile.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import { saveAgentTurn } from './conversations.repository.js';
+import { findConversation, saveAgentTurn } from './conversations.repository.js';
 import type { Conversation } from './conversations.table.js';
+import { recentHistory } from './history.js';
 import type { Message } from './messages.table.js';
 import { botAnswers } from './ownership.js';
-import { changeOwnership } from './ownership.service.js';
+import { changeOwnership, resumeIfPauseOver } from './ownership.service.js';
 import { queueOutboundMessage } from './send-ledger.js';
 
 export const CUSTOMER_ASKED_REASON = 'customer asked for a person';
+/** History budget when the tenant has no LLM settings (the qualifier does not read it). */
+const DEFAULT_HISTORY_TOKENS = 1500;
+
+/** What the agent is asked, with what the apply step needs to find its way back. */
+export interface PreparedTurn {
+  conversationId: string;
+  contactId: string;
+  messageId: string;
+  customerAsked: boolean;
+  input: AgentInput;
+}
 
 /**
- * The agent's turn on one inbound customer message, in the receipt's transaction. Only while the bot owns
- * the conversation: under `human` or `paused` nothing is sent (the message is stored all the same).
- * Replies go to the send ledger under `reply:{message}:{index}`, so a redone receipt finds them there and
- * sends nothing twice. A customer asking for a person hands over even if the agent missed it, and also
- * during a pause.
+ * While the bot does not answer nothing is sent (the message is stored all the same); a customer asking
+ * for a person during a pause must not get the bot back when it ends.
  */
-export async function runAgentTurn(
+async function handleSilently(
   trx: TenantTransaction,
-  agent: Agent,
-  input: { conversation: Conversation; contact: Contact; message: Message; requestId: string },
-): Promise<Conversation> {
-  const { conversation, contact, message, requestId } = input;
+  conversation: Conversation,
+  customerAsked: boolean,
+): Promise<void> {
+  if (!customerAsked || conversation.ownership !== 'paused') return;
+  await changeOwnership(trx, conversation, {
+    target: { to: 'human' },
+    actor: { type: 'customer' },
+    reason: CUSTOMER_ASKED_REASON,
+  });
+}
+
+/**
+ * Step one of a turn, in the receipt's transaction: decides whether the bot answers and, when it does,
+ * gathers everything the agent may read. The agent then runs outside any transaction (an LLM call takes
+ * seconds; no row lock or connection is held across it) and `applyAgentTurn` records its answer.
+ */
+export async function prepareAgentTurn(
+  trx: TenantTransaction,
+  input: { conversation: Conversation; contact: Contact; message: Message },
+): Promise<PreparedTurn | undefined> {
+  const { conversation, contact, message } = input;
   const customerAsked = message.text !== null && asksForHuman(message.text);
   if (!botAnswers(conversation)) {
-    // Silent during a pause, but a customer asking for a person must not get the bot back when it ends.
-    if (!customerAsked || conversation.ownership !== 'paused') return conversation;
-    return changeOwnership(trx, conversation, {
-      target: { to: 'human' },
-      actor: { type: 'customer' },
-      reason: CUSTOMER_ASKED_REASON,
-    });
+    await handleSilently(trx, conversation, customerAsked);
+    return undefined;
   }
   const { defaultLanguage, requiredFields, prompts } = await findQualifierSettings(trx);
-  const settings = { defaultLanguage, requiredFields, prompts };
-  const turn = await agent.respond({
-    tenantId: conversation.tenantId,
+  const llm = await findLlmSettings(trx);
+  const history = await recentHistory(
+    trx,
+    conversation.id,
+    message.id,
+    llm?.historyTokens ?? DEFAULT_HISTORY_TOKENS,
+  );
+  return {
     conversationId: conversation.id,
-    language: conversation.language,
-    state: conversation.agentState,
-    profile: profileOf(contact),
-    profileComplete: contact.profileCompletedAt !== null,
-    message: { type: message.type, text: message.text },
-    settings,
-  });
-  await applyProfileUpdates(trx, contact.id, turn.profileUpdates, settings.requiredFields);
+    contactId: contact.id,
+    messageId: message.id,
+    customerAsked,
+    input: {
+      tenantId: conversation.tenantId,
+      conversationId: conversation.id,
+      language: conversation.language,
+      state: conversation.agentState,
+      profile: profileOf(contact),
+      profileComplete: contact.profileCompletedAt !== null,
+      message: { type: message.type, text: message.text },
+      history,
+      llm,
+      settings: { defaultLanguage, requiredFields, prompts },
+    },
+  };
+}
+
+/**
+ * Step three, in a new transaction: the conversation is locked and checked again, since an operator may
+ * have taken it over while the agent was thinking (then nothing is sent). Replies go to the send ledger
+ * under `reply:{message}:{index}`, so a redone receipt finds them there and sends nothing twice. A
+ * customer asking for a person hands over even if the agent missed it.
+ */
+export async function applyAgentTurn(
+  trx: TenantTransaction,
+  prepared: PreparedTurn,
+  turn: AgentTurn,
+  requestId: string,
+): Promise<void> {
+  const locked = await findConversation(trx, prepared.conversationId, { forUpdate: true });
+  if (!locked) return;
+  const conversation = await resumeIfPauseOver(trx, locked);
+  if (!botAnswers(conversation)) {
+    await handleSilently(trx, conversation, prepared.customerAsked);
+    return;
+  }
+  const { requiredFields } = prepared.input.settings;
+  await applyProfileUpdates(trx, prepared.contactId, turn.profileUpdates, requiredFields);
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
   for (const [index, text] of turn.replies.entries()) {
     await queueOutboundMessage(trx, {
       conversationId: conversation.id,
       author: 'bot',
       body: { type: 'text', text },
-      idempotencyKey: `reply:${message.id}:${index}`,
+      idempotencyKey: `reply:${prepared.messageId}:${index}`,
       requestId,
     });
   }
-  if (!turn.handoff && !customerAsked) return conversation;
-  return changeOwnership(trx, conversation, {
+  if (!turn.handoff && !prepared.customerAsked) return;
+  await changeOwnership(trx, conversation, {
     target: { to: 'human' },
-    actor: { type: customerAsked ? 'customer' : 'agent' },
+    actor: { type: prepared.customerAsked ? 'customer' : 'agent' },
     reason: (turn.handoff?.reason ?? CUSTOMER_ASKED_REASON).slice(0, 500) || CUSTOMER_ASKED_REASON,
   });
 }

@@ -8,10 +8,10 @@ import { canonicalPhone } from '../contacts/phone.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
-import { runAgentTurn } from './agent-turn.js';
+import { applyAgentTurn, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
 import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
-import { insertInboundMessage, insertPendingMedia } from './messages.repository.js';
+import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
 import { resumeIfPauseOver } from './ownership.service.js';
 
 export interface ProcessInboundDependencies {
@@ -89,16 +89,26 @@ function profileName(profile: Record<string, unknown> | null): string | null {
 
 const WA_ID = /^[0-9]{6,20}$/;
 
+async function markProcessed(trx: TenantTransaction, receipt: WhatsappInbound): Promise<void> {
+  await trx
+    .updateTable('whatsappInbound')
+    .set({ processedAt: sql<Date>`now()` })
+    .where('channelId', '=', receipt.channelId)
+    .where('providerMessageId', '=', receipt.providerMessageId)
+    .execute();
+}
+
 /**
- * Everything one receipt causes, in the caller's single transaction: a crash anywhere rolls all of it
- * back and the retry redoes the receipt; once `processed_at` is set nothing of it happens again.
+ * What one receipt causes up to the agent's turn, in the caller's transaction: a crash anywhere rolls it
+ * back and the retry redoes the receipt. Returns the turn to run when the bot answers; the receipt is
+ * marked processed here when there is none, else by the transaction that applies the turn (so a crash
+ * while the agent thinks redoes the turn, and only the turn: the message is then found stored).
  */
 async function processReceipt(
   trx: TenantTransaction,
-  deps: ProcessInboundDependencies,
   receipt: WhatsappInbound,
   requestId: string,
-): Promise<void> {
+): Promise<PreparedTurn | undefined> {
   const from = typeof receipt.message.from === 'string' ? receipt.message.from : receipt.conversationKey;
   // The receipt's key was computed from `from` at ingest; a `from` we cannot read falls back to it.
   const phone = canonicalPhone(from) ?? canonicalPhone(receipt.conversationKey);
@@ -118,30 +128,45 @@ async function processReceipt(
     sentAt: receipt.sentAt,
     message: normalised,
   });
-  // The message exists already only if a receipt with the same wamid was processed: nothing more to do.
-  if (message) {
-    await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
-      fromCustomer: message.author === 'customer',
-    });
-    if (normalised.media) {
-      await insertPendingMedia(trx, message.id, normalised.media);
-      await enqueue(trx, downloadMediaTask, { messageId: message.id }, { requestId });
-    }
-    const channel = await findChannel(trx, receipt.channelId);
-    if (channel?.markAsRead && message.author === 'customer') {
-      await enqueue(trx, markReadTask, { messageId: message.id }, { requestId });
-    }
-    conversation = await resumeIfPauseOver(trx, conversation);
-    if (message.author === 'customer') {
-      await runAgentTurn(trx, deps.agent, { conversation, contact, message, requestId });
-    }
+  if (!message) {
+    // Stored by an earlier attempt whose agent turn never committed (the receipt is still unprocessed):
+    // only the turn is left to do.
+    const stored = await findMessageByProviderId(trx, receipt.channelId, receipt.providerMessageId);
+    if (stored?.author !== 'customer' || stored.conversationId !== conversation.id) return undefined;
+    return prepareAgentTurn(trx, { conversation, contact, message: stored });
   }
-  await trx
-    .updateTable('whatsappInbound')
-    .set({ processedAt: sql<Date>`now()` })
-    .where('channelId', '=', receipt.channelId)
-    .where('providerMessageId', '=', receipt.providerMessageId)
-    .execute();
+  await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
+    fromCustomer: message.author === 'customer',
+  });
+  if (normalised.media) {
+    await insertPendingMedia(trx, message.id, normalised.media);
+    await enqueue(trx, downloadMediaTask, { messageId: message.id }, { requestId });
+  }
+  const channel = await findChannel(trx, receipt.channelId);
+  if (channel?.markAsRead && message.author === 'customer') {
+    await enqueue(trx, markReadTask, { messageId: message.id }, { requestId });
+  }
+  conversation = await resumeIfPauseOver(trx, conversation);
+  if (message.author !== 'customer') return undefined;
+  return prepareAgentTurn(trx, { conversation, contact, message });
+}
+
+/** Locks the receipt again and, unless a straggler finished it meanwhile, applies the agent's answer. */
+async function finishTurn(
+  ctx: TaskContext<'tenant'>,
+  deps: ProcessInboundDependencies,
+  channelId: string,
+  providerMessageId: string,
+  prepared: PreparedTurn,
+): Promise<boolean> {
+  const turn = await deps.agent.respond(prepared.input);
+  return ctx.withTenant(async (trx) => {
+    const receipt = await lockReceipt(trx, channelId, providerMessageId);
+    if (!receipt || receipt.processedAt) return false;
+    await applyAgentTurn(trx, prepared, turn, ctx.requestId);
+    await markProcessed(trx, receipt);
+    return true;
+  });
 }
 
 /**
@@ -156,12 +181,17 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
         pendingReceipts(trx, payload.channelId, payload.conversationKey),
       );
       for (const providerMessageId of keys) {
-        const processed = await ctx.withTenant(async (trx) => {
+        const stored = await ctx.withTenant(async (trx) => {
           const receipt = await lockReceipt(trx, payload.channelId, providerMessageId);
-          if (!receipt || receipt.processedAt) return false;
-          await processReceipt(trx, deps, receipt, ctx.requestId);
-          return true;
+          if (!receipt || receipt.processedAt) return { processed: false } as const;
+          const prepared = await processReceipt(trx, receipt, ctx.requestId);
+          if (!prepared) await markProcessed(trx, receipt);
+          return { processed: !prepared, prepared } as const;
         });
+        // The agent runs between the two transactions, holding no lock or connection.
+        const processed = stored.prepared
+          ? await finishTurn(ctx, deps, payload.channelId, providerMessageId, stored.prepared)
+          : stored.processed;
         if (processed && deps.sendNow) await sendRepliesNow(deps.sendNow, payload, ctx);
       }
     },

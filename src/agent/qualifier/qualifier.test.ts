@@ -39,6 +39,8 @@ async function converse(
       profile,
       profileComplete: isProfileComplete(profile, requiredFields),
       message: typeof message === 'string' ? { type: 'text', text: message } : message,
+      history: [],
+      llm: null,
       settings: {
         defaultLanguage: options.defaultLanguage ?? 'en',
         requiredFields,
@@ -299,6 +301,8 @@ describe('the qualifier', () => {
       profile: EMPTY,
       profileComplete: false,
       message: { type: 'text', text: 'hello' },
+      history: [],
+      llm: null,
       settings: { defaultLanguage: 'en', requiredFields: ALL_FIELDS, prompts: {} },
     });
     expect(turn.state).toMatchObject({ step: 'collecting', asked: 'first_name', pending: {} });
@@ -313,6 +317,8 @@ describe('the qualifier', () => {
       profile: { ...EMPTY, email: 'a@b.co' },
       profileComplete: false,
       message: { type: 'text', text: 'hello again' },
+      history: [],
+      llm: null,
       settings: { defaultLanguage: 'en', requiredFields: ['email', 'company'], prompts: {} },
     });
     expect(turn.replies).toEqual(['Which company are you with?']);
@@ -330,6 +336,8 @@ describe('the qualifier', () => {
       profile: complete,
       profileComplete: true,
       message: { type: 'text', text: 'Ciao, sono di nuovo io' },
+      history: [],
+      llm: null,
       settings: { defaultLanguage: 'en', requiredFields: ALL_FIELDS, prompts: {} },
     });
     expect(turn.replies).toEqual([

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_LLM_PRICES } from './llm-prices.js';
 import type { TEnvironment } from './schema.js';
 
 export type SecretSource = 'environment' | 'generated';
@@ -68,6 +69,19 @@ export interface Config {
     /** host:port endpoints exempt from the SSRF guard; development and tests only. */
     readonly allowPrivateHosts: readonly string[];
   };
+  readonly llm: {
+    /** USD per million input/output tokens by model name; "*" prices models not listed. */
+    readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
+    /** host:port of private model servers a tenant's base URL may name (the SSRF guard lets them through). */
+    readonly privateHosts: readonly string[];
+    /** Default per-attempt timeout; a provider's own setting may shorten it. */
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+    /** A provider asking to wait longer than this is skipped for the next one instead. */
+    readonly maxRetryAfterMs: number;
+    readonly breakerFailures: number;
+    readonly breakerHalfOpenMs: number;
+  };
   readonly media: {
     readonly maxBytes: number;
     readonly blobDir: string;
@@ -133,6 +147,15 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,
       timeoutMs: env.OUTBOUND_TIMEOUT_MS,
       allowPrivateHosts: env.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    },
+    llm: {
+      prices: { ...DEFAULT_LLM_PRICES, ...env.LLM_PRICES },
+      privateHosts: env.LLM_PRIVATE_HOSTS,
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      maxRetries: env.LLM_MAX_RETRIES,
+      maxRetryAfterMs: env.LLM_MAX_RETRY_AFTER_MS,
+      breakerFailures: env.LLM_BREAKER_FAILURES,
+      breakerHalfOpenMs: env.LLM_BREAKER_HALF_OPEN_MS,
     },
     media: {
       maxBytes: env.MEDIA_MAX_BYTES,

@@ -103,6 +103,41 @@ export const ZEnvironment = z
           .filter((entry) => entry.length > 0),
       )
       .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    // USD per million tokens by model name (exact, then the longest prefix, then "*"); merged over the
+    // defaults in llm-prices.ts, so an operator names only what differs.
+    LLM_PRICES: z
+      .string()
+      .default('{}')
+      .transform((value, ctx) => {
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.record(
+          z.string().min(1).max(200),
+          z.strictObject({ input: z.number().min(0).max(10_000), output: z.number().min(0).max(10_000) }),
+        ),
+      ),
+    // host:port of model servers on private addresses (Ollama, vLLM) that tenants' base URLs may name.
+    LLM_PRIVATE_HOSTS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim().toLowerCase())
+          .filter((entry) => entry.length > 0),
+      )
+      .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    LLM_TIMEOUT_MS: positiveInt(300_000).default(30_000),
+    LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+    LLM_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+    LLM_BREAKER_FAILURES: positiveInt(100).default(5),
+    LLM_BREAKER_HALF_OPEN_MS: positiveInt(3_600_000).default(30_000),
     MEDIA_MAX_BYTES: positiveInt(1024 * 1024 * 1024).default(100 * 1024 * 1024),
     BLOB_DIR: z.string().min(1).optional(),
     // https://<access key id>:<secret key>@<endpoint>/<bucket>?region=<region>: media in an S3-compatible bucket.

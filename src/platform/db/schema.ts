@@ -4,6 +4,7 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../../accounts/accounts.table.js';
+import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../../agent/llm/llm.table.js';
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
@@ -51,4 +52,7 @@ export interface Database {
   messageMedia: MessageMediaTable;
   qualifierSettings: QualifierSettingsTable;
   domainEvents: DomainEventsTable;
+  llmSettings: LlmSettingsTable;
+  llmCalls: LlmCallsTable;
+  llmBudgetWindows: LlmBudgetWindowsTable;
 }

@@ -27,6 +27,10 @@ export interface Metrics {
   readonly whatsappSends: Counter<'outcome'>;
   /** Duration of WhatsApp Graph API calls by operation and outcome. */
   readonly graphApiDuration: Histogram<'operation' | 'outcome'>;
+  /** LLM provider attempts by provider kind and outcome (ok, timeout, rate_limited, invalid_output, ...). */
+  readonly llmCalls: Counter<'provider' | 'outcome'>;
+  /** LLM turns answered by the built-in qualifier because a tenant budget was used up, by limit. */
+  readonly llmBudgetExhausted: Counter<'limit'>;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -103,8 +107,22 @@ export function createMetrics(): Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const llmCalls = new Counter({
+    name: 'leadline_llm_calls_total',
+    help: 'LLM provider attempts by provider kind and outcome',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
+  const llmBudgetExhausted = new Counter({
+    name: 'leadline_llm_budget_exhausted_total',
+    help: 'Agent turns answered by the built-in qualifier because a tenant LLM budget was used up',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   return {
     registry,
+    llmCalls,
+    llmBudgetExhausted,
     graphApiDuration,
     webhookDeliveries,
     webhookItemsSkipped,
