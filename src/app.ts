@@ -7,6 +7,7 @@ import type { Authenticate } from './accounts/authenticate.js';
 import { credentialsRoutes } from './accounts/credentials.routes.js';
 import { passwordResetRoutes } from './accounts/password-reset.routes.js';
 import { twoFactorRoutes } from './accounts/two-factor.routes.js';
+import { llmSettingsRoutes } from './agent/llm/llm-settings.routes.js';
 import { qualifierSettingsRoutes } from './agent/qualifier-settings.routes.js';
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(invitationsRoutes, { db: deps.db, config });
   await app.register(signupRoutes, { db: deps.db, config });
   await app.register(qualifierSettingsRoutes, { db: deps.db });
+  await app.register(llmSettingsRoutes, { db: deps.db, config });
   await app.register(conversationsRoutes, { db: deps.db });
   await app.register(whatsappMessagesRoutes, { db: deps.db });
   const webhookChannels = new WebhookChannels(deps.db, config);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { createAuthenticator } from './accounts/authenticate.js';
+import { createLlmAgent } from './agent/llm/llm-agent.js';
 import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
@@ -62,6 +63,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     closers.push(() => db.destroy());
     await assertSafeAppRole(db);
 
+    // One registry per process: the worker's LLM counters and the HTTP metrics are served together.
+    const metrics = createMetrics();
     let worker: RunningWorker | undefined;
     if (options.worker) {
       const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);
@@ -72,13 +75,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => workerLimits.close());
       const whatsappOutbound = createWhatsappOutbound({ config, limiterStore: workerLimits, logger });
       closers.push(() => whatsappOutbound.close());
+      // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
+      // whenever the LLM cannot.
+      const agent = createLlmAgent({ db, config, fallback: createQualifier(), logger, metrics });
+      closers.push(() => agent.close());
       worker = await startWorker({
         pool: workerPool,
         db,
         logger,
-        tasks:
-          options.tasks ??
-          buildTasks({ secretKey: config.secretKey, mailer, agent: createQualifier(), whatsappOutbound }),
+        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound }),
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,
@@ -92,7 +97,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     let url: string | undefined;
     let metricsServer: MetricsServer | undefined;
     if (options.http) {
-      const metrics = createMetrics();
       const limiterStore = createLimiterStore({ pool, redisUrl: config.redisUrl });
       closers.push(() => limiterStore.close());
       if (!config.redisUrl) {

@@ -13,7 +13,7 @@ import type { AnyTask } from './platform/jobs/task.js';
 export interface TaskDependencies {
   secretKey: string;
   mailer: Mailer;
-  /** Answers WhatsApp conversations the bot owns (the built-in qualifier unless configured otherwise). */
+  /** Answers WhatsApp conversations the bot owns: the LLM agent, with the built-in qualifier behind it. */
   agent: Agent;
   /** Graph API client, throughput cap and blob store for sends, mark-as-read and media downloads. */
   whatsappOutbound: WhatsappOutbound;

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'members.manage': ['owner', 'admin'],
   'api-keys.manage': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
+  /** The LLM agent's providers, keys, prompts, budgets and usage: money and the business's voice. */
+  'agent.manage': ['owner', 'admin'],
   'tenant.settings': ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

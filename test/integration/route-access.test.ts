@@ -185,6 +185,16 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/conversations/:id/messages',
     access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
   },
+  ...(['GET', 'HEAD', 'PUT'] as const).map((method) => ({
+    method,
+    url: '/api/v1/agent/llm-settings',
+    access: { permission: 'agent.manage', apiKeyScope: 'admin' } as const,
+  })),
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/agent/usage',
+    access: { permission: 'agent.manage', apiKeyScope: 'admin' } as const,
+  })),
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },

@@ -1,6 +1,9 @@
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import type { LlmSettingsRow, StoredProvider } from './llm.table.js';
 
+/** The secret box purpose provider API keys are sealed under. */
+export const LLM_KEY_PURPOSE = 'llm-provider';
+
 export interface LlmLimits {
   requestsPerMinute: number | null;
   requestsPerDay: number | null;

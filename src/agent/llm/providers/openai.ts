@@ -1,0 +1,55 @@
+import OpenAI from 'openai';
+import type { Completion, CompletionRequest, LlmProvider } from './provider.js';
+import { UnusableCompletionError } from './provider.js';
+
+export interface ProviderConnection {
+  baseUrl: string;
+  model: string;
+  /** Servers such as Ollama take none; the SDK insists on a value. */
+  apiKey: string | null;
+  fetch: typeof globalThis.fetch;
+}
+
+/**
+ * Chat Completions with a strict `json_schema` response format: OpenAI, Azure OpenAI's v1 endpoint, and
+ * OpenAI-compatible servers (Ollama, vLLM) behind a configurable base URL. The SDK's own retries are off
+ * (`maxRetries: 0`): the router retries, so Retry-After, the breaker and usage rows see every attempt.
+ */
+export function openAiProvider(connection: ProviderConnection): LlmProvider {
+  const client = new OpenAI({
+    apiKey: connection.apiKey ?? 'unused',
+    baseURL: connection.baseUrl,
+    maxRetries: 0,
+    fetch: connection.fetch,
+  });
+  return {
+    kind: 'openai',
+    model: connection.model,
+    async complete(request: CompletionRequest): Promise<Completion> {
+      const response = await client.chat.completions.create(
+        {
+          model: connection.model,
+          messages: [{ role: 'system', content: request.system }, ...request.messages],
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: request.schemaName, strict: true, schema: request.schema },
+          },
+          max_completion_tokens: request.maxOutputTokens,
+        },
+        { timeout: request.timeoutMs, maxRetries: 0 },
+      );
+      const usage = {
+        inputTokens: response.usage?.prompt_tokens ?? 0,
+        outputTokens: response.usage?.completion_tokens ?? 0,
+      };
+      const choice = response.choices[0];
+      if (!choice || choice.message.refusal || !choice.message.content) {
+        throw new UnusableCompletionError('the model refused or answered nothing', usage);
+      }
+      if (choice.finish_reason === 'length') {
+        throw new UnusableCompletionError('the answer was cut at the token limit', usage);
+      }
+      return { text: choice.message.content, ...usage };
+    },
+  };
+}
