@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GREETING } from '../fakes/llm-fake-server.js';
-import { conversationKeyOf } from '../support/inbound-pipeline.js';
+import { conversationQueries } from '../support/llm-queries.js';
 import {
   type AgentHarness,
   ANTHROPIC_KEY,
@@ -42,38 +42,9 @@ function fresh(): AgentHarness {
   return harness;
 }
 
-async function botReplies(from: string): Promise<string[]> {
-  const rows = await world.database.ownerDb
-    .selectFrom('messages')
-    .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .select('messages.text')
-    .where('contacts.phoneE164', '=', `+${conversationKeyOf(from)}`)
-    .where('messages.author', '=', 'bot')
-    .orderBy('messages.createdAt')
-    .orderBy('messages.idempotencyKey')
-    .execute();
-  return rows.map((row) => row.text ?? '');
-}
-
-async function callsOf(from: string) {
-  return world.database.ownerDb
-    .selectFrom('llmCalls')
-    .innerJoin('conversations', 'conversations.id', 'llmCalls.conversationId')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .select([
-      'llmCalls.providerKind',
-      'llmCalls.model',
-      'llmCalls.outcome',
-      'llmCalls.fallback',
-      'llmCalls.inputTokens',
-      'llmCalls.outputTokens',
-      'llmCalls.costMicros',
-    ])
-    .where('contacts.phoneE164', '=', `+${conversationKeyOf(from)}`)
-    .orderBy('llmCalls.id')
-    .execute();
-}
+const queries = () => conversationQueries(world.database);
+const botReplies = (from: string) => queries().botReplies(from);
+const callsOf = (from: string) => queries().calls(from);
 
 const answer = (reply: string, extra: Record<string, unknown> = {}) => ({
   kind: 'json' as const,
@@ -94,12 +65,6 @@ describe('the LLM agent answering through its provider chain', () => {
     await fresh().say(from, 'Ciao, sono Giulia, giulia@example.com');
 
     expect(await botReplies(from)).toEqual(['Nice to meet you, Giulia! Which company are you with?']);
-    const contact = await world.database.ownerDb
-      .selectFrom('contacts')
-      .select(['firstName', 'email'])
-      .where('phoneE164', '=', `+${conversationKeyOf(from)}`)
-      .executeTakeFirstOrThrow();
-    expect(contact).toEqual({ firstName: 'Giulia', email: 'giulia@example.com' });
     // gpt-4o-mini at 0.15 / 0.60 USD per million tokens: 120 in, 40 out.
     expect(await callsOf(from)).toEqual([
       {
@@ -123,22 +88,13 @@ describe('the LLM agent answering through its provider chain', () => {
       },
     });
     expect(world.anthropic.requests).toHaveLength(0);
-    const conversation = await world.database.ownerDb
-      .selectFrom('conversations')
-      .select(['language', 'ownership'])
-      .where(
-        'id',
-        '=',
-        (
-          await world.database.ownerDb
-            .selectFrom('messages')
-            .select('conversationId')
-            .where('text', '=', 'Ciao, sono Giulia, giulia@example.com')
-            .executeTakeFirstOrThrow()
-        ).conversationId,
-      )
-      .executeTakeFirstOrThrow();
-    expect(conversation).toEqual({ language: 'it', ownership: 'bot' });
+    const conversation = await queries().conversation(from);
+    expect(conversation).toMatchObject({
+      language: 'it',
+      ownership: 'bot',
+      firstName: 'Giulia',
+      email: 'giulia@example.com',
+    });
   });
 
   it('fails over in order: OpenAI failing with 500 (retried once), Anthropic answers and is marked as the fallback', async () => {
@@ -256,24 +212,14 @@ describe('the LLM agent answering through its provider chain', () => {
     await agent.say(from, 'Hello');
     const [greeting] = await botReplies(from);
     expect(greeting).toMatch(/^Hi!|^Hello|qualif|name/i);
-    const conversation = () =>
-      world.database.ownerDb
-        .selectFrom('conversations')
-        .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-        .select(['conversations.id', 'conversations.ownership'])
-        .where('contacts.phoneE164', '=', `+${conversationKeyOf(from)}`)
-        .executeTakeFirstOrThrow();
+    const conversation = () => queries().conversation(from);
     expect((await conversation()).ownership).toBe('bot');
 
     await agent.say(from, 'Are you there?');
-    const { id, ownership } = await conversation();
-    expect(ownership).toBe('human');
-    const event = await world.database.ownerDb
-      .selectFrom('conversationOwnershipEvents')
-      .select(['actorType', 'reason'])
-      .where('conversationId', '=', id)
-      .executeTakeFirstOrThrow();
-    expect(event).toEqual({ actorType: 'agent', reason: 'the AI agent failed repeatedly' });
+    expect((await conversation()).ownership).toBe('human');
+    expect(await queries().ownershipEvents(from)).toEqual([
+      { actorType: 'agent', reason: 'the AI agent failed repeatedly' },
+    ]);
   });
 
   it('answers with the built-in qualifier, without any provider call, while the settings are disabled', async () => {
