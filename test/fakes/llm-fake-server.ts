@@ -21,8 +21,8 @@ export type LlmStep =
   | { kind: 'refusal' }
   /** An error status with the provider's envelope; headers such as retry-after as given. */
   | { kind: 'error'; status: number; errorType?: string; code?: string; headers?: Record<string, string> }
-  /** Waits this long, then answers with `then` (the client's timeout should win). */
-  | { kind: 'slow'; ms: number; then: LlmStep };
+  /** Waits this long, then answers with `answer` (the client's timeout should win). */
+  | { kind: 'slow'; ms: number; answer: LlmStep };
 
 export interface RecordedLlmRequest {
   path: string;
@@ -87,7 +87,7 @@ export async function startFakeLlmServer(format: WireFormat, basePath: string): 
     if (step.kind === 'slow') {
       await sleep(step.ms);
       if (response.destroyed || response.writableEnded) return;
-      return answer(step.then, body, response);
+      return answer(step.answer, body, response);
     }
     if (step.kind === 'error') {
       response.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });

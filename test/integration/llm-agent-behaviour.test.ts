@@ -207,7 +207,7 @@ describe('handoff and ownership', () => {
     world.openai.script(answer('Welcome!'), {
       kind: 'slow',
       ms: 600,
-      then: answer('Too late: an operator took over'),
+      answer: answer('Too late: an operator took over'),
     });
     await agent.say(from, 'Hello');
     const turn = agent.say(from, 'Tell me more');

@@ -176,7 +176,7 @@ describe('the LLM agent answering through its provider chain', () => {
   it('gives up on a provider that does not answer within its timeout and asks the next', async () => {
     await saveSettings(world, { providers: [openAiEntry(world, { timeoutMs: 200 }), anthropicEntry(world)] });
     const from = newCustomer();
-    const slow = { kind: 'slow' as const, ms: 1500, then: answer('too late') };
+    const slow = { kind: 'slow' as const, ms: 1500, answer: answer('too late') };
     world.openai.script(slow, slow);
     world.anthropic.script(answer('On time'));
     await fresh().say(from, 'Hello');

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSession } from '../../src/accounts/sessions.service.js';
+import { reserveRequest } from '../../src/agent/llm/budget.repository.js';
+import { defaultLlmSettings, saveLlmSettings } from '../../src/agent/llm/llm-settings.repository.js';
+import { insertLlmCall } from '../../src/agent/llm/usage.repository.js';
 import {
   defaultQualifierSettings,
   saveQualifierSettings,
@@ -70,7 +73,8 @@ async function newChannel(tenantId: string, owner: SignedInMember, name: string)
 /**
  * The WhatsApp pipeline's rows for a tenant, made by the real code: a verified delivery (raw event,
  * receipt, status), its processing (contact, conversation, messages, media, the bot's reply), an
- * operator's takeover (ownership event), qualifier settings and a domain event.
+ * operator's takeover (ownership event), qualifier and LLM settings, an LLM call with its budget windows
+ * and a domain event.
  */
 async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: string, from: string) {
   const channel = await newChannel(tenantId, owner, `Line ${label}`);
@@ -111,6 +115,19 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
   });
   await withTenant(database.db, tenantId, async (trx) => {
     await saveQualifierSettings(trx, defaultQualifierSettings());
+    const llm = await saveLlmSettings(trx, defaultLlmSettings());
+    await reserveRequest(trx, llm.limits, new Date());
+    await insertLlmCall(trx, {
+      conversationId: conversation.id,
+      providerKind: 'openai',
+      model: 'gpt-4o-mini',
+      inputTokens: 10,
+      outputTokens: 5,
+      costMicros: 4,
+      latencyMs: 100,
+      outcome: 'ok',
+      fallback: false,
+    });
     await insertDomainEvent(trx, {
       type: 'profile.completed',
       subjectId: conversation.contactId,
