@@ -1,0 +1,232 @@
+/**
+ * `npm run eval:agent`: the scripted conversations of agent-conversations.ts through the LLM agent (the
+ * fake OpenAI server answering each call from the script, the real SDK, router, budgets, validation and
+ * guardrails, on PostgreSQL: embedded unless BENCH_DATABASE_URL names a server) and through the built-in
+ * qualifier. Prints field-level precision, recall and F1 of the final profile against the gold one, and
+ * guardrail figures: claims in the model's drafts, claims that reached a customer, handoffs.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Agent, AgentInput, Profile } from '../src/agent/agent.js';
+import { unsupportedClaims } from '../src/agent/llm/guardrails.js';
+import { createLlmAgent } from '../src/agent/llm/llm-agent.js';
+import { LLM_KEY_PURPOSE, saveLlmSettings } from '../src/agent/llm/llm-settings.repository.js';
+import { createQualifier } from '../src/agent/qualifier/qualifier.js';
+import { SecretBox } from '../src/platform/crypto/secret-box.js';
+import { createDb, createPool } from '../src/platform/db/database.js';
+import { withTenant } from '../src/platform/db/tenant-context.js';
+import { createLogger } from '../src/platform/logging/logger.js';
+import { createTenant } from '../src/tenants/tenants.repository.js';
+import { startFakeOpenAi } from '../test/fakes/openai-server.js';
+import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
+import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { CONVERSATIONS, KNOWLEDGE, type ScriptedConversation } from './agent-conversations.js';
+
+const FIELDS = ['firstName', 'lastName', 'company', 'email'] as const;
+const EMPTY: Profile = { firstName: null, lastName: null, company: null, email: null };
+
+interface Counts {
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+interface RunResult {
+  counts: Counts;
+  perField: Record<(typeof FIELDS)[number], Counts>;
+  sentViolations: number;
+  handoffs: number;
+  replies: number;
+}
+
+const normalise = (value: string | null) => value?.trim().toLowerCase() ?? null;
+
+function score(result: RunResult, predicted: Profile, gold: Profile): void {
+  for (const field of FIELDS) {
+    const guess = normalise(predicted[field]);
+    const truth = normalise(gold[field]);
+    const bucket = result.perField[field];
+    for (const counts of [result.counts, bucket]) {
+      if (guess !== null && guess === truth) counts.tp++;
+      else {
+        if (guess !== null) counts.fp++;
+        if (truth !== null) counts.fn++;
+      }
+    }
+  }
+}
+
+function emptyResult(): RunResult {
+  const zero = () => ({ tp: 0, fp: 0, fn: 0 });
+  return {
+    counts: zero(),
+    perField: { firstName: zero(), lastName: zero(), company: zero(), email: zero() },
+    sentViolations: 0,
+    handoffs: 0,
+    replies: 0,
+  };
+}
+
+async function converse(
+  agent: Agent,
+  conversation: ScriptedConversation,
+  tenantId: string,
+  llm: AgentInput['llm'],
+  beforeTurn: (turn: ScriptedConversation['turns'][number]) => void,
+  result: RunResult,
+): Promise<void> {
+  let profile = { ...EMPTY };
+  let state: Record<string, unknown> = {};
+  let language: AgentInput['language'] = null;
+  const history: AgentInput['history'][number][] = [];
+  const conversationId = crypto.randomUUID();
+  for (const turn of conversation.turns) {
+    beforeTurn(turn);
+    const output = await agent.respond({
+      tenantId,
+      conversationId,
+      language,
+      state,
+      profile,
+      profileComplete: FIELDS.every((field) => profile[field] !== null),
+      message: { type: 'text', text: turn.customer },
+      history: [...history],
+      llm,
+      settings: {
+        defaultLanguage: conversation.language,
+        requiredFields: ['first_name', 'last_name', 'company', 'email'],
+        prompts: {},
+      },
+    });
+    profile = { ...profile, ...output.profileUpdates };
+    state = output.state;
+    language = output.language;
+    history.push({ author: 'customer', text: turn.customer });
+    for (const reply of output.replies) {
+      result.replies++;
+      result.sentViolations += unsupportedClaims(reply, { text: KNOWLEDGE, amounts: [] }).length;
+      history.push({ author: 'bot', text: reply });
+    }
+    if (output.handoff) {
+      result.handoffs++;
+      break;
+    }
+  }
+  score(result, profile, conversation.gold);
+}
+
+const f = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : '  n/a');
+function prf(counts: Counts): [string, string, string] {
+  const precision = counts.tp / (counts.tp + counts.fp);
+  const recall = counts.tp / (counts.tp + counts.fn);
+  return [f(precision), f(recall), f((2 * precision * recall) / (precision + recall))];
+}
+
+async function main() {
+  const logger = createLogger({ level: 'silent', secrets: [] });
+  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
+  const openai = await startFakeOpenAi();
+  const name = `leadline_eval_${randomBytes(4).toString('hex')}`;
+  const { appUrl } = await createMigratedDatabase(
+    postgres.adminUrl,
+    name,
+    randomBytes(18).toString('base64url'),
+    logger,
+  );
+  const db = createDb(createPool({ connectionString: appUrl, max: 2, applicationName: 'eval-agent' }));
+  const config = testConfig({ OUTBOUND_ALLOW_PRIVATE_HOSTS: openai.hostPort, LLM_MAX_RETRIES: '0' });
+  const llmAgent = createLlmAgent({ db, config, fallback: createQualifier(), logger });
+  try {
+    const tenantId = (await createTenant(db, { name: 'Eval' })).id;
+    const llm = await withTenant(db, tenantId, (trx) =>
+      saveLlmSettings(trx, {
+        enabled: true,
+        providers: [
+          {
+            id: crypto.randomUUID(),
+            kind: 'openai',
+            baseUrl: openai.baseUrl,
+            model: 'gpt-4o-mini',
+            apiKeySealed: new SecretBox(TEST_SECRET_KEY, LLM_KEY_PURPOSE).seal('sk-eval-key'),
+            apiKeyHint: null,
+            timeoutMs: 5000,
+          },
+        ],
+        persona: 'You are the assistant of Acme Coffee.',
+        knowledge: KNOWLEDGE,
+        limits: {
+          requestsPerMinute: null,
+          requestsPerDay: null,
+          tokensPerMinute: null,
+          tokensPerDay: null,
+          monthlySpendCapMicros: null,
+        },
+        historyTokens: 1500,
+        maxOutputTokens: 600,
+        failuresBeforeHandoff: 3,
+      }),
+    );
+    let drafts = 0;
+    let draftViolations = 0;
+    const llmResult = emptyResult();
+    const qualifierResult = emptyResult();
+    for (const conversation of CONVERSATIONS) {
+      await converse(
+        llmAgent,
+        conversation,
+        tenantId,
+        llm,
+        (turn) => {
+          openai.reset();
+          for (const output of turn.model) {
+            drafts++;
+            draftViolations +=
+              unsupportedClaims(output.reply, { text: KNOWLEDGE, amounts: [] }).length > 0 ? 1 : 0;
+            openai.script({
+              kind: 'json',
+              value: { quoteLines: [], handoff: false, handoffReason: null, ...output },
+            });
+          }
+        },
+        llmResult,
+      );
+      await converse(createQualifier(), conversation, tenantId, null, () => {}, qualifierResult);
+    }
+
+    const fields = CONVERSATIONS.length * FIELDS.length;
+    console.log(
+      `Agent evaluation: ${CONVERSATIONS.length} scripted conversations (en/it/pt), ${fields} profile fields\n`,
+    );
+    console.log('Profile extraction, field level      precision  recall     F1');
+    for (const [label, result] of [
+      ['LLM agent (scripted model)', llmResult],
+      ['Built-in qualifier', qualifierResult],
+    ] as const) {
+      const [p, r, f1] = prf(result.counts);
+      console.log(`  ${label.padEnd(34)} ${p}      ${r}     ${f1}`);
+      for (const field of FIELDS) {
+        const [fp, fr, ff] = prf(result.perField[field]);
+        console.log(`    ${field.padEnd(32)} ${fp}      ${fr}     ${ff}`);
+      }
+    }
+    console.log('\nGuardrails');
+    console.log(`  model drafts                         ${drafts}`);
+    console.log(`  drafts stating unsupported claims    ${draftViolations}`);
+    console.log(
+      `  violations in sent replies, LLM      ${llmResult.sentViolations} (of ${llmResult.replies} replies)`,
+    );
+    console.log(
+      `  violations in sent replies, qualifier ${qualifierResult.sentViolations} (of ${qualifierResult.replies} replies)`,
+    );
+    console.log(`  handoffs, LLM / qualifier            ${llmResult.handoffs} / ${qualifierResult.handoffs}`);
+  } finally {
+    await llmAgent.close();
+    await db.destroy();
+    await openai.close();
+    await postgres.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
