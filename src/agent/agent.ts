@@ -44,6 +44,10 @@ export interface AgentTurn {
   profileUpdates: Partial<Profile>;
   /** Set when a person should take over: the conversation's ownership moves to `human`. */
   handoff?: { reason: string };
+  /** What the customer wants, when the agent can tell (the LLM agent does; the qualifier does not). */
+  intent?: string;
+  /** Catalog items and quantities the customer asked a quote for; read by the quotes feature. */
+  quoteRequest?: { catalogItem: string; quantity: number }[];
   language: Language;
   /** Stored on the conversation and given back next turn. */
   state: Record<string, unknown>;

@@ -187,6 +187,8 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
           replies: [decision.reply],
           profileUpdates: decision.profileUpdates,
           handoff: decision.handoff,
+          intent: decision.intent,
+          quoteRequest: decision.quoteLines,
           language: decision.language,
           state: { ...input.state, [FAILURES_KEY]: 0 },
         };

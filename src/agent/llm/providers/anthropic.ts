@@ -10,6 +10,8 @@ import { UnusableCompletionError } from './provider.js';
 export function anthropicProvider(connection: ProviderConnection): LlmProvider {
   const client = new Anthropic({
     apiKey: connection.apiKey ?? 'unused',
+    // Explicit, so nothing is picked up from the worker's environment (ANTHROPIC_AUTH_TOKEN, ...).
+    authToken: null,
     baseURL: connection.baseUrl,
     maxRetries: 0,
     fetch: connection.fetch,

@@ -18,6 +18,9 @@ export interface ProviderConnection {
 export function openAiProvider(connection: ProviderConnection): LlmProvider {
   const client = new OpenAI({
     apiKey: connection.apiKey ?? 'unused',
+    // Explicit, so nothing is picked up from the worker's environment (OPENAI_ORG_ID, ...).
+    organization: null,
+    project: null,
     baseURL: connection.baseUrl,
     maxRetries: 0,
     fetch: connection.fetch,
