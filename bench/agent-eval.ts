@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Agent, AgentInput, Profile } from '../src/agent/agent.js';
 import { unsupportedClaims } from '../src/agent/llm/guardrails.js';
 import { createLlmAgent } from '../src/agent/llm/llm-agent.js';
-import { LLM_KEY_PURPOSE, saveLlmSettings } from '../src/agent/llm/llm-settings.repository.js';
+import { LLM_KEY_PURPOSE, NO_LLM_LIMITS, saveLlmSettings } from '../src/agent/llm/llm-settings.repository.js';
 import { createQualifier } from '../src/agent/qualifier/qualifier.js';
 import { SecretBox } from '../src/platform/crypto/secret-box.js';
 import { createDb, createPool } from '../src/platform/db/database.js';
@@ -153,13 +153,7 @@ async function main() {
         ],
         persona: 'You are the assistant of Acme Coffee.',
         knowledge: KNOWLEDGE,
-        limits: {
-          requestsPerMinute: null,
-          requestsPerDay: null,
-          tokensPerMinute: null,
-          tokensPerDay: null,
-          monthlySpendCapMicros: null,
-        },
+        limits: NO_LLM_LIMITS,
         historyTokens: 1500,
         maxOutputTokens: 600,
         failuresBeforeHandoff: 3,

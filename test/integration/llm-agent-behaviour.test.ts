@@ -1,15 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NO_LLM_LIMITS } from '../../src/agent/llm/llm-settings.repository.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { GREETING, type LlmStep } from '../fakes/llm-fake-server.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { conversationQueries } from '../support/llm-queries.js';
 import {
   type AgentHarness,
-  agentHarness,
   type LlmWorld,
+  llmSuite,
   newCustomer,
   saveSettings,
-  startLlmWorld,
 } from '../support/llm-world.js';
 
 /**
@@ -17,29 +17,14 @@ import {
  * the guardrails, the handoff paths, an operator taking over mid-turn, injection attempts, budgets.
  */
 
+const suite = llmSuite();
 let world: LlmWorld;
-let harness: AgentHarness | undefined;
 const queries = () => conversationQueries(world.database);
+const fresh = (clock?: () => Date) => suite.fresh(clock);
 
-beforeAll(async () => {
-  world = await startLlmWorld();
+beforeAll(() => {
+  world = suite.world();
 });
-
-afterAll(async () => {
-  await world?.close();
-});
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-  world.openai.reset();
-  world.anthropic.reset();
-});
-
-function fresh(clock?: () => Date): AgentHarness {
-  harness = agentHarness(world, clock ? { clock } : {});
-  return harness;
-}
 
 const answer = (reply: string, extra: Record<string, unknown> = {}): LlmStep => ({
   kind: 'json',
@@ -261,14 +246,6 @@ describe('customer messages are data', () => {
 });
 
 describe('budgets', () => {
-  const limits = {
-    requestsPerMinute: null,
-    requestsPerDay: null,
-    tokensPerMinute: null,
-    tokensPerDay: null,
-    monthlySpendCapMicros: null,
-  };
-
   async function budgetAudits() {
     return world.database.ownerDb
       .selectFrom('auditLog')
@@ -296,7 +273,7 @@ describe('budgets', () => {
       const base = Date.UTC(2027, 0, 5, 10, 0, 5);
       let turns = 0;
       const agent = fresh(() => new Date(base + step * Math.min(turns, 2)));
-      await saveSettings(world, { limits: { ...limits, ...cap } });
+      await saveSettings(world, { limits: { ...NO_LLM_LIMITS, ...cap } });
       const auditsBefore = (await budgetAudits()).length;
       const from = newCustomer();
       world.openai.setFallback(answer('From the model'));

@@ -1,17 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GREETING } from '../fakes/llm-fake-server.js';
 import { conversationQueries } from '../support/llm-queries.js';
 import {
-  type AgentHarness,
   ANTHROPIC_KEY,
-  agentHarness,
   anthropicEntry,
   type LlmWorld,
+  llmSuite,
   newCustomer,
   OPENAI_KEY,
   openAiEntry,
   saveSettings,
-  startLlmWorld,
 } from '../support/llm-world.js';
 
 /**
@@ -19,28 +17,13 @@ import {
  * Anthropic servers, which the real SDKs talk to: failover order, retries, timeouts, breakers, usage.
  */
 
+const suite = llmSuite();
 let world: LlmWorld;
-let harness: AgentHarness | undefined;
+const fresh = (clock?: () => Date) => suite.fresh(clock);
 
-beforeAll(async () => {
-  world = await startLlmWorld();
+beforeAll(() => {
+  world = suite.world();
 });
-
-afterAll(async () => {
-  await world?.close();
-});
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-  world.openai.reset();
-  world.anthropic.reset();
-});
-
-function fresh(): AgentHarness {
-  harness = agentHarness(world);
-  return harness;
-}
 
 const queries = () => conversationQueries(world.database);
 const botReplies = (from: string) => queries().botReplies(from);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createLlmAgent, type LlmAgent } from '../../src/agent/llm/llm-agent.js';
+import { NO_LLM_LIMITS } from '../../src/agent/llm/llm-settings.repository.js';
 import type { LlmSettingsInput, ProviderInput } from '../../src/agent/llm/llm-settings.service.js';
 import { replaceLlmSettings } from '../../src/agent/llm/llm-settings.service.js';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
@@ -134,13 +136,7 @@ export async function saveSettings(world: LlmWorld, settings: Partial<LlmSetting
       providers: [openAiEntry(world), anthropicEntry(world)],
       persona: 'You are Lia from Acme Coffee Machines.',
       knowledge: 'Acme sells the Basic espresso machine at 49 EUR per month. Delivery takes 3 days.',
-      limits: {
-        requestsPerMinute: null,
-        requestsPerDay: null,
-        tokensPerMinute: null,
-        tokensPerDay: null,
-        monthlySpendCapMicros: null,
-      },
+      limits: NO_LLM_LIMITS,
       historyTokens: 1500,
       maxOutputTokens: 600,
       failuresBeforeHandoff: 3,
@@ -189,5 +185,36 @@ export function agentHarness(world: LlmWorld, options: { clock?: () => Date } = 
       );
     },
     close: () => agent.close(),
+  };
+}
+
+/**
+ * A test file's world, started once, with a fresh agent per test (`fresh`): breakers and clocks never
+ * leak from one test into the next, and the fakes' scripts are cleared after each.
+ */
+export function llmSuite() {
+  let world: LlmWorld | undefined;
+  let harness: AgentHarness | undefined;
+  beforeAll(async () => {
+    world = await startLlmWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+    world?.openai.reset();
+    world?.anthropic.reset();
+  });
+  return {
+    world(): LlmWorld {
+      if (!world) throw new Error('the LLM world starts in beforeAll');
+      return world;
+    },
+    fresh(clock?: () => Date): AgentHarness {
+      harness = agentHarness(this.world(), clock ? { clock } : {});
+      return harness;
+    },
   };
 }

@@ -12,6 +12,14 @@ export interface LlmLimits {
   monthlySpendCapMicros: number | null;
 }
 
+export const NO_LLM_LIMITS: Readonly<LlmLimits> = {
+  requestsPerMinute: null,
+  requestsPerDay: null,
+  tokensPerMinute: null,
+  tokensPerDay: null,
+  monthlySpendCapMicros: null,
+};
+
 /** A tenant's LLM agent settings as the application uses them (keys still sealed). */
 export interface LlmSettings {
   enabled: boolean;
@@ -34,13 +42,7 @@ export function defaultLlmSettings(): LlmSettingsValues {
     providers: [],
     persona: '',
     knowledge: '',
-    limits: {
-      requestsPerMinute: null,
-      requestsPerDay: null,
-      tokensPerMinute: null,
-      tokensPerDay: null,
-      monthlySpendCapMicros: null,
-    },
+    limits: NO_LLM_LIMITS,
     historyTokens: 1500,
     maxOutputTokens: 600,
     failuresBeforeHandoff: 3,

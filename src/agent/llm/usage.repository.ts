@@ -1,19 +1,9 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
-import type { ProviderKind } from './llm.table.js';
+import type { LlmCallsTable } from './llm.table.js';
 
-export interface LlmCallRecord {
-  conversationId: string | null;
-  providerKind: ProviderKind;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  costMicros: number;
-  latencyMs: number;
-  outcome: string;
-  /** The attempt was made on a provider after the first of the chain. */
-  fallback: boolean;
-}
+/** One attempt as recorded; `fallback`: made on a provider after the first of the chain. */
+export type LlmCallRecord = Omit<Insertable<LlmCallsTable>, 'id' | 'tenantId' | 'createdAt'>;
 
 export async function insertLlmCall(trx: TenantTransaction, call: LlmCallRecord): Promise<void> {
   await trx.insertInto('llmCalls').values(call).execute();
@@ -27,13 +17,13 @@ export interface UsageTotals {
   costMicros: number;
 }
 
-const totals = {
-  calls: sql<string>`count(*)`.as('calls'),
-  failedCalls: sql<string>`count(*) filter (where outcome <> 'ok')`.as('failedCalls'),
-  inputTokens: sql<string>`coalesce(sum(input_tokens), 0)`.as('inputTokens'),
-  outputTokens: sql<string>`coalesce(sum(output_tokens), 0)`.as('outputTokens'),
-  costMicros: sql<string>`coalesce(sum(cost_micros), 0)`.as('costMicros'),
-};
+const TOTALS = [
+  sql<string>`count(*)`.as('calls'),
+  sql<string>`count(*) filter (where outcome <> 'ok')`.as('failedCalls'),
+  sql<string>`coalesce(sum(input_tokens), 0)`.as('inputTokens'),
+  sql<string>`coalesce(sum(output_tokens), 0)`.as('outputTokens'),
+  sql<string>`coalesce(sum(cost_micros), 0)`.as('costMicros'),
+] as const;
 
 function toTotals(row: Record<keyof UsageTotals, string | number | bigint>): UsageTotals {
   return {
@@ -54,14 +44,7 @@ export async function usagePerDay(
   const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
   const rows = await trx
     .selectFrom('llmCalls')
-    .select([
-      day.as('day'),
-      totals.calls,
-      totals.failedCalls,
-      totals.inputTokens,
-      totals.outputTokens,
-      totals.costMicros,
-    ])
+    .select([day.as('day'), ...TOTALS])
     .where('createdAt', '>=', from)
     .where('createdAt', '<', to)
     .groupBy(day)
@@ -79,14 +62,7 @@ export async function usagePerConversation(
 ): Promise<(UsageTotals & { conversationId: string })[]> {
   const rows = await trx
     .selectFrom('llmCalls')
-    .select([
-      'conversationId',
-      totals.calls,
-      totals.failedCalls,
-      totals.inputTokens,
-      totals.outputTokens,
-      totals.costMicros,
-    ])
+    .select(['conversationId', ...TOTALS])
     .where('createdAt', '>=', from)
     .where('createdAt', '<', to)
     .where('conversationId', 'is not', null)

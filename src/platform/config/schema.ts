@@ -28,6 +28,18 @@ const list = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** Comma list of host:port endpoints, lower-cased. */
+const hostPortList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim().toLowerCase())
+      .filter((entry) => entry.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port')));
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -93,16 +105,7 @@ export const ZEnvironment = z
     OUTBOUND_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(5_000),
     OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),
     // host:port endpoints exempt from the outbound SSRF guard (local fakes); doctor refuses it in production.
-    OUTBOUND_ALLOW_PRIVATE_HOSTS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim().toLowerCase())
-          .filter((entry) => entry.length > 0),
-      )
-      .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: hostPortList,
     // USD per million tokens by model name (exact, then the longest prefix, then "*"); merged over the
     // defaults in llm-prices.ts, so an operator names only what differs.
     LLM_PRICES: z
@@ -123,16 +126,7 @@ export const ZEnvironment = z
         ),
       ),
     // host:port of model servers on private addresses (Ollama, vLLM) that tenants' base URLs may name.
-    LLM_PRIVATE_HOSTS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim().toLowerCase())
-          .filter((entry) => entry.length > 0),
-      )
-      .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    LLM_PRIVATE_HOSTS: hostPortList,
     LLM_TIMEOUT_MS: positiveInt(300_000).default(30_000),
     LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
     LLM_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
