@@ -145,6 +145,20 @@ describe('the LLM agent answering through its provider chain', () => {
     expect(await botReplies(from)).toEqual(['Quota fallback']);
   });
 
+  it('asks the next provider when the model refuses', async () => {
+    await saveSettings(world);
+    const from = newCustomer();
+    world.openai.script({ kind: 'refusal' });
+    world.anthropic.script(answer('Happy to help'));
+    await fresh().say(from, 'Hello');
+
+    expect(await botReplies(from)).toEqual(['Happy to help']);
+    expect((await callsOf(from)).map((call) => [call.providerKind, call.outcome])).toEqual([
+      ['openai', 'unusable'],
+      ['anthropic', 'ok'],
+    ]);
+  });
+
   it("retries Anthropic's 529 overloaded_error", async () => {
     await saveSettings(world, { providers: [anthropicEntry(world)] });
     const from = newCustomer();

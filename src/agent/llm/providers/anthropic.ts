@@ -12,6 +12,8 @@ export function anthropicProvider(connection: ProviderConnection): LlmProvider {
     apiKey: connection.apiKey ?? 'unused',
     // Explicit, so nothing is picked up from the worker's environment (ANTHROPIC_AUTH_TOKEN, ...).
     authToken: null,
+    // The SDK's own console logging (OPENAI_LOG / ANTHROPIC_LOG) would bypass our redacting logger.
+    logLevel: 'off',
     baseURL: connection.baseUrl,
     maxRetries: 0,
     fetch: connection.fetch,

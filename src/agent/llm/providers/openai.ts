@@ -20,6 +20,8 @@ export function openAiProvider(connection: ProviderConnection): LlmProvider {
     apiKey: connection.apiKey ?? 'unused',
     // Explicit, so nothing is picked up from the worker's environment (OPENAI_ORG_ID, ...).
     organization: null,
+    // The SDK's own console logging (OPENAI_LOG / ANTHROPIC_LOG) would bypass our redacting logger.
+    logLevel: 'off',
     project: null,
     baseURL: connection.baseUrl,
     maxRetries: 0,
