@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/agent/agent.js';
 import { NO_LLM_LIMITS } from '../../src/agent/llm/llm-settings.repository.js';
+import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { GREETING, type LlmStep } from '../fakes/llm-fake-server.js';
 import { waitFor } from '../fixtures/wait-for.js';
@@ -20,7 +22,7 @@ import {
 const suite = llmSuite();
 let world: LlmWorld;
 const queries = () => conversationQueries(world.database);
-const fresh = (clock?: () => Date) => suite.fresh(clock);
+const fresh = (clock?: () => Date, agent?: Agent) => suite.fresh(clock, agent);
 
 beforeAll(() => {
   world = suite.world();
@@ -212,6 +214,40 @@ describe('handoff and ownership', () => {
       .where('processedAt', 'is', null)
       .execute();
     expect(pending).toEqual([]);
+  });
+});
+
+describe('the turn outside the transaction', () => {
+  it('redoes only the agent turn after a failure between storing the message and applying the turn', async () => {
+    const qualifier = createQualifier();
+    const seen: number[] = [];
+    const flaky: Agent = {
+      async respond(input) {
+        seen.push(input.history.length);
+        if (seen.length === 1) throw new Error('agent crashed');
+        return qualifier.respond(input);
+      },
+    };
+    const harness = fresh(undefined, flaky);
+    const from = newCustomer();
+    await expect(harness.say(from, 'Hello there')).rejects.toThrow('agent crashed');
+    const { id } = await queries().conversation(from);
+    const inbound = () =>
+      world.database.ownerDb
+        .selectFrom('messages')
+        .select(['id', 'text'])
+        .where('conversationId', '=', id)
+        .where('direction', '=', 'inbound')
+        .execute();
+    // The message is stored and the receipt waits: the job's retry has only the turn left to do.
+    expect(await inbound()).toHaveLength(1);
+    expect(await queries().botReplies(from)).toEqual([]);
+
+    await harness.run(from);
+    await harness.run(from);
+    expect(await inbound()).toHaveLength(1);
+    expect(await queries().botReplies(from)).toHaveLength(1);
+    expect(seen).toEqual([0, 0]);
   });
 });
 

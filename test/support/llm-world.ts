@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { Agent } from '../../src/agent/agent.js';
 import { createLlmAgent, type LlmAgent } from '../../src/agent/llm/llm-agent.js';
 import { NO_LLM_LIMITS } from '../../src/agent/llm/llm-settings.repository.js';
 import type { LlmSettingsInput, ProviderInput } from '../../src/agent/llm/llm-settings.service.js';
@@ -150,11 +151,16 @@ export interface AgentHarness {
   metrics: Metrics;
   /** Delivers one customer text through the signed webhook and runs the processing job to the end. */
   say(from: string, text: string): Promise<void>;
+  /** Runs the processing job of `from`'s conversation again (as the worker's retry would). */
+  run(from: string): Promise<void>;
   close(): Promise<void>;
 }
 
 let secondsSequence = 0;
-export function agentHarness(world: LlmWorld, options: { clock?: () => Date } = {}): AgentHarness {
+export function agentHarness(
+  world: LlmWorld,
+  options: { clock?: () => Date; agent?: Agent } = {},
+): AgentHarness {
   const metrics = createMetrics();
   const agent = createLlmAgent({
     db: world.database.db,
@@ -164,10 +170,16 @@ export function agentHarness(world: LlmWorld, options: { clock?: () => Date } = 
     metrics,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const task = createProcessInboundTask({ agent });
+  const task = createProcessInboundTask({ agent: options.agent ?? agent });
+  const run = (from: string) =>
+    task.handle(
+      { channelId: world.channelId, conversationKey: conversationKeyOf(from) },
+      taskContext(world.database.db, world.tenantId),
+    );
   return {
     agent,
     metrics,
+    run,
     async say(from, text) {
       secondsSequence++;
       const target = {
@@ -179,10 +191,7 @@ export function agentHarness(world: LlmWorld, options: { clock?: () => Date } = 
       const timestamp = unixSeconds(new Date(Date.UTC(2026, 10, 30, 9, 0, 0) + secondsSequence * 1000));
       const status = await deliverMessages(target, [messages.text({ from, body: text, timestamp })]);
       if (status !== 200) throw new Error(`webhook answered ${status}`);
-      await task.handle(
-        { channelId: world.channelId, conversationKey: conversationKeyOf(from) },
-        taskContext(world.database.db, world.tenantId),
-      );
+      await run(from);
     },
     close: () => agent.close(),
   };
@@ -212,8 +221,8 @@ export function llmSuite() {
       if (!world) throw new Error('the LLM world starts in beforeAll');
       return world;
     },
-    fresh(clock?: () => Date): AgentHarness {
-      harness = agentHarness(this.world(), clock ? { clock } : {});
+    fresh(clock?: () => Date, agent?: Agent): AgentHarness {
+      harness = agentHarness(this.world(), { ...(clock ? { clock } : {}), ...(agent ? { agent } : {}) });
       return harness;
     },
   };
