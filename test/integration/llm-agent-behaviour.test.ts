@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../../src/agent/agent.js';
+import type { Agent, AgentInput } from '../../src/agent/agent.js';
 import { NO_LLM_LIMITS } from '../../src/agent/llm/llm-settings.repository.js';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
@@ -248,6 +248,31 @@ describe('the turn outside the transaction', () => {
     expect(await inbound()).toHaveLength(1);
     expect(await queries().botReplies(from)).toHaveLength(1);
     expect(seen).toEqual([0, 0]);
+  });
+});
+
+describe('history', () => {
+  it('gives the agent the conversation so far, oldest first, trimmed to the token budget', async () => {
+    await saveSettings(world, { enabled: false, historyTokens: 100 });
+    const histories: AgentInput['history'][] = [];
+    const recorder: Agent = {
+      async respond(input) {
+        histories.push(input.history);
+        return { replies: ['ok'], profileUpdates: {}, language: 'en', state: {} };
+      },
+    };
+    const harness = fresh(undefined, recorder);
+    const from = newCustomer();
+    // 160 characters: about 44 tokens each with the per-turn overhead; "ok" about 5.
+    for (const letter of ['a', 'b', 'c']) await harness.say(from, letter.repeat(160));
+    await harness.say(from, 'd');
+    expect(histories[0]).toEqual([]);
+    expect(histories[3]).toEqual([
+      { author: 'customer', text: 'b'.repeat(160) },
+      { author: 'bot', text: 'ok' },
+      { author: 'customer', text: 'c'.repeat(160) },
+      { author: 'bot', text: 'ok' },
+    ]);
   });
 });
 
