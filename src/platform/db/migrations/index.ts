@@ -3,6 +3,7 @@ import * as tenancy from './20261123_1000_tenancy.js';
 import * as accounts from './20261123_1200_accounts.js';
 import * as emailChange from './20261123_1300_email_change.js';
 import * as whatsapp from './20261123_1400_whatsapp.js';
+import * as inbox from './20261130_1100_inbox.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '20261123_1200_accounts': accounts,
   '20261123_1300_email_change': emailChange,
   '20261123_1400_whatsapp': whatsapp,
+  '20261130_1100_inbox': inbox,
 };

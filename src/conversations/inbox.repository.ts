@@ -1,0 +1,167 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { PageCursor } from '../platform/http/cursor.js';
+import type { Conversation, Ownership } from './conversations.table.js';
+import type { MessageAuthor, MessageDirection } from './messages.table.js';
+
+/** Unread counts stop here: an index range of at most this many rows per conversation, never a scan. */
+export const UNREAD_COUNT_CAP = 100;
+
+export type InboxFilter = 'open' | 'mine' | 'unassigned' | 'bot' | 'human' | 'closed';
+
+/** A conversation as the inbox shows it: its contact, assignee, last message and the viewer's unread count. */
+export type InboxRow = Conversation & {
+  contactPhoneE164: string;
+  contactDisplayName: string | null;
+  contactFirstName: string | null;
+  contactLastName: string | null;
+  contactCompany: string | null;
+  contactEmail: string | null;
+  assigneeEmail: string | null;
+  assigneeDisplayName: string | null;
+  lastText: string | null;
+  lastType: string | null;
+  lastDirection: MessageDirection | null;
+  lastAuthor: MessageAuthor | null;
+  lastSentAt: Date | null;
+  unreadCount: number;
+};
+
+export interface InboxQuery {
+  /** The signed-in user whose read marks and assignments count; null for an API key. */
+  viewerUserId: string | null;
+  limit: number;
+  after?: PageCursor | undefined;
+  filter?: InboxFilter | undefined;
+  ownership?: Ownership | undefined;
+  labelId?: string | undefined;
+  /** Lower-case substring of the contact's names, e-mail, company or phone digits. */
+  search?: string | undefined;
+  contactId?: string | undefined;
+}
+
+function unreadCount(viewerUserId: string | null) {
+  if (!viewerUserId) return sql<number>`0`;
+  // Our receive time, not Meta's: a message delivered late must not count as read already.
+  return sql<number>`(
+    select count(*)::int from (
+      select 1 from messages m
+      where m.conversation_id = c.id and m.direction = 'inbound'
+        and m.created_at > coalesce(
+          (select r.read_at from conversation_reads r where r.conversation_id = c.id and r.user_id = ${viewerUserId}),
+          '-infinity')
+      limit ${UNREAD_COUNT_CAP}
+    ) unread)`;
+}
+
+function baseQuery(trx: TenantTransaction, viewerUserId: string | null) {
+  return trx
+    .selectFrom('conversations as c')
+    .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
+    .leftJoin('users as au', 'au.id', 'c.assigneeUserId')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('messages as m')
+          .select(['m.text', 'm.type', 'm.direction', 'm.author', 'm.sentAt'])
+          .whereRef('m.conversationId', '=', 'c.id')
+          .orderBy('m.sentAt', 'desc')
+          .orderBy('m.id', 'desc')
+          .limit(1)
+          .as('lm'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('c')
+    .select([
+      'ct.phoneE164 as contactPhoneE164',
+      'ct.displayName as contactDisplayName',
+      'ct.firstName as contactFirstName',
+      'ct.lastName as contactLastName',
+      'ct.company as contactCompany',
+      'ct.email as contactEmail',
+      'au.email as assigneeEmail',
+      'au.displayName as assigneeDisplayName',
+      'lm.text as lastText',
+      'lm.type as lastType',
+      'lm.direction as lastDirection',
+      'lm.author as lastAuthor',
+      'lm.sentAt as lastSentAt',
+    ])
+    .select(unreadCount(viewerUserId).as('unreadCount'));
+}
+
+/** `%`, `_` and `\` are LIKE's own characters: matched literally. */
+function likeContains(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+function filterCondition(filter: InboxFilter, viewerUserId: string | null): Expression<SqlBool> {
+  switch (filter) {
+    case 'open':
+      return sql<SqlBool>`c.status = 'open'`;
+    case 'closed':
+      return sql<SqlBool>`c.status = 'closed'`;
+    case 'mine':
+      return viewerUserId
+        ? sql<SqlBool>`c.status = 'open' and c.assignee_user_id = ${viewerUserId}`
+        : sql<SqlBool>`false`;
+    case 'unassigned':
+      return sql<SqlBool>`c.status = 'open' and c.assignee_user_id is null`;
+    case 'bot':
+      return sql<SqlBool>`c.status = 'open' and c.ownership = 'bot'`;
+    // A pause is a person holding the conversation for a while: it belongs with the human ones.
+    case 'human':
+      return sql<SqlBool>`c.status = 'open' and c.ownership in ('human', 'paused')`;
+  }
+}
+
+/** Most recently active first; keyset on (activity_at, id) so pages stay stable while messages arrive. */
+export async function listInbox(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
+  let select = baseQuery(trx, query.viewerUserId)
+    .orderBy('c.activityAt', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(query.limit);
+  if (query.filter) select = select.where(filterCondition(query.filter, query.viewerUserId));
+  if (query.ownership) select = select.where('c.ownership', '=', query.ownership);
+  if (query.contactId) select = select.where('c.contactId', '=', query.contactId);
+  if (query.labelId) {
+    const labelId = query.labelId;
+    select = select.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('conversationLabels as cl')
+          .select(sql`1`.as('one'))
+          .whereRef('cl.conversationId', '=', 'c.id')
+          .where('cl.labelId', '=', labelId),
+      ),
+    );
+  }
+  if (query.search) select = select.where('ct.searchText', 'like', likeContains(query.search));
+  const after = query.after;
+  if (after) {
+    select = select.where(
+      sql<SqlBool>`(c.activity_at, c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  return (await select.execute()) as InboxRow[];
+}
+
+export async function findInboxRow(
+  trx: TenantTransaction,
+  viewerUserId: string | null,
+  id: string,
+): Promise<InboxRow | undefined> {
+  return (await baseQuery(trx, viewerUserId).where('c.id', '=', id).executeTakeFirst()) as
+    | InboxRow
+    | undefined;
+}
+
+/**
+ * What a search box's text is matched as: a phone number typed any way (`+39 333-12`) becomes its digits,
+ * as the haystack holds them; anything else is matched lower-case with inner whitespace collapsed.
+ */
+export function inboxSearchTerm(q: string): string {
+  const trimmed = q.trim();
+  if (/^[+\d\s().-]+$/.test(trimmed) && /\d/.test(trimmed)) return trimmed.replace(/\D/g, '');
+  return trimmed.replace(/\s+/g, ' ').toLowerCase();
+}
