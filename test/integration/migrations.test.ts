@@ -33,10 +33,15 @@ async function emptyDatabase(): Promise<TestDatabase> {
 
 /** The tables whose presence the up/down round trip checks (the WhatsApp pipeline's among them). */
 const CHECKED_TABLES = [
+  'canned_responses',
   'contacts',
+  'conversation_labels',
+  'conversation_notes',
+  'conversation_reads',
   'conversation_ownership_events',
   'conversations',
   'domain_events',
+  'labels',
   'message_media',
   'messages',
   'qualifier_settings',
