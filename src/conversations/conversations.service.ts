@@ -6,7 +6,13 @@ import { type TenantTransaction, withTenant } from '../platform/db/tenant-contex
 import { AppError } from '../platform/http/app-error.js';
 import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
 import { findConversation } from './conversations.repository.js';
-import { findInboxRow, type InboxQuery, type InboxRow, listInbox } from './inbox.repository.js';
+import {
+  findInboxRow,
+  type InboxQuery,
+  type InboxRow,
+  listInbox,
+  searchContactIds,
+} from './inbox.repository.js';
 import { listMessages } from './messages.repository.js';
 import type { Message } from './messages.table.js';
 import { resumeIfPauseOver } from './ownership.service.js';
@@ -41,8 +47,30 @@ export async function listContactConversationPage(
   });
 }
 
+/**
+ * A search's best plan depends on how common the term is, which only the data knows. A common term fills
+ * a page within the first few hundred conversations in inbox order, so those are tried first (bounded).
+ * Otherwise the term is rare: the trigram index lists its few contacts and only their conversations are
+ * sorted. Trigram lookups of common terms would cost more than the walk, which is why the walk goes first.
+ */
+const PROBE_CONVERSATIONS = 2000;
+const SEARCH_CANDIDATES = 5000;
+const TRIGRAM = 3;
+
+async function searchRows(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
+  if (!query.search) return listInbox(trx, query);
+  const probe = await listInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
+  if (probe.length >= query.limit) return probe;
+  if ([...query.search].length >= TRIGRAM) {
+    const ids = await searchContactIds(trx, query.search, SEARCH_CANDIDATES + 1);
+    if (ids.length <= SEARCH_CANDIDATES) return listInbox(trx, { ...query, contactIds: ids });
+  }
+  return listInbox(trx, query);
+}
+
 async function inboxPage(trx: TenantTransaction, query: InboxQuery): Promise<Page<InboxConversation>> {
-  const page = pageOf(await listInbox(trx, { ...query, limit: query.limit + 1 }), query.limit, activityKey);
+  const rows = await searchRows(trx, { ...query, limit: query.limit + 1 });
+  const page = pageOf(rows, query.limit, activityKey);
   const now = new Date();
   for (const [index, row] of page.items.entries()) {
     if (row.ownership !== 'paused' || !row.pausedUntil || row.pausedUntil > now) continue;

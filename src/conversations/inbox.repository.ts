@@ -37,6 +37,11 @@ export interface InboxQuery {
   labelId?: string | undefined;
   /** Lower-case substring of the contact's names, e-mail, company or phone digits. */
   search?: string | undefined;
+  /** Only conversations of these contacts (a search's candidates). */
+  contactIds?: readonly string[] | undefined;
+  /** Look at no more than this many conversations (in inbox order) for the page. */
+  scanLimit?: number | undefined;
+  id?: string | undefined;
   contactId?: string | undefined;
 }
 
@@ -54,9 +59,45 @@ function unreadCount(viewerUserId: string | null) {
     ) unread)`;
 }
 
-function baseQuery(trx: TenantTransaction, viewerUserId: string | null) {
-  return trx
+/** The conversations a page may come from: filtered, in inbox order, optionally only the first `scanLimit`. */
+function scope(trx: TenantTransaction, query: InboxQuery) {
+  let select = trx
     .selectFrom('conversations as c')
+    .selectAll('c')
+    .orderBy('c.activityAt', 'desc')
+    .orderBy('c.id', 'desc');
+  if (query.scanLimit !== undefined) select = select.limit(query.scanLimit);
+  if (query.id) select = select.where('c.id', '=', query.id);
+  if (query.filter) select = select.where(filterCondition(query.filter, query.viewerUserId));
+  if (query.ownership) select = select.where('c.ownership', '=', query.ownership);
+  if (query.contactId) select = select.where('c.contactId', '=', query.contactId);
+  if (query.contactIds) {
+    select = select.where(sql<SqlBool>`c.contact_id = any(${sql.val(query.contactIds)}::uuid[])`);
+  }
+  if (query.labelId) {
+    const labelId = query.labelId;
+    select = select.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('conversationLabels as cl')
+          .select(sql`1`.as('one'))
+          .whereRef('cl.conversationId', '=', 'c.id')
+          .where('cl.labelId', '=', labelId),
+      ),
+    );
+  }
+  const after = query.after;
+  if (after) {
+    select = select.where(
+      sql<SqlBool>`(c.activity_at, c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  return select;
+}
+
+function inboxQuery(trx: TenantTransaction, query: InboxQuery) {
+  let select = trx
+    .selectFrom(scope(trx, query).as('c'))
     .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
     .leftJoin('users as au', 'au.id', 'c.assigneeUserId')
     .leftJoinLateral(
@@ -87,7 +128,12 @@ function baseQuery(trx: TenantTransaction, viewerUserId: string | null) {
       'lm.author as lastAuthor',
       'lm.sentAt as lastSentAt',
     ])
-    .select(unreadCount(viewerUserId).as('unreadCount'));
+    .select(unreadCount(query.viewerUserId).as('unreadCount'))
+    .orderBy('c.activityAt', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(query.limit);
+  if (query.search) select = select.where('ct.searchText', 'like', likeContains(query.search));
+  return select;
 }
 
 /** `%`, `_` and `\` are LIKE's own characters: matched literally. */
@@ -117,33 +163,9 @@ function filterCondition(filter: InboxFilter, viewerUserId: string | null): Expr
 
 /** Most recently active first; keyset on (activity_at, id) so pages stay stable while messages arrive. */
 export async function listInbox(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
-  let select = baseQuery(trx, query.viewerUserId)
-    .orderBy('c.activityAt', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(query.limit);
-  if (query.filter) select = select.where(filterCondition(query.filter, query.viewerUserId));
-  if (query.ownership) select = select.where('c.ownership', '=', query.ownership);
-  if (query.contactId) select = select.where('c.contactId', '=', query.contactId);
-  if (query.labelId) {
-    const labelId = query.labelId;
-    select = select.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('conversationLabels as cl')
-          .select(sql`1`.as('one'))
-          .whereRef('cl.conversationId', '=', 'c.id')
-          .where('cl.labelId', '=', labelId),
-      ),
-    );
-  }
-  if (query.search) select = select.where('ct.searchText', 'like', likeContains(query.search));
-  const after = query.after;
-  if (after) {
-    select = select.where(
-      sql<SqlBool>`(c.activity_at, c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
-    );
-  }
-  return (await select.execute()) as InboxRow[];
+  // A parallel plan's worker start-up costs more than these bounded pages ever take.
+  await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+  return (await inboxQuery(trx, query).execute()) as InboxRow[];
 }
 
 export async function findInboxRow(
@@ -151,9 +173,21 @@ export async function findInboxRow(
   viewerUserId: string | null,
   id: string,
 ): Promise<InboxRow | undefined> {
-  return (await baseQuery(trx, viewerUserId).where('c.id', '=', id).executeTakeFirst()) as
-    | InboxRow
-    | undefined;
+  return (await inboxQuery(trx, { viewerUserId, id, limit: 1 }).executeTakeFirst()) as InboxRow | undefined;
+}
+
+/**
+ * Up to `limit` ids of the tenant's contacts whose names, e-mail, company or phone digits contain
+ * `term` (lower case). Through `inbox_contact_search`, so the trigram index serves it (see the migration).
+ */
+export async function searchContactIds(
+  trx: TenantTransaction,
+  term: string,
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select inbox_contact_search(${likeContains(term)}, ${limit}) as id`.execute(trx);
+  return rows.map((row) => row.id);
 }
 
 /**

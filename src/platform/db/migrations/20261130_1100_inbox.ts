@@ -54,6 +54,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       coalesce(email, '') || ' ' || coalesce(company, '') || ' ' || substr(phone_e164, 2)
     )) stored`.execute(db);
   await sql`create index contacts_search_idx on contacts using gin (search_text gin_trgm_ops)`.execute(db);
+  // Under row-level security PostgreSQL evaluates a non-leakproof operator such as LIKE only after the
+  // policy, so it can never drive an index scan for the application role. This function runs the trigram
+  // search as the owner (whose permissive lookup policy lifts the barrier; a superuser owner bypasses it)
+  // and limits rows to the caller's tenant itself. It returns contact ids only.
+  await sql`create policy owner_inbox_search on contacts for select to current_user using (true)`.execute(db);
+  await sql`
+    create function inbox_contact_search(p_pattern text, p_limit integer)
+    returns setof uuid
+    language sql stable security definer set search_path = public, pg_temp
+    as $$
+      select c.id from contacts c
+      where c.tenant_id = app_current_tenant() and c.search_text like p_pattern
+      limit p_limit
+    $$`.execute(db);
+  await sql`revoke all on function inbox_contact_search(text, integer) from public`.execute(db);
+  await sql`grant execute on function inbox_contact_search(text, integer) to leadline_app`.execute(db);
 
   await sql`
     create table labels (
@@ -134,6 +150,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [...TENANT_TABLES].reverse()) {
     await sql`drop table ${sql.table(table)}`.execute(db);
   }
+  await sql`drop function inbox_contact_search(text, integer)`.execute(db);
+  await sql`drop policy owner_inbox_search on contacts`.execute(db);
   await sql`drop index contacts_search_idx`.execute(db);
   await sql`alter table contacts drop column search_text`.execute(db);
   await sql`drop index messages_inbound_received_idx`.execute(db);
