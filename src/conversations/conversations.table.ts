@@ -22,6 +22,8 @@ export interface ConversationsTable {
   status: Generated<ConversationStatus>;
   /** A member of the tenant (the foreign key clears it when the membership ends). */
   assigneeUserId: Generated<string | null>;
+  /** The contact's `search_text`, copied by triggers (search walks conversations without a join). */
+  searchText: ColumnType<string, never, never>;
   /** Generated: last message (or creation) in milliseconds, the inbox order. */
   activityAt: ColumnType<Date, never, never>;
   createdAt: Generated<Date>;

@@ -61,12 +61,12 @@ function unreadCount(viewerUserId: string | null) {
 
 /** The conversations a page may come from: filtered, in inbox order, optionally only the first `scanLimit`. */
 function scope(trx: TenantTransaction, query: InboxQuery) {
-  let select = trx
-    .selectFrom('conversations as c')
-    .selectAll('c')
-    .orderBy('c.activityAt', 'desc')
-    .orderBy('c.id', 'desc');
-  if (query.scanLimit !== undefined) select = select.limit(query.scanLimit);
+  let select = trx.selectFrom('conversations as c').selectAll('c');
+  // Only a bounded scan orders here: an ORDER BY would keep PostgreSQL from merging this subquery into
+  // the outer query, whose own ORDER BY ... LIMIT then walks the index.
+  if (query.scanLimit !== undefined) {
+    select = select.orderBy('c.activityAt', 'desc').orderBy('c.id', 'desc').limit(query.scanLimit);
+  }
   if (query.id) select = select.where('c.id', '=', query.id);
   if (query.filter) select = select.where(filterCondition(query.filter, query.viewerUserId));
   if (query.ownership) select = select.where('c.ownership', '=', query.ownership);
@@ -132,7 +132,8 @@ function inboxQuery(trx: TenantTransaction, query: InboxQuery) {
     .orderBy('c.activityAt', 'desc')
     .orderBy('c.id', 'desc')
     .limit(query.limit);
-  if (query.search) select = select.where('ct.searchText', 'like', likeContains(query.search));
+  // Tested after a bounded scan's limit, so the scan stays bounded; otherwise as the index is walked.
+  if (query.search) select = select.where('c.searchText', 'like', likeContains(query.search));
   return select;
 }
 

@@ -54,6 +54,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       coalesce(email, '') || ' ' || coalesce(company, '') || ' ' || substr(phone_e164, 2)
     )) stored`.execute(db);
   await sql`create index contacts_search_idx on contacts using gin (search_text gin_trgm_ops)`.execute(db);
+  // A copy on each conversation, so a search walking the inbox order tests its rows without a join (whose
+  // plan PostgreSQL would guess from the term, badly). Triggers keep it equal to the contact's.
+  await sql`alter table conversations add column search_text text not null default ''`.execute(db);
+  await sql`
+    update conversations c set search_text = ct.search_text
+    from contacts ct where ct.id = c.contact_id`.execute(db);
+  await sql`
+    create function conversations_copy_search_text() returns trigger
+    language plpgsql set search_path = public, pg_temp
+    as $$ begin
+      new.search_text := coalesce((select search_text from contacts where id = new.contact_id), '');
+      return new;
+    end $$`.execute(db);
+  await sql`
+    create trigger conversations_search_text before insert or update of contact_id on conversations
+    for each row execute function conversations_copy_search_text()`.execute(db);
+  await sql`
+    create function contacts_share_search_text() returns trigger
+    language plpgsql set search_path = public, pg_temp
+    as $$ begin
+      update conversations set search_text = new.search_text
+      where contact_id = new.id and tenant_id = new.tenant_id;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create trigger contacts_search_text after update on contacts
+    for each row when (old.search_text is distinct from new.search_text)
+    execute function contacts_share_search_text()`.execute(db);
+
   // Under row-level security PostgreSQL evaluates a non-leakproof operator such as LIKE only after the
   // policy, so it can never drive an index scan for the application role. This function runs the trigram
   // search as the owner (whose permissive lookup policy lifts the barrier; a superuser owner bypasses it)
@@ -151,6 +180,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop table ${sql.table(table)}`.execute(db);
   }
   await sql`drop function inbox_contact_search(text, integer)`.execute(db);
+  await sql`drop trigger contacts_search_text on contacts`.execute(db);
+  await sql`drop function contacts_share_search_text()`.execute(db);
+  await sql`drop trigger conversations_search_text on conversations`.execute(db);
+  await sql`drop function conversations_copy_search_text()`.execute(db);
+  await sql`alter table conversations drop column search_text`.execute(db);
   await sql`drop policy owner_inbox_search on contacts`.execute(db);
   await sql`drop index contacts_search_idx`.execute(db);
   await sql`alter table contacts drop column search_text`.execute(db);
