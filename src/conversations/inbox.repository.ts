@@ -59,14 +59,13 @@ function unreadCount(viewerUserId: string | null) {
     ) unread)`;
 }
 
-/** The conversations a page may come from: filtered, in inbox order, optionally only the first `scanLimit`. */
+/**
+ * The page's conversations, chosen on `conversations` alone (filters, search text copy, keyset) in inbox
+ * order and limited, so the joins that dress them (contact, last message, unread count) run for one page
+ * only. With `scanLimit`, only that many conversations in inbox order are considered at all.
+ */
 function scope(trx: TenantTransaction, query: InboxQuery) {
   let select = trx.selectFrom('conversations as c').selectAll('c');
-  // Only a bounded scan orders here: an ORDER BY would keep PostgreSQL from merging this subquery into
-  // the outer query, whose own ORDER BY ... LIMIT then walks the index.
-  if (query.scanLimit !== undefined) {
-    select = select.orderBy('c.activityAt', 'desc').orderBy('c.id', 'desc').limit(query.scanLimit);
-  }
   if (query.id) select = select.where('c.id', '=', query.id);
   if (query.filter) select = select.where(filterCondition(query.filter, query.viewerUserId));
   if (query.ownership) select = select.where('c.ownership', '=', query.ownership);
@@ -92,11 +91,18 @@ function scope(trx: TenantTransaction, query: InboxQuery) {
       sql<SqlBool>`(c.activity_at, c.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
-  return select;
+  const inOrder = <T extends typeof select>(builder: T) =>
+    builder.orderBy('c.activityAt', 'desc').orderBy('c.id', 'desc') as T;
+  if (query.scanLimit !== undefined) {
+    const window = inOrder(select).limit(query.scanLimit);
+    select = trx.selectFrom(window.as('c')).selectAll('c') as unknown as typeof select;
+  }
+  if (query.search) select = select.where('c.searchText', 'like', likeContains(query.search));
+  return inOrder(select).limit(query.limit);
 }
 
 function inboxQuery(trx: TenantTransaction, query: InboxQuery) {
-  let select = trx
+  const select = trx
     .selectFrom(scope(trx, query).as('c'))
     .innerJoin('contacts as ct', 'ct.id', 'c.contactId')
     .leftJoin('users as au', 'au.id', 'c.assigneeUserId')
@@ -132,8 +138,6 @@ function inboxQuery(trx: TenantTransaction, query: InboxQuery) {
     .orderBy('c.activityAt', 'desc')
     .orderBy('c.id', 'desc')
     .limit(query.limit);
-  // Tested after a bounded scan's limit, so the scan stays bounded; otherwise as the index is walked.
-  if (query.search) select = select.where('c.searchText', 'like', likeContains(query.search));
   return select;
 }
 
