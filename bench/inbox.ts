@@ -245,7 +245,8 @@ async function main() {
         'thread',
         (i, previous) => {
           const id = conversationIds[Math.floor(i / 2) % conversationIds.length];
-          const cursor = i % 2 === 1 ? (previous as { nextCursor: string | null } | undefined)?.nextCursor : null;
+          const cursor =
+            i % 2 === 1 ? (previous as { nextCursor: string | null } | undefined)?.nextCursor : null;
           return `${address}/api/v1/conversations/${id}/messages?order=desc&limit=5${cursor ? `&cursor=${cursor}` : ''}`;
         },
         headers,
