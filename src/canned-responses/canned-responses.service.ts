@@ -1,5 +1,5 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
 import { isUniqueViolation } from '../platform/db/errors.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
@@ -32,14 +32,7 @@ async function audit(
   action: string,
   item: CannedResponse,
 ) {
-  await recordAudit(trx, {
-    action,
-    tenantId,
-    actorUserId: actor.userId,
-    actorApiKeyId: actor.apiKeyId,
-    context: actor.context,
-    detail: { cannedResponseId: item.id, shortcut: item.shortcut },
-  });
+  await auditChange(trx, tenantId, actor, action, { cannedResponseId: item.id, shortcut: item.shortcut });
 }
 
 export async function findCannedResponses(

@@ -1,7 +1,7 @@
 import type { Profile } from '../agent/agent.js';
 import { findQualifierSettings } from '../agent/qualifier-settings.repository.js';
 import type { Actor } from '../api-keys/api-keys.service.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -76,13 +76,11 @@ export async function editContactProfile(
       clearCompleted: uncompleted,
     });
     if (completedNow) await recordProfileCompleted(trx, contact);
-    await recordAudit(trx, {
-      action: 'contact.updated',
-      tenantId,
-      actorUserId: actor.userId,
-      actorApiKeyId: actor.apiKeyId,
-      context: actor.context,
-      detail: { contactId: id, fields: Object.keys(changes), completedNow, uncompleted },
+    await auditChange(trx, tenantId, actor, 'contact.updated', {
+      contactId: id,
+      fields: Object.keys(changes),
+      completedNow,
+      uncompleted,
     });
     await publishInboxEvent(trx, { type: 'contact.updated', contactId: id });
     return panelOf(trx, contact);

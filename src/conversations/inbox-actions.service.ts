@@ -1,5 +1,5 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditChange } from '../audit/audit.repository.js';
 import { countLabels, replaceConversationLabels } from '../labels/labels.repository.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
@@ -61,14 +61,17 @@ export async function assignConversation(
     }
     if (conversation.assigneeUserId === assigneeUserId) return false;
     await setAssignee(trx, id, assigneeUserId);
-    await recordAudit(trx, {
-      action: assigneeUserId ? 'conversation.assigned' : 'conversation.unassigned',
+    await auditChange(
+      trx,
       tenantId,
-      actorUserId: actor.userId,
-      actorApiKeyId: actor.apiKeyId,
-      context: actor.context,
-      detail: { conversationId: id, assigneeUserId, previousAssigneeUserId: conversation.assigneeUserId },
-    });
+      actor,
+      assigneeUserId ? 'conversation.assigned' : 'conversation.unassigned',
+      {
+        conversationId: id,
+        assigneeUserId,
+        previousAssigneeUserId: conversation.assigneeUserId,
+      },
+    );
     return true;
   });
 }

@@ -1,5 +1,5 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
-import { recordAudit } from '../audit/audit.repository.js';
+import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
 import { isUniqueViolation } from '../platform/db/errors.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
@@ -21,13 +21,10 @@ function nameTaken(error: unknown): never {
 }
 
 async function audit(trx: TenantTransaction, tenantId: string, actor: Actor, action: string, label: Label) {
-  await recordAudit(trx, {
-    action,
-    tenantId,
-    actorUserId: actor.userId,
-    actorApiKeyId: actor.apiKeyId,
-    context: actor.context,
-    detail: { labelId: label.id, name: label.name, color: label.color },
+  await auditChange(trx, tenantId, actor, action, {
+    labelId: label.id,
+    name: label.name,
+    color: label.color,
   });
 }
 

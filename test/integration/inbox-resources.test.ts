@@ -11,7 +11,7 @@ import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { buildTestApp } from '../support/app.js';
-import { listenToInbox, seedConversation } from '../support/inbox-fixtures.js';
+import { insertMediaMessage, listenToInbox, seedConversation } from '../support/inbox-fixtures.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -194,33 +194,12 @@ async function mediaMessage(input: {
   const body = input.body ?? Buffer.from('%PDF-1.7 fake bytes');
   const blobKey = mediaBlobKey(tenantId, createHash('sha256').update(body).digest('hex'));
   if (input.state !== 'pending') await createFilesystemBlobStore(blobDir).put(blobKey, body);
-  return withTenant(database.db, tenantId, async (trx) => {
-    const message = await trx
-      .insertInto('messages')
-      .values({
-        conversationId,
-        channelId,
-        direction: 'inbound',
-        author: 'customer',
-        authorUserId: null,
-        providerMessageId: `wamid.media.${crypto.randomUUID()}`,
-        type: 'document',
-        text: null,
-        content: '{}',
-        sentAt: new Date(),
-        status: null,
-        statusAt: null,
-        errorCode: null,
-        errorTitle: null,
-        idempotencyKey: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('messageMedia')
-      .values({
-        messageId: message.id,
-        providerMediaId: `media-${message.id}`,
+  return withTenant(database.db, tenantId, (trx) =>
+    insertMediaMessage(
+      trx,
+      { conversationId, channelId, type: 'document' },
+      {
+        providerMediaId: `media-${crypto.randomUUID()}`,
         mimeType: input.mimeType,
         sha256: null,
         fileName: input.fileName,
@@ -228,10 +207,9 @@ async function mediaMessage(input: {
         blobKey: input.state === 'pending' ? null : blobKey,
         state: input.state ?? 'stored',
         failure: null,
-      })
-      .execute();
-    return message.id;
-  });
+      },
+    ),
+  );
 }
 
 describe('media', () => {

@@ -39,6 +39,7 @@ import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
 import { runProcessInbound } from '../support/inbound-pipeline.js';
+import { insertMediaMessage } from '../support/inbox-fixtures.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -547,37 +548,16 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
     const blobKey = mediaBlobKey(tenantId, createHash('sha256').update(body).digest('hex'));
     await createFilesystemBlobStore(blobDir).put(blobKey, body);
     const messageId = await withTenant(database.db, tenantId, async (trx) => {
-      const conversation = await trx
+      const { channelId } = await trx
         .selectFrom('conversations')
-        .select(['channelId'])
+        .select('channelId')
         .where('id', '=', conversationId)
         .executeTakeFirstOrThrow();
-      const message = await trx
-        .insertInto('messages')
-        .values({
-          conversationId,
-          channelId: conversation.channelId,
-          direction: 'inbound',
-          author: 'customer',
-          authorUserId: null,
-          providerMessageId: wamid(),
-          type: 'image',
-          text: null,
-          content: '{}',
-          sentAt: new Date(),
-          status: null,
-          statusAt: null,
-          errorCode: null,
-          errorTitle: null,
-          idempotencyKey: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('messageMedia')
-        .values({
-          messageId: message.id,
-          providerMediaId: `matrix-${message.id}`,
+      return insertMediaMessage(
+        trx,
+        { conversationId, channelId, type: 'image' },
+        {
+          providerMediaId: `matrix-${conversationId}`,
           mimeType: 'image/png',
           sha256: null,
           fileName: null,
@@ -585,9 +565,8 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           blobKey,
           state: 'stored',
           failure: null,
-        })
-        .execute();
-      return message.id;
+        },
+      );
     });
     return { params: { id: messageId }, intact: async () => true };
   },

@@ -6,8 +6,9 @@ import {
   recordInboundActivity,
   upsertConversation,
 } from '../../src/conversations/conversations.repository.js';
+import type { MessageMediaTable } from '../../src/conversations/messages.table.js';
 import type { Db } from '../../src/platform/db/database.js';
-import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { type TenantTransaction, withTenant } from '../../src/platform/db/tenant-context.js';
 import { INBOX_EVENTS_CHANNEL, type InboxNotification } from '../../src/realtime/inbox-events.js';
 
 export interface SeededMessage {
@@ -39,28 +40,15 @@ export async function seedConversation(
     const messageIds: string[] = [];
     for (const message of messages) {
       const inbound = message.direction === 'inbound';
-      const inserted = await trx
-        .insertInto('messages')
-        .values({
-          conversationId: conversation.id,
-          channelId,
-          direction: message.direction,
-          author: inbound ? 'customer' : 'operator',
-          authorUserId: null,
-          providerMessageId: `wamid.test.${randomBytes(8).toString('hex')}`,
-          type: message.type ?? 'text',
-          text: message.text,
-          content: '{}',
-          sentAt: message.sentAt,
-          status: inbound ? null : 'sent',
-          statusAt: null,
-          errorCode: null,
-          errorTitle: null,
-          idempotencyKey: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      messageIds.push(inserted.id);
+      const inserted = await insertTestMessage(trx, {
+        conversationId: conversation.id,
+        channelId,
+        direction: message.direction,
+        type: message.type ?? 'text',
+        text: message.text,
+        sentAt: message.sentAt,
+      });
+      messageIds.push(inserted);
       if (inbound) await recordInboundActivity(trx, conversation.id, message.sentAt);
       else {
         await trx
@@ -72,6 +60,62 @@ export async function seedConversation(
     }
     return { conversationId: conversation.id, contactId: row.id, messageIds };
   });
+}
+
+/** One message row as the pipeline stores it (inbound from the customer, or an operator's sent reply). */
+export async function insertTestMessage(
+  trx: TenantTransaction,
+  input: {
+    conversationId: string;
+    channelId: string;
+    direction?: 'inbound' | 'outbound';
+    type?: string;
+    text?: string | null;
+    content?: Record<string, unknown>;
+    sentAt?: Date;
+  },
+): Promise<string> {
+  const inbound = (input.direction ?? 'inbound') === 'inbound';
+  const row = await trx
+    .insertInto('messages')
+    .values({
+      conversationId: input.conversationId,
+      channelId: input.channelId,
+      direction: inbound ? 'inbound' : 'outbound',
+      author: inbound ? 'customer' : 'operator',
+      authorUserId: null,
+      providerMessageId: `wamid.test.${randomBytes(10).toString('base64url')}`,
+      type: input.type ?? 'text',
+      text: input.text ?? null,
+      content: JSON.stringify(input.content ?? {}),
+      sentAt: input.sentAt ?? new Date(),
+      status: inbound ? null : 'sent',
+      statusAt: null,
+      errorCode: null,
+      errorTitle: null,
+      idempotencyKey: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+type MediaRow = Omit<MessageMediaTable, 'messageId' | 'tenantId' | 'createdAt' | 'updatedAt' | 'state'> & {
+  state?: 'pending' | 'stored' | 'failed';
+};
+
+/** An inbound media message and its `message_media` row (pending, or as the download task leaves it). */
+export async function insertMediaMessage(
+  trx: TenantTransaction,
+  input: { conversationId: string; channelId: string; type: string; content?: Record<string, unknown> },
+  media: MediaRow,
+): Promise<string> {
+  const messageId = await insertTestMessage(trx, { ...input, direction: 'inbound' });
+  await trx
+    .insertInto('messageMedia')
+    .values({ messageId, ...media })
+    .execute();
+  return messageId;
 }
 
 /** LISTENs on the inbox channel with its own connection, collecting every notification. */
