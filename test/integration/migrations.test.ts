@@ -85,6 +85,7 @@ const MIGRATED: SchemaState = {
     'audit_log.tenant_append',
     'audit_log.tenant_read',
     'canned_responses.tenant_isolation',
+    'contacts.owner_inbox_search',
     'contacts.tenant_isolation',
     'conversation_labels.tenant_isolation',
     'conversation_notes.tenant_isolation',
