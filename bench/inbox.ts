@@ -122,8 +122,11 @@ async function measure(
   name: string,
   nextUrl: (index: number, previous: unknown) => string,
   headers: Record<string, string>,
+  /** Groups requests (a filter, a search term) for the per-variant medians printed with BENCH_DETAIL=1. */
+  variant: (index: number) => string = () => name,
 ): Promise<Figures> {
   const timings: number[] = [];
+  const byVariant = new Map<string, number[]>();
   const deadline = performance.now() + SECONDS * 1000;
   let previous: unknown;
   // A short warm-up: plans and connections are cached in a server that has run for a while.
@@ -133,7 +136,9 @@ async function measure(
     const started = performance.now();
     const response = await fetch(url, { headers });
     const body = await response.json();
-    timings.push(performance.now() - started);
+    const elapsed = performance.now() - started;
+    timings.push(elapsed);
+    byVariant.set(variant(i), [...(byVariant.get(variant(i)) ?? []), elapsed]);
     if (response.status !== 200) throw new Error(`${name}: ${url} answered ${response.status}`);
     previous = body;
   }
@@ -150,6 +155,14 @@ async function measure(
       `p95 ${String(figures.p95).padStart(5)} ms   max ${String(figures.max).padStart(6)} ms   ` +
       `${figures.p95 <= TARGET_P95_MS ? 'ok' : 'OVER TARGET'} (p95 <= ${TARGET_P95_MS} ms)\n`,
   );
+  if (process.env.BENCH_DETAIL === '1') {
+    for (const [label, values] of byVariant) {
+      values.sort((a, b) => a - b);
+      process.stdout.write(
+        `  ${label.padEnd(24)} p50 ${percentile(values, 50)} ms   p95 ${percentile(values, 95)} ms\n`,
+      );
+    }
+  }
   return figures;
 }
 
@@ -233,12 +246,14 @@ async function main() {
           return `${address}/api/v1/conversations?filter=${filter}&limit=50${cursor ? `&cursor=${cursor}` : ''}`;
         },
         headers,
+        (i) => `${FILTERS[Math.floor(i / 4) % FILTERS.length]} page ${(i % 4) + 1}`,
       ),
       await measure(
         'search',
         (i) =>
           `${address}/api/v1/conversations?limit=50&q=${encodeURIComponent(SEARCHES[i % SEARCHES.length] ?? '')}`,
         headers,
+        (i) => `q=${SEARCHES[i % SEARCHES.length]}`,
       ),
       // The thread view: newest page of a conversation, then the page before it.
       await measure(
