@@ -11,12 +11,19 @@ import { llmSettingsRoutes } from './agent/llm/llm-settings.routes.js';
 import { qualifierSettingsRoutes } from './agent/qualifier-settings.routes.js';
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { cannedResponsesRoutes } from './canned-responses/canned-responses.routes.js';
 import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
+import { inboxWhatsappRoutes } from './channels/whatsapp/inbox-whatsapp.routes.js';
+import type { InboxWhatsapp } from './channels/whatsapp/inbox-whatsapp.service.js';
 import { IngestBatcher } from './channels/whatsapp/ingest-batcher.js';
 import { whatsappMessagesRoutes } from './channels/whatsapp/messages.routes.js';
+import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
 import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
+import { contactsRoutes } from './contacts/contacts.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
+import { inboxRoutes } from './conversations/inbox.routes.js';
+import { labelsRoutes } from './labels/labels.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
@@ -50,6 +57,8 @@ export interface AppDependencies {
   authenticate: Authenticate;
   /** Shared rate-limit counters (PostgreSQL, or Redis when REDIS_URL is set). */
   limiterStore: LimiterStore;
+  /** Media reads and template listing; by default built from the configuration (closed with the app). */
+  whatsapp?: InboxWhatsapp;
 }
 
 /**
@@ -137,6 +146,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(qualifierSettingsRoutes, { db: deps.db });
   await app.register(llmSettingsRoutes, { db: deps.db, config });
   await app.register(conversationsRoutes, { db: deps.db });
+  await app.register(inboxRoutes, { db: deps.db });
+  await app.register(labelsRoutes, { db: deps.db });
+  await app.register(cannedResponsesRoutes, { db: deps.db });
+  await app.register(contactsRoutes, { db: deps.db });
+  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp: deps.whatsapp ?? ownWhatsapp(app, deps) });
   await app.register(whatsappMessagesRoutes, { db: deps.db });
   const webhookChannels = new WebhookChannels(deps.db, config);
   await app.register(whatsappChannelsRoutes, {
@@ -155,4 +169,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   return app;
+}
+
+function ownWhatsapp(app: FastifyInstance, deps: AppDependencies): InboxWhatsapp {
+  const outbound = createWhatsappOutbound({
+    config: deps.config,
+    limiterStore: deps.limiterStore,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  app.addHook('onClose', () => outbound.close());
+  return outbound;
 }

@@ -21,6 +21,9 @@ export const PERMISSIONS = {
   'contacts.read': ['owner', 'admin', 'agent'],
   'contacts.write': ['owner', 'admin', 'agent'],
   'channels.manage': ['owner', 'admin'],
+  // The tenant's shared vocabulary: admins curate labels and canned responses, everyone applies them.
+  'labels.manage': ['owner', 'admin'],
+  'canned-responses.manage': ['owner', 'admin'],
   'members.read': ['owner', 'admin', 'agent'],
   'members.manage': ['owner', 'admin'],
   'api-keys.manage': ['owner', 'admin'],

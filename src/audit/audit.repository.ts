@@ -44,6 +44,31 @@ export async function recordAudit(executor: Db | Transaction<Database>, event: A
   else await db.transaction().execute(insert);
 }
 
+/** Who did it, as routes know it: a signed-in user or an API key, and the request. */
+export interface AuditActor {
+  userId: string | null;
+  apiKeyId: string | null;
+  context: RequestContext;
+}
+
+/** An actor's change in its tenant, audited in the changing transaction. */
+export async function auditChange(
+  trx: Transaction<Database>,
+  tenantId: string,
+  actor: AuditActor,
+  action: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(trx, {
+    action,
+    tenantId,
+    actorUserId: actor.userId,
+    actorApiKeyId: actor.apiKeyId,
+    context: actor.context,
+    detail,
+  });
+}
+
 export interface AuditFilters {
   action?: string | undefined;
   actorUserId?: string | undefined;

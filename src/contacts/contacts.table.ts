@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface ContactsTable {
   id: Generated<string>;
@@ -16,6 +16,8 @@ export interface ContactsTable {
   email: string | null;
   /** Set once, when every required field is known. */
   profileCompletedAt: Date | null;
+  /** Generated, lower case: names, e-mail, company and phone digits, for substring search (trigram index). */
+  searchText: ColumnType<string, never, never>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

@@ -13,8 +13,8 @@ export async function findContactForUpdate(
 export async function updateContactProfile(
   trx: TenantTransaction,
   contactId: string,
-  changes: Partial<Record<keyof Profile, string>>,
-  options: { markCompleted: boolean },
+  changes: Partial<Record<keyof Profile, string | null>>,
+  options: { markCompleted: boolean; clearCompleted?: boolean },
 ): Promise<Contact> {
   return trx
     .updateTable('contacts')
@@ -23,6 +23,7 @@ export async function updateContactProfile(
       ...(options.markCompleted
         ? { profileCompletedAt: eb.fn.coalesce('profileCompletedAt', eb.fn<Date>('now')) }
         : {}),
+      ...(options.clearCompleted ? { profileCompletedAt: null } : {}),
       updatedAt: eb.fn('now'),
     }))
     .where('id', '=', contactId)

@@ -79,12 +79,15 @@ export async function applyProfileUpdates(
   if (Object.keys(changes).length === 0 && !completedNow) return { contact: existing, completedNow: false };
 
   const contact = await updateContactProfile(trx, contactId, changes, { markCompleted: completedNow });
-  if (completedNow) {
-    await insertDomainEvent(trx, {
-      type: 'profile.completed',
-      subjectId: contact.id,
-      payload: { ...profileOf(contact), completedAt: contact.profileCompletedAt?.toISOString() ?? null },
-    });
-  }
+  if (completedNow) await recordProfileCompleted(trx, contact);
   return { contact, completedNow };
+}
+
+/** The `profile.completed` domain event, in the completing transaction: CRM sync reads the profile from it. */
+export async function recordProfileCompleted(trx: TenantTransaction, contact: Contact): Promise<void> {
+  await insertDomainEvent(trx, {
+    type: 'profile.completed',
+    subjectId: contact.id,
+    payload: { ...profileOf(contact), completedAt: contact.profileCompletedAt?.toISOString() ?? null },
+  });
 }

@@ -3,6 +3,7 @@ import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type {
   Conversation,
   ConversationOwnershipEvent,
+  ConversationStatus,
   Language,
   OwnershipActor,
 } from './conversations.table.js';
@@ -41,7 +42,8 @@ export async function findConversation(
 
 /**
  * Meta's times may arrive out of order: the activity marks only ever move forward. Only the customer's own
- * messages open the 24-hour customer-service window (`last_inbound_at`); a system notice does not.
+ * messages open the 24-hour customer-service window (`last_inbound_at`) and reopen a closed conversation;
+ * a system notice does neither.
  */
 export async function recordInboundActivity(
   trx: TenantTransaction,
@@ -56,6 +58,8 @@ export async function recordInboundActivity(
         ? { lastInboundAt: sql<Date>`greatest(last_inbound_at, ${sentAt}::timestamptz)` }
         : {}),
       lastMessageAt: sql<Date>`greatest(last_message_at, ${sentAt}::timestamptz)`,
+      // The customer writing again reopens a closed conversation.
+      ...(options.fromCustomer ? { status: 'open' as const } : {}),
       updatedAt: sql<Date>`now()`,
     })
     .where('id', '=', id)
@@ -123,58 +127,42 @@ export async function listOwnershipEvents(
     .execute();
 }
 
-/** A conversation with what a list shows of its contact. */
-export type ConversationSummary = Conversation & {
-  contactPhoneE164: string;
-  contactDisplayName: string | null;
-  /** `last_message_at`, or `created_at` before any message: the order of the list. */
-  activityAt: Date;
-};
-
-export interface ConversationCursor {
-  activityAt: Date;
-  id: string;
-}
-
-// A conversation is created with its first message, but one made by a send (outbound helper) may have no
-// activity yet; created_at stands in so the keyset never meets a null. Truncated to what a JavaScript Date
-// (and so a cursor) holds, or a row's microseconds would put it on both sides of its own cursor.
-const activity = sql<Date>`date_trunc('milliseconds', coalesce(conversations.last_message_at, conversations.created_at))`;
-
-/** Most recently active first; keyset pagination on (activity, id) so pages stay stable while new messages arrive. */
-export async function listConversations(
-  trx: TenantTransaction,
-  options: { limit: number; after?: ConversationCursor | undefined; ownership?: string | undefined },
-): Promise<ConversationSummary[]> {
-  let query = trx
-    .selectFrom('conversations')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .selectAll('conversations')
-    .select(['contacts.phoneE164 as contactPhoneE164', 'contacts.displayName as contactDisplayName'])
-    .select(activity.as('activityAt'))
-    .orderBy(activity, 'desc')
-    .orderBy('conversations.id', 'desc')
-    .limit(options.limit);
-  if (options.ownership) query = query.where('conversations.ownership', '=', options.ownership as 'bot');
-  const after = options.after;
-  if (after) {
-    query = query.where(
-      sql<boolean>`(${activity}, conversations.id) < (${after.activityAt}::timestamptz, ${after.id}::uuid)`,
-    );
-  }
-  return query.execute();
-}
-
-export async function findConversationSummary(
+/** True when the status changed (a repeated close is a no-op). */
+export async function setStatus(
   trx: TenantTransaction,
   id: string,
-): Promise<ConversationSummary | undefined> {
-  return trx
-    .selectFrom('conversations')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .selectAll('conversations')
-    .select(['contacts.phoneE164 as contactPhoneE164', 'contacts.displayName as contactDisplayName'])
-    .select(activity.as('activityAt'))
-    .where('conversations.id', '=', id)
+  status: ConversationStatus,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('conversations')
+    .set({ status, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '<>', status)
     .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function setAssignee(trx: TenantTransaction, id: string, userId: string | null): Promise<void> {
+  await trx
+    .updateTable('conversations')
+    .set({ assigneeUserId: userId, updatedAt: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Everything received until now is read for the user; a mark never moves back. */
+export async function markRead(
+  trx: TenantTransaction,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  await trx
+    .insertInto('conversationReads')
+    .values({ conversationId, userId, readAt: sql<Date>`now()` })
+    .onConflict((oc) =>
+      oc.columns(['conversationId', 'userId']).doUpdateSet({
+        readAt: sql<Date>`greatest(conversation_reads.read_at, excluded.read_at)`,
+      }),
+    )
+    .execute();
 }

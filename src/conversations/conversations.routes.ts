@@ -1,125 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
+import { AppError } from '../platform/http/app-error.js';
+import { pageBody, ZCursor } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
-import type { ConversationSummary } from './conversations.repository.js';
+import { ZLine } from '../platform/http/text-fields.js';
 import {
-  type ConversationPage,
-  getConversation,
-  listConversationPage,
-  listMessagePage,
-} from './conversations.service.js';
-import type { Message } from './messages.table.js';
+  toInboxConversation,
+  toMessage,
+  ZInboxConversation,
+  ZMessage,
+  ZOwnership,
+} from './conversation.schemas.js';
+import { getConversation, listConversationPage, listMessagePage } from './conversations.service.js';
+import { inboxSearchTerm } from './inbox.repository.js';
 import { setOwnershipByUser } from './ownership.service.js';
-
-// Cursors are opaque to clients: base64url of "<ISO time>|<uuid>", checked strictly when read back.
-const ZCursor = z
-  .string()
-  .max(200)
-  .regex(/^[A-Za-z0-9_-]+$/)
-  .transform((value, ctx) => {
-    const [time, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-    const date = time ? new Date(time) : undefined;
-    if (!date || Number.isNaN(date.getTime()) || !id || !z.uuid().safeParse(id).success) {
-      ctx.addIssue({ code: 'custom', message: 'Invalid cursor' });
-      return z.NEVER;
-    }
-    return { at: date, id };
-  });
-
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`, 'utf8').toString('base64url');
-}
-
-const ZOwnership = z.enum(['bot', 'human', 'paused']);
-
-const ZConversation = z
-  .object({
-    id: z.uuid(),
-    channelId: z.uuid(),
-    contact: z.object({ id: z.uuid(), phoneE164: z.string(), displayName: z.string().nullable() }),
-    ownership: ZOwnership,
-    pausedUntil: z.iso.datetime().nullable(),
-    language: z.enum(['en', 'it', 'pt']).nullable(),
-    lastInboundAt: z.iso.datetime().nullable(),
-    lastMessageAt: z.iso.datetime().nullable(),
-    createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Conversation' });
-
-const ZMessage = z
-  .object({
-    id: z.uuid(),
-    direction: z.enum(['inbound', 'outbound']),
-    author: z.enum(['customer', 'bot', 'operator', 'system']),
-    authorUserId: z.uuid().nullable(),
-    providerMessageId: z.string().nullable(),
-    type: z.string(),
-    text: z.string().nullable(),
-    content: z.record(z.string(), z.unknown()),
-    /** True for a type Leadline does not understand: shown as unsupported, kept whole in `content.raw`. */
-    unsupported: z.boolean(),
-    sentAt: z.iso.datetime(),
-    status: z.enum(['pending', 'accepted', 'sent', 'delivered', 'read', 'played', 'failed']).nullable(),
-    statusAt: z.iso.datetime().nullable(),
-    errorCode: z.number().int().nullable(),
-    errorTitle: z.string().nullable(),
-  })
-  .meta({ id: 'Message' });
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
-function toConversation(row: ConversationSummary): z.infer<typeof ZConversation> {
-  return {
-    id: row.id,
-    channelId: row.channelId,
-    contact: { id: row.contactId, phoneE164: row.contactPhoneE164, displayName: row.contactDisplayName },
-    ownership: row.ownership,
-    pausedUntil: iso(row.pausedUntil),
-    language: row.language,
-    lastInboundAt: iso(row.lastInboundAt),
-    lastMessageAt: iso(row.lastMessageAt),
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-export function toMessage(row: Message): z.infer<typeof ZMessage> {
-  return {
-    id: row.id,
-    direction: row.direction,
-    author: row.author,
-    authorUserId: row.authorUserId,
-    providerMessageId: row.providerMessageId,
-    type: row.type,
-    text: row.text,
-    content: row.content,
-    unsupported: row.content.unsupported === true,
-    sentAt: row.sentAt.toISOString(),
-    status: row.status,
-    statusAt: iso(row.statusAt),
-    errorCode: row.errorCode,
-    errorTitle: row.errorTitle,
-  };
-}
-
-function page<T, R>(result: ConversationPage<T>, map: (row: T) => R) {
-  return {
-    items: result.items.map(map),
-    nextCursor: result.next ? encodeCursor(result.next.at, result.next.id) : null,
-  };
-}
 
 const ZId = z.strictObject({ id: z.uuid() });
 const ZLimit = z.coerce.number().int().min(1).max(100).default(50);
 // A reason is shown in the conversation's history: control characters would let it forge lines there.
-const isControl = (char: string) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f;
-const ZReason = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .refine((value) => ![...value].some(isControl), 'must not contain control characters');
+const ZReason = ZLine(500);
 const errors = errorResponses(400, 401, 403, 404);
 
 /** Conversations and their messages for the inbox; ownership changes by operators. */
@@ -130,24 +31,42 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
       config: { access: { permission: 'conversations.read', apiKeyScope: 'messages:read' } },
       schema: {
         tags: ['conversations'],
-        summary: 'Conversations, most recently active first',
+        summary: 'The inbox: conversations, most recently active first',
+        description:
+          'filter: open (default), mine (open, assigned to the signed-in user), unassigned, bot, human ' +
+          '(human or paused), all open; closed. q matches part of the contact name, e-mail, company or ' +
+          'phone number (digits, with or without +), ignoring case.',
         querystring: z.strictObject({
           limit: ZLimit,
           cursor: ZCursor.optional(),
+          filter: z.enum(['open', 'mine', 'unassigned', 'bot', 'human', 'closed']).default('open'),
           ownership: ZOwnership.optional(),
+          labelId: z.uuid().optional(),
+          q: ZLine(100).optional(),
         }),
         response: {
-          200: z.object({ items: z.array(ZConversation), nextCursor: z.string().nullable() }),
+          200: z.object({ items: z.array(ZInboxConversation), nextCursor: z.string().nullable() }),
           ...errors,
         },
       },
     },
     async (request, reply) => {
-      const { tenantId } = tenantActor(request);
-      const { limit, cursor, ownership } = request.query;
-      const result = await listConversationPage(db, tenantId, { limit, after: cursor, ownership });
+      const { tenantId, userId } = tenantActor(request);
+      const { limit, cursor, filter, ownership, labelId, q } = request.query;
+      if (filter === 'mine' && !userId) {
+        throw new AppError('validation_failed', 'filter=mine needs a signed-in user');
+      }
+      const result = await listConversationPage(db, tenantId, {
+        viewerUserId: userId,
+        limit,
+        after: cursor,
+        filter,
+        ownership,
+        labelId,
+        search: q === undefined ? undefined : inboxSearchTerm(q),
+      });
       reply.header('cache-control', 'no-store');
-      return page(result, toConversation);
+      return pageBody(result, toInboxConversation);
     },
   );
 
@@ -159,13 +78,13 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         tags: ['conversations'],
         summary: 'One conversation',
         params: ZId,
-        response: { 200: ZConversation, ...errors },
+        response: { 200: ZInboxConversation, ...errors },
       },
     },
     async (request, reply) => {
-      const { tenantId } = tenantActor(request);
+      const { tenantId, userId } = tenantActor(request);
       reply.header('cache-control', 'no-store');
-      return toConversation(await getConversation(db, tenantId, request.params.id));
+      return toInboxConversation(await getConversation(db, tenantId, userId, request.params.id));
     },
   );
 
@@ -175,9 +94,13 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
       config: { access: { permission: 'conversations.read', apiKeyScope: 'messages:read' } },
       schema: {
         tags: ['conversations'],
-        summary: "A conversation's messages, oldest first (Meta's time for inbound messages)",
+        summary: "A conversation's messages by time (Meta's for inbound): oldest first, or newest first",
         params: ZId,
-        querystring: z.strictObject({ limit: ZLimit, cursor: ZCursor.optional() }),
+        querystring: z.strictObject({
+          limit: ZLimit,
+          cursor: ZCursor.optional(),
+          order: z.enum(['asc', 'desc']).default('asc'),
+        }),
         response: {
           200: z.object({ items: z.array(ZMessage), nextCursor: z.string().nullable() }),
           ...errors,
@@ -186,10 +109,10 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     },
     async (request, reply) => {
       const { tenantId } = tenantActor(request);
-      const { limit, cursor } = request.query;
-      const result = await listMessagePage(db, tenantId, request.params.id, { limit, after: cursor });
+      const { limit, cursor, order } = request.query;
+      const result = await listMessagePage(db, tenantId, request.params.id, { limit, after: cursor, order });
       reply.header('cache-control', 'no-store');
-      return page(result, toMessage);
+      return pageBody(result, toMessage);
     },
   );
 
@@ -210,7 +133,7 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
             reason: ZReason.optional(),
           }),
         ]),
-        response: { 200: ZConversation, ...errors, 409: errors[400] },
+        response: { 200: ZInboxConversation, ...errors, 409: errors[400] },
       },
     },
     async (request) => {
@@ -222,7 +145,7 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         target: body.ownership === 'paused' ? { to: 'paused', until: body.until } : { to: body.ownership },
         reason: body.reason,
       });
-      return toConversation(await getConversation(db, tenantId, request.params.id));
+      return toInboxConversation(await getConversation(db, tenantId, userId, request.params.id));
     },
   );
 };

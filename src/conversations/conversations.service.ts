@@ -1,66 +1,119 @@
+import { findContact } from '../contacts/contacts.repository.js';
+import { labelsOfConversations } from '../labels/labels.repository.js';
+import type { Label } from '../labels/labels.table.js';
 import type { Db } from '../platform/db/database.js';
-import { withTenant } from '../platform/db/tenant-context.js';
+import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
+import { findConversation } from './conversations.repository.js';
 import {
-  type ConversationSummary,
-  findConversation,
-  findConversationSummary,
-  listConversations,
-} from './conversations.repository.js';
-import type { Ownership } from './conversations.table.js';
+  findInboxRow,
+  type InboxQuery,
+  type InboxRow,
+  listInbox,
+  searchContactIds,
+} from './inbox.repository.js';
 import { listMessages } from './messages.repository.js';
 import type { Message } from './messages.table.js';
 import { resumeIfPauseOver } from './ownership.service.js';
 
-export interface PageCursor {
-  at: Date;
-  id: string;
-}
+export type InboxConversation = InboxRow & { labels: Label[] };
 
-export interface ConversationPage<T> {
-  items: T[];
-  /** Where the next page starts; null on the last page. */
-  next: PageCursor | null;
-}
+const activityKey = (row: InboxRow): PageCursor => ({ at: row.activityAt, id: row.id });
 
 /**
- * A page of conversations. Pauses that have ended are ended now (recorded as the system's doing), so a
- * reader never sees a conversation as paused when the bot is in fact answering again.
+ * A page of the inbox for a viewer (their read marks, their "mine"). Pauses that have ended are ended
+ * now (recorded as the system's doing), so a reader never sees a conversation as paused when the bot is
+ * in fact answering again.
  */
 export async function listConversationPage(
   db: Db,
   tenantId: string,
-  options: { limit: number; after?: PageCursor | undefined; ownership?: Ownership | undefined },
-): Promise<ConversationPage<ConversationSummary>> {
+  query: InboxQuery,
+): Promise<Page<InboxConversation>> {
+  return withTenant(db, tenantId, (trx) => inboxPage(trx, query));
+}
+
+/** A contact's conversations (every status), for the contact panel's history; 404 for an unknown contact. */
+export async function listContactConversationPage(
+  db: Db,
+  tenantId: string,
+  contactId: string,
+  query: Omit<InboxQuery, 'contactId' | 'filter'>,
+): Promise<Page<InboxConversation>> {
   return withTenant(db, tenantId, async (trx) => {
-    const rows = await listConversations(trx, {
-      limit: options.limit + 1,
-      after: options.after ? { activityAt: options.after.at, id: options.after.id } : undefined,
-      ownership: options.ownership,
-    });
-    const items = rows.slice(0, options.limit);
-    const now = new Date();
-    for (const [index, row] of items.entries()) {
-      if (row.ownership !== 'paused' || !row.pausedUntil || row.pausedUntil > now) continue;
-      const locked = await findConversation(trx, row.id, { forUpdate: true });
-      if (!locked) continue;
-      const resumed = await resumeIfPauseOver(trx, locked, now);
-      items[index] = { ...row, ownership: resumed.ownership, pausedUntil: resumed.pausedUntil };
-    }
-    const last = items.at(-1);
-    return { items, next: rows.length > options.limit && last ? { at: last.activityAt, id: last.id } : null };
+    if (!(await findContact(trx, contactId))) throw new AppError('not_found', 'Contact not found');
+    return inboxPage(trx, { ...query, contactId });
   });
 }
 
+/**
+ * A search's best plan depends on how common the term is, which only the data knows. A common term fills
+ * a page within the first few hundred conversations in inbox order, so those are tried first (bounded).
+ * Otherwise the term is rare: the trigram index lists its few contacts and only their conversations are
+ * sorted. Trigram lookups of common terms would cost more than the walk, which is why the walk goes first.
+ */
+const PROBE_CONVERSATIONS = 2000;
+const SEARCH_CANDIDATES = 5000;
+const TRIGRAM = 3;
+
+async function searchRows(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
+  if (!query.search) return listInbox(trx, query);
+  const probe = await listInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
+  if (probe.length >= query.limit) return probe;
+  if ([...query.search].length >= TRIGRAM) {
+    const ids = await searchContactIds(trx, query.search, SEARCH_CANDIDATES + 1);
+    if (ids.length <= SEARCH_CANDIDATES) return listInbox(trx, { ...query, contactIds: ids });
+  }
+  return listInbox(trx, query);
+}
+
+async function inboxPage(trx: TenantTransaction, query: InboxQuery): Promise<Page<InboxConversation>> {
+  const rows = await searchRows(trx, { ...query, limit: query.limit + 1 });
+  const page = pageOf(rows, query.limit, activityKey);
+  const now = new Date();
+  for (const [index, row] of page.items.entries()) {
+    if (row.ownership !== 'paused' || !row.pausedUntil || row.pausedUntil > now) continue;
+    const locked = await findConversation(trx, row.id, { forUpdate: true });
+    if (!locked) continue;
+    const resumed = await resumeIfPauseOver(trx, locked, now);
+    page.items[index] = { ...row, ownership: resumed.ownership, pausedUntil: resumed.pausedUntil };
+  }
+  return { items: await withLabels(trx, page.items), next: page.next };
+}
+
+async function withLabels(trx: TenantTransaction, rows: InboxRow[]): Promise<InboxConversation[]> {
+  const labels = await labelsOfConversations(
+    trx,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({ ...row, labels: labels.get(row.id) ?? [] }));
+}
+
+/** The conversation as the inbox shows it, read in the caller's transaction. */
+export async function loadInboxConversation(
+  trx: TenantTransaction,
+  viewerUserId: string | null,
+  id: string,
+): Promise<InboxConversation> {
+  const row = await findInboxRow(trx, viewerUserId, id);
+  if (!row) throw new AppError('not_found', 'Conversation not found');
+  const [withLabel] = await withLabels(trx, [row]);
+  return withLabel as InboxConversation;
+}
+
 /** One conversation (404 for another tenant's: row-level security hides it), its ended pause applied. */
-export async function getConversation(db: Db, tenantId: string, id: string): Promise<ConversationSummary> {
+export async function getConversation(
+  db: Db,
+  tenantId: string,
+  viewerUserId: string | null,
+  id: string,
+): Promise<InboxConversation> {
   return withTenant(db, tenantId, async (trx) => {
     const locked = await findConversation(trx, id, { forUpdate: true });
     if (!locked) throw new AppError('not_found', 'Conversation not found');
     await resumeIfPauseOver(trx, locked);
-    const summary = await findConversationSummary(trx, id);
-    if (!summary) throw new AppError('not_found', 'Conversation not found');
-    return summary;
+    return loadInboxConversation(trx, viewerUserId, id);
   });
 }
 
@@ -68,17 +121,16 @@ export async function listMessagePage(
   db: Db,
   tenantId: string,
   conversationId: string,
-  options: { limit: number; after?: PageCursor | undefined },
-): Promise<ConversationPage<Message>> {
+  options: { limit: number; after?: PageCursor | undefined; order: 'asc' | 'desc' },
+): Promise<Page<Message>> {
   return withTenant(db, tenantId, async (trx) => {
     const conversation = await findConversation(trx, conversationId);
     if (!conversation) throw new AppError('not_found', 'Conversation not found');
     const rows = await listMessages(trx, conversationId, {
       limit: options.limit + 1,
       after: options.after ? { sentAt: options.after.at, id: options.after.id } : undefined,
+      order: options.order,
     });
-    const items = rows.slice(0, options.limit);
-    const last = items.at(-1);
-    return { items, next: rows.length > options.limit && last ? { at: last.sentAt, id: last.id } : null };
+    return pageOf(rows, options.limit, (row) => ({ at: row.sentAt, id: row.id }));
   });
 }

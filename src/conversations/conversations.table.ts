@@ -18,9 +18,19 @@ export interface ConversationsTable {
   /** Meta time of the customer's last message: the 24-hour customer-service window starts here. */
   lastInboundAt: Date | null;
   lastMessageAt: Date | null;
+  /** Closed conversations leave the open inbox; a customer's next message reopens them. */
+  status: Generated<ConversationStatus>;
+  /** A member of the tenant (the foreign key clears it when the membership ends). */
+  assigneeUserId: Generated<string | null>;
+  /** The contact's `search_text`, copied by triggers (search walks conversations without a join). */
+  searchText: ColumnType<string, never, never>;
+  /** Generated: last message (or creation) in milliseconds, the inbox order. */
+  activityAt: ColumnType<Date, never, never>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }
+
+export type ConversationStatus = 'open' | 'closed';
 
 export type Conversation = Selectable<ConversationsTable>;
 
@@ -40,3 +50,23 @@ export interface ConversationOwnershipEventsTable {
 }
 
 export type ConversationOwnershipEvent = Selectable<ConversationOwnershipEventsTable>;
+
+/** Private notes of operators on a conversation: never sent, never among its messages. */
+export interface ConversationNotesTable {
+  id: Generated<string>;
+  tenantId: Generated<string>;
+  conversationId: string;
+  authorUserId: string | null;
+  text: string;
+  createdAt: Generated<Date>;
+}
+
+export type ConversationNote = Selectable<ConversationNotesTable>;
+
+/** Per user: inbound messages received after `readAt` are unread for them. */
+export interface ConversationReadsTable {
+  conversationId: string;
+  userId: string;
+  tenantId: Generated<string>;
+  readAt: Date;
+}

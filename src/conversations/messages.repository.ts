@@ -81,22 +81,29 @@ export interface MessageCursor {
   id: string;
 }
 
-/** A conversation's messages in time order (Meta's time for inbound), keyset-paginated on (sent_at, id). */
+/**
+ * A conversation's messages in time order (Meta's time for inbound), keyset-paginated on (sent_at, id):
+ * oldest first, or newest first for a thread view that opens on the latest page and scrolls back.
+ */
 export async function listMessages(
   trx: TenantTransaction,
   conversationId: string,
-  options: { limit: number; after?: MessageCursor | undefined },
+  options: { limit: number; after?: MessageCursor | undefined; order?: 'asc' | 'desc' },
 ): Promise<Message[]> {
+  const order = options.order ?? 'asc';
   let query = trx
     .selectFrom('messages')
     .selectAll()
     .where('conversationId', '=', conversationId)
-    .orderBy('sentAt')
-    .orderBy('id')
+    .orderBy('sentAt', order)
+    .orderBy('id', order)
     .limit(options.limit);
   const after = options.after;
   if (after) {
-    query = query.where(sql<boolean>`(sent_at, id) > (${after.sentAt}::timestamptz, ${after.id}::uuid)`);
+    const position = sql`(${after.sentAt}::timestamptz, ${after.id}::uuid)`;
+    query = query.where(
+      order === 'asc' ? sql<boolean>`(sent_at, id) > ${position}` : sql<boolean>`(sent_at, id) < ${position}`,
+    );
   }
   return query.execute();
 }

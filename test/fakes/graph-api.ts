@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
  *   wamid) and mark-as-read (`{"success":true}`); a wrong token or body shape gets Meta's error envelope.
  * - `GET /{version}/{media-id}`: media metadata (url, mime_type, sha256, file_size, id).
  * - `GET /media-download/{media-id}`: the media bytes (Bearer required), at the URL the metadata names.
+ * - `GET /{version}/{waba-id}/message_templates`: the account's templates in Meta's shape
+ *   (`{data:[{name,language,status,category,id,components}], paging:{cursors:{before,after}, next?}}`),
+ *   paged by `limit` and `after`.
  *
  * Every request is recorded (`requests`, `sends()`); `fail()` scripts failures for the next calls, or
  * for one recipient only: 429 with Retry-After, any Graph error code, 500, a hang, malformed JSON.
@@ -38,6 +41,14 @@ export interface FakeMedia {
   url?: string;
 }
 
+export interface FakeTemplate {
+  name: string;
+  language: string;
+  status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+  category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+  components: Array<Record<string, unknown>>;
+}
+
 export interface FakeGraphApi {
   readonly url: string;
   /** `127.0.0.1:port`, the value for OUTBOUND_ALLOW_PRIVATE_HOSTS. */
@@ -51,6 +62,8 @@ export interface FakeGraphApi {
   /** The next `times` message calls (or those to `recipient`) fail this way. */
   fail(failure: ScriptedFailure, options?: { times?: number; recipient?: string }): void;
   addMedia(id: string, media: FakeMedia): void;
+  /** Replaces a business account's message templates (every account starts with none). */
+  setTemplates(wabaId: string, templates: FakeTemplate[]): void;
   /** The next successful send answers with this wamid (so a test can file a status for it first). */
   queueWamid(wamid: string): void;
   reset(): void;
@@ -90,6 +103,7 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
   const accessToken = options.accessToken ?? `EAAG${randomBytes(12).toString('hex')}`;
   const requests: RecordedRequest[] = [];
   const media = new Map<string, FakeMedia>();
+  const templates = new Map<string, Array<FakeTemplate & { id: string }>>();
   let scripts: Script[] = [];
   let wamidCounter = 0;
   const queuedWamids: string[] = [];
@@ -191,6 +205,12 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       if (!body) return json(res, 400, graphError(100, 'Invalid parameter', 'body is not JSON'));
       return handleMessages(req, res, body);
     }
+    const templateList = /^\/v\d+\.\d+\/(\d+)\/message_templates$/.exec(url.pathname);
+    if (req.method === 'GET' && templateList?.[1]) {
+      const script = takeScript(undefined);
+      if (script && (await applyFailure(res, script.failure))) return;
+      return json(res, 200, templatePage(templates.get(templateList[1]) ?? [], url.searchParams));
+    }
     const mediaInfo = /^\/v\d+\.\d+\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && mediaInfo?.[1]) {
       const id = mediaInfo[1];
@@ -227,6 +247,12 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     addMedia(id, item) {
       media.set(id, item);
     },
+    setTemplates(wabaId, list) {
+      templates.set(
+        wabaId,
+        list.map((template) => ({ ...template, id: String(1_000_000_000_000 + wamidCounter++ * 7919) })),
+      );
+    },
     queueWamid(wamid) {
       queuedWamids.push(wamid);
     },
@@ -240,6 +266,33 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** One page as Meta pages edges: opaque base64 cursors; `next` only while more follow. */
+function templatePage(all: Array<FakeTemplate & { id: string }>, params: URLSearchParams) {
+  const limit = Math.min(Number(params.get('limit') ?? 25) || 25, 1000);
+  const after = params.get('after');
+  const start = after ? Number(Buffer.from(after, 'base64').toString('utf8')) + 1 : 0;
+  const data = all
+    .slice(start, start + limit)
+    .map(({ name, language, status, category, id, components }) => ({
+      name,
+      language,
+      status,
+      category,
+      id,
+      components,
+    }));
+  const cursor = (index: number) => Buffer.from(String(index)).toString('base64');
+  if (data.length === 0) return { data };
+  const last = start + data.length - 1;
+  return {
+    data,
+    paging: {
+      cursors: { before: cursor(start), after: cursor(last) },
+      ...(last < all.length - 1 ? { next: `https://graph.facebook.com/next?after=${cursor(last)}` } : {}),
+    },
   };
 }
 

@@ -68,9 +68,9 @@ async function exercise(): Promise<void> {
     'verify token and phone in the query',
     `/health?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&phone=${PHONE}&hub.challenge=42`,
   );
-  await request('e-mail in a 404 path', `/api/v1/contacts/${EMAIL}`);
-  await request('encoded e-mail in a 404 path', `/api/v1/contacts/${encodeURIComponent(EMAIL)}/messages`);
-  await request('encoded phone in a 404 path', `/api/v1/contacts/${encodeURIComponent(PHONE)}`);
+  await request('e-mail in a 404 path', `/api/v1/customers/${EMAIL}`);
+  await request('encoded e-mail in a 404 path', `/api/v1/customers/${encodeURIComponent(EMAIL)}/messages`);
+  await request('encoded phone in a 404 path', `/api/v1/customers/${encodeURIComponent(PHONE)}`);
   for (const path of ['/health', '/api/v1/messages']) {
     await request(`bad JSON to ${path}`, path, {
       method: 'POST',
@@ -169,8 +169,8 @@ describe('what the running application logs', () => {
     expect(delivery).toMatchObject({ phone: '+39******67', email: 'm***@example.com', task: deliverTask.id });
     expect(delivery?.text).toBe('[REDACTED]');
     // Percent-encoded in a path, as clients send them.
-    expect(text).toContain('/api/v1/contacts/m***%40example.com/messages');
-    expect(text).toContain('/api/v1/contacts/%2B39******67');
+    expect(text).toContain('/api/v1/customers/m***%40example.com/messages');
+    expect(text).toContain('/api/v1/customers/%2B39******67');
     // graphile-worker logs the whole job row; its payload is the customer's data.
     const failure = lines.find((line) => String(line.msg).startsWith('Failed task'));
     expect(failure?.job).toMatchObject({ id: expect.anything(), payload: '[REDACTED]' });

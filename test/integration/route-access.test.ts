@@ -195,6 +195,128 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/agent/usage',
     access: { permission: 'agent.manage', apiKeyScope: 'admin' } as const,
   })),
+  {
+    method: 'GET',
+    url: '/api/v1/labels',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/labels',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  { method: 'POST', url: '/api/v1/labels', access: { permission: 'labels.manage', apiKeyScope: 'admin' } },
+  {
+    method: 'PATCH',
+    url: '/api/v1/labels/:id',
+    access: { permission: 'labels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/labels/:id',
+    access: { permission: 'labels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/canned-responses',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/canned-responses',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/canned-responses',
+    access: { permission: 'canned-responses.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/canned-responses/:id',
+    access: { permission: 'canned-responses.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/canned-responses/:id',
+    access: { permission: 'canned-responses.manage', apiKeyScope: 'admin' },
+  },
+  { method: 'POST', url: '/api/v1/conversations/:id/read', access: { permission: 'conversations.read' } },
+  {
+    method: 'PUT',
+    url: '/api/v1/conversations/:id/status',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/conversations/:id/assignee',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/conversations/:id/labels',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/conversations/:id/notes',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/conversations/:id/notes',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/conversations/:id/notes',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contacts/:id',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts/:id',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/contacts/:id',
+    access: { permission: 'contacts.write', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contacts/:id/conversations',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts/:id/conversations',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/messages/:id/media',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/messages/:id/media',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/whatsapp/channels/:id/templates',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/whatsapp/channels/:id/templates',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
+  },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +15,7 @@ import {
 } from '../../src/agent/qualifier-settings.repository.js';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
+import { createCannedResponse } from '../../src/canned-responses/canned-responses.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { storeDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
@@ -19,15 +24,25 @@ import {
   recordInboundActivity,
   upsertConversation,
 } from '../../src/conversations/conversations.repository.js';
+import {
+  addNote,
+  markConversationRead,
+  setConversationLabels,
+} from '../../src/conversations/inbox-actions.service.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { insertDomainEvent } from '../../src/events/domain-events.repository.js';
+import { createLabel } from '../../src/labels/labels.service.js';
+import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
+import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
 import { runProcessInbound } from '../support/inbound-pipeline.js';
+import { insertMediaMessage } from '../support/inbox-fixtures.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -45,10 +60,15 @@ let tenantA: string;
 let tenantB: string;
 let ownerA: SignedInMember;
 let ownerB: SignedInMember;
+let fakeGraph: FakeGraphApi;
+let blobDir: string;
+const WABA_ID = '102290129340398';
 
 const CONTEXT = { requestId: 'tenant-matrix', ip: '127.0.0.1', userAgent: 'vitest' };
 /** Each tenant's seeded WhatsApp channel, for objects that live on a channel. */
 const seededChannels = new Map<string, string>();
+/** Each tenant's seeded label. */
+const seededLabels = new Map<string, string>();
 let phoneNumberIds = 0;
 
 async function newChannel(tenantId: string, owner: SignedInMember, name: string) {
@@ -62,7 +82,7 @@ async function newChannel(tenantId: string, owner: SignedInMember, name: string)
       name,
       phoneNumberId: `3000000000${phoneNumberIds}`,
       displayPhoneNumber: '+1 555 000 0000',
-      wabaId: '102290129340398',
+      wabaId: WABA_ID,
       accessToken: 'EAAG-matrix-token',
       appSecret: 'matrix-app-secret',
     },
@@ -113,6 +133,19 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
     userId: owner.userId,
     target: { to: 'human' },
   });
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const tag = await createLabel(database.db, tenantId, actor, {
+    name: `Label ${label}`,
+    color: '#336699',
+  });
+  seededLabels.set(tenantId, tag.id);
+  await setConversationLabels(database.db, tenantId, actor, conversation.id, [tag.id]);
+  await addNote(database.db, tenantId, actor, conversation.id, `Note ${label}`);
+  await markConversationRead(database.db, tenantId, owner.userId, conversation.id);
+  await createCannedResponse(database.db, tenantId, actor, {
+    shortcut: 'hello',
+    text: `Hello from ${label}`,
+  });
   await withTenant(database.db, tenantId, async (trx) => {
     await saveQualifierSettings(trx, defaultQualifierSettings());
     const llm = await saveLlmSettings(trx, defaultLlmSettings());
@@ -162,7 +195,19 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ({ app, config } = await buildTestApp({ database }));
+  fakeGraph = await startFakeGraphApi({ accessToken: 'EAAG-matrix-token' });
+  fakeGraph.setTemplates(WABA_ID, [
+    { name: 'follow_up', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [] },
+  ]);
+  blobDir = await mkdtemp(path.join(tmpdir(), 'leadline-matrix-blobs-'));
+  ({ app, config } = await buildTestApp({
+    database,
+    env: {
+      WHATSAPP_GRAPH_API_URL: fakeGraph.url,
+      OUTBOUND_ALLOW_PRIVATE_HOSTS: fakeGraph.hostPort,
+      BLOB_DIR: blobDir,
+    },
+  }));
   tenantA = await newTenant(database.db, 'Tenant A');
   tenantB = await newTenant(database.db, 'Tenant B');
   ownerA = await signedInMember(database.db, config, { tenantId: tenantA, role: 'owner' });
@@ -173,7 +218,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await fakeGraph?.close();
   await database?.drop();
+  if (blobDir) await rm(blobDir, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -353,7 +400,18 @@ interface TenantObject {
   intact(): Promise<boolean>;
 }
 
-type Kind = 'member' | 'invitation' | 'apiKey' | 'session' | 'conversation' | 'channel' | 'disabledChannel';
+type Kind =
+  | 'member'
+  | 'invitation'
+  | 'apiKey'
+  | 'session'
+  | 'conversation'
+  | 'channel'
+  | 'disabledChannel'
+  | 'label'
+  | 'cannedResponse'
+  | 'contact'
+  | 'media';
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
@@ -427,7 +485,7 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
       intact: async () => {
         const row = await database.ownerDb
           .selectFrom('conversations')
-          .select('ownership')
+          .select(['ownership', 'status', 'assigneeUserId'])
           .where('id', '=', conversation.id)
           .executeTakeFirstOrThrow();
         const outbound = await database.ownerDb
@@ -435,9 +493,99 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .select('id')
           .where('conversationId', '=', conversation.id)
           .execute();
-        return row.ownership === 'bot' && outbound.length === 0;
+        return (
+          row.ownership === 'bot' &&
+          row.status === 'open' &&
+          row.assigneeUserId === null &&
+          outbound.length === 0 &&
+          (await inboxRowsOf(conversation.id)) === 0
+        );
       },
     };
+  },
+  label: async (tenantId, owner) => {
+    const label = await createLabel(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { name: `Matrix ${Math.random().toString(36).slice(2)}`, color: '#123456' },
+    );
+    return {
+      params: { id: label.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('labels')
+          .select('color')
+          .where('id', '=', label.id)
+          .executeTakeFirst();
+        return row?.color === '#123456';
+      },
+    };
+  },
+  cannedResponse: async (tenantId, owner) => {
+    const item = await createCannedResponse(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { shortcut: `m-${Math.random().toString(36).slice(2, 10)}`, text: 'Matrix text' },
+    );
+    return {
+      params: { id: item.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('cannedResponses')
+          .select('text')
+          .where('id', '=', item.id)
+          .executeTakeFirst();
+        return row?.text === 'Matrix text';
+      },
+    };
+  },
+  contact: async (tenantId) => {
+    const phone = `+3933391${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
+    const contact = await withTenant(database.db, tenantId, (trx) =>
+      upsertContact(trx, { phoneE164: phone, displayName: 'Matrix contact' }),
+    );
+    return {
+      params: { id: contact.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('contacts')
+          .select('firstName')
+          .where('id', '=', contact.id)
+          .executeTakeFirstOrThrow();
+        return row.firstName === null;
+      },
+    };
+  },
+  // An inbound image whose bytes are in the blob store.
+  media: async (tenantId) => {
+    const conversationId = (await KINDS.conversation(tenantId, ownerA)).params.id as string;
+    const body = Buffer.from(`matrix image of ${tenantId}`);
+    const blobKey = mediaBlobKey(tenantId, createHash('sha256').update(body).digest('hex'));
+    await createFilesystemBlobStore(blobDir).put(blobKey, body);
+    const messageId = await withTenant(database.db, tenantId, async (trx) => {
+      const { channelId } = await trx
+        .selectFrom('conversations')
+        .select('channelId')
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+      return insertMediaMessage(
+        trx,
+        { conversationId, channelId, type: 'image' },
+        {
+          providerMediaId: `matrix-${conversationId}`,
+          mimeType: 'image/png',
+          sha256: null,
+          fileName: null,
+          sizeBytes: String(body.length),
+          blobKey,
+          state: 'stored',
+          failure: null,
+        },
+      );
+    });
+    return { params: { id: messageId }, intact: async () => true };
   },
   channel: async (tenantId, owner) => {
     const channel = await newChannel(tenantId, owner, 'Matrix line');
@@ -522,7 +670,44 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'PATCH /api/v1/whatsapp/channels/:id': { kind: 'channel', body: { name: 'Renamed' } },
   'POST /api/v1/whatsapp/channels/:id/disable': { kind: 'channel' },
   'POST /api/v1/whatsapp/channels/:id/enable': { kind: 'disabledChannel' },
+  'GET /api/v1/whatsapp/channels/:id/templates': { kind: 'channel', readOnly: true },
+  'POST /api/v1/conversations/:id/read': { kind: 'conversation' },
+  'PUT /api/v1/conversations/:id/status': { kind: 'conversation', body: { status: 'closed' } },
+  // Bodies naming tenant A's own member and label: acting on A's conversation, found on B's.
+  'PUT /api/v1/conversations/:id/assignee': {
+    kind: 'conversation',
+    get body() {
+      return { userId: ownerA.userId };
+    },
+  },
+  'PUT /api/v1/conversations/:id/labels': {
+    kind: 'conversation',
+    get body() {
+      return { labelIds: [seededLabels.get(tenantA)] };
+    },
+  },
+  'GET /api/v1/conversations/:id/notes': { kind: 'conversation', readOnly: true },
+  'POST /api/v1/conversations/:id/notes': { kind: 'conversation', body: { text: 'Private' } },
+  'PATCH /api/v1/labels/:id': { kind: 'label', body: { color: '#654321' } },
+  'DELETE /api/v1/labels/:id': { kind: 'label' },
+  'PATCH /api/v1/canned-responses/:id': { kind: 'cannedResponse', body: { text: 'Changed' } },
+  'DELETE /api/v1/canned-responses/:id': { kind: 'cannedResponse' },
+  'GET /api/v1/contacts/:id': { kind: 'contact', readOnly: true },
+  'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
+  'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
+  'GET /api/v1/messages/:id/media': { kind: 'media', readOnly: true },
 };
+
+/** A conversation's read marks, notes and labels: what the inbox routes add to it. */
+async function inboxRowsOf(conversationId: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select (select count(*) from conversation_reads where conversation_id = ${conversationId}::uuid)
+         + (select count(*) from conversation_notes where conversation_id = ${conversationId}::uuid)
+         + (select count(*) from conversation_labels where conversation_id = ${conversationId}::uuid) as n`.execute(
+    database.ownerDb,
+  );
+  return Number(rows[0]?.n);
+}
 
 /**
  * Routes that act for a principal on an object named in the path. Public routes (Meta's webhook) have no

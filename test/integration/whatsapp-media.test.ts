@@ -11,6 +11,7 @@ import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { testConfig } from '../support/config.js';
+import { insertMediaMessage } from '../support/inbox-fixtures.js';
 import { captureLogger } from '../support/log-capture.js';
 import {
   type ConversationFixture,
@@ -57,32 +58,11 @@ beforeEach(() => fake.reset());
 
 /** An inbound media message as processing stores it: the message and a pending media row. */
 async function inboundMedia(mediaId: string, type = 'image'): Promise<string> {
-  return withTenant(database.db, tenantId, async (trx) => {
-    const message = await trx
-      .insertInto('messages')
-      .values({
-        conversationId: fixture.conversationId,
-        channelId: fixture.channelId,
-        direction: 'inbound',
-        author: 'customer',
-        authorUserId: null,
-        providerMessageId: `wamid.${randomBytes(10).toString('base64url')}`,
-        type,
-        text: null,
-        content: JSON.stringify({ mediaId }),
-        sentAt: new Date(),
-        status: null,
-        statusAt: null,
-        errorCode: null,
-        errorTitle: null,
-        idempotencyKey: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('messageMedia')
-      .values({
-        messageId: message.id,
+  return withTenant(database.db, tenantId, (trx) =>
+    insertMediaMessage(
+      trx,
+      { conversationId: fixture.conversationId, channelId: fixture.channelId, type, content: { mediaId } },
+      {
         providerMediaId: mediaId,
         mimeType: null,
         sha256: null,
@@ -90,10 +70,9 @@ async function inboundMedia(mediaId: string, type = 'image'): Promise<string> {
         sizeBytes: null,
         blobKey: null,
         failure: null,
-      })
-      .execute();
-    return message.id;
-  });
+      },
+    ),
+  );
 }
 
 async function media(messageId: string): Promise<MessageMedia> {

@@ -40,6 +40,27 @@ const ZMediaInfo = z.object({
   id: z.string(),
 });
 export type GraphMediaInfo = z.infer<typeof ZMediaInfo>;
+// Meta's message template listing (WhatsApp Business Account > message_templates). Components vary by
+// type (header formats, buttons, examples) and are passed on as Meta describes them.
+const ZTemplatePage = z.object({
+  data: z.array(
+    z.object({
+      name: z.string().min(1).max(512),
+      language: z.string().min(1).max(20),
+      status: z.string().min(1).max(40),
+      category: z.string().max(40).optional(),
+      id: z.string(),
+      components: z.array(z.record(z.string(), z.unknown())).default([]),
+    }),
+  ),
+  // `next` is there only while more pages follow; `cursors` come on the last page too.
+  paging: z
+    .object({ cursors: z.object({ after: z.string().optional() }).optional(), next: z.string().optional() })
+    .optional(),
+});
+export type GraphTemplatePage = z.infer<typeof ZTemplatePage>;
+/** Templates per Graph page: small enough that a page stays under the JSON size limit. */
+const TEMPLATE_PAGE_SIZE = 50;
 
 const JSON_MAX_BYTES = 256 * 1024;
 
@@ -98,6 +119,8 @@ export interface GraphApiClient {
   sendMessage(channel: GraphChannel, body: Record<string, unknown>): Promise<{ wamid: string }>;
   markRead(channel: GraphChannel, wamid: string): Promise<void>;
   mediaInfo(channel: GraphChannel, mediaId: string): Promise<GraphMediaInfo>;
+  /** One page of a WhatsApp Business Account's message templates (`after`: the previous page's cursor). */
+  listTemplates(channel: GraphChannel, wabaId: string, after?: string): Promise<GraphTemplatePage>;
   /** Downloads media bytes from Meta's (untrusted, short-lived) URL through the SSRF guard. */
   downloadMedia(
     channel: GraphChannel,
@@ -158,6 +181,15 @@ export function createGraphApiClient(options: {
     async mediaInfo(channel, mediaId) {
       const response = await call(channel, 'GET', encodeURIComponent(mediaId));
       return parseJson(ZMediaInfo, response.body, 'media');
+    },
+    async listTemplates(channel, wabaId, after) {
+      const query = new URLSearchParams({
+        fields: 'name,language,status,category,components',
+        limit: String(TEMPLATE_PAGE_SIZE),
+        ...(after ? { after } : {}),
+      });
+      const response = await call(channel, 'GET', `${encodeURIComponent(wabaId)}/message_templates?${query}`);
+      return parseJson(ZTemplatePage, response.body, 'templates');
     },
     async downloadMedia(channel, url, maxBytes) {
       try {

@@ -1,24 +1,34 @@
-/** The media types WhatsApp Cloud API supports (Meta's "Supported media types"); nothing else is stored. */
-const SUPPORTED = new Set([
-  'audio/aac',
-  'audio/amr',
-  'audio/mpeg',
-  'audio/mp4',
-  'audio/ogg',
-  'image/jpeg',
-  'image/png',
-  'image/webp',
-  'video/3gpp',
-  'video/mp4',
-  'text/plain',
-  'application/pdf',
-  'application/msword',
-  'application/vnd.ms-excel',
-  'application/vnd.ms-powerpoint',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-]);
+/**
+ * The media types WhatsApp Cloud API supports (Meta's "Supported media types"), each with the file
+ * extension a download is saved under; nothing else is stored.
+ */
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'video/3gpp': '3gp',
+  'video/mp4': 'mp4',
+  'text/plain': 'txt',
+  'application/pdf': 'pdf',
+  'application/msword': 'doc',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.ms-powerpoint': 'ppt',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+};
+const SUPPORTED = new Set(Object.keys(EXTENSIONS));
+
+/** The extension files of a supported type are saved with (undefined for anything else). */
+export function mediaExtension(value: string | undefined | null): string | undefined {
+  const base = baseMimeType(value);
+  return base === undefined ? undefined : EXTENSIONS[base];
+}
 
 /** The bare, lower-case type of a MIME value (`audio/ogg; codecs=opus` → `audio/ogg`). */
 export function baseMimeType(value: string | undefined | null): string | undefined {

@@ -8,6 +8,7 @@ import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
+import type { CannedResponsesTable } from '../../canned-responses/canned-responses.table.js';
 import type { WhatsappChannelsTable } from '../../channels/whatsapp/channels.table.js';
 import type {
   WhatsappInboundTable,
@@ -16,11 +17,14 @@ import type {
 } from '../../channels/whatsapp/webhook.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
 import type {
+  ConversationNotesTable,
   ConversationOwnershipEventsTable,
+  ConversationReadsTable,
   ConversationsTable,
 } from '../../conversations/conversations.table.js';
 import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
+import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
@@ -55,4 +59,9 @@ export interface Database {
   llmSettings: LlmSettingsTable;
   llmCalls: LlmCallsTable;
   llmBudgetWindows: LlmBudgetWindowsTable;
+  labels: LabelsTable;
+  conversationLabels: ConversationLabelsTable;
+  conversationNotes: ConversationNotesTable;
+  conversationReads: ConversationReadsTable;
+  cannedResponses: CannedResponsesTable;
 }

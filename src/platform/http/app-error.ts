@@ -12,6 +12,12 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   /** Free text to a customer whose 24-hour WhatsApp service window is closed: send a template. */
   outside_customer_window: 422,
+  /** An assignee who is not (or no longer) a member of the tenant. */
+  not_a_member: 422,
+  /** A label id that is not one of the tenant's labels. */
+  unknown_label: 422,
+  /** A channel whose WhatsApp Business Account could not be asked (token, permissions, Meta down). */
+  provider_unavailable: 502,
   rate_limited: 429,
   headers_too_large: 431,
   internal_error: 500,

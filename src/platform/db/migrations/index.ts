@@ -4,6 +4,7 @@ import * as accounts from './20261123_1200_accounts.js';
 import * as emailChange from './20261123_1300_email_change.js';
 import * as whatsapp from './20261123_1400_whatsapp.js';
 import * as llmAgent from './20261130_1000_llm_agent.js';
+import * as inbox from './20261130_1100_inbox.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '20261123_1300_email_change': emailChange,
   '20261123_1400_whatsapp': whatsapp,
   '20261130_1000_llm_agent': llmAgent,
+  '20261130_1100_inbox': inbox,
 };

@@ -1,0 +1,286 @@
+/**
+ * `npm run bench:inbox`: the operator inbox's read APIs on a large tenant. Seeds 100k contacts with one
+ * conversation each and 1M messages (SQL generate_series, seconds not hours), read marks for half of the
+ * conversations, labels and assignments; then measures, through real HTTP on 127.0.0.1 with a signed-in
+ * session (so unread counts are computed), the conversation list (every filter, following cursors), search
+ * (names, phone digits with and without +, e-mail, company, rare and absent terms) and the thread (newest
+ * page of a random conversation, then the page before). PostgreSQL is embedded unless BENCH_DATABASE_URL
+ * names a server. Bounded: BENCH_REQUESTS (400) requests per API, at most BENCH_SECONDS (30) s each.
+ * Prints p50/p95 per API and the target: p95 <= 20 ms.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { createAuthenticator } from '../src/accounts/authenticate.js';
+import { buildApp } from '../src/app.js';
+import { createChannel } from '../src/channels/whatsapp/channels.service.js';
+import { createDb, createPool } from '../src/platform/db/database.js';
+import { createLogger } from '../src/platform/logging/logger.js';
+import { createMetrics } from '../src/platform/metrics/metrics.js';
+import { createLimiterStore } from '../src/platform/rate-limit/limiter-store.js';
+import { testConfig } from '../test/support/config.js';
+import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { newTenant, signedInMember } from '../test/support/tenant-members.js';
+import { percentile } from './stats.js';
+
+const CONTACTS = Math.min(1_000_000, Number(process.env.BENCH_CONTACTS ?? 100_000));
+const MESSAGES_PER_CONVERSATION = 10;
+const REQUESTS = Math.min(5_000, Number(process.env.BENCH_REQUESTS ?? 400));
+const SECONDS = Math.min(120, Number(process.env.BENCH_SECONDS ?? 30));
+const TARGET_P95_MS = 20;
+const CONTEXT = { requestId: 'bench-inbox', ip: '127.0.0.1', userAgent: 'bench' };
+
+const FIRST = ['Anna', 'Marco', 'Giulia', 'Luca', 'Sofia', 'Paolo', 'Chiara', 'Ana', 'João', 'Maria'];
+const LAST = ['Rossi', 'Bianchi', 'Ferrari', 'Esposito', 'Silva', 'Santos', 'Oliveira', 'Costa', 'Romano'];
+
+/** One contact, conversation and ten messages per index, all in set-based statements. */
+async function seed(
+  ownerDb: ReturnType<typeof createDb>,
+  tenantId: string,
+  channelId: string,
+  userId: string,
+) {
+  const started = performance.now();
+  const first = sql.val(FIRST);
+  const last = sql.val(LAST);
+  await sql`
+    insert into contacts (tenant_id, phone_e164, display_name, first_name, last_name, company, email, created_at)
+    select ${tenantId}::uuid, '+39' || (3300000000 + g)::text,
+           f || ' ' || l, case when g % 3 = 0 then f end, case when g % 3 = 0 then l end,
+           case when g % 4 = 0 then 'Company ' || (g % 5000) end,
+           case when g % 2 = 0 then lower(f) || '.' || lower(l) || g || '@example.com' end,
+           now() - interval '30 days'
+    from generate_series(1, ${CONTACTS}) g,
+         lateral (select (${first}::text[])[1 + g % ${FIRST.length}] as f,
+                         (${last}::text[])[1 + (g / ${FIRST.length}) % ${LAST.length}] as l) names`.execute(
+    ownerDb,
+  );
+  // Activity spreads over 30 days; every 10th closed, every 20th assigned to the bench user, a mix of owners.
+  await sql`
+    insert into conversations (tenant_id, channel_id, contact_id, ownership, paused_until, status,
+                               assignee_user_id, last_inbound_at, last_message_at, created_at)
+    select ${tenantId}::uuid, ${channelId}::uuid, c.id,
+           case when n % 7 = 0 then 'human' else 'bot' end, null,
+           case when n % 10 = 0 then 'closed' else 'open' end,
+           case when n % 20 = 0 then ${userId}::uuid end,
+           t - interval '1 minute', t, now() - interval '30 days'
+    from (select id, row_number() over (order by id) as n from contacts where tenant_id = ${tenantId}::uuid) c,
+         lateral (select date_trunc('second', now() - (n * interval '25 seconds')) as t) times`.execute(
+    ownerDb,
+  );
+  await sql`
+    insert into messages (tenant_id, conversation_id, channel_id, direction, author, provider_message_id, type,
+                          text, content, sent_at, status, created_at)
+    select ${tenantId}::uuid, c.id, c.channel_id,
+           case when k % 2 = 1 then 'inbound' else 'outbound' end,
+           case when k % 2 = 1 then 'customer' else 'bot' end,
+           'wamid.bench.' || c.id || '.' || k, 'text',
+           'Message ' || k || ': hello, I would like a quote for ' || (k * 3) || ' pallets of tiles',
+           '{}', c.last_message_at - ((${MESSAGES_PER_CONVERSATION} - k) * interval '1 minute'),
+           case when k % 2 = 0 then 'delivered' end,
+           c.last_message_at - ((${MESSAGES_PER_CONVERSATION} - k) * interval '1 minute')
+    from conversations c, generate_series(1, ${MESSAGES_PER_CONVERSATION}) k
+    where c.tenant_id = ${tenantId}::uuid`.execute(ownerDb);
+  // Half the conversations read halfway through: unread counts of 0, some, and all.
+  await sql`
+    insert into conversation_reads (tenant_id, conversation_id, user_id, read_at)
+    select ${tenantId}::uuid, id, ${userId}::uuid, last_message_at - interval '5 minutes'
+    from conversations where tenant_id = ${tenantId}::uuid and hashtext(id::text) % 2 = 0`.execute(ownerDb);
+  await sql`
+    insert into labels (tenant_id, name, color)
+    select ${tenantId}::uuid, 'Label ' || g, '#336699' from generate_series(1, 5) g`.execute(ownerDb);
+  await sql`
+    insert into conversation_labels (tenant_id, conversation_id, label_id)
+    select ${tenantId}::uuid, c.id, l.id
+    from conversations c join labels l on l.name = 'Label ' || (1 + abs(hashtext(c.id::text)) % 5)
+    where c.tenant_id = ${tenantId}::uuid and abs(hashtext(c.id::text)) % 10 < 3`.execute(ownerDb);
+  // As autovacuum would have by now: statistics, and visibility maps for index-only scans.
+  await sql`vacuum analyze`.execute(ownerDb);
+  const { rows } = await sql<{ contacts: number; messages: number }>`
+    select (select count(*)::int from contacts) as contacts, (select count(*)::int from messages) as messages`.execute(
+    ownerDb,
+  );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `seeded ${rows[0]?.contacts} contacts, ${rows[0]?.messages} messages in ${seconds} s\n`,
+  );
+}
+
+interface Figures {
+  name: string;
+  count: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** Sequential requests (one client, keep-alive), each timed end to end; stops at REQUESTS or SECONDS. */
+async function measure(
+  name: string,
+  nextUrl: (index: number, previous: unknown) => string,
+  headers: Record<string, string>,
+  /** Groups requests (a filter, a search term) for the per-variant medians printed with BENCH_DETAIL=1. */
+  variant: (index: number) => string = () => name,
+): Promise<Figures> {
+  const timings: number[] = [];
+  const byVariant = new Map<string, number[]>();
+  const deadline = performance.now() + SECONDS * 1000;
+  let previous: unknown;
+  // A short warm-up: plans and connections are cached in a server that has run for a while.
+  for (let i = 0; i < 20; i++) await fetch(nextUrl(i, undefined), { headers }).then((r) => r.arrayBuffer());
+  for (let i = 0; i < REQUESTS && performance.now() < deadline; i++) {
+    const url = nextUrl(i, previous);
+    const started = performance.now();
+    const response = await fetch(url, { headers });
+    const body = await response.json();
+    const elapsed = performance.now() - started;
+    timings.push(elapsed);
+    byVariant.set(variant(i), [...(byVariant.get(variant(i)) ?? []), elapsed]);
+    if (response.status !== 200) throw new Error(`${name}: ${url} answered ${response.status}`);
+    previous = body;
+  }
+  timings.sort((a, b) => a - b);
+  const figures = {
+    name,
+    count: timings.length,
+    p50: percentile(timings, 50),
+    p95: percentile(timings, 95),
+    max: Math.round((timings.at(-1) ?? 0) * 10) / 10,
+  };
+  process.stdout.write(
+    `${name.padEnd(8)} ${String(figures.count).padStart(5)} requests   p50 ${String(figures.p50).padStart(5)} ms   ` +
+      `p95 ${String(figures.p95).padStart(5)} ms   max ${String(figures.max).padStart(6)} ms   ` +
+      `${figures.p95 <= TARGET_P95_MS ? 'ok' : 'OVER TARGET'} (p95 <= ${TARGET_P95_MS} ms)\n`,
+  );
+  if (process.env.BENCH_DETAIL === '1') {
+    for (const [label, values] of byVariant) {
+      values.sort((a, b) => a - b);
+      process.stdout.write(
+        `  ${label.padEnd(24)} p50 ${percentile(values, 50)} ms   p95 ${percentile(values, 95)} ms\n`,
+      );
+    }
+  }
+  return figures;
+}
+
+const FILTERS = ['open', 'mine', 'unassigned', 'bot', 'human', 'closed'];
+const SEARCHES = [
+  'anna',
+  'rossi',
+  'marco bianchi',
+  'silva',
+  '330001',
+  '+39 330 004 2',
+  '3300099999',
+  'giulia.ferrari',
+  '@example.com',
+  'company 42',
+  'company 4999',
+  'joão',
+  'nobody-has-this-name',
+  'ma',
+];
+
+async function main() {
+  const logger = createLogger({ level: 'warn', secrets: [] });
+  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-bench-inbox-'));
+  const name = `leadline_bench_${randomBytes(4).toString('hex')}`;
+  const { ownerUrl, appUrl } = await createMigratedDatabase(
+    postgres.adminUrl,
+    name,
+    randomBytes(18).toString('base64url'),
+    logger,
+  );
+  const pool = createPool({ connectionString: appUrl, max: 10, applicationName: 'bench-inbox' });
+  const db = createDb(pool);
+  const ownerDb = createDb(createPool({ connectionString: ownerUrl, max: 1, applicationName: 'bench-seed' }));
+  const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000' });
+  const limiterStore = createLimiterStore({ pool, redisUrl: undefined });
+  const app = await buildApp({
+    config,
+    logger,
+    metrics: createMetrics(),
+    readiness: async () => ({ database: true, migrations: true, worker: true }),
+    db,
+    authenticate: createAuthenticator(db, config),
+    limiterStore,
+  });
+  try {
+    const tenantId = await newTenant(db, 'Bench inbox');
+    const operator = await signedInMember(db, config, { tenantId, role: 'agent' });
+    const { channel } = await createChannel(
+      db,
+      config,
+      tenantId,
+      { userId: operator.userId, apiKeyId: null, context: CONTEXT },
+      {
+        name: 'Bench line',
+        phoneNumberId: '106540352242921',
+        displayPhoneNumber: '+1 555 078 3881',
+        wabaId: '102290129340398',
+        accessToken: 'EAAG-bench',
+        appSecret: 'bench-app-secret-inbox',
+      },
+    );
+    await seed(ownerDb, tenantId, channel.id, operator.userId);
+    // On a server of one's own the database stays, for EXPLAIN ANALYZE afterwards.
+    if (process.env.BENCH_DATABASE_URL) process.stdout.write(`database ${name}, tenant ${tenantId}\n`);
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const { rows: sample } = await sql<{ id: string }>`
+      select id from conversations order by hashtext(id::text) limit 500`.execute(ownerDb);
+    const conversationIds = sample.map((row) => row.id);
+    const headers = operator.headers;
+
+    const results = [
+      // Follows each filter's cursor for up to four pages, then moves to the next filter.
+      await measure(
+        'list',
+        (i, previous) => {
+          const filter = FILTERS[Math.floor(i / 4) % FILTERS.length];
+          const cursor =
+            i % 4 === 0 ? null : (previous as { nextCursor: string | null } | undefined)?.nextCursor;
+          return `${address}/api/v1/conversations?filter=${filter}&limit=50${cursor ? `&cursor=${cursor}` : ''}`;
+        },
+        headers,
+        (i) => `${FILTERS[Math.floor(i / 4) % FILTERS.length]} page ${(i % 4) + 1}`,
+      ),
+      await measure(
+        'search',
+        (i) =>
+          `${address}/api/v1/conversations?limit=50&q=${encodeURIComponent(SEARCHES[i % SEARCHES.length] ?? '')}`,
+        headers,
+        (i) => `q=${SEARCHES[i % SEARCHES.length]}`,
+      ),
+      // The thread view: newest page of a conversation, then the page before it.
+      await measure(
+        'thread',
+        (i, previous) => {
+          const id = conversationIds[Math.floor(i / 2) % conversationIds.length];
+          const cursor =
+            i % 2 === 1 ? (previous as { nextCursor: string | null } | undefined)?.nextCursor : null;
+          return `${address}/api/v1/conversations/${id}/messages?order=desc&limit=5${cursor ? `&cursor=${cursor}` : ''}`;
+        },
+        headers,
+      ),
+    ];
+    const over = results.filter((result) => result.p95 > TARGET_P95_MS);
+    process.stdout.write(
+      over.length === 0
+        ? `all within target (p95 <= ${TARGET_P95_MS} ms)\n`
+        : `over target: ${over.map((result) => result.name).join(', ')}\n`,
+    );
+  } finally {
+    await app.close();
+    await limiterStore.close();
+    await db.destroy();
+    await ownerDb.destroy();
+    await postgres.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,46 @@
+import { type SqlBool, sql } from 'kysely';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { PageCursor } from '../platform/http/cursor.js';
+import type { ConversationNote } from './conversations.table.js';
+
+export type NoteView = ConversationNote & { authorEmail: string | null };
+
+export async function insertNote(
+  trx: TenantTransaction,
+  input: { conversationId: string; authorUserId: string | null; text: string },
+): Promise<ConversationNote> {
+  return trx.insertInto('conversationNotes').values(input).returningAll().executeTakeFirstOrThrow();
+}
+
+function notes(trx: TenantTransaction) {
+  return trx
+    .selectFrom('conversationNotes as n')
+    .leftJoin('users as u', 'u.id', 'n.authorUserId')
+    .selectAll('n')
+    .select('u.email as authorEmail');
+}
+
+export async function findNote(trx: TenantTransaction, id: string): Promise<NoteView | undefined> {
+  return notes(trx).where('n.id', '=', id).executeTakeFirst();
+}
+
+// What a cursor (a JavaScript Date) holds: ordering by the full microseconds would let a cursor split rows.
+const createdMs = sql<Date>`date_trunc('milliseconds', n.created_at)`;
+
+/** Oldest first, keyset on (created_at, id), like the messages they sit beside. */
+export async function listNotes(
+  trx: TenantTransaction,
+  conversationId: string,
+  options: { limit: number; after?: PageCursor | undefined },
+): Promise<NoteView[]> {
+  let query = notes(trx)
+    .where('n.conversationId', '=', conversationId)
+    .orderBy(createdMs)
+    .orderBy('n.id')
+    .limit(options.limit);
+  const after = options.after;
+  if (after) {
+    query = query.where(sql<SqlBool>`(${createdMs}, n.id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
+  }
+  return query.execute();
+}
