@@ -1,5 +1,7 @@
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type pg from 'pg';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAccountLimiters } from './accounts/attempt-limiter.js';
 import { authRoutes } from './accounts/auth.routes.js';
@@ -34,6 +36,7 @@ import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { liveRoutes, websocketOptions } from './realtime/live.routes.js';
 import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
 import { signupRoutes } from './tenants/signup.routes.js';
@@ -49,6 +52,8 @@ export interface AppDependencies {
   authenticate: Authenticate;
   /** Shared rate-limit counters (PostgreSQL, or Redis when REDIS_URL is set). */
   limiterStore: LimiterStore;
+  /** A new, unconnected client for the process's one LISTEN connection (live inbox events). */
+  connectListener: () => pg.Client;
 }
 
 /**
@@ -96,6 +101,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
   await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
   await app.register(cookie);
+  // Before the access check: the plugin's hooks close an upgrade's socket after any HTTP answer, and an
+  // onRequest rejection (401) would skip a hook registered after it, leaving the socket open.
+  await app.register(websocket, websocketOptions);
   // Both before the access check: preflights are answered and brute force is counted before it rejects.
   await registerCors(app, { origins: config.corsOrigins });
   await app.register(rateLimitPlugin, {
@@ -103,10 +111,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limits: config.rateLimits,
     metrics: deps.metrics,
   });
+  const trustedOrigins = [new URL(config.http.publicUrl).origin, ...config.corsOrigins];
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
     secretKey: config.secretKey,
-    trustedOrigins: [new URL(config.http.publicUrl).origin, ...config.corsOrigins],
+    trustedOrigins,
     authenticate: deps.authenticate,
     onCsrfFailure: () => deps.metrics.csrfFailures.inc(),
   });
@@ -135,6 +144,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(signupRoutes, { db: deps.db, config });
   await app.register(qualifierSettingsRoutes, { db: deps.db });
   await app.register(conversationsRoutes, { db: deps.db });
+  await app.register(liveRoutes, {
+    connectListener: deps.connectListener,
+    authenticate: deps.authenticate,
+    trustedOrigins,
+    live: config.live,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   await app.register(whatsappMessagesRoutes, { db: deps.db });
   const webhookChannels = new WebhookChannels(deps.db, config);
   await app.register(whatsappChannelsRoutes, {

@@ -185,6 +185,8 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/conversations/:id/messages',
     access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
   },
+  // The live inbox WebSocket (upgrade only; plain GETs are 404).
+  { method: 'GET', url: '/api/v1/live', access: { permission: 'conversations.read' } },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },

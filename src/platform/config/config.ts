@@ -68,6 +68,12 @@ export interface Config {
     /** host:port endpoints exempt from the SSRF guard; development and tests only. */
     readonly allowPrivateHosts: readonly string[];
   };
+  readonly live: {
+    /** A socket with more unsent bytes than this is a slow client: closed (4008) so it resyncs. */
+    readonly maxBufferedBytes: number;
+    /** How often an open socket's session is checked again (signed out, disabled, role changed). */
+    readonly sessionRecheckMs: number;
+  };
   readonly media: {
     readonly maxBytes: number;
     readonly blobDir: string;
@@ -133,6 +139,10 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,
       timeoutMs: env.OUTBOUND_TIMEOUT_MS,
       allowPrivateHosts: env.OUTBOUND_ALLOW_PRIVATE_HOSTS,
+    },
+    live: {
+      maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,
+      sessionRecheckMs: env.LIVE_SESSION_RECHECK_SECONDS * 1000,
     },
     media: {
       maxBytes: env.MEDIA_MAX_BYTES,

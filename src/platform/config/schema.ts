@@ -103,6 +103,8 @@ export const ZEnvironment = z
           .filter((entry) => entry.length > 0),
       )
       .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+:[0-9]{1,5}$/, 'must be host:port'))),
+    LIVE_MAX_BUFFERED_BYTES: positiveInt(64 * 1024 * 1024).default(256 * 1024),
+    LIVE_SESSION_RECHECK_SECONDS: positiveInt(3_600).default(60),
     MEDIA_MAX_BYTES: positiveInt(1024 * 1024 * 1024).default(100 * 1024 * 1024),
     BLOB_DIR: z.string().min(1).optional(),
     // https://<access key id>:<secret key>@<endpoint>/<bucket>?region=<region>: media in an S3-compatible bucket.

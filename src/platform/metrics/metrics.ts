@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -27,6 +27,10 @@ export interface Metrics {
   readonly whatsappSends: Counter<'outcome'>;
   /** Duration of WhatsApp Graph API calls by operation and outcome. */
   readonly graphApiDuration: Histogram<'operation' | 'outcome'>;
+  /** Browser WebSockets of the live inbox open on this process. */
+  readonly liveSockets: Gauge;
+  /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
+  readonly liveSlowClientsDropped: Counter;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -103,8 +107,20 @@ export function createMetrics(): Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const liveSockets = new Gauge({
+    name: 'leadline_live_sockets',
+    help: 'Live inbox WebSockets open on this process',
+    registers: [registry],
+  });
+  const liveSlowClientsDropped = new Counter({
+    name: 'leadline_live_slow_clients_dropped_total',
+    help: 'Live inbox WebSockets closed because their send buffer outgrew LIVE_MAX_BUFFERED_BYTES',
+    registers: [registry],
+  });
   return {
     registry,
+    liveSockets,
+    liveSlowClientsDropped,
     graphApiDuration,
     webhookDeliveries,
     webhookItemsSkipped,
