@@ -1,8 +1,8 @@
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type pg from 'pg';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
 import { createAccountLimiters } from './accounts/attempt-limiter.js';
 import { authRoutes } from './accounts/auth.routes.js';
 import type { Authenticate } from './accounts/authenticate.js';

@@ -61,8 +61,7 @@ async function sessionPrincipal(
 
   if (
     touch &&
-    Date.now() - row.lastSeenAt.getTime() >
-    Math.min(TOUCH_EVERY_MS, config.accounts.sessionIdleTimeoutMs / 4)
+    Date.now() - row.lastSeenAt.getTime() > Math.min(TOUCH_EVERY_MS, config.accounts.sessionIdleTimeoutMs / 4)
   ) {
     await db.updateTable('sessions').set({ lastSeenAt: sql`now()` }).where('id', '=', row.id).execute();
   }

@@ -8,6 +8,7 @@ import { canonicalPhone } from '../contacts/phone.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { runAgentTurn } from './agent-turn.js';
 import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
@@ -120,6 +121,12 @@ async function processReceipt(
   });
   // The message exists already only if a receipt with the same wamid was processed: nothing more to do.
   if (message) {
+    // Here, per conversation, not in the webhook's group commit: the ingest hot path stays NOTIFY-free.
+    await publishInboxEvent(trx, {
+      type: 'message.created',
+      conversationId: conversation.id,
+      messageId: message.id,
+    });
     await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
       fromCustomer: message.author === 'customer',
     });

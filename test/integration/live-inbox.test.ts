@@ -24,8 +24,11 @@ let tenantB: string;
 let memberA: SignedInMember;
 let memberB: SignedInMember;
 
-const browser = (member: SignedInMember, origin = ORIGIN) => ({ cookie: member.headers.cookie as string, origin });
-const messageCreated = (): InboxEvent => ({
+const browser = (member: SignedInMember, origin = ORIGIN) => ({
+  cookie: member.headers.cookie as string,
+  origin,
+});
+const messageCreated = (): Extract<InboxEvent, { type: 'message.created' }> => ({
   type: 'message.created',
   conversationId: randomUUID(),
   messageId: randomUUID(),

@@ -5,7 +5,11 @@ export interface LiveClient {
   /** Frames received so far, parsed. */
   readonly frames: Record<string, unknown>[];
   /** Resolves with the first frame (already received or future) after `from` that matches. */
-  next(match: (frame: Record<string, unknown>) => boolean, from?: number, timeoutMs?: number): Promise<Record<string, unknown>>;
+  next(
+    match: (frame: Record<string, unknown>) => boolean,
+    from?: number,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the close code. */
   readonly closed: Promise<number>;
   close(): void;

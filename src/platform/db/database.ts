@@ -14,7 +14,9 @@ export interface PoolOptions {
   onError?: (error: Error) => void;
 }
 
-function connectionOptions(options: Pick<PoolOptions, 'connectionString' | 'sessionRole' | 'applicationName'>) {
+function connectionOptions(
+  options: Pick<PoolOptions, 'connectionString' | 'sessionRole' | 'applicationName'>,
+) {
   return {
     connectionString: options.connectionString,
     application_name: options.applicationName,
