@@ -23,6 +23,12 @@ import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
 import { registerCors } from './platform/http/cors.js';
 import { cspReportRoutes } from './platform/http/csp-reports.routes.js';
+import {
+  type Dashboard,
+  dashboardFallback,
+  dashboardRoutes,
+  loadDashboard,
+} from './platform/http/dashboard.routes.js';
 import { registerErrorHandlers } from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
 import { parseJsonBody } from './platform/http/json-body.js';
@@ -54,6 +60,8 @@ export interface AppDependencies {
   limiterStore: LimiterStore;
   /** A new, unconnected client for the process's one LISTEN connection (live inbox events). */
   connectListener: () => pg.Client;
+  /** The built single-page app (dist/web by default). */
+  dashboard?: Dashboard;
 }
 
 /**
@@ -97,9 +105,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     reply.header(REQUEST_ID_HEADER, request.id);
   });
 
-  registerErrorHandlers(app, { exposeInternal: config.env !== 'production' });
+  const dashboard = deps.dashboard ?? loadDashboard();
+  registerErrorHandlers(app, {
+    exposeInternal: config.env !== 'production',
+    notFoundFallback: dashboardFallback(dashboard),
+  });
   // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
-  await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
+  await registerSecurityHeaders(app, {
+    https: config.http.publicUrl.startsWith('https://'),
+    publicUrl: config.http.publicUrl,
+  });
   await app.register(cookie);
   // Before the access check: the plugin's hooks close an upgrade's socket after any HTTP answer, and an
   // onRequest rejection (401) would skip a hook registered after it, leaving the socket open.
@@ -126,6 +141,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(dashboardRoutes, { dashboard });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {
     db: deps.db,
