@@ -1,8 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, describeError } from '../api/client';
-import type { Contact, Conversation } from '../api/types';
+import type { Contact, ContactSummary, Conversation } from '../api/types';
 import { ErrorNote } from '../common/feedback';
-import { shortTime } from '../common/format';
+import { contactName, shortTime } from '../common/format';
 import { Link } from '../common/router';
 import { useLiveEvents } from '../live/use-live';
 
@@ -21,8 +21,10 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 /** The contact of the open conversation: profile (editable), qualification progress and history. */
-export function ContactPanel(props: { contactId: string; conversationId: string }) {
-  const [contact, setContact] = useState<Contact | null>(null);
+export function ContactPanel(props: { contact: ContactSummary; conversationId: string }) {
+  const contactId = props.contact.id;
+  const [contact, setContact] = useState<Contact>(props.contact);
+  const [editable, setEditable] = useState(true);
   const [history, setHistory] = useState<Conversation[]>([]);
   const [draft, setDraft] = useState<Record<FieldKey, string>>({
     firstName: '',
@@ -36,7 +38,8 @@ export function ContactPanel(props: { contactId: string; conversationId: string 
 
   const load = useCallback(async () => {
     try {
-      const loaded = await api<Contact>('GET', `/contacts/${props.contactId}`);
+      const loaded = await api<Contact>('GET', `/contacts/${contactId}`);
+      setEditable(true);
       setContact(loaded);
       setDraft({
         firstName: loaded.firstName ?? '',
@@ -46,20 +49,22 @@ export function ContactPanel(props: { contactId: string; conversationId: string 
       });
       setError(null);
     } catch (caught) {
-      setError(describeError(caught));
+      // A server without the contacts API: show what the conversation told us, read-only.
+      if (caught instanceof ApiError && caught.status === 404) setEditable(false);
+      else setError(describeError(caught));
     }
-    api<{ items: Conversation[] }>('GET', `/contacts/${props.contactId}/conversations`).then(
+    api<{ items: Conversation[] }>('GET', `/contacts/${contactId}/conversations`).then(
       (result) => setHistory(result.items),
       () => setHistory([]),
     );
-  }, [props.contactId]);
+  }, [contactId]);
 
   useEffect(() => {
     void load();
   }, [load]);
 
   useLiveEvents((event) => {
-    if ((event.type === 'contact.updated' && event.contactId === props.contactId) || event.type === 'resync')
+    if ((event.type === 'contact.updated' && event.contactId === contactId) || event.type === 'resync')
       void load();
   });
 
@@ -71,7 +76,7 @@ export function ContactPanel(props: { contactId: string; conversationId: string 
       FIELDS.map(({ key }) => [key, draft[key].trim() === '' ? null : draft[key].trim()]),
     );
     try {
-      setContact(await api<Contact>('PATCH', `/contacts/${props.contactId}`, changes));
+      setContact(await api<Contact>('PATCH', `/contacts/${contactId}`, changes));
       setSaved(true);
       setError(null);
     } catch (caught) {
@@ -86,12 +91,13 @@ export function ContactPanel(props: { contactId: string; conversationId: string 
     }
   };
 
-  const required = contact?.qualification?.required ?? [];
-  const missing = contact?.qualification?.missing ?? [];
+  const required = contact.qualification?.required ?? [];
+  const missing = contact.qualification?.missing ?? [];
   return (
     <aside className="contact-panel" aria-label="Contact">
       <h2>Contact</h2>
-      {contact && <p className="muted">{contact.phoneE164}</p>}
+      <p>{contactName(contact)}</p>
+      <p className="muted">{contact.phoneE164}</p>
       {required.length > 0 && (
         <div className="qualification">
           <p>
@@ -103,27 +109,29 @@ export function ContactPanel(props: { contactId: string; conversationId: string 
           )}
         </div>
       )}
-      <form onSubmit={save} className="profile-form">
-        {FIELDS.map((field) => (
-          <label key={field.key}>
-            {field.label}
-            <input
-              type={field.type}
-              value={draft[field.key]}
-              aria-invalid={fieldErrors[field.key] ? true : undefined}
-              onChange={(event) => setDraft({ ...draft, [field.key]: event.target.value })}
-            />
-            {fieldErrors[field.key] && <span className="field-error">{fieldErrors[field.key]}</span>}
-          </label>
-        ))}
-        <ErrorNote message={error} />
-        {saved && (
-          <p className="saved" role="status">
-            Saved
-          </p>
-        )}
-        <button type="submit">Save profile</button>
-      </form>
+      {editable && (
+        <form onSubmit={save} className="profile-form">
+          {FIELDS.map((field) => (
+            <label key={field.key}>
+              {field.label}
+              <input
+                type={field.type}
+                value={draft[field.key]}
+                aria-invalid={fieldErrors[field.key] ? true : undefined}
+                onChange={(event) => setDraft({ ...draft, [field.key]: event.target.value })}
+              />
+              {fieldErrors[field.key] && <span className="field-error">{fieldErrors[field.key]}</span>}
+            </label>
+          ))}
+          <ErrorNote message={error} />
+          {saved && (
+            <p className="saved" role="status">
+              Saved
+            </p>
+          )}
+          <button type="submit">Save profile</button>
+        </form>
+      )}
       {history.length > 0 && (
         <>
           <h3>Conversations</h3>

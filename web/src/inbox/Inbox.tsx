@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Session } from '../api/types';
+import type { ContactSummary, Session } from '../api/types';
 import { Empty } from '../common/feedback';
 import { ContactPanel } from './ContactPanel';
 import { ConversationList } from './ConversationList';
@@ -7,7 +7,7 @@ import { Thread } from './Thread';
 
 /** List, thread and contact side by side (stacked on narrow screens: the open pane shows). */
 export function Inbox(props: { session: Session; conversationId: string | null }) {
-  const [contactId, setContactId] = useState<string | null>(null);
+  const [contact, setContact] = useState<ContactSummary | null>(null);
   const { conversationId } = props;
   return (
     <div className={`inbox ${conversationId ? 'has-thread' : ''}`}>
@@ -18,11 +18,9 @@ export function Inbox(props: { session: Session; conversationId: string | null }
             key={conversationId}
             conversationId={conversationId}
             userId={props.session.user.id}
-            onContact={setContactId}
+            onContact={setContact}
           />
-          {contactId && (
-            <ContactPanel key={contactId} contactId={contactId} conversationId={conversationId} />
-          )}
+          {contact && <ContactPanel key={contact.id} contact={contact} conversationId={conversationId} />}
         </>
       ) : (
         <section className="thread thread-empty" aria-label="Conversation">

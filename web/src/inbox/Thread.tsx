@@ -13,7 +13,7 @@ import { MessageView } from './MessageView';
 export function Thread(props: {
   conversationId: string;
   userId: string;
-  onContact: (contactId: string) => void;
+  onContact: (contact: Conversation['contact']) => void;
 }) {
   const { conversationId } = props;
   const [conversation, setConversation] = useState<Conversation | null>(null);
@@ -85,10 +85,10 @@ export function Thread(props: {
   });
 
   const onContact = props.onContact;
-  const contactId = conversation?.contact.id;
+  const contact = conversation?.contact;
   useEffect(() => {
-    if (contactId) onContact(contactId);
-  }, [contactId, onContact]);
+    if (contact) onContact(contact);
+  }, [contact, onContact]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
