@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type Runtime, startRuntime } from '../../src/server.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, signedHeaders } from '../fakes/meta-webhook-client.js';
-import { ACCOUNT_PASSWORD, createAccount } from './account-session.js';
+import { ACCOUNT_PASSWORD, createAccount, totpCode } from './account-session.js';
 import { testConfig } from './config.js';
 import { freePort } from './free-port.js';
 import { captureLogger } from './log-capture.js';
@@ -118,4 +119,15 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     await database.drop();
     throw error;
   }
+}
+
+/** Signs the stack's operator in through the page (password, then the TOTP code) and waits for the inbox. */
+export async function signInThroughPage(page: Page, stack: DashboardStack): Promise<void> {
+  await page.goto(`${stack.url}/`);
+  await page.getByLabel('Email').fill(stack.operator.email);
+  await page.getByLabel('Password').fill(stack.operator.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Authentication code').fill(await totpCode(stack.operator.secret));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
 }

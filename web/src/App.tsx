@@ -44,7 +44,7 @@ export function App() {
   }
   const [, section, detail] = path.split('/');
   return (
-    <LiveProvider key={session.activeTenant.id} onSessionEnded={signedOut}>
+    <LiveProvider key={session.activeTenant.id} onSessionEnded={() => void reload().catch(signedOut)}>
       <Shell session={session} onSignOut={signOut} onSwitchTenant={switchTenant} section={section ?? 'inbox'}>
         {section === 'settings' ? (
           <Settings session={session} page={detail ?? ''} />

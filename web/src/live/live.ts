@@ -7,7 +7,7 @@ export interface LiveOptions {
   /** Events may have been missed (reconnect, slow-client drop, server resync): refetch what is shown. */
   onResync: () => void;
   onState: (state: LiveState) => void;
-  /** The server closed with 4001: the session has ended. */
+  /** The server closed with 4001: the session ended or now works elsewhere; ask the server which. */
   onSessionEnded: () => void;
 }
 
