@@ -3,6 +3,7 @@ import { api, describeError } from '../api/client';
 import type { Conversation, Label, Member, Ownership } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { LabelSwatch } from './LabelSwatch';
 
 const PAUSES = [
   { label: '1 hour', hours: 1 },
@@ -136,6 +137,7 @@ export function ConversationControls(props: {
               aria-pressed={currentLabels.some((item) => item.id === label.id)}
               onClick={() => toggleLabel(label)}
             >
+              <LabelSwatch color={label.color} />
               {label.name}
             </button>
           ))}

@@ -6,6 +6,7 @@ import { contactName, shortTime } from '../common/format';
 import { Link } from '../common/router';
 import { useLiveEvents } from '../live/use-live';
 import { FILTERS, type Filter, listConversations } from './inbox-api';
+import { LabelSwatch } from './LabelSwatch';
 
 const FILTER_LABELS: Record<Filter, string> = {
   open: 'Open',
@@ -176,6 +177,7 @@ function ConversationItem(props: { conversation: Conversation; selected: boolean
           {conversation.status === 'closed' && <span className="tag">Closed</span>}
           {(conversation.labels ?? []).map((label) => (
             <span key={label.id} className="tag label-tag">
+              <LabelSwatch color={label.color} />
               {label.name}
             </span>
           ))}

@@ -48,7 +48,15 @@ function ConfirmLink(props: { url: string; onClose: () => void }) {
   };
   return (
     <div className="dialog-backdrop">
-      <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-link-title">
+      <div
+        className="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="confirm-link-title"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') props.onClose();
+        }}
+      >
         <h2 id="confirm-link-title">Open this link?</h2>
         <p>It was sent in a message. Check the full address before opening it:</p>
         <p className="full-url">{props.url}</p>

@@ -1,18 +1,11 @@
 import { type FormEvent, useState } from 'react';
+// One list of scopes for the server and the page (a plain module: no server code comes along).
+import { SCOPES } from '../../../src/accounts/permissions';
 import { api } from '../api/client';
 import type { ApiKey } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import { attempt, useList } from './use-list';
-
-const SCOPES = [
-  'messages:read',
-  'messages:write',
-  'contacts:read',
-  'contacts:write',
-  'channels:manage',
-  'admin',
-];
 
 export function ApiKeys() {
   const { items, error, setError, reload } = useList<ApiKey>('/api-keys?limit=100');
