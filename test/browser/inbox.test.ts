@@ -18,6 +18,8 @@ let browser: TestBrowser;
 let page: Page;
 const dialogs: string[] = [];
 const pageErrors: string[] = [];
+/** Console messages about the Content-Security-Policy: the page must not need anything it forbids. */
+const cspViolations: string[] = [];
 const customer = () => `3934${randomInt(10_000_000, 99_999_999)}`;
 
 async function messagesBy(author: string, conversationPhone: string): Promise<string[]> {
@@ -39,6 +41,9 @@ beforeAll(async () => {
   stack = await startDashboardStack();
   page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+  });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -145,5 +150,10 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: 'Channels' }).click();
     await page.getByText(`/webhooks/whatsapp/${stack.channel.channelId}`).waitFor();
     await browser.screenshot(page, 'settings');
+  });
+
+  it('needed nothing the Content-Security-Policy forbids, and threw no error', () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

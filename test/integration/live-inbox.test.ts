@@ -62,6 +62,7 @@ describe('the live inbox channel', () => {
     const a = await openLive(baseUrl, browser(memberA));
     const b = await openLive(baseUrl, browser(memberB));
     try {
+      expect((await metrics.liveSockets.get()).values[0]?.value).toBe(2);
       const forA = messageCreated();
       const forB = messageCreated();
       await withTenant(database.db, tenantA, (trx) => publishInboxEvent(trx, forA));
