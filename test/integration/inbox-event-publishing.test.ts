@@ -1,14 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { markAccepted } from '../../src/channels/whatsapp/outbound.repository.js';
 import { applyPendingStatuses } from '../../src/channels/whatsapp/statuses.repository.js';
+import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
 import { applyProfileUpdates } from '../../src/contacts/profile.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { queueOutboundMessage } from '../../src/conversations/send-ledger.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { INBOX_EVENTS_CHANNEL, type InboxNotification } from '../../src/realtime/inbox-events.js';
+import { change, envelope, messages, serialise } from '../fakes/meta-webhook-client.js';
 import { testConfig } from '../support/config.js';
+import { runProcessInbound } from '../support/inbound-pipeline.js';
 import { type ConversationFixture, createConversation, insertStatus } from '../support/outbound-fixtures.js';
 import { newTenant } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -49,6 +53,54 @@ afterAll(async () => {
 });
 
 describe('inbox events from the pipeline', () => {
+  it('storing a webhook says nothing; processing its message is message.created (once, even if redone)', async () => {
+    const from = '393471234567';
+    const payload = envelope([
+      {
+        changes: [
+          change(fixture.phoneNumberId, {
+            contacts: [{ profile: { name: 'Ada' }, wa_id: from }],
+            messages: [messages.text({ from, body: 'Hello' })],
+          }),
+        ],
+      },
+    ]);
+    const stored = await publishedBy(() =>
+      withTenant(database.db, tenantId, (trx) =>
+        storeDeliveries(trx, [
+          {
+            channelId: fixture.channelId,
+            requestId: 'test',
+            body: serialise(payload),
+            extracted: extractDelivery(payload, fixture.phoneNumberId),
+          },
+        ]),
+      ),
+    );
+    expect(stored).toEqual([]);
+
+    const processed = await publishedBy(() =>
+      runProcessInbound(database.db, tenantId, fixture.channelId, from),
+    );
+    const inbound = await withTenant(database.db, tenantId, (trx) =>
+      trx
+        .selectFrom('messages')
+        .select(['id', 'conversationId'])
+        .where('direction', '=', 'inbound')
+        .executeTakeFirstOrThrow(),
+    );
+    // The qualifier's reply (outbound, queued in the same transaction) is announced too.
+    expect(processed.map((item) => item.event)).toContainEqual({
+      type: 'message.created',
+      conversationId: inbound.conversationId,
+      messageId: inbound.id,
+    });
+    expect(processed.filter((item) => item.event.type === 'message.created')).toHaveLength(2);
+    expect(
+      await publishedBy(() => runProcessInbound(database.db, tenantId, fixture.channelId, from)),
+    ).toEqual([]);
+  });
+
   it('an outbound message queued on the send ledger is message.created; Meta accepting it message.updated', async () => {
     let messageId = '';
     const created = await publishedBy(async () => {
