@@ -145,6 +145,29 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     expect(await page.locator('a[href^="https://example.com"]').count()).toBe(0);
   });
 
+  it('works from the keyboard, and on a phone-sized screen one pane at a time', async () => {
+    await page.goto(`${stack.url}/inbox`);
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByRole('link').first().waitFor();
+    // From the search box: the six filters, then the newest conversation; Enter opens it.
+    await page.getByRole('searchbox', { name: 'Search conversations' }).focus();
+    for (let step = 0; step < 7; step += 1) await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.className')).toContain('conversation-item');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page
+      .getByRole('region', { name: 'Conversation' })
+      .getByRole('textbox', { name: 'Reply' })
+      .waitFor();
+    expect(await list.isVisible()).toBe(false);
+    await page.locator('.message.inbound').first().waitFor();
+    await browser.screenshot(page, 'thread-phone');
+    await page.getByRole('link', { name: '← Conversations' }).click();
+    await list.waitFor();
+    await page.setViewportSize({ width: 1400, height: 860 });
+  });
+
   it('shows the settings pages: a channel with its webhook URL', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('link', { name: 'Channels' }).click();

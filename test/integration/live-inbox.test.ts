@@ -144,6 +144,21 @@ describe('the live inbox channel', () => {
     expect(await live.closed).toBe(4001);
   });
 
+  it('closes the socket when its session switches to another workspace', async () => {
+    const member = await signedInMember(database.db, testConfig(ENV), { tenantId: tenantA, role: 'agent' });
+    await withTenant(database.db, tenantB, (trx) =>
+      trx.insertInto('memberships').values({ userId: member.userId, role: 'agent' }).execute(),
+    );
+    const live = await openLive(baseUrl, browser(member));
+    const switched = await fetch(`${baseUrl}/api/v1/auth/switch-tenant`, {
+      method: 'POST',
+      headers: { ...member.headers, origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: tenantB }),
+    });
+    expect(switched.status).toBe(200);
+    expect(await live.closed).toBe(4001);
+  });
+
   it('fans out across server processes sharing one database', async () => {
     const { app: second } = await buildTestApp({ database, env: ENV });
     const secondUrl = await listen(second);

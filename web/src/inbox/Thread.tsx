@@ -3,6 +3,7 @@ import { api, describeError } from '../api/client';
 import type { Conversation, Message, Note } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
+import { Link } from '../common/router';
 import { useLiveEvents } from '../live/use-live';
 import { Composer } from './Composer';
 import { ConversationControls } from './ConversationControls';
@@ -118,6 +119,9 @@ export function Thread(props: {
   return (
     <section className="thread" aria-label="Conversation">
       <header className="thread-header">
+        <Link to="/inbox" className="back-link">
+          ← Conversations
+        </Link>
         <h2>{conversation ? contactName(conversation.contact) : 'Loading…'}</h2>
         {conversation && <span className="muted">{conversation.contact.phoneE164}</span>}
       </header>
