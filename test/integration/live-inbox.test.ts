@@ -159,6 +159,22 @@ describe('the live inbox channel', () => {
     expect(await live.closed).toBe(4001);
   });
 
+  it('re-listens after losing its database connection and tells sockets to resync', async () => {
+    const live = await openLive(baseUrl, browser(memberA));
+    try {
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                where application_name = 'leadline-test-live' and datname = current_database()`.execute(
+        database.ownerDb,
+      );
+      await live.next((frame) => frame.type === 'resync', 0, 15_000);
+      const after = messageCreated();
+      await withTenant(database.db, tenantA, (trx) => publishInboxEvent(trx, after));
+      expect(await live.next((frame) => frame.messageId === after.messageId)).toEqual(after);
+    } finally {
+      live.close();
+    }
+  });
+
   it('fans out across server processes sharing one database', async () => {
     const { app: second } = await buildTestApp({ database, env: ENV });
     const secondUrl = await listen(second);
