@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../api/client';
-import type { Conversation } from '../api/types';
+import type { Conversation, Page } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
 import { Link } from '../common/router';
@@ -36,15 +36,20 @@ export function ConversationList(props: { selectedId: string | null }) {
     return () => window.clearTimeout(timer);
   }, [search]);
 
-  // The first page, again whenever the filter, the search or the conversations change.
+  // The first page, again whenever the filter, the search or the conversations change. A refresh for a
+  // live event keeps the pages scrolled to below it; a new filter or search starts over.
+  const shownQuery = useRef('');
   // biome-ignore lint/correctness/useExhaustiveDependencies: reloads is the trigger on purpose
   useEffect(() => {
     const controller = new AbortController();
+    const query = `${filter}|${q}`;
+    const refresh = shownQuery.current === query;
     setLoading(true);
     listConversations({ filter, q, cursor: null }, controller.signal).then(
       (page) => {
-        setItems(page.items);
-        setCursor(page.nextCursor);
+        shownQuery.current = query;
+        setItems((current) => (refresh ? withFreshFirstPage(current, page) : page.items));
+        if (!refresh) setCursor(page.nextCursor);
         setError(null);
         setLoading(false);
       },
@@ -84,13 +89,17 @@ export function ConversationList(props: { selectedId: string | null }) {
     return () => observer.disconnect();
   }, [loadMore]);
 
+  // Bursts of events (a busy workspace) cost one refresh, not one each.
+  const refreshTimer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
   useLiveEvents((event) => {
     if (
       event.type === 'message.created' ||
       event.type === 'conversation.updated' ||
       event.type === 'resync'
     ) {
-      setReloads((count) => count + 1);
+      window.clearTimeout(refreshTimer.current);
+      refreshTimer.current = window.setTimeout(() => setReloads((count) => count + 1), 150);
     }
   });
 
@@ -144,6 +153,20 @@ export function ConversationList(props: { selectedId: string | null }) {
       )}
     </nav>
   );
+}
+
+/**
+ * The fresh first page, then the pages already loaded below it: those it pushed down stay, those that
+ * left the list (newer than the page's last item, yet not on it) go.
+ */
+function withFreshFirstPage(current: Conversation[], page: Page<Conversation>): Conversation[] {
+  if (page.nextCursor === null) return page.items;
+  const onPage = new Set(page.items.map((item) => item.id));
+  const oldest = page.items.at(-1)?.lastMessageAt ?? '';
+  return [
+    ...page.items,
+    ...current.filter((item) => !onPage.has(item.id) && (item.lastMessageAt ?? '') <= oldest),
+  ];
 }
 
 function ConversationItem(props: { conversation: Conversation; selected: boolean }) {
