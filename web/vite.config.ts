@@ -10,6 +10,13 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
+  // `npm run dev:web`: the page from Vite, the API and the live socket from a Leadline on port 3000
+  // (started with CORS_ORIGINS=http://localhost:5173 so it accepts this origin).
+  server: {
+    port: 5173,
+    strictPort: true,
+    proxy: { '/api': { target: 'http://127.0.0.1:3000', ws: true } },
+  },
   build: {
     outDir: path.resolve(here, '../dist/web'),
     emptyOutDir: true,
