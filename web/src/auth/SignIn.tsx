@@ -51,26 +51,14 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         {step === 'password' ? (
           <>
             <p className="muted">Sign in to your inbox.</p>
-            <label>
-              Email
-              <input
-                type="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(event) => setEmail(event.target.value)}
-              />
-            </label>
-            <label>
-              Password
-              <input
-                type="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-              />
-            </label>
+            <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+            <Field
+              label="Password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={setPassword}
+            />
           </>
         ) : (
           <>
@@ -100,5 +88,26 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         </button>
       </form>
     </main>
+  );
+}
+
+function Field(props: {
+  label: string;
+  type: 'email' | 'password';
+  autoComplete: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type={props.type}
+        autoComplete={props.autoComplete}
+        required
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+    </label>
   );
 }
