@@ -5,24 +5,18 @@
  * every event. Prints p50/p95/p99 of (receipt − commit) over all deliveries. Bounded in sockets (≤ 1000),
  * events (≤ 5000) and time.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { insertUser } from '../src/accounts/accounts.repository.js';
 import { SESSION_COOKIE } from '../src/accounts/session-tokens.js';
 import { issueSession } from '../src/accounts/sessions.service.js';
-import { createDb, createPool } from '../src/platform/db/database.js';
 import { withTenant } from '../src/platform/db/tenant-context.js';
-import { createLogger } from '../src/platform/logging/logger.js';
 import { publishInboxEvent } from '../src/realtime/inbox-events.js';
 import { createTenant } from '../src/tenants/tenants.repository.js';
 import { delay, getJson, pollUntil, startLeadline } from '../test/fixtures/leadline-process.js';
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/free-port.js';
-import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { startBenchDatabase } from './bench-database.js';
 import { percentile } from './stats.js';
 
 const SOCKETS = Math.min(Number(process.env.BENCH_SOCKETS ?? 200), 1_000);
@@ -30,17 +24,8 @@ const EVENTS = Math.min(Number(process.env.BENCH_EVENTS ?? 500), 5_000);
 const RATE = Math.min(Number(process.env.BENCH_RATE ?? 100), 1_000);
 
 async function main() {
-  const logger = createLogger({ level: 'warn', secrets: [] });
-  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-bench-live-'));
-  const name = `leadline_bench_${randomBytes(4).toString('hex')}`;
-  const { ownerUrl, appUrl } = await createMigratedDatabase(
-    postgres.adminUrl,
-    name,
-    randomBytes(18).toString('base64url'),
-    logger,
-  );
-  const db = createDb(createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-setup' }));
+  const bench = await startBenchDatabase('live');
+  const { db } = bench;
   const sockets: WebSocket[] = [];
   let server: ReturnType<typeof startLeadline> | undefined;
   try {
@@ -63,16 +48,16 @@ async function main() {
       {
         NODE_ENV: 'test',
         SECRET_KEY: TEST_SECRET_KEY,
-        DATA_DIR: dataDir,
-        DATABASE_URL: ownerUrl,
-        DATABASE_APP_URL: appUrl,
+        DATA_DIR: bench.dataDir,
+        DATABASE_URL: bench.ownerUrl,
+        DATABASE_APP_URL: bench.appUrl,
         PORT: String(port),
         PUBLIC_URL: origin,
         METRICS_PORT: String(await freePort()),
         LOG_LEVEL: 'warn',
         RATE_LIMIT_API_PER_MINUTE: '1000000',
       },
-      dataDir,
+      bench.dataDir,
     );
     await pollUntil('leadline up', 60_000, async () => {
       const health = await getJson(`${origin}/health`).catch(() => undefined);
@@ -127,13 +112,7 @@ async function main() {
   } finally {
     for (const socket of sockets) socket.terminate();
     await server?.stop('SIGTERM', 15_000).catch(() => server?.kill());
-    await db.destroy();
-    const admin = new pg.Client({ connectionString: postgres.adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-    await postgres.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
