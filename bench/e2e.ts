@@ -4,21 +4,14 @@
  * BENCH_DATABASE_URL names a server). Prints p50/p95/p99 of the end-to-end overhead (the fake answers at
  * once, so all of it is Leadline's). Bounded: BENCH_RATE conversations/s for BENCH_SECONDS seconds.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { createChannel } from '../src/channels/whatsapp/channels.service.js';
-import { createDb, createPool } from '../src/platform/db/database.js';
-import { createLogger } from '../src/platform/logging/logger.js';
 import { createTenant } from '../src/tenants/tenants.repository.js';
 import { startFakeGraphApi } from '../test/fakes/graph-api.js';
 import { serialise, signedHeaders, textDelivery } from '../test/fakes/meta-webhook-client.js';
 import { delay, getJson, pollUntil, startLeadline } from '../test/fixtures/leadline-process.js';
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/free-port.js';
-import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { startBenchDatabase } from './bench-database.js';
 import { percentile } from './stats.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -28,18 +21,9 @@ const APP_SECRET = 'bench-app-secret';
 const PHONE_NUMBER_ID = '106540352242922';
 
 async function main() {
-  const logger = createLogger({ level: 'warn', secrets: [] });
-  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-bench-e2e-'));
+  const bench = await startBenchDatabase('e2e');
+  const { db } = bench;
   const graph = await startFakeGraphApi();
-  const name = `leadline_bench_${randomBytes(4).toString('hex')}`;
-  const { ownerUrl, appUrl } = await createMigratedDatabase(
-    postgres.adminUrl,
-    name,
-    randomBytes(18).toString('base64url'),
-    logger,
-  );
-  const db = createDb(createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-setup' }));
   let server: ReturnType<typeof startLeadline> | undefined;
   try {
     const tenantId = (await createTenant(db, { name: 'Bench' })).id;
@@ -64,9 +48,9 @@ async function main() {
       {
         NODE_ENV: 'test',
         SECRET_KEY: TEST_SECRET_KEY,
-        DATA_DIR: dataDir,
-        DATABASE_URL: ownerUrl,
-        DATABASE_APP_URL: appUrl,
+        DATA_DIR: bench.dataDir,
+        DATABASE_URL: bench.ownerUrl,
+        DATABASE_APP_URL: bench.appUrl,
         PORT: String(port),
         METRICS_PORT: String(await freePort()),
         LOG_LEVEL: 'warn',
@@ -75,7 +59,7 @@ async function main() {
         WHATSAPP_GRAPH_API_URL: graph.url,
         OUTBOUND_ALLOW_PRIVATE_HOSTS: graph.hostPort,
       },
-      dataDir,
+      bench.dataDir,
     );
     await pollUntil('leadline ready', 60_000, async () => {
       const ready = await getJson(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
@@ -141,19 +125,9 @@ async function main() {
     console.log(`bench:e2e ${JSON.stringify(result)}`);
   } finally {
     await server?.stop('SIGTERM', 15_000).catch(() => server?.kill());
-    await db.destroy();
     await graph.close();
-    await dropDatabase(postgres.adminUrl, name);
-    await postgres.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
 }
 
 await main();

@@ -17,7 +17,7 @@ import { sql } from 'kysely';
 import { createAuthenticator } from '../src/accounts/authenticate.js';
 import { buildApp } from '../src/app.js';
 import { createChannel } from '../src/channels/whatsapp/channels.service.js';
-import { createDb, createPool } from '../src/platform/db/database.js';
+import { createClient, createDb, createPool } from '../src/platform/db/database.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { createMetrics } from '../src/platform/metrics/metrics.js';
 import { createLimiterStore } from '../src/platform/rate-limit/limiter-store.js';
@@ -208,6 +208,7 @@ async function main() {
     db,
     authenticate: createAuthenticator(db, config),
     limiterStore,
+    connectListener: () => createClient({ connectionString: appUrl, applicationName: 'bench-inbox-live' }),
   });
   try {
     const tenantId = await newTenant(db, 'Bench inbox');

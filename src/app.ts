@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
 import { createAccountLimiters } from './accounts/attempt-limiter.js';
 import { authRoutes } from './accounts/auth.routes.js';
 import type { Authenticate } from './accounts/authenticate.js';
@@ -29,6 +31,12 @@ import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
 import { registerCors } from './platform/http/cors.js';
 import { cspReportRoutes } from './platform/http/csp-reports.routes.js';
+import {
+  type Dashboard,
+  dashboardFallback,
+  dashboardRoutes,
+  loadDashboard,
+} from './platform/http/dashboard.routes.js';
 import { registerErrorHandlers } from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
 import { parseJsonBody } from './platform/http/json-body.js';
@@ -42,6 +50,7 @@ import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { liveRoutes, websocketOptions } from './realtime/live.routes.js';
 import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
 import { signupRoutes } from './tenants/signup.routes.js';
@@ -59,6 +68,10 @@ export interface AppDependencies {
   limiterStore: LimiterStore;
   /** Media reads and template listing; by default built from the configuration (closed with the app). */
   whatsapp?: InboxWhatsapp;
+  /** A new, unconnected client for the process's one LISTEN connection (live inbox events). */
+  connectListener: () => pg.Client;
+  /** The built single-page app (dist/web by default). */
+  dashboard?: Dashboard;
 }
 
 /**
@@ -102,10 +115,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     reply.header(REQUEST_ID_HEADER, request.id);
   });
 
-  registerErrorHandlers(app, { exposeInternal: config.env !== 'production' });
+  const dashboard = deps.dashboard ?? loadDashboard();
+  registerErrorHandlers(app, {
+    exposeInternal: config.env !== 'production',
+    notFoundFallback: dashboardFallback(dashboard),
+  });
   // Before the access check: its onRequest hook rejects with 401, and later onRequest hooks never run.
-  await registerSecurityHeaders(app, { https: config.http.publicUrl.startsWith('https://') });
+  await registerSecurityHeaders(app, {
+    https: config.http.publicUrl.startsWith('https://'),
+    publicUrl: config.http.publicUrl,
+  });
   await app.register(cookie);
+  // Before the access check: the plugin's hooks close an upgrade's socket after any HTTP answer, and an
+  // onRequest rejection (401) would skip a hook registered after it, leaving the socket open.
+  await app.register(websocket, websocketOptions);
   // Both before the access check: preflights are answered and brute force is counted before it rejects.
   await registerCors(app, { origins: config.corsOrigins });
   await app.register(rateLimitPlugin, {
@@ -113,10 +136,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limits: config.rateLimits,
     metrics: deps.metrics,
   });
+  const trustedOrigins = [new URL(config.http.publicUrl).origin, ...config.corsOrigins];
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
     secretKey: config.secretKey,
-    trustedOrigins: [new URL(config.http.publicUrl).origin, ...config.corsOrigins],
+    trustedOrigins,
     authenticate: deps.authenticate,
     onCsrfFailure: () => deps.metrics.csrfFailures.inc(),
   });
@@ -127,6 +151,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(dashboardRoutes, { dashboard });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {
     db: deps.db,
@@ -151,6 +176,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(cannedResponsesRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
   await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp: deps.whatsapp ?? ownWhatsapp(app, deps) });
+  await app.register(liveRoutes, {
+    connectListener: deps.connectListener,
+    authenticate: deps.authenticate,
+    trustedOrigins,
+    live: config.live,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   await app.register(whatsappMessagesRoutes, { db: deps.db });
   const webhookChannels = new WebhookChannels(deps.db, config);
   await app.register(whatsappChannelsRoutes, {

@@ -9,7 +9,7 @@ import { createMailer } from './mail/mailer.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
-import { createDb, createPool, type Db } from './platform/db/database.js';
+import { createClient, createDb, createPool, type Db } from './platform/db/database.js';
 import { appliedMigrations, expectedMigrations } from './platform/db/migrator.js';
 import { prepareDatabase } from './platform/db/prepare.js';
 import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
@@ -113,6 +113,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         db,
         authenticate: createAuthenticator(db, config),
         limiterStore,
+        connectListener: () =>
+          createClient({
+            connectionString: location.appUrl,
+            sessionRole: location.sessionRole,
+            applicationName: 'leadline-live',
+          }),
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       closers.push(() => app!.close());

@@ -10,6 +10,8 @@ export interface Credentials {
   sessionToken: string | undefined;
   bearer: string | undefined;
   ip: string;
+  /** false: check without refreshing the session's last activity (a background re-check). */
+  touch?: boolean;
 }
 
 export type Authenticate = (credentials: Credentials) => Promise<SessionPrincipal | ApiKeyPrincipal | null>;
@@ -23,14 +25,19 @@ const TOUCH_EVERY_MS = 60_000;
 
 /** Resolves the caller from a session cookie or an API key; null when neither is valid. */
 export function createAuthenticator(db: Db, config: Config): Authenticate {
-  return async ({ sessionToken, bearer, ip }) => {
+  return async ({ sessionToken, bearer, ip, touch = true }) => {
     if (bearer) return apiKeyPrincipal(db, bearer, ip);
-    if (sessionToken) return sessionPrincipal(db, config, sessionToken);
+    if (sessionToken) return sessionPrincipal(db, config, sessionToken, touch);
     return null;
   };
 }
 
-async function sessionPrincipal(db: Db, config: Config, token: string): Promise<SessionPrincipal | null> {
+async function sessionPrincipal(
+  db: Db,
+  config: Config,
+  token: string,
+  touch: boolean,
+): Promise<SessionPrincipal | null> {
   const idleCutoff = new Date(Date.now() - config.accounts.sessionIdleTimeoutMs);
   const row = await db
     .selectFrom('sessions as s')
@@ -53,8 +60,8 @@ async function sessionPrincipal(db: Db, config: Config, token: string): Promise<
   if (!row) return null;
 
   if (
-    Date.now() - row.lastSeenAt.getTime() >
-    Math.min(TOUCH_EVERY_MS, config.accounts.sessionIdleTimeoutMs / 4)
+    touch &&
+    Date.now() - row.lastSeenAt.getTime() > Math.min(TOUCH_EVERY_MS, config.accounts.sessionIdleTimeoutMs / 4)
   ) {
     await db.updateTable('sessions').set({ lastSeenAt: sql`now()` }).where('id', '=', row.id).execute();
   }

@@ -4,6 +4,7 @@ import type { ProfileField } from '../agent/qualifier-settings.table.js';
 import { insertDomainEvent } from '../events/domain-events.repository.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { Contact } from './contacts.table.js';
 import { findContactForUpdate, updateContactProfile } from './profile.repository.js';
 
@@ -79,6 +80,7 @@ export async function applyProfileUpdates(
   if (Object.keys(changes).length === 0 && !completedNow) return { contact: existing, completedNow: false };
 
   const contact = await updateContactProfile(trx, contactId, changes, { markCompleted: completedNow });
+  await publishInboxEvent(trx, { type: 'contact.updated', contactId: contact.id });
   if (completedNow) await recordProfileCompleted(trx, contact);
   return { contact, completedNow };
 }

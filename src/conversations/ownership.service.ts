@@ -1,6 +1,7 @@
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { findConversation, insertOwnershipEvent, setOwnership } from './conversations.repository.js';
 import type { Conversation } from './conversations.table.js';
 import { decideOwnership, isPauseOver, type OwnershipRequest, type OwnershipState } from './ownership.js';
@@ -33,6 +34,7 @@ export async function changeOwnership(
     actorUserId: request.actor.userId ?? null,
     reason: request.reason,
   });
+  await publishInboxEvent(trx, { type: 'conversation.updated', conversationId: conversation.id });
   return { ...conversation, ownership: change.to.ownership, pausedUntil: change.to.pausedUntil };
 }
 

@@ -8,6 +8,7 @@ import { canonicalPhone } from '../contacts/phone.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { applyAgentTurn, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
 import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
@@ -135,6 +136,12 @@ async function processReceipt(
     if (stored?.author !== 'customer' || stored.conversationId !== conversation.id) return undefined;
     return prepareAgentTurn(trx, { conversation, contact, message: stored });
   }
+  // Here, per conversation, not in the webhook's group commit: the ingest hot path stays NOTIFY-free.
+  await publishInboxEvent(trx, {
+    type: 'message.created',
+    conversationId: conversation.id,
+    messageId: message.id,
+  });
   await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
     fromCustomer: message.author === 'customer',
   });

@@ -1,6 +1,7 @@
 import { conversationQueue, sendMessageTask } from '../channels/whatsapp/task-refs.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { Message, MessageAuthor } from './messages.table.js';
 
 export type OutboundBody =
@@ -67,6 +68,11 @@ export async function queueOutboundMessage(
     .set({ lastMessageAt: inserted.sentAt, updatedAt: new Date() })
     .where('id', '=', conversation.id)
     .execute();
+  await publishInboxEvent(trx, {
+    type: 'message.created',
+    conversationId: conversation.id,
+    messageId: inserted.id,
+  });
   await enqueue(
     trx,
     sendMessageTask,

@@ -38,3 +38,19 @@ export async function publishInboxEvent(trx: TenantTransaction, event: InboxEven
     'event', ${JSON.stringify(event)}::json
   )::text)`.execute(trx);
 }
+
+/**
+ * Several events in one round trip (e.g. every message a batch of status callbacks moved), with the
+ * same commit-only delivery as `publishInboxEvent`.
+ */
+export async function publishInboxEvents(
+  trx: TenantTransaction,
+  events: readonly InboxEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await sql`select pg_notify(${INBOX_EVENTS_CHANNEL}, json_build_object(
+    'tenantId', current_setting('app.tenant_id'),
+    'event', event
+  )::text)
+  from json_array_elements(${JSON.stringify(events)}::json) as event`.execute(trx);
+}

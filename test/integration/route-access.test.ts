@@ -317,6 +317,13 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/whatsapp/channels/:id/templates',
     access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
   },
+  // The dashboard (static, public like any web page; its data comes from the API).
+  { method: 'GET', url: '/', access: 'public' },
+  { method: 'HEAD', url: '/', access: 'public' },
+  { method: 'GET', url: '/assets/*', access: 'public' },
+  { method: 'HEAD', url: '/assets/*', access: 'public' },
+  // The live inbox WebSocket (upgrade only; plain GETs are 404).
+  { method: 'GET', url: '/api/v1/live', access: { permission: 'conversations.read' } },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },

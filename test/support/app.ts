@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createAuthenticator } from '../../src/accounts/authenticate.js';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/platform/config/config.js';
-import { createPool } from '../../src/platform/db/database.js';
+import { createClient, createPool } from '../../src/platform/db/database.js';
 import type { ReadinessCheck } from '../../src/platform/http/health.routes.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics/metrics.js';
 import { createLimiterStore, type LimiterStore } from '../../src/platform/rate-limit/limiter-store.js';
@@ -71,6 +71,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     db: database.db,
     authenticate: createAuthenticator(database.db, config),
     limiterStore,
+    connectListener: () =>
+      createClient({ connectionString: database.appUrl, applicationName: 'leadline-test-live' }),
   });
   if (!options.database) app.addHook('onClose', () => database.drop());
   if (!options.limiterStore) app.addHook('onClose', () => limiterStore.close());

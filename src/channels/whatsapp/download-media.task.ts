@@ -4,6 +4,7 @@ import { mediaBlobKey } from '../../platform/blobs/blob-store.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { OutboundError } from '../../platform/http/outbound/errors.js';
 import { defineTask } from '../../platform/jobs/task.js';
+import { publishInboxEvent } from '../../realtime/inbox-events.js';
 import { GraphApiError } from './graph-api.client.js';
 import { baseMimeType, isSupportedMediaType, normaliseSha256 } from './media-types.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
@@ -23,7 +24,7 @@ async function markMedia(
     mimeType?: string;
   },
 ) {
-  await trx
+  const updated = await trx
     .updateTable('messageMedia')
     .set({
       state: changes.state,
@@ -35,7 +36,19 @@ async function markMedia(
     })
     .where('messageId', '=', messageId)
     .where('state', '=', 'pending')
-    .execute();
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) return;
+  // Browsers showing the thread load the thumbnail now that it exists (or show the failure).
+  const message = await trx
+    .selectFrom('messages')
+    .select('conversationId')
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  await publishInboxEvent(trx, {
+    type: 'message.updated',
+    conversationId: message.conversationId,
+    messageId,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
+import { publishInboxEvent } from '../../realtime/inbox-events.js';
 
 /** An outbound message with what sending it needs: recipient, window, channel credentials and rate. */
 export async function findOutboundForSend(trx: TenantTransaction, messageId: string) {
@@ -37,13 +38,20 @@ export async function markAccepted(
   messageId: string,
   wamid: string,
 ): Promise<boolean> {
-  const result = await trx
+  const updated = await trx
     .updateTable('messages')
     .set({ providerMessageId: wamid, status: 'accepted', statusAt: sql`now()`, updatedAt: sql`now()` })
     .where('id', '=', messageId)
     .where('providerMessageId', 'is', null)
+    .returning('conversationId')
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (!updated) return false;
+  await publishInboxEvent(trx, {
+    type: 'message.updated',
+    conversationId: updated.conversationId,
+    messageId,
+  });
+  return true;
 }
 
 export async function markSendFailed(
@@ -51,7 +59,7 @@ export async function markSendFailed(
   messageId: string,
   error: { code: number | null; title: string },
 ): Promise<void> {
-  await trx
+  const updated = await trx
     .updateTable('messages')
     .set({
       status: 'failed',
@@ -62,5 +70,13 @@ export async function markSendFailed(
     })
     .where('id', '=', messageId)
     .where('status', '=', 'pending')
-    .execute();
+    .returning('conversationId')
+    .executeTakeFirst();
+  if (updated) {
+    await publishInboxEvent(trx, {
+      type: 'message.updated',
+      conversationId: updated.conversationId,
+      messageId,
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
+import { publishInboxEvents } from '../../realtime/inbox-events.js';
 
 /**
  * Applies a channel's unapplied status callbacks whose wamid names one of our outbound messages (all of
@@ -15,7 +16,7 @@ export async function applyPendingStatuses(
 ): Promise<{ applied: number; moved: number }> {
   const wamidFilter = onlyWamid === undefined ? sql`` : sql`and e.provider_message_id = ${onlyWamid}`;
   // Row locks on the events serialise this with a concurrent apply (the send task and this task).
-  const { rows } = await sql<{ applied: string; moved: string }>`
+  const { rows } = await sql<{ applied: string; moved: { id: string; conversationId: string }[] }>`
     with pending as (
       select e.id, e.provider_message_id, e.status, e.occurred_at, e.errors
       from whatsapp_status_events e
@@ -44,17 +45,28 @@ export async function applyPendingStatuses(
       where m.channel_id = ${channelId} and m.provider_message_id = b.provider_message_id
         and m.direction = 'outbound'
         and message_status_rank(b.status) > message_status_rank(m.status)
-      returning m.id
+      returning m.id, m.conversation_id
     ),
     applied as (
       update whatsapp_status_events e set applied_at = now()
       from pending p where e.id = p.id
       returning e.id
     )
-    select (select count(*) from applied)::text as applied, (select count(*) from moved)::text as moved
+    select (select count(*) from applied)::text as applied,
+           (select coalesce(json_agg(json_build_object('id', id, 'conversationId', conversation_id)), '[]')
+              from moved) as moved
   `.execute(trx);
   const row = rows[0];
-  return { applied: Number(row?.applied ?? 0), moved: Number(row?.moved ?? 0) };
+  const moved = row?.moved ?? [];
+  await publishInboxEvents(
+    trx,
+    moved.map((message) => ({
+      type: 'message.updated' as const,
+      conversationId: message.conversationId,
+      messageId: message.id,
+    })),
+  );
+  return { applied: Number(row?.applied ?? 0), moved: moved.length };
 }
 
 /** Whether unapplied events of the channel younger than `withinMs` remain (their send may be committing). */

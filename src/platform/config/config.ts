@@ -82,6 +82,12 @@ export interface Config {
     readonly breakerFailures: number;
     readonly breakerHalfOpenMs: number;
   };
+  readonly live: {
+    /** A socket with more unsent bytes than this is a slow client: closed (4008) so it resyncs. */
+    readonly maxBufferedBytes: number;
+    /** How often an open socket's session is checked again (signed out, disabled, role changed). */
+    readonly sessionRecheckMs: number;
+  };
   readonly media: {
     readonly maxBytes: number;
     readonly blobDir: string;
@@ -156,6 +162,10 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       maxRetryAfterMs: env.LLM_MAX_RETRY_AFTER_MS,
       breakerFailures: env.LLM_BREAKER_FAILURES,
       breakerHalfOpenMs: env.LLM_BREAKER_HALF_OPEN_MS,
+    },
+    live: {
+      maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,
+      sessionRecheckMs: env.LIVE_SESSION_RECHECK_SECONDS * 1000,
     },
     media: {
       maxBytes: env.MEDIA_MAX_BYTES,

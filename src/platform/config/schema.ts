@@ -132,6 +132,8 @@ export const ZEnvironment = z
     LLM_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
     LLM_BREAKER_FAILURES: positiveInt(100).default(5),
     LLM_BREAKER_HALF_OPEN_MS: positiveInt(3_600_000).default(30_000),
+    LIVE_MAX_BUFFERED_BYTES: positiveInt(64 * 1024 * 1024).default(256 * 1024),
+    LIVE_SESSION_RECHECK_SECONDS: positiveInt(3_600).default(60),
     MEDIA_MAX_BYTES: positiveInt(1024 * 1024 * 1024).default(100 * 1024 * 1024),
     BLOB_DIR: z.string().min(1).optional(),
     // https://<access key id>:<secret key>@<endpoint>/<bucket>?region=<region>: media in an S3-compatible bucket.

@@ -14,15 +14,19 @@ export interface PoolOptions {
   onError?: (error: Error) => void;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
-  const pool = new pg.Pool({
+function connectionOptions(
+  options: Pick<PoolOptions, 'connectionString' | 'sessionRole' | 'applicationName'>,
+) {
+  return {
     connectionString: options.connectionString,
-    max: options.max,
     application_name: options.applicationName,
     connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
     ...(options.sessionRole ? { options: `-c role=${options.sessionRole}` } : {}),
-  });
+  };
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...connectionOptions(options), max: options.max, idleTimeoutMillis: 30_000 });
   // A connection dropping while idle (database restart) must not crash the process: the pool replaces it
   // and the next query reports the failure to its caller. Clients get the same handler for the moments
   // they are checked out but not querying (graphile-worker's LISTEN connection).
@@ -30,6 +34,13 @@ export function createPool(options: PoolOptions): pg.Pool {
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
   return pool;
+}
+
+/** One unpooled connection (not yet connected), as the pool's would be: for a long-lived LISTEN. */
+export function createClient(
+  options: Pick<PoolOptions, 'connectionString' | 'sessionRole' | 'applicationName'>,
+): pg.Client {
+  return new pg.Client(connectionOptions(options));
 }
 
 export function createDb(pool: pg.Pool): Db {

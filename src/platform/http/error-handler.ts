@@ -52,7 +52,14 @@ export function envelope(error: AppError, requestId: string): TErrorEnvelope {
   };
 }
 
-export function registerErrorHandlers(app: FastifyInstance, options: { exposeInternal: boolean }): void {
+export function registerErrorHandlers(
+  app: FastifyInstance,
+  options: {
+    exposeInternal: boolean;
+    /** Answers an unknown path itself when it returns true (the dashboard's client-side routes). */
+    notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+  },
+): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error, options.exposeInternal);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -63,6 +70,7 @@ export function registerErrorHandlers(app: FastifyInstance, options: { exposeInt
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (options.notFoundFallback?.(request, reply)) return;
     const error = new AppError('not_found', 'Route not found');
     reply.code(404).send(envelope(error, request.id));
   });

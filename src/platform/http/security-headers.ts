@@ -4,8 +4,10 @@ import type { FastifyInstance } from 'fastify';
 /** Strict by default: same-origin everything, no framing, no inline script. HSTS only behind HTTPS. */
 export async function registerSecurityHeaders(
   app: FastifyInstance,
-  options: { https: boolean },
+  options: { https: boolean; publicUrl: string },
 ): Promise<void> {
+  // The dashboard's live channel: CSP3 lets 'self' cover ws(s) to the same host, older browsers do not.
+  const liveOrigin = new URL(options.publicUrl).origin.replace(/^http/, 'ws');
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -15,7 +17,7 @@ export async function registerSecurityHeaders(
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", liveOrigin],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -31,6 +31,10 @@ export interface Metrics {
   readonly llmCalls: Counter<'provider' | 'outcome'>;
   /** LLM turns answered by the built-in qualifier because a tenant budget was used up, by limit. */
   readonly llmBudgetExhausted: Counter<'limit'>;
+  /** Browser WebSockets of the live inbox open on this process. */
+  readonly liveSockets: Gauge;
+  /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
+  readonly liveSlowClientsDropped: Counter;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -119,10 +123,22 @@ export function createMetrics(): Metrics {
     labelNames: ['limit'],
     registers: [registry],
   });
+  const liveSockets = new Gauge({
+    name: 'leadline_live_sockets',
+    help: 'Live inbox WebSockets open on this process',
+    registers: [registry],
+  });
+  const liveSlowClientsDropped = new Counter({
+    name: 'leadline_live_slow_clients_dropped_total',
+    help: 'Live inbox WebSockets closed because their send buffer outgrew LIVE_MAX_BUFFERED_BYTES',
+    registers: [registry],
+  });
   return {
     registry,
     llmCalls,
     llmBudgetExhausted,
+    liveSockets,
+    liveSlowClientsDropped,
     graphApiDuration,
     webhookDeliveries,
     webhookItemsSkipped,

@@ -1,0 +1,82 @@
+import type { WebSocket } from 'ws';
+import type { InboxNotification } from './inbox-events.js';
+
+/** Close codes the browser acts on (4000-4999 are the application's own range). */
+export const LIVE_CLOSE = {
+  /** The session ended, the user was disabled or left the tenant: sign in again. */
+  sessionEnded: 4001,
+  /** The socket fell too far behind: reconnect and refetch. */
+  slowClient: 4008,
+  /** The server cannot listen for events right now: reconnect later. */
+  unavailable: 1013,
+} as const;
+
+export interface LiveHubOptions {
+  /** Unsent bytes a socket may hold; beyond this it is a slow client and is dropped. */
+  maxBufferedBytes: number;
+  onOpenSocketsChanged: (count: number) => void;
+  onSlowClientDropped: () => void;
+}
+
+/**
+ * Fans inbox events out to the open sockets of the event's tenant, and only those. Sockets join with the
+ * tenant their session was working in when they connected; the access check on upgrade already required
+ * the `conversations.read` permission there.
+ */
+export class LiveHub {
+  private readonly byTenant = new Map<string, Set<WebSocket>>();
+  private count = 0;
+
+  constructor(private readonly options: LiveHubOptions) {}
+
+  /** Adds a socket; returns the function that removes it (idempotent). */
+  add(tenantId: string, socket: WebSocket): () => void {
+    let sockets = this.byTenant.get(tenantId);
+    if (!sockets) {
+      sockets = new Set();
+      this.byTenant.set(tenantId, sockets);
+    }
+    sockets.add(socket);
+    this.changed(1);
+    return () => this.remove(tenantId, socket);
+  }
+
+  publish(notification: InboxNotification): void {
+    const sockets = this.byTenant.get(notification.tenantId);
+    if (!sockets) return;
+    const frame = JSON.stringify(notification.event);
+    for (const socket of sockets) this.send(notification.tenantId, socket, frame);
+  }
+
+  /** Tells every socket that events may have been lost, so browsers refetch what they show. */
+  resyncAll(): void {
+    const frame = JSON.stringify({ type: 'resync' });
+    for (const [tenantId, sockets] of this.byTenant) {
+      for (const socket of sockets) this.send(tenantId, socket, frame);
+    }
+  }
+
+  private send(tenantId: string, socket: WebSocket, frame: string): void {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
+      // The browser refetches after reconnecting, so dropping it loses nothing but memory we would hold.
+      this.remove(tenantId, socket);
+      this.options.onSlowClientDropped();
+      socket.close(LIVE_CLOSE.slowClient, 'slow client');
+      return;
+    }
+    socket.send(frame);
+  }
+
+  private remove(tenantId: string, socket: WebSocket): void {
+    const sockets = this.byTenant.get(tenantId);
+    if (!sockets?.delete(socket)) return;
+    if (sockets.size === 0) this.byTenant.delete(tenantId);
+    this.changed(-1);
+  }
+
+  private changed(delta: number): void {
+    this.count += delta;
+    this.options.onOpenSocketsChanged(this.count);
+  }
+}

@@ -1,0 +1,182 @@
+import { randomInt } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { pollUntil } from '../fixtures/leadline-process.js';
+import { totpCode } from '../support/account-session.js';
+import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { type DashboardStack, startDashboardStack } from '../support/dashboard-stack.js';
+
+/**
+ * The operator inbox in Debian's Chromium against a real Leadline process: sign-in with 2FA, live
+ * arrival of a webhook's message, a reply reaching the (fake) Graph API, takeover silencing the bot, and
+ * hostile customer input rendered as text.
+ */
+
+let stack: DashboardStack;
+let browser: TestBrowser;
+let page: Page;
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+/** Console messages about the Content-Security-Policy: the page must not need anything it forbids. */
+const cspViolations: string[] = [];
+const customer = () => `3934${randomInt(10_000_000, 99_999_999)}`;
+
+async function messagesBy(author: string, conversationPhone: string): Promise<string[]> {
+  return withTenant(stack.database.db, stack.tenantId, async (trx) => {
+    const rows = await trx
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
+      .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+      .select('messages.id')
+      .where('messages.author', '=', author as 'bot')
+      .where('contacts.phoneE164', '=', `+${conversationPhone}`)
+      .execute();
+    return rows.map((row) => row.id);
+  });
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  stack = await startDashboardStack();
+  page = await browser.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
+  it('signs in with a password and a two-factor code', async () => {
+    await page.goto(`${stack.url}/`);
+    await page.getByLabel('Email').fill(stack.operator.email);
+    await page.getByLabel('Password').fill(stack.operator.password);
+    await browser.screenshot(page, 'sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authentication code').fill(await totpCode(stack.operator.secret));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/inbox');
+    await expect(page.getByText('Acme Sales')).toBeTruthy();
+  });
+
+  it('shows a message from a signed webhook live, without a reload', async () => {
+    const from = customer();
+    await stack.customerWrites({
+      from,
+      name: 'Ada Lovelace',
+      body: 'Hi, I would like a quote for 40 chairs',
+    });
+    const item = page.getByRole('link', { name: /Ada Lovelace/ });
+    await item.waitFor();
+    await browser.screenshot(page, 'inbox-list');
+    await item.click();
+    await page.getByText('Hi, I would like a quote for 40 chairs').waitFor();
+    // The built-in qualifier answered on its own (ownership: bot), and the page shows that too.
+    await page.locator('.message.outbound').first().waitFor();
+    await browser.screenshot(page, 'thread');
+  });
+
+  it('takes over and sends an operator reply through the Graph API', async () => {
+    const human = page.getByRole('region', { name: 'Conversation' }).getByRole('button', { name: 'Human' });
+    await human.click();
+    await expect.poll(() => human.getAttribute('aria-pressed')).toBe('true');
+    const reply = 'Thanks Ada, a colleague here: the quote follows today.';
+    await page.getByRole('textbox', { name: 'Reply' }).fill(reply);
+    await page.getByRole('textbox', { name: 'Reply' }).press('Enter');
+    const sent = await pollUntil('the reply at the Graph API', 15_000, async () =>
+      stack.fake.sends().find((request) => JSON.stringify(request.body).includes('a colleague here')),
+    );
+    expect(sent.body).toMatchObject({ type: 'text', text: { body: reply } });
+    await page.getByText(reply).waitFor();
+  });
+
+  it('keeps the bot silent while a human owns the conversation', async () => {
+    const phone = (await page.locator('.thread-header .muted').textContent())?.replace('+', '') ?? '';
+    const botBefore = await messagesBy('bot', phone);
+    await stack.customerWrites({ from: phone, name: 'Ada Lovelace', body: 'Great, and delivery to Turin?' });
+    // Shown live: it was processed (and the agent's turn ran) in the transaction that published it.
+    await page.getByText('Great, and delivery to Turin?').waitFor();
+    expect(await messagesBy('bot', phone)).toEqual(botBefore);
+    await browser.screenshot(page, 'contact-panel');
+    await browser.screenshot(page, 'inbox');
+  });
+
+  it('renders hostile names and messages as text: no element, no script, no dialog', async () => {
+    await page.evaluate('window.pwned = false');
+    const name = '<img src=x onerror=alert(1)>';
+    const body = '<script>alert(1)</script><img src=x onerror="window.pwned=true">';
+    await stack.customerWrites({ from: customer(), name, body });
+    const item = page.getByRole('link', { name: /<img src=x onerror=alert\(1\)>/ });
+    await item.waitFor();
+    await item.click();
+    await page.getByText(body).waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    expect(await page.evaluate('window.pwned')).toBe(false);
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await browser.screenshot(page, 'xss-as-text');
+  });
+
+  it('asks before opening a link from a message, showing the full address', async () => {
+    await stack.customerWrites({
+      from: customer(),
+      name: 'Link Sender',
+      body: 'See https://example.com/catalogue?ref=wa for details',
+    });
+    await page.getByRole('link', { name: /Link Sender/ }).click();
+    await page.getByRole('button', { name: 'Open link' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('https://example.com/catalogue?ref=wa');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+    expect(await page.locator('a[href^="https://example.com"]').count()).toBe(0);
+  });
+
+  it('works from the keyboard, and on a phone-sized screen one pane at a time', async () => {
+    await page.goto(`${stack.url}/inbox`);
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByRole('link').first().waitFor();
+    // From the search box: the six filters, then the newest conversation; Enter opens it.
+    await page.getByRole('searchbox', { name: 'Search conversations' }).focus();
+    for (let step = 0; step < 7; step += 1) await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.className')).toContain('conversation-item');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page
+      .getByRole('region', { name: 'Conversation' })
+      .getByRole('textbox', { name: 'Reply' })
+      .waitFor();
+    expect(await list.isVisible()).toBe(false);
+    await page.locator('.message.inbound').first().waitFor();
+    await browser.screenshot(page, 'thread-phone');
+    await page.getByRole('link', { name: '← Conversations' }).click();
+    await list.waitFor();
+    await page.setViewportSize({ width: 1400, height: 860 });
+  });
+
+  it('shows the settings pages: a channel with its webhook URL', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Channels' }).click();
+    await page.getByText(`/webhooks/whatsapp/${stack.channel.channelId}`).waitFor();
+    await browser.screenshot(page, 'settings');
+  });
+
+  it('needed nothing the Content-Security-Policy forbids, and threw no error', () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

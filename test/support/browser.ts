@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Screenshots of the main screens, kept as test artifacts (git-ignored). */
+export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test-artifacts');
+
+export interface TestBrowser {
+  readonly context: BrowserContext;
+  newPage(): Promise<Page>;
+  /** Saves a full-page screenshot as test-artifacts/<name>.png; returns its path. */
+  screenshot(page: Page, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium driven by playwright-core, headless, with a fresh profile. No download of a browser
+ * build: when Chromium is missing the suite fails with how to install it.
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The browser tests need Debian's Chromium at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`,
+    );
+  }
+  const profile = await mkdtemp(path.join(tmpdir(), 'leadline-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1400, height: 860 },
+    timezoneId: 'Europe/Rome',
+    locale: 'en-GB',
+  });
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  return {
+    context,
+    newPage: () => context.newPage(),
+    screenshot: async (page, name) => {
+      const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: false });
+      return file;
+    },
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { type FormEvent, type KeyboardEvent, useEffect, useState } from 'react';
+import { api, describeError, withQuery } from '../api/client';
+import type { CannedResponse, Conversation, Template } from '../api/types';
+import { ErrorNote } from '../common/feedback';
+import { fullTime } from '../common/format';
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+function windowOpenUntil(conversation: Conversation): Date | null {
+  if (conversation.windowOpenUntil !== undefined) {
+    return conversation.windowOpenUntil ? new Date(conversation.windowOpenUntil) : null;
+  }
+  return conversation.lastInboundAt
+    ? new Date(new Date(conversation.lastInboundAt).getTime() + WINDOW_MS)
+    : null;
+}
+
+/** Reply (free text inside WhatsApp's 24-hour window, templates outside it) or a private note. */
+export function Composer(props: { conversation: Conversation; onSent: () => void; onNoted: () => void }) {
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [canned, setCanned] = useState<CannedResponse[]>([]);
+  const [cannedIndex, setCannedIndex] = useState(0);
+  const until = windowOpenUntil(props.conversation);
+  const windowOpen = until !== null && until.getTime() > Date.now();
+  const cannedQuery = mode === 'reply' && text.startsWith('/') && !text.includes(' ') ? text.slice(1) : null;
+
+  useEffect(() => {
+    if (cannedQuery === null) {
+      setCanned([]);
+      return;
+    }
+    const controller = new AbortController();
+    api<{ items: CannedResponse[] }>('GET', withQuery('/canned-responses', { q: cannedQuery }), undefined, {
+      signal: controller.signal,
+    }).then(
+      (result) => {
+        setCanned(result.items.slice(0, 8));
+        setCannedIndex(0);
+      },
+      () => setCanned([]),
+    );
+    return () => controller.abort();
+  }, [cannedQuery]);
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    const body = text.trim();
+    if (!body || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'note') {
+        await api('POST', `/conversations/${props.conversation.id}/notes`, { text: body });
+        props.onNoted();
+      } else {
+        await api(
+          'POST',
+          `/conversations/${props.conversation.id}/messages`,
+          { type: 'text', text: body },
+          {
+            headers: { 'idempotency-key': crypto.randomUUID() },
+          },
+        );
+        props.onSent();
+      }
+      setText('');
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (canned.length > 0) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : canned.length - 1;
+        setCannedIndex((index) => (index + step) % canned.length);
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        setText(canned[cannedIndex]?.text ?? text);
+        setCanned([]);
+        return;
+      }
+      if (event.key === 'Escape') {
+        setCanned([]);
+        return;
+      }
+    }
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <div className="composer">
+      <div className="composer-tabs" role="tablist" aria-label="Compose">
+        <button type="button" role="tab" aria-selected={mode === 'reply'} onClick={() => setMode('reply')}>
+          Reply
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'note'} onClick={() => setMode('note')}>
+          Private note
+        </button>
+      </div>
+      {mode === 'reply' && !windowOpen ? (
+        <TemplatePicker conversation={props.conversation} closedAt={until} onSent={props.onSent} />
+      ) : (
+        <form onSubmit={submit} className={mode === 'note' ? 'note-form' : undefined}>
+          {canned.length > 0 && (
+            <ul className="canned" aria-label="Canned responses">
+              {canned.map((item, index) => (
+                <li key={item.id}>
+                  <button
+                    type="button"
+                    className={index === cannedIndex ? 'active' : undefined}
+                    aria-current={index === cannedIndex ? 'true' : undefined}
+                    onClick={() => setText(item.text)}
+                  >
+                    <strong>/{item.shortcut}</strong> {item.text}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <textarea
+            aria-label={mode === 'note' ? 'Private note' : 'Reply'}
+            placeholder={
+              mode === 'note' ? 'Only your team sees this note' : 'Type a reply — / for canned responses'
+            }
+            value={text}
+            maxLength={4096}
+            rows={3}
+            onChange={(event) => setText(event.target.value)}
+            onKeyDown={onKeyDown}
+          />
+          <ErrorNote message={error} />
+          <div className="composer-actions">
+            {mode === 'reply' && until && (
+              <span className="muted">Free replies until {fullTime(until.toISOString())}</span>
+            )}
+            <button type="submit" className="primary" disabled={busy || text.trim() === ''}>
+              {mode === 'note' ? 'Add note' : 'Send'}
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function TemplatePicker(props: { conversation: Conversation; closedAt: Date | null; onSent: () => void }) {
+  const [templates, setTemplates] = useState<Template[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [choice, setChoice] = useState('');
+
+  useEffect(() => {
+    api<{ items: Template[] }>('GET', `/whatsapp/channels/${props.conversation.channelId}/templates`).then(
+      (result) => setTemplates(result.items.filter((item) => item.status.toUpperCase() === 'APPROVED')),
+      (caught: unknown) => setError(describeError(caught)),
+    );
+  }, [props.conversation.channelId]);
+
+  const send = async (event: FormEvent) => {
+    event.preventDefault();
+    const template = templates?.find((item) => `${item.name}|${item.language}` === choice);
+    if (!template) return;
+    try {
+      await api(
+        'POST',
+        `/conversations/${props.conversation.id}/messages`,
+        { type: 'template', template: { name: template.name, language: template.language } },
+        { headers: { 'idempotency-key': crypto.randomUUID() } },
+      );
+      props.onSent();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+
+  return (
+    <form className="template-picker" onSubmit={send}>
+      <p className="window-closed" role="note">
+        {props.closedAt
+          ? `The customer last wrote more than 24 hours ago (the window closed ${fullTime(props.closedAt.toISOString())}).`
+          : 'The customer has not written yet.'}{' '}
+        WhatsApp only allows approved templates until they reply.
+      </p>
+      <ErrorNote message={error} />
+      <label>
+        Template
+        <select value={choice} onChange={(event) => setChoice(event.target.value)}>
+          <option value="">{templates === null ? 'Loading templates…' : 'Choose a template'}</option>
+          {(templates ?? []).map((item) => (
+            <option key={`${item.name}|${item.language}`} value={`${item.name}|${item.language}`}>
+              {item.name} ({item.language})
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="primary" disabled={!choice}>
+        Send template
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+import type { LiveEvent } from '../api/types';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+export interface LiveOptions {
+  onEvent: (event: LiveEvent) => void;
+  /** Events may have been missed (reconnect, slow-client drop, server resync): refetch what is shown. */
+  onResync: () => void;
+  onState: (state: LiveState) => void;
+  /** The server closed with 4001: the session ended or now works elsewhere; ask the server which. */
+  onSessionEnded: () => void;
+}
+
+const SESSION_ENDED = 4001;
+const MAX_DELAY_MS = 30_000;
+
+/**
+ * The inbox's WebSocket (/api/v1/live, same origin, session cookie). Reconnects with exponential backoff
+ * and full jitter; every reconnect resynchronises, since events sent while disconnected are gone.
+ */
+export function connectLive(options: LiveOptions): () => void {
+  let socket: WebSocket | null = null;
+  let attempt = 0;
+  let timer: number | undefined;
+  let stopped = false;
+  let connectedBefore = false;
+
+  const open = () => {
+    options.onState('connecting');
+    const url = new URL('/api/v1/live', window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const current = new WebSocket(url);
+    socket = current;
+    current.onmessage = (message) => {
+      let event: LiveEvent;
+      try {
+        event = JSON.parse(String(message.data)) as LiveEvent;
+      } catch {
+        return;
+      }
+      if (event.type === 'hello') {
+        attempt = 0;
+        options.onState('live');
+        if (connectedBefore) options.onResync();
+        connectedBefore = true;
+      } else if (event.type === 'resync') {
+        options.onResync();
+      } else {
+        options.onEvent(event);
+      }
+    };
+    current.onclose = (close) => {
+      if (socket !== current || stopped) return;
+      socket = null;
+      options.onState('offline');
+      if (close.code === SESSION_ENDED) {
+        options.onSessionEnded();
+        return;
+      }
+      const delay = Math.random() * Math.min(MAX_DELAY_MS, 500 * 2 ** attempt);
+      attempt += 1;
+      timer = window.setTimeout(open, delay);
+    };
+  };
+
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(timer);
+    socket?.close(1000);
+  };
+}

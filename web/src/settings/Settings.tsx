@@ -1,0 +1,40 @@
+import type { Session } from '../api/types';
+import { Link } from '../common/router';
+import { ApiKeys } from './ApiKeys';
+import { AuditLog } from './AuditLog';
+import { Channels } from './Channels';
+import { Members } from './Members';
+
+const PAGES = [
+  { id: 'channels', title: 'Channels', admin: true },
+  { id: 'members', title: 'Members', admin: false },
+  { id: 'api-keys', title: 'API keys', admin: true },
+  { id: 'audit', title: 'Audit log', admin: true },
+] as const;
+
+export function Settings(props: { session: Session; page: string }) {
+  const role = props.session.activeTenant?.role ?? 'agent';
+  const pages = PAGES.filter((page) => !page.admin || role !== 'agent');
+  const page = pages.find((item) => item.id === props.page) ?? pages[0];
+  return (
+    <div className="settings">
+      <nav className="settings-nav" aria-label="Settings">
+        <ul>
+          {pages.map((item) => (
+            <li key={item.id}>
+              <Link to={`/settings/${item.id}`} current={item.id === page?.id}>
+                {item.title}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <section className="settings-page">
+        {page?.id === 'channels' && <Channels />}
+        {page?.id === 'members' && <Members canManage={role !== 'agent'} />}
+        {page?.id === 'api-keys' && <ApiKeys />}
+        {page?.id === 'audit' && <AuditLog />}
+      </section>
+    </div>
+  );
+}
