@@ -50,7 +50,10 @@ export function cleanProfileUpdates(updates: Partial<Profile>): Partial<Record<P
     if (!raw) continue;
     const value = key === 'email' ? canonicalEmail(raw) : raw;
     if (value === null || value.length > MAX_LENGTH[key]) {
-      throw new AppError('validation_failed', `The profile's ${key} is not valid`);
+      const problem = key === 'email' ? 'is not a valid e-mail address' : 'is too long';
+      throw new AppError('validation_failed', `The profile's ${key} ${problem}`, {
+        details: [{ path: `body.${key}`, message: problem }],
+      });
     }
     clean[key] = value;
   }

@@ -112,6 +112,37 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await browser.screenshot(page, 'inbox');
   });
 
+  it("edits the contact with the server's validation and shows the qualification progress", async () => {
+    const panel = page.getByRole('complementary', { name: 'Contact' });
+    await panel.getByText('Missing: first name, last name, company, email').waitFor();
+    await panel.getByLabel('First name').fill('Ada');
+    await panel.getByLabel('Last name').fill('Lovelace');
+    await panel.getByLabel('Company').fill('Analytical Engines');
+    // The browser's own check lets a domain without a dot through; the server's rule is the one under test.
+    await panel.getByLabel('Email').fill('ada@example');
+    await panel.getByRole('button', { name: 'Save profile' }).click();
+    await panel.locator('[aria-invalid="true"]').first().waitFor();
+    await panel.getByLabel('Email').fill('Ada@Example.com');
+    await panel.getByRole('button', { name: 'Save profile' }).click();
+    await panel.getByText('Qualification: 4 of 4').waitFor();
+    const phone = (await page.locator('.thread-header .muted').textContent()) ?? '';
+    const stored = await withTenant(stack.database.db, stack.tenantId, (trx) =>
+      trx
+        .selectFrom('contacts')
+        .select(['firstName', 'lastName', 'company', 'email', 'profileCompletedAt'])
+        .where('phoneE164', '=', phone)
+        .executeTakeFirstOrThrow(),
+    );
+    expect(stored).toMatchObject({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      company: 'Analytical Engines',
+      email: 'ada@example.com',
+    });
+    expect(stored.profileCompletedAt).not.toBeNull();
+    await browser.screenshot(page, 'contact-panel-complete');
+  });
+
   it('renders hostile names and messages as text: no element, no script, no dialog', async () => {
     await page.evaluate('window.pwned = false');
     const name = '<img src=x onerror=alert(1)>';

@@ -390,6 +390,11 @@ describe('the contact panel', () => {
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
     }
     expect((await call('GET', `/api/v1/contacts/${contactId}`, agent)).json()).toEqual(before);
+    // The field at fault is named, so a form can show the message beside it.
+    const badEmail = await call('PATCH', `/api/v1/contacts/${contactId}`, agent, { email: 'ada@@example' });
+    expect(badEmail.json().error.details).toEqual([
+      { path: 'body.email', message: 'is not a valid e-mail address' },
+    ]);
   });
 
   it('lists the contact’s conversations, closed ones included', async () => {

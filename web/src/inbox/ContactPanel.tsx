@@ -14,8 +14,8 @@ const FIELDS = [
 ] as const;
 type FieldKey = (typeof FIELDS)[number]['key'];
 const FIELD_NAMES: Record<string, string> = {
-  first_name: 'first name',
-  last_name: 'last name',
+  firstName: 'first name',
+  lastName: 'last name',
   company: 'company',
   email: 'email',
 };
