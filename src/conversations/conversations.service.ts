@@ -53,13 +53,13 @@ export async function listContactConversationPage(
  * conversations in inbox order are walked first (bounded): a common term fills a page there. Otherwise
  * the hits in that probe estimate the term's share of the (filtered) conversations, hence how far a walk
  * must go to fill the page: when that is near enough, the walk goes that far (a walk costs well under a
- * microsecond a row, where the trigram path costs about ten per match: re-checking each matching contact's
- * row, then fetching its conversation). A rarer term takes the trigram index, and only its few contacts'
+ * microsecond a row, the trigram path about eight per match: re-checking each matching contact's row,
+ * then fetching its conversation). A rarer term takes the trigram index, and only its few contacts'
  * conversations are sorted. Every path is exact: a walk that fills the page has seen every earlier
- * conversation, and one that falls short gives way to the next path.
+ * conversation, and one that falls short gives way to the next path. See ADR 0013 for the figures.
  */
 const PROBE_CONVERSATIONS = 2000;
-/** The longest estimated walk still cheaper than the trigram path (about 0.4 % of a tenant and up). */
+/** The longest estimated walk still cheaper than the trigram path (a term of about 0.5 % and up). */
 const WALK_CONVERSATIONS = 12_000;
 /** A walk's length has this much slack over its estimate: a probe's hit count is a small sample. */
 const WALK_SLACK = 1.25;
