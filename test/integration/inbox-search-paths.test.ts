@@ -92,7 +92,7 @@ async function expected(search: string, status?: 'open' | 'closed'): Promise<str
       .selectFrom('conversations')
       .select('id')
       .where('searchText', 'like', `%${search}%`)
-      .$if(status !== undefined, (query) => query.where('status', '=', status as string))
+      .$if(status !== undefined, (query) => query.where('status', '=', status ?? 'open'))
       .orderBy('activityAt', 'desc')
       .orderBy('id', 'desc')
       .execute(),
