@@ -61,7 +61,7 @@ export async function listContactConversationPage(
 const PROBE_CONVERSATIONS = 2000;
 /** The longest estimated walk still cheaper than the trigram path (a term of about 0.5 % and up). */
 const WALK_CONVERSATIONS = 12_000;
-/** A walk's length has this much slack over its estimate: a probe's hit count is a small sample. */
+/** Slack over the estimated walk before it is tried: a probe's hit count is a small sample. */
 const WALK_SLACK = 1.25;
 const SEARCH_CANDIDATES = 5000;
 const TRIGRAM = 3;
@@ -71,9 +71,10 @@ async function searchRows(trx: TenantTransaction, query: InboxQuery): Promise<In
   // Counted, not dressed: most probes are followed by another query whose rows are the page.
   const hits = await countInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
   if (hits >= query.limit) return listInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
-  const walk = Math.ceil(((query.limit * PROBE_CONVERSATIONS) / hits) * WALK_SLACK);
-  if (hits > 0 && walk <= WALK_CONVERSATIONS) {
-    const rows = await listInbox(trx, { ...query, scanLimit: walk });
+  const estimate = (query.limit * PROBE_CONVERSATIONS) / hits;
+  if (hits > 0 && estimate * WALK_SLACK <= WALK_CONVERSATIONS) {
+    // The walk stops at the page's last match: its bound costs only when the estimate was too hopeful.
+    const rows = await listInbox(trx, { ...query, scanLimit: WALK_CONVERSATIONS });
     if (rows.length >= query.limit) return rows;
   }
   if ([...query.search].length >= TRIGRAM) {

@@ -18,7 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
  * the inbox order. Here the spread is laid out so that each plan runs, and every result is compared,
  * page by page, with the plain query that defines it.
  */
-const CONVERSATIONS = 4000;
+/** More than a longer walk's bound (12,000), so that a walk can fall short. */
+const CONVERSATIONS = 13_000;
 const CONTEXT = { requestId: 'inbox-search-paths', ip: '127.0.0.1', userAgent: 'vitest' };
 
 let database: TestDatabase;
@@ -44,14 +45,14 @@ beforeAll(async () => {
     },
   );
   // Conversation n was active n minutes ago. "dense": every 40th all along (2.5 %); "front": every 40th
-  // among the newest 2,000, then two far behind; "rare": three; every 7th closed.
+  // among the newest 2,000, then two beyond any walk's bound; "rare": three; every 7th closed.
   await withTenant(database.db, tenantId, async (trx) => {
     await sql`
       insert into contacts (phone_e164, display_name)
       select '+1555' || lpad(n::text, 7, '0'),
              concat_ws(' ', 'Person ' || n,
                case when n % 40 = 0 then 'Dense' end,
-               case when (n <= 2000 and n % 40 = 0) or n in (3500, 3900) then 'Front' end,
+               case when (n <= 2000 and n % 40 = 0) or n in (12500, 12900) then 'Front' end,
                case when n in (7, 1234, 3999) then 'Rare' end)
       from generate_series(1, ${CONVERSATIONS}) n`.execute(trx);
     await sql`
@@ -102,8 +103,8 @@ async function expected(search: string, status?: 'open' | 'closed'): Promise<str
 
 describe('search plans', () => {
   it.each([
-    ['a page filled by the first walk', 'dense', 20, 100],
-    ['a longer walk sized by the probe', 'dense', 50, 100],
+    ['a page filled by the first walk', 'dense', 20, 325],
+    ['a longer walk, for a term the probe finds common enough', 'dense', 50, 325],
     ['the trigram index after a walk that falls short', 'front', 50, 52],
     ['the trigram index for a rare term', 'rare', 50, 3],
     ['an unbounded walk for a term too short for trigrams', 'ra', 50, 3],
