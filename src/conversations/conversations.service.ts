@@ -7,6 +7,7 @@ import { AppError } from '../platform/http/app-error.js';
 import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
 import { findConversation } from './conversations.repository.js';
 import {
+  countInbox,
   findInboxRow,
   type InboxQuery,
   type InboxRow,
@@ -48,19 +49,34 @@ export async function listContactConversationPage(
 }
 
 /**
- * A search's best plan depends on how common the term is, which only the data knows. A common term fills
- * a page within the first few hundred conversations in inbox order, so those are tried first (bounded).
- * Otherwise the term is rare: the trigram index lists its few contacts and only their conversations are
- * sorted. Trigram lookups of common terms would cost more than the walk, which is why the walk goes first.
+ * A search's best plan depends on how common the term is, which only the data knows. The first
+ * conversations in inbox order are walked first (bounded): a common term fills a page there. Otherwise
+ * the hits in that probe estimate the term's share of the (filtered) conversations, hence how far a walk
+ * must go to fill the page: when that is near enough, the walk goes that far (a walk costs well under a
+ * microsecond a row, the trigram path about eight per match: re-checking each matching contact's row,
+ * then fetching its conversation). A rarer term takes the trigram index, and only its few contacts'
+ * conversations are sorted. Every path is exact: a walk that fills the page has seen every earlier
+ * conversation, and one that falls short gives way to the next path. See ADR 0013 for the figures.
  */
 const PROBE_CONVERSATIONS = 2000;
+/** The longest estimated walk still cheaper than the trigram path (a term of about 0.5 % and up). */
+const WALK_CONVERSATIONS = 12_000;
+/** Slack over the estimated walk before it is tried: a probe's hit count is a small sample. */
+const WALK_SLACK = 1.25;
 const SEARCH_CANDIDATES = 5000;
 const TRIGRAM = 3;
 
 async function searchRows(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
   if (!query.search) return listInbox(trx, query);
-  const probe = await listInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
-  if (probe.length >= query.limit) return probe;
+  // Counted, not dressed: most probes are followed by another query whose rows are the page.
+  const hits = await countInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
+  if (hits >= query.limit) return listInbox(trx, { ...query, scanLimit: PROBE_CONVERSATIONS });
+  const estimate = (query.limit * PROBE_CONVERSATIONS) / hits;
+  if (hits > 0 && estimate * WALK_SLACK <= WALK_CONVERSATIONS) {
+    // The walk stops at the page's last match: its bound costs only when the estimate was too hopeful.
+    const rows = await listInbox(trx, { ...query, scanLimit: WALK_CONVERSATIONS });
+    if (rows.length >= query.limit) return rows;
+  }
   if ([...query.search].length >= TRIGRAM) {
     const ids = await searchContactIds(trx, query.search, SEARCH_CANDIDATES + 1);
     if (ids.length <= SEARCH_CANDIDATES) return listInbox(trx, { ...query, contactIds: ids });

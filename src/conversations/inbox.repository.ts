@@ -166,11 +166,25 @@ function filterCondition(filter: InboxFilter, viewerUserId: string | null): Expr
   }
 }
 
+/** A parallel plan's worker start-up costs more than these bounded pages ever take. */
+async function serial(trx: TenantTransaction): Promise<void> {
+  await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+}
+
 /** Most recently active first; keyset on (activity_at, id) so pages stay stable while messages arrive. */
 export async function listInbox(trx: TenantTransaction, query: InboxQuery): Promise<InboxRow[]> {
-  // A parallel plan's worker start-up costs more than these bounded pages ever take.
-  await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+  await serial(trx);
   return (await inboxQuery(trx, query).execute()) as InboxRow[];
+}
+
+/** How many rows `listInbox` would return (at most `query.limit`), without dressing any of them. */
+export async function countInbox(trx: TenantTransaction, query: InboxQuery): Promise<number> {
+  await serial(trx);
+  const { count } = await trx
+    .selectFrom(scope(trx, query).as('c'))
+    .select(sql<number>`count(*)::int`.as('count'))
+    .executeTakeFirstOrThrow();
+  return count;
 }
 
 export async function findInboxRow(
