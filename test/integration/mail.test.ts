@@ -219,13 +219,19 @@ describe('the outbox transport', () => {
   it('receives mails through the worker, and `mail list` prints them newest first', async () => {
     const worker = await mailWorker(outboxMailer(database.db));
     try {
+      const outboxRows = async () =>
+        (await listOutboxMail(database.db, 100)).filter((m) => m.toAddress.startsWith('outbox-'));
       await send('outbox-1@example.com', 'First', 'first body');
+      // The worker runs jobs concurrently: the second is queued only once the first is stored, so
+      // "newest first" has one right answer.
+      await waitFor(async () => ((await outboxRows()).length === 1 ? true : undefined), {
+        timeoutMs: 10_000,
+        description: 'the first outbox mail',
+      });
       await send('outbox-2@example.com', 'Second', 'second body\nwith a link #token=xyz');
       const mails = await waitFor(
         async () => {
-          const rows = (await listOutboxMail(database.db, 100)).filter((m) =>
-            m.toAddress.startsWith('outbox-'),
-          );
+          const rows = await outboxRows();
           return rows.length === 2 ? rows : undefined;
         },
         { timeoutMs: 10_000, description: 'two outbox mails' },
