@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type Runtime, startRuntime } from '../../src/server.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
@@ -19,6 +20,7 @@ const APP_SECRET = 'app-secret';
 
 export interface DashboardStack {
   readonly url: string;
+  readonly config: Config;
   readonly database: TestDatabase;
   readonly fake: FakeGraphApi;
   readonly tenantId: string;
@@ -76,6 +78,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     const running = runtime;
     return {
       url,
+      config,
       database,
       fake,
       tenantId,
