@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByEmail } from '../../src/accounts/accounts.repository.js';
 import { createWorkspaceWithOwnerInvitation } from '../../src/tenants/first-owner.js';
-import { createAccount, sessionFor, totpCode } from '../support/account-session.js';
+import { totpCode } from '../support/account-session.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, startDashboardStack } from '../support/dashboard-stack.js';
 import { outboxToken } from '../support/queued-mail.js';
@@ -10,7 +10,8 @@ import { outboxToken } from '../support/queued-mail.js';
 /**
  * The links Leadline mails and prints, followed in Debian's Chromium against a real Leadline process:
  * the first owner's invitation (what `leadline admin create-owner` prints), forgotten-password reset
- * with and without two-factor authentication, and address confirmation. Tokens come from where a person
+ * with and without two-factor authentication, sign-up (OPEN_SIGNUP) and address confirmation. Tokens
+ * come from where a person
  * gets them: the printed link, or the local mail outbox the worker delivers to.
  */
 
@@ -24,7 +25,7 @@ const OWNER_PASSWORD = 'quartz lantern orchard 2026';
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  stack = await startDashboardStack();
+  stack = await startDashboardStack({ env: { OPEN_SIGNUP: 'true' } });
   page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
@@ -71,6 +72,7 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toBe('This password is too common; choose another');
+    await browser.screenshot(page, 'account-accept-invitation');
     await password.fill('short');
     await page.getByRole('button', { name: 'Accept and sign in' }).click();
     await expect
@@ -155,6 +157,7 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toBe('Enter a code from your authenticator app or a recovery code');
+    await browser.screenshot(page, 'account-reset-two-factor');
     await page.getByLabel('Authentication code').fill(await totpCode(operator.secret));
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByRole('heading', { name: 'Password changed' }).waitFor();
@@ -170,25 +173,40 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     await signOut();
   });
 
-  it('confirms an e-mail address through the mailed link', async () => {
-    const account = await createAccount(stack.database.db, stack.config, { email: 'unverified@newco.test' });
-    expect(account.user.emailVerifiedAt).toBeNull();
-    const session = await sessionFor(stack.database.db, stack.config, account.user.id);
-    const requested = await fetch(`${stack.url}/api/v1/auth/verify-email/request`, {
-      method: 'POST',
-      headers: session.headers,
-    });
-    expect(requested.status).toBe(202);
+  it('signs up, confirms the address through the mailed link and signs in', async () => {
+    const email = 'new.signup@newco.test';
+    await page.goto(`${stack.url}/signup`);
+    await page.getByLabel('Your name').fill('Sam Signup');
+    await page.getByLabel('Workspace name').fill('Signup Co');
+    await page.getByLabel('Email').fill(email);
+    const password = page.getByLabel('Password');
+    expect(await password.getAttribute('autocomplete')).toBe('new-password');
+    await password.fill('qwerty123');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('This password is too common; choose another');
+    await password.fill('signup orchard ladder 12');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Check your mailbox/);
+    expect((await findUserByEmail(stack.database.db, email))?.emailVerifiedAt).toBeNull();
 
-    const token = await outboxToken(stack.database.db, 'unverified@newco.test', '/verify-email');
+    const token = await outboxToken(stack.database.db, email, '/verify-email');
     await page.goto(`${stack.url}/verify-email#token=${token}`);
     const confirm = page.getByRole('button', { name: 'Confirm address' });
     await confirm.waitFor();
     expect(page.url()).toBe(`${stack.url}/verify-email`);
     await confirm.click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Your e-mail address is confirmed.');
-    const verified = await findUserByEmail(stack.database.db, 'unverified@newco.test');
-    expect(verified?.emailVerifiedAt).toBeInstanceOf(Date);
+    expect((await findUserByEmail(stack.database.db, email))?.emailVerifiedAt).toBeInstanceOf(Date);
+
+    await page.getByRole('link', { name: 'Continue to Leadline' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('signup orchard ladder 12');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    expect(await page.locator('.workspace').textContent()).toBe('Signup Co');
+    await signOut();
   });
 
   it('shows the sign-in page at /login and needed nothing the CSP forbids', async () => {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ApiError, api, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
 import { navigate } from '../common/router';
-import { AccountCard, Field } from './fields';
+import { AccountCard, Field, NewPasswordField } from './fields';
 import { SignIn } from './SignIn';
 import type { SessionState } from './session';
 import { useSubmit } from './use-submit';
@@ -78,14 +78,7 @@ function ChoosePassword(props: {
         value={displayName}
         onChange={setDisplayName}
       />
-      <Field
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        hint="At least 8 characters; common passwords are refused."
-        value={password}
-        onChange={setPassword}
-      />
+      <NewPasswordField value={password} onChange={setPassword} />
       <ErrorNote message={error} />
       {existing ? (
         <button type="button" className="primary" onClick={props.onExistingAccount}>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, errorDetail } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { AccountCard, Done, Field, SecondFactorField, secondFactorProof } from './fields';
+import { AccountCard, Done, NewPasswordField, SecondFactorField, secondFactorProof } from './fields';
 import { useSubmit } from './use-submit';
 
 /**
@@ -39,14 +39,7 @@ export function ResetPassword(props: { token: string; onDone: () => void }) {
   }
   return (
     <AccountCard title="Reset password" onSubmit={submit}>
-      <Field
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        hint="At least 8 characters; common passwords are refused."
-        value={password}
-        onChange={setPassword}
-      />
+      <NewPasswordField value={password} onChange={setPassword} />
       {needsCode && (
         <SecondFactorField
           code={code}

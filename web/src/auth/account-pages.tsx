@@ -4,6 +4,7 @@ import { ForgotPassword } from './ForgotPassword';
 import { AccountCard, MissingToken } from './fields';
 import { useLinkToken } from './link-token';
 import { ResetPassword } from './ResetPassword';
+import { SignUp } from './SignUp';
 import type { SessionState } from './session';
 import { VerifyEmail } from './VerifyEmail';
 
@@ -22,11 +23,12 @@ const LINK_PAGES: Record<string, { title: string; what: string }> = {
 };
 
 /**
- * The pages the server's mails and CLI link to (`…#token=`), and the forgotten-password request. They
- * work signed in or out; null for every other path.
+ * The pages the server's mails and CLI link to (`…#token=`), the forgotten-password request and sign-up.
+ * They work signed in or out; null for every other path.
  */
 export function accountPage(path: string, session: SessionControls): ReactNode | null {
   if (path === '/forgot-password') return <ForgotPassword />;
+  if (path === '/signup') return <SignUp />;
   const page = LINK_PAGES[path];
   return page ? <LinkPage path={path} session={session} {...page} /> : null;
 }

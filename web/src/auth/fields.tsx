@@ -26,6 +26,24 @@ export function Field(props: {
   );
 }
 
+/** A password being chosen: the browser may suggest one; the server's rules are named up front. */
+export function NewPasswordField(props: {
+  label?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field
+      label={props.label ?? 'New password'}
+      type="password"
+      autoComplete="new-password"
+      hint="At least 8 characters; common passwords are refused."
+      value={props.value}
+      onChange={props.onChange}
+    />
+  );
+}
+
 /** The centred card the sign-in and account pages share. */
 export function AccountCard(props: {
   title: string;
