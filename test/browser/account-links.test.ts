@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByEmail } from '../../src/accounts/accounts.repository.js';
 import { createWorkspaceWithOwnerInvitation } from '../../src/tenants/first-owner.js';
@@ -43,12 +43,49 @@ async function signOut(): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
 }
 
+/** Signs in on the sign-in page shown now (with the next step's TOTP code when `secret` is given). */
+async function signIn(email: string, password: string, secret?: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (secret) {
+    // A code is single-use: the reset before took this step's, so sign-in gives the next one.
+    await page.getByLabel('Authentication code').fill(await totpCode(secret, 1));
+    await page.getByRole('button', { name: 'Verify' }).click();
+  }
+}
+
+/** Opens a mailed or printed link; the page must read the token and take it out of the address bar. */
+async function openLink(link: string, ready: Locator): Promise<void> {
+  await page.goto(link);
+  await ready.waitFor();
+  expect(page.url()).toBe(link.slice(0, link.indexOf('#')));
+}
+
+/** Submits a password; the server's refusal must be the message shown. */
+async function expectRefused(button: string, password: string, message: string | RegExp): Promise<void> {
+  const field = page.locator('input[autocomplete="new-password"]');
+  await field.fill(password);
+  await page.getByRole('button', { name: button }).click();
+  await expect.poll(() => page.getByRole('alert').textContent()).toMatch(message);
+}
+
+const TOO_COMMON = 'This password is too common; choose another';
+const resetHeading = () => page.getByRole('heading', { name: 'Reset password' });
+
 async function requestReset(email: string): Promise<string> {
   await page.goto(`${stack.url}/login`);
   await page.getByRole('link', { name: 'Forgot password?' }).click();
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: 'Send reset link' }).click();
   return (await page.getByRole('status').textContent()) ?? '';
+}
+
+async function resetPasswordThroughMail(email: string, password: string): Promise<void> {
+  await requestReset(email);
+  const token = await outboxToken(stack.database.db, email, '/reset-password');
+  await openLink(`${stack.url}/reset-password#token=${token}`, resetHeading());
+  await page.getByLabel('New password').fill(password);
 }
 
 describe('account links in a browser', { timeout: 60_000 }, () => {
@@ -60,27 +97,14 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
       requestId: 'test-create-owner',
     });
     expect(setup.link).toMatch(/\/accept-invitation#token=/);
-    await page.goto(setup.link);
-    await page.getByRole('heading', { name: 'Join Leadline' }).waitFor();
-    // The token leaves the address bar as soon as the page has read it.
-    expect(page.url()).toBe(`${stack.url}/accept-invitation`);
-    const password = page.getByLabel('New password');
-    expect(await password.getAttribute('autocomplete')).toBe('new-password');
-
-    await password.fill('password');
-    await page.getByRole('button', { name: 'Accept and sign in' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').textContent())
-      .toBe('This password is too common; choose another');
+    await openLink(setup.link, page.getByRole('heading', { name: 'Join Leadline' }));
+    expect(await page.getByLabel('New password').getAttribute('autocomplete')).toBe('new-password');
+    await expectRefused('Accept and sign in', 'password', TOO_COMMON);
     await browser.screenshot(page, 'account-accept-invitation');
-    await password.fill('short');
-    await page.getByRole('button', { name: 'Accept and sign in' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').textContent())
-      .toBe('Password must have at least 8 characters');
+    await expectRefused('Accept and sign in', 'short', 'Password must have at least 8 characters');
 
     await page.getByLabel('Your name').fill('Frida Owner');
-    await password.fill(OWNER_PASSWORD);
+    await page.getByLabel('New password').fill(OWNER_PASSWORD);
     await page.getByRole('button', { name: 'Accept and sign in' }).click();
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/inbox');
@@ -93,9 +117,7 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     // The link is single-use: opened again, it explains instead of creating anything.
     await signOut();
     await page.goto(setup.link);
-    await page.getByLabel('New password').fill('another strong passphrase 9');
-    await page.getByRole('button', { name: 'Accept and sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/invitation/i);
+    await expectRefused('Accept and sign in', 'another strong passphrase 9', /invalid or has expired/);
   });
 
   it('asks an invited address that already has an account to sign in, then accepts as that account', async () => {
@@ -104,14 +126,11 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
       workspaceName: 'Second Co',
       requestId: 'test-create-owner',
     });
+    // The tab is still at /accept-invitation: only the fragment changes, and the page must follow it.
     await page.goto(invited.link);
-    await page.getByLabel('New password').fill('some other passphrase 77');
-    await page.getByRole('button', { name: 'Accept and sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/sign in as that user/);
+    await expectRefused('Accept and sign in', 'some other passphrase 77', /sign in as that user/);
     await page.getByRole('button', { name: 'Sign in to accept' }).click();
-    await page.getByLabel('Email').fill(FIRST_OWNER);
-    await page.getByLabel('Password').fill(OWNER_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(FIRST_OWNER, OWNER_PASSWORD);
     await page.getByRole('button', { name: 'Accept invitation' }).click();
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
     expect(await page.getByRole('combobox', { name: 'Workspace' }).inputValue()).toBe(invited.tenantId);
@@ -125,34 +144,21 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     expect(known).toMatch(/If this address belongs to an account/);
 
     const token = await outboxToken(stack.database.db, FIRST_OWNER, '/reset-password');
-    await page.goto(`${stack.url}/reset-password#token=${token}`);
-    await page.getByRole('heading', { name: 'Reset password' }).waitFor();
-    expect(page.url()).toBe(`${stack.url}/reset-password`);
-    const password = page.getByLabel('New password');
-    expect(await password.getAttribute('autocomplete')).toBe('new-password');
-    await password.fill('12345678');
-    await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').textContent())
-      .toBe('This password is too common; choose another');
-    await password.fill('renewed meadow password 5');
+    await openLink(`${stack.url}/reset-password#token=${token}`, resetHeading());
+    await expectRefused('Set new password', '12345678', TOO_COMMON);
+    await page.getByLabel('New password').fill('renewed meadow password 5');
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByRole('heading', { name: 'Password changed' }).waitFor();
 
     await page.getByRole('link', { name: 'Sign in' }).click();
-    await page.getByLabel('Email').fill(FIRST_OWNER);
-    await page.getByLabel('Password').fill('renewed meadow password 5');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(FIRST_OWNER, 'renewed meadow password 5');
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
     await signOut();
   });
 
   it('requires the two-factor code of a 2FA account to reset its password', async () => {
     const { operator } = stack;
-    await requestReset(operator.email);
-    const token = await outboxToken(stack.database.db, operator.email, '/reset-password');
-    await page.goto(`${stack.url}/reset-password#token=${token}`);
-    await page.getByLabel('New password').fill('second factor keeps guard 3');
+    await resetPasswordThroughMail(operator.email, 'second factor keeps guard 3');
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expect
       .poll(() => page.getByRole('alert').textContent())
@@ -163,12 +169,7 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     await page.getByRole('heading', { name: 'Password changed' }).waitFor();
 
     await page.getByRole('link', { name: 'Sign in' }).click();
-    await page.getByLabel('Email').fill(operator.email);
-    await page.getByLabel('Password').fill('second factor keeps guard 3');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    // The reset used this step's code; a code is single-use, so sign-in takes the next step's.
-    await page.getByLabel('Authentication code').fill(await totpCode(operator.secret, 1));
-    await page.getByRole('button', { name: 'Verify' }).click();
+    await signIn(operator.email, 'second factor keeps guard 3', operator.secret);
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
     await signOut();
   });
@@ -179,31 +180,21 @@ describe('account links in a browser', { timeout: 60_000 }, () => {
     await page.getByLabel('Your name').fill('Sam Signup');
     await page.getByLabel('Workspace name').fill('Signup Co');
     await page.getByLabel('Email').fill(email);
-    const password = page.getByLabel('Password');
-    expect(await password.getAttribute('autocomplete')).toBe('new-password');
-    await password.fill('qwerty123');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').textContent())
-      .toBe('This password is too common; choose another');
-    await password.fill('signup orchard ladder 12');
+    await expectRefused('Create account', 'qwerty123', TOO_COMMON);
+    await page.getByLabel('Password').fill('signup orchard ladder 12');
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Check your mailbox/);
     expect((await findUserByEmail(stack.database.db, email))?.emailVerifiedAt).toBeNull();
 
     const token = await outboxToken(stack.database.db, email, '/verify-email');
-    await page.goto(`${stack.url}/verify-email#token=${token}`);
     const confirm = page.getByRole('button', { name: 'Confirm address' });
-    await confirm.waitFor();
-    expect(page.url()).toBe(`${stack.url}/verify-email`);
+    await openLink(`${stack.url}/verify-email#token=${token}`, confirm);
     await confirm.click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Your e-mail address is confirmed.');
     expect((await findUserByEmail(stack.database.db, email))?.emailVerifiedAt).toBeInstanceOf(Date);
 
     await page.getByRole('link', { name: 'Continue to Leadline' }).click();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('signup orchard ladder 12');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(email, 'signup orchard ladder 12');
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
     expect(await page.locator('.workspace').textContent()).toBe('Signup Co');
     await signOut();

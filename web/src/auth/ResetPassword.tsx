@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, errorDetail } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { AccountCard, Done, NewPasswordField, SecondFactorField, secondFactorProof } from './fields';
+import { AccountCard, Done, NewPasswordField, SecondFactorField, useSecondFactor } from './fields';
 import { useSubmit } from './use-submit';
 
 /**
@@ -12,11 +12,10 @@ import { useSubmit } from './use-submit';
 export function ResetPassword(props: { token: string; onDone: () => void }) {
   const [password, setPassword] = useState('');
   const [needsCode, setNeedsCode] = useState(false);
-  const [code, setCode] = useState('');
-  const [useRecovery, setUseRecovery] = useState(false);
+  const secondFactor = useSecondFactor();
   const [done, setDone] = useState(false);
   const { busy, error, submit } = useSubmit(async () => {
-    const proof = needsCode ? secondFactorProof(code, useRecovery, 'totpCode') : {};
+    const proof = needsCode ? secondFactor.proof('totpCode') : {};
     try {
       await api('POST', '/auth/password-reset/confirm', { token: props.token, password, ...proof });
     } catch (caught) {
@@ -40,14 +39,7 @@ export function ResetPassword(props: { token: string; onDone: () => void }) {
   return (
     <AccountCard title="Reset password" onSubmit={submit}>
       <NewPasswordField value={password} onChange={setPassword} />
-      {needsCode && (
-        <SecondFactorField
-          code={code}
-          onChange={setCode}
-          useRecovery={useRecovery}
-          onToggle={() => setUseRecovery(!useRecovery)}
-        />
-      )}
+      {needsCode && <SecondFactorField {...secondFactor.field} />}
       <ErrorNote message={error} />
       <button type="submit" className="primary" disabled={busy}>
         Set new password

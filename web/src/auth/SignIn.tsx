@@ -2,15 +2,14 @@ import { type FormEvent, useState } from 'react';
 import { api, describeError, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
 import { Link } from '../common/router';
-import { Field, SecondFactorField, secondFactorProof } from './fields';
+import { Field, SecondFactorField, useSecondFactor } from './fields';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */
 export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<void>; intro?: string }) {
   const [step, setStep] = useState<'password' | 'code'>(props.secondFactor ? 'code' : 'password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [useRecovery, setUseRecovery] = useState(false);
+  const secondFactor = useSecondFactor();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -32,7 +31,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
           return;
         }
       } else {
-        const proof = secondFactorProof(code, useRecovery);
+        const proof = secondFactor.proof();
         const result = await api<{ csrfToken: string }>('POST', '/auth/login/second-factor', proof, {
           quietUnauthenticated: true,
         });
@@ -66,12 +65,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
             </Link>
           </>
         ) : (
-          <SecondFactorField
-            code={code}
-            onChange={setCode}
-            useRecovery={useRecovery}
-            onToggle={() => setUseRecovery(!useRecovery)}
-          />
+          <SecondFactorField {...secondFactor.field} />
         )}
         <ErrorNote message={error} />
         <button type="submit" className="primary" disabled={busy}>

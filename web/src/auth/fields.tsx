@@ -1,4 +1,4 @@
-import type { FormEvent, ReactNode } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link } from '../common/router';
 
 /** One labelled input of the sign-in and account pages. */
@@ -126,11 +126,16 @@ export function SecondFactorField(props: {
   );
 }
 
-/** The body fields of a second-factor proof; the authenticator code's field is `code` or `totpCode`. */
-export function secondFactorProof(
-  code: string,
-  useRecovery: boolean,
-  codeField: 'code' | 'totpCode' = 'code',
-): Record<string, string> {
-  return useRecovery ? { recoveryCode: code.trim() } : { [codeField]: code.replace(/\s/g, '') };
+/**
+ * The state of a second-factor field: its props, and the body fields of the proof (the authenticator
+ * code's field is `code` at sign-in and `totpCode` at password reset).
+ */
+export function useSecondFactor() {
+  const [code, setCode] = useState('');
+  const [useRecovery, setUseRecovery] = useState(false);
+  return {
+    field: { code, onChange: setCode, useRecovery, onToggle: () => setUseRecovery(!useRecovery) },
+    proof: (codeField: 'code' | 'totpCode' = 'code'): Record<string, string> =>
+      useRecovery ? { recoveryCode: code.trim() } : { [codeField]: code.replace(/\s/g, '') },
+  };
 }
