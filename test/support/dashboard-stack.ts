@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type Runtime, startRuntime } from '../../src/server.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
@@ -19,6 +20,7 @@ const APP_SECRET = 'app-secret';
 
 export interface DashboardStack {
   readonly url: string;
+  readonly config: Config;
   readonly database: TestDatabase;
   readonly fake: FakeGraphApi;
   readonly tenantId: string;
@@ -32,9 +34,11 @@ export interface DashboardStack {
 /**
  * A real Leadline process (HTTP with the built dashboard, and the job worker) on 127.0.0.1, on a cloned
  * database, talking to the fake Graph API; one workspace with a WhatsApp channel and an owner whose
- * account has two-factor authentication.
+ * account has two-factor authentication. `env` adds configuration (e.g. OPEN_SIGNUP).
  */
-export async function startDashboardStack(): Promise<DashboardStack> {
+export async function startDashboardStack(
+  options: { env?: Record<string, string> } = {},
+): Promise<DashboardStack> {
   const database = await createTestDatabase();
   const fake = await startFakeGraphApi();
   const blobDir = await mkdtemp(path.join(tmpdir(), 'leadline-blobs-'));
@@ -54,6 +58,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     RATE_LIMIT_API_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_WEBHOOK_PER_MINUTE: '100000',
+    ...options.env,
   });
   let runtime: Runtime | undefined;
   try {
@@ -76,6 +81,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     const running = runtime;
     return {
       url,
+      config,
       database,
       fake,
       tenantId,

@@ -3,6 +3,7 @@ import { type TMailMessage, ZMailMessage } from '../../src/mail/message.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import type { Db } from '../../src/platform/db/database.js';
 import { jobsOfTask } from '../fixtures/graphile-jobs.js';
+import { pollUntil } from '../fixtures/leadline-process.js';
 import { TEST_SECRET_KEY } from './config.js';
 
 /**
@@ -25,4 +26,30 @@ export async function mailedToken(ownerDb: Db, to: string): Promise<string> {
   const match = /#token=([A-Za-z0-9_%-]+)/.exec(mails.at(-1)?.text ?? '');
   if (!match?.[1]) throw new Error(`no mail with a token link to ${to}`);
   return decodeURIComponent(match[1]);
+}
+
+/**
+ * The token of the newest link `<path>#token=…` mailed to `to`, once the worker has delivered it to the
+ * local outbox (SMTP_URL unset): what `leadline mail list` shows an operator.
+ */
+export async function outboxToken(
+  ownerDb: Db,
+  to: string,
+  path: string,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const link = new RegExp(`${path}#token=([A-Za-z0-9_-]+)`);
+  return pollUntil(`a ${path} mail to ${to}`, timeoutMs, async () => {
+    const mails = await ownerDb
+      .selectFrom('mailOutbox')
+      .select('textBody')
+      .where('toAddress', '=', to)
+      .orderBy('createdAt', 'desc')
+      .execute();
+    for (const mail of mails) {
+      const match = link.exec(mail.textBody);
+      if (match?.[1]) return match[1];
+    }
+    return undefined;
+  });
 }

@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect } from 'react';
 import type { Session } from './api/types';
+import { accountPage } from './auth/account-pages';
 import { SignIn } from './auth/SignIn';
 import { useSession } from './auth/session';
 import { Empty } from './common/feedback';
@@ -8,16 +9,21 @@ import { Inbox } from './inbox/Inbox';
 import { LiveProvider, useLiveState } from './live/use-live';
 import { Settings } from './settings/Settings';
 
+/** `/login` is what the sign-up mail links to; signed in, these lead to the inbox. */
+const SIGN_IN_PATHS = new Set(['/', '/sign-in', '/login']);
+
 export function App() {
-  const { state, reload, signOut, signedOut, switchTenant } = useSession();
+  const controls = useSession();
+  const { state, reload, signOut, signedOut, switchTenant } = controls;
   const path = usePath();
 
   useEffect(() => {
-    if (state.status === 'signed-in' && (path === '/' || path === '/sign-in'))
-      navigate('/inbox', { replace: true });
+    if (state.status === 'signed-in' && SIGN_IN_PATHS.has(path)) navigate('/inbox', { replace: true });
   }, [state.status, path]);
 
   if (state.status === 'loading') return <p className="loading">Loading…</p>;
+  const page = accountPage(path, controls);
+  if (page) return page;
   if (state.status !== 'signed-in') {
     return <SignIn key={state.status} secondFactor={state.status === 'second-factor'} onSignedIn={reload} />;
   }

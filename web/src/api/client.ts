@@ -35,6 +35,11 @@ export function withQuery(path: string, query: Query = {}): string {
   return text ? `${path}?${text}` : path;
 }
 
+/** The machine-readable reason of an API error's first detail (`two_factor_required`), if any. */
+export function errorDetail(error: unknown): string | undefined {
+  return error instanceof ApiError ? error.details[0]?.message : undefined;
+}
+
 /** One typed call to /api/v1 with the session cookie; JSON in and out; errors become ApiError. */
 export async function api<T>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
@@ -74,11 +79,16 @@ export async function api<T>(
   return payload as T;
 }
 
+/** A detail like `too_common` or `two_factor_required` is for code; the error's message says it to people. */
+const MACHINE_CODE = /^[a-z]+(_[a-z]+)*$/;
+
 /** A user-facing sentence for any error thrown by `api`. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     const detail = error.details[0];
-    return detail ? `${error.message}: ${detail.path} ${detail.message}` : error.message;
+    return detail && !MACHINE_CODE.test(detail.message)
+      ? `${error.message}: ${detail.path} ${detail.message}`
+      : error.message;
   }
   return 'Something went wrong. Try again.';
 }

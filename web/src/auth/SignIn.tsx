@@ -1,14 +1,15 @@
 import { type FormEvent, useState } from 'react';
 import { api, describeError, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { Link } from '../common/router';
+import { Field, SecondFactorField, useSecondFactor } from './fields';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */
-export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<void> }) {
+export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<void>; intro?: string }) {
   const [step, setStep] = useState<'password' | 'code'>(props.secondFactor ? 'code' : 'password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [useRecovery, setUseRecovery] = useState(false);
+  const secondFactor = useSecondFactor();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -30,7 +31,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
           return;
         }
       } else {
-        const proof = useRecovery ? { recoveryCode: code.trim() } : { code: code.replace(/\s/g, '') };
+        const proof = secondFactor.proof();
         const result = await api<{ csrfToken: string }>('POST', '/auth/login/second-factor', proof, {
           quietUnauthenticated: true,
         });
@@ -50,7 +51,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         <h1 id="sign-in-title">Leadline</h1>
         {step === 'password' ? (
           <>
-            <p className="muted">Sign in to your inbox.</p>
+            <p className="muted">{props.intro ?? 'Sign in to your inbox.'}</p>
             <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
             <Field
               label="Password"
@@ -59,28 +60,12 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
               value={password}
               onChange={setPassword}
             />
+            <Link to="/forgot-password" className="small-link">
+              Forgot password?
+            </Link>
           </>
         ) : (
-          <>
-            <p className="muted">
-              {useRecovery
-                ? 'Enter one of your recovery codes.'
-                : 'Enter the 6-digit code from your authenticator app.'}
-            </p>
-            <label>
-              {useRecovery ? 'Recovery code' : 'Authentication code'}
-              <input
-                inputMode={useRecovery ? 'text' : 'numeric'}
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onChange={(event) => setCode(event.target.value)}
-              />
-            </label>
-            <button type="button" className="link-button" onClick={() => setUseRecovery(!useRecovery)}>
-              {useRecovery ? 'Use an authenticator code' : 'Use a recovery code'}
-            </button>
-          </>
+          <SecondFactorField {...secondFactor.field} />
         )}
         <ErrorNote message={error} />
         <button type="submit" className="primary" disabled={busy}>
@@ -88,26 +73,5 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         </button>
       </form>
     </main>
-  );
-}
-
-function Field(props: {
-  label: string;
-  type: 'email' | 'password';
-  autoComplete: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <label>
-      {props.label}
-      <input
-        type={props.type}
-        autoComplete={props.autoComplete}
-        required
-        value={props.value}
-        onChange={(event) => props.onChange(event.target.value)}
-      />
-    </label>
   );
 }

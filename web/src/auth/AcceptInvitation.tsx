@@ -1,0 +1,120 @@
+import { useState } from 'react';
+import { ApiError, api, setCsrfToken } from '../api/client';
+import { ErrorNote } from '../common/feedback';
+import { navigate } from '../common/router';
+import { AccountCard, Field, NewPasswordField } from './fields';
+import { SignIn } from './SignIn';
+import type { SessionState } from './session';
+import { useSubmit } from './use-submit';
+
+interface Props {
+  token: string;
+  state: SessionState;
+  reload: () => Promise<void>;
+  switchTenant: (tenantId: string) => Promise<void>;
+  signOut: () => Promise<void>;
+}
+
+/**
+ * `/accept-invitation#token=…`: a new address chooses a password (this is also how the first owner of an
+ * installation gets one); an address that already has an account signs in first and accepts as itself,
+ * as the API requires, so the link alone never opens an existing account.
+ */
+export function AcceptInvitation(props: Props) {
+  const [signingIn, setSigningIn] = useState(false);
+
+  if (props.state.status === 'signed-in') {
+    return <AcceptSignedIn email={props.state.session.user.email} {...props} />;
+  }
+  if (signingIn || props.state.status === 'second-factor') {
+    return (
+      <SignIn
+        secondFactor={props.state.status === 'second-factor'}
+        onSignedIn={props.reload}
+        intro="Sign in with the invited address to accept the invitation."
+      />
+    );
+  }
+  return (
+    <ChoosePassword token={props.token} reload={props.reload} onExistingAccount={() => setSigningIn(true)} />
+  );
+}
+
+function ChoosePassword(props: {
+  token: string;
+  reload: () => Promise<void>;
+  onExistingAccount: () => void;
+}) {
+  const [displayName, setDisplayName] = useState('');
+  const [password, setPassword] = useState('');
+  const [existing, setExisting] = useState(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    try {
+      const name = displayName.trim();
+      const result = await api<{ csrfToken: string }>(
+        'POST',
+        '/invitations/accept',
+        { token: props.token, password, ...(name ? { displayName: name } : {}) },
+        { quietUnauthenticated: true },
+      );
+      setCsrfToken(result.csrfToken);
+      await props.reload();
+      navigate('/inbox', { replace: true });
+    } catch (caught) {
+      // 403: the address already has an account; 409: one was created meanwhile. Either way: sign in.
+      if (caught instanceof ApiError && (caught.status === 403 || caught.status === 409)) setExisting(true);
+      throw caught;
+    }
+  });
+
+  return (
+    <AccountCard title="Join Leadline" onSubmit={submit}>
+      <p className="muted">Choose your password to accept the invitation. You will be signed in.</p>
+      <Field
+        label="Your name"
+        type="text"
+        autoComplete="name"
+        required={false}
+        value={displayName}
+        onChange={setDisplayName}
+      />
+      <NewPasswordField value={password} onChange={setPassword} />
+      <ErrorNote message={error} />
+      {existing ? (
+        <button type="button" className="primary" onClick={props.onExistingAccount}>
+          Sign in to accept
+        </button>
+      ) : (
+        <button type="submit" className="primary" disabled={busy}>
+          Accept and sign in
+        </button>
+      )}
+    </AccountCard>
+  );
+}
+
+function AcceptSignedIn(props: Props & { email: string }) {
+  const { busy, error, submit } = useSubmit(async () => {
+    const accepted = await api<{ tenantId: string }>('POST', '/invitations/accept-signed-in', {
+      token: props.token,
+    });
+    await props.switchTenant(accepted.tenantId);
+    navigate('/inbox', { replace: true });
+  });
+
+  return (
+    <AccountCard title="Accept invitation" onSubmit={submit}>
+      <p>
+        You are signed in as <strong>{props.email}</strong>. Accept the invitation to join its workspace with
+        this account.
+      </p>
+      <ErrorNote message={error} />
+      <button type="submit" className="primary" disabled={busy}>
+        Accept invitation
+      </button>
+      <button type="button" className="link-button" onClick={() => void props.signOut()}>
+        Sign in as someone else
+      </button>
+    </AccountCard>
+  );
+}

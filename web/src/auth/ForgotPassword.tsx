@@ -1,0 +1,48 @@
+import { useState } from 'react';
+import { api } from '../api/client';
+import { ErrorNote } from '../common/feedback';
+import { Link } from '../common/router';
+import { AccountCard, Field } from './fields';
+import { useSubmit } from './use-submit';
+
+/**
+ * Asks for a reset link. The answer is the server's one neutral sentence whatever the address, so the
+ * page never tells whether an account exists.
+ */
+export function ForgotPassword() {
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState<string | null>(null);
+  const { busy, error, submit } = useSubmit(async () => {
+    const answer = await api<{ message: string }>(
+      'POST',
+      '/auth/password-reset',
+      { email },
+      { quietUnauthenticated: true },
+    );
+    setSent(answer.message);
+  });
+
+  return (
+    <AccountCard title="Forgot password" onSubmit={submit}>
+      {sent ? (
+        <p className="success-note" role="status">
+          {sent}
+        </p>
+      ) : (
+        <>
+          <p className="muted">
+            Enter your e-mail address and we will send you a link to set a new password.
+          </p>
+          <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+          <ErrorNote message={error} />
+          <button type="submit" className="primary" disabled={busy}>
+            Send reset link
+          </button>
+        </>
+      )}
+      <Link to="/login" className="small-link">
+        Back to sign in
+      </Link>
+    </AccountCard>
+  );
+}

@@ -1,0 +1,74 @@
+import { useState } from 'react';
+import { ApiError, api } from '../api/client';
+import { ErrorNote } from '../common/feedback';
+import { Link } from '../common/router';
+import { AccountCard, Field, NewPasswordField } from './fields';
+import { useSubmit } from './use-submit';
+
+/**
+ * `/signup`: an account and its workspace, when the installation allows it (OPEN_SIGNUP; the API answers
+ * 404 otherwise). The answer is the same for an address that already has an account; the mail differs.
+ */
+export function SignUp() {
+  const [displayName, setDisplayName] = useState('');
+  const [workspaceName, setWorkspaceName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [sent, setSent] = useState<string | null>(null);
+  const { busy, error, submit } = useSubmit(async () => {
+    try {
+      const answer = await api<{ message: string }>(
+        'POST',
+        '/auth/signup',
+        { email, password, displayName, workspaceName },
+        { quietUnauthenticated: true },
+      );
+      setSent(answer.message);
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status === 404) {
+        throw new ApiError(
+          404,
+          caught.code,
+          'Sign-up is closed here: ask a workspace owner for an invitation.',
+        );
+      }
+      throw caught;
+    }
+  });
+
+  return (
+    <AccountCard title="Create an account" onSubmit={submit}>
+      {sent ? (
+        <p className="success-note" role="status">
+          {sent}
+        </p>
+      ) : (
+        <>
+          <Field
+            label="Your name"
+            type="text"
+            autoComplete="name"
+            value={displayName}
+            onChange={setDisplayName}
+          />
+          <Field
+            label="Workspace name"
+            type="text"
+            autoComplete="organization"
+            value={workspaceName}
+            onChange={setWorkspaceName}
+          />
+          <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+          <NewPasswordField label="Password" value={password} onChange={setPassword} />
+          <ErrorNote message={error} />
+          <button type="submit" className="primary" disabled={busy}>
+            Create account
+          </button>
+        </>
+      )}
+      <Link to="/login" className="small-link">
+        Already have an account? Sign in
+      </Link>
+    </AccountCard>
+  );
+}
