@@ -8,10 +8,6 @@
  * names a server. Bounded: BENCH_REQUESTS (400) requests per API, at most BENCH_SECONDS (30) s each.
  * Prints p50/p95 per API and the target: p95 <= 20 ms.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { createAuthenticator } from '../src/accounts/authenticate.js';
@@ -22,8 +18,8 @@ import { createLogger } from '../src/platform/logging/logger.js';
 import { createMetrics } from '../src/platform/metrics/metrics.js';
 import { createLimiterStore } from '../src/platform/rate-limit/limiter-store.js';
 import { testConfig } from '../test/support/config.js';
-import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
 import { newTenant, signedInMember } from '../test/support/tenant-members.js';
+import { startBenchDatabase } from './bench-database.js';
 import { percentile } from './stats.js';
 
 const CONTACTS = Math.min(1_000_000, Number(process.env.BENCH_CONTACTS ?? 100_000));
@@ -186,20 +182,12 @@ const SEARCHES = [
 
 async function main() {
   const logger = createLogger({ level: 'warn', secrets: [] });
-  const postgres = await startTestPostgres(process.env.BENCH_DATABASE_URL, logger);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadline-bench-inbox-'));
-  const name = `leadline_bench_${randomBytes(4).toString('hex')}`;
-  const { ownerUrl, appUrl } = await createMigratedDatabase(
-    postgres.adminUrl,
-    name,
-    randomBytes(18).toString('base64url'),
-    logger,
-  );
-  const pool = createPool({ connectionString: appUrl, max: 10, applicationName: 'bench-inbox' });
-  const db = createDb(pool);
+  const bench = await startBenchDatabase('inbox', { poolSize: 10, keepOnServer: true });
+  const { db, dataDir, ownerUrl, appUrl, name } = bench;
   const ownerDb = createDb(createPool({ connectionString: ownerUrl, max: 1, applicationName: 'bench-seed' }));
   const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000' });
-  const limiterStore = createLimiterStore({ pool, redisUrl: undefined });
+  const appPool = createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-inbox-limits' });
+  const limiterStore = createLimiterStore({ pool: appPool, redisUrl: undefined });
   const app = await buildApp({
     config,
     logger,
@@ -277,10 +265,9 @@ async function main() {
   } finally {
     await app.close();
     await limiterStore.close();
-    await db.destroy();
+    await appPool.end();
     await ownerDb.destroy();
-    await postgres.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 
