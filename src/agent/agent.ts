@@ -59,4 +59,10 @@ export interface AgentTurn {
  */
 export interface Agent {
   respond(input: AgentInput): Promise<AgentTurn>;
+  /**
+   * True when `respond` will do no I/O for this input (the built-in qualifier; the LLM agent for a
+   * tenant without LLM providers): the pipeline then runs the turn inside the receipt's own transaction
+   * instead of around a second one. Absent or false: the turn runs outside any transaction.
+   */
+  answersAtOnce?(input: AgentInput): boolean;
 }

@@ -192,10 +192,16 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
           const receipt = await lockReceipt(trx, payload.channelId, providerMessageId);
           if (!receipt || receipt.processedAt) return { processed: false } as const;
           const prepared = await processReceipt(trx, receipt, ctx.requestId);
+          if (prepared && deps.agent.answersAtOnce?.(prepared.input)) {
+            // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction.
+            await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), ctx.requestId);
+            await markProcessed(trx, receipt);
+            return { processed: true } as const;
+          }
           if (!prepared) await markProcessed(trx, receipt);
           return { processed: !prepared, prepared } as const;
         });
-        // The agent runs between the two transactions, holding no lock or connection.
+        // Any other agent runs between the two transactions, holding no lock or connection.
         const processed = stored.prepared
           ? await finishTurn(ctx, deps, payload.channelId, providerMessageId, stored.prepared)
           : stored.processed;

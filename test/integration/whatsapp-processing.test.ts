@@ -3,8 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../src/agent/agent.js';
+import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
+import { createProcessInboundTask } from '../../src/conversations/process-inbound.task.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
 import { defineTask } from '../../src/platform/jobs/task.js';
@@ -18,6 +21,7 @@ import {
   deliverMessages,
   processInbound,
   runProcessInbound,
+  taskContext,
 } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
@@ -255,6 +259,55 @@ describe('processing a conversation’s receipts (handler run directly)', () => 
       'Oi, bom dia',
       'quero um orçamento',
     ]);
+  });
+});
+
+describe('where the agent’s turn runs', () => {
+  /** The real qualifier, reporting whether the turn's own message was already committed when it ran. */
+  function observingQualifier(answersAtOnce: boolean, seen: boolean[]): Agent {
+    const qualifier = createQualifier();
+    return {
+      answersAtOnce: () => answersAtOnce,
+      async respond(input) {
+        // Another connection sees only what is committed.
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from messages where conversation_id = ${input.conversationId}`.execute(
+          database.ownerDb,
+        );
+        seen.push((rows[0]?.n ?? 0) > 0);
+        return qualifier.respond(input);
+      },
+    };
+  }
+
+  it('an agent without I/O (the built-in qualifier) answers inside the message’s own transaction', async () => {
+    const seen: boolean[] = [];
+    const from = newCustomer();
+    await deliver([messages.text({ from, body: 'Hello' })]);
+    const task = createProcessInboundTask({ agent: observingQualifier(true, seen) });
+    await task.handle(
+      { channelId, conversationKey: conversationKeyOf(from) },
+      taskContext(database.db, tenantId),
+    );
+    expect(seen).toEqual([false]);
+    const conversation = await conversationOf(from);
+    expect(await messagesOf(conversation.id, 'outbound')).toHaveLength(1);
+    expect(await pendingReceipts()).toBe(0);
+  });
+
+  it('any other agent runs after the message is committed, holding no transaction', async () => {
+    const seen: boolean[] = [];
+    const from = newCustomer();
+    await deliver([messages.text({ from, body: 'Hello' })]);
+    const task = createProcessInboundTask({ agent: observingQualifier(false, seen) });
+    await task.handle(
+      { channelId, conversationKey: conversationKeyOf(from) },
+      taskContext(database.db, tenantId),
+    );
+    expect(seen).toEqual([true]);
+    const conversation = await conversationOf(from);
+    expect(await messagesOf(conversation.id, 'outbound')).toHaveLength(1);
+    expect(await pendingReceipts()).toBe(0);
   });
 });
 

@@ -177,9 +177,10 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
   }
 
   return {
+    answersAtOnce: (input) => !llmConfigured(input.llm) && deps.fallback.answersAtOnce?.(input) === true,
     async respond(input) {
       const settings = input.llm;
-      if (!settings?.enabled || settings.providers.length === 0) return deps.fallback.respond(input);
+      if (!llmConfigured(settings)) return deps.fallback.respond(input);
       const failures = failuresOf(input.state);
       try {
         const decision = await decide(input, settings);
@@ -208,4 +209,9 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
     },
     close: () => guardedFetch.close(),
   };
+}
+
+/** Whether the tenant's LLM agent is on: enabled, with at least one provider. */
+function llmConfigured(settings: AgentInput['llm']): settings is NonNullable<AgentInput['llm']> {
+  return settings?.enabled === true && settings.providers.length > 0;
 }

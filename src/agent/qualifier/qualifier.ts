@@ -120,6 +120,10 @@ function nextQuestion(
 }
 
 class Qualifier implements Agent {
+  answersAtOnce(): boolean {
+    return true;
+  }
+
   async respond(input: AgentInput): Promise<AgentTurn> {
     // A location's name or a shared contact card is not the customer's answer; only their own words are.
     const ownWords = OWN_WORDS.has(input.message.type);
