@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AgentInput } from '../../src/agent/agent.js';
+import { findLlmSettings } from '../../src/agent/llm/llm-settings.repository.js';
+import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { GREETING } from '../fakes/llm-fake-server.js';
 import { conversationQueries } from '../support/llm-queries.js';
 import {
@@ -225,5 +229,27 @@ describe('the LLM agent answering through its provider chain', () => {
     await fresh().say(from, 'Hello');
     expect(world.openai.requests).toHaveLength(0);
     expect((await botReplies(from)).length).toBeGreaterThan(0);
+  });
+
+  it('answers at once (inside the message’s transaction) only while no provider would be called', async () => {
+    const agent = fresh().agent;
+    const inputWith = async (): Promise<AgentInput> => ({
+      tenantId: world.tenantId,
+      conversationId: randomUUID(),
+      language: null,
+      state: {},
+      profile: { firstName: null, lastName: null, company: null, email: null },
+      profileComplete: false,
+      message: { type: 'text', text: 'Hello' },
+      history: [],
+      llm: await withTenant(world.database.db, world.tenantId, (trx) => findLlmSettings(trx)),
+      settings: { defaultLanguage: 'en', requiredFields: [], prompts: {} },
+    });
+    await saveSettings(world, { enabled: false });
+    expect(agent.answersAtOnce?.(await inputWith())).toBe(true);
+    await saveSettings(world, { providers: [] });
+    expect(agent.answersAtOnce?.(await inputWith())).toBe(true);
+    await saveSettings(world);
+    expect(agent.answersAtOnce?.(await inputWith())).toBe(false);
   });
 });
