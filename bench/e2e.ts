@@ -2,9 +2,13 @@
  * `npm run bench:e2e`: inbound webhook → reply received by the fake Graph API, at a fixed arrival rate of
  * new conversations, through a real `leadline serve` (HTTP + worker) on PostgreSQL (embedded unless
  * BENCH_DATABASE_URL names a server). Prints p50/p95/p99 of the end-to-end overhead (the fake answers at
- * once, so all of it is Leadline's). Bounded: BENCH_RATE conversations/s for BENCH_SECONDS seconds.
+ * once, so all of it is Leadline's), then the same split into stages. Bounded: BENCH_RATE conversations/s
+ * for BENCH_SECONDS seconds.
  */
+import { sql } from 'kysely';
 import { createChannel } from '../src/channels/whatsapp/channels.service.js';
+import type { Db } from '../src/platform/db/database.js';
+import { withTenant } from '../src/platform/db/tenant-context.js';
 import { createTenant } from '../src/tenants/tenants.repository.js';
 import { startFakeGraphApi } from '../test/fakes/graph-api.js';
 import { serialise, signedHeaders, textDelivery } from '../test/fakes/meta-webhook-client.js';
@@ -123,11 +127,48 @@ async function main() {
       targetP95Ms: 25,
     };
     console.log(`bench:e2e ${JSON.stringify(result)}`);
+    console.log(`bench:e2e stages ${JSON.stringify(await stages(db, tenantId, sentAt, firstReply))}`);
   } finally {
     await server?.stop('SIGTERM', 15_000).catch(() => server?.kill());
     await graph.close();
     await bench.close();
   }
+}
+
+/**
+ * Where the time goes, p50/p95 per stage in ms, from the database's own clock (`now()` is the start of
+ * the transaction that wrote each timestamp): webhook posted -> its receipt's transaction began ->
+ * the processing transaction began -> the reply reached the fake Graph API.
+ */
+async function stages(
+  db: Db,
+  tenantId: string,
+  sentAt: Map<string, number>,
+  firstReply: Map<string, number>,
+): Promise<Record<string, { p50: number; p95: number }>> {
+  const { rows } = await withTenant(db, tenantId, (trx) =>
+    sql<{ key: string; received: number; processed: number }>`
+      select conversation_key as key,
+             extract(epoch from received_at) * 1000 as received,
+             extract(epoch from processed_at) * 1000 as processed
+      from whatsapp_inbound`.execute(trx),
+  );
+  const measured = new Set([...sentAt.keys()].slice(WARMUP));
+  const spans: Record<string, number[]> = { toReceipt: [], toProcessing: [], processingToReply: [] };
+  for (const row of rows) {
+    const posted = sentAt.get(row.key);
+    const replied = firstReply.get(row.key);
+    if (posted === undefined || replied === undefined || !measured.has(row.key)) continue;
+    spans.toReceipt?.push(Number(row.received) - posted);
+    spans.toProcessing?.push(Number(row.processed) - Number(row.received));
+    spans.processingToReply?.push(replied - Number(row.processed));
+  }
+  return Object.fromEntries(
+    Object.entries(spans).map(([name, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return [name, { p50: percentile(sorted, 50), p95: percentile(sorted, 95) }];
+    }),
+  );
 }
 
 await main();

@@ -3,7 +3,7 @@ import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
-import { createSendMessageTask, sendLedgerMessage } from './channels/whatsapp/send-message.task.js';
+import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
 import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
@@ -25,7 +25,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
     createProcessInboundTask({
       agent: deps.agent,
-      sendNow: (messageId, ctx) => sendLedgerMessage(deps.whatsappOutbound, messageId, ctx),
+      sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx),
     }),
     applyStatusesTaskDefinition,
     createSendMessageTask(deps.whatsappOutbound),

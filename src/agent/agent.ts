@@ -19,7 +19,8 @@ export interface AgentInput {
   message: { type: string; text: string | null };
   /**
    * The conversation before this message, oldest first, trimmed to a token budget: what an agent may know
-   * of it (agents never query the database themselves).
+   * of it (agents never query the database themselves). Empty when the tenant has no LLM settings: only
+   * the LLM agent reads it, and the built-in qualifier answers those tenants.
    */
   history: readonly HistoryEntry[];
   /** The tenant's LLM agent settings (null when none are saved); the built-in qualifier ignores them. */

@@ -14,8 +14,6 @@ import { changeOwnership, resumeIfPauseOver } from './ownership.service.js';
 import { queueOutboundMessage } from './send-ledger.js';
 
 export const CUSTOMER_ASKED_REASON = 'customer asked for a person';
-/** History budget when the tenant has no LLM settings (the qualifier does not read it). */
-const DEFAULT_HISTORY_TOKENS = 1500;
 
 /** What the agent is asked, with what the apply step needs to find its way back. */
 export interface PreparedTurn {
@@ -60,12 +58,8 @@ export async function prepareAgentTurn(
   }
   const { defaultLanguage, requiredFields, prompts } = await findQualifierSettings(trx);
   const llm = await findLlmSettings(trx);
-  const history = await recentHistory(
-    trx,
-    conversation.id,
-    message.id,
-    llm?.historyTokens ?? DEFAULT_HISTORY_TOKENS,
-  );
+  // Only the LLM agent reads the history; without its settings the qualifier answers, so it is not read.
+  const history = llm ? await recentHistory(trx, conversation.id, message.id, llm.historyTokens) : [];
   return {
     conversationId: conversation.id,
     contactId: contact.id,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Agent } from '../agent/agent.js';
 import { findChannel } from '../channels/whatsapp/channels.repository.js';
+import { findPendingOutbound, type OutboundForSend } from '../channels/whatsapp/outbound.repository.js';
 import { downloadMediaTask, markReadTask, processInboundTask } from '../channels/whatsapp/task-refs.js';
 import type { WhatsappInbound } from '../channels/whatsapp/webhook.table.js';
 import { upsertContact } from '../contacts/contacts.repository.js';
@@ -23,42 +24,29 @@ export interface ProcessInboundDependencies {
    * commits instead of waiting for the send job's pickup; the send job, queued behind this one in the
    * conversation's queue, then finds them sent. A failure here is left to that job.
    */
-  sendNow?: (messageId: string, ctx: TaskContext<'tenant'>) => Promise<void>;
+  sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
 }
 
-/** Outbound rows of this conversation still waiting for their send, oldest first. */
-async function unsentReplies(trx: TenantTransaction, channelId: string, conversationKey: string) {
-  const rows = await trx
-    .selectFrom('messages')
-    .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .select('messages.id')
-    .where('conversations.channelId', '=', channelId)
-    .where('contacts.phoneE164', '=', `+${conversationKey}`)
-    .where('messages.direction', '=', 'outbound')
-    .where('messages.status', '=', 'pending')
-    .orderBy('messages.createdAt')
-    .orderBy('messages.id')
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/** Keys of a conversation's receipts not yet processed, in Meta's time order (ties by wamid, stable). */
-async function pendingReceipts(
+/**
+ * Locks a conversation's receipts not yet processed and returns them in Meta's time order (ties by wamid,
+ * stable). The job handles the first in this same transaction, and each later one in a transaction of its
+ * own, locked again there by `lockReceipt`.
+ */
+async function lockPendingReceipts(
   trx: TenantTransaction,
   channelId: string,
   conversationKey: string,
-): Promise<string[]> {
-  const rows = await trx
+): Promise<WhatsappInbound[]> {
+  return trx
     .selectFrom('whatsappInbound')
-    .select('providerMessageId')
+    .selectAll()
     .where('channelId', '=', channelId)
     .where('conversationKey', '=', conversationKey)
     .where('processedAt', 'is', null)
     .orderBy('sentAt')
     .orderBy('providerMessageId')
+    .forUpdate()
     .execute();
-  return rows.map((row) => row.providerMessageId);
 }
 
 /**
@@ -158,6 +146,45 @@ async function processReceipt(
   return prepareAgentTurn(trx, { conversation, contact, message });
 }
 
+/** What a receipt's transaction leaves for after its commit. */
+interface ReceiptOutcome {
+  /** A turn of an agent that does I/O, to run outside any transaction. */
+  prepared?: PreparedTurn;
+  /** The conversation's unsent replies, as read by the transaction that applied the turn. */
+  sends: OutboundForSend[];
+}
+
+const NOTHING_LEFT: ReceiptOutcome = { sends: [] };
+
+/** One locked receipt in its transaction: stored, and answered there when the agent needs no I/O. */
+async function handleReceipt(
+  trx: TenantTransaction,
+  deps: ProcessInboundDependencies,
+  receipt: WhatsappInbound,
+  requestId: string,
+): Promise<ReceiptOutcome> {
+  if (receipt.processedAt) return NOTHING_LEFT;
+  const prepared = await processReceipt(trx, receipt, requestId);
+  if (!prepared) {
+    await markProcessed(trx, receipt);
+    return NOTHING_LEFT;
+  }
+  if (!deps.agent.answersAtOnce?.(prepared.input)) return { prepared, sends: [] };
+  // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction.
+  await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), requestId);
+  await markProcessed(trx, receipt);
+  return { sends: await repliesToSend(trx, deps, prepared) };
+}
+
+/** Read in the turn's own transaction, so sending them right after its commit costs no other one. */
+async function repliesToSend(
+  trx: TenantTransaction,
+  deps: ProcessInboundDependencies,
+  prepared: PreparedTurn,
+): Promise<OutboundForSend[]> {
+  return deps.sendNow ? findPendingOutbound(trx, prepared.conversationId) : [];
+}
+
 /** Locks the receipt again and, unless a straggler finished it meanwhile, applies the agent's answer. */
 async function finishTurn(
   ctx: TaskContext<'tenant'>,
@@ -165,14 +192,14 @@ async function finishTurn(
   channelId: string,
   providerMessageId: string,
   prepared: PreparedTurn,
-): Promise<boolean> {
+): Promise<OutboundForSend[]> {
   const turn = await deps.agent.respond(prepared.input);
   return ctx.withTenant(async (trx) => {
     const receipt = await lockReceipt(trx, channelId, providerMessageId);
-    if (!receipt || receipt.processedAt) return false;
+    if (!receipt || receipt.processedAt) return [];
     await applyAgentTurn(trx, prepared, turn, ctx.requestId);
     await markProcessed(trx, receipt);
-    return true;
+    return repliesToSend(trx, deps, prepared);
   });
 }
 
@@ -183,29 +210,30 @@ async function finishTurn(
 export function createProcessInboundTask(deps: ProcessInboundDependencies) {
   return defineTask({
     ...processInboundTask,
-    async handle(payload, ctx) {
-      const keys = await ctx.withTenant((trx) =>
-        pendingReceipts(trx, payload.channelId, payload.conversationKey),
-      );
-      for (const providerMessageId of keys) {
-        const stored = await ctx.withTenant(async (trx) => {
-          const receipt = await lockReceipt(trx, payload.channelId, providerMessageId);
-          if (!receipt || receipt.processedAt) return { processed: false } as const;
-          const prepared = await processReceipt(trx, receipt, ctx.requestId);
-          if (prepared && deps.agent.answersAtOnce?.(prepared.input)) {
-            // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction.
-            await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), ctx.requestId);
-            await markProcessed(trx, receipt);
-            return { processed: true } as const;
-          }
-          if (!prepared) await markProcessed(trx, receipt);
-          return { processed: !prepared, prepared } as const;
+    async handle({ channelId, conversationKey }, ctx) {
+      // Any agent with I/O runs between the receipt's transaction and the one applying its turn, holding
+      // no lock or connection; replies leave right after the commit that wrote them.
+      const afterCommit = async (providerMessageId: string, outcome: ReceiptOutcome) => {
+        const sends = outcome.prepared
+          ? await finishTurn(ctx, deps, channelId, providerMessageId, outcome.prepared)
+          : outcome.sends;
+        if (deps.sendNow) await sendRepliesNow(deps.sendNow, sends, ctx);
+      };
+      // The first receipt is handled in the transaction that finds them all.
+      const first = await ctx.withTenant(async (trx) => {
+        const [head, ...rest] = await lockPendingReceipts(trx, channelId, conversationKey);
+        if (!head) return undefined;
+        const outcome = await handleReceipt(trx, deps, head, ctx.requestId);
+        return { head: head.providerMessageId, outcome, later: rest.map((r) => r.providerMessageId) };
+      });
+      if (!first) return;
+      await afterCommit(first.head, first.outcome);
+      for (const providerMessageId of first.later) {
+        const outcome = await ctx.withTenant(async (trx) => {
+          const receipt = await lockReceipt(trx, channelId, providerMessageId);
+          return receipt ? handleReceipt(trx, deps, receipt, ctx.requestId) : NOTHING_LEFT;
         });
-        // Any other agent runs between the two transactions, holding no lock or connection.
-        const processed = stored.prepared
-          ? await finishTurn(ctx, deps, payload.channelId, providerMessageId, stored.prepared)
-          : stored.processed;
-        if (processed && deps.sendNow) await sendRepliesNow(deps.sendNow, payload, ctx);
+        await afterCommit(providerMessageId, outcome);
       }
     },
   });
@@ -213,16 +241,15 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
 
 async function sendRepliesNow(
   sendNow: NonNullable<ProcessInboundDependencies['sendNow']>,
-  payload: { channelId: string; conversationKey: string },
+  sends: readonly OutboundForSend[],
   ctx: TaskContext<'tenant'>,
 ): Promise<void> {
-  const ids = await ctx.withTenant((trx) => unsentReplies(trx, payload.channelId, payload.conversationKey));
-  for (const messageId of ids) {
+  for (const message of sends) {
     try {
-      await sendNow(messageId, ctx);
+      await sendNow(message, ctx);
     } catch (error) {
       // The send job queued with the reply retries it with its own backoff; stop here to keep the order.
-      ctx.logger.warn({ err: error, messageId }, 'immediate send failed; left to the send job');
+      ctx.logger.warn({ err: error, messageId: message.id }, 'immediate send failed; left to the send job');
       return;
     }
   }

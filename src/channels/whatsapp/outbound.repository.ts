@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { publishInboxEvent } from '../../realtime/inbox-events.js';
 
-/** An outbound message with what sending it needs: recipient, window, channel credentials and rate. */
-export async function findOutboundForSend(trx: TenantTransaction, messageId: string) {
+/** Outbound messages with what sending one needs: recipient, window, channel credentials and rate. */
+function outboundForSend(trx: TenantTransaction) {
   return trx
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
@@ -25,9 +25,26 @@ export async function findOutboundForSend(trx: TenantTransaction, messageId: str
       'whatsappChannels.accessTokenSealed',
       'whatsappChannels.messagesPerSecond',
       'whatsappChannels.disabledAt',
-    ])
-    .where('messages.id', '=', messageId)
-    .executeTakeFirst();
+    ]);
+}
+
+export async function findOutboundForSend(trx: TenantTransaction, messageId: string) {
+  return outboundForSend(trx).where('messages.id', '=', messageId).executeTakeFirst();
+}
+
+/** A conversation's outbound messages still waiting for their send, in the order they were written. */
+export async function findPendingOutbound(trx: TenantTransaction, conversationId: string) {
+  return (
+    outboundForSend(trx)
+      .where('messages.conversationId', '=', conversationId)
+      // Stated on the conversation too: its row is then found by primary key whatever the statistics say.
+      .where('conversations.id', '=', conversationId)
+      .where('messages.direction', '=', 'outbound')
+      .where('messages.status', '=', 'pending')
+      .orderBy('messages.createdAt')
+      .orderBy('messages.id')
+      .execute()
+  );
 }
 
 export type OutboundForSend = NonNullable<Awaited<ReturnType<typeof findOutboundForSend>>>;

@@ -49,19 +49,31 @@ export function createSendMessageTask(outbound: WhatsappOutbound) {
   });
 }
 
-/**
- * The send itself, for the send job and for the conversation's processing job, which sends its replies
- * at once after committing them (saving a job pickup). Both run in the conversation's queue, so they
- * never run at the same time for one conversation; whichever comes second finds the wamid and stops.
- */
+/** The send job's routine: reads the ledger row, then sends it unless it was sent already. */
 export async function sendLedgerMessage(
   outbound: WhatsappOutbound,
   messageId: string,
   ctx: TaskContext<'tenant'>,
 ): Promise<void> {
-  const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
   const message = await ctx.withTenant((trx) => findOutboundForSend(trx, messageId));
-  if (message?.direction !== 'outbound') return;
+  if (message) await sendOutbound(outbound, message, ctx);
+}
+
+/**
+ * The send itself, for the send job and for the conversation's processing job, which sends its replies
+ * at once after committing them (saving a job pickup), from the rows it read in that transaction. Both run
+ * in the conversation's queue, so they never run at the same time for one conversation and a row read as
+ * unsent in a committed transaction of that queue is still unsent; whichever comes second finds the wamid
+ * and stops.
+ */
+export async function sendOutbound(
+  outbound: WhatsappOutbound,
+  message: OutboundForSend,
+  ctx: TaskContext<'tenant'>,
+): Promise<void> {
+  const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
+  const messageId = message.id;
+  if (message.direction !== 'outbound') return;
   if (message.providerMessageId || message.status !== 'pending') return;
 
   if (message.disabledAt) {
