@@ -24,4 +24,13 @@ describe('canonicalPhone', () => {
       expect(canonicalPhone(input), input).toBeUndefined();
     }
   });
+
+  it('answers a number seen before, and one evicted since, as it answered the first time', () => {
+    const first = canonicalPhone('551187654321');
+    expect(canonicalPhone(' 551187654321 ')).toEqual(first);
+    // More distinct numbers than are remembered: the first is parsed afresh, with the same answer.
+    for (let i = 0; i < 10_050; i++) canonicalPhone(String(4_930_000_000 + i));
+    expect(canonicalPhone('551187654321')).toEqual({ e164: '+5511987654321', key: '5511987654321' });
+    expect(canonicalPhone('4930000017')?.e164).toBe('+4930000017');
+  });
 });

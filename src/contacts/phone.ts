@@ -2,9 +2,9 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export interface CanonicalPhone {
   /** `+` and digits, e.g. `+5511987654321`: the contact's key within a tenant. */
-  e164: string;
+  readonly e164: string;
   /** The same digits without `+`: the conversation key (and job queue) within a channel. */
-  key: string;
+  readonly key: string;
 }
 
 /**
@@ -19,6 +19,10 @@ function withBrazilianNinthDigit(digits: string): string {
   return digits;
 }
 
+/** Customers write several messages in a row: their numbers are parsed once (libphonenumber is costly). */
+const RECENT_LIMIT = 10_000;
+const recent = new Map<string, CanonicalPhone>();
+
 /**
  * The canonical E.164 form of a WhatsApp id or a typed phone number, or undefined when it cannot be a
  * phone number. WhatsApp ids are digits with the country code and no `+`.
@@ -28,6 +32,15 @@ export function canonicalPhone(input: string): CanonicalPhone | undefined {
   if (trimmed.length === 0 || trimmed.length > 32) return undefined;
   const digits = trimmed.replace(/[\s().-]/g, '').replace(/^\+/, '');
   if (!/^[1-9][0-9]{6,14}$/.test(digits)) return undefined;
+  const known = recent.get(digits);
+  if (known) return known;
+  const phone = Object.freeze(canonicalDigits(digits));
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+  recent.set(digits, phone);
+  return phone;
+}
+
+function canonicalDigits(digits: string): CanonicalPhone {
   const candidate = withBrazilianNinthDigit(digits);
   const parsed = parsePhoneNumberFromString(`+${candidate}`);
   // A number libphonenumber cannot place is still someone's WhatsApp id: keep its digits as they are.
