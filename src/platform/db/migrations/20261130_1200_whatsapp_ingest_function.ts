@@ -30,6 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     language plpgsql set search_path = public, pg_temp
     as $$
     declare
+      v_events_sequence regclass := pg_get_serial_sequence('whatsapp_webhook_events', 'id');
       v_event_ids bigint[];
       v_job_keys text[];
     begin
@@ -37,9 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
       -- Ids are drawn before the insert, so each receipt and status is tied to its delivery by position,
       -- not by the order in which RETURNING happens to yield rows.
-      v_event_ids := array(
-        select nextval(pg_get_serial_sequence('whatsapp_webhook_events', 'id'))
-        from generate_series(1, cardinality(p_channel_ids)));
+      v_event_ids := array(select nextval(v_events_sequence) from generate_series(1, cardinality(p_channel_ids)));
       insert into whatsapp_webhook_events (id, channel_id, request_id, body)
       overriding system value
       select v_event_ids[e.n], e.channel_id, e.request_id, e.body
