@@ -56,6 +56,7 @@ const CHECKED_TABLES = [
 interface SchemaState {
   tables: string[];
   appCurrentTenant: boolean;
+  whatsappIngest: boolean;
   policies: string[];
 }
 
@@ -64,14 +65,17 @@ async function schemaState(ownerDb: Db): Promise<SchemaState> {
     select table_name as name from information_schema.tables
     where table_schema = 'public' and table_name = any(${[...CHECKED_TABLES]})
     order by table_name`.execute(ownerDb);
-  const { rows: fn } = await sql<{ exists: boolean }>`
-    select to_regprocedure('public.app_current_tenant()') is not null as exists`.execute(ownerDb);
+  const { rows: fn } = await sql<{ exists: boolean; ingest: boolean }>`
+    select to_regprocedure('public.app_current_tenant()') is not null as exists,
+           to_regprocedure('public.whatsapp_ingest(uuid, uuid[], text[], bytea[], json, json, json)') is not null
+             as ingest`.execute(ownerDb);
   const { rows: policies } = await sql<{ name: string }>`
     select tablename || '.' || policyname as name from pg_policies where schemaname = 'public'
     order by 1`.execute(ownerDb);
   return {
     tables: tables.map((t) => t.name),
     appCurrentTenant: fn[0]?.exists ?? false,
+    whatsappIngest: fn[0]?.ingest ?? false,
     policies: policies.map((p) => p.name),
   };
 }
@@ -79,6 +83,7 @@ async function schemaState(ownerDb: Db): Promise<SchemaState> {
 const MIGRATED: SchemaState = {
   tables: [...CHECKED_TABLES],
   appCurrentTenant: true,
+  whatsappIngest: true,
   policies: [
     'api_keys.owner_auth_lookup',
     'api_keys.tenant_isolation',
@@ -113,7 +118,7 @@ const MIGRATED: SchemaState = {
     'whatsapp_webhook_events.tenant_isolation',
   ],
 };
-const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, policies: [] };
+const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, whatsappIngest: false, policies: [] };
 
 describe('migrations on an empty database', () => {
   it('prepareDatabase applies every migration, in order, and migrationStatus shows each executed', async () => {

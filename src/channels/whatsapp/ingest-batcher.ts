@@ -1,8 +1,7 @@
 import type { Db } from '../../platform/db/database.js';
-import { bindTenant } from '../../platform/db/tenant-context.js';
 import { isDatabaseUnavailable } from '../../platform/db/unavailable.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { storeDeliveries, type VerifiedDelivery } from './ingest.repository.js';
+import { storeTenantDeliveries, type VerifiedDelivery } from './ingest.repository.js';
 
 interface Pending {
   tenantId: string;
@@ -16,18 +15,20 @@ export interface IngestBatcherOptions {
   windowMs: number;
   maxBatch: number;
   /**
-   * Batches committing at once. While that many are in flight, new requests gather into the next batch
+   * Batches committing at once (a batch of several tenants runs one statement per tenant, concurrently). While that many are in flight, new requests gather into the next batch
    * (classic group commit): under load batches grow instead of transactions multiplying.
    */
   maxInFlight?: number;
+  /** Told the size of each committed statement (one tenant's share of a batch). */
   onBatch?: (size: number) => void;
 }
 
 /**
  * Group commit for webhooks: verified deliveries arriving within a couple of milliseconds share one
- * transaction (and one NOTIFY), and each caller's promise settles only after that transaction committed.
- * A failed batch is retried one delivery at a time, so one poisoned request cannot fail its neighbours;
- * what still fails rejects its own caller only (who answers 503, and Meta retries).
+ * statement per tenant (one round trip, its own transaction, one NOTIFY), and each caller's promise
+ * settles only after its tenant's statement committed. A failed group is retried one delivery at a time,
+ * so one poisoned request cannot fail its neighbours; what still fails rejects its own caller only (who
+ * answers 503, and Meta retries).
  */
 export class IngestBatcher {
   private pending: Pending[] = [];
@@ -62,33 +63,34 @@ export class IngestBatcher {
     });
   }
 
+  /** Each tenant's share of the batch is its own statement and commits (or fails) on its own. */
   private async commitBatch(batch: Pending[]): Promise<void> {
-    try {
-      await this.commit(batch);
-      this.options.onBatch?.(batch.length);
-      for (const item of batch) item.resolve();
-    } catch (error) {
-      // Alone, or the database is gone (one by one would only fail slower): each caller answers 503.
-      if (batch.length === 1 || isDatabaseUnavailable(error)) {
-        for (const item of batch) item.reject(error);
-        return;
-      }
-      this.logger.warn({ err: error, size: batch.length }, 'webhook batch failed; committing one by one');
-      await Promise.all(batch.map((item) => this.commitBatch([item])));
+    const byTenant = new Map<string, Pending[]>();
+    for (const item of batch) {
+      const group = byTenant.get(item.tenantId);
+      if (group) group.push(item);
+      else byTenant.set(item.tenantId, [item]);
     }
+    await Promise.all([...byTenant].map(([tenantId, group]) => this.commitGroup(tenantId, group)));
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
-    const byTenant = new Map<string, VerifiedDelivery[]>();
-    for (const { tenantId, delivery } of batch) {
-      const list = byTenant.get(tenantId) ?? [];
-      list.push(delivery);
-      byTenant.set(tenantId, list);
-    }
-    await this.db.transaction().execute(async (trx) => {
-      for (const [tenantId, deliveries] of byTenant) {
-        await storeDeliveries(await bindTenant(trx, tenantId), deliveries);
+  private async commitGroup(tenantId: string, group: Pending[]): Promise<void> {
+    try {
+      await storeTenantDeliveries(
+        this.db,
+        tenantId,
+        group.map((item) => item.delivery),
+      );
+      this.options.onBatch?.(group.length);
+      for (const item of group) item.resolve();
+    } catch (error) {
+      // Alone, or the database is gone (one by one would only fail slower): each caller answers 503.
+      if (group.length === 1 || isDatabaseUnavailable(error)) {
+        for (const item of group) item.reject(error);
+        return;
       }
-    });
+      this.logger.warn({ err: error, size: group.length }, 'webhook batch failed; committing one by one');
+      await Promise.all(group.map((item) => this.commitGroup(tenantId, [item])));
+    }
   }
 }

@@ -1,5 +1,7 @@
-import type { TenantTransaction } from '../../platform/db/tenant-context.js';
-import { type BatchJob, enqueueMany } from '../../platform/jobs/enqueue.js';
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import { isUuid, type TenantTransaction } from '../../platform/db/tenant-context.js';
+import { type JobSpec, jobSpec } from '../../platform/jobs/enqueue.js';
 import { applyStatusesTask, conversationQueue, processInboundTask } from './task-refs.js';
 import type { ExtractedDelivery } from './webhook-payload.js';
 
@@ -11,95 +13,97 @@ export interface VerifiedDelivery {
   extracted: ExtractedDelivery;
 }
 
-const CHUNK = 1_000;
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK));
-  return result;
+/**
+ * Stores one tenant's verified deliveries in one statement, in autocommit (its own transaction, committed
+ * when this resolves): the raw events, a receipt per new inbound message, the status callbacks, and one
+ * job per touched conversation (processing) and channel (statuses). Repeated wamids and statuses are
+ * no-ops, and a repeat that adds nothing enqueues nothing. The work is the database function
+ * `whatsapp_ingest` (migration 20261130_1200), which binds the statement to `tenantId` itself
+ * (transaction-local) and runs under row-level security as the caller.
+ */
+export async function storeTenantDeliveries(
+  db: Db,
+  tenantId: string,
+  deliveries: readonly VerifiedDelivery[],
+): Promise<void> {
+  if (!isUuid(tenantId)) throw new Error('storeTenantDeliveries needs a tenant id');
+  await ingest(sql`${tenantId}::uuid`, deliveries).execute(db);
 }
 
-/**
- * Stores one tenant's verified deliveries: the raw events, a receipt per new inbound message, the status
- * callbacks, and one job per touched conversation (processing) and channel (statuses), all in the
- * caller's transaction. Repeated wamids and statuses are no-ops (`on conflict do nothing`), and a repeat
- * that adds nothing enqueues nothing.
- */
+/** The same inside the caller's tenant transaction (which keeps its tenant). */
 export async function storeDeliveries(
   trx: TenantTransaction,
   deliveries: readonly VerifiedDelivery[],
 ): Promise<void> {
-  // INSERT ... VALUES ... RETURNING yields rows in VALUES order in PostgreSQL, which pairs ids with inputs.
-  const events = await trx
-    .insertInto('whatsappWebhookEvents')
-    .values(deliveries.map((d) => ({ channelId: d.channelId, requestId: d.requestId, body: d.body })))
-    .returning('id')
-    .execute();
+  await ingest(sql`app_current_tenant()`, deliveries).execute(trx);
+}
 
-  const inbound = deliveries.flatMap((delivery, index) =>
-    delivery.extracted.inbound.map((receipt) => ({
-      channelId: delivery.channelId,
-      providerMessageId: receipt.providerMessageId,
-      conversationKey: receipt.conversationKey,
-      eventId: events[index]?.id as string,
-      sentAt: receipt.sentAt,
-      message: JSON.stringify(receipt.message),
-      profile: receipt.profile ? JSON.stringify(receipt.profile) : null,
-    })),
-  );
-  const statuses = deliveries.flatMap((delivery, index) =>
-    delivery.extracted.statuses.map((status) => ({
-      channelId: delivery.channelId,
-      providerMessageId: status.providerMessageId,
-      status: status.status,
-      occurredAt: status.occurredAt,
-      recipientId: status.recipientId,
-      errors: status.errors ? JSON.stringify(status.errors) : null,
-      eventId: events[index]?.id as string,
-    })),
-  );
-
-  // A fixed order for the rows and keys that concurrent batches may both lock (a repeated delivery, one
-  // conversation's job) keeps them from deadlocking each other.
-  inbound.sort((a, b) => compare(a.channelId + a.providerMessageId, b.channelId + b.providerMessageId));
-  statuses.sort((a, b) => compare(a.channelId + a.providerMessageId, b.channelId + b.providerMessageId));
-  const jobs = new Map<string, BatchJob>();
+/**
+ * The statement's arguments: the events as parallel arrays (a Buffer[] goes as bytea[]), the receipts and
+ * statuses as JSON, each naming its delivery by position and the key of the job it asks for, and each
+ * candidate job's spec once (the function adds only those a stored row asks for). Names of tasks and
+ * queues, job keys and payloads are all decided here, as enqueueing would.
+ */
+function ingest(tenant: RawBuilder<unknown>, deliveries: readonly VerifiedDelivery[]) {
+  // One requestId for the batch's jobs, as before: the request that opened the group.
   const requestId = deliveries[0]?.requestId ?? 'webhook';
-  for (const rows of chunks(inbound)) {
-    const stored = await trx
-      .insertInto('whatsappInbound')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
-      .returning(['channelId', 'conversationKey'])
-      .execute();
-    for (const { channelId, conversationKey } of stored) {
-      const queueName = conversationQueue(channelId, conversationKey);
-      jobs.set(queueName, {
-        task: processInboundTask,
-        payload: { channelId, conversationKey },
-        // The key coalesces pending work of one conversation into one job. graphile-worker's add_jobs
-        // (0.17, sql/000012) clears the key of a job that is already running and adds a new one, so a
-        // receipt committed while its conversation is being processed is never left without a job.
-        options: { requestId, queueName, jobKey: queueName },
+  const jobs = new Map<string, JobSpec>();
+  const receipts: object[] = [];
+  const statuses: object[] = [];
+  deliveries.forEach(({ channelId, extracted }, event) => {
+    for (const receipt of extracted.inbound) {
+      const queueName = conversationQueue(channelId, receipt.conversationKey);
+      if (!jobs.has(queueName)) {
+        jobs.set(
+          queueName,
+          jobSpec({
+            task: processInboundTask,
+            payload: { channelId, conversationKey: receipt.conversationKey },
+            // The key coalesces pending work of one conversation into one job. graphile-worker's add_jobs
+            // (0.17, sql/000012) clears the key of a job that is already running and adds a new one, so a
+            // receipt committed while its conversation is being processed is never left without a job.
+            options: { requestId, queueName, jobKey: queueName },
+          }),
+        );
+      }
+      receipts.push({
+        event,
+        channel_id: channelId,
+        provider_message_id: receipt.providerMessageId,
+        conversation_key: receipt.conversationKey,
+        sent_at: receipt.sentAt,
+        message: receipt.message,
+        profile: receipt.profile ?? undefined,
+        job_key: queueName,
       });
     }
-  }
-  for (const rows of chunks(statuses)) {
-    const stored = await trx
-      .insertInto('whatsappStatusEvents')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['channelId', 'providerMessageId', 'status']).doNothing())
-      .returning('channelId')
-      .execute();
-    for (const { channelId } of stored) {
+    for (const status of extracted.statuses) {
       const jobKey = `wa-statuses:${channelId}`;
-      jobs.set(jobKey, { task: applyStatusesTask, payload: { channelId }, options: { requestId, jobKey } });
+      if (!jobs.has(jobKey)) {
+        jobs.set(
+          jobKey,
+          jobSpec({ task: applyStatusesTask, payload: { channelId }, options: { requestId, jobKey } }),
+        );
+      }
+      statuses.push({
+        event,
+        channel_id: channelId,
+        provider_message_id: status.providerMessageId,
+        status: status.status,
+        occurred_at: status.occurredAt,
+        recipient_id: status.recipientId ?? undefined,
+        errors: status.errors ?? undefined,
+        job_key: jobKey,
+      });
     }
-  }
-  await enqueueMany(
-    trx,
-    [...jobs.entries()].sort(([a], [b]) => compare(a, b)).map(([, job]) => job),
-  );
+  });
+  return sql`select whatsapp_ingest(
+    ${tenant},
+    ${deliveries.map((d) => d.channelId)}::uuid[],
+    ${deliveries.map((d) => d.requestId)}::text[],
+    ${deliveries.map((d) => d.body)}::bytea[],
+    ${JSON.stringify(receipts)}::json,
+    ${JSON.stringify(statuses)}::json,
+    ${JSON.stringify([...jobs.values()])}::json
+  )`;
 }

@@ -33,14 +33,3 @@ export async function withTenant<T>(
     return work(trx as TenantTransaction);
   });
 }
-
-/**
- * Rebinds an open transaction to `tenantId` (SET LOCAL again). For work that commits several tenants'
- * rows together on purpose — the webhook group commit — and nothing else: every statement after this
- * call sees only `tenantId`'s rows.
- */
-export async function bindTenant(trx: Transaction<Database>, tenantId: string): Promise<TenantTransaction> {
-  if (!isUuid(tenantId)) throw new AppError('not_found', 'Tenant not found');
-  await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
-  return trx as TenantTransaction;
-}

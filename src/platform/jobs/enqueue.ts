@@ -80,26 +80,42 @@ export interface BatchJob<Schema extends z.ZodType = z.ZodType> {
 }
 
 /**
+ * A tenant job as `add_jobs` takes it, minus what the database fills in (the envelope's tenantId from the
+ * transaction, run_at from clock_timestamp()): the record enqueueMany and whatsapp_ingest() read with
+ * `json_to_recordset(...) as j(identifier text, request_id text, payload json, queue_name text,
+ * max_attempts int, job_key text)`.
+ */
+export interface JobSpec {
+  identifier: string;
+  request_id: string;
+  payload: unknown;
+  queue_name: string | null;
+  max_attempts: number | null;
+  job_key: string | null;
+}
+
+/** Validates a tenant job (scope, payload) and turns it into the spec a batch of jobs is added from. */
+export function jobSpec({ task, payload, options }: BatchJob): JobSpec {
+  if (scopeOf(task) !== 'tenant') throw new Error(`${task.id} is a system task; use enqueueSystem`);
+  task.schema.parse(payload);
+  if (options.runAt || options.priority !== undefined) throw new Error('enqueueMany takes no runAt/priority');
+  return {
+    identifier: task.id,
+    request_id: options.requestId,
+    payload,
+    queue_name: options.queueName ?? null,
+    max_attempts: task.maxAttempts ?? null,
+    job_key: options.jobKey ?? null,
+  };
+}
+
+/**
  * Adds several tenant jobs in the caller's tenant transaction with one `add_jobs` call: one statement and
- * one NOTIFY for the lot (the webhook hot path enqueues a batch at a time). Job keys must be distinct
- * within one call.
+ * one NOTIFY for the lot. Job keys must be distinct within one call.
  */
 export async function enqueueMany(trx: TenantTransaction, jobs: readonly BatchJob[]): Promise<void> {
   if (jobs.length === 0) return;
-  const specs = jobs.map(({ task, payload, options }) => {
-    if (scopeOf(task) !== 'tenant') throw new Error(`${task.id} is a system task; use enqueueSystem`);
-    task.schema.parse(payload);
-    if (options.runAt || options.priority !== undefined)
-      throw new Error('enqueueMany takes no runAt/priority');
-    return {
-      identifier: task.id,
-      request_id: options.requestId,
-      payload,
-      queue_name: options.queueName ?? null,
-      max_attempts: task.maxAttempts ?? null,
-      job_key: options.jobKey ?? null,
-    };
-  });
+  const specs = jobs.map(jobSpec);
   await sql`
     select count(*) from graphile_worker.add_jobs(array(
       select row(

@@ -5,6 +5,7 @@ import * as emailChange from './20261123_1300_email_change.js';
 import * as whatsapp from './20261123_1400_whatsapp.js';
 import * as llmAgent from './20261130_1000_llm_agent.js';
 import * as inbox from './20261130_1100_inbox.js';
+import * as whatsappIngestFunction from './20261130_1200_whatsapp_ingest_function.js';
 import * as pendingOutbound from './20261130_1300_pending_outbound.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '20261123_1400_whatsapp': whatsapp,
   '20261130_1000_llm_agent': llmAgent,
   '20261130_1100_inbox': inbox,
+  '20261130_1200_whatsapp_ingest_function': whatsappIngestFunction,
   '20261130_1300_pending_outbound': pendingOutbound,
 };
