@@ -16,6 +16,7 @@ import { delay, getJson, pollUntil, startLeadline } from '../test/fixtures/leadl
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/free-port.js';
 import { startBenchDatabase } from './bench-database.js';
+import { passThrough } from './env.js';
 import { percentile } from './stats.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -62,6 +63,7 @@ async function main() {
         RATE_LIMIT_WEBHOOK_PER_MINUTE: '1000000',
         WHATSAPP_GRAPH_API_URL: graph.url,
         OUTBOUND_ALLOW_PRIVATE_HOSTS: graph.hostPort,
+        ...passThrough(['WEBHOOK_BATCH_WINDOW_MS', 'WORKER_CONCURRENCY', 'DATABASE_POOL_SIZE']),
       },
       bench.dataDir,
     );

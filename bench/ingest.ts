@@ -25,6 +25,7 @@ import { getJson, pollUntil } from '../test/fixtures/leadline-process.js';
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/free-port.js';
 import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { passThrough } from './env.js';
 
 const CONNECTIONS = Math.min(1_000, Number(process.env.BENCH_CONNECTIONS ?? 100));
 const SECONDS = Math.min(60, Number(process.env.BENCH_SECONDS ?? 10));
@@ -130,7 +131,7 @@ async function main() {
         METRICS_PORT: String(metricsPort),
         LOG_LEVEL: 'warn',
         RATE_LIMIT_WEBHOOK_PER_MINUTE: '1000000',
-        ...pick(process.env, ['WEBHOOK_BATCH_WINDOW_MS', 'DATABASE_POOL_SIZE']),
+        ...passThrough(['WEBHOOK_BATCH_WINDOW_MS', 'DATABASE_POOL_SIZE']),
       },
       // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the server (open it in Chrome DevTools).
       process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
@@ -193,10 +194,6 @@ async function batchFigures(metricsPort: number): Promise<{ batches: number; ave
     Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   const batches = value('leadline_webhook_batch_size_count');
   return { batches, average: value('leadline_webhook_batch_size_sum') / batches };
-}
-
-function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((name) => (source[name] ? [[name, source[name]]] : [])));
 }
 
 /** A TypeScript entry point as a child process (tsx loader), with exactly PATH, HOME and `env`. */

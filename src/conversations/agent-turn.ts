@@ -100,11 +100,12 @@ export async function applyAgentTurn(
     return;
   }
   const { requiredFields } = prepared.input.settings;
-  await applyProfileUpdates(trx, prepared.contactId, turn.profileUpdates, requiredFields);
+  const { contact } = await applyProfileUpdates(trx, prepared.contactId, turn.profileUpdates, requiredFields);
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
   for (const [index, text] of turn.replies.entries()) {
     await queueOutboundMessage(trx, {
       conversationId: conversation.id,
+      recipient: { channelId: conversation.channelId, phoneE164: contact.phoneE164 },
       author: 'bot',
       body: { type: 'text', text },
       idempotencyKey: `reply:${prepared.messageId}:${index}`,

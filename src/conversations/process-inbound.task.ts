@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Agent } from '../agent/agent.js';
-import { findChannel } from '../channels/whatsapp/channels.repository.js';
 import { findPendingOutbound, type OutboundForSend } from '../channels/whatsapp/outbound.repository.js';
 import { downloadMediaTask, markReadTask, processInboundTask } from '../channels/whatsapp/task-refs.js';
 import type { WhatsappInbound } from '../channels/whatsapp/webhook.table.js';
@@ -27,6 +26,19 @@ export interface ProcessInboundDependencies {
   sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
 }
 
+/** A receipt, with its channel's setting that processing needs (read in the same statement). */
+type LockedReceipt = WhatsappInbound & { markAsRead: boolean };
+
+function lockedReceipts(trx: TenantTransaction, channelId: string) {
+  return trx
+    .selectFrom('whatsappInbound')
+    .innerJoin('whatsappChannels', 'whatsappChannels.id', 'whatsappInbound.channelId')
+    .selectAll('whatsappInbound')
+    .select('whatsappChannels.markAsRead')
+    .where('whatsappInbound.channelId', '=', channelId)
+    .forUpdate('whatsappInbound');
+}
+
 /**
  * Locks a conversation's receipts not yet processed and returns them in Meta's time order (ties by wamid,
  * stable). The job handles the first in this same transaction, and each later one in a transaction of its
@@ -36,16 +48,12 @@ async function lockPendingReceipts(
   trx: TenantTransaction,
   channelId: string,
   conversationKey: string,
-): Promise<WhatsappInbound[]> {
-  return trx
-    .selectFrom('whatsappInbound')
-    .selectAll()
-    .where('channelId', '=', channelId)
-    .where('conversationKey', '=', conversationKey)
-    .where('processedAt', 'is', null)
-    .orderBy('sentAt')
-    .orderBy('providerMessageId')
-    .forUpdate()
+): Promise<LockedReceipt[]> {
+  return lockedReceipts(trx, channelId)
+    .where('whatsappInbound.conversationKey', '=', conversationKey)
+    .where('whatsappInbound.processedAt', 'is', null)
+    .orderBy('whatsappInbound.sentAt')
+    .orderBy('whatsappInbound.providerMessageId')
     .execute();
 }
 
@@ -57,13 +65,9 @@ async function lockReceipt(
   trx: TenantTransaction,
   channelId: string,
   providerMessageId: string,
-): Promise<WhatsappInbound | undefined> {
-  return trx
-    .selectFrom('whatsappInbound')
-    .selectAll()
-    .where('channelId', '=', channelId)
-    .where('providerMessageId', '=', providerMessageId)
-    .forUpdate()
+): Promise<LockedReceipt | undefined> {
+  return lockedReceipts(trx, channelId)
+    .where('whatsappInbound.providerMessageId', '=', providerMessageId)
     .executeTakeFirst();
 }
 
@@ -95,7 +99,7 @@ async function markProcessed(trx: TenantTransaction, receipt: WhatsappInbound): 
  */
 async function processReceipt(
   trx: TenantTransaction,
-  receipt: WhatsappInbound,
+  receipt: LockedReceipt,
   requestId: string,
 ): Promise<PreparedTurn | undefined> {
   const from = typeof receipt.message.from === 'string' ? receipt.message.from : receipt.conversationKey;
@@ -137,8 +141,7 @@ async function processReceipt(
     await insertPendingMedia(trx, message.id, normalised.media);
     await enqueue(trx, downloadMediaTask, { messageId: message.id }, { requestId });
   }
-  const channel = await findChannel(trx, receipt.channelId);
-  if (channel?.markAsRead && message.author === 'customer') {
+  if (receipt.markAsRead && message.author === 'customer') {
     await enqueue(trx, markReadTask, { messageId: message.id }, { requestId });
   }
   conversation = await resumeIfPauseOver(trx, conversation);
@@ -160,7 +163,7 @@ const NOTHING_LEFT: ReceiptOutcome = { sends: [] };
 async function handleReceipt(
   trx: TenantTransaction,
   deps: ProcessInboundDependencies,
-  receipt: WhatsappInbound,
+  receipt: LockedReceipt,
   requestId: string,
 ): Promise<ReceiptOutcome> {
   if (receipt.processedAt) return NOTHING_LEFT;

@@ -13,6 +13,8 @@ export type OutboundBody =
 
 export interface OutboundRequest {
   conversationId: string;
+  /** The conversation's channel and contact number, when the caller holds them (saves reading them). */
+  recipient?: { channelId: string; phoneE164: string };
   author: Exclude<MessageAuthor, 'customer'>;
   authorUserId?: string | null;
   body: OutboundBody;
@@ -30,12 +32,14 @@ export async function queueOutboundMessage(
   trx: TenantTransaction,
   request: OutboundRequest,
 ): Promise<{ message: Message; created: boolean }> {
-  const conversation = await trx
-    .selectFrom('conversations')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-    .select(['conversations.id', 'conversations.channelId', 'contacts.phoneE164'])
-    .where('conversations.id', '=', request.conversationId)
-    .executeTakeFirstOrThrow();
+  const conversation = request.recipient
+    ? { id: request.conversationId, ...request.recipient }
+    : await trx
+        .selectFrom('conversations')
+        .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+        .select(['conversations.id', 'conversations.channelId', 'contacts.phoneE164'])
+        .where('conversations.id', '=', request.conversationId)
+        .executeTakeFirstOrThrow();
   const { body } = request;
   const inserted = await trx
     .insertInto('messages')

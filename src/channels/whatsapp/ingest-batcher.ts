@@ -11,12 +11,16 @@ interface Pending {
 }
 
 export interface IngestBatcherOptions {
-  /** How long the first request of a batch waits for others (0: until the current tick ends). */
+  /**
+   * How long the first request of a batch waits for others. 0: only until the requests already read in
+   * this turn of the event loop have joined (setImmediate); batches then grow from the commits in flight.
+   */
   windowMs: number;
   maxBatch: number;
   /**
-   * Batches committing at once (a batch of several tenants runs one statement per tenant, concurrently). While that many are in flight, new requests gather into the next batch
-   * (classic group commit): under load batches grow instead of transactions multiplying.
+   * Batches committing at once (a batch of several tenants runs one statement per tenant, concurrently).
+   * While that many are in flight, new requests gather into the next batch (classic group commit): under
+   * load batches grow instead of transactions multiplying.
    */
   maxInFlight?: number;
   /** Told the size of each committed statement (one tenant's share of a batch). */
@@ -32,7 +36,7 @@ export interface IngestBatcherOptions {
  */
 export class IngestBatcher {
   private pending: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private scheduled: { cancel(): void } | undefined;
   private inFlight = 0;
 
   constructor(
@@ -45,13 +49,22 @@ export class IngestBatcher {
     return new Promise((resolve, reject) => {
       this.pending.push({ tenantId, delivery, resolve, reject });
       if (this.pending.length >= this.options.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
+      else this.scheduled ??= this.scheduleFlush();
     });
   }
 
+  private scheduleFlush(): { cancel(): void } {
+    if (this.options.windowMs === 0) {
+      const immediate = setImmediate(() => this.flush());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timer = setTimeout(() => this.flush(), this.options.windowMs);
+    return { cancel: () => clearTimeout(timer) };
+  }
+
   private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
     // Full: the batch keeps growing and goes as soon as one in flight has committed.
     if (this.inFlight >= (this.options.maxInFlight ?? 2)) return;
     const batch = this.pending.splice(0, this.options.maxBatch);

@@ -101,7 +101,7 @@ export const ZEnvironment = z
       .regex(/^v[0-9]{1,3}\.[0-9]$/, 'must look like v23.0')
       .default('v23.0'),
     WHATSAPP_APP_SECRET_GRACE_HOURS: positiveInt(24 * 30).default(24),
-    WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(2),
+    WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     OUTBOUND_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(5_000),
     OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),
     // host:port endpoints exempt from the outbound SSRF guard (local fakes); doctor refuses it in production.

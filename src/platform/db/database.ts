@@ -1,5 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { withDeferredBegin } from './deferred-begin.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -46,7 +47,7 @@ export function createClient(
 export function createDb(pool: pg.Pool): Db {
   // Column names only: jsonb values (Meta's payloads, tenant settings) come back exactly as stored.
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: withDeferredBegin(new PostgresDialect({ pool })),
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   });
 }
