@@ -25,7 +25,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
     createProcessInboundTask({
       agent: deps.agent,
-      sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx),
+      sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx, { dropSendJob: true }),
     }),
     applyStatusesTaskDefinition,
     createSendMessageTask(deps.whatsappOutbound),

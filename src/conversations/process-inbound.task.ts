@@ -19,9 +19,10 @@ export interface ProcessInboundDependencies {
   /** The agent that answers while a conversation's ownership is `bot` (the built-in qualifier). */
   agent: Agent;
   /**
-   * Sends a ledger row now (the send job's own routine). Replies go out right after their transaction
-   * commits instead of waiting for the send job's pickup; the send job, queued behind this one in the
-   * conversation's queue, then finds them sent. A failure here is left to that job.
+   * Sends a ledger row now (the send job's own routine) and drops its send job once the row is sent or
+   * failed. Replies go out right after their transaction commits instead of waiting for a job pickup; the
+   * send job, which cannot start before this one ends (same conversation queue), stands by for a failed
+   * send (it is left to retry with its backoff) or a crash (it runs once this job's lock is released).
    */
   sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { conversationQueue, sendMessageTask } from '../channels/whatsapp/task-refs.js';
+import { conversationQueue, sendJobKey, sendMessageTask } from '../channels/whatsapp/task-refs.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
@@ -84,6 +84,7 @@ export async function queueOutboundMessage(
     {
       requestId: request.requestId,
       queueName: conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
+      jobKey: sendJobKey(inserted.id),
     },
   );
   return { message: inserted, created: true };

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { GraphApiError } from '../../src/channels/whatsapp/graph-api.client.js';
-import { createSendMessageTask } from '../../src/channels/whatsapp/send-message.task.js';
+import { findPendingOutbound } from '../../src/channels/whatsapp/outbound.repository.js';
+import { createSendMessageTask, sendOutbound } from '../../src/channels/whatsapp/send-message.task.js';
+import { sendJobKey } from '../../src/channels/whatsapp/task-refs.js';
 import type { Message } from '../../src/conversations/messages.table.js';
 import { type OutboundBody, queueOutboundMessage } from '../../src/conversations/send-ledger.js';
 import type { Config } from '../../src/platform/config/config.js';
@@ -15,6 +17,7 @@ import { jobsOfTask } from '../fixtures/graphile-jobs.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { buildTestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
+import { taskContext } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
 import {
   type ConversationFixture,
@@ -486,6 +489,55 @@ describe('POST /api/v1/conversations/{id}/messages', () => {
 
   it('refuses anonymous callers (401)', async () => {
     expect((await post(fixture.conversationId, { type: 'text', text: 'x' }, {})).statusCode).toBe(401);
+  });
+});
+
+describe('a reply sent at once by the processing job', () => {
+  /** The processing job's own send: the rows read in its transaction, then `dropSendJob`. */
+  async function sendAtOnce(fixture: ConversationFixture) {
+    const pending = await withTenant(database.db, fixture.tenantId, (trx) =>
+      findPendingOutbound(trx, fixture.conversationId),
+    );
+    const context = taskContext(database.db, fixture.tenantId);
+    for (const message of pending)
+      await sendOutbound(harness.outbound, message, context, { dropSendJob: true });
+  }
+
+  const sendJobOf = async (messageId: string) =>
+    (await jobsOfTask(database.ownerDb, 'whatsapp.send-message')).find(
+      (job) => job.key === sendJobKey(messageId),
+    );
+
+  it('drops the standby send job once Meta accepted the reply, so nothing runs again', async () => {
+    const fixture = await conversation();
+    const message = await queue(fixture);
+    expect(await sendJobOf(message.id)).toBeDefined();
+    await sendAtOnce(fixture);
+    expect((await messageRow(fixture, message.id)).status).toBe('accepted');
+    expect(await sendJobOf(message.id)).toBeUndefined();
+    expect(fake.sends()).toHaveLength(1);
+  });
+
+  it('drops it too when Meta refused the reply for good', async () => {
+    const fixture = await conversation();
+    const message = await queue(fixture);
+    fake.fail({ kind: 'graph-error', code: 131047 });
+    await sendAtOnce(fixture);
+    expect((await messageRow(fixture, message.id)).status).toBe('failed');
+    expect(await sendJobOf(message.id)).toBeUndefined();
+  });
+
+  it('keeps it when the send failed for now, and that job then sends the reply once', async () => {
+    const fixture = await conversation();
+    const message = await queue(fixture);
+    fake.fail({ kind: 'http-500' }, { times: 3, recipient: fixture.phoneE164 });
+    await expect(sendAtOnce(fixture)).rejects.toBeInstanceOf(GraphApiError);
+    expect((await messageRow(fixture, message.id)).status).toBe('pending');
+    const standby = await sendJobOf(message.id);
+    expect(standby?.payload).toMatchObject({ payload: { messageId: message.id } });
+    await send(fixture, message.id);
+    expect((await messageRow(fixture, message.id)).status).toBe('accepted');
+    expect(fake.sends()).toHaveLength(4);
   });
 });
 

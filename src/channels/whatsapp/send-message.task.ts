@@ -1,3 +1,4 @@
+import { removeJob } from '../../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../../platform/jobs/task.js';
 import { isCustomerWindowOpen, needsCustomerWindow } from './customer-window.js';
 import { GraphApiError } from './graph-api.client.js';
@@ -10,7 +11,7 @@ import {
 } from './outbound.repository.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
 import { applyPendingStatuses } from './statuses.repository.js';
-import { sendMessageTask } from './task-refs.js';
+import { sendJobKey, sendMessageTask } from './task-refs.js';
 
 /** Meta's request body for a ledger row (protocols.md §1). `to` is the WhatsApp id when Meta told us one. */
 export function graphMessageBody(message: OutboundForSend): Record<string, unknown> {
@@ -70,18 +71,27 @@ export async function sendOutbound(
   outbound: WhatsappOutbound,
   message: OutboundForSend,
   ctx: TaskContext<'tenant'>,
+  options: {
+    /** Sent by someone else than its send job: drop that job once the row is done with. */
+    dropSendJob?: boolean;
+  } = {},
 ): Promise<void> {
   const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
   const messageId = message.id;
+  const fail = (error: { code: number | null; title: string }) =>
+    ctx.withTenant(async (trx) => {
+      await markSendFailed(trx, messageId, error);
+      if (options.dropSendJob) await removeJob(trx, sendJobKey(messageId));
+    });
   if (message.direction !== 'outbound') return;
   if (message.providerMessageId || message.status !== 'pending') return;
 
   if (message.disabledAt) {
-    await fail(ctx, messageId, { code: null, title: 'the WhatsApp channel is disabled' });
+    await fail({ code: null, title: 'the WhatsApp channel is disabled' });
     return count('failed');
   }
   if (needsCustomerWindow(message.type) && !isCustomerWindowOpen(message.lastInboundAt)) {
-    await fail(ctx, messageId, { code: OUTSIDE_WINDOW_CODE, title: OUTSIDE_WINDOW_TITLE });
+    await fail({ code: OUTSIDE_WINDOW_CODE, title: OUTSIDE_WINDOW_TITLE });
     return count('outside_window');
   }
 
@@ -100,7 +110,7 @@ export async function sendOutbound(
     if (!(error instanceof GraphApiError)) throw error;
     observe(outbound, 'send', error.action, started);
     if (error.action === 'needs-template' || error.action === 'permanent') {
-      await fail(ctx, messageId, { code: error.code ?? null, title: error.title });
+      await fail({ code: error.code ?? null, title: error.title });
       ctx.logger.warn({ messageId, code: error.code }, 'WhatsApp send failed permanently');
       return count('failed');
     }
@@ -113,16 +123,9 @@ export async function sendOutbound(
       // Statuses that arrived before we knew this wamid have been waiting for it.
       await applyPendingStatuses(trx, message.channelId, wamid);
     }
+    if (options.dropSendJob) await removeJob(trx, sendJobKey(messageId));
   });
   count('accepted');
-}
-
-async function fail(
-  ctx: TaskContext<'tenant'>,
-  messageId: string,
-  error: { code: number | null; title: string },
-) {
-  await ctx.withTenant((trx) => markSendFailed(trx, messageId, error));
 }
 
 function observe(outbound: WhatsappOutbound, operation: string, outcome: string, started: number): void {

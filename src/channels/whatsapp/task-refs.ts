@@ -27,6 +27,14 @@ export const sendMessageTask = {
   maxAttempts: 10,
 } satisfies TaskReference;
 
+/**
+ * The key of a message's send job. The processing job sends its replies itself right after committing
+ * them and then drops their send jobs, which only stand by for a crash or a failed send.
+ */
+export function sendJobKey(messageId: string): string {
+  return `wa-send:${messageId}`;
+}
+
 /** Downloads an inbound message's media through the Graph API into the blob store. */
 export const downloadMediaTask = {
   id: 'whatsapp.download-media',

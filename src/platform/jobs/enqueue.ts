@@ -132,3 +132,11 @@ export async function enqueueMany(trx: TenantTransaction, jobs: readonly BatchJo
         as j(identifier text, request_id text, payload json, queue_name text, max_attempts int, job_key text)
     ))`.execute(trx);
 }
+
+/**
+ * Drops the pending job with `jobKey`, in the caller's transaction (a running one keeps running but is
+ * never retried). No job with that key is no error.
+ */
+export async function removeJob(trx: TenantTransaction, jobKey: string): Promise<void> {
+  await sql`select graphile_worker.remove_job(${jobKey}::text)`.execute(trx);
+}
