@@ -81,7 +81,7 @@ export interface BatchJob<Schema extends z.ZodType = z.ZodType> {
 
 /**
  * A tenant job as `add_jobs` takes it, minus what the database fills in (the envelope's tenantId from the
- * transaction, run_at from clock_timestamp()): the record enqueueMany and whatsapp_ingest() read with
+ * transaction, run_at from clock_timestamp()): the record whatsapp_ingest() reads with
  * `json_to_recordset(...) as j(identifier text, request_id text, payload json, queue_name text,
  * max_attempts int, job_key text)`.
  */
@@ -98,7 +98,7 @@ export interface JobSpec {
 export function jobSpec({ task, payload, options }: BatchJob): JobSpec {
   if (scopeOf(task) !== 'tenant') throw new Error(`${task.id} is a system task; use enqueueSystem`);
   task.schema.parse(payload);
-  if (options.runAt || options.priority !== undefined) throw new Error('enqueueMany takes no runAt/priority');
+  if (options.runAt || options.priority !== undefined) throw new Error('a job spec takes no runAt/priority');
   return {
     identifier: task.id,
     request_id: options.requestId,
@@ -107,30 +107,6 @@ export function jobSpec({ task, payload, options }: BatchJob): JobSpec {
     max_attempts: task.maxAttempts ?? null,
     job_key: options.jobKey ?? null,
   };
-}
-
-/**
- * Adds several tenant jobs in the caller's tenant transaction with one `add_jobs` call: one statement and
- * one NOTIFY for the lot. Job keys must be distinct within one call.
- */
-export async function enqueueMany(trx: TenantTransaction, jobs: readonly BatchJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  const specs = jobs.map(jobSpec);
-  await sql`
-    select count(*) from graphile_worker.add_jobs(array(
-      select row(
-        j.identifier,
-        json_build_object('tenantId', app_current_tenant(), 'requestId', j.request_id, 'payload', j.payload),
-        j.queue_name,
-        clock_timestamp(),
-        j.max_attempts,
-        j.job_key,
-        null,
-        null
-      )::graphile_worker.job_spec
-      from json_to_recordset(${JSON.stringify(specs)}::json)
-        as j(identifier text, request_id text, payload json, queue_name text, max_attempts int, job_key text)
-    ))`.execute(trx);
 }
 
 /**
