@@ -66,6 +66,8 @@ async function main() {
         ...passThrough(['WEBHOOK_BATCH_WINDOW_MS', 'WORKER_CONCURRENCY', 'DATABASE_POOL_SIZE']),
       },
       bench.dataDir,
+      // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the server (open it in Chrome DevTools).
+      process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
     );
     await pollUntil('leadline ready', 60_000, async () => {
       const ready = await getJson(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
