@@ -313,6 +313,24 @@ describe('IngestBatcher with two tenants in one batch', () => {
   });
 });
 
+describe('IngestBatcher without a window (the default)', () => {
+  it('gathers the deliveries read in one event-loop turn into one statement, and a later one into its own', async () => {
+    const statements: number[] = [];
+    const batcher = new IngestBatcher(database.db, captureLogger().logger, {
+      windowMs: 0,
+      maxBatch: 100,
+      onBatch: (size) => statements.push(size),
+    });
+    const one = (n: number) =>
+      delivery(lineA, `req-turn-${n}`, {
+        messages: [messages.text({ from: '491511000099', body: `turn ${n}` })],
+      });
+    await Promise.all([1, 2, 3].map((n) => batcher.submit(lineA.tenantId, one(n))));
+    await batcher.submit(lineA.tenantId, one(4));
+    expect(statements).toEqual([3, 1]);
+  });
+});
+
 describe('storeTenantDeliveries', () => {
   it('leaves no tenant on the pooled connections once committed', async () => {
     await storeTenantDeliveries(database.db, lineA.tenantId, [
