@@ -5,7 +5,8 @@
  * (bench/hmac-ceiling.ts) in the same run, as the ceiling. Every request is a distinct delivery (a new
  * wamid, a new customer every few messages), signed like Meta signs. Prints req/s, p50 and p99 of both and
  * the ratio. Bounded: BENCH_CONNECTIONS (100) connections for BENCH_SECONDS (10) s per target, after a
- * 2 s warm-up each; 127.0.0.1 only. After Leadline's warm-up the database is ANALYZEd, as autovacuum keeps a
+ * 2 s warm-up each; 127.0.0.1 only. For each target it also prints where the machine's CPU went per
+ * request (kernel accounting): the server process, the load generator (this process), and the rest. After Leadline's warm-up the database is ANALYZEd, as autovacuum keeps a
  * running deployment's statistics (BENCH_NO_ANALYZE=1 skips it: the tables are then planned as empty).
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +27,7 @@ import { getJson, pollUntil } from '../test/fixtures/leadline-process.js';
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/free-port.js';
 import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
+import { measureCpu } from './cpu.js';
 import { passThrough } from './env.js';
 
 const CONNECTIONS = Math.min(1_000, Number(process.env.BENCH_CONNECTIONS ?? 100));
@@ -65,10 +67,14 @@ async function load(url: string, seconds: number): Promise<Result> {
   });
 }
 
-async function measure(name: string, url: string, afterWarmup?: () => Promise<void>) {
+async function measure(name: string, url: string, serverPid: number, afterWarmup?: () => Promise<void>) {
   const warmup = await load(url, WARMUP_SECONDS);
   await afterWarmup?.();
-  const result = await load(url, SECONDS);
+  const { result, cpu } = await measureCpu(
+    serverPid,
+    () => load(url, SECONDS),
+    (run) => run.requests.total,
+  );
   const figures = {
     name,
     reqPerSec: Math.round(result.requests.average),
@@ -80,7 +86,9 @@ async function measure(name: string, url: string, afterWarmup?: () => Promise<vo
     errors: result.errors + result.timeouts,
   };
   process.stdout.write(
-    `${name.padEnd(22)} ${String(figures.reqPerSec).padStart(7)} req/s   p50 ${String(figures.p50).padStart(4)} ms   p99 ${String(figures.p99).padStart(4)} ms   2xx ${figures.ok}   non-2xx ${figures.non2xx}   errors ${figures.errors}\n`,
+    `${name.padEnd(22)} ${String(figures.reqPerSec).padStart(7)} req/s   p50 ${String(figures.p50).padStart(4)} ms   p99 ${String(figures.p99).padStart(4)} ms   2xx ${figures.ok}   non-2xx ${figures.non2xx}   errors ${figures.errors}\n` +
+      `${''.padEnd(22)} CPU per request: server ${cpu.serverUs} µs, load generator ${cpu.loadGeneratorUs} µs, ` +
+      `rest of the machine (PostgreSQL, ...) ${cpu.restUs} µs; ${cpu.busyCores} of ${cpu.cores} cores busy\n`,
   );
   return figures;
 }
@@ -154,6 +162,7 @@ async function main() {
     const leadline = await measure(
       'leadline ingest',
       `http://127.0.0.1:${port}/webhooks/whatsapp/${channel.id}`,
+      server.pid,
       analyse,
     );
     const batches = await batchFigures(metricsPort);
@@ -169,6 +178,7 @@ async function main() {
     const bare = await measure(
       'bare fastify + hmac',
       `http://127.0.0.1:${ceilingPort}/webhooks/whatsapp/${channel.id}`,
+      ceiling.pid,
     );
 
     const { rows } = await sql<{ receipts: number; events: number; jobs: number }>`
@@ -228,7 +238,9 @@ function startChild(script: string, args: string[], env: Record<string, string>,
     await exitedPromise;
     clearTimeout(timer);
   };
+  if (child.pid === undefined) throw new Error(`${script} did not start`);
   return {
+    pid: child.pid,
     output: () => output,
     exited,
     /** SIGTERM: a graceful stop (and the CPU profile, when asked for, is written). */
