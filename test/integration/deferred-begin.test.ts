@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listContacts, upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createDb, type Db } from '../../src/platform/db/database.js';
 import { resultFree } from '../../src/platform/db/deferred-begin.js';
-import { withTenant } from '../../src/platform/db/tenant-context.js';
+import type { Database } from '../../src/platform/db/schema.js';
+import { type TenantTransaction, withTenant } from '../../src/platform/db/tenant-context.js';
 import { createTenant } from '../../src/tenants/tenants.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -40,6 +41,12 @@ afterAll(async () => {
 beforeEach(() => {
   sent.length = 0;
 });
+
+/** An open transaction bound to the test tenant, as withTenant binds its own. */
+async function bound<T extends Transaction<Database>>(trx: T): Promise<TenantTransaction> {
+  await resultFree(`select set_config('app.tenant_id', '${tenantId}', true)`).execute(trx);
+  return trx as unknown as TenantTransaction;
+}
 
 describe('transactions with BEGIN deferred to their first statement', () => {
   it('opens a tenant transaction in one round trip and commits its work', async () => {
@@ -109,6 +116,22 @@ describe('transactions with BEGIN deferred to their first statement', () => {
       });
     expect(level).toBe('serializable');
     expect(sent[0]).toBe('start transaction isolation level serializable');
+  });
+
+  it('sends BEGIN before a savepoint that comes first, and savepoints work as usual', async () => {
+    const trx = await db.startTransaction().execute();
+    const withSavepoint = await trx.savepoint('before_insert').execute();
+    await upsertContact(await bound(withSavepoint), {
+      phoneE164: '+393337770000',
+      displayName: null,
+      waId: null,
+    });
+    const rolledBack = await withSavepoint.rollbackToSavepoint('before_insert').execute();
+    await rolledBack.commit().execute();
+    expect(sent[0]).toBe('begin');
+    expect(sent[1]).toMatch(/^savepoint "before_insert"$/);
+    const contacts = await withTenant(db, tenantId, (tenantTrx) => listContacts(tenantTrx));
+    expect(contacts.map((contact) => contact.phoneE164)).not.toContain('+393337770000');
   });
 
   it('recovers the connection after a first statement that fails', async () => {

@@ -87,29 +87,25 @@ class DeferredBeginDriver implements Driver {
     return this.inner.rollbackTransaction(innerOf(connection));
   }
 
-  async savepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    // Through the wrapper: a savepoint as the first statement needs its BEGIN sent first.
-    await this.inner.savepoint?.(connection, name, compileQuery);
+  // Through the wrapper connection: a savepoint as the transaction's first statement needs BEGIN first.
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    await this.savepoints('savepoint').call(this.inner, connection, name, compile);
   }
 
   async rollbackToSavepoint(
     connection: DatabaseConnection,
     name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    await this.inner.rollbackToSavepoint?.(connection, name, compileQuery);
+    compile: QueryCompiler['compileQuery'],
+  ) {
+    await this.savepoints('rollbackToSavepoint').call(this.inner, connection, name, compile);
   }
 
   async releaseSavepoint(
     connection: DatabaseConnection,
     name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    await this.inner.releaseSavepoint?.(connection, name, compileQuery);
+    compile: QueryCompiler['compileQuery'],
+  ) {
+    await this.savepoints('releaseSavepoint').call(this.inner, connection, name, compile);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -119,6 +115,12 @@ class DeferredBeginDriver implements Driver {
 
   destroy(): Promise<void> {
     return this.inner.destroy();
+  }
+
+  private savepoints(method: 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint') {
+    const implementation = this.inner[method];
+    if (!implementation) throw new Error(`the database driver has no ${method}`);
+    return implementation;
   }
 
   /** True when the transaction ran no statement, so its BEGIN was never sent: nothing to end. */
