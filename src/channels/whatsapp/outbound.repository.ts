@@ -49,26 +49,42 @@ export async function findPendingOutbound(trx: TenantTransaction, conversationId
 
 export type OutboundForSend = NonNullable<Awaited<ReturnType<typeof findOutboundForSend>>>;
 
-/** Records Meta's acceptance; only a still-pending row changes, so a late duplicate cannot overwrite it. */
+/**
+ * Records Meta's acceptance; only a still-pending row changes, so a late duplicate cannot overwrite it.
+ * Tells whether status callbacks for this wamid arrived before it was stored (rare: then they wait to be
+ * applied), in the same statement.
+ */
 export async function markAccepted(
   trx: TenantTransaction,
   messageId: string,
   wamid: string,
-): Promise<boolean> {
+): Promise<{ statusesWaiting: boolean } | undefined> {
   const updated = await trx
     .updateTable('messages')
     .set({ providerMessageId: wamid, status: 'accepted', statusAt: sql`now()`, updatedAt: sql`now()` })
     .where('id', '=', messageId)
     .where('providerMessageId', 'is', null)
-    .returning('conversationId')
+    .returning((eb) => [
+      'conversationId',
+      eb
+        .exists(
+          eb
+            .selectFrom('whatsappStatusEvents')
+            .select(sql`1`.as('one'))
+            .whereRef('whatsappStatusEvents.channelId', '=', 'messages.channelId')
+            .where('whatsappStatusEvents.providerMessageId', '=', wamid)
+            .where('whatsappStatusEvents.appliedAt', 'is', null),
+        )
+        .as('statusesWaiting'),
+    ])
     .executeTakeFirst();
-  if (!updated) return false;
+  if (!updated) return undefined;
   await publishInboxEvent(trx, {
     type: 'message.updated',
     conversationId: updated.conversationId,
     messageId,
   });
-  return true;
+  return { statusesWaiting: Boolean(updated.statusesWaiting) };
 }
 
 export async function markSendFailed(

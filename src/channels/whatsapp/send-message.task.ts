@@ -119,10 +119,9 @@ export async function sendOutbound(
   }
 
   await ctx.withTenant(async (trx) => {
-    if (await markAccepted(trx, messageId, wamid)) {
-      // Statuses that arrived before we knew this wamid have been waiting for it.
-      await applyPendingStatuses(trx, message.channelId, wamid);
-    }
+    const accepted = await markAccepted(trx, messageId, wamid);
+    // Statuses that arrived before we knew this wamid have been waiting for it.
+    if (accepted?.statusesWaiting) await applyPendingStatuses(trx, message.channelId, wamid);
     if (options.dropSendJob) await removeJob(trx, sendJobKey(messageId));
   });
   count('accepted');
