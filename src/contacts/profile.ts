@@ -70,9 +70,11 @@ export async function applyProfileUpdates(
   contactId: string,
   updates: Partial<Profile>,
   requiredFields: readonly ProfileField[],
+  /** The contact's row as this transaction already holds it locked, if it does (saves reading it again). */
+  held?: Contact,
 ): Promise<{ contact: Contact; completedNow: boolean }> {
   const clean = cleanProfileUpdates(updates);
-  const existing = await findContactForUpdate(trx, contactId);
+  const existing = held?.id === contactId ? held : await findContactForUpdate(trx, contactId);
   if (!existing) throw new AppError('not_found', 'Contact not found');
 
   const changes = Object.fromEntries(

@@ -15,6 +15,12 @@ import { queueOutboundMessage } from './send-ledger.js';
 
 export const CUSTOMER_ASKED_REASON = 'customer asked for a person';
 
+/** Rows a transaction holds locked: what it wrote or locked itself, so no one else changed them since. */
+export interface HeldRows {
+  conversation: Conversation;
+  contact: Contact;
+}
+
 /** What the agent is asked, with what the apply step needs to find its way back. */
 export interface PreparedTurn {
   conversationId: string;
@@ -91,8 +97,14 @@ export async function applyAgentTurn(
   prepared: PreparedTurn,
   turn: AgentTurn,
   requestId: string,
+  /**
+   * The conversation and contact rows as they stand in this transaction, when the turn was prepared in it
+   * (their rows are locked since): nothing can have changed, so they are not locked and read again.
+   */
+  held?: HeldRows,
 ): Promise<void> {
-  const locked = await findConversation(trx, prepared.conversationId, { forUpdate: true });
+  const locked =
+    held?.conversation ?? (await findConversation(trx, prepared.conversationId, { forUpdate: true }));
   if (!locked) return;
   const conversation = await resumeIfPauseOver(trx, locked);
   if (!botAnswers(conversation)) {
@@ -100,7 +112,13 @@ export async function applyAgentTurn(
     return;
   }
   const { requiredFields } = prepared.input.settings;
-  const { contact } = await applyProfileUpdates(trx, prepared.contactId, turn.profileUpdates, requiredFields);
+  const { contact } = await applyProfileUpdates(
+    trx,
+    prepared.contactId,
+    turn.profileUpdates,
+    requiredFields,
+    held?.contact,
+  );
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
   for (const [index, text] of turn.replies.entries()) {
     await queueOutboundMessage(trx, {

@@ -9,10 +9,11 @@ import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
-import { applyAgentTurn, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
+import { applyAgentTurn, type HeldRows, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
 import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
 import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
+import type { Message } from './messages.table.js';
 import { resumeIfPauseOver } from './ownership.service.js';
 
 export interface ProcessInboundDependencies {
@@ -102,7 +103,7 @@ async function processReceipt(
   trx: TenantTransaction,
   receipt: LockedReceipt,
   requestId: string,
-): Promise<PreparedTurn | undefined> {
+): Promise<{ prepared: PreparedTurn; held: HeldRows } | undefined> {
   const from = typeof receipt.message.from === 'string' ? receipt.message.from : receipt.conversationKey;
   // The receipt's key was computed from `from` at ingest; a `from` we cannot read falls back to it.
   const phone = canonicalPhone(from) ?? canonicalPhone(receipt.conversationKey);
@@ -113,6 +114,11 @@ async function processReceipt(
     waId: WA_ID.test(from) ? from : null,
   });
   let conversation = await upsertConversation(trx, { channelId: receipt.channelId, contactId: contact.id });
+  // Both rows are locked by this transaction from here on (inserted, or updated on conflict).
+  const turnFor = async (held: HeldRows, message: Message) => {
+    const prepared = await prepareAgentTurn(trx, { ...held, message });
+    return prepared && { prepared, held };
+  };
 
   const normalised = normaliseInbound(receipt.message);
   const message = await insertInboundMessage(trx, {
@@ -127,7 +133,7 @@ async function processReceipt(
     // only the turn is left to do.
     const stored = await findMessageByProviderId(trx, receipt.channelId, receipt.providerMessageId);
     if (stored?.author !== 'customer' || stored.conversationId !== conversation.id) return undefined;
-    return prepareAgentTurn(trx, { conversation, contact, message: stored });
+    return turnFor({ conversation, contact }, stored);
   }
   // Here, per conversation, not in the webhook's group commit: the ingest hot path stays NOTIFY-free.
   await publishInboxEvent(trx, {
@@ -147,7 +153,7 @@ async function processReceipt(
   }
   conversation = await resumeIfPauseOver(trx, conversation);
   if (message.author !== 'customer') return undefined;
-  return prepareAgentTurn(trx, { conversation, contact, message });
+  return turnFor({ conversation, contact }, message);
 }
 
 /** What a receipt's transaction leaves for after its commit. */
@@ -168,14 +174,16 @@ async function handleReceipt(
   requestId: string,
 ): Promise<ReceiptOutcome> {
   if (receipt.processedAt) return NOTHING_LEFT;
-  const prepared = await processReceipt(trx, receipt, requestId);
-  if (!prepared) {
+  const turn = await processReceipt(trx, receipt, requestId);
+  if (!turn) {
     await markProcessed(trx, receipt);
     return NOTHING_LEFT;
   }
+  const { prepared, held } = turn;
   if (!deps.agent.answersAtOnce?.(prepared.input)) return { prepared, sends: [] };
-  // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction.
-  await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), requestId);
+  // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction, which
+  // still holds the conversation and contact it prepared the turn with.
+  await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), requestId, held);
   await markProcessed(trx, receipt);
   return { sends: await repliesToSend(trx, deps, prepared) };
 }
