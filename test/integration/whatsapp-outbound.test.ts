@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { GraphApiError } from '../../src/channels/whatsapp/graph-api.client.js';
@@ -288,6 +289,38 @@ describe('the circuit breaker per channel', () => {
 });
 
 describe('throughput cap per phone number', () => {
+  /** What the shared count holds for a number at a rate (rate-limiter-flexible's key: prefix, number). */
+  const counted = async (perSecond: number, phoneNumberId: string) => {
+    const { rows } = await sql<{ points: number }>`
+      select points from rate_limits where key = ${`wa-mps-${perSecond}:${phoneNumberId}`}`.execute(
+      database.ownerDb,
+    );
+    return rows[0]?.points;
+  };
+
+  it('takes slots from the shared count an eighth of the rate at a time (80/s: ten per take)', async () => {
+    const phoneNumberId = `1555${randomInt(100_000_000, 999_999_999)}`;
+    for (let i = 0; i < 10; i++) await harness.outbound.throughput.acquire(phoneNumberId, 80);
+    expect(await counted(80, phoneNumberId)).toBe(10);
+    await harness.outbound.throughput.acquire(phoneNumberId, 80);
+    expect(await counted(80, phoneNumberId)).toBe(20);
+  });
+
+  it('still holds the rate when it takes several slots at a time (16/s: forty slots take two seconds)', async () => {
+    const phoneNumberId = `1555${randomInt(100_000_000, 999_999_999)}`;
+    const times: number[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 40; i++) {
+      await harness.outbound.throughput.acquire(phoneNumberId, 16);
+      times.push(Date.now());
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    // At most sixteen slots per one-second window: a slot and the sixteenth after it are a window apart.
+    for (let i = 0; i + 16 < times.length; i++) {
+      expect((times[i + 16] as number) - (times[i] as number)).toBeGreaterThanOrEqual(900);
+    }
+  });
+
   it('holds a channel at messages_per_second (2/s: six sends take at least two seconds)', async () => {
     const fixture = await conversation({ messagesPerSecond: 2 });
     const messages = [];

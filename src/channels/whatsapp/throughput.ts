@@ -18,11 +18,24 @@ export class ThroughputWaitExceeded extends Error {
   }
 }
 
+/** A process takes this share of a number's per-second slots at a time (at least one). */
+const LEASE_SHARE = 8;
+
+/** Slots this process took from the shared count and has not used yet, until the count's window ends. */
+interface Lease {
+  remaining: number;
+  expiresAt: number;
+}
+
 /**
  * Meta caps each business number (80 messages/s by default, up to 1,000); exceeding it costs a 130429
  * and a retry. Counting ahead of the send, in PostgreSQL (or Redis with REDIS_URL) so every worker process
- * shares the count, keeps us under the channel's configured rate. When the store itself fails we send
- * anyway: Meta's own limit (130429, retried) is the backstop, and a store outage must not stop messaging.
+ * shares the count, keeps us under the channel's configured rate. A process takes slots an eighth of the
+ * rate at a time (10 of 80) and hands them out itself until the count's window ends: the shared count never
+ * exceeds the rate, and most sends cost no round trip (nor a wait on the count's row, which every send of
+ * the number would otherwise update). Slots left unused when the window ends are lost, which only ever
+ * sends less. When the store itself fails we send anyway: Meta's own limit (130429, retried) is the
+ * backstop, and a store outage must not stop messaging.
  */
 export function createThroughput(options: {
   store: LimiterStore;
@@ -44,13 +57,24 @@ export function createThroughput(options: {
     }
     return limiter;
   };
+  const leases = new Map<string, Lease>();
   return {
     async acquire(phoneNumberId, perSecond, signal) {
+      const leaseKey = `${perSecond}:${phoneNumberId}`;
+      const lease = leases.get(leaseKey);
+      if (lease && lease.remaining > 0 && Date.now() < lease.expiresAt) {
+        lease.remaining--;
+        return;
+      }
       const limiter = limiterFor(perSecond);
+      const slots = Math.max(1, Math.floor(perSecond / LEASE_SHARE));
       const deadline = Date.now() + maxWaitMs;
       for (;;) {
         try {
-          await limiter.consume(phoneNumberId, 1);
+          const taken = await limiter.consume(phoneNumberId, slots);
+          if (slots > 1) {
+            leases.set(leaseKey, { remaining: slots - 1, expiresAt: Date.now() + taken.msBeforeNext });
+          }
           return;
         } catch (rejection) {
           if (!(rejection instanceof RateLimiterRes)) {
