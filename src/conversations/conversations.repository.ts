@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
+import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type {
   Conversation,
@@ -51,7 +52,17 @@ export async function recordInboundActivity(
   sentAt: Date,
   options: { fromCustomer: boolean } = { fromCustomer: true },
 ): Promise<void> {
-  await trx
+  await inboundActivity(trx, id, sentAt, options).execute();
+}
+
+/** The update `recordInboundActivity` runs, for a statement that records it along with something else. */
+export function inboundActivity(
+  db: QueryCreator<Database>,
+  id: string,
+  sentAt: Date,
+  options: { fromCustomer: boolean },
+) {
+  return db
     .updateTable('conversations')
     .set({
       ...(options.fromCustomer
@@ -62,8 +73,7 @@ export async function recordInboundActivity(
       ...(options.fromCustomer ? { status: 'open' as const } : {}),
       updatedAt: sql<Date>`now()`,
     })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
 }
 
 export async function saveAgentTurn(

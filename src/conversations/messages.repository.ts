@@ -1,11 +1,14 @@
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
+import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { inboundActivity } from './conversations.repository.js';
 import type { InboundMedia, NormalisedMessage } from './inbound-message.js';
 import type { Message } from './messages.table.js';
 
 /**
- * Stores an inbound message once: a second insert of the same (channel, wamid) returns undefined and
- * changes nothing.
+ * Stores an inbound message once, and in the same statement records it on its conversation (last
+ * message, the customer's 24-hour window, reopening: `recordInboundActivity`). A second insert of the same
+ * (channel, wamid) returns undefined and changes nothing.
  */
 export async function insertInboundMessage(
   trx: TenantTransaction,
@@ -17,28 +20,44 @@ export async function insertInboundMessage(
     message: NormalisedMessage;
   },
 ): Promise<Message | undefined> {
-  return trx
-    .insertInto('messages')
-    .values({
-      conversationId: input.conversationId,
-      channelId: input.channelId,
-      direction: 'inbound',
-      author: input.message.author,
-      authorUserId: null,
-      providerMessageId: input.providerMessageId,
-      type: input.message.type,
-      text: input.message.text,
-      content: JSON.stringify(input.message.content),
-      sentAt: input.sentAt,
-      status: null,
-      statusAt: null,
-      errorCode: null,
-      errorTitle: null,
-      idempotencyKey: null,
-    })
-    .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  return (
+    trx
+      .with('inserted', (db) =>
+        db
+          .insertInto('messages')
+          .values({
+            conversationId: input.conversationId,
+            channelId: input.channelId,
+            direction: 'inbound',
+            author: input.message.author,
+            authorUserId: null,
+            providerMessageId: input.providerMessageId,
+            type: input.message.type,
+            text: input.message.text,
+            content: JSON.stringify(input.message.content),
+            sentAt: input.sentAt,
+            status: null,
+            statusAt: null,
+            errorCode: null,
+            errorTitle: null,
+            idempotencyKey: null,
+          })
+          .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
+          .returningAll(),
+      )
+      // Only when the message is new: a repeat changes nothing.
+      .with('recorded', (db) =>
+        // The CTE's creator knows `inserted` as well; the update needs only the schema's tables.
+        inboundActivity(db as unknown as QueryCreator<Database>, input.conversationId, input.sentAt, {
+          fromCustomer: input.message.author === 'customer',
+        })
+          .where(sql<boolean>`exists (select 1 from inserted)`)
+          .returning('conversations.id'),
+      )
+      .selectFrom('inserted')
+      .selectAll()
+      .executeTakeFirst()
+  );
 }
 
 export async function findMessageByProviderId(

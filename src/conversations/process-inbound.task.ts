@@ -10,7 +10,7 @@ import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { applyAgentTurn, type HeldRows, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
-import { recordInboundActivity, upsertConversation } from './conversations.repository.js';
+import { upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
 import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
 import type { Message } from './messages.table.js';
@@ -140,9 +140,6 @@ async function processReceipt(
     type: 'message.created',
     conversationId: conversation.id,
     messageId: message.id,
-  });
-  await recordInboundActivity(trx, conversation.id, receipt.sentAt, {
-    fromCustomer: message.author === 'customer',
   });
   if (normalised.media) {
     await insertPendingMedia(trx, message.id, normalised.media);

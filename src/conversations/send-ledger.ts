@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { conversationQueue, sendJobKey, sendMessageTask } from '../channels/whatsapp/task-refs.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
@@ -41,23 +42,38 @@ export async function queueOutboundMessage(
         .where('conversations.id', '=', request.conversationId)
         .executeTakeFirstOrThrow();
   const { body } = request;
+  const sentAt = new Date();
+  // The row and, when it is new, the conversation's last-message time: one statement.
   const inserted = await trx
-    .insertInto('messages')
-    .values({
-      conversationId: conversation.id,
-      channelId: conversation.channelId,
-      direction: 'outbound',
-      author: request.author,
-      authorUserId: request.authorUserId ?? null,
-      type: body.type,
-      text: body.type === 'text' ? body.text : null,
-      content: JSON.stringify(body.type === 'template' ? { template: body.template } : {}),
-      sentAt: new Date(),
-      status: 'pending',
-      idempotencyKey: request.idempotencyKey,
-    })
-    .onConflict((oc) => oc.columns(['tenantId', 'idempotencyKey']).doNothing())
-    .returningAll()
+    .with('inserted', (db) =>
+      db
+        .insertInto('messages')
+        .values({
+          conversationId: conversation.id,
+          channelId: conversation.channelId,
+          direction: 'outbound',
+          author: request.author,
+          authorUserId: request.authorUserId ?? null,
+          type: body.type,
+          text: body.type === 'text' ? body.text : null,
+          content: JSON.stringify(body.type === 'template' ? { template: body.template } : {}),
+          sentAt,
+          status: 'pending',
+          idempotencyKey: request.idempotencyKey,
+        })
+        .onConflict((oc) => oc.columns(['tenantId', 'idempotencyKey']).doNothing())
+        .returningAll(),
+    )
+    .with('touched', (db) =>
+      db
+        .updateTable('conversations')
+        .set({ lastMessageAt: sentAt, updatedAt: sentAt })
+        .where('id', '=', conversation.id)
+        .where(sql<boolean>`exists (select 1 from inserted)`)
+        .returning('conversations.id'),
+    )
+    .selectFrom('inserted')
+    .selectAll()
     .executeTakeFirst();
   if (!inserted) {
     const existing = await trx
@@ -67,11 +83,6 @@ export async function queueOutboundMessage(
       .executeTakeFirstOrThrow();
     return { message: existing, created: false };
   }
-  await trx
-    .updateTable('conversations')
-    .set({ lastMessageAt: inserted.sentAt, updatedAt: new Date() })
-    .where('id', '=', conversation.id)
-    .execute();
   await publishInboxEvent(trx, {
     type: 'message.created',
     conversationId: conversation.id,
