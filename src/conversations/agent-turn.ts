@@ -96,13 +96,18 @@ export async function applyAgentTurn(
   trx: TenantTransaction,
   prepared: PreparedTurn,
   turn: AgentTurn,
-  requestId: string,
-  /**
-   * The conversation and contact rows as they stand in this transaction, when the turn was prepared in it
-   * (their rows are locked since): nothing can have changed, so they are not locked and read again.
-   */
-  held?: HeldRows,
+  options: {
+    requestId: string;
+    /**
+     * The conversation and contact rows as they stand in this transaction, when the turn was prepared in
+     * it (their rows are locked since): nothing can have changed, so they are not locked and read again.
+     */
+    held?: HeldRows;
+    /** The caller sends the replies itself after the commit (see `OutboundRequest.withSendJob`). */
+    callerSendsReplies?: boolean;
+  },
 ): Promise<void> {
+  const { held } = options;
   const locked =
     held?.conversation ?? (await findConversation(trx, prepared.conversationId, { forUpdate: true }));
   if (!locked) return;
@@ -127,7 +132,8 @@ export async function applyAgentTurn(
       author: 'bot',
       body: { type: 'text', text },
       idempotencyKey: `reply:${prepared.messageId}:${index}`,
-      requestId,
+      requestId: options.requestId,
+      withSendJob: !options.callerSendsReplies,
     });
   }
   if (!turn.handoff && !prepared.customerAsked) return;

@@ -1,7 +1,16 @@
 import { sql } from 'kysely';
 import type { Agent } from '../agent/agent.js';
-import { findPendingOutbound, type OutboundForSend } from '../channels/whatsapp/outbound.repository.js';
-import { downloadMediaTask, markReadTask, processInboundTask } from '../channels/whatsapp/task-refs.js';
+import {
+  findPendingOutbound,
+  findUnsentOfConversation,
+  type OutboundForSend,
+} from '../channels/whatsapp/outbound.repository.js';
+import {
+  conversationQueue,
+  downloadMediaTask,
+  markReadTask,
+  processInboundTask,
+} from '../channels/whatsapp/task-refs.js';
 import type { WhatsappInbound } from '../channels/whatsapp/webhook.table.js';
 import { upsertContact } from '../contacts/contacts.repository.js';
 import { canonicalPhone } from '../contacts/phone.js';
@@ -15,15 +24,16 @@ import { normaliseInbound } from './inbound-message.js';
 import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
 import type { Message } from './messages.table.js';
 import { resumeIfPauseOver } from './ownership.service.js';
+import { enqueueSend } from './send-ledger.js';
 
 export interface ProcessInboundDependencies {
   /** The agent that answers while a conversation's ownership is `bot` (the built-in qualifier). */
   agent: Agent;
   /**
-   * Sends a ledger row now (the send job's own routine) and drops its send job once the row is sent or
-   * failed. Replies go out right after their transaction commits instead of waiting for a job pickup; the
-   * send job, which cannot start before this one ends (same conversation queue), stands by for a failed
-   * send (it is left to retry with its backoff) or a crash (it runs once this job's lock is released).
+   * Sends a ledger row now (the send job's own routine; it drops the row's send job, if it has one, once
+   * the row is sent or failed). With it, the agent's replies get no send job: they go out right after
+   * their transaction commits, a failed send gets its job then, and a crash in between reruns this job,
+   * whose next attempt sends them first. Without it (tests of processing alone), replies get send jobs.
    */
   sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
 }
@@ -180,7 +190,11 @@ async function handleReceipt(
   if (!deps.agent.answersAtOnce?.(prepared.input)) return { prepared, sends: [] };
   // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction, which
   // still holds the conversation and contact it prepared the turn with.
-  await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), requestId, held);
+  await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), {
+    requestId,
+    held,
+    callerSendsReplies: deps.sendNow !== undefined,
+  });
   await markProcessed(trx, receipt);
   return { sends: await repliesToSend(trx, deps, prepared) };
 }
@@ -206,7 +220,10 @@ async function finishTurn(
   return ctx.withTenant(async (trx) => {
     const receipt = await lockReceipt(trx, channelId, providerMessageId);
     if (!receipt || receipt.processedAt) return [];
-    await applyAgentTurn(trx, prepared, turn, ctx.requestId);
+    await applyAgentTurn(trx, prepared, turn, {
+      requestId: ctx.requestId,
+      callerSendsReplies: deps.sendNow !== undefined,
+    });
     await markProcessed(trx, receipt);
     return repliesToSend(trx, deps, prepared);
   });
@@ -220,13 +237,22 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
   return defineTask({
     ...processInboundTask,
     async handle({ channelId, conversationKey }, ctx) {
+      const queueName = conversationQueue(channelId, conversationKey);
+      const send = async (sends: readonly OutboundForSend[]) => {
+        if (deps.sendNow) await sendRepliesNow(deps.sendNow, sends, ctx, queueName);
+      };
+      // A crashed attempt may have committed replies it never sent, which have no send job: first those.
+      if (deps.sendNow && ctx.attempt > 1) {
+        await send(await ctx.withTenant((trx) => findUnsentOfConversation(trx, channelId, conversationKey)));
+      }
       // Any agent with I/O runs between the receipt's transaction and the one applying its turn, holding
       // no lock or connection; replies leave right after the commit that wrote them.
       const afterCommit = async (providerMessageId: string, outcome: ReceiptOutcome) => {
-        const sends = outcome.prepared
-          ? await finishTurn(ctx, deps, channelId, providerMessageId, outcome.prepared)
-          : outcome.sends;
-        if (deps.sendNow) await sendRepliesNow(deps.sendNow, sends, ctx);
+        await send(
+          outcome.prepared
+            ? await finishTurn(ctx, deps, channelId, providerMessageId, outcome.prepared)
+            : outcome.sends,
+        );
       };
       // The first receipt is handled in the transaction that finds them all.
       const first = await ctx.withTenant(async (trx) => {
@@ -248,17 +274,27 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
   });
 }
 
+/**
+ * Sends replies in order. The first that fails, and every later one, get a send job (in the
+ * conversation's queue, in order; one that had a job keeps it, same key), which retries with its backoff.
+ */
 async function sendRepliesNow(
   sendNow: NonNullable<ProcessInboundDependencies['sendNow']>,
   sends: readonly OutboundForSend[],
   ctx: TaskContext<'tenant'>,
+  queueName: string,
 ): Promise<void> {
-  for (const message of sends) {
+  for (const [index, message] of sends.entries()) {
     try {
       await sendNow(message, ctx);
     } catch (error) {
-      // The send job queued with the reply retries it with its own backoff; stop here to keep the order.
-      ctx.logger.warn({ err: error, messageId: message.id }, 'immediate send failed; left to the send job');
+      ctx.logger.warn({ err: error, messageId: message.id }, 'immediate send failed; left to send jobs');
+      // If this fails too, the whole job fails: its next attempt sends what is left (see `handle`).
+      await ctx.withTenant(async (trx) => {
+        for (const unsent of sends.slice(index)) {
+          await enqueueSend(trx, { messageId: unsent.id, queueName, requestId: ctx.requestId });
+        }
+      });
       return;
     }
   }

@@ -21,6 +21,11 @@ export interface OutboundRequest {
   body: OutboundBody;
   /** Unique per tenant: the same key twice yields the first message, never a second send. */
   idempotencyKey: string;
+  /**
+   * False when the caller sends the row itself right after its transaction commits and answers for the
+   * send (the processing job: a failed send gets its job then, a crash reruns the processing job).
+   */
+  withSendJob?: boolean;
   requestId: string;
 }
 
@@ -88,15 +93,28 @@ export async function queueOutboundMessage(
     conversationId: conversation.id,
     messageId: inserted.id,
   });
+  if (request.withSendJob !== false) {
+    await enqueueSend(trx, {
+      messageId: inserted.id,
+      queueName: conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
+      requestId: request.requestId,
+    });
+  }
+  return { message: inserted, created: true };
+}
+
+/**
+ * The send job of a ledger row, in its conversation's queue. Keyed by the message: enqueueing it again
+ * while it waits replaces it instead of adding a second one.
+ */
+export async function enqueueSend(
+  trx: TenantTransaction,
+  send: { messageId: string; queueName: string; requestId: string },
+): Promise<void> {
   await enqueue(
     trx,
     sendMessageTask,
-    { messageId: inserted.id },
-    {
-      requestId: request.requestId,
-      queueName: conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
-      jobKey: sendJobKey(inserted.id),
-    },
+    { messageId: send.messageId },
+    { requestId: send.requestId, queueName: send.queueName, jobKey: sendJobKey(send.messageId) },
   );
-  return { message: inserted, created: true };
 }

@@ -2,18 +2,23 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { GraphApiError } from '../../src/channels/whatsapp/graph-api.client.js';
+import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { findPendingOutbound } from '../../src/channels/whatsapp/outbound.repository.js';
 import { createSendMessageTask, sendOutbound } from '../../src/channels/whatsapp/send-message.task.js';
 import { sendJobKey } from '../../src/channels/whatsapp/task-refs.js';
+import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
 import type { Message } from '../../src/conversations/messages.table.js';
+import { createProcessInboundTask } from '../../src/conversations/process-inbound.task.js';
 import { type OutboundBody, queueOutboundMessage } from '../../src/conversations/send-ledger.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { startWorker } from '../../src/platform/jobs/worker.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
+import { change, envelope, messages, serialise } from '../fakes/meta-webhook-client.js';
 import { jobsOfTask } from '../fixtures/graphile-jobs.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { buildTestApp } from '../support/app.js';
@@ -522,6 +527,119 @@ describe('POST /api/v1/conversations/{id}/messages', () => {
 
   it('refuses anonymous callers (401)', async () => {
     expect((await post(fixture.conversationId, { type: 'text', text: 'x' }, {})).statusCode).toBe(401);
+  });
+});
+
+describe('replies the processing job sends itself', () => {
+  /** The processing task as src/tasks.ts builds it: the built-in qualifier, replies sent at once. */
+  const processing = createProcessInboundTask({
+    agent: createQualifier(),
+    sendNow: (message, ctx) => sendOutbound(harness.outbound, message, ctx, { dropSendJob: true }),
+  });
+
+  /** A customer's message, stored as the webhook stores it, then the conversation's processing job. */
+  async function receiveAndProcess(fixture: ConversationFixture, attempt = 1) {
+    const from = fixture.phoneE164.slice(1);
+    const payload = envelope([
+      { changes: [change(fixture.phoneNumberId, { messages: [messages.text({ from, body: 'Hello' })] })] },
+    ]);
+    await storeTenantDeliveries(database.db, fixture.tenantId, [
+      {
+        channelId: fixture.channelId,
+        requestId: 'test',
+        body: serialise(payload),
+        extracted: extractDelivery(payload, fixture.phoneNumberId),
+      },
+    ]);
+    await processing.handle(
+      { channelId: fixture.channelId, conversationKey: from },
+      { ...taskContext(database.db, fixture.tenantId), attempt },
+    );
+  }
+
+  async function outboundOf(fixture: ConversationFixture): Promise<Message[]> {
+    return withTenant(database.db, fixture.tenantId, (trx) =>
+      trx
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversationId', '=', fixture.conversationId)
+        .where('direction', '=', 'outbound')
+        .orderBy('createdAt')
+        .execute(),
+    );
+  }
+
+  const sendJobsOf = async (rows: readonly Message[]) => {
+    const keys = new Set(rows.map((row) => sendJobKey(row.id)));
+    return (await jobsOfTask(database.ownerDb, 'whatsapp.send-message')).filter((job) =>
+      keys.has(job.key ?? ''),
+    );
+  };
+
+  /** Jobs ever added (the id sequence), so a job added and removed since still counts. */
+  const jobsAdded = async () => {
+    const { rows } = await sql<{ n: string }>`
+      select last_value::text as n from pg_sequences
+      where sequencename = (select split_part(pg_get_serial_sequence('graphile_worker._private_jobs', 'id'), '.', 2))`.execute(
+      database.ownerDb,
+    );
+    return Number(rows[0]?.n);
+  };
+
+  it('sends the reply right after its commit, and it never had a send job', async () => {
+    const fixture = await conversation();
+    const before = await jobsAdded();
+    await receiveAndProcess(fixture);
+    // Every job added since is still there (the processing job, queued by the ingest, and mark-as-read: the
+    // handler ran directly): none was added for the reply and removed after its send.
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from graphile_worker._private_jobs where id > ${before}`.execute(
+      database.ownerDb,
+    );
+    expect((await jobsAdded()) - before).toBe(rows[0]?.n);
+    const replies = await outboundOf(fixture);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.status).toBe('accepted');
+    expect(fake.sends().filter((r) => r.body?.to === fixture.phoneE164.slice(1))).toHaveLength(1);
+    expect(await sendJobsOf(replies)).toEqual([]);
+  });
+
+  it('gives a reply whose send failed for now a send job, which then sends it once', async () => {
+    const fixture = await conversation();
+    fake.fail({ kind: 'http-500' }, { times: 3, recipient: fixture.phoneE164 });
+    await receiveAndProcess(fixture);
+    const [reply] = await outboundOf(fixture);
+    expect(reply?.status).toBe('pending');
+    const jobs = await sendJobsOf(reply ? [reply] : []);
+    expect(jobs.map((job) => job.queueName)).toEqual([
+      `wa:${fixture.channelId}:${fixture.phoneE164.slice(1)}`,
+    ]);
+    await send(fixture, reply?.id ?? '');
+    expect((await outboundOf(fixture))[0]?.status).toBe('accepted');
+    expect(fake.sends()).toHaveLength(4);
+  });
+
+  it('sends, on its next attempt, a reply that an attempt which crashed committed but never sent', async () => {
+    const fixture = await conversation();
+    // What a crash between the turn's commit and its send leaves: a pending reply with no send job.
+    const { message: left } = await withTenant(database.db, fixture.tenantId, (trx) =>
+      queueOutboundMessage(trx, {
+        conversationId: fixture.conversationId,
+        author: 'bot',
+        body: { type: 'text', text: 'Left behind' },
+        idempotencyKey: `test:${randomUUID()}`,
+        requestId: 'test',
+        withSendJob: false,
+      }),
+    );
+    await processing.handle(
+      { channelId: fixture.channelId, conversationKey: fixture.phoneE164.slice(1) },
+      { ...taskContext(database.db, fixture.tenantId), attempt: 2 },
+    );
+    expect((await messageRow(fixture, left.id)).status).toBe('accepted');
+    expect(fake.sends().map((r) => (r.body?.text as { body: string } | undefined)?.body)).toEqual([
+      'Left behind',
+    ]);
   });
 });
 

@@ -32,19 +32,36 @@ export async function findOutboundForSend(trx: TenantTransaction, messageId: str
   return outboundForSend(trx).where('messages.id', '=', messageId).executeTakeFirst();
 }
 
-/** A conversation's outbound messages still waiting for their send, in the order they were written. */
+/** Outbound messages still waiting for their send, in the order they were written. */
+function unsent(trx: TenantTransaction) {
+  return outboundForSend(trx)
+    .where('messages.direction', '=', 'outbound')
+    .where('messages.status', '=', 'pending')
+    .orderBy('messages.createdAt')
+    .orderBy('messages.id');
+}
+
+/** A conversation's unsent messages. */
 export async function findPendingOutbound(trx: TenantTransaction, conversationId: string) {
   return (
-    outboundForSend(trx)
+    unsent(trx)
       .where('messages.conversationId', '=', conversationId)
       // Stated on the conversation too: its row is then found by primary key whatever the statistics say.
       .where('conversations.id', '=', conversationId)
-      .where('messages.direction', '=', 'outbound')
-      .where('messages.status', '=', 'pending')
-      .orderBy('messages.createdAt')
-      .orderBy('messages.id')
       .execute()
   );
+}
+
+/** The unsent messages of the conversation with a contact number on a channel (a processing job's key). */
+export async function findUnsentOfConversation(
+  trx: TenantTransaction,
+  channelId: string,
+  conversationKey: string,
+) {
+  return unsent(trx)
+    .where('messages.channelId', '=', channelId)
+    .where('contacts.phoneE164', '=', `+${conversationKey}`)
+    .execute();
 }
 
 export type OutboundForSend = NonNullable<Awaited<ReturnType<typeof findOutboundForSend>>>;
