@@ -32,8 +32,9 @@ export interface ProcessInboundDependencies {
   /**
    * Sends a ledger row now (the send job's own routine; it drops the row's send job, if it has one, once
    * the row is sent or failed). With it, the agent's replies get no send job: they go out right after
-   * their transaction commits, a failed send gets its job then, and a crash in between reruns this job,
-   * whose next attempt sends them first. Without it (tests of processing alone), replies get send jobs.
+   * their transaction commits, a failed send gets its job then, and a crash in between leaves them to
+   * the conversation's next processing run (the crashed job's retry, or a newer one), which sends them
+   * along with its own or at its end. Without it (tests of processing alone), replies get send jobs.
    */
   sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
 }
@@ -167,11 +168,11 @@ async function processReceipt(
 interface ReceiptOutcome {
   /** A turn of an agent that does I/O, to run outside any transaction. */
   prepared?: PreparedTurn;
-  /** The conversation's unsent replies, as read by the transaction that applied the turn. */
-  sends: OutboundForSend[];
+  /** The conversation's unsent messages, as read by the transaction that applied the turn (if one did). */
+  sends?: OutboundForSend[];
 }
 
-const NOTHING_LEFT: ReceiptOutcome = { sends: [] };
+const NOTHING_LEFT: ReceiptOutcome = {};
 
 /** One locked receipt in its transaction: stored, and answered there when the agent needs no I/O. */
 async function handleReceipt(
@@ -187,7 +188,7 @@ async function handleReceipt(
     return NOTHING_LEFT;
   }
   const { prepared, held } = turn;
-  if (!deps.agent.answersAtOnce?.(prepared.input)) return { prepared, sends: [] };
+  if (!deps.agent.answersAtOnce?.(prepared.input)) return { prepared };
   // No I/O in this turn (the built-in qualifier): it commits with its message, one transaction, which
   // still holds the conversation and contact it prepared the turn with.
   await applyAgentTurn(trx, prepared, await deps.agent.respond(prepared.input), {
@@ -215,11 +216,11 @@ async function finishTurn(
   channelId: string,
   providerMessageId: string,
   prepared: PreparedTurn,
-): Promise<OutboundForSend[]> {
+): Promise<OutboundForSend[] | undefined> {
   const turn = await deps.agent.respond(prepared.input);
   return ctx.withTenant(async (trx) => {
     const receipt = await lockReceipt(trx, channelId, providerMessageId);
-    if (!receipt || receipt.processedAt) return [];
+    if (!receipt || receipt.processedAt) return undefined;
     await applyAgentTurn(trx, prepared, turn, {
       requestId: ctx.requestId,
       callerSendsReplies: deps.sendNow !== undefined,
@@ -238,13 +239,12 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
     ...processInboundTask,
     async handle({ channelId, conversationKey }, ctx) {
       const queueName = conversationQueue(channelId, conversationKey);
-      const send = async (sends: readonly OutboundForSend[]) => {
-        if (deps.sendNow) await sendRepliesNow(deps.sendNow, sends, ctx, queueName);
+      let unsentRead = false;
+      const send = async (sends: readonly OutboundForSend[] | undefined) => {
+        if (!deps.sendNow || !sends) return;
+        unsentRead = true;
+        await sendRepliesNow(deps.sendNow, sends, ctx, queueName);
       };
-      // A crashed attempt may have committed replies it never sent, which have no send job: first those.
-      if (deps.sendNow && ctx.attempt > 1) {
-        await send(await ctx.withTenant((trx) => findUnsentOfConversation(trx, channelId, conversationKey)));
-      }
       // Any agent with I/O runs between the receipt's transaction and the one applying its turn, holding
       // no lock or connection; replies leave right after the commit that wrote them.
       const afterCommit = async (providerMessageId: string, outcome: ReceiptOutcome) => {
@@ -254,6 +254,12 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
             : outcome.sends,
         );
       };
+      // A run that applied no turn read no unsent messages: a crashed run may have left replies unsent
+      // (they have no send job), so it ends by sending them. A turn's own read covers them.
+      const sendLeftovers = async () => {
+        if (!deps.sendNow || unsentRead) return;
+        await send(await ctx.withTenant((trx) => findUnsentOfConversation(trx, channelId, conversationKey)));
+      };
       // The first receipt is handled in the transaction that finds them all.
       const first = await ctx.withTenant(async (trx) => {
         const [head, ...rest] = await lockPendingReceipts(trx, channelId, conversationKey);
@@ -261,7 +267,7 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
         const outcome = await handleReceipt(trx, deps, head, ctx.requestId);
         return { head: head.providerMessageId, outcome, later: rest.map((r) => r.providerMessageId) };
       });
-      if (!first) return;
+      if (!first) return sendLeftovers();
       await afterCommit(first.head, first.outcome);
       for (const providerMessageId of first.later) {
         const outcome = await ctx.withTenant(async (trx) => {
@@ -270,6 +276,7 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
         });
         await afterCommit(providerMessageId, outcome);
       }
+      await sendLeftovers();
     },
   });
 }

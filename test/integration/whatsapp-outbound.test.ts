@@ -538,7 +538,7 @@ describe('replies the processing job sends itself', () => {
   });
 
   /** A customer's message, stored as the webhook stores it, then the conversation's processing job. */
-  async function receiveAndProcess(fixture: ConversationFixture, attempt = 1) {
+  async function receiveAndProcess(fixture: ConversationFixture) {
     const from = fixture.phoneE164.slice(1);
     const payload = envelope([
       { changes: [change(fixture.phoneNumberId, { messages: [messages.text({ from, body: 'Hello' })] })] },
@@ -553,7 +553,7 @@ describe('replies the processing job sends itself', () => {
     ]);
     await processing.handle(
       { channelId: fixture.channelId, conversationKey: from },
-      { ...taskContext(database.db, fixture.tenantId), attempt },
+      taskContext(database.db, fixture.tenantId),
     );
   }
 
@@ -619,7 +619,7 @@ describe('replies the processing job sends itself', () => {
     expect(fake.sends()).toHaveLength(4);
   });
 
-  it('sends, on its next attempt, a reply that an attempt which crashed committed but never sent', async () => {
+  it('sends, in a later run that answers nothing, a reply a crashed run committed but never sent', async () => {
     const fixture = await conversation();
     // What a crash between the turn's commit and its send leaves: a pending reply with no send job.
     const { message: left } = await withTenant(database.db, fixture.tenantId, (trx) =>
@@ -632,9 +632,10 @@ describe('replies the processing job sends itself', () => {
         withSendJob: false,
       }),
     );
+    // The crashed job's retry, or a newer job of the conversation: attempts restart when a job is replaced.
     await processing.handle(
       { channelId: fixture.channelId, conversationKey: fixture.phoneE164.slice(1) },
-      { ...taskContext(database.db, fixture.tenantId), attempt: 2 },
+      taskContext(database.db, fixture.tenantId),
     );
     expect((await messageRow(fixture, left.id)).status).toBe('accepted');
     expect(fake.sends().map((r) => (r.body?.text as { body: string } | undefined)?.body)).toEqual([
