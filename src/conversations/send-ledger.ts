@@ -23,7 +23,8 @@ export interface OutboundRequest {
   idempotencyKey: string;
   /**
    * False when the caller sends the row itself right after its transaction commits and answers for the
-   * send (the processing job: a failed send gets its job then, a crash reruns the processing job).
+   * send (the processing job: a failed send gets its job then; after a crash, the conversation's next
+   * processing run sends it).
    */
   withSendJob?: boolean;
   requestId: string;

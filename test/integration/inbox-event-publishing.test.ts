@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
+import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { markAccepted } from '../../src/channels/whatsapp/outbound.repository.js';
 import { applyPendingStatuses } from '../../src/channels/whatsapp/statuses.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
@@ -66,16 +66,14 @@ describe('inbox events from the pipeline', () => {
       },
     ]);
     const stored = await publishedBy(() =>
-      withTenant(database.db, tenantId, (trx) =>
-        storeDeliveries(trx, [
-          {
-            channelId: fixture.channelId,
-            requestId: 'test',
-            body: serialise(payload),
-            extracted: extractDelivery(payload, fixture.phoneNumberId),
-          },
-        ]),
-      ),
+      storeTenantDeliveries(database.db, tenantId, [
+        {
+          channelId: fixture.channelId,
+          requestId: 'test',
+          body: serialise(payload),
+          extracted: extractDelivery(payload, fixture.phoneNumberId),
+        },
+      ]),
     );
     expect(stored).toEqual([]);
 

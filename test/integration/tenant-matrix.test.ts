@@ -17,7 +17,7 @@ import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
 import { createCannedResponse } from '../../src/canned-responses/canned-responses.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
-import { storeDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
+import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import {
@@ -112,16 +112,14 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
       ],
     },
   ]);
-  await withTenant(database.db, tenantId, (trx) =>
-    storeDeliveries(trx, [
-      {
-        channelId: channel.id,
-        requestId: 'tenant-matrix',
-        body: serialise(payload),
-        extracted: extractDelivery(payload, channel.phoneNumberId),
-      },
-    ]),
-  );
+  await storeTenantDeliveries(database.db, tenantId, [
+    {
+      channelId: channel.id,
+      requestId: 'tenant-matrix',
+      body: serialise(payload),
+      extracted: extractDelivery(payload, channel.phoneNumberId),
+    },
+  ]);
   await runProcessInbound(database.db, tenantId, channel.id, from);
   const conversation = await database.ownerDb
     .selectFrom('conversations')

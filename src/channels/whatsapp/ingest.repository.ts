@@ -1,6 +1,6 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
-import { isUuid, type TenantTransaction } from '../../platform/db/tenant-context.js';
+import { isUuid } from '../../platform/db/tenant-context.js';
 import { type JobSpec, jobSpec } from '../../platform/jobs/enqueue.js';
 import { applyStatusesTask, conversationQueue, processInboundTask } from './task-refs.js';
 import type { ExtractedDelivery } from './webhook-payload.js';
@@ -27,15 +27,7 @@ export async function storeTenantDeliveries(
   deliveries: readonly VerifiedDelivery[],
 ): Promise<void> {
   if (!isUuid(tenantId)) throw new Error('storeTenantDeliveries needs a tenant id');
-  await ingest(sql`${tenantId}::uuid`, deliveries).execute(db);
-}
-
-/** The same inside the caller's tenant transaction (which keeps its tenant). */
-export async function storeDeliveries(
-  trx: TenantTransaction,
-  deliveries: readonly VerifiedDelivery[],
-): Promise<void> {
-  await ingest(sql`app_current_tenant()`, deliveries).execute(trx);
+  await ingest(tenantId, deliveries).execute(db);
 }
 
 /**
@@ -44,7 +36,7 @@ export async function storeDeliveries(
  * candidate job's spec once (the function adds only those a stored row asks for). Names of tasks and
  * queues, job keys and payloads are all decided here, as enqueueing would.
  */
-function ingest(tenant: RawBuilder<unknown>, deliveries: readonly VerifiedDelivery[]) {
+function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[]) {
   // One requestId for the batch's jobs, as before: the request that opened the group.
   const requestId = deliveries[0]?.requestId ?? 'webhook';
   const jobs = new Map<string, JobSpec>();
@@ -98,7 +90,7 @@ function ingest(tenant: RawBuilder<unknown>, deliveries: readonly VerifiedDelive
     }
   });
   return sql`select whatsapp_ingest(
-    ${tenant},
+    ${tenantId}::uuid,
     ${deliveries.map((d) => d.channelId)}::uuid[],
     ${deliveries.map((d) => d.requestId)}::text[],
     ${deliveries.map((d) => d.body)}::bytea[],
