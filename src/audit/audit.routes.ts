@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
+import { ZSerialCursor } from '../platform/http/cursor.js';
 import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { listAuditEntries } from './audit.repository.js';
@@ -40,10 +41,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
           actorUserId: z.uuid().optional(),
           from: ZDate.optional(),
           to: ZDate.optional(),
-          cursor: z
-            .string()
-            .regex(/^[1-9][0-9]{0,18}$/)
-            .optional(),
+          cursor: ZSerialCursor.optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: {

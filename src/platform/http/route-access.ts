@@ -30,6 +30,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     routeCatalog(): readonly CatalogEntry[];
+    /** The routes that take a `cursor` query parameter (list endpoints), e.g. for the cursor fuzz test. */
+    pagedRoutes(): readonly { method: string; url: string }[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -67,6 +69,11 @@ async function routeAccess(app: FastifyInstance, options: RouteAccessOptions) {
   app.decorate('routeCatalog', () =>
     routes.flatMap(({ url, methods, route }) =>
       methods.map((method) => ({ method, url, access: route.config?.access })),
+    ),
+  );
+  app.decorate('pagedRoutes', () =>
+    routes.flatMap(({ url, methods, route }) =>
+      takesCursor(route.schema?.querystring) ? methods.map((method) => ({ method, url })) : [],
     ),
   );
   app.decorateRequest('principal', null);
@@ -116,6 +123,12 @@ async function routeAccess(app: FastifyInstance, options: RouteAccessOptions) {
       throw new AppError('forbidden', 'Your role does not allow this');
     }
   });
+}
+
+/** A Zod object querystring schema with a `cursor` key. */
+function takesCursor(querystring: unknown): boolean {
+  const shape = (querystring as { shape?: unknown } | undefined)?.shape;
+  return typeof shape === 'object' && shape !== null && 'cursor' in shape;
 }
 
 function checkCsrf(request: FastifyRequest, principal: SessionPrincipal, options: RouteAccessOptions): void {
