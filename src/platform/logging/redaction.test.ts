@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../../../test/support/log-capture.js';
 import { createLineScrubber, maskPersonalData } from './redaction.js';
@@ -46,6 +47,47 @@ describe('maskPersonalData', () => {
 
   it('leaves numbers too short to be phone numbers alone', () => {
     expect(maskPersonalData('order 1234567 of 3 items')).toBe('order 1234567 of 3 items');
+  });
+});
+
+describe('ids in log lines', () => {
+  // Where ids sit in real lines: a message, a URL path, a JSON field, next to a phone number.
+  const contexts = [
+    (id: string) => `request ${id} failed`,
+    (id: string) => `GET /api/v1/conversations/${id}/messages?cursor=~`,
+    (id: string) => `{"requestId":"${id}","msg":"done"}`,
+    (id: string) => `(${id}) id=${id}, ${id}.`,
+  ];
+
+  it('leaves a million random UUIDs intact, while the phone numbers beside them are masked', () => {
+    const scrub = createLineScrubber([]);
+    let corrupted = 0;
+    let phonesMasked = 0;
+    for (let i = 0; i < 250_000; i++) {
+      const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const line = contexts.map((context, n) => context(ids[n] as string)).join(' ');
+      const masked = maskPersonalData(`${line} to +393331234567`);
+      if (!masked.startsWith(line)) corrupted++;
+      if (masked.endsWith('to +39******67')) phonesMasked++;
+    }
+    expect(corrupted).toBe(0);
+    expect(phonesMasked).toBe(250_000);
+    // The serialized-line path too (the logger's last step), on a sample.
+    for (let i = 0; i < 10_000; i++) {
+      const id = randomUUID();
+      expect(JSON.parse(scrub(JSON.stringify({ requestId: id, msg: `call +14155550100 ${id}` })))).toEqual({
+        requestId: id,
+        msg: `call +14******00 ${id}`,
+      });
+    }
+  });
+
+  it.each([
+    '12345678-1234-1234-1234-123456789012',
+    '86123456-7812-3ab4-9def-0123456789ab',
+    '00000000-0000-0000-0000-000000000000',
+  ])('leaves the all-digit-headed UUID %s intact', (id) => {
+    expect(maskPersonalData(`request ${id} failed`)).toBe(`request ${id} failed`);
   });
 });
 
