@@ -43,7 +43,7 @@ import { parseJsonBody } from './platform/http/json-body.js';
 import { httpMetricsPlugin } from './platform/http/metrics.routes.js';
 import { openapiPlugin } from './platform/http/openapi.js';
 import { rateLimitPlugin } from './platform/http/rate-limit.js';
-import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
+import { REQUEST_ID_HEADER, requestIdFor, requestLogger } from './platform/http/request-id.js';
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import type { Logger } from './platform/logging/logger.js';
@@ -84,6 +84,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
+    childLoggerFactory: requestLogger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.http.bodyLimitBytes,
     onProtoPoisoning: 'error',

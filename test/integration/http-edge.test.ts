@@ -4,6 +4,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildTestApp, type ZodApp } from '../support/app.js';
+import type { CapturedLogger } from '../support/log-capture.js';
+import { createUser, PASSWORD } from '../support/sign-in.js';
+import { createTestDatabase } from '../support/test-database.js';
 
 const BODY_LIMIT = 64 * 1024;
 const MAX_HEADER_BYTES = 4096;
@@ -22,10 +25,11 @@ function echoRoute(app: ZodApp): void {
 }
 
 let app: FastifyInstance;
+let logs: CapturedLogger;
 let baseUrl: string;
 
 beforeAll(async () => {
-  ({ app } = await buildTestApp({
+  ({ app, logs } = await buildTestApp({
     env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), HTTP_MAX_HEADER_BYTES: String(MAX_HEADER_BYTES) },
     extraRoutes: echoRoute,
   }));
@@ -230,25 +234,66 @@ describe('request ids', () => {
     expectEnvelope(response, 404, 'not_found');
   });
 
-  it('a well-formed X-Request-ID is echoed and used in the error body', async () => {
-    const id = 'trace-1234_abcd:5678.ef';
-    const response = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': id } });
-    expect(response.headers['x-request-id']).toBe(id);
-    expect(expectEnvelope(response, 404, 'not_found').requestId).toBe(id);
-  });
+  it.each([
+    ['a token', 'trace-1234_abcd.5678'],
+    ['a UUID', '3f2c1e8a-9b7d-4c6e-8a1f-2b3c4d5e6f70'],
+    ['a short token', 'x'],
+  ])(
+    'a well-formed X-Request-ID (%s) is logged as clientRequestId, never used as ours',
+    async (_label, id) => {
+      const response = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': id } });
+      const ours = response.headers['x-request-id'];
+      expect(ours).toMatch(UUID);
+      expect(ours).not.toBe(id);
+      expect(expectEnvelope(response, 404, 'not_found').requestId).toBe(ours);
+      const logged = logs.lines.map((line) => JSON.parse(line)).filter((line) => line.requestId === ours);
+      expect(logged.length).toBeGreaterThan(0);
+      for (const line of logged) expect(line.clientRequestId).toBe(id);
+    },
+  );
 
   it.each([
     ['spaces', 'has some spaces in it'],
     ['an encoded CRLF', 'abcdefgh%0d%0aSet-Cookie:%20x=1'],
     ['a header-injection attempt', 'abcdefgh\tSet-Cookie: x=1'],
-    ['more than 128 characters', 'a'.repeat(129)],
-    ['fewer than 8 characters', 'abc'],
-  ])('an X-Request-ID with %s is replaced by a generated uuid', async (_label, offered) => {
+    ['more than 64 characters', 'a'.repeat(65)],
+    ['a colon', 'trace:1234'],
+    ['angle brackets', '<script>'],
+  ])('an X-Request-ID with %s is dropped: a generated uuid, no clientRequestId', async (_label, offered) => {
     const response = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': offered } });
     const echoed = response.headers['x-request-id'];
     expect(echoed).toMatch(UUID);
     expect(expectEnvelope(response, 404, 'not_found').requestId).toBe(echoed);
     expect(response.headers['set-cookie']).toBeUndefined();
+    const logged = logs.lines.map((line) => JSON.parse(line)).filter((line) => line.requestId === echoed);
+    expect(logged.length).toBeGreaterThan(0);
+    for (const line of logged) expect(line.clientRequestId).toBeUndefined();
+  });
+
+  it('the audit log stores our request id, never the client-chosen one', async () => {
+    const database = await createTestDatabase();
+    const { app: auditApp } = await buildTestApp({ database });
+    try {
+      const user = await createUser(database.db);
+      const response = await auditApp.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: user.email, password: PASSWORD },
+        headers: { 'x-request-id': 'planted-request-id' },
+      });
+      expect(response.statusCode).toBe(200);
+      const rows = await database.ownerDb
+        .selectFrom('auditLog')
+        .select('requestId')
+        .where('actorUserId', '=', user.id)
+        .execute();
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.requestId).toBe(response.headers['x-request-id']);
+      expect(JSON.stringify(rows)).not.toContain('planted');
+    } finally {
+      await auditApp.close();
+      await database.drop();
+    }
   });
 
   it('each request without an X-Request-ID gets its own uuid', async () => {
