@@ -37,7 +37,11 @@ import {
   dashboardRoutes,
   loadDashboard,
 } from './platform/http/dashboard.routes.js';
-import { registerErrorHandlers } from './platform/http/error-handler.js';
+import {
+  frameworkErrorHandler,
+  registerErrorHandlers,
+  requireHostHeader,
+} from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
 import { parseJsonBody } from './platform/http/json-body.js';
 import { httpMetricsPlugin } from './platform/http/metrics.routes.js';
@@ -90,8 +94,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     requestTimeout: config.http.requestTimeoutMs,
-    http: { maxHeaderSize: config.http.maxHeaderBytes },
+    // Host is checked in a hook (requireHostHeader), so that refusal has the JSON envelope too.
+    http: { maxHeaderSize: config.http.maxHeaderBytes, requireHostHeader: false },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler(config.env !== 'production'),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
@@ -126,6 +132,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     https: config.http.publicUrl.startsWith('https://'),
     publicUrl: config.http.publicUrl,
   });
+  requireHostHeader(app);
   await app.register(cookie);
   // Before the access check: the plugin's hooks close an upgrade's socket after any HTTP answer, and an
   // onRequest rejection (401) would skip a hook registered after it, leaving the socket open.

@@ -222,6 +222,43 @@ describe('requests Node rejects before routing', () => {
     expect(response.headers['set-cookie']).toBeUndefined();
   });
 
+  it('a path parameter over 200 characters is 414 with the JSON envelope, without echoing the path', async () => {
+    const marker = `probe${'x'.repeat(300)}`;
+    const response = await rawRequest(
+      `GET /api/v1/conversations/${marker}/messages HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+    );
+    expect(response.status).toBe(414);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(response.body);
+    expect(body.error).toMatchObject({ code: 'uri_too_long', requestId: expect.stringMatching(UUID) });
+    expect(response.body).not.toContain('probe');
+  });
+
+  it('a malformed percent-encoding in a path parameter is 400 with the JSON envelope, without echoing it', async () => {
+    const response = await rawRequest(
+      'GET /api/v1/conversations/probe%E0%A4%A/messages HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body).error).toMatchObject({
+      code: 'bad_request',
+      requestId: expect.stringMatching(UUID),
+    });
+    expect(response.body).not.toContain('probe');
+  });
+
+  it('an HTTP/1.1 request without a Host header is 400 with the JSON envelope', async () => {
+    const response = await rawRequest('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(response.body);
+    expect(body.error).toMatchObject({ code: 'bad_request', requestId: expect.stringMatching(UUID) });
+  });
+
+  it('an HTTP/1.0 request without a Host header is still served (Host is optional there)', async () => {
+    const response = await rawRequest('GET /health HTTP/1.0\r\n\r\n');
+    expect(response.status).toBe(200);
+  });
+
   it('the server still serves normal requests afterwards', async () => {
     const response = await fetch(`${baseUrl}/health`);
     expect(response.status).toBe(200);

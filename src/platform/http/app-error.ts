@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   request_timeout: 408,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   /** Free text to a customer whose 24-hour WhatsApp service window is closed: send a template. */
   outside_customer_window: 422,

@@ -15,6 +15,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [AppError['code'], string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad_request', 'Content-Length does not match the body'],
   FST_ERR_CTP_INVALID_TYPE: ['bad_request', 'Content-Type header is invalid'],
   FST_ERR_BAD_URL: ['bad_request', 'Malformed URL'],
+  FST_ERR_MAX_PARAM_LENGTH: ['uri_too_long', 'A path segment is too long'],
   FST_ERR_ASYNC_CONSTRAINT: ['bad_request', 'Malformed request'],
 };
 
@@ -50,6 +51,31 @@ export function envelope(error: AppError, requestId: string): TErrorEnvelope {
       ...(error.details ? { details: error.details } : {}),
     },
   };
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors its router raises before any hook runs (a malformed URL, a path
+ * parameter over maxParamLength). Without it Fastify answers them itself, in its own shape and with the
+ * path echoed back.
+ */
+export function frameworkErrorHandler(exposeInternal: boolean) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const appError = toAppError(error, exposeInternal);
+    request.log.info({ code: appError.code }, 'request rejected');
+    reply.code(appError.status).type('application/json').send(envelope(appError, request.id));
+  };
+}
+
+/**
+ * Node answers an HTTP/1.1 request without a Host header itself (a bare 400) unless told not to
+ * (`requireHostHeader: false`); this hook then refuses it in the JSON envelope. HTTP/1.0 has no Host.
+ */
+export function requireHostHeader(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const raw = request.raw;
+    const http11 = raw.httpVersionMajor > 1 || (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1);
+    if (http11 && !raw.headers.host) throw new AppError('bad_request', 'The Host header is required');
+  });
 }
 
 export function registerErrorHandlers(
