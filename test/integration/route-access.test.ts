@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES, type Scope, scopesAllow } from '../../src/accounts/permissions.js';
+import { createApiKey } from '../../src/api-keys/api-keys.service.js';
+import type { Config } from '../../src/platform/config/config.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { createMetrics, startMetricsServer } from '../../src/platform/metrics/metrics.js';
 import { buildTestApp } from '../support/app.js';
+import { newTenant, signedInMember } from '../support/tenant-members.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const METRICS_TOKEN = 'Mt5vR8nB2qW7xZ4kP9cL1yH6dG3sJ0fA';
 
@@ -35,42 +41,42 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   {
     method: 'POST',
     url: '/api/v1/whatsapp/channels',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'GET',
     url: '/api/v1/whatsapp/channels',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'HEAD',
     url: '/api/v1/whatsapp/channels',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'GET',
     url: '/api/v1/whatsapp/channels/:id',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'HEAD',
     url: '/api/v1/whatsapp/channels/:id',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'PATCH',
     url: '/api/v1/whatsapp/channels/:id',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'POST',
     url: '/api/v1/whatsapp/channels/:id/disable',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   {
     method: 'POST',
     url: '/api/v1/whatsapp/channels/:id/enable',
-    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+    access: { permission: 'channels.manage', apiKeyScope: 'channels:manage' },
   },
   { method: 'POST', url: '/api/v1/api-keys', access: { permission: 'api-keys.manage' } },
   { method: 'GET', url: '/api/v1/api-keys', access: { permission: 'api-keys.manage' } },
@@ -334,9 +340,13 @@ const byRoute = (a: CatalogEntry, b: CatalogEntry) =>
   `${a.url} ${a.method}`.localeCompare(`${b.url} ${b.method}`);
 
 let app: FastifyInstance;
+let database: TestDatabase;
+let config: Config;
 
 beforeAll(async () => {
-  ({ app } = await buildTestApp({
+  database = await createTestDatabase();
+  ({ app, config } = await buildTestApp({
+    database,
     env: { METRICS_TOKEN },
     extraRoutes: (scope) => {
       scope.get('/test/no-policy', async () => ({ secret: 'should never be served' }));
@@ -346,6 +356,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await database?.drop();
 });
 
 describe('route catalog', () => {
@@ -472,5 +483,85 @@ describe('the separate metrics server', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/**
+ * What each API-key scope reaches, as the README's scope table says: a route admits a key only when its
+ * policy names a scope (`apiKeyScope`) and the key holds it, or holds `admin`. Every scope is tried on
+ * every route of the catalog, so a new route is checked for every scope without being listed here.
+ */
+describe('API-key scopes', () => {
+  const REFUSALS = [
+    'The API key lacks the scope this endpoint needs',
+    'This endpoint needs a signed-in user',
+  ];
+  const keyRoutes = () =>
+    app.routeCatalog().filter((route) => typeof route.access === 'object' && !route.url.startsWith('/test/'));
+
+  /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
+  function readmeAllows(scope: Scope, route: CatalogEntry): boolean {
+    const access = route.access;
+    if (typeof access !== 'object' || !('permission' in access) || !access.apiKeyScope) return false;
+    if (scope === 'admin') return true;
+    return access.apiKeyScope === scope;
+  }
+
+  it('match the README: channels:manage opens the channel endpoints, admin every key-reachable one', () => {
+    const reachable = (scope: Scope) =>
+      keyRoutes()
+        .filter((route) => readmeAllows(scope, route))
+        .map((route) => `${route.method} ${route.url}`);
+    expect(reachable('channels:manage')).toEqual(
+      expect.arrayContaining(['GET /api/v1/whatsapp/channels', 'POST /api/v1/whatsapp/channels']),
+    );
+    expect(reachable('channels:manage').every((route) => route.includes('/api/v1/whatsapp/channels'))).toBe(
+      true,
+    );
+    for (const scope of SCOPES) expect(reachable(scope).length, scope).toBeGreaterThan(0);
+  });
+
+  it('each key is let through exactly on the routes its scope allows', async () => {
+    const tenantId = await newTenant(database.db);
+    const owner = await signedInMember(database.db, config, { tenantId, role: 'owner' });
+    const actor = {
+      userId: owner.userId,
+      apiKeyId: null,
+      context: { requestId: 'scopes', ip: '127.0.0.1', userAgent: 'vitest' },
+    };
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const scope of SCOPES) {
+      const { key } = await createApiKey(database.db, tenantId, actor, {
+        name: `Scope ${scope}`,
+        scopes: [scope],
+        expiresAt: null,
+      });
+      for (const route of keyRoutes()) {
+        const url = route.url.replace(/:[A-Za-z]+/g, () => randomUUID());
+        const response = await app.inject({
+          method: route.method as 'GET',
+          url,
+          headers: { authorization: `Bearer ${key}` },
+        });
+        // HEAD answers have no body: judge them by status alone (a refusal is the only 403 here).
+        const refused =
+          response.statusCode === 401 ||
+          (response.statusCode === 403 &&
+            (route.method === 'HEAD' || REFUSALS.includes(response.json().error?.message)));
+        const expected = readmeAllows(scope, route);
+        // The policy function the app uses must agree with the README's table too.
+        const access = route.access as { apiKeyScope?: Scope };
+        const policy = access.apiKeyScope !== undefined && scopesAllow([scope], access.apiKeyScope);
+        if (refused === expected || policy !== expected) {
+          mismatches.push(
+            `${scope} ${route.method} ${route.url}: ${response.statusCode} (expected ${expected ? 'allowed' : 'refused'})`,
+          );
+        }
+        checked++;
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(checked).toBeGreaterThan(SCOPES.length * 50);
   });
 });

@@ -33,7 +33,7 @@ const ZChannel = z
   .meta({ id: 'WhatsappChannel' });
 
 // Like other tenant settings: an API key needs the admin scope to change channels.
-const access = { permission: 'channels.manage', apiKeyScope: 'admin' } as const;
+const access = { permission: 'channels.manage', apiKeyScope: 'channels:manage' } as const;
 const ZId = z.object({ id: z.uuid() });
 const errors = errorResponses(400, 401, 403, 404, 409);
 
