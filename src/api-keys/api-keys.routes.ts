@@ -6,6 +6,7 @@ import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
 import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
+import { ZLine } from '../platform/http/text-fields.js';
 import type { ApiKeySummary } from './api-keys.repository.js';
 import {
   createApiKey,
@@ -16,14 +17,7 @@ import {
   rotateApiKey,
 } from './api-keys.service.js';
 
-const isControl = (char: string) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f;
-// Control characters would let a key name forge lines in logs or confuse a terminal.
-const ZName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .refine((value) => ![...value].some(isControl), 'must not contain control characters');
+const ZName = ZLine(100);
 const ZScopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
 const ZFutureDate = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const ZId = z.object({ id: z.uuid() });

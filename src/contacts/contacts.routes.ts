@@ -6,6 +6,7 @@ import type { Db } from '../platform/db/database.js';
 import { pageBody, ZCursor } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
+import { ZLine } from '../platform/http/text-fields.js';
 import { type ContactPanel, editContactProfile, getContactPanel } from './contact-panel.service.js';
 
 const ZProfileKey = z.enum(['firstName', 'lastName', 'company', 'email']);
@@ -43,12 +44,7 @@ function toContact({ contact, required, missing }: ContactPanel): z.infer<typeof
 }
 
 // An empty string never erases a known value (as with the agent's writes): clearing is an explicit null.
-const ZProfileValue = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty (null clears the field)')
-  .max(254)
-  .nullable();
+const ZProfileValue = ZLine(254).nullable();
 const ZContactEdit = z
   .strictObject({
     firstName: ZProfileValue.optional(),

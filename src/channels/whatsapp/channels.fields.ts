@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZLine } from '../../platform/http/text-fields.js';
 
 // Channel fields as the API and the CLI accept them (one definition for both).
 
@@ -8,17 +9,10 @@ const ZSecret = z
   .min(8)
   .max(1024)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-const ZText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
 
 export const ZChangeable = {
-  name: ZText(200),
-  displayPhoneNumber: ZText(32),
+  name: ZLine(200),
+  displayPhoneNumber: ZLine(32),
   accessToken: ZSecret,
   appSecret: ZSecret,
   verifyToken: ZSecret.max(200),

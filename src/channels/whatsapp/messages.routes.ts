@@ -4,24 +4,17 @@ import type { Message } from '../../conversations/messages.table.js';
 import type { Db } from '../../platform/db/database.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
+import { ZText } from '../../platform/http/text-fields.js';
 import { sendConversationMessage } from './messages.service.js';
 
 // Tabs and line breaks are fine in a message; other control characters only ever confuse a display.
-const isBadControl = (char: string) => {
-  const code = char.charCodeAt(0);
-  return (code < 0x20 && char !== '\t' && char !== '\n' && char !== '\r') || code === 0x7f;
-};
-
 const ZTemplateParameter = z.record(z.string().max(100), z.unknown());
 const ZSendBody = z
   .discriminatedUnion('type', [
     z.strictObject({
       type: z.literal('text'),
-      text: z
-        .string()
-        .min(1)
-        .max(4096)
-        .refine((value) => ![...value].some(isBadControl), 'must not contain control characters'),
+      // A message of only spaces is refused here, before anything is stored or queued.
+      text: ZText(4096),
     }),
     z.strictObject({
       type: z.literal('template'),
