@@ -207,6 +207,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       onBatch: (size) => deps.metrics.webhookBatchSize.observe(size),
     }),
     metrics: deps.metrics,
+    unknownPerMinute: config.rateLimits.webhookUnknownPerMinute,
   });
 
   return app;

@@ -55,6 +55,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_PUBLIC_FORM_PER_MINUTE: '100000',
     RATE_LIMIT_WEBHOOK_PER_MINUTE: '100000',
+    RATE_LIMIT_WEBHOOK_UNKNOWN_PER_MINUTE: '100000',
     ...options.env,
   });
   const metrics = createMetrics();

@@ -1,12 +1,15 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { constantTimeEqual, sha256 } from '../../platform/crypto/tokens.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { ipLimiterKey } from '../../platform/http/client-ip.js';
 import { ZErrorEnvelope } from '../../platform/http/error-envelope.js';
 import { parseJsonBody } from '../../platform/http/json-body.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { IngestBatcher } from './ingest-batcher.js';
-import type { WebhookChannels } from './webhook-channels.js';
+import type { WebhookChannel, WebhookChannels } from './webhook-channels.js';
 import { extractDelivery, NotAWhatsappDelivery } from './webhook-payload.js';
 import { signatureMatches } from './webhook-signature.js';
 
@@ -19,6 +22,8 @@ export interface WhatsappWebhookOptions {
   channels: WebhookChannels;
   batcher: IngestBatcher;
   metrics: Metrics;
+  /** Requests per client IP and minute that may name no channel before the IP gets 429s. */
+  unknownPerMinute: number;
 }
 
 const notFound = () => new AppError('not_found', 'Unknown webhook');
@@ -30,8 +35,46 @@ const notFound = () => new AppError('not_found', 'Unknown webhook');
  */
 export const whatsappWebhookRoutes: FastifyPluginAsyncZod<WhatsappWebhookOptions> = async (
   app,
-  { channels, batcher, metrics },
+  { channels, batcher, metrics, unknownPerMinute },
 ) => {
+  // In process memory, like the webhook tier: it must cost no query, or the flood it stops would be one.
+  const misses = new RateLimiterMemory({
+    keyPrefix: 'webhook-unknown',
+    points: unknownPerMinute,
+    duration: 60,
+  });
+  const tooMany = (request: FastifyRequest, reply: FastifyReply, result: RateLimiterRes) => {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(result.msBeforeNext / 1000))));
+    metrics.rateLimited.inc({ tier: 'webhook' });
+    request.log.warn({ route: request.routeOptions.url }, 'too many webhook requests for unknown channels');
+    return new AppError('rate_limited', 'Too many requests; retry later');
+  };
+
+  /**
+   * The channel a webhook names. A known channel is the hot path: one map lookup, no limiter. Ids of no
+   * channel are counted per client IP; an IP over its budget is refused before any lookup.
+   */
+  const channelOf = async (
+    channelId: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<WebhookChannel> => {
+    const ipKey = ipLimiterKey(request.ip);
+    if (!channels.isKnown(channelId)) {
+      const spent = await misses.get(ipKey);
+      if (spent && spent.consumedPoints >= unknownPerMinute) throw tooMany(request, reply, spent);
+    }
+    const channel = await channels.find(channelId);
+    if (channel) return channel;
+    try {
+      await misses.consume(ipKey);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw tooMany(request, reply, error);
+      throw error;
+    }
+    throw notFound();
+  };
+
   // Scoped to this plugin: the signature is over the exact bytes, so the body stays a Buffer until verified.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -53,12 +96,11 @@ export const whatsappWebhookRoutes: FastifyPluginAsyncZod<WhatsappWebhookOptions
           'hub.verify_token': z.string().max(1024).optional(),
           'hub.challenge': z.string().max(1024).optional(),
         }),
-        response: { 200: z.string(), 403: ZErrorEnvelope, 404: ZErrorEnvelope },
+        response: { 200: z.string(), 403: ZErrorEnvelope, 404: ZErrorEnvelope, 429: ZErrorEnvelope },
       },
     },
     async (request, reply) => {
-      const channel = await channels.find(request.params.channelId);
-      if (!channel) throw notFound();
+      const channel = await channelOf(request.params.channelId, request, reply);
       const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
       const tokenMatches = token !== undefined && constantTimeEqual(sha256(token), channel.verifyTokenHash);
       if (mode !== 'subscribe' || !tokenMatches || challenge === undefined) {
@@ -85,13 +127,13 @@ export const whatsappWebhookRoutes: FastifyPluginAsyncZod<WhatsappWebhookOptions
           404: ZErrorEnvelope,
           413: ZErrorEnvelope,
           415: ZErrorEnvelope,
+          429: ZErrorEnvelope,
           503: ZErrorEnvelope,
         },
       },
     },
-    async (request) => {
-      const channel = await channels.find(request.params.channelId);
-      if (!channel) throw notFound();
+    async (request, reply) => {
+      const channel = await channelOf(request.params.channelId, request, reply);
       const body = request.body;
       if (!Buffer.isBuffer(body)) throw new AppError('bad_request', 'A JSON body is required');
       if (!signatureMatches(body, request.headers['x-hub-signature-256'], channel.appSecrets)) {

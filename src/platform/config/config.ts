@@ -54,6 +54,8 @@ export interface Config {
     readonly authPerMinute: number;
     readonly publicFormPerMinute: number;
     readonly webhookPerMinute: number;
+    /** Webhook requests per client IP that name no channel (per process): probing costs no queries. */
+    readonly webhookUnknownPerMinute: number;
   };
   readonly whatsapp: {
     /** Meta's Graph API (a local fake in tests); trusted: set by the operator, never by a tenant. */
@@ -142,6 +144,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
       publicFormPerMinute: env.RATE_LIMIT_PUBLIC_FORM_PER_MINUTE,
       webhookPerMinute: env.RATE_LIMIT_WEBHOOK_PER_MINUTE,
+      webhookUnknownPerMinute: env.RATE_LIMIT_WEBHOOK_UNKNOWN_PER_MINUTE,
     },
     whatsapp: {
       graphApiUrl: env.WHATSAPP_GRAPH_API_URL.replace(/\/+$/, ''),

@@ -95,6 +95,7 @@ export const ZEnvironment = z
     RATE_LIMIT_AUTH_PER_MINUTE: positiveInt(1_000_000).default(30),
     RATE_LIMIT_PUBLIC_FORM_PER_MINUTE: positiveInt(1_000_000).default(10),
     RATE_LIMIT_WEBHOOK_PER_MINUTE: positiveInt(1_000_000).default(6_000),
+    RATE_LIMIT_WEBHOOK_UNKNOWN_PER_MINUTE: positiveInt(1_000_000).default(60),
     WHATSAPP_GRAPH_API_URL: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
     WHATSAPP_GRAPH_API_VERSION: z
       .string()
