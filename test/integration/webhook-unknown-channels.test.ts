@@ -92,6 +92,7 @@ describe('webhooks for unknown channel ids', () => {
 
   it('are limited per client IP: 429 with Retry-After, no query once over the limit', async () => {
     const ip = '203.0.113.77';
+    expect((await verify(channelId, '192.0.2.250')).statusCode).toBe(200);
     for (let i = 0; i < UNKNOWN_PER_MINUTE; i++) {
       expect((await deliver(randomUUID(), ip)).statusCode).toBe(404);
     }
@@ -103,8 +104,38 @@ describe('webhooks for unknown channel ids', () => {
       expect(response.json().error.code).toBe('rate_limited');
     }
     expect(checkouts - before).toBe(0);
-    // Another client is not affected.
+    // Another client is not affected, and a channel this process has served stays reachable from this one.
     expect((await deliver(randomUUID(), '203.0.113.78')).statusCode).toBe(404);
+    expect((await verify(channelId, ip)).statusCode).toBe(200);
+  });
+
+  it('a disabled channel answers 404 without using up the client IP’s budget', async () => {
+    const tenantId = await newTenant(database.db);
+    const owner = await signedInMember(database.db, config, { tenantId, role: 'owner' });
+    const { channel } = await createChannel(
+      database.db,
+      config,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      {
+        name: 'Disabled',
+        phoneNumberId: '330000000009',
+        displayPhoneNumber: '+1 555 000 0009',
+        wabaId: '102290129340398',
+        accessToken: 'EAAG-unknown-token',
+        appSecret: 'unknown-app-secret',
+      },
+    );
+    await database.ownerDb
+      .updateTable('whatsappChannels')
+      .set({ disabledAt: new Date() })
+      .where('id', '=', channel.id)
+      .execute();
+    const ip = '203.0.113.120';
+    for (let i = 0; i < UNKNOWN_PER_MINUTE * 2; i++) {
+      expect((await deliver(channel.id, ip)).statusCode).toBe(404);
+    }
+    expect((await deliver(randomUUID(), ip)).statusCode).toBe(404);
   });
 
   it('ids that are not UUIDs count against the limit too, and never reach the database', async () => {

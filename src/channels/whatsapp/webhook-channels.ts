@@ -53,11 +53,17 @@ export class WebhookChannels {
     private readonly maxUnknown = MAX_ENTRIES,
   ) {}
 
-  /** Whether the id names an enabled channel this process has loaded recently (no query, no await). */
+  /**
+   * Whether the id has named an enabled channel in this process (no query, no await). The entry may be
+   * stale; find() still decides. Meta's webhooks for real channels pass the unknown-id limit through this.
+   */
   isKnown(channelId: string): boolean {
-    const entry = this.entries.get(channelId);
-    if (!entry?.found) return false;
-    return entry.expiresAt > Date.now();
+    return this.entries.get(channelId)?.found === true;
+  }
+
+  /** Whether find() answered for this id that no channel has it (not merely a disabled one). */
+  isUnknown(channelId: string): boolean {
+    return !isUuid(channelId) || (this.unknown.get(channelId) ?? 0) > Date.now();
   }
 
   async find(channelId: string): Promise<WebhookChannel | undefined> {
@@ -71,7 +77,8 @@ export class WebhookChannels {
     let entry = this.entries.get(channelId);
     if (!entry || entry.expiresAt <= now) {
       const loading = this.load(channelId);
-      const created: Entry = { expiresAt: now + TTL_MS, loaded: loading, found: false };
+      // `found` carries over while the entry reloads, so a known channel stays known meanwhile.
+      const created: Entry = { expiresAt: now + TTL_MS, loaded: loading, found: entry?.found ?? false };
       entry = created;
       if (this.entries.size > MAX_ENTRIES) this.entries.clear();
       this.entries.set(channelId, entry);

@@ -52,7 +52,8 @@ export const whatsappWebhookRoutes: FastifyPluginAsyncZod<WhatsappWebhookOptions
 
   /**
    * The channel a webhook names. A known channel is the hot path: one map lookup, no limiter. Ids of no
-   * channel are counted per client IP; an IP over its budget is refused before any lookup.
+   * channel are counted per client IP; an IP over its budget is refused before any lookup, except for
+   * channels this process has served (so a Meta address that also hits a deleted channel keeps working).
    */
   const channelOf = async (
     channelId: string,
@@ -66,6 +67,8 @@ export const whatsappWebhookRoutes: FastifyPluginAsyncZod<WhatsappWebhookOptions
     }
     const channel = await channels.find(channelId);
     if (channel) return channel;
+    // A disabled channel is no probe: Meta may keep delivering to it, and must not be refused for others.
+    if (!channels.isUnknown(channelId)) throw notFound();
     try {
       await misses.consume(ipKey);
     } catch (error) {
