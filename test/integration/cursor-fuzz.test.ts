@@ -22,6 +22,7 @@ let config: Config;
 let owner: SignedInMember;
 /** Real ids for path parameters, by the path segment before them (`/conversations/:id/...`). */
 const fixtureIds = new Map<string, string>();
+const CURSORS_PER_ROUTE = 120;
 const CONTEXT = { requestId: 'cursor-fuzz', ip: '127.0.0.1', userAgent: 'vitest' };
 
 // A seeded generator: a failure names its seed and can be replayed.
@@ -191,7 +192,7 @@ describe('pagination cursors', () => {
       });
       expect(followed.statusCode, route.url).toBe(200);
 
-      for (let i = 0; i < 150; i++) {
+      for (let i = 0; i < CURSORS_PER_ROUTE; i++) {
         const cursor = craftedCursor(real);
         const response = await app.inject({
           method: 'GET',
@@ -211,8 +212,9 @@ describe('pagination cursors', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(refused).toBeGreaterThan(routes.length * 50);
-  });
+    expect(refused).toBeGreaterThan(routes.length * (CURSORS_PER_ROUTE / 3));
+    // A thousand-odd requests: generous for a machine shared with other test runs.
+  }, 180_000);
 
   it.each([
     ['a date before 4713 BC', b64(`-004714-11-24T00:00:00.000Z|${randomUUID()}`), '/api/v1/conversations'],

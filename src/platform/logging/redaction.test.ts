@@ -80,7 +80,8 @@ describe('ids in log lines', () => {
         msg: `call +14******00 ${id}`,
       });
     }
-  });
+    // A few seconds on an idle machine; room for a shared one.
+  }, 60_000);
 
   it.each([
     '12345678-1234-1234-1234-123456789012',
