@@ -27,7 +27,9 @@ export function createAttemptLimiter(
       } catch (error) {
         if (error instanceof RateLimiterRes) {
           const minutes = Math.max(1, Math.ceil(error.msBeforeNext / 60_000));
-          throw new AppError('rate_limited', `Too many attempts; try again in ${minutes} minute(s)`);
+          throw new AppError('rate_limited', `Too many attempts; try again in ${minutes} minute(s)`, {
+            retryAfterSeconds: error.msBeforeNext / 1000,
+          });
         }
         throw new AppError('service_unavailable', 'Try again shortly', { cause: error });
       }

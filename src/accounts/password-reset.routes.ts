@@ -7,6 +7,7 @@ import { requestContext } from '../platform/http/request-context.js';
 import { ZMailedToken, ZRecoveryCode, ZTotpCode } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
 import { ZEmail } from './email-address.js';
+import { DEVICE_COOKIE } from './trusted-device.js';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js';
 
 const errors = errorResponses(400, 429, 503);
@@ -61,7 +62,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
       const { token, password, totpCode, recoveryCode } = request.body;
       await confirmPasswordReset(
         deps,
-        { token, password, code: totpCode, recoveryCode },
+        { token, password, code: totpCode, recoveryCode, deviceToken: request.cookies[DEVICE_COOKIE] },
         requestContext(request),
       );
       reply.header('cache-control', 'no-store');

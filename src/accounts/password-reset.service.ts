@@ -5,6 +5,7 @@ import { AppError } from '../platform/http/app-error.js';
 import { type AccountMailContext, mailPasswordReset, mailSecurityNotice } from './account-mail.js';
 import { findUserByEmail, findUserById, revokeUserSessions } from './accounts.repository.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
+import { proveAddress, secondFactorBinds } from './proven-address.js';
 import { assertAcceptablePassword, hashPassword } from './passwords.js';
 import type { RequestContext } from './principal.js';
 import { hasProof, type SecondFactorProof, type TwoFactorDeps, verifySecondFactor } from './second-factor.js';
@@ -68,7 +69,8 @@ export async function requestPasswordReset(
 /**
  * Sets a new password with a mailed token: single use, 30 minutes (ASVS 6.4.1). If the account uses
  * two-factor authentication a code is required too: a mailbox alone never takes over such an account
- * (ASVS 6.4.3). Every session ends. Following the link also proves the address, so it counts as verified.
+ * (ASVS 6.4.3), unless its address was never proven: then the mailbox wins (see `proveAddress`). Every
+ * session ends. Following the link also proves the address, so it counts as verified.
  */
 export async function confirmPasswordReset(
   deps: PasswordResetDeps,
@@ -85,7 +87,9 @@ export async function confirmPasswordReset(
       throw new AppError('bad_request', INVALID_LINK);
     }
     let secondFactor: 'totp' | 'recovery_code' | null = null;
-    if (user.totpEnabledAt) {
+    // A second factor set up on an account whose address was never proven binds nobody: this link does
+    // prove the address, and the mailbox's owner takes the account over (proveAddress, below).
+    if (secondFactorBinds(user)) {
       if (!hasProof(input)) {
         // The transaction rolls back: the token stays usable for the retry with a code.
         throw new AppError('bad_request', 'Enter a code from your authenticator app or a recovery code', {
@@ -106,12 +110,13 @@ export async function confirmPasswordReset(
       .execute();
     await invalidateUserTokens(trx, user.id, 'reset_password');
     const revoked = await revokeUserSessions(trx, user.id);
+    const tookOver = await proveAddress(trx, user, context, 'password_reset');
     await recordAudit(trx, {
       action: 'auth.password_reset.completed',
       tenantId: null,
       actorUserId: user.id,
       context,
-      detail: { sessionsRevoked: revoked, secondFactor },
+      detail: { sessionsRevoked: revoked, secondFactor, addressProvenNow: tookOver },
     });
     await mailSecurityNotice(trx, mailContext(deps, context), user.email, 'password_reset');
   });

@@ -77,7 +77,7 @@ export async function startTwoFactorSetup(
 export async function enableTwoFactor(
   deps: TwoFactorDeps,
   principal: SessionPrincipal,
-  code: string,
+  proof: { code: string; deviceToken: string | undefined },
   context: RequestContext,
 ): Promise<{ recoveryCodes: string[] }> {
   const user = await activeUser(deps, principal.userId);
@@ -85,7 +85,7 @@ export async function enableTwoFactor(
   if (!user.totpSecret) throw new AppError('conflict', 'Start the two-factor set-up first');
   const recoveryCodes = newRecoveryCodes();
   await deps.db.transaction().execute(async (trx) => {
-    await verifySecondFactor(deps, trx, user, { code }, context, 'enable');
+    await verifySecondFactor(deps, trx, user, proof, context, 'enable');
     if (!(await markTotpEnabled(trx, user.id))) {
       throw new AppError('conflict', 'Two-factor authentication is already on');
     }
