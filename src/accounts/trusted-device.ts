@@ -36,6 +36,10 @@ export const deviceCookieOptions = {
 };
 
 /** The device cookie to set after `userId` passed their second factor here: null when it already has one. */
-export function deviceTokenToSet(secretKey: string, userId: string, current: string | undefined): string | null {
+export function deviceTokenToSet(
+  secretKey: string,
+  userId: string,
+  current: string | undefined,
+): string | null {
   return trustedDeviceId(secretKey, userId, current) ? null : newDeviceToken(secretKey, userId);
 }
