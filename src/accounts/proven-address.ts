@@ -54,3 +54,38 @@ export async function markAddressVerified(trx: Db, userId: string): Promise<void
     .where('id', '=', userId)
     .execute();
 }
+
+/**
+ * An address change proved `email` for another account (its link was followed): the unproven account
+ * holding that address gives it up. It is renamed to an undeliverable placeholder (`.invalid`, RFC 2606),
+ * disabled, and loses its second factor, sessions and links, so nobody can use it any more.
+ */
+export async function releaseUnprovenAddress(
+  trx: Db,
+  holder: Pick<User, 'id' | 'emailVerifiedAt'>,
+  context: RequestContext,
+  takenBy: string,
+): Promise<void> {
+  if (holder.emailVerifiedAt) throw new Error('a proven address is never released');
+  await trx
+    .updateTable('users')
+    .set({
+      email: `released-${holder.id}@address-released.invalid`,
+      disabledAt: sql`coalesce(disabled_at, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where('id', '=', holder.id)
+    .execute();
+  await clearTotp(trx, holder.id);
+  for (const purpose of ['verify_email', 'reset_password', 'change_email'] as const) {
+    await invalidateUserTokens(trx, holder.id, purpose);
+  }
+  const sessionsRevoked = await revokeUserSessions(trx, holder.id);
+  await recordAudit(trx, {
+    action: 'auth.address.released',
+    tenantId: null,
+    actorUserId: takenBy,
+    context,
+    detail: { userId: holder.id, sessionsRevoked },
+  });
+}
