@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(auditRoutes, { db: deps.db });
   await app.register(membersRoutes, { db: deps.db });
   await app.register(invitationsRoutes, { db: deps.db, config });
-  await app.register(signupRoutes, { db: deps.db, config });
+  await app.register(signupRoutes, { db: deps.db, config, limiters: accountLimiters });
   await app.register(qualifierSettingsRoutes, { db: deps.db });
   await app.register(llmSettingsRoutes, { db: deps.db, config });
   await app.register(conversationsRoutes, { db: deps.db });

@@ -83,7 +83,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         pool: workerPool,
         db,
         logger,
-        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound }),
+        tasks:
+          options.tasks ??
+          buildTasks({
+            secretKey: config.secretKey,
+            mailer,
+            agent,
+            whatsappOutbound,
+            accounts: { db, config },
+          }),
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,

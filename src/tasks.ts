@@ -1,3 +1,4 @@
+import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
 import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
@@ -7,7 +8,10 @@ import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-me
 import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
+import type { Config } from './platform/config/config.js';
+import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
+import { createSignUpTask } from './tenants/signup.service.js';
 
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
@@ -17,6 +21,8 @@ export interface TaskDependencies {
   agent: Agent;
   /** Graph API client, throughput cap and blob store for sends, mark-as-read and media downloads. */
   whatsappOutbound: WhatsappOutbound;
+  /** Account requests (sign-up, reset) answered first and worked on in a job: global tables, no tenant. */
+  accounts: { db: Db; config: Config };
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -31,5 +37,11 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createSendMessageTask(deps.whatsappOutbound),
     createMarkReadTask(deps.whatsappOutbound),
     createDownloadMediaTask(deps.whatsappOutbound),
+    ...createAccountTasks(deps.accounts),
   ];
+}
+
+/** The system tasks of sign-up and password reset (tests run them beside the mail task). */
+export function createAccountTasks(deps: { db: Db; config: Config }): readonly AnyTask[] {
+  return [createSignUpTask(deps), createPasswordResetRequestTask(deps)];
 }

@@ -77,6 +77,10 @@ const NOTICES = {
     'Two-factor authentication is off',
     'Two-factor authentication was turned off for your Leadline account.',
   ],
+  two_factor_reset: [
+    'Two-factor authentication was reset',
+    'An operator of your Leadline installation turned two-factor authentication off for your account, and every session was signed out. Sign in with your password and turn it on again.',
+  ],
   email_change_requested: [
     'Your Leadline e-mail address is being changed',
     'Someone signed in to your Leadline account asked to move it to another e-mail address. It changes only once that address confirms.',

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.js';
+import { publishAccessChange } from '../realtime/access-changes.js';
 import type { NewUser, User } from './accounts.table.js';
 
 // Users and sessions are global (not tenant-owned): identity exists before any tenant is chosen.
@@ -32,6 +33,8 @@ export async function insertSession(db: Db, session: NewSession): Promise<{ id: 
 
 export async function revokeSession(db: Db, sessionId: string): Promise<void> {
   await db.updateTable('sessions').set({ revokedAt: sql`now()` }).where('id', '=', sessionId).execute();
+  // Its live sockets close at once, in every server process.
+  await publishAccessChange(db, { scope: 'session', id: sessionId });
 }
 
 /** Ends every session of a user, optionally but one (ASVS 7.4.3: "log out other sessions"). */
@@ -43,6 +46,7 @@ export async function revokeUserSessions(db: Db, userId: string, exceptSessionId
     .where('revokedAt', 'is', null);
   if (exceptSessionId) query = query.where('id', '!=', exceptSessionId);
   const result = await query.executeTakeFirst();
+  await publishAccessChange(db, { scope: 'user', id: userId });
   return Number(result.numUpdatedRows);
 }
 

@@ -13,6 +13,7 @@ import { findUserByEmail, findUserById } from './accounts.repository.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import { assertRecentlyAuthenticated } from './auth.service.js';
 import type { RequestContext, SessionPrincipal } from './principal.js';
+import { releaseUnprovenAddress } from './proven-address.js';
 import { consumeUserToken, createUserToken, invalidateUserTokens } from './user-tokens.repository.js';
 
 export const VERIFY_TOKEN_TTL_MS = 24 * 3_600_000;
@@ -73,7 +74,8 @@ export async function requestEmailVerification(
 /**
  * Starts an address change (needs a recent sign-in, ASVS 7.5.1). The new address gets a link and the
  * change happens only when it is followed, so nobody can claim an address they cannot read; the old
- * address is told. Whether the new address already has an account is not revealed: it just gets no link.
+ * address is told. Whether the new address already has an account is not revealed: it just gets no link
+ * (unless that account never proved the address: then the link is sent, and following it wins).
  */
 export async function requestEmailChange(
   deps: EmailDeps,
@@ -86,7 +88,8 @@ export async function requestEmailChange(
   if (!user) throw new AppError('unauthenticated', 'Authentication required');
   if (newEmail === user.email) throw new AppError('validation_failed', 'This is already your address');
   await deps.mailLimiter.take(`change:${user.id}`);
-  const taken = (await findUserByEmail(deps.db, newEmail)) !== undefined;
+  // An account whose address was never proven does not keep it from its mailbox's owner (ADR 16).
+  const taken = Boolean((await findUserByEmail(deps.db, newEmail))?.emailVerifiedAt);
   await deps.db.transaction().execute(async (trx) => {
     await invalidateUserTokens(trx, user.id, 'change_email');
     if (!taken) {
@@ -146,9 +149,12 @@ export async function confirmEmailToken(
 
     const newEmail = token.email;
     if (!newEmail) throw new AppError('bad_request', INVALID_LINK);
-    if (await findUserByEmail(trx, newEmail)) {
+    const holder = await findUserByEmail(trx, newEmail);
+    if (holder?.emailVerifiedAt) {
       throw new AppError('conflict', 'This address already belongs to another account');
     }
+    // The link proved the address: an unproven account holding it gives it up.
+    if (holder) await releaseUnprovenAddress(trx, holder, context, user.id);
     await trx
       .updateTable('users')
       .set({ email: newEmail, emailVerifiedAt: sql`now()`, updatedAt: sql`now()` })

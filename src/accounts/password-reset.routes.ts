@@ -8,12 +8,14 @@ import { ZMailedToken, ZRecoveryCode, ZTotpCode } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
 import { ZEmail } from './email-address.js';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js';
+import { DEVICE_COOKIE } from './trusted-device.js';
 
 const errors = errorResponses(400, 429, 503);
 /** The same body whatever happened: it must not tell whether the address has an account (ASVS 6.3.8). */
-const RESET_REQUESTED = {
-  status: 'accepted',
-  message: 'If this address belongs to an account, a link to reset its password is on its way.',
+const RESET_ANSWERS = {
+  queued: 'If this address belongs to an account, a link to reset its password is on its way.',
+  recently_sent:
+    'If this address belongs to an account, links to reset its password were mailed to it within the last 30 minutes and still work: use the newest one. A new link can be sent after that.',
 } as const;
 
 export const passwordResetRoutes: FastifyPluginAsyncZod<{
@@ -21,7 +23,13 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
   config: Config;
   limiters: AccountLimiters;
 }> = async (app, { db, config, limiters }) => {
-  const deps = { db, config, limiter: limiters.twoFactor, mailLimiter: limiters.mail };
+  const deps = {
+    db,
+    config,
+    limiter: limiters.twoFactor,
+    resetPerRequester: limiters.resetPerRequester,
+    resetPerAddress: limiters.resetPerAddress,
+  };
 
   app.post(
     '/api/v1/auth/password-reset',
@@ -35,9 +43,9 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(deps, request.body.email, requestContext(request));
+      const outcome = await requestPasswordReset(deps, request.body.email, requestContext(request));
       reply.code(202);
-      return RESET_REQUESTED;
+      return { status: 'accepted' as const, message: RESET_ANSWERS[outcome] };
     },
   );
 
@@ -61,7 +69,7 @@ export const passwordResetRoutes: FastifyPluginAsyncZod<{
       const { token, password, totpCode, recoveryCode } = request.body;
       await confirmPasswordReset(
         deps,
-        { token, password, code: totpCode, recoveryCode },
+        { token, password, code: totpCode, recoveryCode, deviceToken: request.cookies[DEVICE_COOKIE] },
         requestContext(request),
       );
       reply.header('cache-control', 'no-store');

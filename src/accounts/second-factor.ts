@@ -6,6 +6,7 @@ import { AppError } from '../platform/http/app-error.js';
 import type { User } from './accounts.table.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import type { RequestContext } from './principal.js';
+import { trustedDeviceId } from './trusted-device.js';
 import { matchTotp, recoveryCodeHash } from './two-factor.js';
 import { advanceTotpStep, useRecoveryCode } from './two-factor.repository.js';
 
@@ -13,17 +14,30 @@ import { advanceTotpStep, useRecoveryCode } from './two-factor.repository.js';
 export interface SecondFactorProof {
   code?: string | undefined;
   recoveryCode?: string | undefined;
+  /** Not a factor: the device cookie, which picks the counter the attempt is taken from. */
+  deviceToken?: string | undefined;
 }
 
 export interface TwoFactorDeps {
   db: Db;
   config: Config;
-  /** Per-user attempts at a code (ASVS 6.6.3). */
+  /** Attempts at a code (ASVS 6.6.3), keyed by `attemptKey`. */
   limiter: AttemptLimiter;
 }
 
 export function totpBox(config: Config): SecretBox {
   return new SecretBox(config.secretKey, 'totp');
+}
+
+/**
+ * Whose allowance an attempt uses. From a device that passed this user's second factor before: that
+ * device's own. From anywhere else: one allowance per user shared by every other device and IP, which
+ * keeps a six-digit code out of reach of many addresses together. Someone with the password alone can
+ * use up only that shared allowance, never the owner's devices'.
+ */
+export function attemptKey(config: Config, userId: string, deviceToken: string | undefined): string {
+  const deviceId = trustedDeviceId(config.secretKey, userId, deviceToken);
+  return deviceId ? `device:${userId}:${deviceId}` : `user:${userId}`;
 }
 
 export function hasProof(proof: SecondFactorProof): boolean {
@@ -44,7 +58,8 @@ export async function verifySecondFactor(
   context: RequestContext,
   purpose: string,
 ): Promise<'totp' | 'recovery_code'> {
-  await deps.limiter.take(`user:${user.id}`);
+  const key = attemptKey(deps.config, user.id, proof.deviceToken);
+  await deps.limiter.take(key);
   let method: 'totp' | 'recovery_code' | null = null;
   if (proof.code && user.totpSecret) {
     const secret = totpBox(deps.config).open(user.totpSecret);
@@ -64,7 +79,7 @@ export async function verifySecondFactor(
     });
     throw new AppError('bad_request', 'The code is not valid');
   }
-  await deps.limiter.clear(`user:${user.id}`);
+  await deps.limiter.clear(key);
   if (method === 'recovery_code') {
     await recordAudit(trx, {
       action: 'auth.recovery_code.used',

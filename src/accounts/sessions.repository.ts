@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.js';
+import { publishAccessChange } from '../realtime/access-changes.js';
 
 // Session queries of sign-in and session management. Every statement names the user, so one user can
 // never see or end another's session by guessing its id.
@@ -35,6 +36,7 @@ export async function revokeOwnSession(db: Db, userId: string, sessionId: string
     .where('userId', '=', userId)
     .where('revokedAt', 'is', null)
     .executeTakeFirst();
+  await publishAccessChange(db, { scope: 'session', id: sessionId });
   return result.numUpdatedRows > 0n;
 }
 
@@ -50,5 +52,6 @@ export async function setUserDisabled(db: Db, email: string, disabled: boolean):
     .where('email', '=', email)
     .returning('id')
     .executeTakeFirst();
+  if (row) await publishAccessChange(db, { scope: 'user', id: row.id });
   return row?.id;
 }

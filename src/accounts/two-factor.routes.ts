@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
@@ -8,6 +9,7 @@ import { ZSecondFactorProof, ZTotpCode } from './account-fields.js';
 import type { AccountLimiters } from './attempt-limiter.js';
 import { sessionPrincipal } from './session-principal.js';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-tokens.js';
+import { DEVICE_COOKIE, deviceCookieOptions, deviceTokenToSet } from './trusted-device.js';
 import {
   completeSecondFactor,
   disableTwoFactor,
@@ -18,6 +20,17 @@ import {
 } from './two-factor.service.js';
 
 const errors = errorResponses(400, 401, 403, 409, 429, 503);
+
+/** The device cookie the request carries: it selects the attempt counter (see `attemptKey`). */
+export function deviceTokenOf(request: FastifyRequest): string | undefined {
+  return request.cookies[DEVICE_COOKIE];
+}
+
+/** After a passed second factor: this browser becomes a trusted device of the user. */
+export function trustDevice(request: FastifyRequest, reply: FastifyReply, secretKey: string, userId: string) {
+  const token = deviceTokenToSet(secretKey, userId, deviceTokenOf(request));
+  if (token) reply.setCookie(DEVICE_COOKIE, token, deviceCookieOptions);
+}
 const ZAccepted = z.object({ status: z.literal('ok') });
 
 /** TOTP enrolment, the second sign-in step, and the owner's "require two-factor" switch. */
@@ -73,12 +86,14 @@ export const twoFactorRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
+      const principal = sessionPrincipal(request);
       const result = await enableTwoFactor(
         deps,
-        sessionPrincipal(request),
-        request.body.code,
+        principal,
+        { code: request.body.code, deviceToken: deviceTokenOf(request) },
         requestContext(request),
       );
+      trustDevice(request, reply, config.secretKey, principal.userId);
       reply.header('cache-control', 'no-store');
       return result;
     },
@@ -96,7 +111,12 @@ export const twoFactorRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => {
-      await disableTwoFactor(deps, sessionPrincipal(request), request.body, requestContext(request));
+      await disableTwoFactor(
+        deps,
+        sessionPrincipal(request),
+        { ...request.body, deviceToken: deviceTokenOf(request) },
+        requestContext(request),
+      );
       return { status: 'ok' as const };
     },
   );
@@ -113,12 +133,14 @@ export const twoFactorRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
+      const principal = sessionPrincipal(request);
       const session = await completeSecondFactor(
         deps,
-        sessionPrincipal(request),
-        request.body,
+        principal,
+        { ...request.body, deviceToken: deviceTokenOf(request) },
         requestContext(request),
       );
+      trustDevice(request, reply, config.secretKey, principal.userId);
       reply
         .setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(session.maxAgeMs))
         .header('cache-control', 'no-store');

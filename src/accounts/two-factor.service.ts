@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit.repository.js';
 import { withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { publishAccessChange } from '../realtime/access-changes.js';
 import { mailSecurityNotice } from './account-mail.js';
 import { findUserById, revokeSession, revokeUserSessions } from './accounts.repository.js';
 import type { User } from './accounts.table.js';
@@ -77,7 +78,7 @@ export async function startTwoFactorSetup(
 export async function enableTwoFactor(
   deps: TwoFactorDeps,
   principal: SessionPrincipal,
-  code: string,
+  proof: { code: string; deviceToken: string | undefined },
   context: RequestContext,
 ): Promise<{ recoveryCodes: string[] }> {
   const user = await activeUser(deps, principal.userId);
@@ -85,7 +86,7 @@ export async function enableTwoFactor(
   if (!user.totpSecret) throw new AppError('conflict', 'Start the two-factor set-up first');
   const recoveryCodes = newRecoveryCodes();
   await deps.db.transaction().execute(async (trx) => {
-    await verifySecondFactor(deps, trx, user, { code }, context, 'enable');
+    await verifySecondFactor(deps, trx, user, proof, context, 'enable');
     if (!(await markTotpEnabled(trx, user.id))) {
       throw new AppError('conflict', 'Two-factor authentication is already on');
     }
@@ -184,6 +185,8 @@ export async function setTenantTwoFactorRequirement(
       .returning('requireTwoFactor')
       .executeTakeFirst();
     if (!tenant) throw new AppError('not_found', 'Workspace not found');
+    // Members without two-factor authentication lose their live sockets at once, in every process.
+    if (requireTwoFactor) await publishAccessChange(trx, { scope: 'tenant', id: actor.tenantId });
     await recordAudit(trx, {
       action: 'tenant.two_factor_requirement_changed',
       tenantId: actor.tenantId,

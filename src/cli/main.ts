@@ -2,7 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { Command, InvalidArgumentError } from 'commander';
 import { canonicalEmail } from '../accounts/email-address.js';
-import { setUserEnabled } from '../accounts/user-status.service.js';
+import { resetTwoFactor, setUserEnabled } from '../accounts/user-status.service.js';
 import { registerChannelCommands } from '../channels/whatsapp/channel-cli.js';
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
@@ -182,6 +182,27 @@ for (const [name, enabled] of [
       });
     });
 }
+
+admin
+  .command('reset-2fa')
+  .description("turn off a user's two-factor authentication and end their sessions (audited, mailed)")
+  .requiredOption('--email <address>', "the user's e-mail address")
+  .action(async (options: { email: string }) => {
+    const { config } = bootstrap();
+    await withOwnerDb(async (db) => {
+      const reset = await resetTwoFactor(
+        db,
+        { secretKey: config.secretKey, publicUrl: config.http.publicUrl },
+        {
+          email: options.email,
+          context: { requestId: 'cli-reset-2fa', ip: 'local', userAgent: 'leadline-cli' },
+        },
+      );
+      process.stdout.write(
+        `${reset.hadTwoFactor ? 'turned off two-factor authentication for' : 'two-factor authentication was already off for'} ${reset.email}; ended ${reset.sessionsRevoked} session(s)\n`,
+      );
+    });
+  });
 
 admin
   .command('create-owner')

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../platform/logging/logger.js';
+import { ACCESS_CHANGES_CHANNEL, type AccessChange, ZAccessChange } from './access-changes.js';
 import { INBOX_EVENTS_CHANNEL, type InboxNotification } from './inbox-events.js';
 
 const ZId = z.uuid();
@@ -21,6 +22,8 @@ export interface InboxListenerOptions {
   connect: () => pg.Client;
   logger: Logger;
   onNotification: (notification: InboxNotification) => void;
+  /** Someone's access changed (sign-out, removal, a tenant requiring two-factor): re-check their sockets. */
+  onAccessChange: (change: AccessChange) => void;
   /** After a reconnect: notifications sent while the connection was down are lost, so browsers refetch. */
   onResync: () => void;
   backoff?: { initialMs: number; maxMs: number };
@@ -85,6 +88,7 @@ export class InboxListener {
     this.connected = (async () => {
       await client.connect();
       await client.query(`listen ${INBOX_EVENTS_CHANNEL}`);
+      await client.query(`listen ${ACCESS_CHANGES_CHANNEL}`);
     })();
     this.connected.then(
       () => {
@@ -119,6 +123,12 @@ export class InboxListener {
   }
 
   private deliver(message: pg.Notification): void {
+    if (message.channel === ACCESS_CHANGES_CHANNEL) {
+      const change = ZAccessChange.safeParse(parseJson(message.payload));
+      if (change.success) this.options.onAccessChange(change.data);
+      else this.options.logger.warn('ignored a malformed access change notification');
+      return;
+    }
     if (message.channel !== INBOX_EVENTS_CHANNEL || !message.payload) return;
     let parsed: unknown;
     try {
@@ -132,5 +142,13 @@ export class InboxListener {
       return;
     }
     this.options.onNotification(result.data);
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

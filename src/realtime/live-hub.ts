@@ -1,5 +1,14 @@
 import type { WebSocket } from 'ws';
+import type { AccessChange } from './access-changes.js';
 import type { InboxNotification } from './inbox-events.js';
+
+/** Whose socket it is, and how to check that they may still hold it. */
+export interface SocketHolder {
+  userId: string;
+  sessionId: string;
+  /** Re-checks the holder's access now and closes the socket if it is gone. */
+  recheck: () => void;
+}
 
 /** Close codes the browser acts on (4000-4999 are the application's own range). */
 export const LIVE_CLOSE = {
@@ -25,18 +34,20 @@ export interface LiveHubOptions {
  */
 export class LiveHub {
   private readonly byTenant = new Map<string, Set<WebSocket>>();
+  private readonly holders = new Map<WebSocket, SocketHolder & { tenantId: string }>();
   private count = 0;
 
   constructor(private readonly options: LiveHubOptions) {}
 
   /** Adds a socket; returns the function that removes it (idempotent). */
-  add(tenantId: string, socket: WebSocket): () => void {
+  add(tenantId: string, socket: WebSocket, holder: SocketHolder): () => void {
     let sockets = this.byTenant.get(tenantId);
     if (!sockets) {
       sockets = new Set();
       this.byTenant.set(tenantId, sockets);
     }
     sockets.add(socket);
+    this.holders.set(socket, { ...holder, tenantId });
     this.changed(1);
     return () => this.remove(tenantId, socket);
   }
@@ -46,6 +57,19 @@ export class LiveHub {
     if (!sockets) return;
     const frame = JSON.stringify(notification.event);
     for (const socket of sockets) this.send(notification.tenantId, socket, frame);
+  }
+
+  /** Someone's access changed (in any process): re-check the sockets it may concern, now. */
+  accessChanged(change: AccessChange): void {
+    for (const holder of this.holders.values()) {
+      const concerned =
+        change.scope === 'tenant'
+          ? holder.tenantId === change.id
+          : change.scope === 'user'
+            ? holder.userId === change.id
+            : holder.sessionId === change.id;
+      if (concerned) holder.recheck();
+    }
   }
 
   /** Tells every socket that events may have been lost, so browsers refetch what they show. */
@@ -71,6 +95,7 @@ export class LiveHub {
   private remove(tenantId: string, socket: WebSocket): void {
     const sockets = this.byTenant.get(tenantId);
     if (!sockets?.delete(socket)) return;
+    this.holders.delete(socket);
     if (sockets.size === 0) this.byTenant.delete(tenantId);
     this.changed(-1);
   }

@@ -44,6 +44,7 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, opt
     logger: options.logger,
     onNotification: (notification) => hub.publish(notification),
     onResync: () => hub.resyncAll(),
+    onAccessChange: (change) => hub.accessChanged(change),
   });
   app.addHook('onClose', () => listener.close());
 
@@ -77,15 +78,22 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, opt
         return;
       }
       if (socket.readyState !== socket.OPEN) return;
-      const leave = hub.add(tenantId, socket);
-      const recheck = setInterval(() => {
+      const recheckNow = () => {
         void stillAllowed(options.authenticate, sessionToken, request.ip, principal).then(
           (allowed) => {
             if (!allowed) endSocket(socket, leave);
           },
           (error: unknown) => options.logger.warn({ err: error }, 'live session re-check failed'),
         );
-      }, options.live.sessionRecheckMs);
+      };
+      const leave = hub.add(tenantId, socket, {
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        recheck: recheckNow,
+      });
+      // Access changes announce themselves (ACCESS_CHANGES_CHANNEL); the periodic re-check catches what
+      // ends without an announcement, such as an idle or expired session.
+      const recheck = setInterval(recheckNow, options.live.sessionRecheckMs);
       socket.once('close', () => {
         clearInterval(recheck);
         leave();
@@ -101,7 +109,8 @@ function endSocket(socket: WebSocket, leave: () => void): void {
 }
 
 /**
- * The socket's session still works in the same tenant with a role that may read conversations. Checked
+ * The socket's session still works in the same tenant with a role that may read conversations, and
+ * meets the tenant's two-factor requirement (as the route access policy demands of every request). Checked
  * without refreshing the session's last activity: an open tab alone must not keep a session from idling
  * out.
  */
@@ -116,6 +125,7 @@ async function stillAllowed(
     now?.kind === 'session' &&
     now.sessionId === original.sessionId &&
     !now.mfaPending &&
+    !(now.tenantRequiresTwoFactor && !now.twoFactorEnabled) &&
     now.tenantId === original.tenantId &&
     now.role !== null &&
     roleAllows(now.role, 'conversations.read')

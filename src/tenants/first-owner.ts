@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.repository.js';
 import type { Config } from '../platform/config/config.js';
 import { randomToken, sha256 } from '../platform/crypto/tokens.js';
@@ -28,7 +29,7 @@ export interface OwnerSetup {
 export async function createWorkspaceWithOwnerInvitation(
   db: Db,
   config: Config,
-  input: { email: string; workspaceName: string; requestId: string },
+  input: { email: string; workspaceName: string; requestId: string; firstOwnerSetup?: boolean },
 ): Promise<OwnerSetup> {
   const token = randomToken(32);
   // One transaction: a failure leaves neither an empty workspace nor an invitation behind.
@@ -40,6 +41,7 @@ export async function createWorkspaceWithOwnerInvitation(
       tokenHash: sha256(token),
       invitedBy: null,
       expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      firstOwnerSetup: input.firstOwnerSetup ?? false,
     });
     await recordAudit(trx, {
       action: 'invitation.created',
@@ -57,26 +59,29 @@ export async function createWorkspaceWithOwnerInvitation(
   };
 }
 
-/** True when no account exists at all: the state in which `serve` prints a setup link in development. */
-export async function hasNoUsers(db: Db): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) === undefined;
+/** True when no workspace has an owner yet: the state in which `serve` prints a setup link in development. */
+export async function hasNoOwner(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`select auth_any_owner_exists() as exists`.execute(db);
+  return rows[0]?.exists !== true;
 }
 
 /**
- * At a development start with no account at all, creates a workspace with an owner invitation and logs
- * its link, so a fresh checkout is usable without a default password. Each such start makes a new link
- * (earlier ones stay valid until they expire or one is used); production never does this.
+ * At a development start while no workspace has an owner, creates a workspace with an owner invitation
+ * and logs its link, so a fresh checkout is usable without a default password. The link is a first-owner
+ * setup link: it stops working as soon as any owner exists (whoever became one, through it or not), and
+ * once one does, no start logs a link again. Production never does this.
  */
 export async function announceDevelopmentSetup(
   db: Db,
   config: Config,
   logger: { warn(object: object, message: string): void },
 ): Promise<OwnerSetup | undefined> {
-  if (config.env !== 'development' || !(await hasNoUsers(db))) return undefined;
+  if (config.env !== 'development' || !(await hasNoOwner(db))) return undefined;
   const setup = await createWorkspaceWithOwnerInvitation(db, config, {
     email: DEVELOPMENT_OWNER_EMAIL,
     workspaceName: 'My workspace',
     requestId: 'development-setup',
+    firstOwnerSetup: true,
   });
   logger.warn(
     { tenantId: setup.tenantId, expiresAt: setup.expiresAt.toISOString() },

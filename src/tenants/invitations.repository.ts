@@ -4,7 +4,7 @@ import type { Db } from '../platform/db/database.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type { Invitation } from './members.table.js';
 
-export type InvitationSummary = Omit<Invitation, 'tokenHash'>;
+export type InvitationSummary = Omit<Invitation, 'tokenHash' | 'firstOwnerSetup'>;
 
 const SUMMARY = [
   'id',
@@ -20,7 +20,14 @@ const SUMMARY = [
 
 export async function insertInvitation(
   trx: TenantTransaction,
-  invitation: { email: string; role: Role; tokenHash: Buffer; invitedBy: string | null; expiresAt: Date },
+  invitation: {
+    email: string;
+    role: Role;
+    tokenHash: Buffer;
+    invitedBy: string | null;
+    expiresAt: Date;
+    firstOwnerSetup?: boolean;
+  },
 ): Promise<InvitationSummary> {
   return trx.insertInto('invitations').values(invitation).returning(SUMMARY).executeTakeFirstOrThrow();
 }

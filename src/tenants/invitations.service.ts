@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import { findUserByEmail, findUserById, insertUser } from '../accounts/accounts.repository.js';
+import type { User } from '../accounts/accounts.table.js';
 import { assertAcceptablePassword, hashPassword } from '../accounts/passwords.js';
 import { mayAssignRole, type Role } from '../accounts/permissions.js';
 import type { RequestContext } from '../accounts/principal.js';
+import { markAddressVerified, proveAddress } from '../accounts/proven-address.js';
 import { type IssuedSession, issueSession } from '../accounts/sessions.service.js';
 import { recordAudit } from '../audit/audit.repository.js';
 import type { Config } from '../platform/config/config.js';
@@ -121,7 +124,10 @@ export async function acceptAsNewUser(
   input: { token: string; password: string; displayName: string | null; context: RequestContext },
 ): Promise<AcceptedInvitation> {
   const invitation = await usableInvitation(db, input.token);
-  if (await findUserByEmail(db, invitation.email)) {
+  const existing = await findUserByEmail(db, invitation.email);
+  // An account whose address was never proven does not stand in the way: the invitation proves it,
+  // and its reader takes that account over (see proveAddress).
+  if (existing?.emailVerifiedAt) {
     throw new AppError(
       'forbidden',
       'An account with this address exists: sign in as that user and accept the invitation there',
@@ -131,26 +137,12 @@ export async function acceptAsNewUser(
   const passwordHash = await hashPassword(input.password);
   const userId = await withTenant(db, invitation.tenantId, async (trx) => {
     if (!(await claimInvitation(trx, invitation.id))) throw new AppError('bad_request', INVALID);
-    const user = await insertUser(trx, {
-      email: invitation.email,
-      displayName: input.displayName,
-      passwordHash,
-      emailVerifiedAt: new Date(),
-      totpSecret: null,
-      totpEnabledAt: null,
-      totpLastStep: null,
-      disabledAt: null,
-    }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) {
-        throw new AppError('conflict', 'An account with this address was just created; sign in instead', {
-          cause: error,
-        });
-      }
-      throw error;
-    });
-    await insertMembership(trx, user.id, invitation.role);
-    await auditAccepted(trx, invitation, user.id, input.context, true);
-    return user.id;
+    const userId = existing
+      ? await takeOverUnproven(trx, existing, passwordHash, input)
+      : await createInvitedUser(trx, invitation.email, passwordHash, input.displayName);
+    await insertMembership(trx, userId, invitation.role);
+    await auditAccepted(trx, invitation, userId, input.context, !existing);
+    return userId;
   });
   const session = await issueSession(db, config, {
     userId,
@@ -159,6 +151,66 @@ export async function acceptAsNewUser(
     context: input.context,
   });
   return { tenantId: invitation.tenantId, userId, role: invitation.role, session };
+}
+
+async function createInvitedUser(
+  trx: Db,
+  email: string,
+  passwordHash: string,
+  displayName: string | null,
+): Promise<string> {
+  const user = await insertUser(trx, {
+    email,
+    displayName,
+    passwordHash,
+    emailVerifiedAt: new Date(),
+    totpSecret: null,
+    totpEnabledAt: null,
+    totpLastStep: null,
+    disabledAt: null,
+  }).catch((error: unknown) => {
+    if (isUniqueViolation(error)) {
+      throw new AppError('conflict', 'An account with this address was just created; sign in instead', {
+        cause: error,
+      });
+    }
+    throw error;
+  });
+  return user.id;
+}
+
+/** The unproven account at the invited address becomes the invitee's, with the password just chosen. */
+async function takeOverUnproven(
+  trx: Db,
+  existing: User,
+  passwordHash: string,
+  input: { displayName: string | null; context: RequestContext },
+): Promise<string> {
+  // Locked and re-read: a concurrent proof (a reset) must not be overwritten by this one.
+  const current = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', existing.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current || current.emailVerifiedAt || current.disabledAt) {
+    throw new AppError(
+      'forbidden',
+      'An account with this address exists: sign in as that user and accept the invitation there',
+    );
+  }
+  await proveAddress(trx, current, input.context, 'invitation');
+  await trx
+    .updateTable('users')
+    .set({
+      passwordHash,
+      passwordChangedAt: sql`now()`,
+      displayName: input.displayName ?? current.displayName,
+      updatedAt: sql`now()`,
+    })
+    .where('id', '=', current.id)
+    .execute();
+  return current.id;
 }
 
 /** Accepts an invitation as the signed-in user, who must be the invited address's account. */
@@ -173,6 +225,8 @@ export async function acceptAsSignedInUser(
   }
   const role = await withTenant(db, invitation.tenantId, async (trx) => {
     if (!(await claimInvitation(trx, invitation.id))) throw new AppError('bad_request', INVALID);
+    // The link reached this address's mailbox and its reader is signed in as the account: proven.
+    await markAddressVerified(trx, user.id);
     // Already a member: the invitation is used up and the existing role stays (no silent up- or downgrade).
     const added = await insertMembership(trx, user.id, invitation.role);
     await auditAccepted(trx, invitation, user.id, input.context, false);

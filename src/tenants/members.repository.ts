@@ -1,5 +1,6 @@
 import type { Role } from '../accounts/permissions.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { publishAccessChange } from '../realtime/access-changes.js';
 import type { Membership } from './members.table.js';
 
 export interface MemberView {
@@ -60,10 +61,13 @@ export async function insertMembership(trx: TenantTransaction, userId: string, r
 
 export async function updateMemberRole(trx: TenantTransaction, userId: string, role: Role): Promise<void> {
   await trx.updateTable('memberships').set({ role }).where('userId', '=', userId).execute();
+  await publishAccessChange(trx, { scope: 'user', id: userId });
 }
 
 export async function deleteMembership(trx: TenantTransaction, userId: string): Promise<void> {
   await trx.deleteFrom('memberships').where('userId', '=', userId).execute();
+  // The removed member's live sockets close at once, in every server process.
+  await publishAccessChange(trx, { scope: 'user', id: userId });
 }
 
 /**

@@ -19,6 +19,8 @@ export interface InvitationsTable {
   expiresAt: Date;
   acceptedAt: Date | null;
   revokedAt: Date | null;
+  /** The development setup link's invitation: void as soon as any owner exists. */
+  firstOwnerSetup: Generated<boolean>;
   createdAt: Generated<Date>;
 }
 export type Invitation = Selectable<InvitationsTable>;

@@ -21,6 +21,8 @@ export async function queueExistingAccountMail(
         'Someone (probably you) tried to sign up for Leadline with this address, which already has an account.',
         '',
         `Sign in at ${config.http.publicUrl}/login, or reset your password there if you forgot it.`,
+        'If you never created that account (someone else may have, without confirming the address),',
+        'reset its password there: the reset link proves this address is yours and hands the account to you.',
         '',
         'If it was not you, you can ignore this mail: nothing was changed.',
       ].join('\n'),

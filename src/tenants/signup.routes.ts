@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AccountLimiters } from '../accounts/attempt-limiter.js';
 import { ZEmail } from '../accounts/email-address.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
@@ -16,10 +17,11 @@ const ZSignUpAccepted = z
  * Open sign-up (OPEN_SIGNUP=true). The route exists either way, so the route table does not depend on
  * configuration; with sign-up closed it answers 404 before reading anything.
  */
-export const signupRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (
-  app,
-  { db, config },
-) => {
+export const signupRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  config: Config;
+  limiters: Pick<AccountLimiters, 'existingAccountMail'>;
+}> = async (app, { db, config, limiters }) => {
   app.post(
     '/api/v1/auth/signup',
     {
@@ -41,7 +43,7 @@ export const signupRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       },
     },
     async (request, reply) => {
-      await signUp(db, config, { ...request.body, context: requestContext(request) });
+      await signUp(db, config, limiters, { ...request.body, context: requestContext(request) });
       reply.code(202).header('cache-control', 'no-store');
       // The same answer whether or not the address had an account (ASVS 6.3.8).
       return {

@@ -178,11 +178,38 @@ describe('POST /api/v1/auth/email', () => {
 
   it('V6.3.8 does not reveal that the new address has an account: same answer, no link', async () => {
     const { user } = await createAccount(database.db, config);
-    const { user: taken } = await createAccount(database.db, config);
+    const { user: taken } = await createAccount(database.db, config, { verified: true });
     const session = await sessionFor(database.db, config, user.id);
     const response = await post('/api/v1/auth/email', session.headers, { email: taken.email });
     expect(response.statusCode).toBe(202);
     expect(await queuedMails(database.ownerDb, taken.email)).toEqual([]);
     expect((await userRow(user.id)).email).toBe(user.email);
+  });
+
+  it('an account that never proved its address gives it up to the mover who proves it', async () => {
+    const { user } = await createAccount(database.db, config, { verified: true });
+    const { user: squatter } = await createAccount(database.db, config, { twoFactor: true });
+    const squatterSession = await sessionFor(database.db, config, squatter.id);
+    const session = await sessionFor(database.db, config, user.id);
+    const response = await post('/api/v1/auth/email', session.headers, { email: squatter.email });
+    expect(response.statusCode).toBe(202);
+    const token = await mailedToken(database.ownerDb, squatter.email);
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/verify-email',
+      payload: { token },
+    });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect((await userRow(user.id)).email).toBe(squatter.email);
+    const released = await userRow(squatter.id);
+    expect(released.email).toBe(`released-${squatter.id}@address-released.invalid`);
+    expect(released.disabledAt).not.toBeNull();
+    expect(released.totpEnabledAt).toBeNull();
+    const gone = await app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/session',
+      headers: squatterSession.headers,
+    });
+    expect(gone.statusCode).toBe(401);
   });
 });

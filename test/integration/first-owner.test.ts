@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceDevelopmentSetup, DEVELOPMENT_OWNER_EMAIL } from '../../src/tenants/first-owner.js';
+import {
+  announceDevelopmentSetup,
+  createWorkspaceWithOwnerInvitation,
+  DEVELOPMENT_OWNER_EMAIL,
+} from '../../src/tenants/first-owner.js';
 import { runLeadline } from '../fixtures/leadline-process.js';
 import { buildTestApp } from '../support/app.js';
 import { TEST_SECRET_KEY, testConfig } from '../support/config.js';
@@ -158,6 +162,48 @@ describe('development setup link', () => {
           later.logger,
         ),
       ).toBeUndefined();
+      expect(later.lines).toEqual([]);
+    } finally {
+      await devApp.app.close();
+      await fresh.drop();
+    }
+  });
+
+  it('stops working once any owner exists, and is no longer logged', async () => {
+    const fresh = await createTestDatabase();
+    const devApp = await buildTestApp({ database: fresh, env: { PUBLIC_URL } });
+    const development = testConfig({ NODE_ENV: 'development', PUBLIC_URL });
+    const accept = (link: string) =>
+      devApp.app.inject({
+        method: 'POST',
+        url: '/api/v1/invitations/accept',
+        payload: { token: link.split('#token=')[1], password: PASSWORD },
+      });
+    try {
+      // Two starts before anyone set up: two links.
+      const first = await announceDevelopmentSetup(fresh.db, development, captureLogger().logger);
+      const second = await announceDevelopmentSetup(fresh.db, development, captureLogger().logger);
+      // A real owner appears another way (here: `admin create-owner`'s invitation, accepted).
+      const real = await createWorkspaceWithOwnerInvitation(fresh.db, development, {
+        email: 'real-owner@example.com',
+        workspaceName: 'Real',
+        requestId: 'test',
+      });
+      expect((await accept(real.link)).statusCode).toBe(201);
+
+      for (const setup of [first!, second!]) {
+        const refused = await accept(setup.link);
+        expect(refused.statusCode).toBe(400);
+      }
+      expect(
+        await fresh.ownerDb
+          .selectFrom('users')
+          .select('email')
+          .where('email', '=', DEVELOPMENT_OWNER_EMAIL)
+          .execute(),
+      ).toEqual([]);
+      const later = captureLogger();
+      expect(await announceDevelopmentSetup(fresh.db, development, later.logger)).toBeUndefined();
       expect(later.lines).toEqual([]);
     } finally {
       await devApp.app.close();

@@ -267,8 +267,14 @@ describe('POST /api/v1/invitations/accept (no account yet)', () => {
     expect(users).toHaveLength(1);
   });
 
-  it('refuses an address that already has an account (403), without using the invitation up', async () => {
+  it('refuses an address that already has an account with a proven address (403), without using the invitation up', async () => {
     const existing = await signedInMember(database.db, config, { tenantId: tenantB, role: 'agent' });
+    // (An unproven one is taken over instead: see account-takeover.test.ts.)
+    await database.ownerDb
+      .updateTable('users')
+      .set({ emailVerifiedAt: new Date() })
+      .where('id', '=', existing.userId)
+      .execute();
     const { id, token } = await invited(ownerA, await emailOf(existing.userId));
     const response = await accept({ token, password: PASSWORD });
     expect(response.statusCode).toBe(403);

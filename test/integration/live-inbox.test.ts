@@ -215,3 +215,80 @@ describe('the live inbox channel', () => {
     expect(await slow.closed).toBe(4008);
   });
 });
+
+describe('access changes close live sockets at once, across server processes', () => {
+  // The periodic re-check is an hour away: only the access-change announcement can close these sockets.
+  const SLOW_RECHECK = { ...ENV, LIVE_SESSION_RECHECK_SECONDS: '3600' };
+  let acting: FastifyInstance;
+  let serving: FastifyInstance;
+  let servingUrl: string;
+
+  beforeAll(async () => {
+    ({ app: acting } = await buildTestApp({ database, env: SLOW_RECHECK }));
+    ({ app: serving } = await buildTestApp({ database, env: SLOW_RECHECK }));
+    servingUrl = await listen(serving);
+  });
+
+  afterAll(async () => {
+    await acting?.close();
+    await serving?.close();
+  });
+
+  /** Resolves with the close code, or 'open' if the socket is still open after `withinMs`. */
+  const closedWithin = (closed: Promise<number>, withinMs = 5_000) =>
+    Promise.race([closed, delay(withinMs).then(() => 'open' as const)]);
+
+  it('turning on "require two-factor" closes the sockets of members without it', async () => {
+    const tenant = await newTenant(database.db);
+    const config = testConfig(SLOW_RECHECK);
+    const owner = await signedInMember(database.db, config, { tenantId: tenant, role: 'owner' });
+    await database.ownerDb
+      .updateTable('users')
+      .set({ totpEnabledAt: new Date() })
+      .where('id', '=', owner.userId)
+      .execute();
+    const member = await signedInMember(database.db, config, { tenantId: tenant, role: 'agent' });
+    const ownerLive = await openLive(servingUrl, browser(owner));
+    const memberLive = await openLive(servingUrl, browser(member));
+    try {
+      const changed = await acting.inject({
+        method: 'PATCH',
+        url: '/api/v1/tenant/security',
+        headers: owner.headers,
+        payload: { requireTwoFactor: true },
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(await closedWithin(memberLive.closed)).toBe(4001);
+      // The owner, who uses two-factor authentication, keeps theirs.
+      expect(await closedWithin(ownerLive.closed, 500)).toBe('open');
+    } finally {
+      ownerLive.close();
+      memberLive.close();
+    }
+  });
+
+  it('signing out closes that session’s sockets', async () => {
+    const member = await signedInMember(database.db, testConfig(SLOW_RECHECK), {
+      tenantId: tenantA,
+      role: 'agent',
+    });
+    const live = await openLive(servingUrl, browser(member));
+    const out = await acting.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: member.headers });
+    expect(out.statusCode).toBe(204);
+    expect(await closedWithin(live.closed)).toBe(4001);
+  });
+
+  it('removal from the workspace closes the removed member’s sockets', async () => {
+    const config = testConfig(SLOW_RECHECK);
+    const owner = await signedInMember(database.db, config, { tenantId: tenantA, role: 'owner' });
+    const member = await signedInMember(database.db, config, { tenantId: tenantA, role: 'agent' });
+    const live = await openLive(servingUrl, browser(member));
+    const removed = await acting.inject({
+      method: 'DELETE',
+      url: `/api/v1/members/${member.userId}`,
+      headers: owner.headers,
+    });
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect(await closedWithin(live.closed)).toBe(4001);
+  });
+});

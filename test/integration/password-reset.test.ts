@@ -9,6 +9,7 @@ import type { Config } from '../../src/platform/config/config.js';
 import { sha256 } from '../../src/platform/crypto/tokens.js';
 import { createPool } from '../../src/platform/db/database.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
+import { createAccountTasks } from '../../src/tasks.js';
 import { type FakeSmtpServer, startFakeSmtpServer, tokenFromMail } from '../fakes/smtp-server.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { ACCOUNT_PASSWORD, createAccount, sessionFor, totpCode } from '../support/account-session.js';
@@ -39,7 +40,10 @@ beforeAll(async () => {
     pool: workerPool,
     db: database.db,
     logger: captureLogger().logger,
-    tasks: [createMailTask({ mailer: smtpMailer(smtp.url, config.mail.from), secretKey: config.secretKey })],
+    tasks: [
+      createMailTask({ mailer: smtpMailer(smtp.url, config.mail.from), secretKey: config.secretKey }),
+      ...createAccountTasks({ db: database.db, config }),
+    ],
     concurrency: 2,
     pollIntervalMs: 100,
     staleAfterMs: 600_000,
@@ -127,12 +131,12 @@ describe('requesting a reset', () => {
     expect(rows[0]?.n).toBe(0);
   });
 
-  it('a newer link replaces an older one', async () => {
+  it('a newer link does not void an older one (a request by someone else must not break the owner’s link); using one voids all', async () => {
     const { user } = await createAccount(database.db, config);
     const older = await mailedResetToken(user.email);
     const newer = await mailedResetToken(user.email);
-    expect((await confirm({ token: older, password: NEW_PASSWORD })).statusCode).toBe(400);
-    expect((await confirm({ token: newer, password: NEW_PASSWORD })).statusCode).toBe(200);
+    expect((await confirm({ token: older, password: NEW_PASSWORD })).statusCode).toBe(200);
+    expect((await confirm({ token: newer, password: 'another fine password 77' })).statusCode).toBe(400);
   });
 });
 
@@ -187,7 +191,14 @@ describe('confirming a reset', () => {
       .execute();
     expect(audit).toEqual([
       { action: 'auth.password_reset.requested', detail: {} },
-      { action: 'auth.password_reset.completed', detail: { sessionsRevoked: 2, secondFactor: null } },
+      {
+        action: 'auth.address.proven',
+        detail: { via: 'password_reset', hadTwoFactor: false, sessionsRevoked: 0 },
+      },
+      {
+        action: 'auth.password_reset.completed',
+        detail: { sessionsRevoked: 2, secondFactor: null, addressProvenNow: true },
+      },
     ]);
     await waitFor(
       () => smtp.to(user.email).find((m) => m.raw.includes('Subject: Your Leadline password was reset')),
@@ -207,8 +218,8 @@ describe('confirming a reset', () => {
     expect((await confirm({ token, password: NEW_PASSWORD })).statusCode).toBe(200);
   });
 
-  it('V6.4.3 password reset does not bypass two-factor authentication', async () => {
-    const { user, secret } = await createAccount(database.db, config, { twoFactor: true });
+  it('V6.4.3 password reset does not bypass two-factor authentication (of an account whose address is proven)', async () => {
+    const { user, secret } = await createAccount(database.db, config, { twoFactor: true, verified: true });
     const token = await mailedResetToken(user.email);
 
     const withoutCode = await confirm({ token, password: NEW_PASSWORD });
@@ -226,7 +237,7 @@ describe('confirming a reset', () => {
   });
 
   it('V6.4.3 a recovery code also completes a reset of a two-factor account, once', async () => {
-    const { user } = await createAccount(database.db, config);
+    const { user } = await createAccount(database.db, config, { verified: true });
     const session = await sessionFor(database.db, config, user.id);
     const setup = await app.inject({
       method: 'POST',

@@ -48,7 +48,7 @@ export interface TestAccount {
 export async function createAccount(
   db: Db,
   config: Config,
-  options: { twoFactor?: boolean; email?: string; disabled?: boolean } = {},
+  options: { twoFactor?: boolean; email?: string; disabled?: boolean; verified?: boolean } = {},
 ): Promise<TestAccount> {
   passwordHash ??= hashPassword(ACCOUNT_PASSWORD);
   const secret = options.twoFactor ? newTotpSecret() : undefined;
@@ -58,6 +58,7 @@ export async function createAccount(
     totpSecret: secret ? new SecretBox(config.secretKey, 'totp').seal(secret) : null,
     totpEnabledAt: secret ? new Date() : null,
     disabledAt: options.disabled ? new Date() : null,
+    emailVerifiedAt: options.verified ? new Date() : null,
   });
   return { user, secret };
 }

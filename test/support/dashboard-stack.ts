@@ -70,7 +70,11 @@ export async function startDashboardStack(
       logger: captureLogger().logger,
     });
     const tenantId = await newTenant(database.db, 'Acme Sales');
-    const account = await createAccount(database.db, config, { twoFactor: true, email: 'owner@acme.test' });
+    const account = await createAccount(database.db, config, {
+      twoFactor: true,
+      verified: true,
+      email: 'owner@acme.test',
+    });
     await withTenant(database.db, tenantId, (trx) =>
       trx.insertInto('memberships').values({ userId: account.user.id, role: 'owner' }).execute(),
     );

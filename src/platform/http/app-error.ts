@@ -36,16 +36,20 @@ export interface ErrorDetail {
 export class AppError extends Error {
   readonly status: number;
   readonly details: ErrorDetail[] | undefined;
+  /** For `rate_limited`: when the caller may try again (sent as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { cause?: unknown; details?: ErrorDetail[] } = {},
+    options: { cause?: unknown; details?: ErrorDetail[]; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.status = ERROR_STATUS[code];
     this.details = options.details;
+    this.retryAfterSeconds =
+      options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }
 

@@ -78,6 +78,16 @@ export function requireHostHeader(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Every 429 says when to come back (RFC 9110 §10.2.3): the limiter's own wait when it gave one, else a
+ * header a hook already set, else a minute (the longest window of the per-request tiers).
+ */
+function retryAfterOf(error: AppError, reply: FastifyReply): number {
+  if (error.retryAfterSeconds !== undefined) return error.retryAfterSeconds;
+  const set = Number(reply.getHeader('retry-after'));
+  return Number.isInteger(set) && set > 0 ? set : 60;
+}
+
 export function registerErrorHandlers(
   app: FastifyInstance,
   options: {
@@ -92,6 +102,7 @@ export function registerErrorHandlers(
     else request.log.info({ code: appError.code }, 'request rejected');
     // Webhook senders (Meta) and clients retry a 503; tell them when.
     if (appError.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+    if (appError.status === 429) reply.header('retry-after', String(retryAfterOf(appError, reply)));
     reply.code(appError.status).type('application/json').send(envelope(appError, request.id));
   });
 
