@@ -7,8 +7,8 @@ import * as llmAgent from './20261130_1000_llm_agent.js';
 import * as inbox from './20261130_1100_inbox.js';
 import * as whatsappIngestFunction from './20261130_1200_whatsapp_ingest_function.js';
 import * as pendingOutbound from './20261130_1300_pending_outbound.js';
-import * as textPolicyCleanup from './20261206_1100_text_policy_cleanup.js';
 import * as firstOwnerSetup from './20261206_1000_first_owner_setup.js';
+import * as textPolicyCleanup from './20261206_1100_text_policy_cleanup.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +20,6 @@ export const migrations: Record<string, Migration> = {
   '20261130_1100_inbox': inbox,
   '20261130_1200_whatsapp_ingest_function': whatsappIngestFunction,
   '20261130_1300_pending_outbound': pendingOutbound,
-  '20261206_1100_text_policy_cleanup': textPolicyCleanup,
   '20261206_1000_first_owner_setup': firstOwnerSetup,
+  '20261206_1100_text_policy_cleanup': textPolicyCleanup,
 };
