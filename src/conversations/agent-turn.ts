@@ -62,7 +62,7 @@ export async function prepareAgentTurn(
     await handleSilently(trx, conversation, customerAsked);
     return undefined;
   }
-  const { defaultLanguage, requiredFields, prompts } = await findQualifierSettings(trx);
+  const { defaultLanguage, requiredFields, prompts, confirmProfile } = await findQualifierSettings(trx);
   const llm = await findLlmSettings(trx);
   // Only the LLM agent reads the history; without its settings the qualifier answers, so it is not read.
   const history = llm ? await recentHistory(trx, conversation.id, message.id, llm.historyTokens) : [];
@@ -78,10 +78,12 @@ export async function prepareAgentTurn(
       state: conversation.agentState,
       profile: profileOf(contact),
       profileComplete: contact.profileCompletedAt !== null,
+      companyNone: contact.companyNone,
+      profileConfirmed: contact.profileConfirmedAt !== null,
       message: { type: message.type, text: message.text },
       history,
       llm,
-      settings: { defaultLanguage, requiredFields, prompts },
+      settings: { defaultLanguage, requiredFields, prompts, confirmProfile },
     },
   };
 }
@@ -123,6 +125,7 @@ export async function applyAgentTurn(
     turn.profileUpdates,
     requiredFields,
     held?.contact,
+    turn.profileMarks,
   );
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
   for (const [index, text] of turn.replies.entries()) {
