@@ -21,11 +21,13 @@ import {
   WEAK_NAME_CUES,
 } from './cues.js';
 import { declines, inquiryOf, isFiller, saysNoCompany } from './intents.js';
-import { isParticle, leadingNameWords, splitFullName } from './names.js';
+import { isCompoundFirstName, isParticle, leadingNameWords, splitFullName } from './names.js';
+import { asksForHuman } from '../handoff.js';
 import { normalizedWords } from './text.js';
 import {
   type CompanyProblem,
   companyProblem,
+  isCommonWord,
   LEGAL_FORM,
   type NameProblem,
   nameProblem,
@@ -138,13 +140,23 @@ function readCompany(value: string, result: Extraction): void {
   delete result.companyNone;
 }
 
+/** A word that ends a name: "from", "e", "y", or a lower-case common word ("Maria Rossi in realtà"). */
+function endsName(word: string): boolean {
+  const lower = word.toLowerCase();
+  return NAME_STOP.has(lower) || (isCommonWord(word) && !/^\p{Lu}/u.test(word));
+}
+
 /** Name words after a cue, when they are a name: "call me back" and "I'm interested" are not. */
 function nameAfterCue(clause: string, language: Language): { words: string[]; rest: string } | null {
-  const { words, rest } = italianCompanySplit(leadingNameWords(clause, NAME_STOP), language);
+  const { words, rest } = italianCompanySplit(leadingNameWords(clause, endsName), language);
   if (words.length === 0 || isParticle(words[0] ?? '')) return null;
   if (nameProblem(words.join(' ')) !== null) return null;
   return { words, rest };
 }
+
+/** Where a company named after a cue ends: a legal form's dot ("Acme Inc.", "S.p.A.") stays inside. */
+const COMPANY_CLAUSE_END =
+  /[;!?\n]|,\s*(?:and|e|y|my|mi|meu|minha|il|la)\b|(?<=\p{Ll}{3,}\.)\s+|\.\s+(?=(?:my|mi|meu|minha|il mio|la mia|o meu|a minha)\s)/iu;
 
 const CUE_TARGETS: readonly [readonly RegExp[], 'full' | 'first' | 'last'][] = [
   [FULL_NAME_LABELS, 'full'],
@@ -212,8 +224,14 @@ function italianCompanySplit(
   name: { words: string[]; rest: string },
   language: Language,
 ): { words: string[]; rest: string } {
-  if (language !== 'it') return name;
-  const cut = name.words.findIndex((word, index) => index >= 2 && /^(?:di|da|della|del)$/u.test(word));
+  const cut = name.words.findIndex((word, index) => {
+    if (index < 2 || !/^(?:di|da|della|del|de|do)$/u.test(word)) return false;
+    // Italian: a lower-case "di" after a full name always leads to the company. Elsewhere only when more
+    // than one word follows ("Gustavo Nunes da Nunes Tecnologia"); "João Pereira da Silva" is a surname.
+    const after = name.words.slice(index + 1).filter((other) => !isParticle(other));
+    const restStartsCapitalised = /^\p{Lu}/u.test(name.rest) ? 1 : 0;
+    return language === 'it' || after.length + restStartsCapitalised >= 2;
+  });
   if (cut === -1) return name;
   return { words: name.words.slice(0, cut), rest: [...name.words.slice(cut), name.rest].join(' ').trim() };
 }
@@ -226,7 +244,7 @@ function readCompanyAfterName(rest: string, result: Extraction, language: Langua
 
 /** Words that open a bare answer without being part of it ("it's Acme", "è Rossi", "se llama ..."). */
 const ANSWER_OPENER =
-  /^(?:(?:ok|okay|sure|yes|yeah|hi|hello|sì|si|certo|sim|claro|vale|ciao|olá|ola|oi|hola)[\s,.!]+)*(?:it's called|it is called|it's|it’s|it is|that's|that is|we are|we're|i'm|i am|è|é|e|sono|sou|soy|es|is|si chiama|se chama|chama-se|se llama|called|the name is|il nome è|o nome é|el nombre es)?\s*/iu;
+  /^(?:(?:ok|okay|sure|yes|yeah|hi|hello|sì|si|certo|sim|claro|vale|ciao|olá|ola|oi|hola)[\s,.!]+)*(?:(?:it's called|it is called|it's|it’s|it is|that's|that is|we are|we're|i'm|i am|è|é|e|sono|sou|soy|es|is|si chiama|se chama|chama-se|se llama|called|the name is|il nome è|o nome é|el nombre es)(?:\s+|$))?/iu;
 
 /** Sentences that ask something rather than answer ("how much is it?", "quanto costa?"). */
 const ASKING_WORDS =
@@ -234,7 +252,7 @@ const ASKING_WORDS =
 
 function answerSentences(text: string): string {
   return text
-    .split(/(?<=[?!])\s+|\n+|(?<=\.)\s+(?=\p{Lu})/u)
+    .split(/(?<=[?!])\s+|\n+|(?<=\p{Ll}{3,}\.)\s+(?=\p{Lu})|(?<=^\p{Ll}+(?:\s\p{Ll}+)?\.)\s+/u)
     .filter((sentence) => {
       if (/[?¿]/u.test(sentence)) return false;
       return !(inquiryOf(sentence) === 'price' && ASKING_WORDS.test(normalizedWords(sentence)));
@@ -244,7 +262,7 @@ function answerSentences(text: string): string {
 }
 
 function isNameLike(text: string): boolean {
-  return nameProblem(text) === null && !LEGAL_FORM.test(text);
+  return nameProblem(text, { lenient: true }) === null && !LEGAL_FORM.test(text);
 }
 
 /** A name given as the answer to a name question; `field` decides a one-word answer's place. */
@@ -256,7 +274,7 @@ function readNameAnswer(answer: string, field: 'first_name' | 'last_name', resul
     result.updates.lastName = (repeatsFirst ? words.slice(1) : words).join(' ');
     return;
   }
-  if (words.length === 1) result.updates.firstName = words[0];
+  if (words.length === 1 || isCompoundFirstName(words)) result.updates.firstName = words.join(' ');
   else setFullName(result, words);
 }
 
@@ -267,20 +285,26 @@ function readNameAnswer(answer: string, field: 'first_name' | 'last_name', resul
 function readBareAnswer(text: string, result: Extraction, context: ReadContext): void {
   const { asked, known } = context;
   if (asked === null) return;
-  const answer = answerSentences(text).replace(ANSWER_OPENER, '').trim();
+  const answer = answerSentences(text)
+    .replace(ANSWER_OPENER, '')
+    .replace(/\s+(?:here|qui|aqui|aquí)\s*[.!]?$/iu, '')
+    .trim();
   if (answer === '' || isFiller(answer)) return;
-  if (declines(answer)) {
-    result.declined = true;
-    return;
-  }
   const parts = answer
     .split(/\s*(?:\n|;|,(?!\s*(?:inc|ltd|llc|s\.?a|s\.?r\.?l|ltda|lda)\b)|\s[-–|/]\s)\s*/iu)
-    .map((part) => part.trim())
+    .map((part) => part.trim().replace(/\s+(?:here|qui|aqui|aquí)$/iu, ''))
     .filter((part) => part !== '' && !isFiller(part));
   if (parts.length > 1 && asked !== 'company') {
     readParts(parts, result, context);
     return;
   }
+  if (parts.length === 1 && asked !== 'company') return readSingle(parts[0] ?? '', result, context);
+  readSingle(answer, result, context);
+}
+
+function readSingle(answer: string, result: Extraction, context: ReadContext): void {
+  const { asked, known } = context;
+  if (asked === null) return;
   if (asked === 'company') {
     readCompany(answer, result);
     return;
@@ -289,9 +313,15 @@ function readBareAnswer(text: string, result: Extraction, context: ReadContext):
     if (LEGAL_FORM.test(answer) && known.company === null) readCompany(answer, result);
     return;
   }
-  const problem = nameProblem(tidyName(answer));
+  const problem = nameProblem(tidyName(answer), { lenient: true });
+  const lead = problem === null ? null : nameAfterCue(answer, context.language);
+  const connector = lead ? (COMPANY_AFTER_NAME[context.language].exec(lead.rest) ?? COMPANY_AFTER_NAME.en.exec(lead.rest)) : null;
   if (problem === null && !LEGAL_FORM.test(answer)) {
     readNameAnswer(answer, asked, result, known);
+  } else if (lead && connector) {
+    // "Jake Turner from Bluepeak", "Sara di Ferri Srl": a name, then the company.
+    readNameAnswer(lead.words.join(' '), asked, result, known);
+    readCompanyAfterName(lead.rest, result, context.language);
   } else if (LEGAL_FORM.test(answer) && known.company === null && companyProblem(answer) === null) {
     readCompany(answer, result);
   } else {
@@ -299,15 +329,41 @@ function readBareAnswer(text: string, result: Extraction, context: ReadContext):
   }
 }
 
+const LEADING_CONNECTOR = /^(?:from|at|with|of|di|da|de|do|della|presso|na|no|em|en|desde|da empresa|de la empresa)\s+/iu;
+
+/** Every word of three letters or more capitalised ("Hexa Labs", "Clínica Sorriso"), or a legal form. */
+function looksLikeCompanyName(text: string): boolean {
+  if (LEGAL_FORM.test(text)) return true;
+  const words = text.split(/\s+/u).filter((word) => word.length >= 3);
+  return words.length > 0 && words.length <= 8 && words.every((word) => /^[\p{Lu}\p{N}]/u.test(word));
+}
+
+function readLeftoverCompany(text: string, result: Extraction): void {
+  for (const part of answerSentences(text).split(/\s*[,;\n]\s*/u)) {
+    const candidate = part
+      .replace(/^[\s.,:;!-]+/u, '')
+      .replace(LEADING_CONNECTOR, '').replace(/\s+(?:here|qui|aqui|aquí)$/iu, '');
+    if (candidate === '' || isFiller(candidate) || EMAIL_CUE.test(candidate)) continue;
+    if (!looksLikeCompanyName(tidyCompany(candidate))) continue;
+    readCompany(candidate, result);
+    return;
+  }
+}
+
 /** "Maria Rossi, Rossi Srl": names first, then a part with a legal form or anything else as the company. */
 function readParts(parts: readonly string[], result: Extraction, context: ReadContext): void {
   const { asked, known } = context;
   let nameTaken = false;
+  const namesMissing = known.firstName === null || known.lastName === null;
   for (const part of parts) {
-    if (!nameTaken && isNameLike(tidyName(part))) {
+    if (!nameTaken && namesMissing && isNameLike(tidyName(part))) {
       readNameAnswer(part, asked === 'last_name' ? 'last_name' : 'first_name', result, known);
       nameTaken = true;
-    } else if (result.updates.company === undefined && (nameTaken || LEGAL_FORM.test(part))) {
+    } else if (
+      result.updates.company === undefined &&
+      (known.company === null || asked === 'company') &&
+      (nameTaken || LEGAL_FORM.test(part))
+    ) {
       readCompany(part, result);
     }
   }
@@ -315,6 +371,9 @@ function readParts(parts: readonly string[], result: Extraction, context: ReadCo
     result.nameProblem = { field: asked, reason: nameProblem(tidyName(parts[0] ?? '')) ?? 'nameReasonSentence' };
   }
 }
+
+const TRAILING_CORRECTION =
+  /\s*,?\s*\b(?:actually|in realtà|in realta|na verdade|en realidad|de fato|anzi)(?=[\s.!,]|$)\s*(?=[.!,]|$)/giu;
 
 const STRONG_CORRECTION =
   /\b(?:actually|i meant|i mean|anzi|in realtà|volevo dire|ho sbagliato|na verdade|aliás|quis dizer|errei|en realidad|quise decir|mejor dicho|me equivoqué|correction|correzione|correção|corrección|corrijo|typo|sorry|scusa|desculpa|perdón|perdon|oops)\b/iu;
@@ -346,29 +405,36 @@ export function extractProfile(text: string, context: ReadContext): Extraction {
   const negated: string[] = [];
   const opened = plain.replace(CORRECTION_OPENERS, '');
   const isCorrection = opened !== plain || STRONG_CORRECTION.test(plain);
-  const cleaned = opened.replace(NEGATED, (_whole, value?: string, other?: string) => {
+  // "my company is X actually", "mi chiamo X in realtà": the correction word is no part of the value.
+  const cleaned = opened.replace(TRAILING_CORRECTION, ' ').replace(NEGATED, (_whole, value?: string, other?: string) => {
     negated.push(value ?? other ?? '');
     return ' ';
   });
   readEmail(cleaned, result, context.asked);
   const reading: Reading = { text: cleaned.replace(EMAIL_CANDIDATE, ' ') };
   if (saysNoCompany(reading.text)) result.companyNone = true;
-  for (const cue of COMPANY_CUES) {
-    const clause = takeClause(reading, cue, /[;!?\n]|\.(?:\s|$)(?!\p{Ll})|,\s*(?:and|e|y|my|mi|meu|il)\b/u);
+  // "partita iva, lavoro da solo" says no company; "lavoro da" is not a company cue there.
+  for (const cue of result.companyNone ? [] : COMPANY_CUES) {
+    const clause = takeClause(reading, cue, COMPANY_CLAUSE_END);
     if (clause === null) continue;
     readCompany(clause, result);
     break;
   }
   readNames(reading, result, context);
-  const foundSomething =
-    Object.keys(result.updates).length > 0 ||
-    result.companyNone ||
-    result.nameProblem ||
-    result.companyProblem ||
-    result.emailProblem;
-  if (foundSomething) return result;
-  const mentionsEmail = cleaned.includes('@') || EMAIL_CUE.test(cleaned);
-  if (mentionsEmail) return result;
+  const namesFound = Boolean(result.updates.firstName || result.updates.lastName || result.nameProblem);
+  const companyFound = Boolean(result.updates.company || result.companyNone || result.companyProblem);
+  if (asksForHuman(plain) || result.emailProblem) return result;
+  if (namesFound) {
+    // "Mi chiamo Marco Russo, di Edilnord", "I'm Tom Baker, Hexa Labs": the company in the same message.
+    if (!companyFound) readLeftoverCompany(reading.text, result);
+    return result;
+  }
+  if (companyFound) return result;
+  if (declines(plain) && !result.updates.email) {
+    result.declined = true;
+    return result;
+  }
+  if (EMAIL_CUE.test(reading.text)) return result;
   // "actually, Rossi": a correction naming no field goes to the field that held the replaced value.
   const target = isCorrection ? (correctionTarget(negated, context) ?? context.asked) : context.asked;
   readBareAnswer(reading.text, result, { ...context, asked: target });

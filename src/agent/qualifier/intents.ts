@@ -74,13 +74,14 @@ export function declines(text: string): boolean {
 }
 
 /** Messages that carry no answer at all: greetings, thanks, yes/no, "ok". */
+const FILLER_PHRASES =
+  /\b(?:good (?:morning|afternoon|evening|day)|hi there|hello there|thank you|bom dia|boa (?:tarde|noite)|tudo bem|buen(?:os|as) (?:dias|tardes|noches)|va bene|d accordo|de acuerdo|per favore|por favor)\b/g;
 const FILLER = new Set(
-  `hi hello hey hiya good morning afternoon evening day there yes yeah yep yup no nope ok okay k sure fine thanks thank you thx
-ty great cool perfect alright right hmm um uh ciao salve buongiorno buonasera grazie si certo va bene perfetto ok d accordo
-ola oi bom dia boa tarde noite obrigado obrigada sim claro beleza blz certo tudo bem hola buenos buenas dias tardes noches
-gracias vale claro perfecto de acuerdo listo sale please por favor per favore`.split(/\s+/),
+  `hi hello hey hiya yes yeah yep yup no nope ok okay k sure fine thanks thx ty great cool perfect alright hmm um uh sorry
+oops wait ciao salve buongiorno buonasera grazie si certo perfetto ola oi obrigado obrigada sim claro beleza blz certo hola
+gracias vale perfecto listo please`.split(/\s+/),
 );
 export function isFiller(text: string): boolean {
-  const words = normalizedWords(text).trim().split(' ').filter(Boolean);
+  const words = normalizedWords(text).replace(FILLER_PHRASES, ' ').trim().split(/\s+/).filter(Boolean);
   return words.every((word) => FILLER.has(word));
 }

@@ -45,6 +45,11 @@ const COMPOUND_FIRST_NAMES = new Set(
   ),
 );
 
+/** "Ana Paula", "Miguel Ángel": two words that together are one first name. */
+export function isCompoundFirstName(words: readonly string[]): boolean {
+  return words.length === 2 && COMPOUND_FIRST_NAMES.has(normalizedWords(words.join(' ')).trim());
+}
+
 /** A full name split into first and last name ("João da Silva" → "João", "da Silva"). */
 export function splitFullName(words: readonly string[]): { first: string; last: string | null } {
   const pair = normalizedWords(words.slice(0, 2).join(' ')).trim();
@@ -56,16 +61,19 @@ export function splitFullName(words: readonly string[]): { first: string; last: 
 
 /**
  * The leading name words of `text`: name-like words (particles only between others), at most
- * MAX_NAME_WORDS, stopping at the first other word. `stop` lists words that end a name ("from", "e").
+ * MAX_NAME_WORDS, stopping at the first other word. `stop` tells the words that end a name ("from", "e").
  */
-export function leadingNameWords(text: string, stop: ReadonlySet<string>): { words: string[]; rest: string } {
+export function leadingNameWords(
+  text: string,
+  stop: (word: string) => boolean,
+): { words: string[]; rest: string } {
   const tokens = text.trim().split(/\s+/).filter(Boolean);
   const words: string[] = [];
   let index = 0;
   for (; index < tokens.length && words.length < MAX_NAME_WORDS; index++) {
     const token = tokens[index] ?? '';
     const clean = token.replace(/[,;:!?]+$/, '');
-    if (!isNameWord(clean) || stop.has(clean.toLowerCase())) break;
+    if (!isNameWord(clean) || (!isParticle(clean) && stop(clean))) break;
     // An initial keeps its dot ("J."); a sentence's final dot is dropped ("Rossi.").
     words.push(clean.length > 2 ? clean.replace(/\.$/, '') : clean);
     if (clean !== token || (clean.length > 2 && clean.endsWith('.'))) {

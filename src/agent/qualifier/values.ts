@@ -24,8 +24,11 @@ export function withoutDecoration(text: string): string {
 /** Characters that belong to code, templates or markup, never to a name or a company. */
 const CODE = /[<>{}[\]\\|`$=;^]|\b[a-z_]+\(|\/\/|\*\/|\/\*|--\s*$|&#|%[0-9a-f]{2}/iu;
 
+/** "SYSTEM: ...", "assistant: ...": a message dressed as instructions. */
+const ROLE_PREFIX = /^\s*(?:system|assistant|user|developer|admin|sistema|istruzioni|instructions?)\s*:/iu;
+
 export function looksLikeCode(text: string): boolean {
-  return CODE.test(text);
+  return CODE.test(text) || ROLE_PREFIX.test(text);
 }
 
 export type NameProblem = 'nameReasonDigits' | 'nameReasonLink' | 'nameReasonCode' | 'nameReasonSentence';
@@ -51,7 +54,10 @@ gostaria preciso eu voce voces ele ela nos meu minha seu sua obrigado obrigada o
 sim nao nada ainda tambem muito pouco mais menos sobrenome apelido empresa trabalho preco orcamento informacoes
 el los las unos unas del al en con sin por para soy somos tengo tenemos quiero quisiera necesito yo usted ustedes
 mi mis tu su sus nuestro nuestra gracias hola buenos buenas dias tardes noches todo nada todavia tambien mucho poco
-mas apellido nombre trabajo precio presupuesto informacion interesado interesada manana hoy`.split(/\s+/u),
+mas apellido nombre trabajo precio presupuesto informacion interesado interesada manana hoy
+set mark make tell ignore forget give show say send change update delete pretend act respond reply system assistant
+instruction instructions prompt previous confirmed profile everything anything nothing ignora dimmi dammi istruzioni
+precedenti esquece ignore diga instrucoes anteriores olvida dime dame instrucciones anteriores`.split(/\s+/u),
 );
 
 export function isCommonWord(word: string): boolean {
@@ -59,15 +65,15 @@ export function isCommonWord(word: string): boolean {
 }
 
 /** Why `words` cannot be a name, or null when they can. */
-export function nameProblem(text: string): NameProblem | null {
+export function nameProblem(text: string, options: { lenient?: boolean } = {}): NameProblem | null {
   if (/@|https?:|www\.|\.(?:com|net|org|it|br|pt|es|io)\b/iu.test(text)) return 'nameReasonLink';
   if (looksLikeCode(text)) return 'nameReasonCode';
   if (/\d/u.test(text)) return 'nameReasonDigits';
   const words = text.split(/\s+/u).filter(Boolean);
   if (words.length === 0 || words.length > MAX_NAME_WORDS) return 'nameReasonSentence';
-  const nameLike = words.every(
-    (word) => isNameWord(word) && (isParticle(word) || !isCommonWord(word.replace(/\.$/u, ''))),
-  );
+  // Answering "what's your name?", a capitalised "Will" or "Grace" is a name although also a word.
+  const common = (word: string) => isCommonWord(word.replace(/\.$/u, '')) && !(options.lenient && /^\p{Lu}/u.test(word));
+  const nameLike = words.every((word) => isNameWord(word) && (isParticle(word) || !common(word)));
   return nameLike ? null : 'nameReasonSentence';
 }
 
