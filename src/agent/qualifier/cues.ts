@@ -15,7 +15,7 @@ export const NEXT_STATEMENT =
 
 /** Words that open a correction; removed before reading, so "actually Rossi" is read as "Rossi". */
 export const CORRECTION_OPENERS =
-  /^(?:(?:oops|sorry|actually|wait|correction|i meant|i mean|my bad|no|nope|anzi|scusa|scusami|scusate|pardon|in realtà|volevo dire|ho sbagliato|correzione|na verdade|aliás|alias|desculpa|desculpe|quis dizer|errei|correção|correcao|perdón|perdon|perdona|disculpa|en realidad|quise decir|mejor dicho|me equivoqué|corrijo|corrección|correccion)\b[\s,:;.!-]*)+/iu;
+  /^(?:(?:oops|sorry|actually|wait|correction|typo|i meant|i mean|my bad|no|nope|anzi|scusa|scusami|scusate|pardon|in realtà|volevo dire|ho sbagliato|correzione|na verdade|aliás|alias|desculpa|desculpe|quis dizer|errei|correção|correcao|perdón|perdon|perdona|disculpa|en realidad|quise decir|mejor dicho|me equivoqué|corrijo|corrección|correccion)\b[\s,:;.!-]*)+/iu;
 export const CORRECTION_WORD =
   /\b(?:actually|sorry|i meant|correction|typo|wrong|anzi|scusa|in realtà|volevo dire|sbagliat|correzione|na verdade|aliás|desculpa|quis dizer|errei|errado|correção|perdón|perdon|en realidad|quise decir|mejor dicho|me equivoqué|equivocado|corrección|corrijo)\b/iu;
 
@@ -49,6 +49,7 @@ export const FIRST_NAME_CUES = [
 /** A full name follows: first word(s) first name, the rest last name. */
 export const NAME_CUES = [
   new RegExp(String.raw`\bmy (?:full )?name${IS}`, 'iu'),
+  /(?:^|[\s,.!])(?:the )?(?:name's|name’s|names|name is)\s+/iu,
   /\bname\s*[:=]\s*/iu,
   /\bmi chiamo\s+/iu,
   /\b(?:il mio|il) nome\s*(?:è|e|:)\s*/iu,
@@ -94,12 +95,24 @@ export const COMPANY_CUES = [
   /\b(?:la mia|la nostra|l['’])\s*(?:azienda|società|ditta|impresa)\s+(?:è|e|si chiama)\s+/iu,
   /\b(?:azienda|società|ditta|impresa|negozio|studio|agenzia)\s+(?:si chiama|che si chiama|chiamata|di nome)\s+/iu,
   /\b(?:azienda|società|ditta)\s*[:=]\s*/iu,
-  /\b(?:trabalho|trabalhamos|trabalhando)\s+(?:na|no|em|para|pela|pelo|com)\s+/iu,
+  /\b(?:trabalho|trabalhamos|trabalhando)\s+(?:na|no|em|para|pela|pelo)\s+/iu,
   /\b(?:a\s+)?(?:minha|nossa|a)\s+empresa\s+(?:é|e|se chama|chama-se)\s+/iu,
   /\bempresa\s+(?:chamada|que se chama|se chama|chama-se|llamada|que se llama|se llama)\s+/iu,
   /\b(?:trabajo|trabajamos|trabajando)\s+(?:en|para|con)\s+(?:la empresa\s+)?/iu,
   /\b(?:mi|nuestra|la)\s+(?:empresa|compañía|compania|sociedad)\s+(?:es|se llama)\s+/iu,
   /\b(?:empresa|compañía|compania)\s*[:=]\s*/iu,
+  // "soy de la empresa X", "sou da empresa X", "sono della ditta X", "I'm from the company X".
+  /\b(?:soy|sou|sono|i'm|i’m|i am|we're|we are)\s+(?:de la|da|della|dell['’]|from the|from|de)\s*(?:empresa|compañía|compania|ditta|azienda|società|company|firm)\s+/iu,
+  // Owners: "I own X", "I'm the owner of X", "sou dona da X", "sono il titolare della X", "soy el dueño de X".
+  /\b(?:i'm|i’m|i am) (?:the )?(?:owner|founder|co-founder|ceo|director|manager) (?:of|at)\s+/iu,
+  /\bsono (?:il |la )?(?:titolare|proprietari[oa]|fondatore|fondatrice|responsabile) (?:di|della|del|dell['’])\s*/iu,
+  /\bsou (?:o |a )?(?:dono|dona|sócio|sócia|socio|socia|proprietári[oa]|proprietari[oa]|fundador|fundadora|gerente|diretor|diretora) (?:da|do|de)\s+/iu,
+  /\bsoy (?:el |la )?(?:dueño|dueña|dueno|duena|propietari[oa]|fundador|fundadora|gerente|director|directora) (?:de la|del|de)\s+/iu,
+  // "I work in sales at X", "trabalho com vendas na X", "lavoro come commerciale presso X": a capitalised company.
+  /\b(?:i work|working|work)\b[^,.;!?\n]{0,30}?\s(?:at|for)\s+(?=\p{Lu})/u,
+  /\b(?:lavoro|lavoriamo)\b[^,.;!?\n]{0,30}?\s(?:presso|per|alla|nella|in)\s+(?=\p{Lu})/u,
+  /\b(?:trabalho|trabalhamos)\b[^,.;!?\n]{0,30}?\s(?:na|no|pela|pelo|para a|para o|em)\s+(?=\p{Lu})/u,
+  /\b(?:trabajo|trabajamos)\b[^,.;!?\n]{0,30}?\s(?:en|para)\s+(?=\p{Lu})/u,
 ];
 export const EMAIL_CUE =
   /\be-?mail\b|\bindirizzo\b|\bcorreo\b|\bendereço\b|\bendereco\b|\bmail\b|\bcorreio eletr[oô]nico\b/iu;

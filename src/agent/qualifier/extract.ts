@@ -156,7 +156,7 @@ function nameAfterCue(clause: string, language: Language): { words: string[]; re
 
 /** Where a company named after a cue ends: a legal form's dot ("Acme Inc.", "S.p.A.") stays inside. */
 const COMPANY_CLAUSE_END =
-  /[;!?\n]|,\s*(?:and|e|y|my|mi|meu|minha|il|la)\b|(?<=\p{Ll}{3,}\.)\s+|\.\s+(?=(?:my|mi|meu|minha|il mio|la mia|o meu|a minha)\s)/iu;
+  /[;!?\n]|,(?!\s*(?:inc|ltd|llc|lda|ltda|s\.?\s?a|s\.?\s?l|s\.?\s?r\.?\s?l|s\.?\s?p\.?\s?a|gmbh|plc)\b)|(?<=\p{Ll}{3,}\.)\s+|\.\s+(?=(?:my|mi|meu|minha|il mio|la mia|o meu|a minha)\s)/iu;
 
 const CUE_TARGETS: readonly [readonly RegExp[], 'full' | 'first' | 'last'][] = [
   [FULL_NAME_LABELS, 'full'],
@@ -244,18 +244,19 @@ function readCompanyAfterName(rest: string, result: Extraction, language: Langua
 
 /** Words that open a bare answer without being part of it ("it's Acme", "è Rossi", "se llama ..."). */
 const ANSWER_OPENER =
-  /^(?:(?:ok|okay|sure|yes|yeah|hi|hello|sì|si|certo|sim|claro|vale|ciao|olá|ola|oi|hola)[\s,.!]+)*(?:(?:it's called|it is called|it's|it’s|it is|that's|that is|we are|we're|i'm|i am|è|é|e|sono|sou|soy|es|is|si chiama|se chama|chama-se|se llama|called|the name is|il nome è|o nome é|el nombre es)(?:\s+|$))?/iu;
+  /^(?:(?:ok|okay|sure|yes|yeah|hi|hello|sì|si|certo|sim|claro|vale|ciao|olá|ola|oi|hola)[\s,.!]+)*(?:(?:it's called|it is called|it's|it’s|its|it is|that's|that is|we are|we're|i'm|i am|è|é|e|sono|sou|soy|es|is|si chiama|se chama|chama-se|se llama|called|the name is|il nome è|o nome é|el nombre es)(?:\s+|$))?/iu;
 
 /** Sentences that ask something rather than answer ("how much is it?", "quanto costa?"). */
 const ASKING_WORDS =
-  /\b(?:is|are|do|does|can|could|send|want|need|give|get|what|how|have|any|best|qual|quanto|quanta|vorrei|voglio|mandate|potete|avete|quero|queria|manda|envia|podem|tem|quiero|quisiera|cuanto|cual|tienen|hay|pueden|me das)\b/;
+  /\b(?:is|are|do|does|can|could|send|want|need|give|get|tell|what|how|have|any|best|lowest|qual|quanto|quanta|vorrei|voglio|mandate|potete|avete|dimmi|dammi|fammi|fate|fai|quero|queria|manda|envia|podem|tem|diga|me da|quiero|quisiera|cuanto|cual|tienen|hay|pueden|me das|dime|dame)\b/;
 
 function answerSentences(text: string): string {
   return text
     .split(/(?<=[?!])\s+|\n+|(?<=\p{Ll}{3,}\.)\s+(?=\p{Lu})|(?<=^\p{Ll}+(?:\s\p{Ll}+)?\.)\s+/u)
     .filter((sentence) => {
       if (/[?¿]/u.test(sentence)) return false;
-      return !(inquiryOf(sentence) === 'price' && ASKING_WORDS.test(normalizedWords(sentence)));
+      if (inquiryOf(sentence) !== 'price') return true;
+      return !(ASKING_WORDS.test(normalizedWords(sentence)) || sentence.split(/\s+/u).length >= 5);
     })
     .join('\n')
     .trim();
@@ -435,8 +436,10 @@ export function extractProfile(text: string, context: ReadContext): Extraction {
     return result;
   }
   if (EMAIL_CUE.test(reading.text)) return result;
-  // "actually, Rossi": a correction naming no field goes to the field that held the replaced value.
-  const target = isCorrection ? (correctionTarget(negated, context) ?? context.asked) : context.asked;
+  // "actually, Rossi": a correction naming no field goes to the field that held the replaced value (a
+  // message that gave an e-mail address corrected that).
+  const retarget = isCorrection && !result.updates.email;
+  const target = retarget ? (correctionTarget(negated, context) ?? context.asked) : context.asked;
   readBareAnswer(reading.text, result, { ...context, asked: target });
   return result;
 }

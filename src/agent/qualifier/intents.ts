@@ -78,7 +78,7 @@ const FILLER_PHRASES =
   /\b(?:good (?:morning|afternoon|evening|day)|hi there|hello there|thank you|bom dia|boa (?:tarde|noite)|tudo bem|buen(?:os|as) (?:dias|tardes|noches)|va bene|d accordo|de acuerdo|per favore|por favor)\b/g;
 const FILLER = new Set(
   `hi hello hey hiya yes yeah yep yup no nope ok okay k sure fine thanks thx ty great cool perfect alright hmm um uh sorry
-oops wait ciao salve buongiorno buonasera grazie si certo perfetto ola oi obrigado obrigada sim claro beleza blz certo hola
+oops typo wait ciao salve buongiorno buonasera grazie si certo perfetto ola oi obrigado obrigada sim claro beleza blz certo hola
 gracias vale perfecto listo please`.split(/\s+/),
 );
 export function isFiller(text: string): boolean {

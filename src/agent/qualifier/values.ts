@@ -104,7 +104,10 @@ export function tidyCompany(raw: string): string {
     .trim();
   if (value.endsWith('.')) {
     const lastWord = value.slice(0, -1).split(/\s+/u).at(-1) ?? '';
-    const keep = lastWord.includes('.') || LEGAL_ABBREVIATIONS.has(lastWord.toLowerCase().replace(/[&.]/gu, ''));
+    const keep =
+      lastWord.includes('.') ||
+      /^\p{L}$/u.test(lastWord) ||
+      LEGAL_ABBREVIATIONS.has(lastWord.toLowerCase().replace(/[&.]/gu, ''));
     if (!keep) value = value.replace(/\.+$/u, '').trim();
   }
   return value.replace(/^["“'‘«]+|["”'’»]+$/gu, '').trim();
