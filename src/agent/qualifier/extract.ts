@@ -197,10 +197,15 @@ function readNames(reading: Reading, result: Extraction, context: ReadContext): 
   // "I'm ..." is a name only where a name is expected, not as the answer to "which company?".
   if (asked === 'company' || asked === 'email') return;
   for (const cue of WEAK_NAME_CUES) {
+    const before = reading.text;
     const clause = takeClause(reading, cue);
     if (!clause) continue;
     const name = nameAfterCue(clause, language);
-    if (!name) continue;
+    // "I'm at the office": no name, and the words stay to be read as the answer they are.
+    if (!name) {
+      reading.text = before;
+      continue;
+    }
     const first = name.words[0] ?? '';
     const companyFollows = COMPANY_AFTER_NAME[language].test(name.rest) || COMPANY_AFTER_NAME.en.test(name.rest);
     // "hi i'm john" is a name; "i'm waiting" is not (a common word). Lower case needs a name question,
