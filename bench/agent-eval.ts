@@ -58,7 +58,8 @@ function score(result: RunResult, predicted: Profile, conversation: ScriptedConv
   for (const field of FIELDS) {
     const guess = normalise(predicted[field]);
     const truth = normalise(gold[field]);
-    if (guess !== truth) wrong.push(`${field}: got ${JSON.stringify(predicted[field])}, want ${JSON.stringify(gold[field])}`);
+    if (guess !== truth)
+      wrong.push(`${field}: got ${JSON.stringify(predicted[field])}, want ${JSON.stringify(gold[field])}`);
     const bucket = result.perField[field];
     for (const counts of [result.counts, bucket, languageCounts]) {
       if (guess !== null && guess === truth) counts.tp++;
@@ -110,7 +111,9 @@ async function converse(
       language,
       state,
       profile,
-      profileComplete: FIELDS.every((field) => profile[field] !== null || (field === 'company' && companyNone)),
+      profileComplete: FIELDS.every(
+        (field) => profile[field] !== null || (field === 'company' && companyNone),
+      ),
       companyNone,
       message: { type: 'text', text: turn.customer },
       history: [...history],

@@ -20,7 +20,9 @@ const ZContact = z
     company: z.string().nullable(),
     email: z.string().nullable(),
     profileCompletedAt: z.iso.datetime().nullable(),
-    companyNone: z.boolean().describe('The customer said they have no company (freelancer, self-employed, ...)'),
+    companyNone: z
+      .boolean()
+      .describe('The customer said they have no company (freelancer, self-employed, ...)'),
     profileConfirmedAt: z.iso
       .datetime()
       .nullable()

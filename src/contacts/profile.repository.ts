@@ -14,7 +14,12 @@ export async function updateContactProfile(
   trx: TenantTransaction,
   contactId: string,
   changes: Partial<Record<keyof Profile, string | null>>,
-  options: { markCompleted: boolean; clearCompleted?: boolean; companyNone?: boolean; markConfirmed?: boolean },
+  options: {
+    markCompleted: boolean;
+    clearCompleted?: boolean;
+    companyNone?: boolean;
+    markConfirmed?: boolean;
+  },
 ): Promise<Contact> {
   return trx
     .updateTable('contacts')

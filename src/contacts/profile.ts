@@ -108,7 +108,10 @@ export async function applyProfileUpdates(
     return { contact: existing, completedNow: false };
   }
 
-  const contact = await updateContactProfile(trx, contactId, changes, { markCompleted: completedNow, ...flags });
+  const contact = await updateContactProfile(trx, contactId, changes, {
+    markCompleted: completedNow,
+    ...flags,
+  });
   await publishInboxEvent(trx, { type: 'contact.updated', contactId: contact.id });
   if (completedNow) await recordProfileCompleted(trx, contact);
   return { contact, completedNow };

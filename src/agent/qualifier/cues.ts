@@ -30,7 +30,10 @@ export const FULL_NAME_LABELS = [
   /\bnombre y apellidos?\s*(?:son|es|:)?\s+/iu,
 ];
 export const LAST_NAME_CUES = [
-  new RegExp(String.raw`\b(?:my|the|his|her) (?:last name|surname|family name|last-name|lastname)${IS}`, 'iu'),
+  new RegExp(
+    String.raw`\b(?:my|the|his|her) (?:last name|surname|family name|last-name|lastname)${IS}`,
+    'iu',
+  ),
   /\b(?:last name|surname|lastname)\s*[:=]?\s+/iu,
   /\b(?:il mio|il) cognome\s*(?:è|e|:)\s*/iu,
   /\bcognome\s*(?:è|e|:)?\s+/iu,

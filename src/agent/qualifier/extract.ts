@@ -1,6 +1,7 @@
 import { canonicalEmail } from '../../accounts/email-address.js';
 import type { Language } from '../../conversations/conversations.table.js';
 import type { Profile } from '../agent.js';
+import { asksForHuman } from '../handoff.js';
 import type { ProfileField } from '../qualifier-settings.table.js';
 import {
   CALL_ME,
@@ -22,7 +23,6 @@ import {
 } from './cues.js';
 import { declines, inquiryOf, isFiller, saysNoCompany } from './intents.js';
 import { isCompoundFirstName, isParticle, leadingNameWords, splitFullName } from './names.js';
-import { asksForHuman } from '../handoff.js';
 import { normalizedWords } from './text.js';
 import {
   type CompanyProblem,
@@ -84,7 +84,8 @@ function emailProblemOf(candidate: string): EmailProblem {
     : 'emailReasonDomain';
 }
 
-const MAIL_PROVIDER = /\b(?:gmail|hotmail|outlook|yahoo|icloud|live|libero|virgilio|uol|bol|terra|aol|proton)\b/iu;
+const MAIL_PROVIDER =
+  /\b(?:gmail|hotmail|outlook|yahoo|icloud|live|libero|virgilio|uol|bol|terra|aol|proton)\b/iu;
 
 function readEmail(text: string, result: Extraction, asked: ProfileField | null): void {
   const candidates = [...text.matchAll(EMAIL_CANDIDATE)].map((match) =>
@@ -102,7 +103,10 @@ function readEmail(text: string, result: Extraction, asked: ProfileField | null)
   if (candidates.length > 0) return;
   const spelt = SPELT_EMAIL.exec(text);
   if (spelt && (asked === 'email' || EMAIL_CUE.test(text))) {
-    const domain = (spelt[2] ?? '').replace(/\s*(?:\(dot\)|\[dot\]|\sdot\s|\spunto\s|\sponto\s|\.)\s*/giu, '.');
+    const domain = (spelt[2] ?? '').replace(
+      /\s*(?:\(dot\)|\[dot\]|\sdot\s|\spunto\s|\sponto\s|\.)\s*/giu,
+      '.',
+    );
     const email = canonicalEmail(`${spelt[1]}@${domain}`);
     if (email) {
       result.updates.email = email;
@@ -149,7 +153,9 @@ function endsName(word: string): boolean {
 /** Name words after a cue, when they are a name: "call me back" and "I'm interested" are not. */
 function nameAfterCue(clause: string, language: Language): { words: string[]; rest: string } | null {
   const { words, rest } = italianCompanySplit(leadingNameWords(clause, endsName), language);
-  if (words.length === 0 || isParticle(words[0] ?? '')) return null;
+  // "De Luca" is a surname; "soy de Madrid" says where the customer is from.
+  const first = words[0] ?? '';
+  if (words.length === 0 || (isParticle(first) && !/^\p{Lu}/u.test(first))) return null;
   if (nameProblem(words.join(' ')) !== null) return null;
   return { words, rest };
 }
@@ -207,7 +213,8 @@ function readNames(reading: Reading, result: Extraction, context: ReadContext): 
       continue;
     }
     const first = name.words[0] ?? '';
-    const companyFollows = COMPANY_AFTER_NAME[language].test(name.rest) || COMPANY_AFTER_NAME.en.test(name.rest);
+    const companyFollows =
+      COMPANY_AFTER_NAME[language].test(name.rest) || COMPANY_AFTER_NAME.en.test(name.rest);
     // "hi i'm john" is a name; "i'm waiting" is not (a common word). Lower case needs a name question,
     // or the name to end the clause or lead to the company; a known name is replaced only by a capitalised one.
     const capitalised = /^\p{Lu}/u.test(first);
@@ -272,7 +279,12 @@ function isNameLike(text: string): boolean {
 }
 
 /** A name given as the answer to a name question; `field` decides a one-word answer's place. */
-function readNameAnswer(answer: string, field: 'first_name' | 'last_name', result: Extraction, known: Profile) {
+function readNameAnswer(
+  answer: string,
+  field: 'first_name' | 'last_name',
+  result: Extraction,
+  known: Profile,
+) {
   const words = tidyName(answer).split(/\s+/u);
   if (field === 'last_name') {
     // "Maria Rossi" to "and your last name?" when Maria is known: the surname is Rossi.
@@ -289,7 +301,7 @@ function readNameAnswer(answer: string, field: 'first_name' | 'last_name', resul
  * ("Maria Rossi, Rossi Srl") fills the missing fields each part fits.
  */
 function readBareAnswer(text: string, result: Extraction, context: ReadContext): void {
-  const { asked, known } = context;
+  const { asked } = context;
   if (asked === null) return;
   const answer = answerSentences(text)
     .replace(ANSWER_OPENER, '')
@@ -304,8 +316,7 @@ function readBareAnswer(text: string, result: Extraction, context: ReadContext):
     readParts(parts, result, context);
     return;
   }
-  if (parts.length === 1 && asked !== 'company') return readSingle(parts[0] ?? '', result, context);
-  readSingle(answer, result, context);
+  readSingle(parts.length === 1 && asked !== 'company' ? (parts[0] ?? '') : answer, result, context);
 }
 
 function readSingle(answer: string, result: Extraction, context: ReadContext): void {
@@ -321,7 +332,9 @@ function readSingle(answer: string, result: Extraction, context: ReadContext): v
   }
   const problem = nameProblem(tidyName(answer), { lenient: true });
   const lead = problem === null ? null : nameAfterCue(answer, context.language);
-  const connector = lead ? (COMPANY_AFTER_NAME[context.language].exec(lead.rest) ?? COMPANY_AFTER_NAME.en.exec(lead.rest)) : null;
+  const connector = lead
+    ? (COMPANY_AFTER_NAME[context.language].exec(lead.rest) ?? COMPANY_AFTER_NAME.en.exec(lead.rest))
+    : null;
   if (problem === null && !LEGAL_FORM.test(answer)) {
     readNameAnswer(answer, asked, result, known);
   } else if (lead && connector) {
@@ -335,7 +348,8 @@ function readSingle(answer: string, result: Extraction, context: ReadContext): v
   }
 }
 
-const LEADING_CONNECTOR = /^(?:from|at|with|of|di|da|de|do|della|presso|na|no|em|en|desde|da empresa|de la empresa)\s+/iu;
+const LEADING_CONNECTOR =
+  /^(?:from|at|with|of|di|da|de|do|della|presso|na|no|em|en|desde|da empresa|de la empresa)\s+/iu;
 
 /** Every word of three letters or more capitalised ("Hexa Labs", "Clínica Sorriso"), or a legal form. */
 function looksLikeCompanyName(text: string): boolean {
@@ -348,7 +362,8 @@ function readLeftoverCompany(text: string, result: Extraction): void {
   for (const part of answerSentences(text).split(/\s*[,;\n]\s*/u)) {
     const candidate = part
       .replace(/^[\s.,:;!-]+/u, '')
-      .replace(LEADING_CONNECTOR, '').replace(/\s+(?:here|qui|aqui|aquí)$/iu, '');
+      .replace(LEADING_CONNECTOR, '')
+      .replace(/\s+(?:here|qui|aqui|aquí)$/iu, '');
     if (candidate === '' || isFiller(candidate) || EMAIL_CUE.test(candidate)) continue;
     if (!looksLikeCompanyName(tidyCompany(candidate))) continue;
     readCompany(candidate, result);
@@ -373,8 +388,15 @@ function readParts(parts: readonly string[], result: Extraction, context: ReadCo
       readCompany(part, result);
     }
   }
-  if (!nameTaken && result.updates.company === undefined && (asked === 'first_name' || asked === 'last_name')) {
-    result.nameProblem = { field: asked, reason: nameProblem(tidyName(parts[0] ?? '')) ?? 'nameReasonSentence' };
+  if (
+    !nameTaken &&
+    result.updates.company === undefined &&
+    (asked === 'first_name' || asked === 'last_name')
+  ) {
+    result.nameProblem = {
+      field: asked,
+      reason: nameProblem(tidyName(parts[0] ?? '')) ?? 'nameReasonSentence',
+    };
   }
 }
 
@@ -412,13 +434,15 @@ export function extractProfile(text: string, context: ReadContext): Extraction {
   const opened = plain.replace(CORRECTION_OPENERS, '');
   const isCorrection = opened !== plain || STRONG_CORRECTION.test(plain);
   // "my company is X actually", "mi chiamo X in realtà": the correction word is no part of the value.
-  const cleaned = opened.replace(TRAILING_CORRECTION, ' ').replace(NEGATED, (_whole, value?: string, other?: string) => {
-    negated.push(value ?? other ?? '');
-    return ' ';
-  });
+  const cleaned = opened
+    .replace(TRAILING_CORRECTION, ' ')
+    .replace(NEGATED, (_whole, value?: string, other?: string) => {
+      negated.push(value ?? other ?? '');
+      return ' ';
+    });
   readEmail(cleaned, result, context.asked);
   const reading: Reading = { text: cleaned.replace(EMAIL_CANDIDATE, ' ') };
-  if (saysNoCompany(reading.text)) result.companyNone = true;
+  if (saysNoCompany(plain)) result.companyNone = true;
   // "partita iva, lavoro da solo" says no company; "lavoro da" is not a company cue there.
   for (const cue of result.companyNone ? [] : COMPANY_CUES) {
     const clause = takeClause(reading, cue, COMPANY_CLAUSE_END);

@@ -54,7 +54,10 @@ export function inquiryOf(text: string): Inquiry | null {
   const words = normalizedWords(text);
   if (PRICE.test(words)) return 'price';
   const question = /\?|¿/u.test(text);
-  if (COMMITMENT.test(words) && (question || /\b(?:can|could|will|do|puoi|potete|pode|podem|puede|pueden)\b/.test(words)))
+  if (
+    COMMITMENT.test(words) &&
+    (question || /\b(?:can|could|will|do|puoi|potete|pode|podem|puede|pueden)\b/.test(words))
+  )
     return 'commitment';
   return question ? 'question' : null;
 }
@@ -66,9 +69,8 @@ export function isMetaQuestion(text: string): boolean {
 }
 
 /** "I'd rather not say": the field is left unknown and not asked again. */
-const DECLINES = new RegExp(
-  String.raw`\b(?:rather not|prefer not|i won ?t|wont say|no thanks|not (?:going|willing) to|don ?t want to (?:say|give|share)|preferisco (?:di )?no|preferisco non|non voglio (?:dirlo|darlo|dare)|prefiro nao|nao quero (?:dizer|dar|informar|passar)|prefiero no|no quiero (?:decir|dar|darlo|compartir))\b`,
-);
+const DECLINES =
+  /\b(?:rather not|prefer not|i won ?t|wont say|no thanks|not (?:going|willing) to|don ?t want to (?:say|give|share)|preferisco (?:di )?no|preferisco non|non voglio (?:dirlo|darlo|dare)|prefiro nao|nao quero (?:dizer|dar|informar|passar)|prefiero no|no quiero (?:decir|dar|darlo|compartir))\b/;
 export function declines(text: string): boolean {
   return DECLINES.test(normalizedWords(text));
 }

@@ -63,7 +63,8 @@ export function conversationLanguage(current: Language | null, text: string | nu
 }
 
 const EUROPEAN = /\b(?:apelido|estou a|esta a|telemovel|equipa|contacto|registar|obrigadinho|fixe)\b/;
-const BRAZILIAN = /\b(?:voce|voces|oi|sobrenome|ta|to|beleza|legal|celular|time|contato|registrar|a gente|pra)\b/;
+const BRAZILIAN =
+  /\b(?:voce|voces|oi|sobrenome|ta|to|beleza|legal|celular|time|contato|registrar|a gente|pra)\b/;
 
 /** European rather than Brazilian Portuguese, when the customer's words say so; else the last answer stands. */
 export function portugueseVariant(current: 'pt-PT' | null, text: string | null): 'pt-PT' | null {

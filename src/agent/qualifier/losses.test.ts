@@ -7,7 +7,12 @@ describe('what the qualifier used to lose', () => {
   it('1. stores the e-mail address when it is given, with no "yes" to a summary', async () => {
     const { turns, profile } = await converse(['hi', 'Ann', 'Lee', 'Initech', 'ann@initech.com']);
     expect(turns[4]?.profileUpdates).toEqual({ email: 'ann@initech.com' });
-    expect(profile).toEqual({ firstName: 'Ann', lastName: 'Lee', company: 'Initech', email: 'ann@initech.com' });
+    expect(profile).toEqual({
+      firstName: 'Ann',
+      lastName: 'Lee',
+      company: 'Initech',
+      email: 'ann@initech.com',
+    });
   });
 
   it('2. after a refused answer, later answers still land in their own fields', async () => {
@@ -18,7 +23,13 @@ describe('what the qualifier used to lose', () => {
       company: 'Initech',
       email: 'ann@initech.com',
     });
-    const decorated = await converse(['hi', '<b>Ann</b> 😊', 'Lee', 'Big Sky Coffee Roasters and Espresso Bar of Montana', 'a@bsc.com']);
+    const decorated = await converse([
+      'hi',
+      '<b>Ann</b> 😊',
+      'Lee',
+      'Big Sky Coffee Roasters and Espresso Bar of Montana',
+      'a@bsc.com',
+    ]);
     expect(decorated.profile).toEqual({
       firstName: 'Ann',
       lastName: 'Lee',
@@ -44,7 +55,12 @@ describe('what the qualifier used to lose', () => {
     expect(freelancer.profile.company).toBeNull();
     expect(freelancer.companyNone).toBe(true);
     expect(freelancer.replies[3]).toBe("What's your e-mail address?");
-    const nine = await converse(['hi', 'Ann', 'Lee', 'The Really Big Coffee Company of Greater North London']);
+    const nine = await converse([
+      'hi',
+      'Ann',
+      'Lee',
+      'The Really Big Coffee Company of Greater North London',
+    ]);
     expect(nine.profile.company).toBe('The Really Big Coffee Company of Greater North London');
   });
 
@@ -81,7 +97,7 @@ describe('what the qualifier used to lose', () => {
     expect(sentence.replies[1]).not.toMatch(/numbers|links/);
     const digits = await converse(['hi', 'john123']);
     expect(digits.replies[1]).toMatch(/a name has no digits/);
-    const code = await converse(['hi', 'Ann', 'Lee', '{{7*7}} ${jndi:ldap://x}']);
+    const code = await converse(['hi', 'Ann', 'Lee', '{{7*7}} <%= system %>']);
     expect(code.replies[3]).toMatch(/looks like code/);
   });
 

@@ -202,7 +202,8 @@ const ES: Record<PromptId, string> = {
 
 /** European Portuguese where it differs from Brazilian ("apelido", "equipa", "contacto", "consigo"). */
 const PT_PT: Partial<Record<PromptId, string>> = {
-  greeting: 'Olá! Sou o assistente virtual. Preciso de alguns dados para o pôr em contacto com a pessoa certa.',
+  greeting:
+    'Olá! Sou o assistente virtual. Preciso de alguns dados para o pôr em contacto com a pessoa certa.',
   askLastName: 'E o seu apelido?',
   askCompany: 'Em que empresa trabalha?',
   emailInvalid: 'Esse e-mail não parece correto: {{reason}}. Pode escrevê-lo de novo?',

@@ -102,7 +102,9 @@ function problemReply(extraction: Extraction, say: Say): { field: ProfileField; 
 function guardedSay(input: AgentInput, language: Language, variant: 'pt-PT' | null): Say {
   const knowledge = input.llm?.knowledge ?? '';
   const allowedHosts = linkHostsOf(
-    `${knowledge}\n${Object.values(input.settings.prompts).flatMap((texts) => Object.values(texts ?? {})).join('\n')}`,
+    `${knowledge}\n${Object.values(input.settings.prompts)
+      .flatMap((texts) => Object.values(texts ?? {}))
+      .join('\n')}`,
   );
   return (id, values = {}) => {
     const facts = { text: `${knowledge}\n${Object.values(values).join('\n')}`, amounts: [] };
@@ -121,8 +123,7 @@ class Qualifier implements Agent {
     // A location's name or a shared contact card is not the customer's answer; only their own words are.
     const ownWords = OWN_WORDS.has(input.message.type);
     const text = (ownWords && input.message.text?.trim()) || null;
-    const language: Language =
-      conversationLanguage(input.language, text) ?? input.settings.defaultLanguage;
+    const language: Language = conversationLanguage(input.language, text) ?? input.settings.defaultLanguage;
     const parsed = parseState(input.state);
     const variant = language === 'pt' ? portugueseVariant(parsed.variant, text) : parsed.variant;
     const say = guardedSay(input, language, variant);
@@ -191,7 +192,10 @@ class Qualifier implements Agent {
 
     if (text && asksForHuman(text)) {
       // What the message also gave is kept: the person taking over sees it in the profile.
-      return { ...turn([say('handoff')], { ...state, lastGiven }, learnt, marks), handoff: { reason: HANDOFF_REASON } };
+      return {
+        ...turn([say('handoff')], { ...state, lastGiven }, learnt, marks),
+        handoff: { reason: HANDOFF_REASON },
+      };
     }
 
     const parts: string[] = [];

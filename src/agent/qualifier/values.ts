@@ -1,4 +1,4 @@
-import { isParticle, isNameWord } from './names.js';
+import { isNameWord, isParticle } from './names.js';
 import { normalizedWords } from './text.js';
 
 /**
@@ -7,7 +7,8 @@ import { normalizedWords } from './text.js';
  */
 
 // Emoji, their modifiers and joiners, and the pictographs WhatsApp keyboards offer.
-const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u{FE0F}\u{FE0E}\u{200D}\u{20E3}\u{E0020}-\u{E007F}]/gu;
+const EMOJI =
+  /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u{FE0F}|\u{FE0E}|\u{200D}|\u{20E3}|[\u{E0020}-\u{E007F}]/gu;
 const HTML_TAG = /<\/?[a-z][^<>]*>/giu;
 const MARKDOWN_LINK = /!?\[([^\]]*)\]\([^)]*\)/gu;
 // WhatsApp and markdown emphasis around words: *bold*, _italic_, ~strike~, `code`, **bold**, __bold__.
@@ -18,7 +19,11 @@ const FENCE = /```/gu;
 export function withoutDecoration(text: string): string {
   let result = text.normalize('NFC').replace(FENCE, ' ').replace(MARKDOWN_LINK, '$1').replace(HTML_TAG, ' ');
   for (let pass = 0; pass < 2; pass++) result = result.replace(EMPHASIS, '$1$3');
-  return result.replace(EMOJI, ' ').replace(/[ \t]+/gu, ' ').replace(/ *\n */gu, '\n').trim();
+  return result
+    .replace(EMOJI, ' ')
+    .replace(/[ \t]+/gu, ' ')
+    .replace(/ *\n */gu, '\n')
+    .trim();
 }
 
 /** Characters that belong to code, templates or markup, never to a name or a company. */
@@ -72,7 +77,8 @@ export function nameProblem(text: string, options: { lenient?: boolean } = {}): 
   const words = text.split(/\s+/u).filter(Boolean);
   if (words.length === 0 || words.length > MAX_NAME_WORDS) return 'nameReasonSentence';
   // Answering "what's your name?", a capitalised "Will" or "Grace" is a name although also a word.
-  const common = (word: string) => isCommonWord(word.replace(/\.$/u, '')) && !(options.lenient && /^\p{Lu}/u.test(word));
+  const common = (word: string) =>
+    isCommonWord(word.replace(/\.$/u, '')) && !(options.lenient && /^\p{Lu}/u.test(word));
   const nameLike = words.every((word) => isNameWord(word) && (isParticle(word) || !common(word)));
   return nameLike ? null : 'nameReasonSentence';
 }

@@ -14,7 +14,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table conversations drop constraint conversations_language_check`.execute(db);
   await sql`alter table conversations add constraint conversations_language_check
     check (language in ('en', 'it', 'pt', 'es'))`.execute(db);
-  await sql`alter table qualifier_settings drop constraint qualifier_settings_default_language_check`.execute(db);
+  await sql`alter table qualifier_settings drop constraint qualifier_settings_default_language_check`.execute(
+    db,
+  );
   await sql`alter table qualifier_settings add constraint qualifier_settings_default_language_check
     check (default_language in ('en', 'it', 'pt', 'es'))`.execute(db);
 }
@@ -22,7 +24,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`update conversations set language = null where language = 'es'`.execute(db);
   await sql`update qualifier_settings set default_language = 'en' where default_language = 'es'`.execute(db);
-  await sql`alter table qualifier_settings drop constraint qualifier_settings_default_language_check`.execute(db);
+  await sql`alter table qualifier_settings drop constraint qualifier_settings_default_language_check`.execute(
+    db,
+  );
   await sql`alter table qualifier_settings add constraint qualifier_settings_default_language_check
     check (default_language in ('en', 'it', 'pt'))`.execute(db);
   await sql`alter table conversations drop constraint conversations_language_check`.execute(db);
