@@ -298,7 +298,13 @@ describe('where the agent’s turn runs', () => {
   it('stores each answer on the contact in the turn it is given: the e-mail needs no "yes"', async () => {
     const from = newCustomer();
     const profileAfter: Record<string, unknown>[] = [];
-    for (const [second, body] of ['Ciao', 'Giulia', 'Bianchi', 'libero professionista', 'giulia@bianchi.it'].entries()) {
+    for (const [second, body] of [
+      'Ciao',
+      'Giulia',
+      'Bianchi',
+      'libero professionista',
+      'giulia@bianchi.it',
+    ].entries()) {
       await deliver([messages.text({ from, body, timestamp: at(second) })]);
       await runJob(from);
       profileAfter.push(
@@ -310,8 +316,16 @@ describe('where the agent’s turn runs', () => {
       );
     }
     expect(profileAfter[1]).toMatchObject({ firstName: 'Giulia', lastName: null });
-    expect(profileAfter[3]).toMatchObject({ lastName: 'Bianchi', company: null, companyNone: true, email: null });
-    expect(profileAfter[4]).toMatchObject({ email: 'giulia@bianchi.it', profileCompletedAt: expect.any(Date) });
+    expect(profileAfter[3]).toMatchObject({
+      lastName: 'Bianchi',
+      company: null,
+      companyNone: true,
+      email: null,
+    });
+    expect(profileAfter[4]).toMatchObject({
+      email: 'giulia@bianchi.it',
+      profileCompletedAt: expect.any(Date),
+    });
     const conversation = await conversationOf(from);
     expect(conversation.language).toBe('it');
     const replies = await messagesOf(conversation.id, 'outbound');

@@ -127,9 +127,24 @@ function setFullName(result: Extraction, words: readonly string[]): void {
   if (last) result.updates.lastName = tidyName(last);
 }
 
+/** "una ditta individuale, Morandi Gianni": of a description and a name, the name. */
+function companyPart(value: string): string {
+  const parts = value.split(
+    /,(?!\s*(?:inc|ltd|llc|lda|ltda|s\.?\s?a|s\.?\s?l|s\.?\s?r\.?\s?l|s\.?\s?p\.?\s?a|gmbh|plc)\b)/iu,
+  );
+  if (parts.length < 2) return value;
+  const described = (part: string) =>
+    part
+      .trim()
+      .split(/\s+/u)
+      .filter((word) => isCommonWord(word)).length >= 1;
+  const named = parts.filter((part) => looksLikeCompanyName(tidyCompany(part.trim())));
+  return described(parts[0] ?? '') && named.length === 1 ? (named[0] ?? value) : value;
+}
+
 function readCompany(value: string, result: Extraction): void {
   const statementEnd = value.search(NEXT_STATEMENT);
-  const company = tidyCompany(statementEnd === -1 ? value : value.slice(0, statementEnd));
+  const company = tidyCompany(companyPart(statementEnd === -1 ? value : value.slice(0, statementEnd)));
   if (company === '') return;
   if (saysNoCompany(company)) {
     result.companyNone = true;

@@ -105,6 +105,8 @@ export const LEGAL_FORM =
 export function tidyCompany(raw: string): string {
   let value = raw
     .trim()
+    // "lavoro per il Comune di Roma", "trabajo en la Academia X": the article is not part of the name.
+    .replace(/^(?:il|lo|la|l['’]|i|gli|le|el|los|las|o|a|os|as|the)\s*(?=\p{Lu})/u, '')
     .replace(/^["“'‘«]+|["”'’»]+$/gu, '')
     .replace(/[,;:!?]+$/u, '')
     .trim();
@@ -119,8 +121,15 @@ export function tidyCompany(raw: string): string {
   return value.replace(/^["“'‘«]+|["”'’»]+$/gu, '').trim();
 }
 
-/** A name as written: a sentence's final punctuation removed; an initial keeps its dot ("J."). */
+/** Titles before a name: "Dr. Raj Kumar" is Raj Kumar. */
+const TITLE =
+  /^(?:dr|dra|mr|mrs|ms|miss|prof|sig|sig\.ra|sigra|dott|dott\.ssa|dottssa|ing|avv|arch|sr|sra|srta|don|doña|dona)\.?\s+(?=\p{L})/iu;
+
+/** A name as written: a title and a sentence's final punctuation removed; an initial keeps its dot ("J."). */
 export function tidyName(raw: string): string {
-  const value = raw.trim().replace(/[,;:!?]+$/u, '');
+  const value = raw
+    .trim()
+    .replace(TITLE, '')
+    .replace(/[,;:!?]+$/u, '');
   return /(?:^|\s)\p{L}\.$/u.test(value) ? value : value.replace(/\.+$/u, '').trim();
 }
