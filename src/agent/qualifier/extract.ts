@@ -373,6 +373,14 @@ function looksLikeCompanyName(text: string): boolean {
   return words.length > 0 && words.length <= 8 && words.every((word) => /^[\p{Lu}\p{N}]/u.test(word));
 }
 
+/** "soy Carlos, de Madrid": after a name, a place the customer is from is no company. */
+const PLACES = new Set(
+  'london|manchester|birmingham|leeds|glasgow|edinburgh|dublin|new york|boston|chicago|los angeles|san francisco|toronto|sydney|roma|rome|milano|milan|napoli|naples|torino|turin|firenze|florence|bologna|venezia|venice|genova|palermo|bari|verona|padova|sao paulo|rio|rio de janeiro|belo horizonte|brasilia|salvador|curitiba|recife|porto alegre|fortaleza|lisboa|lisbon|porto|braga|coimbra|faro|madrid|barcelona|valencia|sevilla|seville|malaga|bilbao|zaragoza|mexico|buenos aires|bogota|lima|santiago|italy|italia|brazil|brasil|portugal|spain|espana|england|uk|usa|argentina|colombia|chile'.split(
+    '|',
+  ),
+);
+const isPlace = (text: string) => PLACES.has(normalizedWords(text).trim());
+
 function readLeftoverCompany(text: string, result: Extraction): void {
   for (const part of answerSentences(text).split(/\s*[,;\n]\s*/u)) {
     const candidate = part
@@ -380,7 +388,7 @@ function readLeftoverCompany(text: string, result: Extraction): void {
       .replace(LEADING_CONNECTOR, '')
       .replace(/\s+(?:here|qui|aqui|aquí)$/iu, '');
     if (candidate === '' || isFiller(candidate) || EMAIL_CUE.test(candidate)) continue;
-    if (!looksLikeCompanyName(tidyCompany(candidate))) continue;
+    if (!looksLikeCompanyName(tidyCompany(candidate)) || isPlace(tidyCompany(candidate))) continue;
     readCompany(candidate, result);
     return;
   }
