@@ -159,7 +159,7 @@ describe('the qualifier in Portuguese', () => {
       'Tiago',
       'Gonçalves',
     ]);
-    expect(replies[0]).toMatch(/para o pôr em contacto com a pessoa certa/);
+    expect(replies[0]).toMatch(/encaminhar o seu pedido para a pessoa certa/);
     expect(replies[1]).toBe('E o seu apelido?');
     expect(replies[2]).toBe('Em que empresa trabalha?');
   });
