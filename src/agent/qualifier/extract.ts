@@ -142,11 +142,22 @@ function companyPart(value: string): string {
   return described(parts[0] ?? '') && named.length === 1 ? (named[0] ?? value) : value;
 }
 
+/** "Student Works Ltd", "Freelancer Studio": a capitalised name of two words or more is a company. */
+function isNamedCompany(text: string): boolean {
+  const value = tidyCompany(text);
+  return (
+    looksLikeCompanyName(value) &&
+    value.split(/\s+/u).length >= 2 &&
+    !/^(?:no|nessuna|sem|sin|nenhuma|ninguna)\b/iu.test(value)
+  );
+}
+
 function readCompany(value: string, result: Extraction): void {
   const statementEnd = value.search(NEXT_STATEMENT);
   const company = tidyCompany(companyPart(statementEnd === -1 ? value : value.slice(0, statementEnd)));
-  if (company === '') return;
-  if (saysNoCompany(company)) {
+  // "-", "...", "?": no letters or digits, no answer.
+  if (!/[\p{L}\p{N}]/u.test(company)) return;
+  if (!isNamedCompany(company) && saysNoCompany(company)) {
     result.companyNone = true;
     return;
   }
@@ -465,7 +476,7 @@ export function extractProfile(text: string, context: ReadContext): Extraction {
     });
   readEmail(cleaned, result, context.asked);
   const reading: Reading = { text: cleaned.replace(EMAIL_CANDIDATE, ' ') };
-  if (saysNoCompany(plain)) result.companyNone = true;
+  if (saysNoCompany(plain) && !isNamedCompany(plain)) result.companyNone = true;
   // "partita iva, lavoro da solo" says no company; "lavoro da" is not a company cue there.
   for (const cue of result.companyNone ? [] : COMPANY_CUES) {
     const clause = takeClause(reading, cue, COMPANY_CLAUSE_END);

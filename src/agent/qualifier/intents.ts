@@ -12,6 +12,8 @@ const NO_COMPANY = new RegExp(
     String.raw`\b(?:not|n t) (?:with|at|from) (?:a |any )?(?:company|business)\b`,
     String.raw`\b(?:freelancer?|freelancing|self employed|selfemployed|sole trader|independent|on my own|by myself|just me|private (?:person|individual|customer)|individual|personal use|for myself|for personal)\b`,
     String.raw`\b(?:none|n a|not applicable)\b`,
+    // Not working for a company at all: students, retirees, people between jobs.
+    String.raw`\b(?:i m a student|student|unemployed|retired|between jobs|studente|studentessa|pensionato|pensionata|disoccupato|disoccupata|estudante|aposentado|aposentada|desempregado|desempregada|estudiante|jubilado|jubilada|desempleado|desempleada)\b`,
     String.raw`\b(?:nessuna (?:azienda|societa|ditta)|non (?:ho|abbiamo) (?:un |una |nessuna )?(?:azienda|societa|ditta|impresa)|libero professionista|libera professionista|lavoratore autonomo|lavoratrice autonoma|lavoro (?:in proprio|da solo|da sola|per conto mio)|privato|privata|autonomo|autonoma|partita iva|per uso personale|uso personale)\b`,
     String.raw`\b(?:nenhuma(?: empresa)?|sem empresa|nao (?:tenho|temos|trabalho (?:em|numa|para)) (?:uma |nenhuma )?(?:empresa)?|autonomo|autonoma|mei|microempreendedor|pessoa fisica|particular|profissional liberal|trabalho por conta propria|conta propria|por conta propria|independente|para uso pessoal|uso pessoal|trabalhador independente|empresario em nome individual|eni)\b`,
     String.raw`\b(?:ninguna(?: empresa)?|sin empresa|no tengo (?:una |ninguna )?empresa|no (?:trabajo|trabajamos) (?:en|para) (?:una |ninguna )?empresa|autonomo|autonoma|trabajador(?:a)? por cuenta propia|por cuenta propia|cuenta propia|particular|independiente|profesional independiente|para uso personal|uso personal)\b`,
