@@ -395,6 +395,13 @@ describe('who answers: the ownership state machine in processing', () => {
     await deliver([messages.text({ from, body: 'My name is Ada Lovelace', timestamp: at(61) })]);
     await runJob(from);
     expect(await messagesOf(conversation.id, 'outbound')).toHaveLength(afterFirst);
+    // Nothing is sent, but what the customer stated outright is on the contact for the operator.
+    const contact = await database.ownerDb
+      .selectFrom('contacts')
+      .select(['firstName', 'lastName'])
+      .where('id', '=', conversation.contactId)
+      .executeTakeFirstOrThrow();
+    expect(contact).toEqual({ firstName: 'Ada', lastName: 'Lovelace' });
 
     await setOwnershipByUser(database.db, tenantId, {
       conversationId: conversation.id,

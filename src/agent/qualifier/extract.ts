@@ -58,6 +58,8 @@ export interface ReadContext {
   known: Profile;
   /** The field the customer gave last: where "actually, Rossi" goes when no field is named. */
   lastGiven?: ProfileField | null;
+  /** Written to a person, not to the bot: only what a strong cue or an e-mail address states. */
+  outright?: boolean;
 }
 
 /** The message still to read: each clause read is blanked, so "last name: X" is not read again as "name: X". */
@@ -227,7 +229,7 @@ function readNames(reading: Reading, result: Extraction, context: ReadContext): 
   }
   if (result.updates.firstName || result.updates.lastName) return;
   // "I'm ..." is a name only where a name is expected, not as the answer to "which company?".
-  if (asked === 'company' || asked === 'email') return;
+  if (asked === 'company' || asked === 'email' || context.outright) return;
   for (const cue of WEAK_NAME_CUES) {
     const before = reading.text;
     const clause = takeClause(reading, cue);
@@ -487,7 +489,7 @@ export function extractProfile(text: string, context: ReadContext): Extraction {
   readNames(reading, result, context);
   const namesFound = Boolean(result.updates.firstName || result.updates.lastName || result.nameProblem);
   const companyFound = Boolean(result.updates.company || result.companyNone || result.companyProblem);
-  if (asksForHuman(plain) || result.emailProblem) return result;
+  if (asksForHuman(plain) || result.emailProblem || context.outright) return result;
   if (namesFound) {
     // "Mi chiamo Marco Russo, di Edilnord", "I'm Tom Baker, Hexa Labs": the company in the same message.
     if (!companyFound) readLeftoverCompany(reading.text, result);

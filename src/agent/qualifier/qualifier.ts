@@ -262,6 +262,26 @@ class Qualifier implements Agent {
   }
 }
 
+/**
+ * What a customer's message says about them while no bot answers (a person owns the conversation, or it
+ * is paused): values introduced by a cue ("my email is ...", "mi chiamo ...") and any e-mail address, read
+ * without a question asked, so nothing is guessed from a bare answer meant for the operator.
+ */
+export function profileFromMessage(
+  text: string,
+  profile: Profile,
+  language: Language,
+): { updates: Partial<Profile>; marks: AgentTurn['profileMarks'] } {
+  const extraction = extractProfile(text, { asked: null, language, known: profile, outright: true });
+  const updates = Object.fromEntries(
+    Object.entries(extraction.updates).filter(
+      ([key, value]) => typeof value === 'string' && value !== '' && profile[key as keyof Profile] !== value,
+    ),
+  ) as Partial<Profile>;
+  const companyNone = extraction.companyNone === true && profile.company === null && !updates.company;
+  return { updates, marks: companyNone ? { companyNone: true } : {} };
+}
+
 /** The built-in, scripted agent: no AI key needed. */
 export function createQualifier(): Agent {
   return new Qualifier();
