@@ -28,7 +28,7 @@ const STRONG =
   /\b(operators?|operatore|operatrice|operatori|atendentes?|representatives?|human beings?|real (person|human|people)|live (agent|person|chat)|human agent|someone real|essere umano|persona (reale|vera)|agente umano|ser humano|pessoa (real|de verdade)|humano de verdade|operador|operadora|persona de verdad|humano real|agente humano|asesor|asesora|sales (rep|representative|team|person)|salesperson|commerciale|venditore|vendedor|vendedora)\b/;
 
 const WEAK =
-  '(humans?|persons?|people|agents?|umano|umana|persona|humano|humana|pessoa|agente|sales|consultor|consultora|manager|responsabile|responsavel|responsable|gerente)';
+  '(humans?|persons?|people|agents?|umano|umana|persona|humano|humana|pessoa|agente|sales|consultor|consultora)';
 const SOMEONE = '(someone|somebody|anyone|qualcuno|alguem|alguien)';
 const TALK =
   '(talk|speak|chat|parlare|parlo|parlarci|falar|conversar|hablar|hablo)( (to|with|con|com|a|al|alla|en))?';
@@ -36,6 +36,10 @@ const WANT =
   '(want|need|get me|give me|have|connect me (to|with)|transfer me (to)?|put me through (to)?|voglio|vorrei|mi serve|ho bisogno( di)?|passami|mi passi|quero|queria|gostaria( de)?|preciso( de)?|me passa|chama|chamar|quisiera|necesito|pasame|me pasas|me pasa|ponme con|ponerme con|comunicar(me)? con)';
 
 const TALK_TO_WEAK = new RegExp(`\\b${TALK}( \\w+){0,3} (${WEAK}|${SOMEONE})\\b`);
+// "can someone from sales call me?", "qualcuno mi può chiamare?", "alguém pode me ligar?": a call from a person.
+const SOMEONE_CALLS = new RegExp(
+  `\\b${SOMEONE}( \\w+){0,4} (call|ring|phone|contact|chiamare|chiamarmi|richiamarmi|contattarmi|ligar|ligue|ligarme|contatar|llamar|llamarme|contactar|contactarme)\\b`,
+);
 const WANT_WEAK = new RegExp(`\\b${WANT}( \\w+){0,2} ${WEAK}\\b`);
 
 const FILLER = new Set(
@@ -53,7 +57,8 @@ function clauseAsksForHuman(clause: string): boolean {
   let words = normalizedWords(clause);
   for (const pattern of NOT_A_REQUEST) words = words.replace(pattern, ' ');
   if (NEGATION.test(words)) return false;
-  if (STRONG.test(words) || TALK_TO_WEAK.test(words) || WANT_WEAK.test(words)) return true;
+  if (STRONG.test(words) || TALK_TO_WEAK.test(words) || WANT_WEAK.test(words) || SOMEONE_CALLS.test(words))
+    return true;
   const meaningful = words.split(' ').filter((word) => word !== '' && !FILLER.has(word));
   return meaningful.length > 0 && meaningful.length <= 2 && meaningful.every((word) => WEAK_WORDS.test(word));
 }

@@ -154,7 +154,12 @@ function isNamedCompany(text: string): boolean {
   );
 }
 
-function readCompany(value: string, result: Extraction): void {
+/** "a small café called Bean There", "un bar che si chiama Da Mario": the name after "called". */
+const CALLED =
+  /^.*?\b(?:called|named|chiamat[oa]|che si chiama|si chiama|chamad[oa]|que se chama|se chama|llamad[oa]|que se llama|se llama)\s+/iu;
+
+function readCompany(raw: string, result: Extraction): void {
+  const value = raw.replace(CALLED, '');
   const statementEnd = value.search(NEXT_STATEMENT);
   const company = tidyCompany(companyPart(statementEnd === -1 ? value : value.slice(0, statementEnd)));
   // "-", "...", "?": no letters or digits, no answer.

@@ -93,7 +93,7 @@ export function companyProblem(text: string): CompanyProblem | null {
 
 /** Legal forms whose final dot is part of the name ("Ltda.", "Inc.", "S.r.l."). */
 const LEGAL_ABBREVIATIONS = new Set(
-  'ltd inc co corp ltda lda cia srl spa snc sas sa sl slu llc llp plc bros eireli me epp gmbh ag bv nv cie soc coop assoc int intl'.split(
+  'jr sr ltd inc co corp ltda lda cia srl spa snc sas sa sl slu llc llp plc bros eireli me epp gmbh ag bv nv cie soc coop assoc int intl'.split(
     ' ',
   ),
 );
