@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { converse, EMPTY } from '../../../test/support/qualifier-conversation.js';
 import { unsupportedClaims } from '../llm/guardrails.js';
-import { converse, EMPTY } from './converse.test-support.js';
 
 /** The eight losses of issue 12, each as the customer met it. */
 describe('what the qualifier used to lose', () => {

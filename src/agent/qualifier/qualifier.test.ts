@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS, converse, EMPTY } from './converse.test-support.js';
+import { ALL_FIELDS, converse, EMPTY } from '../../../test/support/qualifier-conversation.js';
 import { createQualifier, HANDOFF_REASON } from './qualifier.js';
 
 describe('the qualifier in English', () => {

@@ -1,8 +1,8 @@
-import { isProfileComplete } from '../../contacts/profile.js';
-import type { Language } from '../../conversations/conversations.table.js';
-import type { AgentInput, AgentTurn, Profile } from '../agent.js';
-import type { ProfileField } from '../qualifier-settings.table.js';
-import { createQualifier } from './qualifier.js';
+import type { AgentInput, AgentTurn, Profile } from '../../src/agent/agent.js';
+import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
+import type { ProfileField } from '../../src/agent/qualifier-settings.table.js';
+import { isProfileComplete } from '../../src/contacts/profile.js';
+import type { Language } from '../../src/conversations/conversations.table.js';
 
 export const ALL_FIELDS: ProfileField[] = ['first_name', 'last_name', 'company', 'email'];
 export const EMPTY: Profile = { firstName: null, lastName: null, company: null, email: null };
