@@ -10,7 +10,7 @@ import type { Profile } from '../src/agent/agent.js';
 
 export interface ModelOutput {
   reply: string;
-  language: 'en' | 'it' | 'pt';
+  language: 'en' | 'it' | 'pt' | 'es';
   profile: Profile;
   intent: string;
   handoff?: boolean;
@@ -23,9 +23,12 @@ export interface ScriptedTurn {
 
 export interface ScriptedConversation {
   id: string;
-  language: 'en' | 'it' | 'pt';
+  language: 'en' | 'it' | 'pt' | 'es';
   turns: ScriptedTurn[];
+  /** The profile after the customer's last message (no confirmation turn assumed). */
   gold: Profile;
+  /** The customer asks for a person: the agent must hand over. */
+  expectHandoff?: boolean;
 }
 
 export const KNOWLEDGE =

@@ -2,8 +2,11 @@
  * `npm run eval:agent`: the scripted conversations of agent-conversations.ts through the LLM agent (the
  * fake OpenAI server answering each call from the script, the real SDK, router, budgets, validation and
  * guardrails, on PostgreSQL: embedded unless BENCH_DATABASE_URL names a server) and through the built-in
- * qualifier. Prints field-level precision, recall and F1 of the final profile against the gold one, and
- * guardrail figures: claims in the model's drafts, claims that reached a customer, handoffs.
+ * qualifier; the customer conversations of customer-conversations.ts (written from how customers type,
+ * without model scripts) through the qualifier. Prints field-level precision, recall and F1 of the profile
+ * after the customer's last message against the gold one, per field and per language, every conversation
+ * with a wrong field, and guardrail figures: claims in the model's drafts, claims that reached a customer,
+ * handoffs asked for and honoured.
  */
 import { randomBytes } from 'node:crypto';
 import type { Agent, AgentInput, Profile } from '../src/agent/agent.js';
@@ -20,6 +23,7 @@ import { startFakeOpenAi } from '../test/fakes/openai-server.js';
 import { TEST_SECRET_KEY, testConfig } from '../test/support/config.js';
 import { createMigratedDatabase, startTestPostgres } from '../test/support/postgres.js';
 import { CONVERSATIONS, KNOWLEDGE, type ScriptedConversation } from './agent-conversations.js';
+import { CUSTOMER_CONVERSATIONS } from './customer-conversations.js';
 
 const FIELDS = ['firstName', 'lastName', 'company', 'email'] as const;
 const EMPTY: Profile = { firstName: null, lastName: null, company: null, email: null };
@@ -33,19 +37,31 @@ interface Counts {
 interface RunResult {
   counts: Counts;
   perField: Record<(typeof FIELDS)[number], Counts>;
+  perLanguage: Map<string, Counts>;
   sentViolations: number;
+  /** Replies that stated a claim, with the conversation, for the failure list. */
+  violatingReplies: string[];
   handoffs: number;
+  handoffsExpected: number;
+  handoffsMissed: string[];
   replies: number;
+  failures: string[];
 }
 
 const normalise = (value: string | null) => value?.trim().toLowerCase() ?? null;
 
-function score(result: RunResult, predicted: Profile, gold: Profile): void {
+function score(result: RunResult, predicted: Profile, conversation: ScriptedConversation): void {
+  const { gold, language, id } = conversation;
+  const wrong: string[] = [];
+  const languageCounts = result.perLanguage.get(language) ?? { tp: 0, fp: 0, fn: 0 };
+  result.perLanguage.set(language, languageCounts);
   for (const field of FIELDS) {
     const guess = normalise(predicted[field]);
     const truth = normalise(gold[field]);
+    if (guess !== truth)
+      wrong.push(`${field}: got ${JSON.stringify(predicted[field])}, want ${JSON.stringify(gold[field])}`);
     const bucket = result.perField[field];
-    for (const counts of [result.counts, bucket]) {
+    for (const counts of [result.counts, bucket, languageCounts]) {
       if (guess !== null && guess === truth) counts.tp++;
       else {
         if (guess !== null) counts.fp++;
@@ -53,6 +69,7 @@ function score(result: RunResult, predicted: Profile, gold: Profile): void {
       }
     }
   }
+  if (wrong.length > 0) result.failures.push(`${id}: ${wrong.join('; ')}`);
 }
 
 function emptyResult(): RunResult {
@@ -60,9 +77,14 @@ function emptyResult(): RunResult {
   return {
     counts: zero(),
     perField: { firstName: zero(), lastName: zero(), company: zero(), email: zero() },
+    perLanguage: new Map(),
     sentViolations: 0,
+    violatingReplies: [],
     handoffs: 0,
+    handoffsExpected: 0,
+    handoffsMissed: [],
     replies: 0,
+    failures: [],
   };
 }
 
@@ -75,6 +97,8 @@ async function converse(
   result: RunResult,
 ): Promise<void> {
   let profile = { ...EMPTY };
+  let companyNone = false;
+  let handedOver = false;
   let state: Record<string, unknown> = {};
   let language: AgentInput['language'] = null;
   const history: AgentInput['history'][number][] = [];
@@ -87,7 +111,10 @@ async function converse(
       language,
       state,
       profile,
-      profileComplete: FIELDS.every((field) => profile[field] !== null),
+      profileComplete: FIELDS.every(
+        (field) => profile[field] !== null || (field === 'company' && companyNone),
+      ),
+      companyNone,
       message: { type: 'text', text: turn.customer },
       history: [...history],
       llm,
@@ -98,20 +125,29 @@ async function converse(
       },
     });
     profile = { ...profile, ...output.profileUpdates };
+    if (output.profileUpdates.company) companyNone = false;
+    if (output.profileMarks?.companyNone) companyNone = true;
     state = output.state;
     language = output.language;
     history.push({ author: 'customer', text: turn.customer });
     for (const reply of output.replies) {
       result.replies++;
-      result.sentViolations += unsupportedClaims(reply, { text: KNOWLEDGE, amounts: [] }).length;
+      const claims = unsupportedClaims(reply, { text: KNOWLEDGE, amounts: [] }).length;
+      result.sentViolations += claims;
+      if (claims > 0) result.violatingReplies.push(`${conversation.id}: ${reply.replace(/\n/g, ' ')}`);
       history.push({ author: 'bot', text: reply });
     }
     if (output.handoff) {
       result.handoffs++;
+      handedOver = true;
       break;
     }
   }
-  score(result, profile, conversation.gold);
+  if (conversation.expectHandoff) {
+    result.handoffsExpected++;
+    if (!handedOver) result.handoffsMissed.push(conversation.id);
+  }
+  score(result, profile, conversation);
 }
 
 const f = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : '  n/a');
@@ -185,15 +221,25 @@ async function main() {
       );
       await converse(createQualifier(), conversation, tenantId, null, () => {}, qualifierResult);
     }
+    // The customer conversations have no model script: the qualifier alone answers them.
+    const customerResult = emptyResult();
+    for (const conversation of CUSTOMER_CONVERSATIONS) {
+      await converse(createQualifier(), conversation, tenantId, null, () => {}, customerResult);
+    }
 
     const fields = CONVERSATIONS.length * FIELDS.length;
+    const customerFields = CUSTOMER_CONVERSATIONS.length * FIELDS.length;
     console.log(
-      `Agent evaluation: ${CONVERSATIONS.length} scripted conversations (en/it/pt), ${fields} profile fields\n`,
+      `Agent evaluation: ${CONVERSATIONS.length} scripted conversations (LLM agent and qualifier), ${fields} profile fields;`,
+    );
+    console.log(
+      `  ${CUSTOMER_CONVERSATIONS.length} customer conversations (qualifier), ${customerFields} profile fields\n`,
     );
     console.log('Profile extraction, field level      precision  recall     F1');
     for (const [label, result] of [
       ['LLM agent (scripted model)', llmResult],
-      ['Built-in qualifier', qualifierResult],
+      ['Built-in qualifier (scripted set)', qualifierResult],
+      ['Built-in qualifier (customer set)', customerResult],
     ] as const) {
       const [p, r, f1] = prf(result.counts);
       console.log(`  ${label.padEnd(34)} ${p}      ${r}     ${f1}`);
@@ -201,7 +247,17 @@ async function main() {
         const [fp, fr, ff] = prf(result.perField[field]);
         console.log(`    ${field.padEnd(32)} ${fp}      ${fr}     ${ff}`);
       }
+      for (const [language, counts] of [...result.perLanguage].sort()) {
+        const [lp, lr, lf] = prf(counts);
+        console.log(`    language ${language.padEnd(23)} ${lp}      ${lr}     ${lf}`);
+      }
     }
+    const all = emptyResult();
+    for (const part of [qualifierResult, customerResult]) {
+      for (const key of ['tp', 'fp', 'fn'] as const) all.counts[key] += part.counts[key];
+    }
+    const [ap, ar, af] = prf(all.counts);
+    console.log(`  ${'Built-in qualifier, both sets'.padEnd(34)} ${ap}      ${ar}     ${af}`);
     console.log('\nGuardrails');
     console.log(`  model drafts                         ${drafts}`);
     console.log(`  drafts stating unsupported claims    ${draftViolations}`);
@@ -212,6 +268,27 @@ async function main() {
       `  violations in sent replies, qualifier ${qualifierResult.sentViolations} (of ${qualifierResult.replies} replies)`,
     );
     console.log(`  handoffs, LLM / qualifier            ${llmResult.handoffs} / ${qualifierResult.handoffs}`);
+    console.log(
+      `  violations in sent replies, qualifier (customer set) ${customerResult.sentViolations} (of ${customerResult.replies} replies)`,
+    );
+    console.log(
+      `  handoffs asked for / honoured (customer set)         ${customerResult.handoffsExpected} / ${
+        customerResult.handoffsExpected - customerResult.handoffsMissed.length
+      }`,
+    );
+    for (const [label, result] of [
+      ['LLM agent (scripted model)', llmResult],
+      ['qualifier (scripted set)', qualifierResult],
+      ['qualifier (customer set)', customerResult],
+    ] as const) {
+      const problems = [
+        ...result.failures,
+        ...result.violatingReplies.map((line) => `claim in reply: ${line}`),
+        ...result.handoffsMissed.map((id) => `${id}: handoff asked for, not given`),
+      ];
+      console.log(`\nFailing conversations, ${label}: ${problems.length}`);
+      for (const line of problems) console.log(`  ${line}`);
+    }
   } finally {
     await llmAgent.close();
     await db.destroy();

@@ -15,6 +15,10 @@ export interface AgentInput {
   profile: Profile;
   /** True once every required field is known (the profile's `completedAt` is set). */
   profileComplete: boolean;
+  /** The customer said they have no company: the company is known to be none (absent: false). */
+  companyNone?: boolean;
+  /** The customer already confirmed the summary (absent: false). */
+  profileConfirmed?: boolean;
   /** The customer's message: its readable text (null for media without caption, reactions, ...) and type. */
   message: { type: string; text: string | null };
   /**
@@ -30,6 +34,8 @@ export interface AgentInput {
     requiredFields: readonly ProfileField[];
     /** Per-language overrides of the agent's prompts, by prompt id. */
     prompts: Partial<Record<Language, Record<string, string>>>;
+    /** The qualifier ends with a summary to confirm (absent: false); values are stored before either way. */
+    confirmProfile?: boolean;
   };
 }
 
@@ -41,8 +47,13 @@ export interface HistoryEntry {
 export interface AgentTurn {
   /** Texts to send, in order; may be empty. */
   replies: string[];
-  /** Fields learnt in this turn, already validated; absent fields are unchanged (never erased). */
+  /**
+   * Fields learnt in this turn, already validated; absent fields are unchanged (never erased). Agents
+   * return every value as soon as they understand it: the pipeline stores it in the same turn.
+   */
   profileUpdates: Partial<Profile>;
+  /** "No company" learnt, or the summary confirmed, in this turn. */
+  profileMarks?: { companyNone?: boolean; confirmed?: boolean };
   /** Set when a person should take over: the conversation's ownership moves to `human`. */
   handoff?: { reason: string };
   /** What the customer wants, when the agent can tell (the LLM agent does; the qualifier does not). */

@@ -28,6 +28,14 @@ describe('asksForHuman', () => {
     "I'm not sure. Can I talk to a human?",
     'Not a bot, a human please',
     'Non riesco a capire, vorrei parlare con un operatore',
+    'quiero hablar con una persona',
+    'quiero hablar con alguien',
+    '¿puedo hablar con un asesor?',
+    'necesito un operador',
+    'can someone from sales call me?',
+    'qualcuno mi può chiamare?',
+    'alguém pode me ligar?',
+    '¿alguien me puede llamar?',
   ])('hands over for %j', (text) => {
     expect(asksForHuman(text)).toBe(true);
   });
@@ -55,6 +63,10 @@ describe('asksForHuman', () => {
     'Non voglio un operatore, solo il prezzo',
     'Não preciso de atendente, obrigado',
     'Can I speak to Maria about the order?',
+    'No necesito una persona, solo el precio',
+    'Soy operador logístico',
+    'Somos una empresa de 20 personas',
+    'We need a manager for the new shop',
     '',
   ])('does not hand over for %j', (text) => {
     expect(asksForHuman(text)).toBe(false);

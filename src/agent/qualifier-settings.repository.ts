@@ -8,6 +8,8 @@ export interface QualifierSettingsValues {
   defaultLanguage: Language;
   requiredFields: ProfileField[];
   prompts: PromptOverrides;
+  /** End with a summary the customer confirms (marks the profile confirmed; storing never waits for it). */
+  confirmProfile: boolean;
 }
 
 /** What a tenant without a row gets: the migration's column defaults, so both places agree. */
@@ -16,6 +18,7 @@ export function defaultQualifierSettings(): QualifierSettingsValues {
     defaultLanguage: 'en',
     requiredFields: ['first_name', 'last_name', 'company', 'email'],
     prompts: {},
+    confirmProfile: false,
   };
 }
 
@@ -25,7 +28,7 @@ export async function findQualifierSettings(
 ): Promise<QualifierSettingsValues & { updatedAt: Date | null }> {
   const row = await trx
     .selectFrom('qualifierSettings')
-    .select(['defaultLanguage', 'requiredFields', 'prompts', 'updatedAt'])
+    .select(['defaultLanguage', 'requiredFields', 'prompts', 'confirmProfile', 'updatedAt'])
     .executeTakeFirst();
   if (!row) return { ...defaultQualifierSettings(), updatedAt: null };
   return row;
@@ -45,11 +48,12 @@ export async function saveQualifierSettings(
     defaultLanguage: values.defaultLanguage,
     requiredFields: values.requiredFields,
     prompts: JSON.stringify(values.prompts),
+    confirmProfile: values.confirmProfile,
   };
   return trx
     .insertInto('qualifierSettings')
     .values(columns)
     .onConflict((oc) => oc.column('tenantId').doUpdateSet((eb) => ({ ...columns, updatedAt: eb.fn('now') })))
-    .returning(['defaultLanguage', 'requiredFields', 'prompts', 'updatedAt'])
+    .returning(['defaultLanguage', 'requiredFields', 'prompts', 'confirmProfile', 'updatedAt'])
     .executeTakeFirstOrThrow();
 }

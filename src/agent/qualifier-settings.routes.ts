@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Language } from '../conversations/conversations.table.js';
+import { LANGUAGES } from '../conversations/conversations.table.js';
 import type { Db } from '../platform/db/database.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
@@ -15,7 +15,6 @@ import type { QualifierSettingsValues } from './qualifier-settings.repository.js
 import { getQualifierSettings, replaceQualifierSettings } from './qualifier-settings.service.js';
 import type { ProfileField } from './qualifier-settings.table.js';
 
-const LANGUAGES = ['en', 'it', 'pt'] as const satisfies readonly Language[];
 const PROFILE_FIELDS = [
   'first_name',
   'last_name',
@@ -66,6 +65,12 @@ const ZSettingsBody = z.strictObject({
   defaultLanguage: z.enum(LANGUAGES).describe('Used when the first message does not reveal a language'),
   requiredFields: ZRequiredFields.describe('What the qualifier collects before the profile is complete'),
   prompts: ZPrompts.describe('Overrides of the built-in texts, per language and prompt id'),
+  confirmProfile: z
+    .boolean()
+    .default(false)
+    .describe(
+      'End with a summary the customer confirms; a "yes" marks the profile confirmed. Values are stored as soon as they are understood either way',
+    ),
 });
 
 const ZSettings = ZSettingsBody.extend({
@@ -83,6 +88,7 @@ function toSettings(
     defaultLanguage: settings.defaultLanguage,
     requiredFields: settings.requiredFields,
     prompts: settings.prompts,
+    confirmProfile: settings.confirmProfile,
     updatedAt: settings.updatedAt?.toISOString() ?? null,
     defaultPrompts: DEFAULT_PROMPTS,
     placeholders: Object.fromEntries(Object.entries(PROMPTS).map(([id, names]) => [id, [...names]])),
@@ -129,6 +135,7 @@ export const qualifierSettingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async 
         defaultLanguage: request.body.defaultLanguage,
         requiredFields: request.body.requiredFields,
         prompts: request.body.prompts as QualifierSettingsValues['prompts'],
+        confirmProfile: request.body.confirmProfile,
       });
       return toSettings(saved);
     },

@@ -66,6 +66,7 @@ export async function replaceQualifierSettings(
       detail: {
         defaultLanguage: { from: before.defaultLanguage, to: saved.defaultLanguage },
         requiredFields: { from: before.requiredFields, to: saved.requiredFields },
+        confirmProfile: { from: before.confirmProfile, to: saved.confirmProfile },
         changedPrompts: changedPrompts(before.prompts, saved.prompts),
         overriddenPrompts: overriddenIds(saved.prompts),
       },

@@ -10,6 +10,8 @@ export interface QualifierSettingsTable {
   requiredFields: Generated<ProfileField[]>;
   /** Per-language overrides of the qualifier's prompts, by prompt id. */
   prompts: JsonColumn<Partial<Record<Language, Record<string, string>>>>;
+  /** Whether the qualifier ends with a summary the customer confirms (values are stored before either way). */
+  confirmProfile: Generated<boolean>;
   updatedAt: Generated<Date>;
 }
 

@@ -28,7 +28,8 @@ export interface ContactPanel {
 async function panelOf(trx: TenantTransaction, contact: Contact): Promise<ContactPanel> {
   const { requiredFields } = await findQualifierSettings(trx);
   const required = requiredFields.map((field) => PROFILE_KEYS[field]);
-  return { contact, required, missing: required.filter((key) => contact[key] === null) };
+  const unknown = (key: ProfileKey) => contact[key] === null && !(key === 'company' && contact.companyNone);
+  return { contact, required, missing: required.filter(unknown) };
 }
 
 export async function getContactPanel(db: Db, tenantId: string, id: string): Promise<ContactPanel> {
@@ -66,7 +67,9 @@ export async function editContactProfile(
       Object.entries(requested).filter(([key, value]) => existing[key as ProfileKey] !== value),
     ) as Partial<Record<ProfileKey, string | null>>;
     const { requiredFields } = await findQualifierSettings(trx);
-    const complete = isProfileComplete({ ...profileOf(existing), ...changes }, requiredFields);
+    // A company typed by the operator replaces "no company"; clearing it leaves the mark as it was.
+    const companyNone = typeof changes.company === 'string' ? false : existing.companyNone;
+    const complete = isProfileComplete({ ...profileOf(existing), ...changes }, requiredFields, companyNone);
     const completedNow = complete && existing.profileCompletedAt === null;
     const uncompleted = !complete && existing.profileCompletedAt !== null;
     if (Object.keys(changes).length === 0 && !completedNow && !uncompleted) return panelOf(trx, existing);

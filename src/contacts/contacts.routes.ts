@@ -21,6 +21,13 @@ const ZContact = z
     company: z.string().nullable(),
     email: z.string().nullable(),
     profileCompletedAt: z.iso.datetime().nullable(),
+    companyNone: z
+      .boolean()
+      .describe('The customer said they have no company (freelancer, self-employed, ...)'),
+    profileConfirmedAt: z.iso
+      .datetime()
+      .nullable()
+      .describe("When the customer confirmed the qualifier's summary (only where that step is on)"),
     qualification: z.object({ required: z.array(ZProfileKey), missing: z.array(ZProfileKey) }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -37,6 +44,8 @@ function toContact({ contact, required, missing }: ContactPanel): z.infer<typeof
     company: contact.company,
     email: contact.email,
     profileCompletedAt: contact.profileCompletedAt?.toISOString() ?? null,
+    companyNone: contact.companyNone,
+    profileConfirmedAt: contact.profileConfirmedAt?.toISOString() ?? null,
     qualification: { required, missing },
     createdAt: contact.createdAt.toISOString(),
     updatedAt: contact.updatedAt.toISOString(),

@@ -16,6 +16,10 @@ export interface ContactsTable {
   email: string | null;
   /** Set once, when every required field is known. */
   profileCompletedAt: Date | null;
+  /** The customer said they have no company (a freelancer, "MEI", ...): the company is known to be none. */
+  companyNone: Generated<boolean>;
+  /** When the customer answered yes to the qualifier's summary (workspaces with that step on). */
+  profileConfirmedAt: Generated<Date | null>;
   /** Generated, lower case: names, e-mail, company and phone digits, for substring search (trigram index). */
   searchText: ColumnType<string, never, never>;
   createdAt: Generated<Date>;

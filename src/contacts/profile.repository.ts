@@ -14,7 +14,12 @@ export async function updateContactProfile(
   trx: TenantTransaction,
   contactId: string,
   changes: Partial<Record<keyof Profile, string | null>>,
-  options: { markCompleted: boolean; clearCompleted?: boolean },
+  options: {
+    markCompleted: boolean;
+    clearCompleted?: boolean;
+    companyNone?: boolean;
+    markConfirmed?: boolean;
+  },
 ): Promise<Contact> {
   return trx
     .updateTable('contacts')
@@ -24,6 +29,12 @@ export async function updateContactProfile(
         ? { profileCompletedAt: eb.fn.coalesce('profileCompletedAt', eb.fn<Date>('now')) }
         : {}),
       ...(options.clearCompleted ? { profileCompletedAt: null } : {}),
+      // A company value replaces "no company"; the caller passes the flag whenever it changes.
+      ...(options.companyNone !== undefined ? { companyNone: options.companyNone } : {}),
+      ...(typeof changes.company === 'string' ? { companyNone: false } : {}),
+      ...(options.markConfirmed
+        ? { profileConfirmedAt: eb.fn.coalesce('profileConfirmedAt', eb.fn<Date>('now')) }
+        : {}),
       updatedAt: eb.fn('now'),
     }))
     .where('id', '=', contactId)

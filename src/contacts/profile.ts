@@ -35,8 +35,21 @@ export function profileOf(contact: Contact): Profile {
   };
 }
 
-export function isProfileComplete(profile: Profile, requiredFields: readonly ProfileField[]): boolean {
-  return requiredFields.every((field) => profile[PROFILE_KEYS[field]] !== null);
+/** Whether every required field is known; a company the customer said they do not have counts as known. */
+export function isProfileComplete(
+  profile: Profile,
+  requiredFields: readonly ProfileField[],
+  companyNone = false,
+): boolean {
+  return requiredFields.every(
+    (field) => profile[PROFILE_KEYS[field]] !== null || (field === 'company' && companyNone),
+  );
+}
+
+/** What an agent learnt besides values: no company at all, or the customer's "yes" to the summary. */
+export interface ProfileMarks {
+  companyNone?: boolean;
+  confirmed?: boolean;
 }
 
 /**
@@ -64,6 +77,8 @@ export function cleanProfileUpdates(updates: Partial<Profile>): Partial<Record<P
  * Upserts a contact's profile: given fields overwrite, missing or empty ones leave what is known. When
  * every required field is known the profile is complete: `profile_completed_at` is set once and, in the
  * same transaction, a `profile.completed` domain event carries the profile to its readers (CRM sync).
+ * `marks` record "no company" (cleared again by any company value) and the customer's confirmation (set
+ * once). Every change is announced to the live inbox, so the contact panel fills in field by field.
  */
 export async function applyProfileUpdates(
   trx: TenantTransaction,
@@ -72,6 +87,7 @@ export async function applyProfileUpdates(
   requiredFields: readonly ProfileField[],
   /** The contact's row as this transaction already holds it locked, if it does (saves reading it again). */
   held?: Contact,
+  marks: ProfileMarks = {},
 ): Promise<{ contact: Contact; completedNow: boolean }> {
   const clean = cleanProfileUpdates(updates);
   const existing = held?.id === contactId ? held : await findContactForUpdate(trx, contactId);
@@ -81,10 +97,21 @@ export async function applyProfileUpdates(
     Object.entries(clean).filter(([key, value]) => existing[key as ProfileKey] !== value),
   ) as Partial<Record<ProfileKey, string>>;
   const merged: Profile = { ...profileOf(existing), ...changes };
-  const completedNow = existing.profileCompletedAt === null && isProfileComplete(merged, requiredFields);
-  if (Object.keys(changes).length === 0 && !completedNow) return { contact: existing, completedNow: false };
+  const companyNone = changes.company !== undefined ? false : (marks.companyNone ?? existing.companyNone);
+  const flags = {
+    ...(companyNone !== existing.companyNone ? { companyNone } : {}),
+    ...(marks.confirmed && existing.profileConfirmedAt === null ? { markConfirmed: true } : {}),
+  };
+  const completedNow =
+    existing.profileCompletedAt === null && isProfileComplete(merged, requiredFields, companyNone);
+  if (Object.keys(changes).length === 0 && Object.keys(flags).length === 0 && !completedNow) {
+    return { contact: existing, completedNow: false };
+  }
 
-  const contact = await updateContactProfile(trx, contactId, changes, { markCompleted: completedNow });
+  const contact = await updateContactProfile(trx, contactId, changes, {
+    markCompleted: completedNow,
+    ...flags,
+  });
   await publishInboxEvent(trx, { type: 'contact.updated', contactId: contact.id });
   if (completedNow) await recordProfileCompleted(trx, contact);
   return { contact, completedNow };

@@ -1,6 +1,8 @@
 import type { AgentInput, AgentTurn } from '../agent/agent.js';
 import { asksForHuman } from '../agent/handoff.js';
 import { findLlmSettings } from '../agent/llm/llm-settings.repository.js';
+import { conversationLanguage } from '../agent/qualifier/language.js';
+import { profileFromMessage } from '../agent/qualifier/qualifier.js';
 import { findQualifierSettings } from '../agent/qualifier-settings.repository.js';
 import type { Contact } from '../contacts/contacts.table.js';
 import { applyProfileUpdates, profileOf } from '../contacts/profile.js';
@@ -48,6 +50,36 @@ async function handleSilently(
 }
 
 /**
+ * While a person owns the conversation the customer may still write their e-mail or correct their name:
+ * what a message states outright is stored all the same (nothing is sent). The held contact row is
+ * refreshed in place, so later turns of this transaction see what is stored.
+ */
+async function storeWhatTheCustomerSays(
+  trx: TenantTransaction,
+  contact: Contact,
+  message: Message,
+  language: Conversation['language'],
+): Promise<void> {
+  if (message.text === null || message.type !== 'text') return;
+  const { requiredFields } = await findQualifierSettings(trx);
+  const read = profileFromMessage(
+    message.text,
+    profileOf(contact),
+    conversationLanguage(language, message.text) ?? 'en',
+  );
+  if (Object.keys(read.updates).length === 0 && Object.keys(read.marks ?? {}).length === 0) return;
+  const { contact: stored } = await applyProfileUpdates(
+    trx,
+    contact.id,
+    read.updates,
+    requiredFields,
+    undefined,
+    read.marks,
+  );
+  Object.assign(contact, stored);
+}
+
+/**
  * Step one of a turn, in the receipt's transaction: decides whether the bot answers and, when it does,
  * gathers everything the agent may read. The agent then runs outside any transaction (an LLM call takes
  * seconds; no row lock or connection is held across it) and `applyAgentTurn` records its answer.
@@ -60,9 +92,10 @@ export async function prepareAgentTurn(
   const customerAsked = message.text !== null && asksForHuman(message.text);
   if (!botAnswers(conversation)) {
     await handleSilently(trx, conversation, customerAsked);
+    await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
     return undefined;
   }
-  const { defaultLanguage, requiredFields, prompts } = await findQualifierSettings(trx);
+  const { defaultLanguage, requiredFields, prompts, confirmProfile } = await findQualifierSettings(trx);
   const llm = await findLlmSettings(trx);
   // Only the LLM agent reads the history; without its settings the qualifier answers, so it is not read.
   const history = llm ? await recentHistory(trx, conversation.id, message.id, llm.historyTokens) : [];
@@ -78,10 +111,12 @@ export async function prepareAgentTurn(
       state: conversation.agentState,
       profile: profileOf(contact),
       profileComplete: contact.profileCompletedAt !== null,
+      companyNone: contact.companyNone,
+      profileConfirmed: contact.profileConfirmedAt !== null,
       message: { type: message.type, text: message.text },
       history,
       llm,
-      settings: { defaultLanguage, requiredFields, prompts },
+      settings: { defaultLanguage, requiredFields, prompts, confirmProfile },
     },
   };
 }
@@ -123,6 +158,7 @@ export async function applyAgentTurn(
     turn.profileUpdates,
     requiredFields,
     held?.contact,
+    turn.profileMarks,
   );
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
   for (const [index, text] of turn.replies.entries()) {

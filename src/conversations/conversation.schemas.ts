@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { customerWindowClosesAt } from '../channels/whatsapp/customer-window.js';
 import { toLabel, ZLabel } from '../labels/labels.routes.js';
 import type { InboxConversation } from './conversations.service.js';
+import { LANGUAGES } from './conversations.table.js';
 import type { Message } from './messages.table.js';
 
 export const PREVIEW_LENGTH = 140;
@@ -15,7 +16,7 @@ export const ZInboxConversation = z
     channelId: z.uuid(),
     ownership: ZOwnership,
     pausedUntil: z.iso.datetime().nullable(),
-    language: z.enum(['en', 'it', 'pt']).nullable(),
+    language: z.enum(LANGUAGES).nullable(),
     lastInboundAt: z.iso.datetime().nullable(),
     lastMessageAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),

@@ -2,7 +2,9 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { JsonColumn } from '../platform/db/json.js';
 
 export type Ownership = 'bot' | 'human' | 'paused';
-export type Language = 'en' | 'it' | 'pt';
+/** The languages the agents speak (the database checks the same list). */
+export const LANGUAGES = ['en', 'it', 'pt', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export interface ConversationsTable {
   id: Generated<string>;

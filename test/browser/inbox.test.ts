@@ -144,6 +144,28 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await browser.screenshot(page, 'contact-panel-complete');
   });
 
+  it('shows the profile filling in field by field, live, while the qualifier collects it', async () => {
+    const from = customer();
+    const name = 'Grace from the Navy';
+    await stack.customerWrites({ from, name, body: 'Hello, I would like to rent an espresso machine' });
+    await page.getByRole('link', { name: new RegExp(name) }).click();
+    const panel = page.getByRole('complementary', { name: 'Contact' });
+    await panel.getByText('Missing: first name, last name, company, email').waitFor();
+    const steps: [string, string, string, string][] = [
+      ['Grace', 'First name', 'Grace', 'Qualification: 1 of 4'],
+      ['Hopper', 'Last name', 'Hopper', 'Qualification: 2 of 4'],
+      ['Navy Labs Inc.', 'Company', 'Navy Labs Inc.', 'Qualification: 3 of 4'],
+      ['grace@navylabs.example', 'Email', 'grace@navylabs.example', 'Qualification: 4 of 4'],
+    ];
+    for (const [body, label, value, progress] of steps) {
+      await stack.customerWrites({ from, name, body });
+      // No reload: the contact.updated event of the turn that stored the value refreshes the panel.
+      await panel.getByText(progress).waitFor();
+      await expect.poll(() => panel.getByLabel(label, { exact: true }).inputValue()).toBe(value);
+    }
+    await browser.screenshot(page, 'contact-panel-live-qualification');
+  });
+
   it('renders hostile names and messages as text: no element, no script, no dialog', async () => {
     await page.evaluate('window.pwned = false');
     const name = '<img src=x onerror=alert(1)>';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/agent/agent.js';
 import type { ProfileField } from '../../src/agent/qualifier-settings.table.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
-import { applyProfileUpdates } from '../../src/contacts/profile.js';
+import { applyProfileUpdates, type ProfileMarks } from '../../src/contacts/profile.js';
 import { listDomainEvents } from '../../src/events/domain-events.repository.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { newTenant } from '../support/tenant-members.js';
@@ -39,9 +39,10 @@ function apply(
   updates: Partial<Profile>,
   requiredFields = ALL_FIELDS,
   tenantId = tenantA,
+  marks: ProfileMarks = {},
 ) {
   return withTenant(database.db, tenantId, (trx) =>
-    applyProfileUpdates(trx, contactId, updates, requiredFields),
+    applyProfileUpdates(trx, contactId, updates, requiredFields, undefined, marks),
   );
 }
 
@@ -192,5 +193,25 @@ describe('applyProfileUpdates', () => {
     ]);
     expect(results.filter((result) => result.completedNow)).toHaveLength(1);
     expect(await completionEvents(id)).toHaveLength(1);
+  });
+
+  it('records "no company": the profile completes without one, and a company given later replaces the mark', async () => {
+    const id = await newContact();
+    await apply(id, { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' });
+    const { contact, completedNow } = await apply(id, {}, ALL_FIELDS, tenantA, { companyNone: true });
+    expect(completedNow).toBe(true);
+    expect(contact).toMatchObject({ company: null, companyNone: true });
+    expect(contact.profileCompletedAt).toBeInstanceOf(Date);
+    const { contact: later } = await apply(id, { company: 'Lee Studio' });
+    expect(later).toMatchObject({ company: 'Lee Studio', companyNone: false });
+  });
+
+  it('marks the profile confirmed once, keeping the first time', async () => {
+    const id = await newContact();
+    const first = await apply(id, { email: 'bo@example.com' }, ALL_FIELDS, tenantA, { confirmed: true });
+    const confirmedAt = first.contact.profileConfirmedAt;
+    expect(confirmedAt).toBeInstanceOf(Date);
+    const again = await apply(id, { firstName: 'Bo' }, ALL_FIELDS, tenantA, { confirmed: true });
+    expect(again.contact.profileConfirmedAt).toEqual(confirmedAt);
   });
 });

@@ -137,6 +137,21 @@ describe('qualifier settings API', () => {
     expect(last?.detail.changedPrompts).toEqual(['en.askEmail', 'it.completed']);
   });
 
+  it('saves Spanish as the default language and the optional summary step, false unless sent', async () => {
+    const response = await put(ownerA.headers, { ...validBody, defaultLanguage: 'es', confirmProfile: true });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ defaultLanguage: 'es', confirmProfile: true });
+    expect(response.json().defaultPrompts.es.askEmail).toBe('¿Cuál es tu correo electrónico?');
+    const last = (await auditEntries(tenantA)).at(-1);
+    expect(last?.detail.confirmProfile).toEqual({ from: false, to: true });
+    const omitted = await put(ownerA.headers, validBody);
+    expect(omitted.json()).toMatchObject({ confirmProfile: false });
+    const refused = await put(ownerA.headers, { ...validBody, confirmProfile: 'yes' });
+    expect(refused.statusCode).toBe(400);
+    const german = await put(ownerA.headers, { ...validBody, defaultLanguage: 'de' });
+    expect(german.statusCode).toBe(400);
+  });
+
   it('keeps each workspace’s settings to itself', async () => {
     await put(ownerA.headers, validBody);
     const otherTenant = await get(ownerB.headers);

@@ -295,6 +295,43 @@ describe('where the agent’s turn runs', () => {
     expect(await pendingReceipts()).toBe(0);
   });
 
+  it('stores each answer on the contact in the turn it is given: the e-mail needs no "yes"', async () => {
+    const from = newCustomer();
+    const profileAfter: Record<string, unknown>[] = [];
+    for (const [second, body] of [
+      'Ciao',
+      'Giulia',
+      'Bianchi',
+      'libero professionista',
+      'giulia@bianchi.it',
+    ].entries()) {
+      await deliver([messages.text({ from, body, timestamp: at(second) })]);
+      await runJob(from);
+      profileAfter.push(
+        await database.ownerDb
+          .selectFrom('contacts')
+          .select(['firstName', 'lastName', 'company', 'companyNone', 'email', 'profileCompletedAt'])
+          .where('phoneE164', '=', `+${conversationKeyOf(from)}`)
+          .executeTakeFirstOrThrow(),
+      );
+    }
+    expect(profileAfter[1]).toMatchObject({ firstName: 'Giulia', lastName: null });
+    expect(profileAfter[3]).toMatchObject({
+      lastName: 'Bianchi',
+      company: null,
+      companyNone: true,
+      email: null,
+    });
+    expect(profileAfter[4]).toMatchObject({
+      email: 'giulia@bianchi.it',
+      profileCompletedAt: expect.any(Date),
+    });
+    const conversation = await conversationOf(from);
+    expect(conversation.language).toBe('it');
+    const replies = await messagesOf(conversation.id, 'outbound');
+    expect(replies.at(-1)?.text).toBe('Grazie! Una persona del nostro team ti ricontatterà a breve.');
+  });
+
   it('any other agent runs after the message is committed, holding no transaction', async () => {
     const seen: boolean[] = [];
     const from = newCustomer();
@@ -358,6 +395,13 @@ describe('who answers: the ownership state machine in processing', () => {
     await deliver([messages.text({ from, body: 'My name is Ada Lovelace', timestamp: at(61) })]);
     await runJob(from);
     expect(await messagesOf(conversation.id, 'outbound')).toHaveLength(afterFirst);
+    // Nothing is sent, but what the customer stated outright is on the contact for the operator.
+    const contact = await database.ownerDb
+      .selectFrom('contacts')
+      .select(['firstName', 'lastName'])
+      .where('id', '=', conversation.contactId)
+      .executeTakeFirstOrThrow();
+    expect(contact).toEqual({ firstName: 'Ada', lastName: 'Lovelace' });
 
     await setOwnershipByUser(database.db, tenantId, {
       conversationId: conversation.id,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cleanProfileUpdates, type ProfileKey } from '../../contacts/profile.js';
+import { LANGUAGES } from '../../conversations/conversations.table.js';
 import type { Profile } from '../agent.js';
 
 export const INTENTS = [
@@ -19,7 +20,7 @@ export const INTENTS = [
  */
 export const ZAgentOutput = z.strictObject({
   reply: z.string().describe('The message to send to the customer, plain text'),
-  language: z.enum(['en', 'it', 'pt']).describe("The customer's language"),
+  language: z.enum(LANGUAGES).describe("The customer's language"),
   profile: z
     .strictObject({
       firstName: z.string().nullable(),

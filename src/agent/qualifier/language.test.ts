@@ -15,7 +15,9 @@ describe('detectLanguage', () => {
     ['OBRIGADO', 'pt'],
     ['👍', null],
     ['Maria', null],
-    ['Hola, ¿cómo estás?', null],
+    ['Hola, ¿cómo estás?', 'es'],
+    ['Buenos días, me llamo Lucía', 'es'],
+    ['Quisiera un presupuesto, gracias', 'es'],
   ])('%j is %s', (text, language) => {
     expect(detectLanguage(text)).toBe(language);
   });
@@ -33,6 +35,8 @@ describe('confirmationAnswer', () => {
     ['sì ma la mail è sbagliata', 'no'],
     ['não', 'no'],
     ['not correct', 'no'],
+    ['sí, todo correcto', 'yes'],
+    ['no, está equivocado', 'no'],
     ['maybe', null],
     ['what?', null],
   ])('%j is %s', (text, answer) => {

@@ -9,6 +9,7 @@ import * as whatsappIngestFunction from './20261130_1200_whatsapp_ingest_functio
 import * as pendingOutbound from './20261130_1300_pending_outbound.js';
 import * as firstOwnerSetup from './20261206_1000_first_owner_setup.js';
 import * as textPolicyCleanup from './20261206_1100_text_policy_cleanup.js';
+import * as progressiveProfiles from './20261206_1300_progressive_profiles.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '20261130_1300_pending_outbound': pendingOutbound,
   '20261206_1000_first_owner_setup': firstOwnerSetup,
   '20261206_1100_text_policy_cleanup': textPolicyCleanup,
+  '20261206_1300_progressive_profiles': progressiveProfiles,
 };
