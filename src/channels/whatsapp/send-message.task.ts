@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import { removeJob } from '../../platform/jobs/enqueue.js';
+import { enqueue, removeJob } from '../../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../../platform/jobs/task.js';
 import { isCustomerWindowOpen, needsCustomerWindow } from './customer-window.js';
 import { GraphApiError } from './graph-api.client.js';
@@ -16,10 +16,8 @@ import {
 } from './outbound.repository.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
 import { applyPendingStatuses } from './statuses.repository.js';
-import { sendJobKey, sendMessageTask } from './task-refs.js';
+import { conversationQueue, sendJobKey, sendMessageTask } from './task-refs.js';
 
-/** How often a send in doubt looks for a status callback naming it while it waits. */
-const IN_DOUBT_POLL_MS = 500;
 /** Saves of an accepted send tried in the call before the job's retry takes over (as a save, ADR 0018). */
 const SAVE_ATTEMPTS = 4;
 const SAVE_BACKOFF_MS = [100, 500, 2_000];
@@ -112,7 +110,7 @@ export async function sendOutbound(
   if (message.direction !== 'outbound') return;
   if (message.providerMessageId || message.status !== 'pending') return;
 
-  if (message.inDoubt && (await settleInDoubt(outbound, message, ctx, options))) return;
+  if (message.inDoubt && (await settleInDoubt(outbound, message, ctx, options)) !== 'send') return;
 
   if (message.disabledAt) {
     await fail({ code: null, title: 'the WhatsApp channel is disabled' });
@@ -212,40 +210,59 @@ async function saveAcceptance(
 
 /**
  * A row an earlier attempt may have sent. Its wamid, if that attempt's answer is still in this process,
- * or if a status callback named the row, is saved and the row is done (true). Otherwise it waits, bounded
- * by WHATSAPP_IN_DOUBT_WAIT_SECONDS from the attempt's mark, and then is marked anew for one more send
- * (false). Waiting holds the conversation's queue, so its later messages keep their order.
+ * or if a status callback named the row, is saved and the row is done. Otherwise the row waits, bounded
+ * by WHATSAPP_IN_DOUBT_WAIT_SECONDS from the attempt's mark: its send job is set to run when the wait
+ * ends (holding no worker meanwhile; a callback arriving first settles the row through the statuses job,
+ * and the job then finds nothing to send), and once the wait is over the row is marked anew and sent.
  */
 async function settleInDoubt(
   outbound: WhatsappOutbound,
   message: OutboundForSend,
   ctx: TaskContext<'tenant'>,
   options: SendOptions,
-): Promise<boolean> {
+): Promise<'settled' | 'waiting' | 'send'> {
   const count = (outcome: string) => outbound.metrics?.whatsappSends.inc({ outcome });
   const unsaved = outbound.unsavedAcceptances.get(message.id);
   if (unsaved) {
     await saveAcceptance(outbound, message, unsaved, ctx, options);
     count('in_doubt_saved');
-    return true;
+    return 'settled';
   }
-  for (;;) {
-    const state = await ctx.withTenant((trx) => inDoubtState(trx, message.id, outbound.inDoubtWaitSeconds));
-    if (state.settled) return true;
-    if (state.reported) {
-      await saveAcceptance(outbound, message, state.reported, ctx, options);
-      count('in_doubt_reported');
-      return true;
-    }
-    if (state.renewed) {
-      ctx.logger.warn({ messageId: message.id }, 'no status named a send in doubt in time; sending it again');
-      count('in_doubt_resent');
-      return false;
-    }
-    await sleep(Math.max(10, Math.min(IN_DOUBT_POLL_MS, state.remainingMs)), undefined, {
-      signal: ctx.signal,
+  return ctx
+    .withTenant(async (trx) => {
+      const state = await inDoubtState(trx, message.id, outbound.inDoubtWaitSeconds);
+      if (state.settled) return 'settled';
+      if (state.reported) return { reported: state.reported };
+      if (state.renewed) return 'send';
+      // Its own send job, keyed by the message: it replaces one that waits, or follows the running one.
+      await enqueue(
+        trx,
+        sendMessageTask,
+        { messageId: message.id },
+        {
+          requestId: ctx.requestId,
+          queueName: conversationQueue(message.channelId, message.phoneE164.slice(1)),
+          jobKey: sendJobKey(message.id),
+          runAt: new Date(Date.now() + state.remainingMs),
+        },
+      );
+      return 'waiting';
+    })
+    .then(async (outcome) => {
+      if (typeof outcome === 'object') {
+        await saveAcceptance(outbound, message, outcome.reported, ctx, options);
+        count('in_doubt_reported');
+        return 'settled';
+      }
+      if (outcome === 'send') {
+        ctx.logger.warn(
+          { messageId: message.id },
+          'no status named a send in doubt in time; sending it again',
+        );
+        count('in_doubt_resent');
+      }
+      return outcome;
     });
-  }
 }
 
 function observe(outbound: WhatsappOutbound, operation: string, outcome: string, started: number): void {
