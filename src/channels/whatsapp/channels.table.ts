@@ -21,6 +21,8 @@ export interface WhatsappChannelsTable {
   disabledAt: Date | null;
   /** When Meta confirmed the access token controls `phoneNumberId`; only then is the number held exclusively. */
   verifiedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Why the last proof failed; null while it is pending or once it succeeded. */
+  verificationError: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

@@ -7,6 +7,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // token of that number can make). Only proven channels hold their number exclusively: an unproven one
   // (connected before this column existed) never blocks another workspace from connecting the number.
   await sql`alter table whatsapp_channels add column verified_at timestamptz`.execute(db);
+  // Why the last proof did not succeed (Meta's refusal, or the number proven by another workspace).
+  await sql`
+    alter table whatsapp_channels
+      add column verification_error text check (length(verification_error) <= 500)`.execute(db);
   await sql`drop index whatsapp_channels_phone_number_idx`.execute(db);
   await sql`
     create unique index whatsapp_channels_proven_number_idx on whatsapp_channels (phone_number_id)
@@ -19,5 +23,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     create unique index whatsapp_channels_phone_number_idx on whatsapp_channels (phone_number_id)
     where disabled_at is null`.execute(db);
+  await sql`alter table whatsapp_channels drop column verification_error`.execute(db);
   await sql`alter table whatsapp_channels drop column verified_at`.execute(db);
 }
