@@ -169,8 +169,9 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     const signature = `sha256=${createHmac('sha256', target.appSecret).update(payload).digest('hex')}`;
     const deliver = async () => {
       if (target.delayMs) await new Promise((resolve) => setTimeout(resolve, target.delayMs));
-      const giveUpAt = Date.now() + 180_000;
-      while (!closing && Date.now() < giveUpAt) {
+      const giveUpAt = Date.now() + 300_000;
+      // Like Meta: again and again, less and less often.
+      for (let pause = 250; !closing && Date.now() < giveUpAt; pause = Math.min(pause * 2, 4_000)) {
         const ok = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
@@ -186,7 +187,7 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
           statusesDelivered++;
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     };
     const delivery = deliver();
