@@ -29,7 +29,7 @@ const MESSAGES = Number(process.env.CRASH_MESSAGES ?? 2_000);
 const CUSTOMERS = 60;
 const SENDERS = 12;
 const CHAOS_SECONDS = Number(process.env.CRASH_SECONDS ?? 45);
-const DRAIN_MS = 120_000;
+const DRAIN_MS = 180_000;
 const APP_SECRET = 'crash-test-app-secret';
 /** Long enough for a status webhook to get through an API restart; short enough for the drain. */
 const IN_DOUBT_WAIT_SECONDS = 20;
@@ -238,7 +238,19 @@ describe('WhatsApp pipeline under repeated SIGKILL', () => {
           : undefined;
       },
       500,
-    );
+    ).catch(async (error: unknown) => {
+      // What was left, to tell a slow machine from a stuck pipeline.
+      const left = await sql`
+        select t.identifier, count(*)::int as jobs, max(j.attempts) as attempts, min(j.run_at) as next_run,
+               max(j.last_error) as last_error
+        from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        group by 1`.execute(owner);
+      const pending = await sql`
+        select count(*)::int as pending, count(send_started_at)::int as marked
+        from messages where direction = 'outbound' and status = 'pending'`.execute(owner);
+      console.log(`test:crash left ${JSON.stringify({ jobs: left.rows, pending: pending.rows })}`);
+      throw error;
+    });
 
     const stored = await owner.selectFrom('whatsappInbound').select('providerMessageId').execute();
     const storedIds = new Set(stored.map((row) => row.providerMessageId));
