@@ -47,7 +47,7 @@ export function webhookUrl(config: Config, channelId: string): string {
  */
 function uniquePhoneNumber(error: unknown): never {
   if ((error as { code?: string }).code === '23505') {
-    throw new AppError('conflict', 'Another workspace has proven control of this phone number id', {
+    throw new AppError('conflict', 'Another channel has proven control of this phone number id', {
       cause: error,
     });
   }

@@ -6,7 +6,7 @@ import type { WhatsappOutbound } from './outbound-runtime.js';
 import { proveChannelTask } from './task-refs.js';
 
 export const NOT_CONFIRMED = 'Meta did not confirm that the access token controls this phone number id';
-export const PROVEN_ELSEWHERE = 'Another workspace has proven control of this phone number id';
+export const PROVEN_ELSEWHERE = 'Another channel has proven control of this phone number id';
 
 /**
  * Proves a channel's claim on its phone number: `GET /{phone-number-id}` with the channel's token, which
