@@ -4,6 +4,7 @@ import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
+import { createProveChannelTask } from './channels/whatsapp/prove-channel.task.js';
 import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
 import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
@@ -38,6 +39,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createMarkReadTask(deps.whatsappOutbound),
     createDownloadMediaTask(deps.whatsappOutbound),
     ...createAccountTasks(deps.accounts),
+    createProveChannelTask(deps.whatsappOutbound),
   ];
 }
 

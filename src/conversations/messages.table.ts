@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { JsonColumn } from '../platform/db/json.js';
 
 export type MessageDirection = 'inbound' | 'outbound';
@@ -29,6 +29,11 @@ export interface MessagesTable {
   errorCode: number | null;
   errorTitle: string | null;
   idempotencyKey: string | null;
+  /**
+   * Outbound only: when the latest send request was about to leave for Meta (committed before it left).
+   * On a pending row without a wamid it means the send's outcome is unknown (ADR 0018).
+   */
+  sendStartedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

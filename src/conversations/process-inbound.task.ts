@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Agent } from '../agent/agent.js';
 import {
+  clearSendMark,
   findPendingOutbound,
   findUnsentOfConversation,
   type OutboundForSend,
@@ -284,6 +285,9 @@ export function createProcessInboundTask(deps: ProcessInboundDependencies) {
 /**
  * Sends replies in order. The first that fails, and every later one, get a send job (in the
  * conversation's queue, in order; one that had a job keeps it, same key), which retries with its backoff.
+ * The later ones were marked as being sent when they were read but never left: their marks are taken
+ * back, so their jobs send them without waiting as for a send in doubt (the failed one's own mark is
+ * settled by `sendNow`).
  */
 async function sendRepliesNow(
   sendNow: NonNullable<ProcessInboundDependencies['sendNow']>,
@@ -298,6 +302,10 @@ async function sendRepliesNow(
       ctx.logger.warn({ err: error, messageId: message.id }, 'immediate send failed; left to send jobs');
       // If this fails too, the whole job fails: its next attempt sends what is left (see `handle`).
       await ctx.withTenant(async (trx) => {
+        await clearSendMark(
+          trx,
+          sends.slice(index + 1).map((unsent) => unsent.id),
+        );
         for (const unsent of sends.slice(index)) {
           await enqueueSend(trx, { messageId: unsent.id, queueName, requestId: ctx.requestId });
         }

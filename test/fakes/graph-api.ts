@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,8 +13,13 @@ import type { AddressInfo } from 'node:net';
  *   (`{data:[{name,language,status,category,id,components}], paging:{cursors:{before,after}, next?}}`),
  *   paged by `limit` and `after`.
  *
+ * - `GET /{version}/{phone-number-id}`: the number (id, display_phone_number, verified_name), answered
+ *   only to the token that controls it (`addPhoneNumber`); any other valid token gets Meta's error 100.
+ *
  * Every request is recorded (`requests`, `sends()`); `fail()` scripts failures for the next calls, or
  * for one recipient only: 429 with Retry-After, any Graph error code, 500, a hang, malformed JSON.
+ * With `deliverStatuses()`, each accepted send is followed, like Meta does, by a signed `sent` status
+ * webhook echoing the send's `biz_opaque_callback_data`, redelivered until answered 200.
  */
 export interface RecordedRequest {
   method: string;
@@ -30,7 +35,9 @@ export type ScriptedFailure =
   | { kind: 'http-500' }
   /** Waits this long before answering normally (longer than the client's timeout: the client gives up). */
   | { kind: 'hang'; ms: number }
-  | { kind: 'malformed-json' };
+  | { kind: 'malformed-json' }
+  /** The send is accepted (a wamid, a status webhook) but the connection drops before the answer. */
+  | { kind: 'lost-answer' };
 
 export interface FakeMedia {
   body: Buffer;
@@ -66,6 +73,17 @@ export interface FakeGraphApi {
   setTemplates(wabaId: string, templates: FakeTemplate[]): void;
   /** The next successful send answers with this wamid (so a test can file a status for it first). */
   queueWamid(wamid: string): void;
+  /** Another access token this Graph API accepts (it controls only the numbers added for it). */
+  addToken(token: string): void;
+  /** A business phone number that `token` (default: `accessToken`) controls. */
+  addPhoneNumber(id: string, options?: { token?: string; displayPhoneNumber?: string }): void;
+  /**
+   * After each accepted send, posts Meta's `sent` status webhook (signed with `appSecret`) to `url`,
+   * retrying until it is answered 200; undefined stops. `delayMs` holds each first delivery back.
+   */
+  deliverStatuses(target: { url: string; appSecret: string; delayMs?: number } | undefined): void;
+  /** Status webhooks accepted by the target so far. */
+  statusesDelivered(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -108,6 +126,74 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
   let wamidCounter = 0;
   const queuedWamids: string[] = [];
   let baseUrl = '';
+  const tokens = new Set([accessToken]);
+  const phoneNumbers = new Map<string, { token: string; displayPhoneNumber: string }>();
+  let statusTarget: { url: string; appSecret: string; delayMs?: number } | undefined;
+  let statusesDelivered = 0;
+  let closing = false;
+  const deliveries = new Set<Promise<void>>();
+
+  // Meta's `sent` status for an accepted send; delivered again and again until answered 200.
+  const queueStatus = (phoneNumberId: string, wamid: string, body: Record<string, unknown>) => {
+    const target = statusTarget;
+    if (!target) return;
+    const status: Record<string, unknown> = {
+      id: wamid,
+      status: 'sent',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      recipient_id: typeof body.to === 'string' ? body.to.replace(/^\+/, '') : undefined,
+    };
+    if (typeof body.biz_opaque_callback_data === 'string') {
+      status.biz_opaque_callback_data = body.biz_opaque_callback_data;
+    }
+    const payload = Buffer.from(
+      JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: '102290129340398',
+            changes: [
+              {
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+                  statuses: [status],
+                },
+                field: 'messages',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const signature = `sha256=${createHmac('sha256', target.appSecret).update(payload).digest('hex')}`;
+    const deliver = async () => {
+      if (target.delayMs) await new Promise((resolve) => setTimeout(resolve, target.delayMs));
+      const giveUpAt = Date.now() + 300_000;
+      // Like Meta: again and again, less and less often.
+      for (let pause = 250; !closing && Date.now() < giveUpAt; pause = Math.min(pause * 2, 4_000)) {
+        const ok = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+          body: payload,
+          signal: AbortSignal.timeout(5_000),
+        })
+          .then(async (response) => {
+            await response.arrayBuffer();
+            return response.status === 200;
+          })
+          .catch(() => false);
+        if (ok) {
+          statusesDelivered++;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    };
+    const delivery = deliver();
+    deliveries.add(delivery);
+    void delivery.finally(() => deliveries.delete(delivery));
+  };
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -150,10 +236,17 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"messaging_product":"whatsapp","messages":[{"id":');
         return true;
+      case 'lost-answer':
+        return false;
     }
   };
 
-  const handleMessages = async (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => {
+  const handleMessages = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    phoneNumberId: string,
+    body: Record<string, unknown>,
+  ) => {
     const problem = messageShapeProblem(body);
     if (problem) return json(res, 400, graphError(100, 'Invalid parameter', problem));
     const recipient = typeof body.to === 'string' ? body.to.replace(/^\+/, '') : undefined;
@@ -165,6 +258,11 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       queuedWamids.shift() ??
       `wamid.${Buffer.from(`fake-${wamidCounter}-${randomBytes(6).toString('hex')}`).toString('base64')}`;
     void req;
+    queueStatus(phoneNumberId, wamid, body);
+    if (script?.failure.kind === 'lost-answer') {
+      res.socket?.destroy();
+      return;
+    }
     return json(res, 200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: recipient }],
@@ -190,7 +288,8 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       body,
       at: Date.now(),
     });
-    if (req.headers.authorization !== `Bearer ${accessToken}`) {
+    const token = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    if (!tokens.has(token)) {
       return json(res, 401, graphError(190, 'Invalid OAuth access token - Cannot parse access token'));
     }
     const download = /^\/media-download\/([^/]+)$/.exec(url.pathname);
@@ -201,9 +300,9 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       return res.end(item.body);
     }
     const send = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
-    if (req.method === 'POST' && send) {
+    if (req.method === 'POST' && send?.[1]) {
       if (!body) return json(res, 400, graphError(100, 'Invalid parameter', 'body is not JSON'));
-      return handleMessages(req, res, body);
+      return handleMessages(req, res, send[1], body);
     }
     const templateList = /^\/v\d+\.\d+\/(\d+)\/message_templates$/.exec(url.pathname);
     if (req.method === 'GET' && templateList?.[1]) {
@@ -212,6 +311,28 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       return json(res, 200, templatePage(templates.get(templateList[1]) ?? [], url.searchParams));
     }
     const mediaInfo = /^\/v\d+\.\d+\/([^/]+)$/.exec(url.pathname);
+    const number = mediaInfo?.[1] ? phoneNumbers.get(mediaInfo[1]) : undefined;
+    if (req.method === 'GET' && mediaInfo?.[1] && !media.has(mediaInfo[1])) {
+      // Meta's answer to a token without access to the object is the same as for no object at all.
+      if (!number || number.token !== token) {
+        return json(
+          res,
+          400,
+          graphError(
+            100,
+            `Unsupported get request. Object with ID '${mediaInfo[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+            undefined,
+            'GraphMethodException',
+          ),
+        );
+      }
+      return json(res, 200, {
+        verified_name: 'Fake Business',
+        display_phone_number: number.displayPhoneNumber,
+        id: mediaInfo[1],
+        quality_rating: 'GREEN',
+      });
+    }
     if (req.method === 'GET' && mediaInfo?.[1]) {
       const id = mediaInfo[1];
       const item = media.get(id);
@@ -256,16 +377,29 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     queueWamid(wamid) {
       queuedWamids.push(wamid);
     },
+    addToken(token) {
+      tokens.add(token);
+    },
+    addPhoneNumber(id, { token = accessToken, displayPhoneNumber = '+1 555 078 3881' } = {}) {
+      phoneNumbers.set(id, { token, displayPhoneNumber });
+    },
+    deliverStatuses(target) {
+      statusTarget = target;
+    },
+    statusesDelivered: () => statusesDelivered,
     reset() {
       requests.length = 0;
       scripts = [];
       queuedWamids.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      closing = true;
+      await Promise.all([...deliveries]);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

@@ -114,6 +114,8 @@ describe('sending from the ledger', () => {
       to: fixture.phoneE164.slice(1),
       type: 'text',
       text: { body: 'Hello there' },
+      // The ledger row's id, echoed in the message's status callbacks (ADR 0018).
+      biz_opaque_callback_data: message.id,
     });
     const row = await messageRow(fixture, message.id);
     expect(row.status).toBe('accepted');

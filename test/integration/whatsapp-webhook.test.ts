@@ -83,7 +83,12 @@ async function counts(): Promise<{ events: number; inbound: number; statuses: nu
     select (select count(*)::int from whatsapp_webhook_events) as events,
            (select count(*)::int from whatsapp_inbound) as inbound,
            (select count(*)::int from whatsapp_status_events) as statuses,
-           (select count(*)::int from graphile_worker._private_jobs) as jobs`.execute(database.ownerDb);
+           -- Adding a channel queues its proof (prove-channel.task.ts): not a webhook's write.
+           (select count(*)::int from graphile_worker._private_jobs j
+             where j.task_id not in (select id from graphile_worker._private_tasks
+                                     where identifier = 'whatsapp.prove-channel')) as jobs`.execute(
+    database.ownerDb,
+  );
   return rows[0] as { events: number; inbound: number; statuses: number; jobs: number };
 }
 

@@ -54,6 +54,8 @@ export function outboundHarness(
     blobs: createFilesystemBlobStore(options.blobDir ?? config.media.blobDir),
     mediaMaxBytes: options.mediaMaxBytes ?? config.media.maxBytes,
     openAccessToken: (sealed) => box.open(sealed),
+    inDoubtWaitSeconds: config.whatsapp.inDoubtWaitSeconds,
+    unsavedAcceptances: new Map(),
     metrics,
     close: () => http.close(),
   };

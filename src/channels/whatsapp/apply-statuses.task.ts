@@ -1,6 +1,10 @@
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { defineTask } from '../../platform/jobs/task.js';
-import { applyPendingStatuses, hasRecentUnappliedStatuses } from './statuses.repository.js';
+import {
+  applyPendingStatuses,
+  attachReportedWamids,
+  hasRecentUnappliedStatuses,
+} from './statuses.repository.js';
 import { applyStatusesTask } from './task-refs.js';
 
 /** How long a status for an unknown wamid is re-checked: its send may be committing right now. */
@@ -21,6 +25,9 @@ export const applyStatusesTaskDefinition = defineTask({
   ...applyStatusesTask,
   async handle({ channelId }, ctx) {
     await ctx.withTenant(async (trx) => {
+      // Callbacks naming a row whose send's answer was lost bring its wamid (ADR 0018).
+      const attached = await attachReportedWamids(trx, channelId);
+      if (attached > 0) ctx.logger.info({ attached, channelId }, 'wamids of sends in doubt attached');
       const result = await applyPendingStatuses(trx, channelId);
       if (result.applied > 0) ctx.logger.debug({ ...result, channelId }, 'statuses applied');
       if (await hasRecentUnappliedStatuses(trx, channelId, RECHECK_WINDOW_MS)) {

@@ -27,6 +27,13 @@ const ZChannel = z
     markAsRead: z.boolean(),
     appSecretRotating: z.boolean().describe('True while the previous app secret is still accepted'),
     disabled: z.boolean(),
+    verified: z
+      .boolean()
+      .describe('True once Meta confirmed the access token controls the number: only then is it exclusive'),
+    verificationError: z
+      .string()
+      .nullable()
+      .describe('Why the last proof failed; null while pending or proven'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -52,6 +59,8 @@ function toChannel(config: Config, channel: WhatsappChannel): z.infer<typeof ZCh
       channel.previousAppSecretExpiresAt && channel.previousAppSecretExpiresAt.getTime() > Date.now(),
     ),
     disabled: channel.disabledAt !== null,
+    verified: channel.verifiedAt !== null,
+    verificationError: channel.verificationError,
     createdAt: channel.createdAt.toISOString(),
     updatedAt: channel.updatedAt.toISOString(),
   };

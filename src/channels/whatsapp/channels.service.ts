@@ -6,8 +6,10 @@ import { randomToken, sha256 } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { enqueue } from '../../platform/jobs/enqueue.js';
 import { findChannel, insertChannel, listChannels, updateChannel } from './channels.repository.js';
 import type { WhatsappChannel, WhatsappChannelUpdate } from './channels.table.js';
+import { proveChannelTask } from './task-refs.js';
 
 export interface ChannelInput {
   name: string;
@@ -38,9 +40,14 @@ export function webhookUrl(config: Config, channelId: string): string {
   return `${config.http.publicUrl}/webhooks/whatsapp/${channelId}`;
 }
 
+/**
+ * Only a proven channel (see prove-channel.task.ts) can meet another proven channel of its number here:
+ * enabling it again after another workspace proved the number too. Its workspace proved control of the
+ * number, so telling it is no leak to a stranger.
+ */
 function uniquePhoneNumber(error: unknown): never {
   if ((error as { code?: string }).code === '23505') {
-    throw new AppError('conflict', 'Another enabled channel already uses this phone number id', {
+    throw new AppError('conflict', 'Another channel has proven control of this phone number id', {
       cause: error,
     });
   }
@@ -70,7 +77,10 @@ export async function createChannel(
       messagesPerSecond: input.messagesPerSecond,
       markAsRead: input.markAsRead,
       disabledAt: null,
-    }).catch(uniquePhoneNumber);
+    });
+    // Created unproven: it works, and holds its number exclusively once its token is proven to control it.
+    // The answer is the same whether or not another workspace has this number.
+    await enqueue(trx, proveChannelTask, { channelId: created.id }, { requestId: actor.context.requestId });
     await recordAudit(trx, {
       action: 'whatsapp_channel.created',
       tenantId,
@@ -124,7 +134,12 @@ export async function changeChannel(
       messagesPerSecond: changes.messagesPerSecond,
       markAsRead: changes.markAsRead,
     };
-    if (changes.accessToken) update.accessTokenSealed = box.seal(changes.accessToken);
+    if (changes.accessToken) {
+      // A new token proves itself anew; until then the channel holds its number no more.
+      update.accessTokenSealed = box.seal(changes.accessToken);
+      update.verifiedAt = null;
+      update.verificationError = null;
+    }
     if (changes.verifyToken) update.verifyTokenHash = sha256(changes.verifyToken);
     if (changes.appSecret) {
       update.appSecretSealed = box.seal(changes.appSecret);
@@ -133,6 +148,9 @@ export async function changeChannel(
     }
     const updated = await updateChannel(trx, id, update);
     if (!updated) throw new AppError('not_found', 'Channel not found');
+    if (changes.accessToken) {
+      await enqueue(trx, proveChannelTask, { channelId: id }, { requestId: actor.context.requestId });
+    }
     await recordAudit(trx, {
       action: 'whatsapp_channel.updated',
       tenantId,

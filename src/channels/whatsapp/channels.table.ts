@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface WhatsappChannelsTable {
   id: Generated<string>;
@@ -19,6 +19,10 @@ export interface WhatsappChannelsTable {
   messagesPerSecond: Generated<number>;
   markAsRead: Generated<boolean>;
   disabledAt: Date | null;
+  /** When Meta confirmed the access token controls `phoneNumberId`; only then is the number held exclusively. */
+  verifiedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Why the last proof failed; null while it is pending or once it succeeded. */
+  verificationError: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

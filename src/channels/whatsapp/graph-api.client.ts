@@ -10,18 +10,25 @@ export interface GraphChannel {
   accessToken: string;
 }
 
-/** A failed Graph call, classified. `title` is Meta's (no token, no URL); `code` is absent for timeouts. */
+/**
+ * A failed Graph call, classified. `title` is Meta's (no token, no URL); `code` is absent for timeouts.
+ * `outcomeUnknown`: the call may have taken effect at Meta although its answer was not read (a timeout,
+ * a connection lost mid-request, an unreadable 2xx): a send that failed so is in doubt (ADR 0018).
+ */
 export class GraphApiError extends Error {
   constructor(
     readonly action: GraphErrorAction,
     readonly code: number | undefined,
     readonly title: string,
     readonly retryAfterMs: number | undefined,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; outcomeUnknown?: boolean } = {},
   ) {
-    super(code === undefined ? title : `Graph API error ${code}: ${title}`, options);
+    super(code === undefined ? title : `Graph API error ${code}: ${title}`, { cause: options.cause });
     this.name = 'GraphApiError';
+    this.outcomeUnknown = options.outcomeUnknown === true;
   }
+
+  readonly outcomeUnknown: boolean;
 }
 
 const ZErrorEnvelope = z.object({
@@ -32,6 +39,8 @@ const ZErrorEnvelope = z.object({
   }),
 });
 const ZSendResponse = z.object({ messages: z.array(z.object({ id: z.string().min(1).max(256) })).min(1) });
+// GET /{phone-number-id}: answered only to a token with access to that number.
+const ZPhoneNumber = z.looseObject({ id: z.string().min(1).max(64) });
 const ZMediaInfo = z.object({
   url: z.string().min(1),
   mime_type: z.string().min(1).max(200),
@@ -96,27 +105,51 @@ function toGraphError(error: unknown): GraphApiError {
       );
     }
     const action = error.retryable ? 'retry' : 'permanent';
-    return new GraphApiError(action, undefined, error.message, error.details.retryAfterMs, { cause: error });
+    // An error status without Meta's envelope (a proxy's 502, say) may come after Meta acted.
+    const outcomeUnknown =
+      error.outcomeUnknown || (error.failure === 'http_status' && (error.details.status ?? 0) >= 500);
+    return new GraphApiError(action, undefined, error.message, error.details.retryAfterMs, {
+      cause: error,
+      outcomeUnknown,
+    });
   }
-  return new GraphApiError('retry', undefined, 'Graph API call failed', undefined, { cause: error });
+  return new GraphApiError('retry', undefined, 'Graph API call failed', undefined, {
+    cause: error,
+    outcomeUnknown: true,
+  });
 }
 
+/** A 2xx whose body cannot be read: Meta may well have acted, so the outcome is unknown. */
 function parseJson<T>(schema: z.ZodType<T>, body: Buffer, what: string): T {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (cause) {
-    // A cut-off or garbled answer: we cannot know whether Meta acted, and retrying is what Meta advises.
-    throw new GraphApiError('retry', undefined, `unreadable ${what} response`, undefined, { cause });
+    throw new GraphApiError('retry', undefined, `unreadable ${what} response`, undefined, {
+      cause,
+      outcomeUnknown: true,
+    });
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new GraphApiError('retry', undefined, `unexpected ${what} response`, undefined);
+  if (!parsed.success) {
+    throw new GraphApiError('retry', undefined, `unexpected ${what} response`, undefined, {
+      outcomeUnknown: true,
+    });
+  }
   return parsed.data;
 }
 
 export interface GraphApiClient {
-  /** POSTs a message body (text or template) and returns Meta's wamid. */
+  /**
+   * POSTs a message body (text or template) and returns Meta's wamid. Retried in the call only when the
+   * failure proves Meta did not accept it; otherwise the error says the outcome is unknown.
+   */
   sendMessage(channel: GraphChannel, body: Record<string, unknown>): Promise<{ wamid: string }>;
+  /**
+   * Reads the channel's phone number with its token: Meta answers only a token that controls that
+   * number (proof of control, item 2 of issue 11). Resolves with Meta's id of the number.
+   */
+  phoneNumber(channel: GraphChannel): Promise<{ id: string }>;
   markRead(channel: GraphChannel, wamid: string): Promise<void>;
   mediaInfo(channel: GraphChannel, mediaId: string): Promise<GraphMediaInfo>;
   /** One page of a WhatsApp Business Account's message templates (`after`: the previous page's cursor). */
@@ -145,7 +178,18 @@ export function createGraphApiClient(options: {
   const base = `${options.baseUrl.replace(/\/+$/, '')}/${options.version}`;
   const isRetryable = (status: number, body: Buffer) =>
     classifyGraphError(parseGraphError(body)?.code, status) === 'retry';
-  const call = async (channel: GraphChannel, method: 'GET' | 'POST', path: string, body?: unknown) => {
+  // A send is repeated in the call only after Meta's own refusal to act (its error envelope) or a 429.
+  const isSendRetryable = (status: number, body: Buffer) => {
+    const meta = parseGraphError(body);
+    return meta ? classifyGraphError(meta.code, status) === 'retry' : status === 429;
+  };
+  const call = async (
+    channel: GraphChannel,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    send = false,
+  ) => {
     try {
       return await http.request({
         method,
@@ -157,7 +201,8 @@ export function createGraphApiClient(options: {
         body: body === undefined ? undefined : JSON.stringify(body),
         breakerKey: `whatsapp:${channel.id}`,
         maxBytes: JSON_MAX_BYTES,
-        isRetryable,
+        isRetryable: send ? isSendRetryable : isRetryable,
+        retryOnlyUnsent: send,
         retries: options.retries,
       });
     } catch (error) {
@@ -167,9 +212,14 @@ export function createGraphApiClient(options: {
 
   return {
     async sendMessage(channel, body) {
-      const response = await call(channel, 'POST', `${channel.phoneNumberId}/messages`, body);
+      const response = await call(channel, 'POST', `${channel.phoneNumberId}/messages`, body, true);
       const parsed = parseJson(ZSendResponse, response.body, 'send');
       return { wamid: (parsed.messages[0] as { id: string }).id };
+    },
+    async phoneNumber(channel) {
+      const query = new URLSearchParams({ fields: 'id,display_phone_number,verified_name' });
+      const response = await call(channel, 'GET', `${encodeURIComponent(channel.phoneNumberId)}?${query}`);
+      return { id: parseJson(ZPhoneNumber, response.body, 'phone number').id };
     },
     async markRead(channel, wamid) {
       await call(channel, 'POST', `${channel.phoneNumberId}/messages`, {

@@ -85,6 +85,7 @@ function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[]) {
         occurred_at: status.occurredAt,
         recipient_id: status.recipientId ?? undefined,
         errors: status.errors ?? undefined,
+        callback_data: status.callbackData ?? undefined,
         job_key: jobKey,
       });
     }

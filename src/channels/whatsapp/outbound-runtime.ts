@@ -18,6 +18,13 @@ export interface WhatsappOutbound {
   mediaMaxBytes: number;
   /** Opens a channel's sealed access token; the plaintext lives only for the call. */
   openAccessToken(sealed: string): string;
+  /** How long a send in doubt waits for a status callback naming it (ADR 0018). */
+  inDoubtWaitSeconds: number;
+  /**
+   * Wamids Meta returned that could not be saved yet (by message id): a retry in this process saves them
+   * instead of waiting for a status callback. Lost with the process, which the wait then covers.
+   */
+  unsavedAcceptances: Map<string, string>;
   metrics: Metrics | undefined;
   close(): Promise<void>;
 }
@@ -68,6 +75,8 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
     blobs,
     mediaMaxBytes: config.media.maxBytes,
     openAccessToken: (sealed) => box.open(sealed),
+    inDoubtWaitSeconds: config.whatsapp.inDoubtWaitSeconds,
+    unsavedAcceptances: new Map(),
     metrics: options.metrics,
     close: () => http.close(),
   };

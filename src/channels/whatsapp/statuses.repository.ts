@@ -69,6 +69,44 @@ export async function applyPendingStatuses(
   return { applied: Number(row?.applied ?? 0), moved: moved.length };
 }
 
+/**
+ * Gives the wamid of a status callback to the outbound row its `biz_opaque_callback_data` names, when
+ * that row has none (a send whose answer was lost: ADR 0018), so the callback then applies to it as
+ * usual (forward only). A pending row becomes `accepted`. A wamid already stored on another message is
+ * left alone (a unique wamid per channel), and so is a callback naming no message of this channel.
+ */
+export async function attachReportedWamids(trx: TenantTransaction, channelId: string): Promise<number> {
+  const { rows } = await sql<{ id: string; conversationId: string }>`
+    with reported as (
+      select distinct on (e.callback_data) e.callback_data::uuid as message_id, e.provider_message_id
+      from whatsapp_status_events e
+      where e.channel_id = ${channelId} and e.applied_at is null and e.callback_data is not null
+        and e.callback_data ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      order by e.callback_data, e.id
+    )
+    update messages m
+    set provider_message_id = r.provider_message_id,
+        status = case when m.status = 'pending' then 'accepted' else m.status end,
+        status_at = case when m.status = 'pending' then now() else m.status_at end,
+        updated_at = now()
+    from reported r
+    where m.id = r.message_id and m.channel_id = ${channelId} and m.direction = 'outbound'
+      and m.provider_message_id is null
+      and not exists (
+        select 1 from messages o
+        where o.channel_id = ${channelId} and o.provider_message_id = r.provider_message_id)
+    returning m.id, m.conversation_id as "conversationId"`.execute(trx);
+  await publishInboxEvents(
+    trx,
+    rows.map((message) => ({
+      type: 'message.updated' as const,
+      conversationId: message.conversationId,
+      messageId: message.id,
+    })),
+  );
+  return rows.length;
+}
+
 /** Whether unapplied events of the channel younger than `withinMs` remain (their send may be committing). */
 export async function hasRecentUnappliedStatuses(
   trx: TenantTransaction,

@@ -35,6 +35,16 @@ export function sendJobKey(messageId: string): string {
   return `wa-send:${messageId}`;
 }
 
+/**
+ * Proves that a channel's access token controls its phone number id (a Graph call Meta answers only for
+ * such a token); only then does the channel hold the number exclusively (ADR 0018, issue 11 item 2).
+ */
+export const proveChannelTask = {
+  id: 'whatsapp.prove-channel',
+  schema: z.object({ channelId: z.uuid() }),
+  maxAttempts: 8,
+} satisfies TaskReference;
+
 /** Downloads an inbound message's media through the Graph API into the blob store. */
 export const downloadMediaTask = {
   id: 'whatsapp.download-media',

@@ -21,6 +21,8 @@ const ZStatus = z.looseObject({
   timestamp: ZTimestamp,
   recipient_id: z.string().max(64).optional(),
   errors: z.array(z.looseObject({})).optional(),
+  // Echoed from the send (ADR 0018); anything else here is ignored rather than refusing the status.
+  biz_opaque_callback_data: z.string().max(512).optional().catch(undefined),
 });
 const ZValue = z.looseObject({
   metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
@@ -49,6 +51,8 @@ export interface StatusReceipt {
   occurredAt: Date;
   recipientId: string | null;
   errors: Array<Record<string, unknown>> | null;
+  /** The send's `biz_opaque_callback_data` as Meta echoes it: the ledger row's id for our sends. */
+  callbackData: string | null;
 }
 
 export interface ExtractedDelivery {
@@ -115,6 +119,7 @@ export function extractDelivery(payload: unknown, phoneNumberId: string): Extrac
           occurredAt: fromSeconds(status.data.timestamp),
           recipientId: status.data.recipient_id ?? null,
           errors: status.data.errors ?? null,
+          callbackData: status.data.biz_opaque_callback_data ?? null,
         });
       }
     }

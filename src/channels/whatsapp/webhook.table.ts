@@ -43,6 +43,8 @@ export interface WhatsappStatusEventsTable {
   recipientId: string | null;
   /** Meta's `errors[]` for a failed status (code, title, ...). */
   errors: JsonColumn<Array<Record<string, unknown>> | null, never>;
+  /** Meta's echo of the send's `biz_opaque_callback_data`: our ledger row's id (ADR 0018). */
+  callbackData: ColumnType<string | null, string | null | undefined, never>;
   eventId: string;
   appliedAt: Date | null;
 }

@@ -64,6 +64,8 @@ export interface Config {
     readonly appSecretGraceMs: number;
     /** How long a webhook waits for others to share its transaction (group commit). */
     readonly webhookBatchWindowMs: number;
+    /** How long a send in doubt waits for a status callback naming it before it is sent again (ADR 0018). */
+    readonly inDoubtWaitSeconds: number;
   };
   readonly outbound: {
     readonly connectTimeoutMs: number;
@@ -151,6 +153,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       graphApiVersion: env.WHATSAPP_GRAPH_API_VERSION,
       appSecretGraceMs: env.WHATSAPP_APP_SECRET_GRACE_HOURS * 3_600_000,
       webhookBatchWindowMs: env.WEBHOOK_BATCH_WINDOW_MS,
+      inDoubtWaitSeconds: env.WHATSAPP_IN_DOUBT_WAIT_SECONDS,
     },
     outbound: {
       connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,

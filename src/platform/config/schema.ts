@@ -102,6 +102,8 @@ export const ZEnvironment = z
       .regex(/^v[0-9]{1,3}\.[0-9]$/, 'must look like v23.0')
       .default('v23.0'),
     WHATSAPP_APP_SECRET_GRACE_HOURS: positiveInt(24 * 30).default(24),
+    // How long a send whose outcome is unknown waits for Meta's status callback naming it (ADR 0018).
+    WHATSAPP_IN_DOUBT_WAIT_SECONDS: positiveInt(600).default(60),
     WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     OUTBOUND_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(5_000),
     OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),

@@ -9,6 +9,8 @@ import * as whatsappIngestFunction from './20261130_1200_whatsapp_ingest_functio
 import * as pendingOutbound from './20261130_1300_pending_outbound.js';
 import * as firstOwnerSetup from './20261206_1000_first_owner_setup.js';
 import * as textPolicyCleanup from './20261206_1100_text_policy_cleanup.js';
+import * as whatsappInDoubtSends from './20261206_1200_whatsapp_in_doubt_sends.js';
+import * as whatsappProvenChannels from './20261206_1200_whatsapp_proven_channels.js';
 import * as progressiveProfiles from './20261206_1300_progressive_profiles.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
@@ -23,5 +25,7 @@ export const migrations: Record<string, Migration> = {
   '20261130_1300_pending_outbound': pendingOutbound,
   '20261206_1000_first_owner_setup': firstOwnerSetup,
   '20261206_1100_text_policy_cleanup': textPolicyCleanup,
+  '20261206_1200_whatsapp_in_doubt_sends': whatsappInDoubtSends,
+  '20261206_1200_whatsapp_proven_channels': whatsappProvenChannels,
   '20261206_1300_progressive_profiles': progressiveProfiles,
 };

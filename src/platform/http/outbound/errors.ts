@@ -23,6 +23,11 @@ export class OutboundError extends Error {
       retryAfterMs?: number;
       /** The response body (already size-capped) for `http_status`, so callers can classify it. */
       body?: Buffer;
+      /**
+       * The request certainly never reached the server (refused before sending, no connection, open
+       * circuit). Without it, a failure other than `http_status` may have happened after the server acted.
+       */
+      notSent?: boolean;
       cause?: unknown;
     },
   ) {
@@ -33,6 +38,25 @@ export class OutboundError extends Error {
   get retryable(): boolean {
     return this.details.retryable;
   }
+
+  /** Whether the server may have acted on the request although no answer was read (ADR 0018). */
+  get outcomeUnknown(): boolean {
+    if (this.details.notSent === true) return false;
+    // An error status or a redirect is the server's answer; a refused address never connected.
+    return !['http_status', 'redirect_refused', 'refused_address'].includes(this.failure);
+  }
+}
+
+/** Connection errors that happen before a single byte of the request is written. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function neverConnected(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from 'cockatiel';
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { retryAfterBackoff } from './backoff.js';
-import { OutboundError, parseRetryAfter } from './errors.js';
+import { neverConnected, OutboundError, parseRetryAfter } from './errors.js';
 import { guardedConnector, hostKey } from './ssrf-guard.js';
 
 export interface OutboundClientOptions {
@@ -44,6 +44,12 @@ export interface OutboundRequest {
   isRetryable?: (status: number, body: Buffer) => boolean;
   /** In-call retries after the first try; defaults to the client's retry.maxRetries. 0 = a single try. */
   retries?: number;
+  /**
+   * Not idempotent (a WhatsApp send): retried in the call only after failures that prove the server did
+   * not act on it (an error answer deemed retryable, or no connection at all), never after a timeout or
+   * a connection lost mid-request.
+   */
+  retryOnlyUnsent?: boolean;
   signal?: AbortSignal;
 }
 
@@ -141,6 +147,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
             error instanceof OutboundError &&
             error.retryable &&
             error.failure !== 'circuit_open' &&
+            !(request.retryOnlyUnsent && error.outcomeUnknown) &&
             (error.details.retryAfterMs ?? 0) <= retryOptions.maxRetryAfterMs,
         ),
         { maxAttempts, backoff: retryAfterBackoff(retryOptions) },
@@ -153,6 +160,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
             if (error instanceof BrokenCircuitError) {
               throw new OutboundError('circuit_open', `circuit open for ${url.host}`, {
                 retryable: true,
+                notSent: true,
                 cause: error,
               });
             }
@@ -290,9 +298,14 @@ function toOutboundError(error: unknown, url: URL): OutboundError | unknown {
   if (error instanceof undiciErrors.ConnectTimeoutError) {
     return new OutboundError('timeout', `connecting to ${url.host} timed out`, {
       retryable: true,
+      notSent: true,
       cause: error,
     });
   }
   if ((error as { name?: string })?.name === 'AbortError' || isTaskCancelledError(error)) return error;
-  return new OutboundError('connection', `request to ${url.host} failed`, { retryable: true, cause: error });
+  return new OutboundError('connection', `request to ${url.host} failed`, {
+    retryable: true,
+    notSent: neverConnected(error),
+    cause: error,
+  });
 }
