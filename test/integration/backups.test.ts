@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertContact } from '../../src/contacts/contacts.repository.js';
+import { createBackup } from '../../src/platform/backups/backup.js';
+import { listTables, STABLE_OUTPUT_SETTINGS } from '../../src/platform/backups/catalog.js';
+import { restoreBackup } from '../../src/platform/backups/restore.js';
+import { digestTable } from '../../src/platform/backups/table-digest.js';
+import { verifyBackup } from '../../src/platform/backups/verify.js';
+import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { createTenant } from '../../src/tenants/tenants.repository.js';
+import { captureLogger } from '../support/log-capture.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const logger = captureLogger().logger;
+const key = randomBytes(32);
+let database: TestDatabase;
+let directory: string;
+let archivePath: string;
+let snapshot: Map<string, string>;
+
+/** Every table's row count and checksum, computed the way verification computes them. */
+async function snapshotOf(url: string): Promise<Map<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    for (const setting of STABLE_OUTPUT_SETTINGS) await client.query(setting);
+    const result = new Map<string, string>();
+    for (const table of await listTables(client)) {
+      const digest = await digestTable(client, table);
+      result.set(table.name, `${digest.rows}:${digest.sha256}`);
+    }
+    await client.query('commit');
+    return result;
+  } finally {
+    await client.end();
+  }
+}
+
+async function tamperedCopy(name: string, change: (file: string) => Promise<void>): Promise<string> {
+  // A copy without the manifest file beside it: the envelope itself must catch the damage.
+  const dir = await mkdtemp(path.join(tmpdir(), 'leadline-tampered-'));
+  const file = path.join(dir, name);
+  await copyFile(archivePath, file);
+  await change(file);
+  return file;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  directory = await mkdtemp(path.join(tmpdir(), 'leadline-backups-'));
+  const tenant = await createTenant(database.db, { name: 'Backup Co' });
+  await withTenant(database.db, tenant.id, async (trx) => {
+    for (let i = 0; i < 30; i++) {
+      await upsertContact(trx, {
+        phoneE164: `+39333100${String(i).padStart(4, '0')}`,
+        displayName: `Contact ${i}`,
+      });
+    }
+    // Values COPY must escape: newlines, tabs, backslashes, quotes, non-ASCII.
+    await upsertContact(trx, {
+      phoneE164: '+393339999999',
+      displayName: 'Tab\there\\ "quoted"\nline two ünïcödé',
+    });
+  });
+  // Enough incompressible rows for the archive to span several encrypted records.
+  await sql`
+    insert into contacts (tenant_id, phone_e164, display_name)
+    select ${tenant.id}, '+3934' || lpad(i::text, 8, '0'), md5(random()::text) || md5(random()::text)
+    from generate_series(1, 3000) i`.execute(database.ownerDb);
+  await sql`select graphile_worker.add_job('backup.probe', '{"hello":"world"}'::json)`.execute(
+    database.ownerDb,
+  );
+  await sql`insert into worker_heartbeats (worker_id, hostname, pid, last_seen_at) values ('w1', 'h', 1, now())`.execute(
+    database.ownerDb,
+  );
+  const result = await createBackup({ ownerUrl: database.ownerUrl, directory, key });
+  archivePath = result.archivePath;
+  snapshot = await snapshotOf(database.ownerUrl);
+});
+
+afterAll(async () => {
+  await database.drop();
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('leadline backup', () => {
+  it('writes an archive and a manifest with every table, its row count and checksum', async () => {
+    const manifest = JSON.parse(await readFile(archivePath.replace(/\.llbk$/, '.manifest.json'), 'utf8'));
+    const contacts = manifest.tables.find((t: { name: string }) => t.name === 'public.contacts');
+    expect(contacts.rows).toBe(3031);
+    expect(manifest.tables.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['public.tenants', 'graphile_worker._private_jobs', 'public.kysely_migration']),
+    );
+    expect(manifest.migrations).toContain('20261206_1600_backup_verifications');
+    expect([...snapshot.keys()].sort()).toEqual(manifest.tables.map((t: { name: string }) => t.name).sort());
+    // Encrypted: no contact name in the clear.
+    expect((await readFile(archivePath)).includes(Buffer.from('Contact 1'))).toBe(false);
+  });
+
+  it('verify restores into a scratch database, finds every table identical and records the success', async () => {
+    const result = await verifyBackup({ archivePath, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.rows).toBeGreaterThan(3031);
+    const { rows } = await sql<{ ok: boolean; backupName: string }>`
+      select ok, backup_name from backup_verifications order by id desc limit 1`.execute(database.ownerDb);
+    expect(rows[0]).toEqual({ ok: true, backupName: path.basename(archivePath, '.llbk') });
+  });
+});
+
+describe('leadline restore', () => {
+  it('restores into an empty database exactly what was backed up, then migrates', async () => {
+    const target = await createTestDatabase({ migrated: false });
+    try {
+      const result = await restoreBackup({
+        archivePath,
+        ownerUrl: target.ownerUrl,
+        key,
+        logger,
+        migrateAfter: true,
+      });
+      expect(result.rowsRestored).toBe(result.manifest.totalRows);
+      expect(await snapshotOf(target.ownerUrl)).toEqual(snapshot);
+      // The application role reads the restored rows through its tenant policies.
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from contacts`.execute(
+        target.ownerDb,
+      );
+      expect(rows[0]?.n).toBe(3031);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('refuses a database that is not empty, and with --force replaces its changed data by the backup', async () => {
+    const target = await createTestDatabase({ migrated: false });
+    try {
+      await restoreBackup({ archivePath, ownerUrl: target.ownerUrl, key, logger, migrateAfter: true });
+      await sql`delete from contacts where display_name = 'Contact 3'`.execute(target.ownerDb);
+      await sql`update contacts set display_name = 'changed' where display_name = 'Contact 4'`.execute(
+        target.ownerDb,
+      );
+      expect(await snapshotOf(target.ownerUrl)).not.toEqual(snapshot);
+
+      await expect(
+        restoreBackup({ archivePath, ownerUrl: target.ownerUrl, key, logger, migrateAfter: true }),
+      ).rejects.toMatchObject({ failure: 'not_empty' });
+
+      await restoreBackup({
+        archivePath,
+        ownerUrl: target.ownerUrl,
+        key,
+        logger,
+        migrateAfter: true,
+        force: true,
+      });
+      expect(await snapshotOf(target.ownerUrl)).toEqual(snapshot);
+    } finally {
+      await target.drop();
+    }
+  });
+});
+
+describe('leadline backup verify fails', () => {
+  const name = 'leadline-20260101T000000Z.llbk';
+
+  it('on a truncated archive', async () => {
+    const file = await tamperedCopy(name, async (f) => {
+      const size = (await readFile(f)).length;
+      await truncate(f, Math.floor(size / 2));
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/truncated/);
+  });
+
+  it('on an archive cut exactly at a record boundary (its last record missing)', async () => {
+    const file = await tamperedCopy(name, async (f) => {
+      const bytes = await readFile(f);
+      // Header (56 bytes) plus the first whole record: a prefix that is valid as far as it goes.
+      const first = 56 + 4 + bytes.readUInt32BE(56) + 16;
+      expect(first).toBeLessThan(bytes.length);
+      await writeFile(f, bytes.subarray(0, first));
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/truncated/);
+  });
+
+  it('on a corrupted archive', async () => {
+    const file = await tamperedCopy(name, async (f) => {
+      const bytes = await readFile(f);
+      const at = Math.floor(bytes.length / 2);
+      bytes[at] = (bytes[at] as number) ^ 0x40;
+      await writeFile(f, bytes);
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/failed authentication|corrupted/);
+  });
+
+  it('with the wrong key, and records the failure', async () => {
+    const result = await verifyBackup({
+      archivePath,
+      ownerUrl: database.ownerUrl,
+      key: randomBytes(32),
+      logger,
+    });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/another key/);
+    const { rows } = await sql<{ ok: boolean; failure: string }>`
+      select ok, failure from backup_verifications order by id desc limit 1`.execute(database.ownerDb);
+    expect(rows[0]?.ok).toBe(false);
+    expect(rows[0]?.failure).toMatch(/another key/);
+  });
+
+  it('when the archive does not match the manifest file beside it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'leadline-swapped-'));
+    const copy = path.join(dir, path.basename(archivePath));
+    await copyFile(archivePath, copy);
+    const manifest = JSON.parse(await readFile(archivePath.replace(/\.llbk$/, '.manifest.json'), 'utf8'));
+    manifest.tables[0].rows += 1;
+    await writeFile(copy.replace(/\.llbk$/, '.manifest.json'), JSON.stringify(manifest));
+    const result = await verifyBackup({ archivePath: copy, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContain(
+      'the manifest file beside the archive differs from the manifest inside it',
+    );
+  });
+});
