@@ -16,6 +16,7 @@ import { VERSION } from '../platform/version.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
 import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
+import { registerBackupCommands } from './backup-cli.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
@@ -224,6 +225,9 @@ program
   });
 
 registerChannelCommands(program, withAppDb);
+registerBackupCommands(program, (work) =>
+  withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
+);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

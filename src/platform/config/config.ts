@@ -94,6 +94,11 @@ export interface Config {
     /** Set: blobs go to this S3-compatible bucket instead of blobDir. */
     readonly s3: S3BlobConfig | undefined;
   };
+  readonly backups: {
+    /** BACKUP_KEY as given (decode with backupKeyBytes); unset: backup commands refuse to run. */
+    readonly key: string | undefined;
+    readonly directory: string;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -172,6 +177,10 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       blobDir: path.resolve(env.BLOB_DIR ?? path.join(env.DATA_DIR, 'blobs')),
       s3: env.BLOB_S3_URL ? s3BlobConfig(env.BLOB_S3_URL) : undefined,
     },
+    backups: {
+      key: env.BACKUP_KEY,
+      directory: path.resolve(env.BACKUP_DIR ?? path.join(env.DATA_DIR, 'backups')),
+    },
   };
   return deepFreeze(config);
 }
@@ -209,7 +218,7 @@ function s3BlobConfig(value: string): S3BlobConfig {
 }
 
 export function configuredSecrets(config: Config): string[] {
-  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token];
+  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token, config.backups.key];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));

@@ -10,6 +10,7 @@ export const SECRET_VARIABLES = [
   'SMTP_URL',
   'REDIS_URL',
   'BLOB_S3_URL',
+  'BACKUP_KEY',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -148,6 +149,13 @@ export const ZEnvironment = z
         );
       }, 'must look like https://ACCESS_KEY_ID:SECRET@host/bucket?region=...')
       .optional(),
+    // 32 random bytes (64 hex digits or base64) encrypting backups; kept apart from the backups themselves.
+    BACKUP_KEY: z
+      .string()
+      .trim()
+      .refine((value) => backupKeyBytes(value).length === 32, 'must be 32 bytes: 64 hex digits or base64')
+      .optional(),
+    BACKUP_DIR: z.string().trim().min(1).optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -165,3 +173,8 @@ export const ZEnvironment = z
   );
 
 export type TEnvironment = z.infer<typeof ZEnvironment>;
+
+/** BACKUP_KEY as bytes: 64 hex digits, else base64 (an invalid value decodes to the wrong length). */
+export function backupKeyBytes(value: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+}
