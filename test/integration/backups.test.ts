@@ -1,14 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createBackup } from '../../src/platform/backups/backup.js';
 import { listTables, STABLE_OUTPUT_SETTINGS } from '../../src/platform/backups/catalog.js';
-import { restoreBackup } from '../../src/platform/backups/restore.js';
+import { encryptStream } from '../../src/platform/backups/envelope.js';
+import { type Frame, FrameWriter } from '../../src/platform/backups/frames.js';
+import { readArchive, restoreBackup } from '../../src/platform/backups/restore.js';
 import { digestTable } from '../../src/platform/backups/table-digest.js';
 import { verifyBackup } from '../../src/platform/backups/verify.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
@@ -49,6 +55,31 @@ async function tamperedCopy(name: string, change: (file: string) => Promise<void
   await copyFile(archivePath, file);
   await change(file);
   return file;
+}
+
+/**
+ * A correctly encrypted archive whose frames were changed by `edit`: what a buggy backup (or a key
+ * holder's tampering) would produce. Verification must catch it from the data, not from the envelope.
+ */
+async function forgedCopy(edit: (frame: Frame) => Frame | undefined): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'leadline-forged-'));
+  const file = path.join(dir, path.basename(archivePath));
+  const plain = new PassThrough();
+  const written = pipeline(plain, createGzip(), encryptStream(key), createWriteStream(file));
+  const writer = new FrameWriter(plain);
+  await readArchive(archivePath, key, async (frames) => {
+    for await (const frame of frames) {
+      const changed = edit(frame);
+      if (changed) await writer.write(changed.type, changed.payload);
+    }
+  });
+  plain.end();
+  await written;
+  return file;
+}
+
+function json(frame: Frame): Record<string, unknown> {
+  return JSON.parse(frame.payload.toString('utf8'));
 }
 
 beforeAll(async () => {
@@ -231,5 +262,54 @@ describe('leadline backup verify fails', () => {
     expect(result.problems).toContain(
       'the manifest file beside the archive differs from the manifest inside it',
     );
+  });
+  it('when the restore reports an error (a row the database refuses)', async () => {
+    let table = '';
+    const file = await forgedCopy((frame) => {
+      if (frame.type === 'T') table = String(json(frame).name);
+      if (frame.type === 'D' && table === 'public.contacts') {
+        return { type: 'D', payload: Buffer.concat([frame.payload, Buffer.from('not\ta\tvalid\trow\n')]) };
+      }
+      return frame;
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/restoring public.contacts failed/);
+  });
+
+  it('when a table restores fewer rows than the backup says it holds', async () => {
+    let table = '';
+    let dropped = false;
+    const file = await forgedCopy((frame) => {
+      if (frame.type === 'T') table = String(json(frame).name);
+      if (frame.type === 'D' && table === 'public.contacts' && !dropped) {
+        // Drop the table's first row (its first frame starts at a row): the rest stay valid, the count not.
+        dropped = true;
+        return { type: 'D', payload: frame.payload.subarray(frame.payload.indexOf(10) + 1) };
+      }
+      return frame;
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/public.contacts loaded 3030 rows; the backup holds 3031/);
+  });
+
+  it('when a restored table differs from the checksum in the manifest', async () => {
+    const file = await forgedCopy((frame) => {
+      if (frame.type !== 'M') return frame;
+      const manifest = json(frame) as { tables: { name: string; sha256: string }[] };
+      for (const t of manifest.tables) if (t.name === 'public.tenants') t.sha256 = '0'.repeat(64);
+      return { type: 'M', payload: Buffer.from(JSON.stringify(manifest)) };
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual(['public.tenants: checksum differs from the manifest']);
+  });
+
+  it('when the archive stops before its manifest, though every record is authentic', async () => {
+    const file = await forgedCopy((frame) => (frame.type === 'M' ? undefined : frame));
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/ended before its manifest/);
   });
 });
