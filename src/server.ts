@@ -16,6 +16,7 @@ import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
+import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
@@ -65,6 +66,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     // One registry per process: the worker's LLM counters and the HTTP metrics are served together.
     const metrics = createMetrics();
+    registerDatabaseGauges(metrics.registry, db);
     let worker: RunningWorker | undefined;
     if (options.worker) {
       const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);

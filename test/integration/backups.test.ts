@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createBackup } from '../../src/platform/backups/backup.js';
@@ -18,6 +19,7 @@ import { readArchive, restoreBackup } from '../../src/platform/backups/restore.j
 import { digestTable } from '../../src/platform/backups/table-digest.js';
 import { verifyBackup } from '../../src/platform/backups/verify.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { registerDatabaseGauges } from '../../src/platform/metrics/database-gauges.js';
 import { createTenant } from '../../src/tenants/tenants.repository.js';
 import { captureLogger } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -311,5 +313,34 @@ describe('leadline backup verify fails', () => {
     const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
     expect(result.ok).toBe(false);
     expect(result.problems.join()).toMatch(/ended before its manifest/);
+  });
+});
+
+describe('the gauges the application reads from the database', () => {
+  async function gauge(registry: Registry, name: string): Promise<number> {
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+    return Number(metric?.values[0]?.value);
+  }
+
+  it('report the last verified backup, a failed newest verification, queue lag and dead letters', async () => {
+    const registry = new Registry();
+    // The application role: the gauges must work within its grants.
+    registerDatabaseGauges(registry, database.db);
+    const { rows } = await sql<{ at: number }>`
+      select extract(epoch from max(verified_at))::float8 as at from backup_verifications where ok`.execute(
+      database.ownerDb,
+    );
+    expect(await gauge(registry, 'leadline_backup_last_verified_timestamp_seconds')).toBeCloseTo(
+      rows[0]?.at ?? -1,
+      3,
+    );
+    // The tests above end with failed verifications.
+    expect(await gauge(registry, 'leadline_backup_last_verify_failed')).toBe(1);
+    // The probe job added before the backup is due and nobody runs it here.
+    expect(await gauge(registry, 'leadline_jobs_queue_lag_seconds')).toBeGreaterThan(0);
+    expect(await gauge(registry, 'leadline_jobs_dead_letters')).toBe(0);
+    await sql`update graphile_worker._private_jobs set attempts = max_attempts`.execute(database.ownerDb);
+    expect(await gauge(registry, 'leadline_jobs_dead_letters')).toBe(1);
+    expect(await gauge(registry, 'leadline_jobs_queue_lag_seconds')).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { createS3BlobStore } from '../../platform/blobs/s3-blob-store.js';
 import type { Config } from '../../platform/config/config.js';
 import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter-store.js';
 import { channelSecretBox } from './channels.service.js';
@@ -40,6 +41,9 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
       connectTimeoutMs: config.outbound.connectTimeoutMs,
       timeoutMs: config.outbound.timeoutMs,
       allowPrivateHosts: config.outbound.allowPrivateHosts,
+      ...(options.metrics
+        ? { onBreakerChange: breakerGauge(options.metrics.circuitBreakersOpen, 'whatsapp') }
+        : {}),
     });
   const box = channelSecretBox(config);
   const s3 = config.media.s3;
