@@ -37,6 +37,7 @@ import {
   dashboardRoutes,
   loadDashboard,
 } from './platform/http/dashboard.routes.js';
+import { createDependencyProbe } from './platform/http/dependency-probe.js';
 import { registerErrorHandlers } from './platform/http/error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './platform/http/health.routes.js';
 import { parseJsonBody } from './platform/http/json-body.js';
@@ -150,7 +151,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     exposeWithToken: Boolean(config.metrics.token),
   });
 
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    dependencies: createDependencyProbe(deps.config, deps.metrics),
+  });
   await app.register(dashboardRoutes, { dashboard });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {
