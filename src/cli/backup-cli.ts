@@ -1,11 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { ARCHIVE_SUFFIX, createBackup } from '../platform/backups/backup.js';
+import { pruneBackups } from '../platform/backups/prune.js';
 import { restoreBackup } from '../platform/backups/restore.js';
 import { verifyBackup } from '../platform/backups/verify.js';
+import type { BlobStore } from '../platform/blobs/blob-store.js';
+import { configuredBlobStore } from '../platform/blobs/configured-blob-store.js';
 import type { Config } from '../platform/config/config.js';
 import { backupKeyBytes } from '../platform/config/schema.js';
+import { createOutboundClient } from '../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../platform/logging/logger.js';
 
 export type WithOwnerUrl = <T>(
@@ -15,6 +19,20 @@ export type WithOwnerUrl = <T>(
 function keyOf(config: Config): Buffer {
   if (!config.backups.key) throw new Error('BACKUP_KEY (or BACKUP_KEY_FILE) is not set');
   return backupKeyBytes(config.backups.key);
+}
+
+/** The configured media store (BLOB_DIR or the S3 bucket), for as long as `work` runs. */
+async function withBlobStore<T>(config: Config, work: (blobs: BlobStore) => Promise<T>): Promise<T> {
+  const http = createOutboundClient({
+    connectTimeoutMs: config.outbound.connectTimeoutMs,
+    timeoutMs: config.outbound.timeoutMs,
+    allowPrivateHosts: config.outbound.allowPrivateHosts,
+  });
+  try {
+    return await work(configuredBlobStore(config, http));
+  } finally {
+    await http.close();
+  }
 }
 
 /** The newest archive in the backup directory (names sort by time). */
@@ -27,6 +45,12 @@ async function newestArchive(directory: string): Promise<string> {
   return path.join(directory, newest);
 }
 
+function nonNegative(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number');
+  return parsed;
+}
+
 export function registerBackupCommands(program: Command, withOwnerUrl: WithOwnerUrl): void {
   const backup = program.command('backup').description('encrypted backups of the whole database');
   backup
@@ -35,14 +59,17 @@ export function registerBackupCommands(program: Command, withOwnerUrl: WithOwner
     .option('--dir <directory>', 'write here instead of BACKUP_DIR')
     .action(async (options: { dir?: string }) => {
       await withOwnerUrl(async ({ config, ownerUrl }) => {
-        const result = await createBackup({
-          ownerUrl,
-          directory: options.dir ? path.resolve(options.dir) : config.backups.directory,
-          key: keyOf(config),
-        });
+        const result = await withBlobStore(config, (blobs) =>
+          createBackup({
+            ownerUrl,
+            directory: options.dir ? path.resolve(options.dir) : config.backups.directory,
+            key: keyOf(config),
+            blobs,
+          }),
+        );
         process.stdout.write(
           `wrote ${result.archivePath}\n  ${result.manifest.tables.length} tables, ${result.manifest.totalRows} rows, ` +
-            `${result.manifest.archive.bytes} bytes; manifest ${result.manifestPath}\n`,
+            `${result.manifest.blobs?.count ?? 0} media blobs, ${result.manifest.archive.bytes} bytes; manifest ${result.manifestPath}\n`,
         );
       });
     });
@@ -67,6 +94,19 @@ export function registerBackupCommands(program: Command, withOwnerUrl: WithOwner
       });
     });
 
+  backup
+    .command('prune')
+    .description('delete old backups, keeping the newest of each of the last N days and M weeks')
+    .option('--daily <n>', 'days to keep one backup of', nonNegative, 7)
+    .option('--weekly <n>', 'weeks to keep one backup of', nonNegative, 4)
+    .action(async (options: { daily: number; weekly: number }) => {
+      await withOwnerUrl(async ({ config }) => {
+        const { kept, deleted } = await pruneBackups(config.backups.directory, options);
+        process.stdout.write(`kept ${kept.length} backup(s), deleted ${deleted.length}\n`);
+        for (const name of deleted) process.stdout.write(`  deleted ${name}\n`);
+      });
+    });
+
   program
     .command('restore')
     .description('restore a backup into the configured (empty) database, then apply newer migrations')
@@ -74,16 +114,19 @@ export function registerBackupCommands(program: Command, withOwnerUrl: WithOwner
     .option('--force', 'replace the contents of a database that is not empty')
     .action(async (archive: string, options: { force?: boolean }) => {
       await withOwnerUrl(async ({ config, logger, ownerUrl }) => {
-        const result = await restoreBackup({
-          archivePath: path.resolve(archive),
-          ownerUrl,
-          key: keyOf(config),
-          logger,
-          force: options.force === true,
-          migrateAfter: true,
-        });
+        const result = await withBlobStore(config, (blobs) =>
+          restoreBackup({
+            archivePath: path.resolve(archive),
+            ownerUrl,
+            key: keyOf(config),
+            logger,
+            force: options.force === true,
+            migrateAfter: true,
+            blobs,
+          }),
+        );
         process.stdout.write(
-          `restored ${result.header.name}: ${result.manifest.tables.length} tables, ${result.rowsRestored} rows\n`,
+          `restored ${result.header.name}: ${result.manifest.tables.length} tables, ${result.rowsRestored} rows, ${result.blobsRestored} media blobs\n`,
         );
       });
     });

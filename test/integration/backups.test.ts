@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,15 @@ import { type Frame, FrameWriter } from '../../src/platform/backups/frames.js';
 import { readArchive, restoreBackup } from '../../src/platform/backups/restore.js';
 import { digestTable } from '../../src/platform/backups/table-digest.js';
 import { verifyBackup } from '../../src/platform/backups/verify.js';
+import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { registerDatabaseGauges } from '../../src/platform/metrics/database-gauges.js';
 import { createTenant } from '../../src/tenants/tenants.repository.js';
+import { testConfig } from '../support/config.js';
+import { insertMediaMessage } from '../support/inbox-fixtures.js';
 import { captureLogger } from '../support/log-capture.js';
+import { createConversation } from '../support/outbound-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const logger = captureLogger().logger;
@@ -30,6 +35,8 @@ let database: TestDatabase;
 let directory: string;
 let archivePath: string;
 let snapshot: Map<string, string>;
+let blobKey: string;
+const media = Buffer.from('%PDF-1.7 a quote the customer sent, with bytes \u0000\u00ff of any kind');
 
 /** Every table's row count and checksum, computed the way verification computes them. */
 async function snapshotOf(url: string): Promise<Map<string, string>> {
@@ -112,7 +119,36 @@ beforeAll(async () => {
   await sql`insert into worker_heartbeats (worker_id, hostname, pid, last_seen_at) values ('w1', 'h', 1, now())`.execute(
     database.ownerDb,
   );
-  const result = await createBackup({ ownerUrl: database.ownerUrl, directory, key });
+  // One stored media blob, as the download task leaves it.
+  const blobDir = await mkdtemp(path.join(tmpdir(), 'leadline-blobs-'));
+  const conversation = await createConversation(database.db, testConfig(), {
+    tenantId: tenant.id,
+    accessToken: 't',
+  });
+  blobKey = mediaBlobKey(tenant.id, createHash('sha256').update(media).digest('hex'));
+  await createFilesystemBlobStore(blobDir).put(blobKey, media);
+  await withTenant(database.db, tenant.id, (trx) =>
+    insertMediaMessage(
+      trx,
+      { conversationId: conversation.conversationId, channelId: conversation.channelId, type: 'document' },
+      {
+        providerMediaId: 'media-1',
+        mimeType: 'application/pdf',
+        sha256: null,
+        fileName: 'quote.pdf',
+        sizeBytes: String(media.length),
+        blobKey,
+        state: 'stored',
+        failure: null,
+      },
+    ),
+  );
+  const result = await createBackup({
+    ownerUrl: database.ownerUrl,
+    directory,
+    key,
+    blobs: createFilesystemBlobStore(blobDir),
+  });
   archivePath = result.archivePath;
   snapshot = await snapshotOf(database.ownerUrl);
 });
@@ -126,7 +162,8 @@ describe('leadline backup', () => {
   it('writes an archive and a manifest with every table, its row count and checksum', async () => {
     const manifest = JSON.parse(await readFile(archivePath.replace(/\.llbk$/, '.manifest.json'), 'utf8'));
     const contacts = manifest.tables.find((t: { name: string }) => t.name === 'public.contacts');
-    expect(contacts.rows).toBe(3031);
+    expect(contacts.rows).toBe(3032);
+    expect(manifest.blobs).toEqual({ count: 1, bytes: media.length, missing: 0 });
     expect(manifest.tables.map((t: { name: string }) => t.name)).toEqual(
       expect.arrayContaining(['public.tenants', 'graphile_worker._private_jobs', 'public.kysely_migration']),
     );
@@ -140,7 +177,7 @@ describe('leadline backup', () => {
     const result = await verifyBackup({ archivePath, ownerUrl: database.ownerUrl, key, logger });
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.rows).toBeGreaterThan(3031);
+    expect(result.rows).toBeGreaterThan(3032);
     const { rows } = await sql<{ ok: boolean; backupName: string }>`
       select ok, backup_name from backup_verifications order by id desc limit 1`.execute(database.ownerDb);
     expect(rows[0]).toEqual({ ok: true, backupName: path.basename(archivePath, '.llbk') });
@@ -150,6 +187,7 @@ describe('leadline backup', () => {
 describe('leadline restore', () => {
   it('restores into an empty database exactly what was backed up, then migrates', async () => {
     const target = await createTestDatabase({ migrated: false });
+    const blobs = createFilesystemBlobStore(await mkdtemp(path.join(tmpdir(), 'leadline-restored-blobs-')));
     try {
       const result = await restoreBackup({
         archivePath,
@@ -157,14 +195,17 @@ describe('leadline restore', () => {
         key,
         logger,
         migrateAfter: true,
+        blobs,
       });
       expect(result.rowsRestored).toBe(result.manifest.totalRows);
+      expect(result.blobsRestored).toBe(1);
+      expect(await blobs.get(blobKey)).toEqual(media);
       expect(await snapshotOf(target.ownerUrl)).toEqual(snapshot);
       // The application role reads the restored rows through its tenant policies.
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from contacts`.execute(
         target.ownerDb,
       );
-      expect(rows[0]?.n).toBe(3031);
+      expect(rows[0]?.n).toBe(3032);
     } finally {
       await target.drop();
     }
@@ -293,7 +334,7 @@ describe('leadline backup verify fails', () => {
     });
     const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
     expect(result.ok).toBe(false);
-    expect(result.problems.join()).toMatch(/public.contacts loaded 3030 rows; the backup holds 3031/);
+    expect(result.problems.join()).toMatch(/public.contacts loaded 3031 rows; the backup holds 3032/);
   });
 
   it('when a restored table differs from the checksum in the manifest', async () => {
@@ -306,6 +347,27 @@ describe('leadline backup verify fails', () => {
     const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual(['public.tenants: checksum differs from the manifest']);
+  });
+
+  it('when a media blob in the archive does not match its content hash', async () => {
+    const file = await forgedCopy((frame) =>
+      frame.type === 'F' ? { type: 'F', payload: Buffer.from(frame.payload).fill(0x41, 0, 4) } : frame,
+    );
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/media blob .* does not match its content hash/);
+  });
+
+  it('when a media blob is missing from the archive', async () => {
+    let inBlob = false;
+    const file = await forgedCopy((frame) => {
+      if (frame.type === 'B') inBlob = true;
+      else if (frame.type !== 'F') inBlob = false;
+      return inBlob ? undefined : frame;
+    });
+    const result = await verifyBackup({ archivePath: file, ownerUrl: database.ownerUrl, key, logger });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join()).toMatch(/holds 0 media blobs; its manifest says 1/);
   });
 
   it('when the archive stops before its manifest, though every record is authentic', async () => {

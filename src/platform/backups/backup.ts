@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import pg from 'pg';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { VERSION } from '../version.js';
 import { listTables, readSequences, STABLE_OUTPUT_SETTINGS } from './catalog.js';
 import { encryptStream } from './envelope.js';
@@ -16,6 +17,7 @@ import { digestTable } from './table-digest.js';
 export const ARCHIVE_SUFFIX = '.llbk';
 export const MANIFEST_SUFFIX = '.manifest.json';
 const DATA_FRAME_BYTES = 256 * 1024;
+const BLOB_FRAME_BYTES = 1024 * 1024;
 
 export interface BackupResult {
   readonly archivePath: string;
@@ -39,6 +41,8 @@ export async function createBackup(options: {
   ownerUrl: string;
   directory: string;
   key: Buffer;
+  /** Media blobs (filesystem or S3) to include: every blob a stored media row of the snapshot names. */
+  blobs?: BlobStore;
   now?: Date;
 }): Promise<BackupResult> {
   const createdAt = options.now ?? new Date();
@@ -101,6 +105,7 @@ export async function createBackup(options: {
       await frames.json('E', digest);
       digests.push({ name: table.name, ...digest });
     }
+    const blobs = options.blobs ? await writeBlobs(client, options.blobs, frames) : undefined;
     await frames.json('S', await readSequences(client));
     const manifest: TManifest = {
       format: 1,
@@ -112,6 +117,7 @@ export async function createBackup(options: {
       workerMigration,
       tables: digests,
       totalRows: digests.reduce((sum, t) => sum + t.rows, 0),
+      ...(blobs ? { blobs } : {}),
     };
     await frames.json('M', manifest);
     await client.query('commit');
@@ -137,6 +143,29 @@ export async function createBackup(options: {
   } finally {
     await client.end();
   }
+}
+
+/** Content-addressed blobs: a missing one is counted (the live store lost it), never silently skipped. */
+async function writeBlobs(client: pg.Client, store: BlobStore, frames: FrameWriter) {
+  const { rows } = await client.query<{ key: string }>(
+    `select distinct blob_key as key from public.message_media
+     where blob_key is not null and state = 'stored' order by 1`,
+  );
+  const totals = { count: 0, bytes: 0, missing: 0 };
+  for (const { key } of rows) {
+    const content = await store.get(key);
+    if (!content) {
+      totals.missing++;
+      continue;
+    }
+    await frames.json('B', { key, bytes: content.length });
+    for (let at = 0; at < content.length; at += BLOB_FRAME_BYTES) {
+      await frames.write('F', content.subarray(at, at + BLOB_FRAME_BYTES));
+    }
+    totals.count++;
+    totals.bytes += content.length;
+  }
+  return totals;
 }
 
 export async function fileSha256(file: string): Promise<string> {

@@ -5,10 +5,11 @@ import { BackupError } from './backup-error.js';
 /**
  * The plaintext inside a backup: a sequence of frames, each `type (1 byte) | length (u32) | payload`.
  * H header (JSON), T table start (JSON), D rows of the current table (COPY text format), E table end
- * (JSON: rows, checksum), S sequence values (JSON), M manifest (JSON, always the last frame).
+ * (JSON: rows, checksum), B media blob start (JSON: key, bytes), F the current blob's content, S sequence
+ * values (JSON), M manifest (JSON, always the last frame).
  */
-export type FrameType = 'H' | 'T' | 'D' | 'E' | 'S' | 'M';
-const TYPES = new Set<string>(['H', 'T', 'D', 'E', 'S', 'M']);
+export type FrameType = 'H' | 'T' | 'D' | 'E' | 'B' | 'F' | 'S' | 'M';
+const TYPES = new Set<string>(['H', 'T', 'D', 'E', 'B', 'F', 'S', 'M']);
 const MAX_FRAME = 64 * 1024 * 1024;
 
 export interface Frame {

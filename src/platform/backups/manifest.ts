@@ -17,6 +17,11 @@ export const ZArchiveHeader = z.object({
 });
 export type TArchiveHeader = z.infer<typeof ZArchiveHeader>;
 
+export const ZBlobStart = z.object({
+  key: z.string().regex(/^[0-9a-f-]{36}\/[0-9a-f]{64}$/),
+  bytes: z.number().int().min(0),
+});
+
 export const ZTableEnd = z.object({
   rows: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -37,6 +42,14 @@ export const ZManifest = z.object({
   workerMigration: z.number().int().nullable(),
   tables: z.array(z.object({ name: z.string(), rows: z.number().int().min(0), sha256: z.string() })),
   totalRows: z.number().int().min(0),
+  /** Media blobs referenced by stored media rows; absent when the backup was taken without a blob store. */
+  blobs: z
+    .object({
+      count: z.number().int().min(0),
+      bytes: z.number().int().min(0),
+      missing: z.number().int().min(0),
+    })
+    .optional(),
 });
 export type TManifest = z.infer<typeof ZManifest>;
 

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { BlobStore } from '../blobs/blob-store.js';
 import { createDb, createPool } from '../db/database.js';
 import { expectedMigrations, migrateUpTo } from '../db/migrator.js';
 import { prepareDatabase } from '../db/prepare.js';
@@ -17,6 +19,7 @@ import {
   type TArchiveHeader,
   type TManifest,
   ZArchiveHeader,
+  ZBlobStart,
   ZManifest,
   ZSequenceValues,
   ZTableEnd,
@@ -31,6 +34,8 @@ export interface RestoreOptions {
   readonly force?: boolean;
   /** After loading, apply the migrations newer than the backup (verification compares before them). */
   readonly migrateAfter: boolean;
+  /** Where to put the archive's media blobs; without one they are only checked (verification). */
+  readonly blobs?: BlobStore;
 }
 
 export interface RestoreResult {
@@ -38,6 +43,8 @@ export interface RestoreResult {
   /** The manifest stored inside the archive (authenticated with it). */
   readonly manifest: TManifest;
   readonly rowsRestored: number;
+  /** Media blobs found in the archive, each checked against its content-hash key. */
+  readonly blobsRestored: number;
 }
 
 function parseJson<T>(frame: Frame, schema: { parse(value: unknown): T }): T {
@@ -93,7 +100,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     try {
       await prepareTarget(client, options);
       await buildSchema(options.ownerUrl, header, options.logger);
-      const loaded = await loadRows(client, header, frames);
+      const loaded = await loadRows(client, header, frames, options.blobs);
       result = { header, ...loaded };
     } finally {
       await client.end();
@@ -161,6 +168,15 @@ async function buildSchema(ownerUrl: string, header: TArchiveHeader, logger: Log
   }
 }
 
+/** A blob's key ends with the SHA-256 of its content: checked before it is stored anywhere. */
+async function storeBlob(key: string, bytes: number, content: Buffer, blobs: BlobStore | undefined) {
+  const digest = createHash('sha256').update(content).digest('hex');
+  if (content.length !== bytes || !key.endsWith(`/${digest}`)) {
+    throw new BackupError('corrupted', `media blob ${key} does not match its content hash`);
+  }
+  await blobs?.put(key, content);
+}
+
 interface ActiveCopy {
   readonly table: string;
   readonly stream: ReturnType<typeof copyFrom>;
@@ -171,7 +187,8 @@ async function loadRows(
   client: pg.Client,
   header: TArchiveHeader,
   frames: AsyncGenerator<Frame>,
-): Promise<{ manifest: TManifest; rowsRestored: number }> {
+  blobs: BlobStore | undefined,
+): Promise<{ manifest: TManifest; rowsRestored: number; blobsRestored: number }> {
   const tables = new Map(header.tables.map((t) => [t.name, t]));
   await client.query('begin');
   try {
@@ -184,9 +201,29 @@ async function loadRows(
     let copy: ActiveCopy | undefined;
     let manifest: TManifest | undefined;
     let rowsRestored = 0;
+    let blobsRestored = 0;
+    let blob: { key: string; bytes: number; parts: Buffer[] } | undefined;
+    const finishBlob = async () => {
+      if (!blob) return;
+      await storeBlob(blob.key, blob.bytes, Buffer.concat(blob.parts), blobs);
+      blobsRestored++;
+      blob = undefined;
+    };
     const loaded = new Set<string>();
     for await (const frame of frames) {
       if (manifest) throw new BackupError('corrupted', 'the backup has data after its manifest');
+      if (frame.type === 'F') {
+        if (!blob) throw new BackupError('corrupted', 'the backup has blob content outside a blob');
+        blob.parts.push(frame.payload);
+        continue;
+      }
+      await finishBlob();
+      if (frame.type === 'B') {
+        if (copy) throw new BackupError('corrupted', 'the backup has a blob inside a table');
+        const start = parseJson(frame, ZBlobStart);
+        blob = { key: start.key, bytes: start.bytes, parts: [] };
+        continue;
+      }
       if (frame.type === 'T') {
         const { name } = parseJson(frame, { parse: (v) => v as { name: string } });
         const table = tables.get(name);
@@ -249,11 +286,17 @@ async function loadRows(
       });
     }
     if (!manifest || copy) throw new BackupError('truncated', 'the backup ended before its manifest');
+    if (manifest.blobs && manifest.blobs.count !== blobsRestored) {
+      throw new BackupError(
+        'restore_failed',
+        `the backup holds ${blobsRestored} media blobs; its manifest says ${manifest.blobs.count}`,
+      );
+    }
     const missing = [...tables.keys()].filter((name) => !loaded.has(name));
     if (missing.length > 0)
       throw new BackupError('corrupted', `the backup lacks the rows of ${missing.join(', ')}`);
     await client.query('commit');
-    return { manifest, rowsRestored };
+    return { manifest, rowsRestored, blobsRestored };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;

@@ -68,6 +68,11 @@ async function verifyInScratch(
       migrateAfter: false,
     });
     const problems = await compareWithManifest(scratchUrl, restored.manifest);
+    if (restored.manifest.blobs?.missing) {
+      problems.push(
+        `${restored.manifest.blobs.missing} media blobs were missing from the blob store at backup time`,
+      );
+    }
     if (outer && JSON.stringify(outer.tables) !== JSON.stringify(restored.manifest.tables)) {
       problems.push('the manifest file beside the archive differs from the manifest inside it');
     }
