@@ -6,6 +6,7 @@ import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createMailer } from './mail/mailer.js';
+import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
@@ -85,7 +86,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         pool: workerPool,
         db,
         logger,
-        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound }),
+        tasks: options.tasks ?? [
+          ...buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound }),
+          ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
+        ],
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,

@@ -98,6 +98,9 @@ export interface Config {
     /** BACKUP_KEY as given (decode with backupKeyBytes); unset: backup commands refuse to run. */
     readonly key: string | undefined;
     readonly directory: string;
+    /** Cron pattern of scheduled backups run by the worker; undefined: none. */
+    readonly schedule: string | undefined;
+    readonly keep: { readonly daily: number; readonly weekly: number };
   };
 }
 
@@ -180,6 +183,8 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
     backups: {
       key: env.BACKUP_KEY,
       directory: path.resolve(env.BACKUP_DIR ?? path.join(env.DATA_DIR, 'backups')),
+      schedule: env.BACKUP_SCHEDULE,
+      keep: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
     },
   };
   return deepFreeze(config);

@@ -156,9 +156,20 @@ export const ZEnvironment = z
       .refine((value) => backupKeyBytes(value).length === 32, 'must be 32 bytes: 64 hex digits or base64')
       .optional(),
     BACKUP_DIR: z.string().trim().min(1).optional(),
+    // Cron pattern (UTC, five fields) on which the worker backs up, verifies and prunes; unset: no schedule.
+    BACKUP_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, 'must be a five-field cron pattern such as "0 3 * * *"')
+      .optional(),
+    BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3_650).default(7),
+    BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
   })
   .superRefine(
     (env, ctx) => {
+      if (env.BACKUP_SCHEDULE && !env.BACKUP_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['BACKUP_SCHEDULE'], message: 'needs BACKUP_KEY' });
+      }
       if (env.NODE_ENV !== 'production') return;
       if (!env.SECRET_KEY) {
         ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
