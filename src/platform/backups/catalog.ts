@@ -10,7 +10,7 @@ export interface TableShape {
   readonly name: string;
   /** Stored columns in order (generated columns are computed again on restore). */
   readonly columns: readonly string[];
-  /** Columns to order rows by for a stable checksum: the primary key, else every column. */
+  /** Columns to order rows by for a stable checksum: the primary key; empty: the whole row as text. */
   readonly orderBy: readonly { readonly column: string; readonly collatable: boolean }[];
 }
 
@@ -46,7 +46,6 @@ export async function listTables(client: pg.Client): Promise<TableShape[]> {
     oid: number;
     columns: string[];
     pk: { column: string; collatable: boolean }[] | null;
-    all_columns: { column: string; collatable: boolean }[];
     parents: string[];
   }>(
     `select n.nspname || '.' || c.relname as name, c.oid::int as oid,
@@ -56,9 +55,6 @@ export async function listTables(client: pg.Client): Promise<TableShape[]> {
                         order by array_position(i.indkey::int[], a.attnum::int))
           from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
          where i.indrelid = c.oid and i.indisprimary) as pk,
-       (select json_agg(json_build_object('column', a.attname, 'collatable', a.attcollation <> 0) order by a.attnum)
-          from pg_attribute a
-         where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '') as all_columns,
        coalesce((select array_agg(distinct pn.nspname || '.' || pc.relname)
           from pg_constraint f join pg_class pc on pc.oid = f.confrelid join pg_namespace pn on pn.oid = pc.relnamespace
          where f.conrelid = c.oid and f.contype = 'f' and f.confrelid <> c.oid), '{}') as parents
@@ -74,7 +70,7 @@ export async function listTables(client: pg.Client): Promise<TableShape[]> {
         shape: {
           name: row.name,
           columns: row.columns,
-          orderBy: row.pk ?? row.all_columns,
+          orderBy: row.pk ?? [],
         } satisfies TableShape,
         parents: row.parents,
       },
@@ -99,9 +95,13 @@ export async function listTables(client: pg.Client): Promise<TableShape[]> {
 export function tableCopyQuery(table: TableShape): string {
   const columns = table.columns.map(escapeIdentifier).join(', ');
   // "C" collation: row order (hence the checksum) must not depend on the server's locale.
-  const order = table.orderBy
-    .map((o) => `${escapeIdentifier(o.column)}${o.collatable ? ' collate "C"' : ''}`)
-    .join(', ');
+  // Without a primary key, the row's text (every type has one; json has no ordering operator).
+  const order =
+    table.orderBy.length > 0
+      ? table.orderBy
+          .map((o) => `${escapeIdentifier(o.column)}${o.collatable ? ' collate "C"' : ''}`)
+          .join(', ')
+      : `(${columns})::text collate "C"`;
   return `copy (select ${columns} from ${qualified(table.name)} order by ${order}) to stdout`;
 }
 

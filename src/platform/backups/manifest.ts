@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const ZTableShape = z.object({
   name: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/),
   columns: z.array(z.string().min(1)),
-  orderBy: z.array(z.object({ column: z.string().min(1), collatable: z.boolean() })).min(1),
+  orderBy: z.array(z.object({ column: z.string().min(1), collatable: z.boolean() })),
 });
 
 /** First frame of an archive: what to restore, before any row. */
