@@ -37,6 +37,7 @@ import {
   dashboardRoutes,
   loadDashboard,
 } from './platform/http/dashboard.routes.js';
+import { createDependencyProbe } from './platform/http/dependency-probe.js';
 import {
   frameworkErrorHandler,
   registerErrorHandlers,
@@ -158,7 +159,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     exposeWithToken: Boolean(config.metrics.token),
   });
 
-  await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness,
+    dependencies: createDependencyProbe(deps.config, deps.metrics),
+  });
   await app.register(dashboardRoutes, { dashboard });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {

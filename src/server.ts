@@ -6,6 +6,7 @@ import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createMailer } from './mail/mailer.js';
+import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
@@ -16,6 +17,7 @@ import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
+import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
@@ -65,6 +67,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     // One registry per process: the worker's LLM counters and the HTTP metrics are served together.
     const metrics = createMetrics();
+    registerDatabaseGauges(metrics.registry, db);
     let worker: RunningWorker | undefined;
     if (options.worker) {
       const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);
@@ -83,15 +86,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         pool: workerPool,
         db,
         logger,
-        tasks:
-          options.tasks ??
-          buildTasks({
+        tasks: options.tasks ?? [
+          ...buildTasks({
             secretKey: config.secretKey,
             mailer,
             agent,
             whatsappOutbound,
             accounts: { db, config },
           }),
+          ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
+        ],
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,

@@ -16,6 +16,8 @@ const PRODUCTION: Record<string, string> = {
   DATABASE_URL: 'postgres://leadline_owner:pw@db.internal:5432/leadline',
   DATABASE_APP_URL: 'postgres://leadline_web:pw@db.internal:5432/leadline',
   LOG_LEVEL: 'info',
+  BACKUP_KEY: 'ab'.repeat(32),
+  BACKUP_SCHEDULE: '0 3 * * *',
 };
 
 function findings(overrides: Record<string, string | undefined> = {}): Finding[] {
@@ -45,6 +47,13 @@ describe('configFindings', () => {
     expect(all.filter((finding) => finding.verdict !== 'ok')).toEqual([]);
     expect(all.map((finding) => finding.check)).toEqual(
       expect.arrayContaining(['secret key', 'secret key strength', 'HTTPS', 'metrics exposure', 'log level']),
+    );
+  });
+
+  it('warns about production without scheduled backups', () => {
+    expect(verdictOf(findings({ BACKUP_SCHEDULE: undefined }), 'backups')).toBe('warn');
+    expect(verdictOf(findings({ NODE_ENV: 'development', BACKUP_SCHEDULE: undefined }), 'backups')).toBe(
+      'ok',
     );
   });
 

@@ -64,6 +64,16 @@ export function configFindings(config: Config): Finding[] {
     'production should run on a PostgreSQL server (DATABASE_URL) with backups',
     'warn',
   );
+  const scheduled = Boolean(config.backups.key && config.backups.schedule);
+  add(
+    scheduled || !production,
+    'backups',
+    scheduled
+      ? `scheduled (${config.backups.schedule}), verified after each run`
+      : 'none scheduled (development)',
+    'no scheduled backups: set BACKUP_KEY and BACKUP_SCHEDULE, or run `leadline backup` and `backup verify` from cron',
+    'warn',
+  );
   const privateHosts = config.outbound.allowPrivateHosts;
   add(
     privateHosts.length === 0 || !production,

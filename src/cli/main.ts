@@ -16,7 +16,9 @@ import { VERSION } from '../platform/version.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
 import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
+import { registerBackupCommands } from './backup-cli.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
+import { registerPrivacyCommands } from './privacy-cli.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
   try {
@@ -245,6 +247,10 @@ program
   });
 
 registerChannelCommands(program, withAppDb);
+registerBackupCommands(program, (work) =>
+  withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
+);
+registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db)));
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -188,7 +188,11 @@ describe('leadline serve (external database)', () => {
     const serve = leadline(['serve'], baseEnv(database, { ...ports, SHUTDOWN_TIMEOUT_MS: '20000' }));
 
     const ready = await waitForReady(ports.PORT, serve, 30_000);
-    expect(ready).toEqual({ status: 'ready', checks: { database: true, migrations: true, worker: true } });
+    expect(ready).toEqual({
+      status: 'ready',
+      checks: { database: true, migrations: true, worker: true },
+      dependencies: expect.any(Object),
+    });
     expect(await getJson(`http://127.0.0.1:${ports.PORT}/health`)).toEqual({
       status: 200,
       body: { status: 'ok' },
@@ -236,6 +240,7 @@ describe('leadline serve (embedded PostgreSQL)', () => {
     expect(await waitForReady(firstEnv.PORT, first, 90_000)).toEqual({
       status: 'ready',
       checks: { database: true, migrations: true, worker: true },
+      dependencies: expect.any(Object),
     });
     const secretsFile = path.join(dataDir, 'secrets.json');
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
@@ -281,7 +286,11 @@ describe('leadline serve --no-worker beside leadline worker', () => {
     });
     expect(await getJson(`${health}/ready`)).toEqual({
       status: 503,
-      body: { status: 'not_ready', checks: { database: true, migrations: true, worker: false } },
+      body: {
+        status: 'not_ready',
+        checks: { database: true, migrations: true, worker: false },
+        dependencies: expect.any(Object),
+      },
     });
     expect(serve.logMessages()).not.toContain('job worker started');
 
@@ -289,6 +298,7 @@ describe('leadline serve --no-worker beside leadline worker', () => {
     expect(await waitForReady(ports.PORT, serve, 30_000)).toEqual({
       status: 'ready',
       checks: { database: true, migrations: true, worker: true },
+      dependencies: expect.any(Object),
     });
     expect(worker.logMessages()).toContain('job worker started');
 
@@ -303,4 +313,46 @@ describe('leadline serve --no-worker beside leadline worker', () => {
     expect(await serve.stop('SIGTERM', 20_000)).toEqual({ code: 0, signal: null });
     expect(serve.logMessages()).toContain('stopped');
   }, 90_000);
+});
+
+describe('leadline backup, backup verify and restore', () => {
+  it('back up, verify (exit 0), refuse a wrong key and a non-empty target (exit 1), restore into an empty one', async () => {
+    const source = await cloneDatabase();
+    const backupDir = tempDir('leadline-cli-backups-');
+    const key = 'ab'.repeat(32);
+    const env = baseEnv(source, { BACKUP_KEY: key, BACKUP_DIR: backupDir, LOG_LEVEL: 'warn' });
+
+    const backup = await runLeadline(['backup'], env, cwd, 60_000);
+    expect(backup.code, backup.stderr).toBe(0);
+    const archive = /wrote (\S+\.llbk)/.exec(backup.stdout)?.[1] as string;
+    expect(existsSync(archive)).toBe(true);
+
+    const verified = await runLeadline(['backup', 'verify'], env, cwd, 90_000);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^verified .*: \d+ tables, \d+ rows identical/);
+
+    const wrongKey = await runLeadline(
+      ['backup', 'verify', archive],
+      { ...env, BACKUP_KEY: 'cd'.repeat(32) },
+      cwd,
+      90_000,
+    );
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toMatch(/FAILED[\s\S]*another key/);
+
+    const intoItself = await runLeadline(['restore', archive], env, cwd, 60_000);
+    expect(intoItself.code).toBe(1);
+    expect(intoItself.stderr).toMatch(/not empty/);
+
+    const target = await createTestDatabase({ migrated: false });
+    databases.push(target);
+    const restored = await runLeadline(
+      ['restore', archive],
+      { ...env, DATABASE_URL: target.ownerUrl, DATABASE_APP_URL: target.appUrl },
+      cwd,
+      90_000,
+    );
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/^restored leadline-\d{8}T\d{6}Z: \d+ tables, \d+ rows/);
+  }, 240_000);
 });

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectedMigrations } from '../../src/platform/db/migrator.js';
@@ -6,6 +8,29 @@ import { buildTestApp } from '../support/app.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const NONE_CONFIGURED = {
+  smtp: { state: 'not_configured' },
+  redis: { state: 'not_configured' },
+  s3: { state: 'not_configured' },
+  whatsapp_breakers: { state: 'up', open: 0 },
+  llm_breakers: { state: 'up', open: 0 },
+};
+
+/** A port something listens on, and one nothing does (bound, then closed). */
+async function ports(): Promise<{ open: number; closed: number; close: () => Promise<void> }> {
+  const listening = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  const vacated = createServer();
+  await new Promise<void>((resolve) => vacated.listen(0, '127.0.0.1', resolve));
+  const closed = (vacated.address() as AddressInfo).port;
+  await new Promise((resolve) => vacated.close(resolve));
+  return {
+    open: (listening.address() as AddressInfo).port,
+    closed,
+    close: () => new Promise((resolve) => listening.close(() => resolve())),
+  };
+}
 
 describe('health and readiness routes', () => {
   it('/health answers 200 ok', async () => {
@@ -27,6 +52,7 @@ describe('health and readiness routes', () => {
       expect(response.json()).toEqual({
         status: 'ready',
         checks: { database: true, migrations: true, worker: true },
+        dependencies: NONE_CONFIGURED,
       });
     } finally {
       await app.close();
@@ -43,9 +69,38 @@ describe('health and readiness routes', () => {
       expect(response.json()).toEqual({
         status: 'not_ready',
         checks: { database: true, migrations: false, worker: true },
+        dependencies: NONE_CONFIGURED,
       });
     } finally {
       await app.close();
+    }
+  });
+
+  it('/ready reports configured optional dependencies without failing on one that is down', async () => {
+    const { open, closed, close } = await ports();
+    const { app, metrics } = await buildTestApp({
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${open}`,
+        REDIS_URL: `redis://127.0.0.1:${closed}`,
+      },
+    });
+    try {
+      metrics.circuitBreakersOpen.set({ client: 'llm' }, 2);
+      const response = await app.inject({ method: 'GET', url: '/ready' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({
+        status: 'ready',
+        checks: { database: true, migrations: true, worker: true },
+        dependencies: {
+          ...NONE_CONFIGURED,
+          smtp: { state: 'up' },
+          redis: { state: 'down' },
+          llm_breakers: { state: 'degraded', open: 2 },
+        },
+      });
+    } finally {
+      await app.close();
+      await close();
     }
   });
 });
@@ -96,7 +151,11 @@ describe('readiness of a running Leadline', () => {
     expect(runtime.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await ready(runtime)).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { database: true, migrations: true, worker: true } },
+      body: {
+        status: 'ready',
+        checks: { database: true, migrations: true, worker: true },
+        dependencies: NONE_CONFIGURED,
+      },
     });
   });
 
@@ -105,7 +164,11 @@ describe('readiness of a running Leadline', () => {
     const runtime = await start(false);
     expect(await ready(runtime)).toEqual({
       status: 503,
-      body: { status: 'not_ready', checks: { database: true, migrations: true, worker: false } },
+      body: {
+        status: 'not_ready',
+        checks: { database: true, migrations: true, worker: false },
+        dependencies: NONE_CONFIGURED,
+      },
     });
 
     await database.ownerDb
@@ -133,7 +196,11 @@ describe('readiness of a running Leadline', () => {
     await sql`delete from kysely_migration where name = ${newest}`.execute(database.ownerDb);
     expect(await ready(runtime)).toEqual({
       status: 503,
-      body: { status: 'not_ready', checks: { database: true, migrations: false, worker: true } },
+      body: {
+        status: 'not_ready',
+        checks: { database: true, migrations: false, worker: true },
+        dependencies: NONE_CONFIGURED,
+      },
     });
   });
 });

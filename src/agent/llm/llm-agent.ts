@@ -2,6 +2,7 @@ import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { Agent, AgentInput, AgentTurn } from '../agent.js';
 import { DEFAULT_PROMPTS } from '../qualifier/prompts.js';
@@ -31,7 +32,7 @@ export interface LlmAgentDependencies {
   /** Answers whenever the LLM cannot: no settings, budget used up, providers down, invalid output. */
   fallback: Agent;
   logger: Logger;
-  metrics?: Pick<Metrics, 'llmCalls' | 'llmBudgetExhausted'>;
+  metrics?: Pick<Metrics, 'llmCalls' | 'llmBudgetExhausted'> & Partial<Pick<Metrics, 'circuitBreakersOpen'>>;
   clock?: () => Date;
 }
 
@@ -78,6 +79,9 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
     maxRetryAfterMs: config.llm.maxRetryAfterMs,
     breakerFailures: config.llm.breakerFailures,
     breakerHalfOpenMs: config.llm.breakerHalfOpenMs,
+    ...(deps.metrics?.circuitBreakersOpen
+      ? { onBreakerChange: breakerGauge(deps.metrics.circuitBreakersOpen, 'llm') }
+      : {}),
   });
 
   function chainOf(tenantId: string, settings: LlmSettings): ChainEntry[] {

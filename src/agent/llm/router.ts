@@ -9,6 +9,7 @@ import {
 } from 'cockatiel';
 import { retryAfterBackoff } from '../../platform/http/outbound/backoff.js';
 import { OutboundError } from '../../platform/http/outbound/errors.js';
+import { type BreakerListener, reportBreaker } from '../../platform/metrics/breaker-gauge.js';
 import {
   type Completion,
   type CompletionRequest,
@@ -26,6 +27,8 @@ export interface RouterOptions {
   breakerHalfOpenMs: number;
   /** First backoff step when a provider sent no Retry-After. */
   initialDelayMs?: number;
+  /** Told when a provider's breaker opens or closes (the open-breakers gauge). */
+  onBreakerChange?: BreakerListener;
 }
 
 export interface ChainEntry {
@@ -89,6 +92,7 @@ export class LlmRouter {
         breaker: new ConsecutiveBreaker(this.options.breakerFailures),
       });
       this.breakers.set(key, breaker);
+      reportBreaker(breaker, key, this.options.onBreakerChange);
     }
     return breaker;
   }

@@ -1,9 +1,9 @@
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
-import { createFilesystemBlobStore } from '../../platform/blobs/filesystem-blob-store.js';
-import { createS3BlobStore } from '../../platform/blobs/s3-blob-store.js';
+import { configuredBlobStore } from '../../platform/blobs/configured-blob-store.js';
 import type { Config } from '../../platform/config/config.js';
 import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter-store.js';
 import { channelSecretBox } from './channels.service.js';
@@ -47,24 +47,12 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
       connectTimeoutMs: config.outbound.connectTimeoutMs,
       timeoutMs: config.outbound.timeoutMs,
       allowPrivateHosts: config.outbound.allowPrivateHosts,
+      ...(options.metrics
+        ? { onBreakerChange: breakerGauge(options.metrics.circuitBreakersOpen, 'whatsapp') }
+        : {}),
     });
   const box = channelSecretBox(config);
-  const s3 = config.media.s3;
-  const blobs =
-    options.blobs ??
-    (s3
-      ? createS3BlobStore({
-          http,
-          endpoint: s3.endpoint,
-          bucket: s3.bucket,
-          credentials: {
-            accessKeyId: s3.accessKeyId,
-            secretAccessKey: s3.secretAccessKey,
-            region: s3.region,
-          },
-          maxBytes: config.media.maxBytes,
-        })
-      : createFilesystemBlobStore(config.media.blobDir));
+  const blobs = options.blobs ?? configuredBlobStore(config, http);
   return {
     graph: createGraphApiClient({
       http,

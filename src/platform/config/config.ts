@@ -98,6 +98,14 @@ export interface Config {
     /** Set: blobs go to this S3-compatible bucket instead of blobDir. */
     readonly s3: S3BlobConfig | undefined;
   };
+  readonly backups: {
+    /** BACKUP_KEY as given (decode with backupKeyBytes); unset: backup commands refuse to run. */
+    readonly key: string | undefined;
+    readonly directory: string;
+    /** Cron pattern of scheduled backups run by the worker; undefined: none. */
+    readonly schedule: string | undefined;
+    readonly keep: { readonly daily: number; readonly weekly: number };
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -178,6 +186,12 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       blobDir: path.resolve(env.BLOB_DIR ?? path.join(env.DATA_DIR, 'blobs')),
       s3: env.BLOB_S3_URL ? s3BlobConfig(env.BLOB_S3_URL) : undefined,
     },
+    backups: {
+      key: env.BACKUP_KEY,
+      directory: path.resolve(env.BACKUP_DIR ?? path.join(env.DATA_DIR, 'backups')),
+      schedule: env.BACKUP_SCHEDULE,
+      keep: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
+    },
   };
   return deepFreeze(config);
 }
@@ -215,7 +229,7 @@ function s3BlobConfig(value: string): S3BlobConfig {
 }
 
 export function configuredSecrets(config: Config): string[] {
-  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token];
+  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token, config.backups.key];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));

@@ -10,6 +10,7 @@ export const SECRET_VARIABLES = [
   'SMTP_URL',
   'REDIS_URL',
   'BLOB_S3_URL',
+  'BACKUP_KEY',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -151,9 +152,27 @@ export const ZEnvironment = z
         );
       }, 'must look like https://ACCESS_KEY_ID:SECRET@host/bucket?region=...')
       .optional(),
+    // 32 random bytes (64 hex digits or base64) encrypting backups; kept apart from the backups themselves.
+    BACKUP_KEY: z
+      .string()
+      .trim()
+      .refine((value) => backupKeyBytes(value).length === 32, 'must be 32 bytes: 64 hex digits or base64')
+      .optional(),
+    BACKUP_DIR: z.string().trim().min(1).optional(),
+    // Cron pattern (UTC, five fields) on which the worker backs up, verifies and prunes; unset: no schedule.
+    BACKUP_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, 'must be a five-field cron pattern such as "0 3 * * *"')
+      .optional(),
+    BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3_650).default(7),
+    BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
   })
   .superRefine(
     (env, ctx) => {
+      if (env.BACKUP_SCHEDULE && !env.BACKUP_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['BACKUP_SCHEDULE'], message: 'needs BACKUP_KEY' });
+      }
       if (env.NODE_ENV !== 'production') return;
       if (!env.SECRET_KEY) {
         ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
@@ -168,3 +187,8 @@ export const ZEnvironment = z
   );
 
 export type TEnvironment = z.infer<typeof ZEnvironment>;
+
+/** BACKUP_KEY as bytes: 64 hex digits, else base64 (an invalid value decodes to the wrong length). */
+export function backupKeyBytes(value: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+}

@@ -29,6 +29,18 @@ export async function migrateUp(ownerDb: Db): Promise<string[]> {
   }
 }
 
+/** Applies pending migrations up to and including `target` (a restore builds the backup's schema). */
+export async function migrateUpTo(ownerDb: Db, target: string): Promise<string[]> {
+  const applied: string[] = [];
+  for (;;) {
+    const done = await migrator(ownerDb).getMigrations();
+    if (done.find((m) => m.name === target)?.executedAt) return applied;
+    const step = unwrap(await migrator(ownerDb).migrateUp());
+    if (step.length === 0) throw new Error(`migration ${target} is unknown`);
+    applied.push(...step);
+  }
+}
+
 /** Reverts `steps` migrations (or all of them), newest first, each in its own transaction. */
 export async function migrateDown(ownerDb: Db, steps: number | 'all'): Promise<string[]> {
   const reverted: string[] = [];

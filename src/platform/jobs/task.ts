@@ -41,6 +41,8 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Scope exte
   readonly maxAttempts?: number;
   /** Absent means `tenant`. */
   readonly scope?: Scope;
+  /** Cron pattern (UTC) on which the worker queues this task itself; system tasks only. */
+  readonly schedule?: string;
   handle(payload: z.infer<Schema>, context: TaskContext<Scope>): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type JobHelpers,
+  parseCronItems,
   type Runner,
   run,
   type Task,
@@ -59,8 +60,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     concurrency: options.concurrency,
     pollInterval: options.pollIntervalMs,
     noHandleSignals: true,
-    // Schedules are defined in code when a domain needs one; no crontab file is read.
-    parsedCronItems: [],
+    // Schedules are defined in code (a task's `schedule`); no crontab file is read.
+    parsedCronItems: cronItems(options.tasks),
     logger: toGraphileLogger(options.logger),
     taskList: toTaskList(options),
     events,
@@ -90,6 +91,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return stopping;
     },
   };
+}
+
+/**
+ * One cron item per scheduled task, with the envelope every job carries (graphile-worker adds `_cron`,
+ * which the envelope's schema drops). No backfill: a schedule missed while no worker ran is not
+ * replayed at start, and graphile-worker queues each slot once however many workers run.
+ */
+function cronItems(tasks: readonly AnyTask[]) {
+  return parseCronItems(
+    tasks
+      .filter((task) => task.schedule !== undefined)
+      .map((task) => {
+        if (scopeOf(task) !== 'system') throw new Error(`scheduled task ${task.id} must be a system task`);
+        return {
+          task: task.id,
+          match: task.schedule as string,
+          identifier: task.id,
+          options: { backfillPeriod: 0, ...(task.maxAttempts ? { maxAttempts: task.maxAttempts } : {}) },
+          payload: { tenantId: null, requestId: `cron:${task.id}`, payload: {} },
+        };
+      }),
+  );
 }
 
 function toTaskList(options: WorkerOptions): TaskList {

@@ -35,6 +35,8 @@ export interface Metrics {
   readonly liveSockets: Gauge;
   /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
   readonly liveSlowClientsDropped: Counter;
+  /** Circuit breakers open now, by client (whatsapp, llm): a provider this process has stopped calling. */
+  readonly circuitBreakersOpen: Gauge<'client'>;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -133,8 +135,15 @@ export function createMetrics(): Metrics {
     help: 'Live inbox WebSockets closed because their send buffer outgrew LIVE_MAX_BUFFERED_BYTES',
     registers: [registry],
   });
+  const circuitBreakersOpen = new Gauge({
+    name: 'leadline_circuit_breakers_open',
+    help: 'Circuit breakers open now (calls to that provider endpoint skipped), by client',
+    labelNames: ['client'],
+    registers: [registry],
+  });
   return {
     registry,
+    circuitBreakersOpen,
     llmCalls,
     llmBudgetExhausted,
     liveSockets,

@@ -11,6 +11,8 @@ import {
   timeout,
 } from 'cockatiel';
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import type { BreakerListener } from '../../metrics/breaker-gauge.js';
+import { reportBreaker } from '../../metrics/breaker-gauge.js';
 import { retryAfterBackoff } from './backoff.js';
 import { neverConnected, OutboundError, parseRetryAfter } from './errors.js';
 import { guardedConnector, hostKey } from './ssrf-guard.js';
@@ -27,6 +29,8 @@ export interface OutboundClientOptions {
    */
   retry?: { maxRetries: number; initialDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
   breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
+  /** Told when a keyed breaker opens or closes (the open-breakers gauge). */
+  onBreakerChange?: BreakerListener;
 }
 
 export interface OutboundRequest {
@@ -111,6 +115,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
         breaker: new ConsecutiveBreaker(breakerOptions.consecutiveFailures),
       });
       breakers.set(key, breaker);
+      reportBreaker(breaker, key, options.onBreakerChange);
     }
     return breaker;
   };
