@@ -115,6 +115,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.invitations': {
     subjects: ['user'],
     columns: {
+      first_owner_setup: none,
       ...tenantScoped,
       id: none,
       email: 'identifier',
@@ -166,6 +167,8 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.contacts': {
     subjects: ['contact'],
     columns: {
+      profile_confirmed_at: none,
+      company_none: 'profile',
       ...tenantScoped,
       id: 'reference',
       phone_e164: 'identifier',
@@ -205,6 +208,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.messages': {
     subjects: ['contact', 'user'],
     columns: {
+      send_started_at: none,
       ...tenantScoped,
       id: none,
       conversation_id: none,
@@ -310,6 +314,8 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.whatsapp_channels': {
     subjects: [],
     columns: {
+      verification_error: none,
+      verified_at: none,
       ...tenantScoped,
       id: none,
       name: none,
@@ -357,6 +363,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.whatsapp_status_events': {
     subjects: ['contact'],
     columns: {
+      callback_data: 'reference',
       ...tenantScoped,
       id: none,
       channel_id: none,
@@ -423,6 +430,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.qualifier_settings': {
     subjects: [],
     columns: {
+      confirm_profile: none,
       ...tenantScoped,
       default_language: none,
       required_fields: none,
