@@ -151,7 +151,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   await app.register(healthRoutes, { readiness: deps.readiness });
-  await app.register(dashboardRoutes, { dashboard });
+  await app.register(dashboardRoutes, { dashboard, sourceMaps: config.dashboard.sourceMaps });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {
     db: deps.db,

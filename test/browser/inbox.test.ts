@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { pollUntil } from '../fixtures/leadline-process.js';
 import { totpCode } from '../support/account-session.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, measureTransfer, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, startDashboardStack } from '../support/dashboard-stack.js';
 
 /**
@@ -85,6 +85,18 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     // The built-in qualifier answered on its own (ownership: bot), and the page shows that too.
     await page.locator('.message.outbound').first().waitFor();
     await browser.screenshot(page, 'thread');
+  });
+
+  it('loads the inbox with a conversation open in under 100 KB on the wire', async () => {
+    const conversation = page.url();
+    const transfer = await measureTransfer(browser, page, async () => {
+      await page.goto(conversation, { waitUntil: 'networkidle' });
+      await page.getByText('Hi, I would like a quote for 40 chairs').waitFor();
+    });
+    const lines = transfer.requests.map(({ url, bytes }) => `  ${String(bytes).padStart(7)} B  ${url}`);
+    console.log(`first load of the inbox: ${transfer.totalBytes} B on the wire\n${lines.join('\n')}`);
+    expect(transfer.requests.some(({ url }) => url.includes('/assets/'))).toBe(true);
+    expect(transfer.totalBytes).toBeLessThan(100_000);
   });
 
   it('takes over and sends an operator reply through the Graph API', async () => {

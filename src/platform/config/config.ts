@@ -94,6 +94,10 @@ export interface Config {
     /** Set: blobs go to this S3-compatible bucket instead of blobDir. */
     readonly s3: S3BlobConfig | undefined;
   };
+  readonly dashboard: {
+    /** Whether /assets/*.map is served: it publishes the page's source, so off in production by default. */
+    readonly sourceMaps: boolean;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -172,6 +176,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       blobDir: path.resolve(env.BLOB_DIR ?? path.join(env.DATA_DIR, 'blobs')),
       s3: env.BLOB_S3_URL ? s3BlobConfig(env.BLOB_S3_URL) : undefined,
     },
+    dashboard: { sourceMaps: env.DASHBOARD_SOURCE_MAPS ?? env.NODE_ENV !== 'production' },
   };
   return deepFreeze(config);
 }

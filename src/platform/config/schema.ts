@@ -148,6 +148,8 @@ export const ZEnvironment = z
         );
       }, 'must look like https://ACCESS_KEY_ID:SECRET@host/bucket?region=...')
       .optional(),
+    // Unset: the dashboard's source maps are served in development and test, never in production.
+    DASHBOARD_SOURCE_MAPS: flag.optional(),
   })
   .superRefine(
     (env, ctx) => {
