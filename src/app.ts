@@ -46,6 +46,7 @@ import { rateLimitPlugin } from './platform/http/rate-limit.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
+import { trustedOrigins as trustedOriginsOf } from './platform/http/trusted-origins.js';
 import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
@@ -136,7 +137,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limits: config.rateLimits,
     metrics: deps.metrics,
   });
-  const trustedOrigins = [new URL(config.http.publicUrl).origin, ...config.corsOrigins];
+  const trustedOrigins = trustedOriginsOf(config);
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
     secretKey: config.secretKey,
