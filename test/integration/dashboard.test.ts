@@ -135,6 +135,15 @@ describe('the dashboard over the wire', () => {
     expect(brotliDecompressSync(response.rawPayload).toString()).toContain('<div id="root"></div>');
   });
 
+  it('names a favicon that is served from the hashed assets', async () => {
+    const page = await app.inject({ method: 'GET', url: '/', headers: HTML });
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="(\/assets\/[^"]+\.svg)"/.exec(page.body)?.[1];
+    expect(icon).toBeDefined();
+    const response = await app.inject({ method: 'GET', url: icon as string });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
   it('never serves the compressed copies by their own names', async () => {
     for (const url of [`/assets/${script}.br`, `/assets/${script}.gz`]) {
       const response = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'br, gzip' } });
