@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { Link } from '../common/router';
 import { AccountCard, Field } from './fields';
 import { useSubmit } from './use-submit';
 

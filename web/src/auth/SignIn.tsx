@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
 import { api, describeError, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { Link } from '../common/router';
 import { Field, SecondFactorField, useSecondFactor } from './fields';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */

@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { Link } from '../common/router';
+import { Link } from 'react-router';
 
 /** One labelled input of the sign-in and account pages. */
 export function Field(props: {

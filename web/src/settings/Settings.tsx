@@ -1,5 +1,5 @@
+import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
-import { Link } from '../common/router';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
 import { Channels } from './Channels';
@@ -12,19 +12,20 @@ const PAGES = [
   { id: 'audit', title: 'Audit log', admin: true },
 ] as const;
 
-export function Settings(props: { session: Session; page: string }) {
+export function Settings(props: { session: Session }) {
+  const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
   const pages = PAGES.filter((page) => !page.admin || role !== 'agent');
-  const page = pages.find((item) => item.id === props.page) ?? pages[0];
+  const page = pages.find((item) => item.id === requested) ?? pages[0];
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label="Settings">
         <ul>
           {pages.map((item) => (
             <li key={item.id}>
-              <Link to={`/settings/${item.id}`} current={item.id === page?.id}>
+              <NavLink to={`/settings/${item.id}`} aria-current={item.id === page?.id ? 'page' : undefined}>
                 {item.title}
-              </Link>
+              </NavLink>
             </li>
           ))}
         </ul>
