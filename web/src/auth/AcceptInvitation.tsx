@@ -86,7 +86,7 @@ function ChoosePassword(props: {
           Sign in to accept
         </button>
       ) : (
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
           Accept and sign in
         </button>
       )}
@@ -111,7 +111,7 @@ function AcceptSignedIn(props: Props & { email: string }) {
         this account.
       </p>
       <ErrorNote message={error} />
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" aria-disabled={busy || undefined}>
         Accept invitation
       </button>
       <button type="button" className="link-button" onClick={() => void props.signOut()}>

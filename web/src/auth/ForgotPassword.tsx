@@ -35,7 +35,7 @@ export function ForgotPassword() {
           </p>
           <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
           <ErrorNote message={error} />
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy || undefined}>
             Send reset link
           </button>
         </>

@@ -61,7 +61,7 @@ export function SignUp() {
           <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
           <NewPasswordField label="Password" value={password} onChange={setPassword} />
           <ErrorNote message={error} />
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy || undefined}>
             Create account
           </button>
         </>

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, type KeyboardEvent, useEffect, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import type { CannedResponse, Conversation, Template } from '../api/types';
@@ -29,6 +29,7 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [cannedIndex, setCannedIndex] = useState(0);
+  const textarea = useRef<HTMLTextAreaElement>(null);
   const [cannedDismissed, setCannedDismissed] = useState(false);
   const until = windowOpenUntil(props.conversation);
   const windowOpen = until !== null && until.getTime() > Date.now();
@@ -74,6 +75,12 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
         props.onSent();
       }
       setText('');
+      // The button that was pressed disables itself with the empty text: keep focus in the composer,
+      // unless the operator has moved on meanwhile.
+      const active = document.activeElement;
+      if (!active || active === document.body || textarea.current?.form?.contains(active)) {
+        textarea.current?.focus();
+      }
     } catch (caught) {
       setError(describeError(caught));
     } finally {
@@ -128,6 +135,7 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
             </ul>
           )}
           <textarea
+            ref={textarea}
             aria-label={mode === 'note' ? 'Private note' : 'Reply'}
             placeholder={
               mode === 'note' ? 'Only your team sees this note' : 'Type a reply — / for canned responses'
@@ -143,7 +151,7 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
             {mode === 'reply' && until && (
               <span className="muted">Free replies until {fullTime(until.toISOString())}</span>
             )}
-            <button type="submit" className="primary" disabled={busy || text.trim() === ''}>
+            <button type="submit" className="primary" aria-disabled={busy || text.trim() === '' || undefined}>
               {mode === 'note' ? 'Add note' : 'Send'}
             </button>
           </div>

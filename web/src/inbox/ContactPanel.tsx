@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api, describeError } from '../api/client';
 import { keys } from '../api/queries';
@@ -31,7 +31,17 @@ function draftOf(contact: ContactSummary): Record<FieldKey, string> {
 }
 
 /** The contact of the open conversation: profile (editable), qualification progress and history. */
-export function ContactPanel(props: { contact: ContactSummary; conversationId: string }) {
+export function ContactPanel(props: {
+  contact: ContactSummary;
+  conversationId: string;
+  /** Opened as a drawer (below 1100 px; wider screens always show it). */
+  open: boolean;
+  onClose: () => void;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (props.open) heading.current?.focus();
+  }, [props.open]);
   const contactId = props.contact.id;
   const client = useQueryClient();
   const [draft, setDraft] = useState<Record<FieldKey, string>>(() => draftOf(props.contact));
@@ -92,8 +102,17 @@ export function ContactPanel(props: { contact: ContactSummary; conversationId: s
   const required = contact.qualification?.required ?? [];
   const missing = contact.qualification?.missing ?? [];
   return (
-    <aside className="contact-panel" aria-label="Contact">
-      <h2>Contact</h2>
+    <aside className="contact-panel" id="contact-panel" aria-label="Contact">
+      <div className="contact-panel-header">
+        <h2 tabIndex={-1} ref={heading}>
+          Contact
+        </h2>
+        {props.open && (
+          <button type="button" className="contact-close" onClick={props.onClose}>
+            Close
+          </button>
+        )}
+      </div>
       <p>{contactName(contact)}</p>
       <p className="muted">{contact.phoneE164}</p>
       {required.length > 0 && (

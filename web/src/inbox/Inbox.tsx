@@ -1,6 +1,7 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { ContactSummary, Session } from '../api/types';
 import { Empty } from '../common/feedback';
+import { useView } from '../common/view';
 import { ConversationList } from './ConversationList';
 
 // The open conversation's code loads with the first conversation opened: the list comes first.
@@ -12,20 +13,45 @@ const ContactPanel = lazy(() =>
 /** List, thread and contact side by side (stacked on narrow screens: the open pane shows). */
 export function Inbox(props: { session: Session; conversationId: string | null }) {
   const [contact, setContact] = useState<ContactSummary | null>(null);
+  // Below 1100 px the contact is a drawer the thread's header opens.
+  const [contactOpen, setContactOpen] = useState(false);
   const { conversationId } = props;
+  // Another conversation starts with the drawer closed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: conversationId is the trigger on purpose
+  useEffect(() => setContactOpen(false), [conversationId]);
   return (
-    <div className={`inbox ${conversationId ? 'has-thread' : ''}`}>
+    <div className={`inbox ${conversationId ? 'has-thread' : ''} ${contactOpen ? 'show-contact' : ''}`}>
+      {!conversationId && <InboxHeading />}
+      <ReturnFocusToClosedConversation conversationId={conversationId} />
       <ConversationList />
       {conversationId ? (
-        <Suspense fallback={<section className="thread" aria-label="Conversation" aria-busy="true" />}>
-          <Thread
-            key={conversationId}
-            conversationId={conversationId}
-            userId={props.session.user.id}
-            onContact={setContact}
-          />
-          {contact && <ContactPanel key={contact.id} contact={contact} conversationId={conversationId} />}
-        </Suspense>
+        <>
+          <Suspense fallback={<section className="thread" aria-label="Conversation" aria-busy="true" />}>
+            <Thread
+              key={conversationId}
+              conversationId={conversationId}
+              userId={props.session.user.id}
+              onContact={setContact}
+              contactOpen={contactOpen}
+              onToggleContact={() => setContactOpen((open) => !open)}
+            />
+          </Suspense>
+          {/* Its own boundary: the panel's chunk arriving later must not hide the thread (and its focus). */}
+          <Suspense fallback={null}>
+            {contact && (
+              <ContactPanel
+                key={contact.id}
+                contact={contact}
+                conversationId={conversationId}
+                open={contactOpen}
+                onClose={() => {
+                  setContactOpen(false);
+                  document.querySelector<HTMLElement>('.contact-toggle')?.focus();
+                }}
+              />
+            )}
+          </Suspense>
+        </>
       ) : (
         <section className="thread thread-empty" aria-label="Conversation">
           <Empty title="Choose a conversation">
@@ -35,4 +61,28 @@ export function Inbox(props: { session: Session; conversationId: string | null }
       )}
     </div>
   );
+}
+
+function InboxHeading() {
+  const heading = useView('Inbox');
+  return (
+    <h1 className="visually-hidden" tabIndex={-1} ref={heading}>
+      Inbox
+    </h1>
+  );
+}
+
+/**
+ * Leaving a conversation for the list ("← Conversations" on a phone, or the Inbox link) puts focus on
+ * that conversation in the list, where the operator left off, instead of on the heading.
+ */
+function ReturnFocusToClosedConversation(props: { conversationId: string | null }) {
+  const previous = useRef(props.conversationId);
+  useEffect(() => {
+    const closed = previous.current;
+    previous.current = props.conversationId;
+    if (!closed || props.conversationId) return;
+    document.querySelector<HTMLElement>(`a.conversation-item[href="/inbox/${closed}"]`)?.focus();
+  }, [props.conversationId]);
+  return null;
 }

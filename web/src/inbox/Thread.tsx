@@ -6,6 +6,7 @@ import { keys } from '../api/queries';
 import type { Conversation, Message, Note } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
+import { useView } from '../common/view';
 import { useLiveEvents } from '../live/use-live';
 import { Composer } from './Composer';
 import { ConversationControls } from './ConversationControls';
@@ -29,6 +30,8 @@ export function Thread(props: {
   conversationId: string;
   userId: string;
   onContact: (contact: Conversation['contact']) => void;
+  contactOpen: boolean;
+  onToggleContact: () => void;
 }) {
   const { conversationId } = props;
   const client = useQueryClient();
@@ -60,6 +63,7 @@ export function Thread(props: {
     },
   });
   const conversation = conversationQuery.data ?? null;
+  const heading = useView(conversation ? contactName(conversation.contact) : 'Conversation');
   const messages = chronological(messagesQuery.data?.pages ?? []);
   const notes = notesQuery.data ?? [];
   const failed = conversationQuery.error ?? messagesQuery.error;
@@ -109,15 +113,31 @@ export function Thread(props: {
         <Link to="/inbox" className="back-link">
           ← Conversations
         </Link>
-        <h2>{conversation ? contactName(conversation.contact) : 'Loading…'}</h2>
+        <h1 tabIndex={-1} ref={heading}>
+          {conversation ? contactName(conversation.contact) : 'Loading…'}
+        </h1>
         {conversation && <span className="muted">{conversation.contact.phoneE164}</span>}
+        <button
+          type="button"
+          className="contact-toggle"
+          aria-expanded={props.contactOpen}
+          aria-controls="contact-panel"
+          onClick={props.onToggleContact}
+        >
+          Contact
+        </button>
       </header>
       {conversation && (
         <ConversationControls conversation={conversation} userId={props.userId} onChanged={changed} />
       )}
       <ErrorNote message={error} onRetry={reload} />
+      {/* Focusable, so the keyboard can scroll the thread; a log: new messages are announced politely. */}
       <div
         className="messages"
+        role="log"
+        aria-label="Messages"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard
+        tabIndex={0}
         ref={scroller}
         onScroll={(event) => {
           const element = event.currentTarget;
@@ -129,7 +149,7 @@ export function Thread(props: {
             Load older messages
           </button>
         )}
-        <ol className="message-list" aria-live="polite">
+        <ol className="message-list">
           {timeline.map((item) =>
             'message' in item && item.message ? (
               <MessageView key={item.message.id} message={item.message} mediaVersion={mediaVersion} />

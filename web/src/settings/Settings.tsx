@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
 import { ApiKeys } from './ApiKeys';
@@ -17,6 +18,14 @@ export function Settings(props: { session: Session }) {
   const role = props.session.activeTenant?.role ?? 'agent';
   const pages = PAGES.filter((page) => !page.admin || role !== 'agent');
   const page = pages.find((item) => item.id === requested) ?? pages[0];
+  // Each page is a view: its title, and focus on its heading when it opens.
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    document.title = `${page?.title ?? 'Settings'} · Settings · Leadline`;
+    const heading = section.current?.querySelector('h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus({ preventScroll: true });
+  }, [page?.title]);
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label="Settings">
@@ -30,7 +39,7 @@ export function Settings(props: { session: Session }) {
           ))}
         </ul>
       </nav>
-      <section className="settings-page">
+      <section className="settings-page" ref={section}>
         {page?.id === 'channels' && <Channels />}
         {page?.id === 'members' && <Members canManage={role !== 'agent'} />}
         {page?.id === 'api-keys' && <ApiKeys />}
