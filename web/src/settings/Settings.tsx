@@ -3,12 +3,16 @@ import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
+import { CannedResponses } from './CannedResponses';
 import { Channels } from './Channels';
+import { Labels } from './Labels';
 import { Members } from './Members';
 
 const PAGES = [
   { id: 'channels', title: 'Channels', admin: true },
   { id: 'members', title: 'Members', admin: false },
+  { id: 'labels', title: 'Labels', admin: true },
+  { id: 'canned-responses', title: 'Canned responses', admin: true },
   { id: 'api-keys', title: 'API keys', admin: true },
   { id: 'audit', title: 'Audit log', admin: true },
 ] as const;
@@ -42,6 +46,8 @@ export function Settings(props: { session: Session }) {
       <section className="settings-page" ref={section}>
         {page?.id === 'channels' && <Channels />}
         {page?.id === 'members' && <Members canManage={role !== 'agent'} />}
+        {page?.id === 'labels' && <Labels />}
+        {page?.id === 'canned-responses' && <CannedResponses />}
         {page?.id === 'api-keys' && <ApiKeys />}
         {page?.id === 'audit' && <AuditLog />}
       </section>
