@@ -36,7 +36,14 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
   });
-  await stack.customerWrites({ from: '393331230000', name: 'Gio Ponti', body: 'Orari di apertura?' });
+  // The stack's fixture conversation, closed: the inbox opens empty, as a new workspace's does.
+  await stored((trx) =>
+    trx
+      .updateTable('conversations')
+      .set({ status: 'closed' })
+      .where('id', '=', stack.channel.conversationId)
+      .execute(),
+  );
   await signInThroughPage(page, stack);
 }, 120_000);
 
@@ -46,6 +53,33 @@ afterAll(async () => {
 });
 
 describe('settings in the dashboard', { timeout: 60_000 }, () => {
+  it('guides a new workspace with a checklist read from its real state, until dismissed', async () => {
+    // A workspace without conversations yet.
+    const checklist = page.getByRole('region', { name: 'Get started' });
+    await checklist.waitFor();
+    // The stack's workspace has a WhatsApp channel, default bot settings and only its owner.
+    await checklist.getByText('1 of 3 done').waitFor();
+    expect(await checklist.getByRole('link', { name: 'Connect WhatsApp' }).count()).toBe(0);
+    await expectAccessible('first-run checklist');
+    await browser.screenshot(page, 'first-run');
+    await checklist.getByRole('link', { name: 'Invite someone' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    await page.getByLabel('Email').fill('teammate@acme.test');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByText('teammate@acme.test').waitFor();
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await checklist.getByText('2 of 3 done').waitFor();
+    await checklist.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await checklist.count()).toBe(0);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    await page.getByText('No conversations here').waitFor();
+    expect(await page.getByRole('region', { name: 'Get started' }).count()).toBe(0);
+    // From here on the workspace has a conversation.
+    await stack.customerWrites({ from: '393331230000', name: 'Gio Ponti', body: 'Orari di apertura?' });
+    await page.getByRole('link', { name: /Gio Ponti/ }).waitFor();
+  });
+
   it('creates, renames, recolours and deletes a label', async () => {
     await openSettings('Labels');
     await page.getByText('No labels yet').waitFor();

@@ -20,7 +20,8 @@ const FILTER_LABELS: Record<Filter, string> = {
 
 const OWNERSHIP_LABELS = { bot: 'Bot', human: 'Human', paused: 'Paused' } as const;
 
-export function ConversationList() {
+/** `onWorkspaceEmpty` learns whether the workspace has any open conversation (the unfiltered list). */
+export function ConversationList(props: { onWorkspaceEmpty?: (empty: boolean) => void }) {
   const [filter, setFilter] = useState<Filter>('open');
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
@@ -41,6 +42,11 @@ export function ConversationList() {
   const items = uniqueById(query.data?.pages.flatMap((page) => page.items) ?? []);
   const error = query.error ? describeError(query.error) : null;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  const unfilteredEmpty = filter === 'open' && q === '' && query.isSuccess ? items.length === 0 : undefined;
+  const onWorkspaceEmpty = props.onWorkspaceEmpty;
+  useEffect(() => {
+    if (unfilteredEmpty !== undefined) onWorkspaceEmpty?.(unfilteredEmpty);
+  }, [unfilteredEmpty, onWorkspaceEmpty]);
 
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();

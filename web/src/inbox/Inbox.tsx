@@ -6,6 +6,9 @@ import { ConversationList } from './ConversationList';
 
 // The open conversation's code loads with the first conversation opened: the list comes first.
 const Thread = lazy(() => import('./Thread').then((module) => ({ default: module.Thread })));
+const FirstRunChecklist = lazy(() =>
+  import('./FirstRun').then((module) => ({ default: module.FirstRunChecklist })),
+);
 const ContactPanel = lazy(() =>
   import('./ContactPanel').then((module) => ({ default: module.ContactPanel })),
 );
@@ -15,6 +18,8 @@ export function Inbox(props: { session: Session; conversationId: string | null }
   const [contact, setContact] = useState<ContactSummary | null>(null);
   // Below 1100 px the contact is a drawer the thread's header opens.
   const [contactOpen, setContactOpen] = useState(false);
+  // A workspace without conversations yet is a new one: it gets the first-run checklist.
+  const [workspaceEmpty, setWorkspaceEmpty] = useState(false);
   const { conversationId } = props;
   // Another conversation starts with the drawer closed.
   // biome-ignore lint/correctness/useExhaustiveDependencies: conversationId is the trigger on purpose
@@ -23,7 +28,7 @@ export function Inbox(props: { session: Session; conversationId: string | null }
     <div className={`inbox ${conversationId ? 'has-thread' : ''} ${contactOpen ? 'show-contact' : ''}`}>
       {!conversationId && <InboxHeading />}
       <ReturnFocusToClosedConversation conversationId={conversationId} />
-      <ConversationList />
+      <ConversationList onWorkspaceEmpty={setWorkspaceEmpty} />
       {conversationId ? (
         <>
           <Suspense fallback={<section className="thread" aria-label="Conversation" aria-busy="true" />}>
@@ -54,6 +59,11 @@ export function Inbox(props: { session: Session; conversationId: string | null }
         </>
       ) : (
         <section className="thread thread-empty" aria-label="Conversation">
+          {workspaceEmpty && props.session.activeTenant?.role !== 'agent' && (
+            <Suspense fallback={null}>
+              <FirstRunChecklist session={props.session} />
+            </Suspense>
+          )}
           <Empty title="Choose a conversation">
             Pick one from the list, or wait for a customer to write.
           </Empty>
