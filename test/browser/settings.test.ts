@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueSession } from '../../src/accounts/sessions.service.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
@@ -151,6 +152,36 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete response' }).click();
     await page.getByText('No canned responses yet').waitFor();
     expect(await stored((trx) => trx.selectFrom('cannedResponses').select('id').execute())).toEqual([]);
+  });
+
+  it('lists my sessions, signs out the others, and changes my password', async () => {
+    const phone = { requestId: 'test', ip: '203.0.113.9', userAgent: 'Phone browser' };
+    await issueSession(stack.database.db, stack.config, {
+      userId: stack.operator.userId,
+      activeTenantId: stack.tenantId,
+      mfaPending: false,
+      context: phone,
+    });
+    await openSettings('My account');
+    await page.getByText('Phone browser').waitFor();
+    await page.getByText('This browser').waitFor();
+    await expectAccessible('settings: my account');
+    await browser.screenshot(page, 'settings-account');
+    await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await page.getByText('One other session was signed out.').waitFor();
+    await page.getByText('You are signed in only here').waitFor();
+
+    await page.getByLabel('Current password').fill('not the password');
+    await page.getByLabel('New password').fill('a brand new passphrase 42');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Current password').fill(stack.operator.password);
+    await page.getByLabel('New password').fill('a brand new passphrase 42');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText(/^Password changed\./).waitFor();
+    // Still signed in here, with the new password stored.
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
   });
 
   it('needed nothing the CSP forbids, and threw no error', () => {

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
+import { Account } from './Account';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
 import { CannedResponses } from './CannedResponses';
@@ -15,6 +16,7 @@ const PAGES = [
   { id: 'canned-responses', title: 'Canned responses', admin: true },
   { id: 'api-keys', title: 'API keys', admin: true },
   { id: 'audit', title: 'Audit log', admin: true },
+  { id: 'account', title: 'My account', admin: false },
 ] as const;
 
 export function Settings(props: { session: Session }) {
@@ -50,6 +52,7 @@ export function Settings(props: { session: Session }) {
         {page?.id === 'canned-responses' && <CannedResponses />}
         {page?.id === 'api-keys' && <ApiKeys />}
         {page?.id === 'audit' && <AuditLog />}
+        {page?.id === 'account' && <Account />}
       </section>
     </div>
   );
