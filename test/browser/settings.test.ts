@@ -184,6 +184,41 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
   });
 
+  it('requires two-factor authentication for the workspace, and turns it off again', async () => {
+    await openSettings('Security');
+    const box = page.getByLabel('Require two-factor authentication for every member');
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await page.getByText('Two-factor authentication is now required.', { exact: false }).waitFor();
+    const requirement = () =>
+      stored((trx) =>
+        trx
+          .selectFrom('tenants')
+          .select('requireTwoFactor')
+          .where('id', '=', stack.tenantId)
+          .executeTakeFirstOrThrow(),
+      );
+    expect(await requirement()).toEqual({ requireTwoFactor: true });
+    await expectAccessible('settings: security');
+    await browser.screenshot(page, 'settings-security');
+    await box.uncheck();
+    await page.getByText('Two-factor authentication is no longer required.').waitFor();
+    expect(await requirement()).toEqual({ requireTwoFactor: false });
+  });
+
+  it('explains each API key scope and creates a key with the ones chosen', async () => {
+    await openSettings('API keys');
+    const scopes = page.getByRole('group', { name: 'Scopes' });
+    await scopes.getByText('Connect and change WhatsApp channels.').waitFor();
+    await scopes.getByRole('checkbox', { name: /^messages:read/ }).uncheck();
+    await scopes.getByRole('checkbox', { name: /^contacts:read/ }).check();
+    await page.getByLabel('Name', { exact: true }).fill('CRM sync');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('It is shown only once.').waitFor();
+    const keys = await stored((trx) => trx.selectFrom('apiKeys').select(['name', 'scopes']).execute());
+    expect(keys).toEqual([{ name: 'CRM sync', scopes: ['contacts:read'] }]);
+  });
+
   it('needed nothing the CSP forbids, and threw no error', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);

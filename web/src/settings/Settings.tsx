@@ -8,6 +8,7 @@ import { CannedResponses } from './CannedResponses';
 import { Channels } from './Channels';
 import { Labels } from './Labels';
 import { Members } from './Members';
+import { Security } from './Security';
 
 const PAGES = [
   { id: 'channels', title: 'Channels', admin: true },
@@ -16,13 +17,16 @@ const PAGES = [
   { id: 'canned-responses', title: 'Canned responses', admin: true },
   { id: 'api-keys', title: 'API keys', admin: true },
   { id: 'audit', title: 'Audit log', admin: true },
+  { id: 'security', title: 'Security', admin: true, ownerOnly: true },
   { id: 'account', title: 'My account', admin: false },
 ] as const;
 
 export function Settings(props: { session: Session }) {
   const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
-  const pages = PAGES.filter((page) => !page.admin || role !== 'agent');
+  const pages = PAGES.filter(
+    (page) => (!page.admin || role !== 'agent') && (!('ownerOnly' in page) || role === 'owner'),
+  );
   const page = pages.find((item) => item.id === requested) ?? pages[0];
   // Each page is a view: its title, and focus on its heading when it opens.
   const section = useRef<HTMLElement>(null);
@@ -52,6 +56,7 @@ export function Settings(props: { session: Session }) {
         {page?.id === 'canned-responses' && <CannedResponses />}
         {page?.id === 'api-keys' && <ApiKeys />}
         {page?.id === 'audit' && <AuditLog />}
+        {page?.id === 'security' && <Security session={props.session} />}
         {page?.id === 'account' && <Account />}
       </section>
     </div>
