@@ -51,6 +51,7 @@ import { rateLimitPlugin } from './platform/http/rate-limit.js';
 import { REQUEST_ID_HEADER, requestIdFor, requestLogger } from './platform/http/request-id.js';
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
+import { trustedOrigins as trustedOriginsOf } from './platform/http/trusted-origins.js';
 import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
@@ -145,7 +146,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     limits: config.rateLimits,
     metrics: deps.metrics,
   });
-  const trustedOrigins = [new URL(config.http.publicUrl).origin, ...config.corsOrigins];
+  const trustedOrigins = trustedOriginsOf(config);
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
     secretKey: config.secretKey,
@@ -163,7 +164,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     readiness: deps.readiness,
     dependencies: createDependencyProbe(deps.config, deps.metrics),
   });
-  await app.register(dashboardRoutes, { dashboard });
+  await app.register(dashboardRoutes, { dashboard, sourceMaps: config.dashboard.sourceMaps });
   await app.register(cspReportRoutes);
   await app.register(authRoutes, {
     db: deps.db,

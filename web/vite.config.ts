@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './build/precompress.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -9,7 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export default defineConfig({
   root: here,
   base: '/',
-  plugins: [react()],
+  plugins: [react(), precompress()],
   // `npm run dev:web`: the page from Vite, the API and the live socket from a Leadline on port 3000
   // (started with CORS_ORIGINS=http://localhost:5173 so it accepts this origin).
   server: {

@@ -11,7 +11,7 @@ import { locateDatabase } from '../platform/db/connect.js';
 import { createDb, createPool } from '../platform/db/database.js';
 import { migrateDown, migrationStatus } from '../platform/db/migrator.js';
 import { prepareDatabase } from '../platform/db/prepare.js';
-import { createLogger, type Logger } from '../platform/logging/logger.js';
+import { createLogger, type Logger, wantsPrettyLogs } from '../platform/logging/logger.js';
 import { VERSION } from '../platform/version.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
 import { ZWorkspaceName } from '../tenants/fields.js';
@@ -23,7 +23,12 @@ import { registerPrivacyCommands } from './privacy-cli.js';
 function bootstrap(): { config: Config; logger: Logger } {
   try {
     const config = loadConfig();
-    return { config, logger: createLogger({ level: config.log.level, secrets: configuredSecrets(config) }) };
+    const logger = createLogger({
+      level: config.log.level,
+      secrets: configuredSecrets(config),
+      pretty: wantsPrettyLogs(config.env),
+    });
+    return { config, logger };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { pollUntil } from '../fixtures/leadline-process.js';
 import { totpCode } from '../support/account-session.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, measureTransfer, type TestBrowser, type TransferReport } from '../support/browser.js';
 import { type DashboardStack, startDashboardStack } from '../support/dashboard-stack.js';
 
 /**
@@ -87,6 +87,30 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await browser.screenshot(page, 'thread');
   });
 
+  it('loads the inbox in under 100 KB on the wire, and prints what a conversation adds', async () => {
+    const conversation = page.url();
+    const report = (name: string, transfer: TransferReport) => {
+      const assets = transfer.requests.filter(({ url }) => !url.includes('/api/'));
+      const assetBytes = assets.reduce((sum, { bytes }) => sum + bytes, 0);
+      const lines = transfer.requests.map(({ url, bytes }) => `  ${String(bytes).padStart(7)} B  ${url}`);
+      console.log(
+        `${name}: ${transfer.totalBytes} B on the wire (page and assets ${assetBytes} B, API ${transfer.totalBytes - assetBytes} B)\n${lines.join('\n')}`,
+      );
+    };
+    const inbox = await measureTransfer(browser, page, async () => {
+      await page.goto(`${stack.url}/inbox`, { waitUntil: 'networkidle' });
+      await page.getByRole('link', { name: /Ada Lovelace/ }).waitFor();
+    });
+    report('first load of the inbox', inbox);
+    expect(inbox.requests.some(({ url }) => url.includes('/assets/'))).toBe(true);
+    expect(inbox.totalBytes).toBeLessThan(100_000);
+    const withConversation = await measureTransfer(browser, page, async () => {
+      await page.goto(conversation, { waitUntil: 'networkidle' });
+      await page.getByText('Hi, I would like a quote for 40 chairs').waitFor();
+    });
+    report('first load of the inbox with a conversation open', withConversation);
+  });
+
   it('takes over and sends an operator reply through the Graph API', async () => {
     const human = page.getByRole('region', { name: 'Conversation' }).getByRole('button', { name: 'Human' });
     await human.click();
@@ -107,7 +131,10 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     const botBefore = await messagesBy('bot', phone);
     await stack.customerWrites({ from: phone, name: 'Ada Lovelace', body: 'Great, and delivery to Turin?' });
     // Shown live: it was processed (and the agent's turn ran) in the transaction that published it.
-    await page.getByText('Great, and delivery to Turin?').waitFor();
+    await page
+      .getByRole('region', { name: 'Conversation' })
+      .getByText('Great, and delivery to Turin?')
+      .waitFor();
     expect(await messagesBy('bot', phone)).toEqual(botBefore);
     await browser.screenshot(page, 'contact-panel');
     await browser.screenshot(page, 'inbox');

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DASHBOARD_DIR, loadDashboard } from '../../src/platform/http/dashboard.routes.js';
@@ -83,6 +84,85 @@ describe('the dashboard', () => {
     ]) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).not.toBe(200);
+    }
+  });
+});
+
+describe('the dashboard over the wire', () => {
+  let production: FastifyInstance;
+  beforeAll(async () => {
+    ({ app: production } = await buildTestApp({
+      env: { NODE_ENV: 'production', PUBLIC_URL: 'https://inbox.example.com' },
+    }));
+  });
+  afterAll(async () => {
+    await production?.close();
+  });
+
+  it('sends the build’s brotli or gzip copy to a browser that accepts it, and plain bytes otherwise', async () => {
+    const plain = await app.inject({ method: 'GET', url: `/assets/${script}` });
+    for (const [accept, encoding] of [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip', 'gzip'],
+      ['identity', undefined],
+    ] as const) {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/assets/${script}`,
+        headers: { 'accept-encoding': accept },
+      });
+      expect(response.statusCode, accept).toBe(200);
+      expect(response.headers['content-encoding'], accept).toBe(encoding);
+      expect(response.headers.vary, accept).toMatch(/accept-encoding/i);
+      expect(response.headers['cache-control']).toContain('immutable');
+      const bytes = response.rawPayload;
+      const decoded =
+        encoding === 'br' ? brotliDecompressSync(bytes) : encoding === 'gzip' ? gunzipSync(bytes) : bytes;
+      expect(decoded.equals(plain.rawPayload), accept).toBe(true);
+      if (encoding) expect(bytes.length).toBeLessThan(plain.rawPayload.length / 2);
+    }
+  });
+
+  it('compresses the page itself, which is always revalidated', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/inbox',
+      headers: { ...HTML, 'accept-encoding': 'gzip, br' },
+    });
+    expect(response.headers['content-encoding']).toBe('br');
+    expect(response.headers['cache-control']).toBe('no-cache');
+    expect(brotliDecompressSync(response.rawPayload).toString()).toContain('<div id="root"></div>');
+  });
+
+  it('names a favicon that is served from the hashed assets', async () => {
+    const page = await app.inject({ method: 'GET', url: '/', headers: HTML });
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="(\/assets\/[^"]+\.svg)"/.exec(page.body)?.[1];
+    expect(icon).toBeDefined();
+    const response = await app.inject({ method: 'GET', url: icon as string });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('never serves the compressed copies by their own names', async () => {
+    for (const url of [`/assets/${script}.br`, `/assets/${script}.gz`]) {
+      const response = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'br, gzip' } });
+      expect(response.statusCode, url).toBe(404);
+    }
+  });
+
+  it('serves source maps in development but not in production unless configured', async () => {
+    const development = await app.inject({ method: 'GET', url: `/assets/${script}.map` });
+    expect(development.statusCode).toBe(200);
+    const hidden = await production.inject({ method: 'GET', url: `/assets/${script}.map` });
+    expect(hidden.statusCode).toBe(404);
+    const { app: configured } = await buildTestApp({
+      env: { NODE_ENV: 'production', PUBLIC_URL: 'https://x.example.com', DASHBOARD_SOURCE_MAPS: 'true' },
+    });
+    try {
+      expect((await configured.inject({ method: 'GET', url: `/assets/${script}.map` })).statusCode).toBe(200);
+    } finally {
+      await configured.close();
     }
   });
 });

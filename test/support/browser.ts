@@ -60,3 +60,33 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+export interface TransferReport {
+  /** Bytes on the wire (headers and bodies, as compressed) of every request the action made. */
+  readonly totalBytes: number;
+  readonly requests: ReadonlyArray<{ url: string; bytes: number }>;
+}
+
+/** Runs `action` on `page` with the HTTP cache off and counts what crossed the network meanwhile. */
+export async function measureTransfer(
+  browser: TestBrowser,
+  page: Page,
+  action: () => Promise<void>,
+): Promise<TransferReport> {
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  const urls = new Map<string, string>();
+  const requests: { url: string; bytes: number }[] = [];
+  cdp.on('Network.requestWillBeSent', (event) => urls.set(event.requestId, event.request.url));
+  cdp.on('Network.loadingFinished', (event) =>
+    requests.push({ url: urls.get(event.requestId) ?? '?', bytes: event.encodedDataLength }),
+  );
+  try {
+    await action();
+  } finally {
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+    await cdp.detach();
+  }
+  return { totalBytes: requests.reduce((sum, request) => sum + request.bytes, 0), requests };
+}

@@ -132,8 +132,12 @@ export async function startDashboardStack(
 }
 
 /** Signs the stack's operator in through the page (password, then the TOTP code) and waits for the inbox. */
-export async function signInThroughPage(page: Page, stack: DashboardStack): Promise<void> {
-  await page.goto(`${stack.url}/`);
+export async function signInThroughPage(
+  page: Page,
+  stack: DashboardStack,
+  baseUrl: string = stack.url,
+): Promise<void> {
+  await page.goto(`${baseUrl}/`);
   await page.getByLabel('Email').fill(stack.operator.email);
   await page.getByLabel('Password').fill(stack.operator.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,31 +1,54 @@
-import { type ReactNode, useEffect } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { lazy, type ReactNode, Suspense, useState } from 'react';
+import { Navigate, NavLink, Route, Routes, useParams } from 'react-router';
+import { createQueryClient } from './api/queries';
 import type { Session } from './api/types';
-import { accountPage } from './auth/account-pages';
-import { SignIn } from './auth/SignIn';
+import { ACCOUNT_PATHS } from './auth/account-paths';
 import { useSession } from './auth/session';
 import { Empty } from './common/feedback';
-import { Link, navigate, usePath } from './common/router';
 import { Inbox } from './inbox/Inbox';
+import { useLiveQuerySync } from './live/live-query-sync';
 import { LiveProvider, useLiveState } from './live/use-live';
-import { Settings } from './settings/Settings';
 
-/** `/login` is what the sign-up mail links to; signed in, these lead to the inbox. */
-const SIGN_IN_PATHS = new Set(['/', '/sign-in', '/login']);
+const AccountPage = lazy(() =>
+  import('./auth/account-pages').then((module) => ({ default: module.AccountPage })),
+);
+const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: module.SignIn })));
+// Loaded when first shown: the inbox's first load carries only what the inbox needs.
+const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
+
+type SessionControls = ReturnType<typeof useSession>;
 
 export function App() {
   const controls = useSession();
-  const { state, reload, signOut, signedOut, switchTenant } = controls;
-  const path = usePath();
+  if (controls.state.status === 'loading') return <p className="loading">Loading…</p>;
+  return (
+    <Routes>
+      {ACCOUNT_PATHS.map((path) => (
+        <Route
+          key={path}
+          path={path}
+          element={
+            <Loading>
+              <AccountPage path={path} session={controls} />
+            </Loading>
+          }
+        />
+      ))}
+      <Route path="*" element={<Workspace controls={controls} />} />
+    </Routes>
+  );
+}
 
-  useEffect(() => {
-    if (state.status === 'signed-in' && SIGN_IN_PATHS.has(path)) navigate('/inbox', { replace: true });
-  }, [state.status, path]);
-
-  if (state.status === 'loading') return <p className="loading">Loading…</p>;
-  const page = accountPage(path, controls);
-  if (page) return page;
+/** Every other path: sign-in when signed out, the workspace chooser, or the signed-in app. */
+function Workspace(props: { controls: SessionControls }) {
+  const { state, reload, signOut, signedOut, switchTenant } = props.controls;
   if (state.status !== 'signed-in') {
-    return <SignIn key={state.status} secondFactor={state.status === 'second-factor'} onSignedIn={reload} />;
+    return (
+      <Loading>
+        <SignIn key={state.status} secondFactor={state.status === 'second-factor'} onSignedIn={reload} />
+      </Loading>
+    );
   }
   const { session } = state;
   if (!session.activeTenant) {
@@ -48,23 +71,51 @@ export function App() {
       </main>
     );
   }
-  const [, section, detail] = path.split('/');
+  // Keyed by workspace: its socket and its cache of server answers end with it.
   return (
-    <LiveProvider key={session.activeTenant.id} onSessionEnded={() => void reload().catch(signedOut)}>
-      <Shell session={session} onSignOut={signOut} onSwitchTenant={switchTenant} section={section ?? 'inbox'}>
-        {section === 'settings' ? (
-          <Settings session={session} page={detail ?? ''} />
-        ) : (
-          <Inbox session={session} conversationId={section === 'inbox' && detail ? detail : null} />
-        )}
-      </Shell>
-    </LiveProvider>
+    <WorkspaceCache key={session.activeTenant.id}>
+      <LiveProvider onSessionEnded={() => void reload().catch(signedOut)}>
+        <LiveQuerySync />
+        <Shell session={session} onSignOut={signOut} onSwitchTenant={switchTenant}>
+          <Routes>
+            <Route path="/inbox/:conversationId?" element={<InboxRoute session={session} />} />
+            <Route
+              path="/settings/:page?"
+              element={
+                <Loading>
+                  <Settings session={session} />
+                </Loading>
+              }
+            />
+            <Route path="*" element={<Navigate to="/inbox" replace />} />
+          </Routes>
+        </Shell>
+      </LiveProvider>
+    </WorkspaceCache>
   );
+}
+
+function Loading(props: { children: ReactNode }) {
+  return <Suspense fallback={<p className="loading">Loading…</p>}>{props.children}</Suspense>;
+}
+
+function WorkspaceCache(props: { children: ReactNode }) {
+  const [client] = useState(createQueryClient);
+  return <QueryClientProvider client={client}>{props.children}</QueryClientProvider>;
+}
+
+function LiveQuerySync() {
+  useLiveQuerySync();
+  return null;
+}
+
+function InboxRoute(props: { session: Session }) {
+  const { conversationId } = useParams();
+  return <Inbox session={props.session} conversationId={conversationId ?? null} />;
 }
 
 function Shell(props: {
   session: Session;
-  section: string;
   children: ReactNode;
   onSignOut: () => Promise<void>;
   onSwitchTenant: (tenantId: string) => Promise<void>;
@@ -79,12 +130,8 @@ function Shell(props: {
       <header className="topbar">
         <span className="brand">Leadline</span>
         <nav aria-label="Main">
-          <Link to="/inbox" current={props.section === 'inbox'}>
-            Inbox
-          </Link>
-          <Link to="/settings/members" current={props.section === 'settings'}>
-            Settings
-          </Link>
+          <NavLink to="/inbox">Inbox</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <span className={`live live-${live}`} role="status">
           {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline — reconnecting'}

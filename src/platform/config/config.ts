@@ -106,6 +106,10 @@ export interface Config {
     readonly schedule: string | undefined;
     readonly keep: { readonly daily: number; readonly weekly: number };
   };
+  readonly dashboard: {
+    /** Whether /assets/*.map is served: it publishes the page's source, so off in production by default. */
+    readonly sourceMaps: boolean;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -192,6 +196,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       schedule: env.BACKUP_SCHEDULE,
       keep: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
     },
+    dashboard: { sourceMaps: env.DASHBOARD_SOURCE_MAPS ?? env.NODE_ENV !== 'production' },
   };
   return deepFreeze(config);
 }

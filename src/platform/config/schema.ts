@@ -167,6 +167,8 @@ export const ZEnvironment = z
       .optional(),
     BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3_650).default(7),
     BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
+    // Unset: the dashboard's source maps are served in development and test, never in production.
+    DASHBOARD_SOURCE_MAPS: flag.optional(),
   })
   .superRefine(
     (env, ctx) => {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LOG_LEVELS } from '../config/schema.js';
 import { censor, createLineScrubber, redactPaths } from './redaction.js';
@@ -9,6 +10,38 @@ export interface LoggerOptions {
   /** Values that must never be written, e.g. every configured secret. */
   secrets: readonly string[];
   destination?: DestinationStream;
+  /** Human-readable lines (pino-pretty) instead of JSON, when pino-pretty is installed. */
+  pretty?: boolean;
+}
+
+/**
+ * Pretty logs are for a person at a terminal in development: JSON everywhere else (files, pipes, log
+ * shippers, production), so machines keep reading the same fields.
+ */
+export function wantsPrettyLogs(env: string, stdout: { isTTY?: boolean } = process.stdout): boolean {
+  return env === 'development' && stdout.isTTY === true;
+}
+
+type PrettyFactory = (options: Record<string, unknown>) => DestinationStream;
+
+/**
+ * pino-pretty is a development dependency: a production install (`npm ci --omit=dev`) has no copy, and
+ * then the logs stay JSON instead of failing to start.
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream | undefined {
+  let build: PrettyFactory;
+  try {
+    build = createRequire(import.meta.url)('pino-pretty') as PrettyFactory;
+  } catch {
+    return undefined;
+  }
+  return build({
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    destination: destination ?? 1,
+    sync: destination !== undefined,
+  });
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -23,7 +56,9 @@ export function createLogger(options: LoggerOptions): Logger {
       serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
       hooks: { streamWrite: scrub },
     },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
+    (options.pretty ? prettyStream(options.destination) : undefined) ??
+      options.destination ??
+      pino.destination({ fd: 1, sync: false }),
   );
 }
 

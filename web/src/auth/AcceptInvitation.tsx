@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import { useNavigate } from 'react-router';
 import { ApiError, api, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { navigate } from '../common/router';
 import { AccountCard, Field, NewPasswordField } from './fields';
 import { SignIn } from './SignIn';
 import type { SessionState } from './session';
@@ -48,6 +48,7 @@ function ChoosePassword(props: {
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [existing, setExisting] = useState(false);
+  const navigate = useNavigate();
   const { busy, error, submit } = useSubmit(async () => {
     try {
       const name = displayName.trim();
@@ -59,7 +60,7 @@ function ChoosePassword(props: {
       );
       setCsrfToken(result.csrfToken);
       await props.reload();
-      navigate('/inbox', { replace: true });
+      void navigate('/inbox', { replace: true });
     } catch (caught) {
       // 403: the address already has an account; 409: one was created meanwhile. Either way: sign in.
       if (caught instanceof ApiError && (caught.status === 403 || caught.status === 409)) setExisting(true);
@@ -85,7 +86,7 @@ function ChoosePassword(props: {
           Sign in to accept
         </button>
       ) : (
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
           Accept and sign in
         </button>
       )}
@@ -94,12 +95,13 @@ function ChoosePassword(props: {
 }
 
 function AcceptSignedIn(props: Props & { email: string }) {
+  const navigate = useNavigate();
   const { busy, error, submit } = useSubmit(async () => {
     const accepted = await api<{ tenantId: string }>('POST', '/invitations/accept-signed-in', {
       token: props.token,
     });
     await props.switchTenant(accepted.tenantId);
-    navigate('/inbox', { replace: true });
+    void navigate('/inbox', { replace: true });
   });
 
   return (
@@ -109,7 +111,7 @@ function AcceptSignedIn(props: Props & { email: string }) {
         this account.
       </p>
       <ErrorNote message={error} />
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" aria-disabled={busy || undefined}>
         Accept invitation
       </button>
       <button type="button" className="link-button" onClick={() => void props.signOut()}>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { Link } from '../common/router';
 import { AccountCard, Field } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -35,7 +35,7 @@ export function ForgotPassword() {
           </p>
           <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
           <ErrorNote message={error} />
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy || undefined}>
             Send reset link
           </button>
         </>

@@ -41,7 +41,7 @@ export function ResetPassword(props: { token: string; onDone: () => void }) {
       <NewPasswordField value={password} onChange={setPassword} />
       {needsCode && <SecondFactorField {...secondFactor.field} />}
       <ErrorNote message={error} />
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" aria-disabled={busy || undefined}>
         Set new password
       </button>
     </AccountCard>

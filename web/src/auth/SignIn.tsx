@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
 import { api, describeError, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { Link } from '../common/router';
+import { useView } from '../common/view';
 import { Field, SecondFactorField, useSecondFactor } from './fields';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */
@@ -12,9 +13,11 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
   const secondFactor = useSecondFactor();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useView(step === 'password' ? 'Sign in' : 'Two-factor authentication');
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -68,7 +71,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
           <SecondFactorField {...secondFactor.field} />
         )}
         <ErrorNote message={error} />
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" aria-disabled={busy || undefined}>
           {step === 'password' ? 'Sign in' : 'Verify'}
         </button>
       </form>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { ApiError, api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
-import { Link } from '../common/router';
 import { AccountCard, Field, NewPasswordField } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -61,7 +61,7 @@ export function SignUp() {
           <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
           <NewPasswordField label="Password" value={password} onChange={setPassword} />
           <ErrorNote message={error} />
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy || undefined}>
             Create account
           </button>
         </>

@@ -33,7 +33,7 @@ export function VerifyEmail(props: { token: string; onDone: () => Promise<void> 
     <AccountCard title="Confirm e-mail address" onSubmit={submit}>
       <p className="muted">Confirm that this e-mail address is yours.</p>
       <ErrorNote message={error} />
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" aria-disabled={busy || undefined}>
         Confirm address
       </button>
     </AccountCard>

@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import { AcceptInvitation } from './AcceptInvitation';
 import { ForgotPassword } from './ForgotPassword';
 import { AccountCard, MissingToken } from './fields';
@@ -22,15 +21,12 @@ const LINK_PAGES: Record<string, { title: string; what: string }> = {
   '/verify-email': { title: 'Confirm e-mail address', what: 'confirmation' },
 };
 
-/**
- * The pages the server's mails and CLI link to (`…#token=`), the forgotten-password request and sign-up.
- * They work signed in or out; null for every other path.
- */
-export function accountPage(path: string, session: SessionControls): ReactNode | null {
-  if (path === '/forgot-password') return <ForgotPassword />;
-  if (path === '/signup') return <SignUp />;
-  const page = LINK_PAGES[path];
-  return page ? <LinkPage path={path} session={session} {...page} /> : null;
+/** One of ACCOUNT_PATHS' pages. They work signed in or out. */
+export function AccountPage(props: { path: string; session: SessionControls }) {
+  if (props.path === '/forgot-password') return <ForgotPassword />;
+  if (props.path === '/signup') return <SignUp />;
+  const page = LINK_PAGES[props.path];
+  return page ? <LinkPage path={props.path} session={props.session} {...page} /> : null;
 }
 
 function LinkPage(props: { path: string; title: string; what: string; session: SessionControls }) {

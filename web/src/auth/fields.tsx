@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { Link } from '../common/router';
+import { Link } from 'react-router';
+import { useView } from '../common/view';
 
 /** One labelled input of the sign-in and account pages. */
 export function Field(props: {
@@ -50,6 +51,7 @@ export function AccountCard(props: {
   children: ReactNode;
   onSubmit?: (event: FormEvent) => void;
 }) {
+  useView(props.title);
   const body = (
     <>
       <h1 id="account-title">{props.title}</h1>
@@ -112,6 +114,8 @@ export function SecondFactorField(props: {
       <label>
         {props.useRecovery ? 'Recovery code' : 'Authentication code'}
         <input
+          // biome-ignore lint/a11y/noAutofocus: it replaces the field that had focus (the password step)
+          autoFocus
           inputMode={props.useRecovery ? 'text' : 'numeric'}
           autoComplete="one-time-code"
           required

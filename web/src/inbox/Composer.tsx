@@ -1,10 +1,17 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { api, describeError, withQuery } from '../api/client';
+import { keys } from '../api/queries';
 import type { CannedResponse, Conversation, Template } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { Tabs } from '../common/Tabs';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
+const COMPOSE_TABS = [
+  { value: 'reply', label: 'Reply' },
+  { value: 'note', label: 'Private note' },
+] as const;
 
 function windowOpenUntil(conversation: Conversation): Date | null {
   if (conversation.windowOpenUntil !== undefined) {
@@ -21,29 +28,30 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [canned, setCanned] = useState<CannedResponse[]>([]);
   const [cannedIndex, setCannedIndex] = useState(0);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const [cannedDismissed, setCannedDismissed] = useState(false);
   const until = windowOpenUntil(props.conversation);
   const windowOpen = until !== null && until.getTime() > Date.now();
-  const cannedQuery = mode === 'reply' && text.startsWith('/') && !text.includes(' ') ? text.slice(1) : null;
+  const cannedSearch = mode === 'reply' && text.startsWith('/') && !text.includes(' ') ? text.slice(1) : null;
+  const cannedQuery = useQuery({
+    queryKey: keys.cannedResponses(cannedSearch ?? ''),
+    queryFn: async ({ signal }) => {
+      const path = withQuery('/canned-responses', { q: cannedSearch });
+      return (await api<{ items: CannedResponse[] }>('GET', path, undefined, { signal })).items.slice(0, 8);
+    },
+    enabled: cannedSearch !== null,
+    retry: false,
+  });
+  const canned: CannedResponse[] =
+    cannedSearch !== null && !cannedDismissed && !cannedQuery.isError ? (cannedQuery.data ?? []) : [];
 
+  // A new search starts at its first suggestion, and shows them again after Escape.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: cannedSearch is the trigger on purpose
   useEffect(() => {
-    if (cannedQuery === null) {
-      setCanned([]);
-      return;
-    }
-    const controller = new AbortController();
-    api<{ items: CannedResponse[] }>('GET', withQuery('/canned-responses', { q: cannedQuery }), undefined, {
-      signal: controller.signal,
-    }).then(
-      (result) => {
-        setCanned(result.items.slice(0, 8));
-        setCannedIndex(0);
-      },
-      () => setCanned([]),
-    );
-    return () => controller.abort();
-  }, [cannedQuery]);
+    setCannedIndex(0);
+    setCannedDismissed(false);
+  }, [cannedSearch]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -67,6 +75,12 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
         props.onSent();
       }
       setText('');
+      // The button that was pressed disables itself with the empty text: keep focus in the composer,
+      // unless the operator has moved on meanwhile.
+      const active = document.activeElement;
+      if (!active || active === document.body || textarea.current?.form?.contains(active)) {
+        textarea.current?.focus();
+      }
     } catch (caught) {
       setError(describeError(caught));
     } finally {
@@ -85,11 +99,10 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
       if (event.key === 'Enter' || event.key === 'Tab') {
         event.preventDefault();
         setText(canned[cannedIndex]?.text ?? text);
-        setCanned([]);
         return;
       }
       if (event.key === 'Escape') {
-        setCanned([]);
+        setCannedDismissed(true);
         return;
       }
     }
@@ -100,15 +113,7 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   };
 
   return (
-    <div className="composer">
-      <div className="composer-tabs" role="tablist" aria-label="Compose">
-        <button type="button" role="tab" aria-selected={mode === 'reply'} onClick={() => setMode('reply')}>
-          Reply
-        </button>
-        <button type="button" role="tab" aria-selected={mode === 'note'} onClick={() => setMode('note')}>
-          Private note
-        </button>
-      </div>
+    <Tabs className="composer" label="Compose" tabs={COMPOSE_TABS} value={mode} onChange={setMode}>
       {mode === 'reply' && !windowOpen ? (
         <TemplatePicker conversation={props.conversation} closedAt={until} onSent={props.onSent} />
       ) : (
@@ -130,6 +135,7 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
             </ul>
           )}
           <textarea
+            ref={textarea}
             aria-label={mode === 'note' ? 'Private note' : 'Reply'}
             placeholder={
               mode === 'note' ? 'Only your team sees this note' : 'Type a reply — / for canned responses'
@@ -145,27 +151,30 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
             {mode === 'reply' && until && (
               <span className="muted">Free replies until {fullTime(until.toISOString())}</span>
             )}
-            <button type="submit" className="primary" disabled={busy || text.trim() === ''}>
+            <button type="submit" className="primary" aria-disabled={busy || text.trim() === '' || undefined}>
               {mode === 'note' ? 'Add note' : 'Send'}
             </button>
           </div>
         </form>
       )}
-    </div>
+    </Tabs>
   );
 }
 
 function TemplatePicker(props: { conversation: Conversation; closedAt: Date | null; onSent: () => void }) {
-  const [templates, setTemplates] = useState<Template[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const channelId = props.conversation.channelId;
+  const templatesQuery = useQuery({
+    queryKey: keys.templates(channelId),
+    queryFn: async ({ signal }) => {
+      const path = `/whatsapp/channels/${channelId}/templates`;
+      const result = await api<{ items: Template[] }>('GET', path, undefined, { signal });
+      return result.items.filter((item) => item.status.toUpperCase() === 'APPROVED');
+    },
+  });
+  const templates = templatesQuery.data ?? null;
+  const [sendError, setError] = useState<string | null>(null);
+  const loadError = templatesQuery.error ? describeError(templatesQuery.error) : null;
   const [choice, setChoice] = useState('');
-
-  useEffect(() => {
-    api<{ items: Template[] }>('GET', `/whatsapp/channels/${props.conversation.channelId}/templates`).then(
-      (result) => setTemplates(result.items.filter((item) => item.status.toUpperCase() === 'APPROVED')),
-      (caught: unknown) => setError(describeError(caught)),
-    );
-  }, [props.conversation.channelId]);
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
@@ -192,7 +201,8 @@ function TemplatePicker(props: { conversation: Conversation; closedAt: Date | nu
           : 'The customer has not written yet.'}{' '}
         WhatsApp only allows approved templates until they reply.
       </p>
-      <ErrorNote message={error} />
+      <ErrorNote message={sendError} />
+      <ErrorNote message={loadError} onRetry={() => void templatesQuery.refetch()} />
       <label>
         Template
         <select value={choice} onChange={(event) => setChoice(event.target.value)}>

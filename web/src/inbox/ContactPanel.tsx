@@ -1,10 +1,11 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { ApiError, api, describeError } from '../api/client';
+import { keys } from '../api/queries';
 import type { Contact, ContactSummary, Conversation } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
-import { Link } from '../common/router';
-import { useLiveEvents } from '../live/use-live';
 
 const FIELDS = [
   { key: 'firstName', label: 'First name', type: 'text' },
@@ -20,53 +21,57 @@ const FIELD_NAMES: Record<string, string> = {
   email: 'email',
 };
 
+function draftOf(contact: ContactSummary): Record<FieldKey, string> {
+  return {
+    firstName: contact.firstName ?? '',
+    lastName: contact.lastName ?? '',
+    company: contact.company ?? '',
+    email: contact.email ?? '',
+  };
+}
+
 /** The contact of the open conversation: profile (editable), qualification progress and history. */
-export function ContactPanel(props: { contact: ContactSummary; conversationId: string }) {
+export function ContactPanel(props: {
+  contact: ContactSummary;
+  conversationId: string;
+  /** Opened as a drawer (below 1100 px; wider screens always show it). */
+  open: boolean;
+  onClose: () => void;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (props.open) heading.current?.focus();
+  }, [props.open]);
   const contactId = props.contact.id;
-  const [contact, setContact] = useState<Contact>(props.contact);
-  const [editable, setEditable] = useState(true);
-  const [history, setHistory] = useState<Conversation[]>([]);
-  const [draft, setDraft] = useState<Record<FieldKey, string>>({
-    firstName: '',
-    lastName: '',
-    company: '',
-    email: '',
-  });
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
+  const [draft, setDraft] = useState<Record<FieldKey, string>>(() => draftOf(props.contact));
+  const [saveError, setSaveError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
 
-  const load = useCallback(async () => {
-    try {
-      const loaded = await api<Contact>('GET', `/contacts/${contactId}`);
-      setEditable(true);
-      setContact(loaded);
-      setDraft({
-        firstName: loaded.firstName ?? '',
-        lastName: loaded.lastName ?? '',
-        company: loaded.company ?? '',
-        email: loaded.email ?? '',
-      });
-      setError(null);
-    } catch (caught) {
-      // A server without the contacts API: show what the conversation told us, read-only.
-      if (caught instanceof ApiError && caught.status === 404) setEditable(false);
-      else setError(describeError(caught));
-    }
-    api<{ items: Conversation[] }>('GET', `/contacts/${contactId}/conversations`).then(
-      (result) => setHistory(result.items),
-      () => setHistory([]),
-    );
-  }, [contactId]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  useLiveEvents((event) => {
-    if ((event.type === 'contact.updated' && event.contactId === contactId) || event.type === 'resync')
-      void load();
+  const contactQuery = useQuery({
+    queryKey: keys.contact(contactId),
+    queryFn: ({ signal }) => api<Contact>('GET', `/contacts/${contactId}`, undefined, { signal }),
   });
+  const historyQuery = useQuery({
+    queryKey: keys.contactConversations(contactId),
+    queryFn: async ({ signal }) => {
+      const path = `/contacts/${contactId}/conversations`;
+      return (await api<{ items: Conversation[] }>('GET', path, undefined, { signal })).items;
+    },
+  });
+  // A server without the contacts API (404): show what the conversation told us, read-only.
+  const editable = !(contactQuery.error instanceof ApiError && contactQuery.error.status === 404);
+  const contact: Contact = contactQuery.data ?? props.contact;
+  const history = historyQuery.data ?? [];
+  const loadError = editable && contactQuery.error ? describeError(contactQuery.error) : null;
+  const error = saveError ?? loadError;
+
+  // The form follows the stored profile whenever it is (re)loaded, as a live event or a save refetches it.
+  const loaded = contactQuery.data;
+  useEffect(() => {
+    if (loaded) setDraft(draftOf(loaded));
+  }, [loaded]);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -76,9 +81,12 @@ export function ContactPanel(props: { contact: ContactSummary; conversationId: s
       FIELDS.map(({ key }) => [key, draft[key].trim() === '' ? null : draft[key].trim()]),
     );
     try {
-      setContact(await api<Contact>('PATCH', `/contacts/${contactId}`, changes));
+      client.setQueryData(
+        keys.contact(contactId),
+        await api<Contact>('PATCH', `/contacts/${contactId}`, changes),
+      );
       setSaved(true);
-      setError(null);
+      setSaveError(null);
     } catch (caught) {
       if (caught instanceof ApiError && caught.details.length > 0) {
         setFieldErrors(
@@ -87,15 +95,24 @@ export function ContactPanel(props: { contact: ContactSummary; conversationId: s
           ),
         );
       }
-      setError(describeError(caught));
+      setSaveError(describeError(caught));
     }
   };
 
   const required = contact.qualification?.required ?? [];
   const missing = contact.qualification?.missing ?? [];
   return (
-    <aside className="contact-panel" aria-label="Contact">
-      <h2>Contact</h2>
+    <aside className="contact-panel" id="contact-panel" aria-label="Contact">
+      <div className="contact-panel-header">
+        <h2 tabIndex={-1} ref={heading}>
+          Contact
+        </h2>
+        {props.open && (
+          <button type="button" className="contact-close" onClick={props.onClose}>
+            Close
+          </button>
+        )}
+      </div>
       <p>{contactName(contact)}</p>
       <p className="muted">{contact.phoneE164}</p>
       {required.length > 0 && (
@@ -138,7 +155,10 @@ export function ContactPanel(props: { contact: ContactSummary; conversationId: s
           <ul className="history">
             {history.map((item) => (
               <li key={item.id}>
-                <Link to={`/inbox/${item.id}`} current={item.id === props.conversationId}>
+                <Link
+                  to={`/inbox/${item.id}`}
+                  aria-current={item.id === props.conversationId ? 'page' : undefined}
+                >
                   {shortTime(item.lastMessageAt ?? item.createdAt)} · {item.status ?? item.ownership}
                 </Link>
               </li>

@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, describeError } from '../api/client';
+import { labelsQuery, membersQuery } from '../api/queries';
 import type { Conversation, Label, Member, Ownership } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
@@ -18,20 +20,9 @@ export function ConversationControls(props: {
   onChanged: (conversation: Conversation) => void;
 }) {
   const { conversation } = props;
-  const [members, setMembers] = useState<Member[]>([]);
-  const [labels, setLabels] = useState<Label[] | null>(null);
+  const members: Member[] = useQuery(membersQuery).data ?? [];
+  const labels: Label[] | null = useQuery(labelsQuery).data ?? null;
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    api<{ items: Member[] }>('GET', '/members?limit=100').then(
-      (result) => setMembers(result.items),
-      () => setMembers([]),
-    );
-    api<{ items: Label[] }>('GET', '/labels').then(
-      (result) => setLabels(result.items),
-      () => setLabels(null),
-    );
-  }, []);
 
   const change = async (method: 'PUT', path: string, body: unknown) => {
     setError(null);

@@ -1,10 +1,11 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { NavLink } from 'react-router';
 import { describeError } from '../api/client';
-import type { Conversation, Page } from '../api/types';
+import { keys } from '../api/queries';
+import type { Conversation } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
-import { Link } from '../common/router';
-import { useLiveEvents } from '../live/use-live';
 import { FILTERS, type Filter, listConversations } from './inbox-api';
 import { LabelSwatch } from './LabelSwatch';
 
@@ -19,89 +20,47 @@ const FILTER_LABELS: Record<Filter, string> = {
 
 const OWNERSHIP_LABELS = { bot: 'Bot', human: 'Human', paused: 'Paused' } as const;
 
-export function ConversationList(props: { selectedId: string | null }) {
+/** `onWorkspaceEmpty` learns whether the workspace has any open conversation (the unfiltered list). */
+export function ConversationList(props: { onWorkspaceEmpty?: (empty: boolean) => void }) {
   const [filter, setFilter] = useState<Filter>('open');
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
-  const [items, setItems] = useState<Conversation[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [reloads, setReloads] = useState(0);
   const sentinel = useRef<HTMLLIElement>(null);
-  const loadingMore = useRef(false);
 
   useEffect(() => {
     const timer = window.setTimeout(() => setQ(search.trim()), 250);
     return () => window.clearTimeout(timer);
   }, [search]);
 
-  // The first page, again whenever the filter, the search or the conversations change. A refresh for a
-  // live event keeps the pages scrolled to below it; a new filter or search starts over.
-  const shownQuery = useRef('');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads is the trigger on purpose
+  // A live event invalidates the list: TanStack Query refetches the pages already loaded, from the first.
+  const query = useInfiniteQuery({
+    queryKey: keys.conversationList(filter, q),
+    queryFn: ({ pageParam, signal }) => listConversations({ filter, q, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const items = uniqueById(query.data?.pages.flatMap((page) => page.items) ?? []);
+  const error = query.error ? describeError(query.error) : null;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  const unfilteredEmpty = filter === 'open' && q === '' && query.isSuccess ? items.length === 0 : undefined;
+  const onWorkspaceEmpty = props.onWorkspaceEmpty;
   useEffect(() => {
-    const controller = new AbortController();
-    const query = `${filter}|${q}`;
-    const refresh = shownQuery.current === query;
-    setLoading(true);
-    listConversations({ filter, q, cursor: null }, controller.signal).then(
-      (page) => {
-        shownQuery.current = query;
-        setItems((current) => (refresh ? withFreshFirstPage(current, page) : page.items));
-        if (!refresh) setCursor(page.nextCursor);
-        setError(null);
-        setLoading(false);
-      },
-      (caught: unknown) => {
-        if (controller.signal.aborted) return;
-        setError(describeError(caught));
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-  }, [filter, q, reloads]);
+    if (unfilteredEmpty !== undefined) onWorkspaceEmpty?.(unfilteredEmpty);
+  }, [unfilteredEmpty, onWorkspaceEmpty]);
 
-  const loadMore = useCallback(async () => {
-    if (!cursor || loadingMore.current) return;
-    loadingMore.current = true;
-    try {
-      const page = await listConversations({ filter, q, cursor }, new AbortController().signal);
-      setItems((current) => [
-        ...current,
-        ...page.items.filter((item) => !current.some((c) => c.id === item.id)),
-      ]);
-      setCursor(page.nextCursor);
-    } catch (caught) {
-      setError(describeError(caught));
-    } finally {
-      loadingMore.current = false;
-    }
-  }, [cursor, filter, q]);
+  const loadMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   useEffect(() => {
     const target = sentinel.current;
     if (!target) return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) void loadMore();
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
     });
     observer.observe(target);
     return () => observer.disconnect();
   }, [loadMore]);
-
-  // Bursts of events (a busy workspace) cost one refresh, not one each.
-  const refreshTimer = useRef<number | undefined>(undefined);
-  useEffect(() => () => window.clearTimeout(refreshTimer.current), []);
-  useLiveEvents((event) => {
-    if (
-      event.type === 'message.created' ||
-      event.type === 'conversation.updated' ||
-      event.type === 'resync'
-    ) {
-      window.clearTimeout(refreshTimer.current);
-      refreshTimer.current = window.setTimeout(() => setReloads((count) => count + 1), 150);
-    }
-  });
 
   return (
     <nav className="conversation-list" aria-label="Conversations">
@@ -128,8 +87,8 @@ export function ConversationList(props: { selectedId: string | null }) {
           ))}
         </fieldset>
       </div>
-      <ErrorNote message={error} onRetry={() => setReloads((count) => count + 1)} />
-      {!loading && !error && items.length === 0 && (
+      <ErrorNote message={error} onRetry={() => void query.refetch()} />
+      {!query.isPending && !error && items.length === 0 && (
         <Empty title="No conversations here">
           {q
             ? 'Nothing matches this search. Try a phone number or another spelling.'
@@ -138,16 +97,12 @@ export function ConversationList(props: { selectedId: string | null }) {
       )}
       <ul className="conversations">
         {items.map((conversation) => (
-          <ConversationItem
-            key={conversation.id}
-            conversation={conversation}
-            selected={conversation.id === props.selectedId}
-          />
+          <ConversationItem key={conversation.id} conversation={conversation} />
         ))}
         <li ref={sentinel} className="sentinel" aria-hidden="true" />
       </ul>
-      {cursor && (
-        <button type="button" className="link-button load-more" onClick={() => void loadMore()}>
+      {hasNextPage && (
+        <button type="button" className="link-button load-more" onClick={loadMore}>
           Load more
         </button>
       )}
@@ -155,21 +110,13 @@ export function ConversationList(props: { selectedId: string | null }) {
   );
 }
 
-/**
- * The fresh first page, then the pages already loaded below it: those it pushed down stay, those that
- * left the list (newer than the page's last item, yet not on it) go.
- */
-function withFreshFirstPage(current: Conversation[], page: Page<Conversation>): Conversation[] {
-  if (page.nextCursor === null) return page.items;
-  const onPage = new Set(page.items.map((item) => item.id));
-  const oldest = page.items.at(-1)?.lastMessageAt ?? '';
-  return [
-    ...page.items,
-    ...current.filter((item) => !onPage.has(item.id) && (item.lastMessageAt ?? '') <= oldest),
-  ];
+/** A conversation that moved up while later pages loaded may be on two pages: shown once. */
+function uniqueById(conversations: Conversation[]): Conversation[] {
+  const seen = new Set<string>();
+  return conversations.filter((item) => !seen.has(item.id) && seen.add(item.id));
 }
 
-function ConversationItem(props: { conversation: Conversation; selected: boolean }) {
+function ConversationItem(props: { conversation: Conversation }) {
   const { conversation } = props;
   const unread = conversation.unreadCount ?? 0;
   const preview =
@@ -177,7 +124,7 @@ function ConversationItem(props: { conversation: Conversation; selected: boolean
     (conversation.lastMessage ? `[${conversation.lastMessage.type}]` : '');
   return (
     <li>
-      <Link to={`/inbox/${conversation.id}`} className="conversation-item" current={props.selected}>
+      <NavLink to={`/inbox/${conversation.id}`} className="conversation-item">
         <span className="item-top">
           <span className="item-name">{contactName(conversation.contact)}</span>
           <time className="item-time" dateTime={conversation.lastMessageAt ?? undefined}>
@@ -205,7 +152,7 @@ function ConversationItem(props: { conversation: Conversation; selected: boolean
             </span>
           ))}
         </span>
-      </Link>
+      </NavLink>
     </li>
   );
 }

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { Dialog } from '../common/Dialog';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 
@@ -40,35 +41,29 @@ export function LinkText(props: { text: string }) {
 }
 
 function ConfirmLink(props: { url: string; onClose: () => void }) {
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
   const open = () => {
     window.open(props.url, '_blank', 'noopener,noreferrer');
     props.onClose();
   };
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="confirm-link-title"
-        onKeyDown={(event) => {
-          if (event.key === 'Escape') props.onClose();
-        }}
-      >
-        <h2 id="confirm-link-title">Open this link?</h2>
-        <p>It was sent in a message. Check the full address before opening it:</p>
-        <p className="full-url">{props.url}</p>
-        <div className="dialog-actions">
-          <button type="button" ref={cancel} onClick={props.onClose}>
+    <Dialog
+      title="Open this link?"
+      role="alertdialog"
+      onClose={props.onClose}
+      actions={
+        <>
+          {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
+          <button type="button" autoFocus onClick={props.onClose}>
             Cancel
           </button>
           <button type="button" className="primary" onClick={open}>
             Open in new tab
           </button>
-        </div>
-      </div>
-    </div>
+        </>
+      }
+    >
+      <p>It was sent in a message. Check the full address before opening it:</p>
+      <p className="full-url">{props.url}</p>
+    </Dialog>
   );
 }

@@ -1,88 +1,81 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { api, describeError } from '../api/client';
+import { keys } from '../api/queries';
 import type { Conversation, Message, Note } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
-import { Link } from '../common/router';
+import { useView } from '../common/view';
 import { useLiveEvents } from '../live/use-live';
 import { Composer } from './Composer';
 import { ConversationControls } from './ConversationControls';
 import { listMessages } from './inbox-api';
 import { MessageView } from './MessageView';
 
+/** Marks what the operator now sees as read (a server without read marks simply refuses). */
+function markRead(conversationId: string) {
+  api('POST', `/conversations/${conversationId}/read`).catch(() => undefined);
+}
+
+/** Oldest first, each message once (a refetch after new messages may repeat one across pages). */
+function chronological(pages: { items: Message[] }[]): Message[] {
+  const seen = new Set<string>();
+  const newestFirst = pages.flatMap((page) => page.items).filter((m) => !seen.has(m.id) && seen.add(m.id));
+  return newestFirst.reverse();
+}
+
 /** A conversation: header with its controls, the messages (newest at the bottom) and the composer. */
 export function Thread(props: {
   conversationId: string;
   userId: string;
   onContact: (contact: Conversation['contact']) => void;
+  contactOpen: boolean;
+  onToggleContact: () => void;
 }) {
   const { conversationId } = props;
-  const [conversation, setConversation] = useState<Conversation | null>(null);
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [notes, setNotes] = useState<Note[]>([]);
-  const [olderCursor, setOlderCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
   const [mediaVersion, setMediaVersion] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
 
-  const loadConversation = useCallback(async () => {
-    setConversation(await api<Conversation>('GET', `/conversations/${conversationId}`));
-  }, [conversationId]);
-
-  const loadNewest = useCallback(async () => {
-    const page = await listMessages(conversationId, null, new AbortController().signal);
-    setMessages((current) => {
-      const newest = [...page.items].reverse();
-      const older = current.filter((message) => !newest.some((item) => item.id === message.id));
-      const oldestNew = newest[0]?.sentAt ?? '';
-      return [...older.filter((message) => message.sentAt < oldestNew), ...newest];
-    });
-    setOlderCursor((current) => current ?? page.nextCursor);
-  }, [conversationId]);
-
-  const loadNotes = useCallback(async () => {
-    try {
-      setNotes((await api<{ items: Note[] }>('GET', `/conversations/${conversationId}/notes`)).items);
-    } catch {
-      setNotes([]);
-    }
-  }, [conversationId]);
-
-  const reload = useCallback(async () => {
-    try {
-      await Promise.all([loadConversation(), loadNewest(), loadNotes()]);
-      setError(null);
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  }, [loadConversation, loadNewest, loadNotes]);
-
-  useEffect(() => {
-    setConversation(null);
-    setMessages([]);
-    setNotes([]);
-    setOlderCursor(null);
-    stickToBottom.current = true;
-    void reload();
-    // Marks what the operator now sees as read (a server without read marks simply refuses).
-    api('POST', `/conversations/${conversationId}/read`).catch(() => undefined);
-  }, [conversationId, reload]);
-
-  useLiveEvents((event) => {
-    if (event.type === 'resync') void reload();
-    else if ('conversationId' in event && event.conversationId === conversationId) {
-      if (event.type === 'note.created') void loadNotes();
-      else if (event.type === 'conversation.updated') void loadConversation().catch(() => undefined);
-      else {
-        if (event.type === 'message.updated') setMediaVersion((version) => version + 1);
-        void loadNewest().catch(() => undefined);
-        if (event.type === 'message.created') {
-          void loadConversation().catch(() => undefined);
-          api('POST', `/conversations/${conversationId}/read`).catch(() => undefined);
-        }
+  const conversationQuery = useQuery({
+    queryKey: keys.conversation(conversationId),
+    queryFn: ({ signal }) =>
+      api<Conversation>('GET', `/conversations/${conversationId}`, undefined, { signal }),
+  });
+  // Pages newest first: the first page is the newest messages, each next page older ones.
+  const messagesQuery = useInfiniteQuery({
+    queryKey: keys.messages(conversationId),
+    queryFn: ({ pageParam, signal }) => listMessages(conversationId, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const notesQuery = useQuery({
+    queryKey: keys.notes(conversationId),
+    queryFn: async ({ signal }) => {
+      try {
+        const path = `/conversations/${conversationId}/notes`;
+        return (await api<{ items: Note[] }>('GET', path, undefined, { signal })).items;
+      } catch {
+        return [];
       }
-    }
+    },
+  });
+  const conversation = conversationQuery.data ?? null;
+  const heading = useView(conversation ? contactName(conversation.contact) : 'Conversation');
+  const messages = chronological(messagesQuery.data?.pages ?? []);
+  const notes = notesQuery.data ?? [];
+  const failed = conversationQuery.error ?? messagesQuery.error;
+  const error = failed ? describeError(failed) : null;
+
+  useEffect(() => markRead(conversationId), [conversationId]);
+
+  // What to refetch is live-query-sync's job; these are the thread's own side effects of an event.
+  useLiveEvents((event) => {
+    if (!('conversationId' in event) || event.conversationId !== conversationId) return;
+    if (event.type === 'message.updated') setMediaVersion((version) => version + 1);
+    if (event.type === 'message.created') markRead(conversationId);
   });
 
   const onContact = props.onContact;
@@ -96,19 +89,17 @@ export function Thread(props: {
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
   });
 
-  const loadOlder = async () => {
-    if (!olderCursor) return;
-    try {
-      const page = await listMessages(conversationId, olderCursor, new AbortController().signal);
-      stickToBottom.current = false;
-      setMessages((current) => [
-        ...[...page.items].reverse().filter((m) => !current.some((c) => c.id === m.id)),
-        ...current,
-      ]);
-      setOlderCursor(page.nextCursor);
-    } catch (caught) {
-      setError(describeError(caught));
-    }
+  const loadOlder = () => {
+    stickToBottom.current = false;
+    void messagesQuery.fetchNextPage();
+  };
+  const reload = () => {
+    void conversationQuery.refetch();
+    void messagesQuery.refetch();
+  };
+  const changed = (updated: Conversation) => {
+    client.setQueryData(keys.conversation(conversationId), updated);
+    void client.invalidateQueries({ queryKey: keys.conversationLists });
   };
 
   const timeline = [
@@ -122,27 +113,43 @@ export function Thread(props: {
         <Link to="/inbox" className="back-link">
           ← Conversations
         </Link>
-        <h2>{conversation ? contactName(conversation.contact) : 'Loading…'}</h2>
+        <h1 tabIndex={-1} ref={heading}>
+          {conversation ? contactName(conversation.contact) : 'Loading…'}
+        </h1>
         {conversation && <span className="muted">{conversation.contact.phoneE164}</span>}
+        <button
+          type="button"
+          className="contact-toggle"
+          aria-expanded={props.contactOpen}
+          aria-controls="contact-panel"
+          onClick={props.onToggleContact}
+        >
+          Contact
+        </button>
       </header>
       {conversation && (
-        <ConversationControls conversation={conversation} userId={props.userId} onChanged={setConversation} />
+        <ConversationControls conversation={conversation} userId={props.userId} onChanged={changed} />
       )}
-      <ErrorNote message={error} onRetry={() => void reload()} />
+      <ErrorNote message={error} onRetry={reload} />
+      {/* Focusable, so the keyboard can scroll the thread; a log: new messages are announced politely. */}
       <div
         className="messages"
+        role="log"
+        aria-label="Messages"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard
+        tabIndex={0}
         ref={scroller}
         onScroll={(event) => {
           const element = event.currentTarget;
           stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
         }}
       >
-        {olderCursor && (
-          <button type="button" className="link-button older" onClick={() => void loadOlder()}>
+        {messagesQuery.hasNextPage && (
+          <button type="button" className="link-button older" onClick={loadOlder}>
             Load older messages
           </button>
         )}
-        <ol className="message-list" aria-live="polite">
+        <ol className="message-list">
           {timeline.map((item) =>
             'message' in item && item.message ? (
               <MessageView key={item.message.id} message={item.message} mediaVersion={mediaVersion} />
@@ -159,8 +166,8 @@ export function Thread(props: {
       {conversation && (
         <Composer
           conversation={conversation}
-          onSent={() => void loadNewest()}
-          onNoted={() => void loadNotes()}
+          onSent={() => void client.invalidateQueries({ queryKey: keys.messages(conversationId) })}
+          onNoted={() => void client.invalidateQueries({ queryKey: keys.notes(conversationId) })}
         />
       )}
     </section>

@@ -7,6 +7,16 @@ import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import { attempt, useList } from './use-list';
 
+/** What each scope lets a key do, in the words an admin choosing scopes needs. */
+const SCOPE_EXPLANATIONS: Record<(typeof SCOPES)[number], string> = {
+  'messages:read': 'Read conversations, their messages and notes.',
+  'messages:write': 'Send messages and change conversations (reply, hand over, assign, label).',
+  'contacts:read': 'Read contacts and their profiles.',
+  'contacts:write': 'Change contacts’ profiles.',
+  'channels:manage': 'Connect and change WhatsApp channels.',
+  admin: 'Everything an admin can do in this workspace, except managing API keys and members.',
+};
+
 export function ApiKeys() {
   const { items, error, setError, reload } = useList<ApiKey>('/api-keys?limit=100');
   const [name, setName] = useState('');
@@ -88,7 +98,10 @@ export function ApiKeys() {
                   )
                 }
               />
-              {scope}
+              <span>
+                <span className="mono">{scope}</span>{' '}
+                <span className="muted">{SCOPE_EXPLANATIONS[scope]}</span>
+              </span>
             </label>
           ))}
         </fieldset>

@@ -1,39 +1,63 @@
+import { useEffect, useRef } from 'react';
+import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
-import { Link } from '../common/router';
+import { Account } from './Account';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
+import { CannedResponses } from './CannedResponses';
 import { Channels } from './Channels';
+import { Labels } from './Labels';
 import { Members } from './Members';
+import { Security } from './Security';
 
 const PAGES = [
   { id: 'channels', title: 'Channels', admin: true },
   { id: 'members', title: 'Members', admin: false },
+  { id: 'labels', title: 'Labels', admin: true },
+  { id: 'canned-responses', title: 'Canned responses', admin: true },
   { id: 'api-keys', title: 'API keys', admin: true },
   { id: 'audit', title: 'Audit log', admin: true },
+  { id: 'security', title: 'Security', admin: true, ownerOnly: true },
+  { id: 'account', title: 'My account', admin: false },
 ] as const;
 
-export function Settings(props: { session: Session; page: string }) {
+export function Settings(props: { session: Session }) {
+  const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
-  const pages = PAGES.filter((page) => !page.admin || role !== 'agent');
-  const page = pages.find((item) => item.id === props.page) ?? pages[0];
+  const pages = PAGES.filter(
+    (page) => (!page.admin || role !== 'agent') && (!('ownerOnly' in page) || role === 'owner'),
+  );
+  const page = pages.find((item) => item.id === requested) ?? pages[0];
+  // Each page is a view: its title, and focus on its heading when it opens.
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    document.title = `${page?.title ?? 'Settings'} · Settings · Leadline`;
+    const heading = section.current?.querySelector('h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus({ preventScroll: true });
+  }, [page?.title]);
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label="Settings">
         <ul>
           {pages.map((item) => (
             <li key={item.id}>
-              <Link to={`/settings/${item.id}`} current={item.id === page?.id}>
+              <NavLink to={`/settings/${item.id}`} aria-current={item.id === page?.id ? 'page' : undefined}>
                 {item.title}
-              </Link>
+              </NavLink>
             </li>
           ))}
         </ul>
       </nav>
-      <section className="settings-page">
+      <section className="settings-page" ref={section}>
         {page?.id === 'channels' && <Channels />}
         {page?.id === 'members' && <Members canManage={role !== 'agent'} />}
+        {page?.id === 'labels' && <Labels />}
+        {page?.id === 'canned-responses' && <CannedResponses />}
         {page?.id === 'api-keys' && <ApiKeys />}
         {page?.id === 'audit' && <AuditLog />}
+        {page?.id === 'security' && <Security session={props.session} />}
+        {page?.id === 'account' && <Account />}
       </section>
     </div>
   );

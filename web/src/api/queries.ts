@@ -1,0 +1,55 @@
+import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { ApiError, api } from './client';
+import type { Label, Member } from './types';
+
+/**
+ * Every cached server answer has a key here, so a live event can name exactly what it made stale
+ * (live/live-query-sync.ts) and a change can update or invalidate what shows it.
+ */
+export const keys = {
+  all: [] as const,
+  conversationLists: ['conversations'] as const,
+  conversationList: (filter: string, q: string) => ['conversations', filter, q] as const,
+  conversation: (id: string) => ['conversation', id] as const,
+  messages: (conversationId: string) => ['messages', conversationId] as const,
+  notes: (conversationId: string) => ['notes', conversationId] as const,
+  contact: (id: string) => ['contact', id] as const,
+  contactConversations: (id: string) => ['contact', id, 'conversations'] as const,
+  labels: ['labels'] as const,
+  members: ['members'] as const,
+  cannedResponses: (q: string) => ['canned-responses', q] as const,
+  templates: (channelId: string) => ['templates', channelId] as const,
+  list: (path: string) => ['list', path] as const,
+};
+
+/** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */
+function shouldRetry(failures: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  return failures < 2;
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // Live events invalidate what changed; until one does, what is shown is current.
+        staleTime: 30_000,
+        retry: shouldRetry,
+        refetchOnWindowFocus: false,
+      },
+      mutations: { retry: false },
+    },
+  });
+}
+
+export const membersQuery = queryOptions({
+  queryKey: keys.members,
+  queryFn: async ({ signal }) =>
+    (await api<{ items: Member[] }>('GET', '/members?limit=100', undefined, { signal })).items,
+});
+
+export const labelsQuery = queryOptions({
+  queryKey: keys.labels,
+  queryFn: async ({ signal }) =>
+    (await api<{ items: Label[] }>('GET', '/labels', undefined, { signal })).items,
+});

@@ -1,0 +1,118 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api } from '../api/client';
+import type { Channel, Invitation, Member, Session } from '../api/types';
+
+interface Step {
+  id: string;
+  done: boolean;
+  title: string;
+  hint: string;
+  action: { to: string; label: string } | { href: string; label: string };
+}
+
+const list =
+  <T,>(path: string) =>
+  async ({ signal }: { signal: AbortSignal }) =>
+    (await api<{ items: T[] }>('GET', path, undefined, { signal })).items;
+
+/** Where the dismissal is remembered: per user and workspace, in this browser. */
+const dismissedKey = (session: Session) =>
+  `leadline.first-run-dismissed.${session.user.id}.${session.activeTenant?.id ?? ''}`;
+
+/**
+ * What a new workspace still needs, each step read from the workspace's real state: a WhatsApp number,
+ * the bot's settings, a teammate. Shown to owners and admins (who can do them) in an inbox without
+ * conversations yet, until every step is done or they dismiss it. (Only then: its four requests would
+ * otherwise weigh on every first load of the inbox.)
+ */
+export function FirstRunChecklist(props: { session: Session }) {
+  const [dismissed, setDismissed] = useState(() => localStorage.getItem(dismissedKey(props.session)) === '1');
+  // Read afresh each time the checklist shows: its steps are done on other pages.
+  const fresh = { staleTime: 0 } as const;
+  const channels = useQuery({
+    ...fresh,
+    queryKey: ['first-run', 'channels'],
+    queryFn: list<Channel>('/whatsapp/channels?limit=100'),
+  });
+  const members = useQuery({
+    ...fresh,
+    queryKey: ['first-run', 'members'],
+    queryFn: list<Member>('/members?limit=100'),
+  });
+  const invitations = useQuery({
+    ...fresh,
+    queryKey: ['first-run', 'invitations'],
+    queryFn: list<Invitation>('/invitations'),
+  });
+  const bot = useQuery({
+    ...fresh,
+    queryKey: ['first-run', 'qualifier-settings'],
+    queryFn: ({ signal }) =>
+      api<{ updatedAt: string | null }>('GET', '/agent/qualifier-settings', undefined, { signal }),
+  });
+  if (dismissed || !channels.data || !members.data || !invitations.data || !bot.data) return null;
+
+  const steps: Step[] = [
+    {
+      id: 'whatsapp',
+      done: channels.data.length > 0,
+      title: 'Connect a WhatsApp number',
+      hint: 'Customers’ messages arrive here once a number is connected.',
+      action: { to: '/settings/channels', label: 'Connect WhatsApp' },
+    },
+    {
+      id: 'bot',
+      done: bot.data.updatedAt !== null,
+      title: 'Configure the bot',
+      hint: 'Its language, the details it collects and its texts. There is no settings page for it yet: use PUT /api/v1/agent/qualifier-settings.',
+      action: { href: '/api/docs', label: 'Open the API reference' },
+    },
+    {
+      id: 'teammate',
+      done: members.data.length > 1 || invitations.data.length > 0,
+      title: 'Invite a teammate',
+      hint: 'Share the inbox: conversations can be assigned and handed over.',
+      action: { to: '/settings/members', label: 'Invite someone' },
+    },
+  ];
+  const remaining = steps.filter((step) => !step.done).length;
+  if (remaining === 0) return null;
+  const dismiss = () => {
+    localStorage.setItem(dismissedKey(props.session), '1');
+    setDismissed(true);
+  };
+  return (
+    <section className="card first-run" aria-labelledby="first-run-title">
+      <h2 id="first-run-title">Get started</h2>
+      <p className="muted">
+        {steps.length - remaining} of {steps.length} done
+      </p>
+      <ol className="first-run-steps">
+        {steps.map((step) => (
+          <li key={step.id} className={step.done ? 'done' : undefined}>
+            <span className="first-run-state">{step.done ? '✓' : '○'}</span>
+            <span>
+              <strong>{step.title}</strong>
+              {step.done ? (
+                <span className="visually-hidden"> (done)</span>
+              ) : (
+                <span className="muted"> {step.hint}</span>
+              )}
+            </span>
+            {!step.done &&
+              ('to' in step.action ? (
+                <Link to={step.action.to}>{step.action.label}</Link>
+              ) : (
+                <a href={step.action.href}>{step.action.label}</a>
+              ))}
+          </li>
+        ))}
+      </ol>
+      <button type="button" className="link-button" onClick={dismiss}>
+        Dismiss
+      </button>
+    </section>
+  );
+}
