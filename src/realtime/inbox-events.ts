@@ -19,7 +19,9 @@ export type InboxEvent =
   /** A private note was added to a conversation. */
   | { type: 'note.created'; conversationId: string; noteId: string }
   /** A contact's profile changed (by the agent or an operator). */
-  | { type: 'contact.updated'; contactId: string };
+  | { type: 'contact.updated'; contactId: string }
+  /** A quote moved through its states (drafted, approved, sent, viewed, accepted, ...). */
+  | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string };
 
 export interface InboxNotification {
   tenantId: string;
