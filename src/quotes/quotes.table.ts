@@ -74,8 +74,8 @@ export interface QuoteVersionsTable {
   statusChangedAt: Generated<Date>;
   currency: string;
   locale: string;
-  /** A calendar date (YYYY-MM-DD); pg returns dates as Date at local midnight, so it is read as text. */
-  validUntil: ColumnType<string, string, string>;
+  /** A calendar date, YYYY-MM-DD (stored as checked text: a pg date would come back as a local Date). */
+  validUntil: string;
   notes: Generated<string>;
   discountBp: Generated<number>;
   subtotalMinor: Bigint;

@@ -11,12 +11,23 @@ import { ZLine, ZText } from '../../platform/http/text-fields.js';
 import {
   acceptPublicQuote,
   declinePublicQuote,
+  type PublicLinkOptions,
   type PublicQuote,
   publicQuotePdf,
   viewPublicQuote,
 } from './acceptance.service.js';
 import { escapeHtml, PAGE_CSP, renderQuotePage, thanksMessage } from './acceptance-page.js';
 import { formTokenFor } from './quote-link.js';
+
+/** The stored PDF, opened on its own as a sandboxed document that may run and load nothing. */
+function sendPdf(reply: FastifyReply, pdf: Buffer) {
+  return reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', 'inline; filename="quote.pdf"')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .send(pdf);
+}
 
 const ZToken = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not a quote link') });
 const FORM_BODY_LIMIT = 8192;
@@ -60,7 +71,104 @@ export const acceptanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
   };
   const publicOrigin = new URL(config.http.publicUrl).origin;
 
-  // HTML forms post urlencoded bodies; only this plugin's routes accept them.
+  await app.register(pageRoutes, { db, config, options, publicOrigin });
+
+  const ZPublicQuote = z
+    .object({
+      status: z.string(),
+      open: z.boolean(),
+      number: z.string(),
+      version: z.number().int(),
+      businessName: z.string(),
+      contactName: z.string(),
+      validUntil: z.string(),
+      introHtml: z.string(),
+      lines: z.array(z.record(z.string(), z.string())),
+      taxes: z.array(z.object({ rate: z.string(), base: z.string(), tax: z.string() })),
+      subtotal: z.string(),
+      discount: z.string().nullable(),
+      total: z.string(),
+      changesSincePreviousVersion: z.array(z.object({ change: z.string(), name: z.string() })),
+      decision: z.object({ decision: z.string(), decidedAt: z.iso.datetime() }).nullable(),
+    })
+    .meta({ id: 'PublicQuote' });
+
+  app.get(
+    '/api/v1/public/quotes/:token',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['public'],
+        summary: 'The quote behind a customer link (marks a sent quote viewed)',
+        params: ZToken,
+        response: { 200: ZPublicQuote, ...errors },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return toPublicJson(await viewPublicQuote(db, options, request.params.token, requestContext(request)));
+    },
+  );
+
+  app.post(
+    '/api/v1/public/quotes/:token/accept',
+    {
+      config: { access: 'public', rateLimit: 'public-form' },
+      schema: {
+        tags: ['public'],
+        summary: "Accept the link's exact version, signing with the customer's name",
+        params: ZToken,
+        body: z.strictObject({ name: ZLine(200) }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await acceptPublicQuote(db, options, request.params.token, request.body, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/public/quotes/:token/decline',
+    {
+      config: { access: 'public', rateLimit: 'public-form' },
+      schema: {
+        tags: ['public'],
+        summary: "Decline the link's version, with an optional reason",
+        params: ZToken,
+        body: z.strictObject({ reason: ZText(1000).optional() }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await declinePublicQuote(db, options, request.params.token, request.body, requestContext(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/public/quotes/:token/pdf',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['public'],
+        summary: 'The PDF of the sent version (the bytes whose SHA-256 an acceptance records)',
+        params: ZToken,
+        response: { 200: z.any().describe('application/pdf'), ...errors },
+      },
+    },
+    async (request, reply) => sendPdf(reply, await publicQuotePdf(db, options, request.params.token)),
+  );
+};
+
+/** The server-rendered page and its form posts, in their own context (the only one parsing forms). */
+const pageRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  config: Config;
+  options: PublicLinkOptions;
+  publicOrigin: string;
+}> = async (app, { db, config, options, publicOrigin }) => {
+  // HTML forms post urlencoded bodies; only the page's routes (this child context) accept them.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
@@ -191,110 +299,15 @@ export const acceptanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
     );
   }
 
-  const sendPdf = async (reply: FastifyReply, token: string) =>
-    reply
-      .header('content-type', 'application/pdf')
-      .header('content-disposition', 'inline; filename="quote.pdf"')
-      .header('cache-control', 'no-store')
-      .header('content-security-policy', "default-src 'none'; sandbox")
-      .send(await publicQuotePdf(db, options, token));
-
   app.get(
     '/q/:token/pdf',
     { config: { access: 'public', rateLimit: 'api' }, schema: { hide: true, params: ZToken } },
     async (request, reply) => {
       try {
-        return await sendPdf(reply, request.params.token);
+        return await sendPdf(reply, await publicQuotePdf(db, options, request.params.token));
       } catch (error) {
         return errorPage(reply, error);
       }
     },
-  );
-
-  const ZPublicQuote = z
-    .object({
-      status: z.string(),
-      open: z.boolean(),
-      number: z.string(),
-      version: z.number().int(),
-      businessName: z.string(),
-      contactName: z.string(),
-      validUntil: z.string(),
-      introHtml: z.string(),
-      lines: z.array(z.record(z.string(), z.string())),
-      taxes: z.array(z.object({ rate: z.string(), base: z.string(), tax: z.string() })),
-      subtotal: z.string(),
-      discount: z.string().nullable(),
-      total: z.string(),
-      changesSincePreviousVersion: z.array(z.object({ change: z.string(), name: z.string() })),
-      decision: z.object({ decision: z.string(), decidedAt: z.iso.datetime() }).nullable(),
-    })
-    .meta({ id: 'PublicQuote' });
-
-  app.get(
-    '/api/v1/public/quotes/:token',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['public'],
-        summary: 'The quote behind a customer link (marks a sent quote viewed)',
-        params: ZToken,
-        response: { 200: ZPublicQuote, ...errors },
-      },
-    },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      return toPublicJson(await viewPublicQuote(db, options, request.params.token, requestContext(request)));
-    },
-  );
-
-  app.post(
-    '/api/v1/public/quotes/:token/accept',
-    {
-      config: { access: 'public', rateLimit: 'public-form' },
-      schema: {
-        tags: ['public'],
-        summary: "Accept the link's exact version, signing with the customer's name",
-        params: ZToken,
-        body: z.strictObject({ name: ZLine(200) }),
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      await acceptPublicQuote(db, options, request.params.token, request.body, requestContext(request));
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.post(
-    '/api/v1/public/quotes/:token/decline',
-    {
-      config: { access: 'public', rateLimit: 'public-form' },
-      schema: {
-        tags: ['public'],
-        summary: "Decline the link's version, with an optional reason",
-        params: ZToken,
-        body: z.strictObject({ reason: ZText(1000).optional() }),
-        response: { 204: z.null(), ...errors },
-      },
-    },
-    async (request, reply) => {
-      await declinePublicQuote(db, options, request.params.token, request.body, requestContext(request));
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.get(
-    '/api/v1/public/quotes/:token/pdf',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['public'],
-        summary: 'The PDF of the sent version (the bytes whose SHA-256 an acceptance records)',
-        params: ZToken,
-        response: { 200: z.any().describe('application/pdf'), ...errors },
-      },
-    },
-    async (request, reply) => sendPdf(reply, request.params.token),
   );
 };

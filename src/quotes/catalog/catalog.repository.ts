@@ -115,8 +115,11 @@ export async function listCatalogItems(
   return query.execute();
 }
 
-/** Smallest word similarity a match needs: one typo in a 6-letter word still passes. */
-const MIN_SIMILARITY = 0.3;
+/**
+ * Smallest word similarity a match needs (pg_trgm's own default threshold): a typo in a 7-letter word
+ * passes ("rodapee" 0.75), a different word sharing a suffix does not ("geladeira" vs "madeira" 0.5).
+ */
+const MIN_SIMILARITY = 0.6;
 
 /**
  * Active items matching `text` ignoring case and accents, tolerant of typos (trigram word similarity),

@@ -110,7 +110,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status_changed_at timestamptz not null default now(),
       currency text not null check (currency ~ '^[A-Z]{3}$'),
       locale text not null,
-      valid_until date not null,
+      -- An ISO calendar date as text: pg would turn a date column into a JavaScript Date at local midnight.
+      valid_until text not null check (valid_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
       notes text not null default '' check (length(notes) <= 4000),
       discount_bp integer not null default 0 check (discount_bp between 0 and 10000),
       subtotal_minor bigint not null,
