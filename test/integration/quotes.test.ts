@@ -9,6 +9,7 @@ import { createQuote } from '../../src/quotes/quotes.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { buildTestApp } from '../support/app.js';
 import { listenToInbox, seedConversation } from '../support/inbox-fixtures.js';
+import type { CapturedLogger } from '../support/log-capture.js';
 import { pdfText } from '../support/pdf-text.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -18,6 +19,7 @@ const CONTEXT = { requestId: 'quotes-test', ip: '127.0.0.1', userAgent: 'vitest'
 let database: TestDatabase;
 let app: FastifyInstance;
 let config: Config;
+let logs: CapturedLogger;
 let fake: FakeGraphApi;
 let tenantId: string;
 let owner: SignedInMember;
@@ -29,7 +31,7 @@ const items: Record<string, string> = {};
 beforeAll(async () => {
   database = await createTestDatabase();
   fake = await startFakeGraphApi();
-  ({ app, config } = await buildTestApp({
+  ({ app, config, logs } = await buildTestApp({
     database,
     env: { WHATSAPP_GRAPH_API_URL: fake.url, OUTBOUND_ALLOW_PRIVATE_HOSTS: fake.hostPort },
   }));
