@@ -78,17 +78,20 @@ export function renderQuotePdf(input: PdfInput): Promise<Buffer> {
     .text(input.introText, MARGIN, doc.y, { width: right - MARGIN });
   doc.moveDown(1.5);
 
+  // Only the first column wraps; the figures are short and drawn without line breaking, which is
+  // where pdfkit spends its time (each wrapped string is laid out glyph by glyph).
   const row = (cells: Record<string, string>, font: 'body' | 'bold') => {
     doc.font(font).fontSize(9);
-    const heights = COLUMNS.map((column) =>
-      doc.heightOfString(cells[column.key] ?? '', { width: column.width - 6 }),
-    );
-    const height = Math.max(...heights) + 6;
+    const first = COLUMNS[0];
+    const height = doc.heightOfString(cells[first.key] ?? '', { width: first.width - 6 }) + 6;
     if (doc.y + height > doc.page.height - MARGIN) doc.addPage();
     const top = doc.y;
-    let x = MARGIN;
-    for (const column of COLUMNS) {
-      doc.text(cells[column.key] ?? '', x, top, { width: column.width - 6, align: column.align });
+    doc.text(cells[first.key] ?? '', MARGIN, top, { width: first.width - 6 });
+    let x = MARGIN + first.width;
+    for (const column of COLUMNS.slice(1)) {
+      const text = cells[column.key] ?? '';
+      const offset = column.align === 'right' ? column.width - 6 - doc.widthOfString(text) : 0;
+      doc.text(text, x + Math.max(0, offset), top, { lineBreak: false });
       x += column.width;
     }
     doc.y = top + height;
