@@ -1,6 +1,5 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
-import { findContact } from '../contacts/contacts.repository.js';
-import { listMessages } from '../conversations/messages.repository.js';
+import { latestMessagesOf } from '../conversations/messages.repository.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -141,21 +140,40 @@ export async function approvalQueue(
       at: row.statusChangedAt,
       id: row.versionId,
     }));
+    if (!options.details) {
+      return {
+        items: page.items.map((row) => ({ ...row, contactName: null, excerpt: [], diff: null })),
+        next: page.next,
+      };
+    }
+    // One query each for the page's contacts and conversation excerpts; diffs only where a version preceded.
+    const contactIds = [...new Set(page.items.flatMap((row) => (row.contactId ? [row.contactId] : [])))];
+    const contacts = new Map(
+      (contactIds.length === 0
+        ? []
+        : await trx
+            .selectFrom('contacts')
+            .select(['id', 'displayName', 'firstName'])
+            .where('id', 'in', contactIds)
+            .execute()
+      ).map((contact) => [contact.id, contact.displayName ?? contact.firstName]),
+    );
+    const conversationIds = [
+      ...new Set(page.items.flatMap((row) => (row.conversationId ? [row.conversationId] : []))),
+    ];
+    const excerpts = new Map<string, QueueEntry['excerpt']>();
+    for (const message of (await latestMessagesOf(trx, conversationIds, EXCERPT_MESSAGES)).reverse()) {
+      const list = excerpts.get(message.conversationId) ?? [];
+      list.push({ direction: message.direction, text: message.text, sentAt: message.sentAt });
+      excerpts.set(message.conversationId, list);
+    }
     const items: QueueEntry[] = [];
     for (const row of page.items) {
-      if (!options.details) {
-        items.push({ ...row, contactName: null, excerpt: [], diff: null });
-        continue;
-      }
-      const contact = row.contactId ? await findContact(trx, row.contactId) : undefined;
-      const messages = row.conversationId
-        ? await listMessages(trx, row.conversationId, { limit: EXCERPT_MESSAGES, order: 'desc' })
-        : [];
       items.push({
         ...row,
-        contactName: contact?.displayName ?? contact?.firstName ?? null,
-        excerpt: messages.reverse().map((m) => ({ direction: m.direction, text: m.text, sentAt: m.sentAt })),
-        diff: await versionDiff(trx, row.quoteId),
+        contactName: (row.contactId && contacts.get(row.contactId)) || null,
+        excerpt: (row.conversationId && excerpts.get(row.conversationId)) || [],
+        diff: row.version > 1 ? await versionDiff(trx, row.quoteId) : null,
       });
     }
     return { items, next: page.next };
