@@ -8,6 +8,7 @@ import { createProcessInboundTask } from './conversations/process-inbound.task.j
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { AnyTask } from './platform/jobs/task.js';
+import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
 
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
@@ -31,5 +32,6 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createSendMessageTask(deps.whatsappOutbound),
     createMarkReadTask(deps.whatsappOutbound),
     createDownloadMediaTask(deps.whatsappOutbound),
+    approvalReminderTaskDefinition,
   ];
 }

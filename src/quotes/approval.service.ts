@@ -4,6 +4,7 @@ import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
+import { scheduleApprovalReminder } from './approval-reminder.task.js';
 import type { QuoteDiff } from './quote-diff.js';
 import { readQuoteSettings } from './quote-settings.js';
 import { transition } from './quote-transitions.js';
@@ -45,7 +46,9 @@ export async function submitForApproval(
       settings.approvalMode === 'auto_below' &&
       settings.autoApproveBelowMinor !== null &&
       BigInt(current.totalMinor) < BigInt(settings.autoApproveBelowMinor);
-    if (below && !current.manualPriceChange) {
+    if (!below || current.manualPriceChange) {
+      await scheduleApprovalReminder(trx, pending.id, 1, actor.context.requestId);
+    } else {
       await transition(
         trx,
         tenantId,

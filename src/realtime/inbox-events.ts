@@ -21,7 +21,9 @@ export type InboxEvent =
   /** A contact's profile changed (by the agent or an operator). */
   | { type: 'contact.updated'; contactId: string }
   /** A quote moved through its states (drafted, approved, sent, viewed, accepted, ...). */
-  | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string };
+  | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
+  /** A quote has waited for approval longer than the workspace's reminder time. */
+  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null };
 
 export interface InboxNotification {
   tenantId: string;

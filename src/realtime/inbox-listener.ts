@@ -19,6 +19,7 @@ const ZInboxNotification = z.object({
       conversationId: ZId.nullable(),
       status: z.string().max(32),
     }),
+    z.object({ type: z.literal('quote.approval_overdue'), quoteId: ZId, conversationId: ZId.nullable() }),
   ]),
 });
 

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { approvalReminderTaskDefinition } from '../../src/quotes/approval-reminder.task.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { buildTestApp } from '../support/app.js';
+import { taskContext } from '../support/inbound-pipeline.js';
 import { listenToInbox, seedConversation } from '../support/inbox-fixtures.js';
 import type { CapturedLogger } from '../support/log-capture.js';
 import { pdfText } from '../support/pdf-text.js';
@@ -313,6 +315,37 @@ describe('quotes', () => {
       (await call('POST', `/api/v1/quotes/${quote.id}/reject`, admin, { version: 1, reason: 'again' }))
         .statusCode,
     ).toBe(409);
+  });
+
+  it('a quote waiting for approval is reminded after the set time until someone decides', async () => {
+    const quote = await draft(agent);
+    await call('POST', `/api/v1/quotes/${quote.id}/submit`, agent, { version: 1 });
+    const { id: versionId } = await database.ownerDb
+      .selectFrom('quoteVersions')
+      .select('id')
+      .where('quoteId', '=', quote.id)
+      .executeTakeFirstOrThrow();
+    const reminderJobs = async () => {
+      const { rows } = await sql<{
+        payload: { payload: { versionId: string; reminder: number } };
+        runAt: Date;
+      }>`
+        select j.payload, j.run_at from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = 'quotes.approval-reminder'
+          and j.payload->'payload'->>'versionId' = ${versionId}`.execute(database.ownerDb);
+      return rows;
+    };
+    const [job] = await reminderJobs();
+    // The default reminder time is 60 minutes.
+    expect(Math.round((new Date(job?.runAt as Date).getTime() - Date.now()) / 60_000)).toBe(60);
+    const ctx = taskContext(database.db, tenantId);
+    await approvalReminderTaskDefinition.handle({ versionId, reminder: 1 }, ctx);
+    expect(await auditActions(quote.id)).toContain('quote.approval_reminder');
+    expect((await reminderJobs()).map((r) => r.payload.payload.reminder)).toEqual([2]);
+    await call('POST', `/api/v1/quotes/${quote.id}/approve`, admin, { version: 1 });
+    await approvalReminderTaskDefinition.handle({ versionId, reminder: 2 }, ctx);
+    expect((await auditActions(quote.id)).filter((a) => a === 'quote.approval_reminder')).toHaveLength(1);
   });
 
   it('policy: auto-approval under a total with catalog prices only, and the drafter cannot approve their own quote', async () => {
