@@ -7,6 +7,7 @@ import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine } from '../platform/http/text-fields.js';
 import { approvalQueue, approveQuote, rejectQuote, submitForApproval } from './approval.service.js';
+import { draftFromConversation } from './drafting/scripted-drafter.js';
 import { toQueueEntry, toQuote, ZDiff, ZQueueEntry, ZQuote, ZQuoteContent } from './quote.schemas.js';
 import { QUOTE_STATUSES } from './quote-state.js';
 import { createQuote, editQuote, getQuote, getVersionDiff, pageOfQuotes } from './quotes.service.js';
@@ -92,6 +93,25 @@ export const quotesRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       const { tenantId, ...actor } = tenantActor(request);
       reply.code(201);
       return toQuote(await createQuote(db, tenantId, actor, request.body));
+    },
+  );
+
+  app.post(
+    '/api/v1/quotes/draft-from-conversation',
+    {
+      config: { access: write },
+      schema: {
+        tags: ['quotes'],
+        summary:
+          "Draft a quote from the customer's latest messages: quantities and catalog matches, catalog prices only",
+        body: z.strictObject({ conversationId: z.uuid() }),
+        response: { 201: ZQuote, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, ...actor } = tenantActor(request);
+      reply.code(201);
+      return toQuote(await draftFromConversation(db, tenantId, actor, request.body.conversationId));
     },
   );
 

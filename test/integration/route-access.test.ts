@@ -412,6 +412,11 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
   },
   {
+    method: 'POST',
+    url: '/api/v1/quotes/draft-from-conversation',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
     method: 'GET',
     url: '/api/v1/quotes/approvals',
     access: { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' },
