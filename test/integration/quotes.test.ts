@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { signQuoteLink } from '../../src/quotes/acceptance/quote-link.js';
 import { approvalReminderTaskDefinition } from '../../src/quotes/approval-reminder.task.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
@@ -260,6 +261,29 @@ describe('quotes', () => {
         })
       ).statusCode,
     ).toBe(400);
+  });
+
+  it("drafts from the customer's messages without an AI key: catalog matches, written quantities, source messages", async () => {
+    const drafted = await call('POST', '/api/v1/quotes/draft-from-conversation', agent, { conversationId });
+    expect(drafted.statusCode, drafted.body).toBe(201);
+    const quote = drafted.json();
+    expect(quote.lines.map((l: { sku: string; quantity: string }) => [l.sku, l.quantity])).toEqual([
+      ['PISO-30', '12'],
+      ['ROD-1', '2'],
+    ]);
+    const message = await database.ownerDb
+      .selectFrom('messages')
+      .select('id')
+      .where('conversationId', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    expect(quote.lines.every((l: { sourceMessageId: string }) => l.sourceMessageId === message.id)).toBe(
+      true,
+    );
+    expect(quote.version.manualPriceChange).toBe(false);
+    const unknown = await call('POST', '/api/v1/quotes/draft-from-conversation', agent, {
+      conversationId: '00000000-0000-4000-8000-000000000002',
+    });
+    expect(unknown.statusCode).toBe(404);
   });
 
   async function draft(
@@ -650,7 +674,7 @@ describe('sending and the customer', () => {
     expect(after.n).toBe(before.n);
   });
 
-  it('a link past its expiry no longer works, and the request log never holds the token', async () => {
+  it('an expired quote cannot be accepted, an expired link is 404, and request logs never hold the token', async () => {
     const quote = await approvedQuote();
     const sent = await call('POST', `/api/v1/quotes/${quote.id}/send`, agent, { version: 1 });
     const t = sent.json().link.split('/q/')[1] as string;
@@ -672,5 +696,20 @@ describe('sending and the customer', () => {
         })
       ).statusCode,
     ).toBe(409);
+    // A genuine link whose own expiry passed answers as if it never existed.
+    const { id: versionId } = await database.ownerDb
+      .selectFrom('quoteVersions')
+      .select('id')
+      .where('quoteId', '=', quote.id)
+      .executeTakeFirstOrThrow();
+    const stale = signQuoteLink(config.secretKey, {
+      tenantId,
+      versionId,
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect((await app.inject({ method: 'GET', url: `/q/${stale}` })).statusCode).toBe(404);
+    // Request logs show the customer links' paths with the token masked.
+    expect(logs.text()).toContain('/api/v1/public/quotes/~');
+    for (const seen of [t, token, stale]) expect(logs.text()).not.toContain(seen);
   });
 });
