@@ -10,7 +10,14 @@ import { approvalQueue, approveQuote, rejectQuote, submitForApproval } from './a
 import { draftFromConversation } from './drafting/scripted-drafter.js';
 import { toQueueEntry, toQuote, ZDiff, ZQueueEntry, ZQuote, ZQuoteContent } from './quote.schemas.js';
 import { QUOTE_STATUSES } from './quote-state.js';
-import { createQuote, editQuote, getQuote, getVersionDiff, pageOfQuotes } from './quotes.service.js';
+import {
+  createQuote,
+  editQuote,
+  getQuote,
+  getVersionDiff,
+  pageOfQuotes,
+  type QuoteDetail,
+} from './quotes.service.js';
 import { sendQuote, versionPdf } from './sending.service.js';
 
 const ZId = z.strictObject({ id: z.uuid() });
@@ -189,7 +196,7 @@ export const quotesRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       actor: ReturnType<typeof tenantActor>,
       id: string,
       version: number,
-    ) => Promise<unknown>,
+    ) => Promise<QuoteDetail>,
   ) =>
     app.post(
       `/api/v1/quotes/:id/${path}`,
@@ -205,7 +212,7 @@ export const quotesRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       },
       async (request) => {
         const actor = tenantActor(request);
-        return toQuote((await run(actor.tenantId, actor, request.params.id, request.body.version)) as never);
+        return toQuote(await run(actor.tenantId, actor, request.params.id, request.body.version));
       },
     );
   step(
