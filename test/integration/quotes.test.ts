@@ -418,6 +418,38 @@ describe('quotes', () => {
   });
 });
 
+describe('logo', () => {
+  const PNG_1PX =
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+  it('accepts a PNG by its bytes, refuses anything else, and prints it on the PDF', async () => {
+    const html = Buffer.from('<html><script>1</script></html>').toString('base64');
+    expect((await call('PUT', '/api/v1/quotes/settings/logo', admin, { imageBase64: html })).statusCode).toBe(
+      415,
+    );
+    expect(
+      (await call('PUT', '/api/v1/quotes/settings/logo', admin, { imageBase64: 'not base64!' })).statusCode,
+    ).toBe(400);
+    expect(
+      (await call('PUT', '/api/v1/quotes/settings/logo', agent, { imageBase64: PNG_1PX })).statusCode,
+    ).toBe(403);
+    expect(
+      (await call('PUT', '/api/v1/quotes/settings/logo', admin, { imageBase64: PNG_1PX })).statusCode,
+    ).toBe(204);
+    expect((await call('GET', '/api/v1/quotes/settings', agent)).json().hasLogo).toBe(true);
+    const created = await call('POST', '/api/v1/quotes', agent, {
+      lines: [{ catalogItemId: items.rodape, quantity: '1' }],
+    });
+    const pdf = await call('GET', `/api/v1/quotes/${created.json().id}/pdf`, agent);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.toString('latin1')).toContain('/Subtype /Image');
+    expect((await call('PUT', '/api/v1/quotes/settings/logo', admin, { imageBase64: null })).statusCode).toBe(
+      204,
+    );
+  });
+});
+
 describe('sending and the customer', () => {
   let quoteId: string;
   let link: string;
