@@ -56,6 +56,10 @@ import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { acceptanceRoutes } from './quotes/acceptance/acceptance.routes.js';
+import { catalogRoutes } from './quotes/catalog/catalog.routes.js';
+import { quoteSettingsRoutes } from './quotes/quote-settings.routes.js';
+import { quotesRoutes } from './quotes/quotes.routes.js';
 import { liveRoutes, websocketOptions } from './realtime/live.routes.js';
 import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
@@ -214,6 +218,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
     unknownPerMinute: config.rateLimits.webhookUnknownPerMinute,
   });
+  await app.register(catalogRoutes, { db: deps.db });
+  await app.register(quoteSettingsRoutes, { db: deps.db });
+  await app.register(quotesRoutes, { db: deps.db, config });
+  await app.register(acceptanceRoutes, { db: deps.db, config });
 
   return app;
 }

@@ -13,6 +13,7 @@ import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { createSignUpTask } from './tenants/signup.service.js';
+import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
 
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
@@ -40,6 +41,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createDownloadMediaTask(deps.whatsappOutbound),
     ...createAccountTasks(deps.accounts),
     createProveChannelTask(deps.whatsappOutbound),
+    approvalReminderTaskDefinition,
   ];
 }
 

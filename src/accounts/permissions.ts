@@ -12,6 +12,9 @@ export const SCOPES = [
   'contacts:write',
   'channels:manage',
   'admin',
+  'quotes:read',
+  'quotes:write',
+  'quotes:approve',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -31,6 +34,12 @@ export const PERMISSIONS = {
   /** The LLM agent's providers, keys, prompts, budgets and usage: money and the business's voice. */
   'agent.manage': ['owner', 'admin'],
   'tenant.settings': ['owner'],
+  /** Quotes: everyone drafts and reads them; only those trusted with prices approve or shape them. */
+  'quotes.read': ['owner', 'admin', 'agent'],
+  'quotes.write': ['owner', 'admin', 'agent'],
+  'quotes.approve': ['owner', 'admin'],
+  'catalog.manage': ['owner', 'admin'],
+  'quotes.settings': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -126,3 +126,18 @@ export async function listMessages(
   }
   return query.execute();
 }
+
+/** The last `limit` messages of each of several conversations, newest first per conversation, in one query. */
+export async function latestMessagesOf(
+  trx: TenantTransaction,
+  conversationIds: readonly string[],
+  limit: number,
+): Promise<Message[]> {
+  if (conversationIds.length === 0) return [];
+  const { rows } = await sql<Message>`
+    select m.* from unnest(${sql.val([...conversationIds])}::uuid[]) as c(id)
+    cross join lateral (
+      select * from messages where conversation_id = c.id order by sent_at desc, id desc limit ${limit}
+    ) m`.execute(trx);
+  return rows;
+}

@@ -19,7 +19,11 @@ export type InboxEvent =
   /** A private note was added to a conversation. */
   | { type: 'note.created'; conversationId: string; noteId: string }
   /** A contact's profile changed (by the agent or an operator). */
-  | { type: 'contact.updated'; contactId: string };
+  | { type: 'contact.updated'; contactId: string }
+  /** A quote moved through its states (drafted, approved, sent, viewed, accepted, ...). */
+  | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
+  /** A quote has waited for approval longer than the workspace's reminder time. */
+  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null };
 
 export interface InboxNotification {
   tenantId: string;

@@ -14,6 +14,13 @@ const ZInboxNotification = z.object({
     z.object({ type: z.literal('conversation.updated'), conversationId: ZId }),
     z.object({ type: z.literal('note.created'), conversationId: ZId, noteId: ZId }),
     z.object({ type: z.literal('contact.updated'), contactId: ZId }),
+    z.object({
+      type: z.literal('quote.updated'),
+      quoteId: ZId,
+      conversationId: ZId.nullable(),
+      status: z.string().max(32),
+    }),
+    z.object({ type: z.literal('quote.approval_overdue'), quoteId: ZId, conversationId: ZId.nullable() }),
   ]),
 });
 

@@ -330,6 +330,175 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'HEAD', url: '/assets/*', access: 'public' },
   // The live inbox WebSocket (upgrade only; plain GETs are 404).
   { method: 'GET', url: '/api/v1/live', access: { permission: 'conversations.read' } },
+  // Quotes (issue 14): catalog, settings, quotes and approval; the customer's link is public.
+  {
+    method: 'GET',
+    url: '/api/v1/catalog/items',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/catalog/items',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/catalog/items',
+    access: { permission: 'catalog.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/catalog/search',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/catalog/search',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/catalog/items/:id',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/catalog/items/:id',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/catalog/items/:id',
+    access: { permission: 'catalog.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/catalog/items/:id',
+    access: { permission: 'catalog.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/catalog/import',
+    access: { permission: 'catalog.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/quotes/settings',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes/settings',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/quotes/settings',
+    access: { permission: 'quotes.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/quotes/settings/logo',
+    access: { permission: 'quotes.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/templates/preview',
+    access: { permission: 'quotes.settings', apiKeyScope: 'admin' },
+  },
+  { method: 'GET', url: '/api/v1/quotes', access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' } },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/draft-from-conversation',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/quotes/approvals',
+    access: { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes/approvals',
+    access: { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/quotes/:id',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes/:id',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/quotes/:id',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/:id/submit',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/:id/approve',
+    access: { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/:id/reject',
+    access: { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/quotes/:id/send',
+    access: { permission: 'quotes.write', apiKeyScope: 'quotes:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/quotes/:id/diff',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes/:id/diff',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/quotes/:id/pdf',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/quotes/:id/pdf',
+    access: { permission: 'quotes.read', apiKeyScope: 'quotes:read' },
+  },
+  { method: 'GET', url: '/q/:token', access: 'public' },
+  { method: 'HEAD', url: '/q/:token', access: 'public' },
+  { method: 'POST', url: '/q/:token/accept', access: 'public' },
+  { method: 'POST', url: '/q/:token/decline', access: 'public' },
+  { method: 'GET', url: '/q/:token/pdf', access: 'public' },
+  { method: 'HEAD', url: '/q/:token/pdf', access: 'public' },
+  { method: 'GET', url: '/api/v1/public/quotes/:token', access: 'public' },
+  { method: 'HEAD', url: '/api/v1/public/quotes/:token', access: 'public' },
+  { method: 'POST', url: '/api/v1/public/quotes/:token/accept', access: 'public' },
+  { method: 'POST', url: '/api/v1/public/quotes/:token/decline', access: 'public' },
+  { method: 'GET', url: '/api/v1/public/quotes/:token/pdf', access: 'public' },
+  { method: 'HEAD', url: '/api/v1/public/quotes/:token/pdf', access: 'public' },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },
@@ -534,12 +703,25 @@ describe('API-key scopes', () => {
       route.url === '/api/v1/whatsapp/channels/:id' ||
       route.url === '/api/v1/whatsapp/channels/:id/enable' ||
       route.url === '/api/v1/whatsapp/channels/:id/disable',
+    'quotes:read': (route) =>
+      READ.includes(route.method) &&
+      /^\/api\/v1\/(quotes(\/settings|\/:id(\/diff|\/pdf)?)?|catalog\/(items(\/:id)?|search))$/.test(
+        route.url,
+      ),
+    'quotes:write': (route) =>
+      (route.method === 'POST' &&
+        /^\/api\/v1\/quotes(\/draft-from-conversation|\/:id\/(submit|send))?$/.test(route.url)) ||
+      (route.method === 'PUT' && route.url === '/api/v1/quotes/:id'),
+    'quotes:approve': (route) =>
+      route.url === '/api/v1/quotes/approvals' ||
+      /^\/api\/v1\/quotes\/:id\/(approve|reject)$/.test(route.url),
   };
   const ADMIN_ONLY = (route: CatalogEntry) =>
     route.url === '/api/v1/audit-log' ||
     route.url === '/api/v1/api-keys/self' ||
     route.url.startsWith('/api/v1/agent/') ||
-    (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url));
+    (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
+    (!READ.includes(route.method) && /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url));
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
   function readmeAllows(scope: Scope, route: CatalogEntry): boolean {

@@ -37,6 +37,13 @@ import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-b
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
+import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
+import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
+import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
+import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
+import type { QuoteStatus } from '../../src/quotes/quote-state.js';
+import { createQuote } from '../../src/quotes/quotes.service.js';
+import { sendQuote } from '../../src/quotes/sending.service.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
@@ -67,6 +74,8 @@ const WABA_ID = '102290129340398';
 const CONTEXT = { requestId: 'tenant-matrix', ip: '127.0.0.1', userAgent: 'vitest' };
 /** Each tenant's seeded WhatsApp channel, for objects that live on a channel. */
 const seededChannels = new Map<string, string>();
+/** Each tenant's seeded catalog item (quotes are drafted from it). */
+const seededCatalogItems = new Map<string, string>();
 /** Each tenant's seeded label. */
 const seededLabels = new Map<string, string>();
 let phoneNumberIds = 0;
@@ -144,6 +153,7 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
     shortcut: 'hello',
     text: `Hello from ${label}`,
   });
+  await seedQuotes(tenantId, actor, conversation.id);
   await withTenant(database.db, tenantId, async (trx) => {
     await saveQualifierSettings(trx, defaultQualifierSettings());
     const llm = await saveLlmSettings(trx, defaultLlmSettings());
@@ -165,6 +175,64 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
       payload: {},
     });
   });
+}
+
+/** Settings, a catalog item and a quote taken all the way to acceptance: a row in every quotes table. */
+async function seedQuotes(
+  tenantId: string,
+  actor: { userId: string; apiKeyId: null; context: typeof CONTEXT },
+  conversationId: string,
+) {
+  await changeQuoteSettings(database.db, tenantId, actor, { currency: 'EUR' });
+  const item = await createCatalogItem(database.db, tenantId, actor, {
+    sku: 'SEED',
+    name: 'Seed',
+    unitPriceMinor: 1000,
+  });
+  seededCatalogItems.set(tenantId, item.id);
+  const { quote } = await createQuote(database.db, tenantId, actor, {
+    conversationId,
+    lines: [{ catalogItemId: item.id, quantity: '1' }],
+  });
+  await submitForApproval(database.db, tenantId, actor, quote.id, 1);
+  await approveQuote(database.db, tenantId, actor, quote.id, 1);
+  const options = { secretKey: config.secretKey, publicUrl: config.http.publicUrl };
+  const { link } = await sendQuote(database.db, tenantId, actor, options, quote.id, 1);
+  await acceptPublicQuote(
+    database.db,
+    { secretKeys: [config.secretKey], publicUrl: config.http.publicUrl },
+    link.split('/q/')[1] as string,
+    { name: 'Seed customer' },
+    CONTEXT,
+  );
+}
+
+/** A quote of the tenant whose first version is in `status` (draft, pending approval or approved). */
+async function quoteIn(tenantId: string, owner: SignedInMember, status: QuoteStatus): Promise<TenantObject> {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const catalogItemId = seededCatalogItems.get(tenantId) as string;
+  const { quote } = await createQuote(database.db, tenantId, actor, {
+    lines: [{ catalogItemId, quantity: '2' }],
+  });
+  if (status !== 'draft') await submitForApproval(database.db, tenantId, actor, quote.id, 1);
+  if (status === 'approved') await approveQuote(database.db, tenantId, actor, quote.id, 1);
+  return {
+    params: { id: quote.id },
+    intact: async () => {
+      const version = await database.ownerDb
+        .selectFrom('quoteVersions')
+        .select(['id', 'status'])
+        .where('quoteId', '=', quote.id)
+        .where('version', '=', 1)
+        .executeTakeFirstOrThrow();
+      const line = await database.ownerDb
+        .selectFrom('quoteLines')
+        .select('quantityMilli')
+        .where('quoteVersionId', '=', version.id)
+        .executeTakeFirstOrThrow();
+      return version.status === status && line.quantityMilli === '2000';
+    },
+  };
 }
 
 /** One row of every tenant-owned table for a tenant (beside the memberships signedInMember creates). */
@@ -408,6 +476,10 @@ type Kind =
   | 'disabledChannel'
   | 'label'
   | 'cannedResponse'
+  | 'catalogItem'
+  | 'draftQuote'
+  | 'pendingQuote'
+  | 'approvedQuote'
   | 'contact'
   | 'media';
 
@@ -539,6 +611,28 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
       },
     };
   },
+  catalogItem: async (tenantId, owner) => {
+    const item = await createCatalogItem(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { sku: `M-${Math.random().toString(36).slice(2, 10)}`, name: 'Matrix item', unitPriceMinor: 500 },
+    );
+    return {
+      params: { id: item.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('catalogItems')
+          .select('name')
+          .where('id', '=', item.id)
+          .executeTakeFirst();
+        return row?.name === 'Matrix item';
+      },
+    };
+  },
+  draftQuote: (tenantId, owner) => quoteIn(tenantId, owner, 'draft'),
+  pendingQuote: (tenantId, owner) => quoteIn(tenantId, owner, 'pending_approval'),
+  approvedQuote: (tenantId, owner) => quoteIn(tenantId, owner, 'approved'),
   contact: async (tenantId) => {
     const phone = `+3933391${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
     const contact = await withTenant(database.db, tenantId, (trx) =>
@@ -694,6 +788,23 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
   'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
   'GET /api/v1/messages/:id/media': { kind: 'media', readOnly: true },
+  'GET /api/v1/catalog/items/:id': { kind: 'catalogItem', readOnly: true },
+  'PATCH /api/v1/catalog/items/:id': { kind: 'catalogItem', body: { name: 'Changed' } },
+  'DELETE /api/v1/catalog/items/:id': { kind: 'catalogItem' },
+  'GET /api/v1/quotes/:id': { kind: 'draftQuote', readOnly: true },
+  'GET /api/v1/quotes/:id/diff': { kind: 'draftQuote', readOnly: true },
+  'GET /api/v1/quotes/:id/pdf': { kind: 'draftQuote', readOnly: true },
+  // A body naming tenant A's own catalog item: editing A's quote, found on B's.
+  'PUT /api/v1/quotes/:id': {
+    kind: 'draftQuote',
+    get body() {
+      return { version: 1, lines: [{ catalogItemId: seededCatalogItems.get(tenantA), quantity: '3' }] };
+    },
+  },
+  'POST /api/v1/quotes/:id/submit': { kind: 'draftQuote', body: { version: 1 } },
+  'POST /api/v1/quotes/:id/approve': { kind: 'pendingQuote', body: { version: 1 } },
+  'POST /api/v1/quotes/:id/reject': { kind: 'pendingQuote', body: { version: 1, reason: 'No' } },
+  'POST /api/v1/quotes/:id/send': { kind: 'approvedQuote', body: { version: 1 } },
 };
 
 /** A conversation's read marks, notes and labels: what the inbox routes add to it. */

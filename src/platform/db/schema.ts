@@ -26,6 +26,16 @@ import type { MessageMediaTable, MessagesTable } from '../../conversations/messa
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
+import type {
+  CatalogItemsTable,
+  QuoteCountersTable,
+  QuoteDecisionsTable,
+  QuoteDocumentsTable,
+  QuoteLinesTable,
+  QuoteSettingsTable,
+  QuotesTable,
+  QuoteVersionsTable,
+} from '../../quotes/quotes.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
 import type { WorkerHeartbeatsTable } from '../jobs/worker-heartbeats.table.js';
@@ -64,4 +74,12 @@ export interface Database {
   conversationNotes: ConversationNotesTable;
   conversationReads: ConversationReadsTable;
   cannedResponses: CannedResponsesTable;
+  quoteSettings: QuoteSettingsTable;
+  catalogItems: CatalogItemsTable;
+  quoteCounters: QuoteCountersTable;
+  quotes: QuotesTable;
+  quoteVersions: QuoteVersionsTable;
+  quoteLines: QuoteLinesTable;
+  quoteDocuments: QuoteDocumentsTable;
+  quoteDecisions: QuoteDecisionsTable;
 }

@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   not_a_member: 422,
   /** A label id that is not one of the tenant's labels. */
   unknown_label: 422,
+  /** A quote line naming an item that is not (or no longer) in the workspace's active catalog. */
+  unknown_catalog_item: 422,
   /** A channel whose WhatsApp Business Account could not be asked (token, permissions, Meta down). */
   provider_unavailable: 502,
   rate_limited: 429,

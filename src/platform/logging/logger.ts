@@ -72,7 +72,7 @@ interface RequestLike {
 function serializeRequest(req: RequestLike) {
   return {
     method: req.method,
-    url: withoutQueryValues(req.url),
+    url: withoutCapabilities(withoutQueryValues(req.url)),
     ip: req.ip,
     userAgent: req.headers?.['user-agent'],
   };
@@ -80,6 +80,13 @@ function serializeRequest(req: RequestLike) {
 
 function serializeResponse(res: { statusCode: number }) {
   return { statusCode: res.statusCode };
+}
+
+// Paths whose next segment is a capability (a quote's customer link): logged as ~.
+const CAPABILITY_PATH = /^(\/q\/|\/api\/v1\/public\/quotes\/)[^/?]+/;
+
+export function withoutCapabilities(url: string): string {
+  return url.replace(CAPABILITY_PATH, '$1~');
 }
 
 /** Query strings carry tokens (webhook verify tokens, reset links): keep their names, never values. */
