@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
+import type { JsonColumn } from '../platform/db/json.js';
 import type { TBusinessHours } from './calendar.js';
 
 export interface BusinessHoursTable {
@@ -6,7 +7,7 @@ export interface BusinessHoursTable {
   tenantId: Generated<string>;
   /** Null: the workspace's calendar; otherwise a widget's override. */
   widgetId: string | null;
-  calendar: TBusinessHours;
+  calendar: JsonColumn<TBusinessHours>;
   updatedAt: Generated<Date>;
 }
 

@@ -1,7 +1,15 @@
 import type { Generated, Selectable } from 'kysely';
+import type { JsonColumn } from '../platform/db/json.js';
 
 export const CALLBACK_LANGUAGES = ['en', 'it', 'pt', 'es'] as const;
 export type CallbackLanguage = (typeof CALLBACK_LANGUAGES)[number];
+
+/** Per language: the widget's title, button label and consent line (defaults apply when absent). */
+export type WidgetTexts = Partial<Record<CallbackLanguage, { title?: string; button?: string; consent?: string }>>;
+export interface WidgetColors {
+  accent?: string;
+  text?: string;
+}
 
 export interface CallbackSettingsTable {
   tenantId: Generated<string>;
@@ -24,8 +32,8 @@ export interface CallbackWidgetsTable {
   name: string;
   allowedOrigins: string[];
   defaultCountry: Generated<string>;
-  texts: Generated<Record<string, Record<string, string>>>;
-  colors: Generated<Record<string, string>>;
+  texts: JsonColumn<WidgetTexts>;
+  colors: JsonColumn<WidgetColors>;
   /** Numbers Leadline dials for the business: set here by an administrator, never by a request. */
   agentNumbers: string[];
   ringStrategy: Generated<'simultaneous' | 'sequential'>;
@@ -45,7 +53,12 @@ export interface CallbacksTable {
   status: string;
   attempts: Generated<number>;
   scheduledFor: Date | null;
+  /** Every business leg placed in the current attempt (all agents at once, or one after another). */
+  businessCallSids: Generated<string[]>;
+  /** The business leg whose agent pressed 1. */
   businessCallSid: string | null;
+  /** Sequential ringing: the agent number being called. */
+  agentIndex: Generated<number>;
   visitorCallSid: string | null;
   answeredByNumber: string | null;
   durationSeconds: number | null;

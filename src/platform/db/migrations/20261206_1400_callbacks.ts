@@ -105,7 +105,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status text not null,
       attempts integer not null default 0,
       scheduled_for timestamptz,
+      business_call_sids text[] not null default '{}',
       business_call_sid text,
+      agent_index integer not null default 0,
       visitor_call_sid text,
       answered_by_number text,
       duration_seconds integer,
@@ -119,12 +121,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index callbacks_list_idx on callbacks (tenant_id, created_at desc, id desc)`.execute(db);
   await sql`create index callbacks_status_idx on callbacks (tenant_id, status, created_at desc, id desc)`.execute(
-    db,
-  );
-  await sql`create unique index callbacks_business_call_idx on callbacks (business_call_sid) where business_call_sid is not null`.execute(
-    db,
-  );
-  await sql`create unique index callbacks_visitor_call_idx on callbacks (visitor_call_sid) where visitor_call_sid is not null`.execute(
     db,
   );
 
