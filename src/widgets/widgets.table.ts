@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { JsonColumn } from '../platform/db/json.js';
+import type { CallbackStatus } from './callback-state.js';
 
 export const CALLBACK_LANGUAGES = ['en', 'it', 'pt', 'es'] as const;
 export type CallbackLanguage = (typeof CALLBACK_LANGUAGES)[number];
@@ -50,7 +51,9 @@ export interface CallbacksTable {
   visitorE164: string;
   visitorName: string | null;
   language: CallbackLanguage;
-  status: string;
+  /** The visitor's browser time zone, for telling them when they will be called. */
+  visitorTimeZone: string | null;
+  status: CallbackStatus;
   attempts: Generated<number>;
   scheduledFor: Date | null;
   /** Every business leg placed in the current attempt (all agents at once, or one after another). */
