@@ -4,6 +4,7 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { createLlmAgent } from './agent/llm/llm-agent.js';
 import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
+import { createTwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createMailer } from './mail/mailer.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
@@ -79,11 +80,22 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       // whenever the LLM cannot.
       const agent = createLlmAgent({ db, config, fallback: createQualifier(), logger, metrics });
       closers.push(() => agent.close());
+      const twilio = createTwilioRuntime({ config, db });
+      closers.push(() => twilio.close());
+      const callbacks = {
+        bridge: twilio.bridge,
+        sms: twilio.bridge,
+        secretKey: config.secretKey,
+        ringSeconds: config.callbacks.ringSeconds,
+        metrics,
+      };
       worker = await startWorker({
         pool: workerPool,
         db,
         logger,
-        tasks: options.tasks ?? buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound }),
+        tasks:
+          options.tasks ??
+          buildTasks({ secretKey: config.secretKey, mailer, agent, whatsappOutbound, callbacks }),
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,

@@ -8,6 +8,12 @@ import { createProcessInboundTask } from './conversations/process-inbound.task.j
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { AnyTask } from './platform/jobs/task.js';
+import {
+  type CallbackTaskDeps,
+  createEndOtherLegsTask,
+  createNotifyClosedTask,
+  createPlaceCallTask,
+} from './widgets/callbacks.tasks.js';
 
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
@@ -17,6 +23,8 @@ export interface TaskDependencies {
   agent: Agent;
   /** Graph API client, throughput cap and blob store for sends, mark-as-read and media downloads. */
   whatsappOutbound: WhatsappOutbound;
+  /** Call-back jobs: the telephony ports (Twilio, wired in server.ts) and their settings. */
+  callbacks: CallbackTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -31,5 +39,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createSendMessageTask(deps.whatsappOutbound),
     createMarkReadTask(deps.whatsappOutbound),
     createDownloadMediaTask(deps.whatsappOutbound),
+    createPlaceCallTask(deps.callbacks),
+    createNotifyClosedTask(deps.callbacks),
+    createEndOtherLegsTask(deps.callbacks),
   ];
 }

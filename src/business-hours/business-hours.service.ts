@@ -3,7 +3,10 @@ import { findCalendar } from './business-hours.repository.js';
 import { isOpen, nextOpening, type TBusinessHours, ZBusinessHours } from './calendar.js';
 
 /** The calendar in force: a widget's override, else the workspace's; none configured means always open. */
-export async function calendarFor(trx: TenantTransaction, widgetId: string | null): Promise<TBusinessHours | null> {
+export async function calendarFor(
+  trx: TenantTransaction,
+  widgetId: string | null,
+): Promise<TBusinessHours | null> {
   const own = widgetId ? await findCalendar(trx, widgetId) : undefined;
   const row = own ?? (await findCalendar(trx, null));
   return row ? ZBusinessHours.parse(row.calendar) : null;

@@ -15,7 +15,9 @@ export interface AltchaOptions {
 const ALGORITHM = 'SHA-256';
 
 function secret(secretKey: string, purpose: string): string {
-  return Buffer.from(hkdfSync('sha256', secretKey, 'leadline', `altcha:${purpose}`, 32)).toString('base64url');
+  return Buffer.from(hkdfSync('sha256', secretKey, 'leadline', `altcha:${purpose}`, 32)).toString(
+    'base64url',
+  );
 }
 
 /** What the widget posts: ALTCHA's payload (challenge + solution), base64-encoded JSON. */
@@ -35,7 +37,11 @@ const ZPayload = z.strictObject({
     signature: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   solution: z.strictObject({
-    counter: z.number().int().min(0).max(2 ** 32 - 1),
+    counter: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
     derivedKey: z.string().regex(/^[0-9a-f]{2,128}$/),
     time: z.number().min(0).max(3_600_000).optional(),
   }),
@@ -98,9 +104,10 @@ export class Altcha {
 
   /** Forgets used challenges that have expired anyway (a replay of them fails as expired). */
   async purge(): Promise<number> {
-    const result = await sql`delete from altcha_used_challenges where expires_at < now() - interval '1 minute'`.execute(
-      this.db,
-    );
+    const result =
+      await sql`delete from altcha_used_challenges where expires_at < now() - interval '1 minute'`.execute(
+        this.db,
+      );
     return Number(result.numAffectedRows ?? 0);
   }
 }

@@ -2,7 +2,13 @@ import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
-import { businessOutcome, type CallbackStatus, ENDED_CALL_STATUSES, TERMINAL, visitorOutcome } from './callback-state.js';
+import {
+  businessOutcome,
+  type CallbackStatus,
+  ENDED_CALL_STATUSES,
+  TERMINAL,
+  visitorOutcome,
+} from './callback-state.js';
 import { endOtherLegsTask, placeCallTask } from './callback-task-refs.js';
 import { moveCallback } from './callbacks.repository.js';
 import { whisper } from './messages.js';
@@ -22,7 +28,11 @@ export interface LegEvent {
  */
 export interface CallbackCallEvents {
   /** What an agent hears on answering; undefined when the call-back no longer waits for an agent. */
-  whisper(tenantId: string, callbackId: string, callSid: string): Promise<{ text: string; language: CallbackLanguage } | undefined>;
+  whisper(
+    tenantId: string,
+    callbackId: string,
+    callSid: string,
+  ): Promise<{ text: string; language: CallbackLanguage } | undefined>;
   /** An agent pressed 1: the first one takes the call-back; the others get undefined (and hang up). */
   accept(
     tenantId: string,
@@ -55,14 +65,24 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
   };
 
   /** Every business leg of the attempt has ended and nobody took the call: next agent, retry, or give up. */
-  async function businessAttemptEnded(trx: TenantTransaction, callback: Callback, lastStatus: string, requestId: string) {
+  async function businessAttemptEnded(
+    trx: TenantTransaction,
+    callback: Callback,
+    lastStatus: string,
+    requestId: string,
+  ) {
     const widget = await trx
       .selectFrom('callbackWidgets')
       .select(['agentNumbers', 'ringStrategy'])
       .where('id', '=', callback.widgetId)
       .executeTakeFirst();
     if (widget?.ringStrategy === 'sequential' && callback.agentIndex + 1 < widget.agentNumbers.length) {
-      await enqueue(trx, placeCallTask, { callbackId: callback.id, agentIndex: callback.agentIndex + 1 }, { requestId });
+      await enqueue(
+        trx,
+        placeCallTask,
+        { callbackId: callback.id, agentIndex: callback.agentIndex + 1 },
+        { requestId },
+      );
       return;
     }
     const settings = await findSettings(trx);
@@ -72,11 +92,16 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
         scheduledFor: retryAt,
         outcomeDetail: `business did not answer (${lastStatus}); retry ${callback.attempts} of ${settings.maxRetries}`,
       });
-      await enqueue(trx, placeCallTask, { callbackId: callback.id }, {
-        requestId,
-        jobKey: `callback:${callback.id}`,
-        runAt: retryAt,
-      });
+      await enqueue(
+        trx,
+        placeCallTask,
+        { callbackId: callback.id },
+        {
+          requestId,
+          jobKey: `callback:${callback.id}`,
+          runAt: retryAt,
+        },
+      );
       return;
     }
     finished(
@@ -92,7 +117,7 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
       const callback = await withTenant(db, tenantId, (trx) =>
         trx.selectFrom('callbacks').selectAll().where('id', '=', callbackId).executeTakeFirst(),
       );
-      if (!callback || callback.status !== 'calling_business' || !callback.businessCallSids.includes(callSid)) {
+      if (callback?.status !== 'calling_business' || !callback.businessCallSids.includes(callSid)) {
         return undefined;
       }
       return { text: whisper(callback.language, callback.visitorName), language: callback.language };
@@ -101,7 +126,7 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
     async accept(tenantId, callbackId, callSid, requestId) {
       return withTenant(db, tenantId, async (trx) => {
         const callback = await lockCallback(trx, callbackId);
-        if (!callback || !callback.businessCallSids.includes(callSid)) return undefined;
+        if (!callback?.businessCallSids.includes(callSid)) return undefined;
         const caller = await trx
           .selectFrom('callbackWidgets')
           .innerJoin('twilioNumbers', 'twilioNumbers.id', 'callbackWidgets.callerNumberId')
@@ -109,13 +134,22 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
           .where('callbackWidgets.id', '=', callback.widgetId)
           .executeTakeFirst();
         if (!caller) return undefined;
-        const answer = { visitorNumber: callback.visitorE164, callerNumber: caller.phoneE164, language: callback.language };
+        const answer = {
+          visitorNumber: callback.visitorE164,
+          callerNumber: caller.phoneE164,
+          language: callback.language,
+        };
         // The same agent's key press delivered again (a retried request): the same answer.
-        if (callback.businessCallSid === callSid && ['calling_visitor', 'business_answered'].includes(callback.status)) {
+        if (
+          callback.businessCallSid === callSid &&
+          ['calling_visitor', 'business_answered'].includes(callback.status)
+        ) {
           return answer;
         }
         if (callback.status !== 'calling_business') return undefined;
-        await moveCallback(trx, callbackId, ['calling_business'], 'business_answered', { businessCallSid: callSid });
+        await moveCallback(trx, callbackId, ['calling_business'], 'business_answered', {
+          businessCallSid: callSid,
+        });
         await moveCallback(trx, callbackId, ['business_answered'], 'calling_visitor');
         if (callback.businessCallSids.length > 1) {
           await enqueue(trx, endOtherLegsTask, { callbackId, keepCallSid: callSid }, { requestId });
@@ -172,7 +206,8 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
           await moveCallback(trx, callbackId, ['calling_visitor'], 'connected', patch);
         } else if (ended) {
           const outcome = visitorOutcome(event.callStatus) as CallbackStatus;
-          const from: CallbackStatus[] = outcome === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor'];
+          const from: CallbackStatus[] =
+            outcome === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor'];
           finished(
             await moveCallback(trx, callbackId, from, outcome, {
               ...patch,
@@ -189,7 +224,8 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
       const status = visitorOutcome(outcome.dialCallStatus);
       if (!status) return;
       await withTenant(db, tenantId, async (trx) => {
-        const from: CallbackStatus[] = status === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor', 'connected'];
+        const from: CallbackStatus[] =
+          status === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor', 'connected'];
         finished(
           await moveCallback(trx, callbackId, from, status, {
             durationSeconds: outcome.durationSeconds,

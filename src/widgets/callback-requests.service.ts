@@ -151,7 +151,11 @@ export async function requestCallback(
     deps.metrics.callbackRefusals.inc({ reason: `altcha_${verdict}` });
     throw refuse('verification_failed');
   }
-  const phone = checkVisitorNumber(input.phone, context.widget.defaultCountry, context.settings.allowedCountries);
+  const phone = checkVisitorNumber(
+    input.phone,
+    context.widget.defaultCountry,
+    context.settings.allowedCountries,
+  );
   if (!phone.ok) throw refuse(phone.reason);
   const allowed = await deps.limits.allow({
     ip: input.clientIp,

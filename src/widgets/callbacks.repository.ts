@@ -5,7 +5,10 @@ import type { CallbackStatus } from './callback-state.js';
 import type { Callback, CallbacksTable } from './widgets.table.js';
 
 /** A widget's tenant from its public key (security definer lookup: the caller has no tenant yet). */
-export async function widgetByKey(db: Db, key: string): Promise<{ tenantId: string; widgetId: string } | undefined> {
+export async function widgetByKey(
+  db: Db,
+  key: string,
+): Promise<{ tenantId: string; widgetId: string } | undefined> {
   if (!/^wk_[A-Za-z0-9_-]{16,64}$/.test(key)) return undefined;
   const { rows } = await sql<{ tenantId: string; widgetId: string }>`
     select tenant_id as "tenantId", widget_id as "widgetId" from callback_widget_by_key(${key})`.execute(db);

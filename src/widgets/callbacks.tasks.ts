@@ -24,7 +24,11 @@ async function dialPlan(trx: TenantTransaction, callbackId: string) {
   const widget = await trx
     .selectFrom('callbackWidgets')
     .leftJoin('twilioNumbers', 'twilioNumbers.id', 'callbackWidgets.callerNumberId')
-    .select(['callbackWidgets.agentNumbers', 'callbackWidgets.ringStrategy', 'twilioNumbers.phoneE164 as callerNumber'])
+    .select([
+      'callbackWidgets.agentNumbers',
+      'callbackWidgets.ringStrategy',
+      'twilioNumbers.phoneE164 as callerNumber',
+    ])
     .where('callbackWidgets.id', '=', callback.widgetId)
     .executeTakeFirst();
   return { callback, widget, settings: await findSettings(trx) };
@@ -51,11 +55,16 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
             await moveCallback(trx, callbackId, ['requested', 'scheduled'], 'scheduled', {
               scheduledFor: state.nextOpening,
             });
-            await enqueue(trx, placeCallTask, { callbackId }, {
-              requestId: ctx.requestId,
-              jobKey: `callback:${callbackId}`,
-              runAt: state.nextOpening,
-            });
+            await enqueue(
+              trx,
+              placeCallTask,
+              { callbackId },
+              {
+                requestId: ctx.requestId,
+                jobKey: `callback:${callbackId}`,
+                runAt: state.nextOpening,
+              },
+            );
             return undefined;
           }
         }
@@ -69,10 +78,14 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
         }
         const index = agentIndex ?? 0;
         const numbers =
-          widget.ringStrategy === 'sequential' ? widget.agentNumbers.slice(index, index + 1) : widget.agentNumbers;
+          widget.ringStrategy === 'sequential'
+            ? widget.agentNumbers.slice(index, index + 1)
+            : widget.agentNumbers;
         if (numbers.length === 0) return undefined;
         const moved = sequentialNext
-          ? await moveCallback(trx, callbackId, ['calling_business'], 'calling_business', { agentIndex: index })
+          ? await moveCallback(trx, callbackId, ['calling_business'], 'calling_business', {
+              agentIndex: index,
+            })
           : await moveCallback(trx, callbackId, ['requested', 'scheduled'], 'calling_business', {
               attempts: callback.attempts + 1,
               agentIndex: 0,
@@ -80,7 +93,12 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
               scheduledFor: null,
             });
         if (!moved) return undefined;
-        return { numbers, callerNumber: widget.callerNumber, machineDetection: settings.machineDetection, status: callback.status };
+        return {
+          numbers,
+          callerNumber: widget.callerNumber,
+          machineDetection: settings.machineDetection,
+          status: callback.status,
+        };
       });
       if (!claimed) return;
       const sids: string[] = [];
@@ -100,7 +118,12 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
         if (sids.length > 0) return; // some agents are ringing: the attempt goes on with them
         if (error instanceof TelephonyError && error.retryable && agentIndex === undefined) {
           await ctx.withTenant((trx) =>
-            moveCallback(trx, callbackId, ['calling_business'], claimed.status === 'scheduled' ? 'scheduled' : 'requested'),
+            moveCallback(
+              trx,
+              callbackId,
+              ['calling_business'],
+              claimed.status === 'scheduled' ? 'scheduled' : 'requested',
+            ),
           );
           throw error;
         }
@@ -137,14 +160,19 @@ export function createNotifyClosedTask(deps: CallbackTaskDeps) {
     async handle({ callbackId }, ctx) {
       const found = await ctx.withTenant(async (trx) => {
         const plan = await dialPlan(trx, callbackId);
-        if (!plan?.widget || plan.callback.status !== 'scheduled' || !plan.callback.scheduledFor) return undefined;
+        if (!plan?.widget || plan.callback.status !== 'scheduled' || !plan.callback.scheduledFor)
+          return undefined;
         const calendar = await calendarFor(trx, plan.callback.widgetId);
         const tenant = await trx.selectFrom('tenants').select('name').executeTakeFirst();
         return { ...plan, calendarZone: calendar?.timeZone ?? 'UTC', business: tenant?.name ?? 'Leadline' };
       });
       if (!found?.widget?.callerNumber || !found.callback.scheduledFor) return;
       const { callback, settings } = found;
-      const when = formatWhen(callback.scheduledFor as Date, callback.language, callback.visitorTimeZone ?? found.calendarZone);
+      const when = formatWhen(
+        callback.scheduledFor as Date,
+        callback.language,
+        callback.visitorTimeZone ?? found.calendarZone,
+      );
       // A retried job may send the SMS again: acceptable for a courtesy notice, and rarer than losing it.
       await deps.sms.send(ctx.tenantId, {
         to: callback.visitorE164,
@@ -153,14 +181,23 @@ export function createNotifyClosedTask(deps: CallbackTaskDeps) {
       });
       const notice = `Call-back request from ${callback.visitorName ?? callback.visitorE164} (${callback.visitorE164}); it will be called at ${formatWhen(callback.scheduledFor as Date, 'en', found.calendarZone)}.`;
       if (settings.notifySmsE164) {
-        await deps.sms.send(ctx.tenantId, { to: settings.notifySmsE164, from: found.widget.callerNumber, body: notice });
+        await deps.sms.send(ctx.tenantId, {
+          to: settings.notifySmsE164,
+          from: found.widget.callerNumber,
+          body: notice,
+        });
       }
       if (settings.notifyEmail) {
         const email = settings.notifyEmail;
         await ctx.withTenant((trx) =>
-          queueMail(trx, deps.secretKey, { to: email, subject: 'Call-back request (out of hours)', text: notice }, {
-            requestId: ctx.requestId,
-          }),
+          queueMail(
+            trx,
+            deps.secretKey,
+            { to: email, subject: 'Call-back request (out of hours)', text: notice },
+            {
+              requestId: ctx.requestId,
+            },
+          ),
         );
       }
     },

@@ -21,7 +21,10 @@ export interface CallBridge {
 }
 
 export interface SmsSender {
-  send(tenantId: string, message: { to: string; from: string; body: string }): Promise<{ messageSid: string }>;
+  send(
+    tenantId: string,
+    message: { to: string; from: string; body: string },
+  ): Promise<{ messageSid: string }>;
 }
 
 /** A provider failure the domain may retry (rate limit, outage) or not (refused number, bad credentials). */

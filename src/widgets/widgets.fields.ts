@@ -7,7 +7,10 @@ const ZPlainText = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .regex(/^[^\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069]+$/u, 'must not contain control or invisible characters');
+    .regex(
+      /^[^\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069]+$/u,
+      'must not contain control or invisible characters',
+    );
 
 /** An origin exactly as browsers send it: scheme, host and optional port; no path, no wildcard. */
 const ZOrigin = z
@@ -26,9 +29,18 @@ const ZAgentNumber = z.string().refine(isConfiguredNumber, 'must be a valid E.16
 const ZColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1a73e8');
 
 const ZLanguageTexts = z
-  .strictObject({ title: ZPlainText(80).optional(), button: ZPlainText(40).optional(), consent: ZPlainText(300).optional() })
+  .strictObject({
+    title: ZPlainText(80).optional(),
+    button: ZPlainText(40).optional(),
+    consent: ZPlainText(300).optional(),
+  })
   .optional();
-export const ZWidgetTexts = z.strictObject({ en: ZLanguageTexts, it: ZLanguageTexts, pt: ZLanguageTexts, es: ZLanguageTexts });
+export const ZWidgetTexts = z.strictObject({
+  en: ZLanguageTexts,
+  it: ZLanguageTexts,
+  pt: ZLanguageTexts,
+  es: ZLanguageTexts,
+});
 
 export const ZWidgetFields = {
   name: ZPlainText(100),

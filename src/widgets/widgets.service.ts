@@ -19,7 +19,9 @@ export const DEFAULT_SETTINGS: Omit<CallbackSettings, 'tenantId' | 'updatedAt'> 
   notifySmsE164: null,
 };
 
-export async function findSettings(trx: TenantTransaction): Promise<Omit<CallbackSettings, 'tenantId' | 'updatedAt'>> {
+export async function findSettings(
+  trx: TenantTransaction,
+): Promise<Omit<CallbackSettings, 'tenantId' | 'updatedAt'>> {
   const row = await trx.selectFrom('callbackSettings').selectAll().executeTakeFirst();
   return row ?? DEFAULT_SETTINGS;
 }
@@ -48,7 +50,10 @@ export async function saveSettings(
   });
 }
 
-async function checkCallerNumber(trx: TenantTransaction, callerNumberId: string | null | undefined): Promise<void> {
+async function checkCallerNumber(
+  trx: TenantTransaction,
+  callerNumberId: string | null | undefined,
+): Promise<void> {
   if (!callerNumberId) return;
   const number = await trx
     .selectFrom('twilioNumbers')
@@ -56,9 +61,13 @@ async function checkCallerNumber(trx: TenantTransaction, callerNumberId: string 
     .where('id', '=', callerNumberId)
     .executeTakeFirst();
   if (!number?.voice) {
-    throw new AppError('validation_failed', 'The caller number must be one of the workspace’s voice numbers', {
-      details: [{ path: 'callerNumberId', message: 'not a voice number of this workspace' }],
-    });
+    throw new AppError(
+      'validation_failed',
+      'The caller number must be one of the workspace’s voice numbers',
+      {
+        details: [{ path: 'callerNumberId', message: 'not a voice number of this workspace' }],
+      },
+    );
   }
 }
 
@@ -136,7 +145,11 @@ export async function listWidgets(
   trx: TenantTransaction,
   page: { limit: number; cursor?: string },
 ): Promise<CallbackWidget[]> {
-  let query = trx.selectFrom('callbackWidgets').selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc');
+  let query = trx
+    .selectFrom('callbackWidgets')
+    .selectAll()
+    .orderBy('createdAt', 'desc')
+    .orderBy('id', 'desc');
   if (page.cursor) {
     const after = await findWidget(trx, page.cursor);
     if (!after) throw new AppError('bad_request', 'Unknown cursor');

@@ -6,7 +6,9 @@ export const CALLBACK_LANGUAGES = ['en', 'it', 'pt', 'es'] as const;
 export type CallbackLanguage = (typeof CALLBACK_LANGUAGES)[number];
 
 /** Per language: the widget's title, button label and consent line (defaults apply when absent). */
-export type WidgetTexts = Partial<Record<CallbackLanguage, { title?: string; button?: string; consent?: string }>>;
+export type WidgetTexts = Partial<
+  Record<CallbackLanguage, { title?: string; button?: string; consent?: string }>
+>;
 export interface WidgetColors {
   accent?: string;
   text?: string;

@@ -94,7 +94,11 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
     '/api/v1/twilio/connection',
     {
       config: { access },
-      schema: { tags, summary: 'The Twilio connection (no secrets)', response: { 200: ZConnection, ...errors } },
+      schema: {
+        tags,
+        summary: 'The Twilio connection (no secrets)',
+        response: { 200: ZConnection, ...errors },
+      },
     },
     async (request) => {
       const { tenantId } = tenantActor(request);
@@ -108,7 +112,11 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
     '/api/v1/twilio/connection',
     {
       config: { access },
-      schema: { tags, summary: 'Disconnect Twilio (forgets its secrets and numbers)', response: { 204: z.null(), ...errors } },
+      schema: {
+        tags,
+        summary: 'Disconnect Twilio (forgets its secrets and numbers)',
+        response: { 204: z.null(), ...errors },
+      },
     },
     async (request, reply) => {
       const { tenantId, ...actor } = tenantActor(request);
@@ -176,7 +184,12 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
     '/api/v1/twilio/numbers/:id',
     {
       config: { access },
-      schema: { tags, summary: 'Remove a number', params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...errors } },
+      schema: {
+        tags,
+        summary: 'Remove a number',
+        params: z.object({ id: z.uuid() }),
+        response: { 204: z.null(), ...errors },
+      },
     },
     async (request, reply) => {
       const { tenantId } = tenantActor(request);

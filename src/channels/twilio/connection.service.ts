@@ -5,7 +5,7 @@ import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
-import { type TwilioCredentials, TwilioApiError, type TwilioRestClient } from './rest.client.js';
+import { TwilioApiError, type TwilioCredentials, type TwilioRestClient } from './rest.client.js';
 import type { TwilioConnection, TwilioNumber } from './twilio.table.js';
 
 export interface ConnectionInput {
@@ -41,7 +41,10 @@ export async function findConnection(trx: TenantTransaction): Promise<TwilioConn
 }
 
 function refused(error: unknown): never {
-  if (error instanceof TwilioApiError && (error.status === 401 || error.status === 403 || error.status === 404)) {
+  if (
+    error instanceof TwilioApiError &&
+    (error.status === 401 || error.status === 403 || error.status === 404)
+  ) {
     throw new AppError('validation_failed', 'Twilio refused these credentials', { cause: error });
   }
   throw new AppError('provider_unavailable', 'Twilio could not be reached to check the credentials', {
@@ -133,7 +136,9 @@ export async function syncNumbers(
   const numbers = await rest
     .listIncomingNumbers(restCredentials(twilioSecretBox(config), connection))
     .catch((error: unknown) => {
-      throw new AppError('provider_unavailable', 'Twilio could not list the account’s numbers', { cause: error });
+      throw new AppError('provider_unavailable', 'Twilio could not list the account’s numbers', {
+        cause: error,
+      });
     });
   const valid = numbers.filter((number) => /^\+[1-9][0-9]{6,14}$/.test(number.phoneNumber));
   return withTenant(db, tenantId, async (trx) => {
