@@ -63,6 +63,7 @@ import { createCallbackCallEvents } from './widgets/call-events.service.js';
 import { CallbackLimits } from './widgets/callback-requests.service.js';
 import { callbacksRoutes } from './widgets/callbacks.routes.js';
 import { publicWidgetRoutes } from './widgets/public-widget.routes.js';
+import { widgetScriptRoutes } from './widgets/widget-script.routes.js';
 import { callbackWidgetsRoutes } from './widgets/widgets.routes.js';
 
 export interface AppDependencies {
@@ -223,6 +224,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(callbackWidgetsRoutes, { db: deps.db, config });
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
+  await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,
     altcha: new Altcha(deps.db, {

@@ -19,7 +19,7 @@ const ZView = z.object({
   nextOpening: z.iso.datetime().nullable(),
   upcomingHolidays: z.array(z.object({ date: z.string(), name: z.string() })),
 });
-const ZWidgetParams = z.object({ widgetId: z.uuid() });
+const ZWidgetParams = z.object({ id: z.uuid() });
 
 export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const view = async (tenantId: string, widgetId: string | null) =>
@@ -66,7 +66,7 @@ export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     },
   );
   app.get(
-    '/api/v1/widgets/:widgetId/business-hours',
+    '/api/v1/widgets/:id/business-hours',
     {
       config: { access },
       schema: {
@@ -76,10 +76,10 @@ export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         response: { 200: ZView, ...errors },
       },
     },
-    async (request) => view(tenantActor(request).tenantId, request.params.widgetId),
+    async (request) => view(tenantActor(request).tenantId, request.params.id),
   );
   app.put(
-    '/api/v1/widgets/:widgetId/business-hours',
+    '/api/v1/widgets/:id/business-hours',
     {
       config: { access },
       schema: {
@@ -93,15 +93,15 @@ export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     async (request) => {
       const { tenantId } = tenantActor(request);
       await withTenant(db, tenantId, async (trx) => {
-        if (!(await findWidget(trx, request.params.widgetId)))
+        if (!(await findWidget(trx, request.params.id)))
           throw new AppError('not_found', 'Widget not found');
-        await saveCalendar(trx, request.params.widgetId, request.body);
+        await saveCalendar(trx, request.params.id, request.body);
       });
-      return view(tenantId, request.params.widgetId);
+      return view(tenantId, request.params.id);
     },
   );
   app.delete(
-    '/api/v1/widgets/:widgetId/business-hours',
+    '/api/v1/widgets/:id/business-hours',
     {
       config: { access },
       schema: {
@@ -113,7 +113,7 @@ export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     },
     async (request, reply) => {
       const { tenantId } = tenantActor(request);
-      const deleted = await withTenant(db, tenantId, (trx) => deleteCalendar(trx, request.params.widgetId));
+      const deleted = await withTenant(db, tenantId, (trx) => deleteCalendar(trx, request.params.id));
       if (!deleted) throw new AppError('not_found', 'No override for this widget');
       return reply.code(204).send(null);
     },

@@ -51,7 +51,10 @@ export interface FakeMessage {
   createdAt: number;
 }
 
-export type TwilioFailure = { kind: 'http-429' } | { kind: 'http-500' } | { kind: 'error'; status: number; code: number };
+export type TwilioFailure =
+  | { kind: 'http-429' }
+  | { kind: 'http-500' }
+  | { kind: 'error'; status: number; code: number };
 
 /** A TwiML verb as parsed: its name, attributes, text and child verbs. */
 export interface TwimlVerb {
@@ -107,7 +110,11 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 export const twilioSid = (prefix: string) => `${prefix}${hex(16)}`;
 
 /** Twilio's algorithm, written again here so the fake does not trust the code under test. */
-export function signTwilio(authToken: string, url: string, params: Record<string, string | string[]>): string {
+export function signTwilio(
+  authToken: string,
+  url: string,
+  params: Record<string, string | string[]>,
+): string {
   let data = url;
   for (const name of Object.keys(params).sort()) {
     const value = params[name] ?? '';
@@ -173,7 +180,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
 
   const sendError = (res: ServerResponse, status: number, code: number, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }));
+    res.end(
+      JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }),
+    );
   };
 
   const authenticate = (req: IncomingMessage, accountSid: string): FakeAccount | undefined => {
@@ -237,7 +246,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       if (req.method === 'POST' && rest === '/Calls.json') {
         const to = form.get('To') ?? '';
         if (!/^\+[1-9][0-9]{6,14}$/.test(to)) return sendError(res, 400, 21211, `Invalid 'To' Phone Number`);
-        if (!form.get('Url') && !form.get('Twiml')) return sendError(res, 400, 21205, 'Url parameter is required');
+        if (!form.get('Url') && !form.get('Twiml'))
+          return sendError(res, 400, 21205, 'Url parameter is required');
         const call: FakeCall = {
           sid: twilioSid('CA'),
           accountSid: account.accountSid,
@@ -338,18 +348,32 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       },
       body: options.body ?? encodeForm(params),
     });
-    return { status: response.status, body: await response.text(), contentType: response.headers.get('content-type') ?? undefined };
+    return {
+      status: response.status,
+      body: await response.text(),
+      contentType: response.headers.get('content-type') ?? undefined,
+    };
   };
 
   const tokenOf = (call: FakeCall) => accounts.get(call.accountSid)?.authToken ?? '';
 
-  const twimlAt = async (call: FakeCall, url: string, params: Record<string, string>): Promise<TwimlAnswer> => {
+  const twimlAt = async (
+    call: FakeCall,
+    url: string,
+    params: Record<string, string>,
+  ): Promise<TwimlAnswer> => {
     const answer = await signedPost(url, params, { authToken: tokenOf(call) });
-    if (answer.status !== 200) return { status: answer.status, contentType: answer.contentType, xml: answer.body, verbs: [] };
+    if (answer.status !== 200)
+      return { status: answer.status, contentType: answer.contentType, xml: answer.body, verbs: [] };
     if (!answer.contentType?.startsWith('text/xml') && !answer.contentType?.startsWith('application/xml')) {
       throw new Error(`TwiML answered as ${answer.contentType}`);
     }
-    return { status: answer.status, contentType: answer.contentType, xml: answer.body, verbs: parseTwiml(answer.body) };
+    return {
+      status: answer.status,
+      contentType: answer.contentType,
+      xml: answer.body,
+      verbs: parseTwiml(answer.body),
+    };
   };
 
   return {
@@ -375,7 +399,11 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       failures.push(...scripted);
     },
     waitForCalls(count, timeoutMs = 5_000) {
-      return waitFor(() => (calls.length >= count ? calls.slice(0, count) : undefined), timeoutMs, `${count} calls`);
+      return waitFor(
+        () => (calls.length >= count ? calls.slice(0, count) : undefined),
+        timeoutMs,
+        `${count} calls`,
+      );
     },
     waitForMessages(count, timeoutMs = 5_000) {
       return waitFor(
