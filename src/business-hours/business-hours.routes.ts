@@ -93,8 +93,7 @@ export const businessHoursRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     async (request) => {
       const { tenantId } = tenantActor(request);
       await withTenant(db, tenantId, async (trx) => {
-        if (!(await findWidget(trx, request.params.id)))
-          throw new AppError('not_found', 'Widget not found');
+        if (!(await findWidget(trx, request.params.id))) throw new AppError('not_found', 'Widget not found');
         await saveCalendar(trx, request.params.id, request.body);
       });
       return view(tenantId, request.params.id);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { type CountryCode, getCountryCallingCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
@@ -9,6 +10,7 @@ import type { Metrics } from '../platform/metrics/metrics.js';
 import type { Altcha } from './altcha.js';
 import { type CallbackLimits, refusal, requestCallback } from './callback-requests.service.js';
 import { widgetByKey } from './callbacks.repository.js';
+import { findSettings } from './widgets.service.js';
 import { CALLBACK_LANGUAGES, type CallbackLanguage } from './widgets.table.js';
 
 const ZKey = z.object({ key: z.string().min(1).max(80) });
@@ -108,7 +110,11 @@ export const publicWidgetRoutes: FastifyPluginAsyncZod<PublicWidgetRoutesOptions
     return payload;
   });
 
-  for (const path of ['/api/v1/public/widgets/:key/callbacks', '/api/v1/public/widgets/:key/challenge']) {
+  for (const path of [
+    '/api/v1/public/widgets/:key/callbacks',
+    '/api/v1/public/widgets/:key/challenge',
+    '/api/v1/public/widgets/:key/config',
+  ]) {
     app.options(
       path,
       {
@@ -129,6 +135,55 @@ export const publicWidgetRoutes: FastifyPluginAsyncZod<PublicWidgetRoutesOptions
       },
     );
   }
+
+  app.get(
+    '/api/v1/public/widgets/:key/config',
+    {
+      config: { access: 'public', rateLimit: 'public-form' },
+      schema: {
+        tags: ['widgets'],
+        summary: 'What the widget shows: texts, colours and the countries it may call (with calling codes)',
+        params: ZKey,
+        response: {
+          200: z.object({
+            defaultCountry: z.string(),
+            countries: z.array(z.object({ code: z.string(), callingCode: z.string() })),
+            texts: z.record(z.string(), z.unknown()),
+            colors: z.record(z.string(), z.string()),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!(await corsFor(request, reply)))
+        throw new AppError('forbidden', 'Origin not allowed for this widget');
+      const found = await widgetByKey(db, request.params.key);
+      if (!found) throw new AppError('not_found', 'Unknown widget');
+      const { widget, settings } = await withTenant(db, found.tenantId, async (trx) => ({
+        widget: await trx
+          .selectFrom('callbackWidgets')
+          .select(['defaultCountry', 'texts', 'colors'])
+          .where('id', '=', found.widgetId)
+          .executeTakeFirstOrThrow(),
+        settings: await findSettings(trx),
+      }));
+      const countries = settings.allowedCountries.flatMap((code) => {
+        try {
+          return [{ code, callingCode: getCountryCallingCode(code as CountryCode) }];
+        } catch {
+          return [];
+        }
+      });
+      reply.header('cache-control', 'public, max-age=60');
+      return {
+        defaultCountry: widget.defaultCountry,
+        countries,
+        texts: widget.texts,
+        colors: { ...widget.colors },
+      };
+    },
+  );
 
   app.get(
     '/api/v1/public/widgets/:key/challenge',

@@ -199,7 +199,9 @@ describe('Twilio voice webhooks refuse what Twilio did not sign', () => {
     expect(signedMalformed.status).toBe(400);
     expect(await events()).toBe(0);
     const counted = await world.metrics.badWebhookSignatures.get();
-    expect(counted.values.find((value) => value.labels.provider === 'twilio')?.value).toBeGreaterThanOrEqual(6);
+    expect(counted.values.find((value) => value.labels.provider === 'twilio')?.value).toBeGreaterThanOrEqual(
+      6,
+    );
   });
 
   it('hangs up on a TwiML request for a call it did not place (a signed but foreign CallSid)', async () => {
