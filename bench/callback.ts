@@ -101,9 +101,13 @@ async function main() {
       },
       bench.dataDir,
     );
+    const started_ = server;
     await pollUntil('leadline ready', 60_000, async () => {
       const ready = await getJson(`${baseUrl}/ready`).catch(() => undefined);
       return ready?.status === 200 ? true : undefined;
+    }).catch((error: unknown) => {
+      console.error(started_.stderr().slice(-3000));
+      throw error;
     });
 
     const total = RATE * SECONDS;

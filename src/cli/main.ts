@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { Command, InvalidArgumentError } from 'commander';
 import { canonicalEmail } from '../accounts/email-address.js';
 import { setUserEnabled } from '../accounts/user-status.service.js';
+import { registerTwilioCommands } from '../channels/twilio/twilio-cli.js';
 import { registerChannelCommands } from '../channels/whatsapp/channel-cli.js';
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
@@ -224,6 +225,7 @@ program
   });
 
 registerChannelCommands(program, withAppDb);
+registerTwilioCommands(program, withAppDb);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);
