@@ -59,6 +59,7 @@ export async function startCallbackWorld(
     hours?: unknown;
     settings?: Record<string, unknown>;
     worker?: boolean;
+    allowedOrigins?: string[];
   } = {},
 ): Promise<CallbackWorld> {
   const twilio = await startFakeTwilio();
@@ -140,7 +141,7 @@ export async function startCallbackWorld(
   });
   const widget = await call('POST', '/api/v1/widgets', {
     name: 'Shop',
-    allowedOrigins: [SITE_ORIGIN],
+    allowedOrigins: options.allowedOrigins ?? [SITE_ORIGIN],
     defaultCountry: 'IT',
     agentNumbers: AGENT_NUMBERS,
     ringStrategy: 'simultaneous',
