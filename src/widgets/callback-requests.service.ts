@@ -62,42 +62,21 @@ export function refusal(reason: RefusalReason, language: CallbackLanguage): AppE
 }
 
 /**
- * The counters of the public endpoint, in the shared rate-limit store: per client IP (IPv6 per /64) per
- * hour, per destination number per day and per widget per day. The last two use the workspace's limits,
- * so a limiter is kept per distinct limit.
+ * The per-client-IP counter (IPv6 per /64) of the public endpoint, in the shared rate-limit store. The
+ * daily limits per destination number and per widget are counted from the stored call-backs instead
+ * (see requestCallback): a shared counter row per widget would serialise every request on its lock.
  */
 export class CallbackLimits {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly perIp: RateLimiterAbstract;
 
-  constructor(
-    private readonly store: LimiterStore,
-    private readonly perIpPerHour: number,
-    private readonly prefix = 'cb',
-  ) {}
-
-  private limiter(kind: string, points: number, durationSeconds: number): RateLimiterAbstract {
-    const key = `${kind}:${points}`;
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      limiter = this.store.create({ keyPrefix: `${this.prefix}:${kind}:${points}`, points, durationSeconds });
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
+  constructor(store: LimiterStore, perIpPerHour: number, prefix = 'cb') {
+    this.perIp = store.create({ keyPrefix: `${prefix}:ip`, points: perIpPerHour, durationSeconds: 3600 });
   }
 
-  /** False when one of the limits is used up; the store being down fails closed (toll fraud costs money). */
-  async allow(input: {
-    ip: string;
-    tenantId: string;
-    widgetId: string;
-    e164: string;
-    perNumberPerDay: number;
-    perWidgetPerDay: number;
-  }): Promise<boolean> {
+  /** False when the IP used up its hour; the store being down fails closed (toll fraud costs money). */
+  async allow(ip: string): Promise<boolean> {
     try {
-      await this.limiter('ip', this.perIpPerHour, 3600).consume(ipLimiterKey(input.ip));
-      await this.limiter('number', input.perNumberPerDay, 86_400).consume(`${input.tenantId}:${input.e164}`);
-      await this.limiter('widget', input.perWidgetPerDay, 86_400).consume(input.widgetId);
+      await this.perIp.consume(ipLimiterKey(ip));
       return true;
     } catch (error) {
       if (error instanceof RateLimiterRes) return false;
@@ -157,18 +136,34 @@ export async function requestCallback(
     context.settings.allowedCountries,
   );
   if (!phone.ok) throw refuse(phone.reason);
-  const allowed = await deps.limits.allow({
-    ip: input.clientIp,
-    tenantId,
-    widgetId,
-    e164: phone.e164,
-    perNumberPerDay: context.settings.perNumberPerDay,
-    perWidgetPerDay: context.settings.perWidgetPerDay,
-  });
-  if (!allowed) throw refuse('too_many_requests');
+  if (!(await deps.limits.allow(input.clientIp))) throw refuse('too_many_requests');
 
   const visitorTimeZone = input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : null;
   const outcome = await withTenant(deps.db, tenantId, async (trx) => {
+    // Counted, not locked: two requests racing may both pass the last slot, which a daily limit tolerates.
+    const since = new Date(Date.now() - 86_400_000);
+    const counts = await trx
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('callbacks')
+          .select((inner) => inner.fn.countAll<string>().as('n'))
+          .where('visitorE164', '=', phone.e164)
+          .where('createdAt', '>', since)
+          .as('destination'),
+        eb
+          .selectFrom('callbacks')
+          .select((inner) => inner.fn.countAll<string>().as('n'))
+          .where('widgetId', '=', widgetId)
+          .where('createdAt', '>', since)
+          .as('widget'),
+      ])
+      .executeTakeFirstOrThrow();
+    if (
+      Number(counts.destination) >= context.settings.perNumberPerDay ||
+      Number(counts.widget) >= context.settings.perWidgetPerDay
+    ) {
+      return 'limited' as const;
+    }
     const state = await openingState(trx, widgetId);
     if (!state.open && !state.nextOpening) return undefined;
     const scheduledFor = state.open ? null : state.nextOpening;
@@ -204,6 +199,7 @@ export async function requestCallback(
     }
     return { scheduledFor, timeZone: visitorTimeZone ?? state.timeZone ?? 'UTC' };
   });
+  if (outcome === 'limited') throw refuse('too_many_requests');
   if (!outcome) throw refuse('unavailable');
   if (!outcome.scheduledFor) {
     deps.metrics.callbackRequests.inc({ outcome: 'calling' });
