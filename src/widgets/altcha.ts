@@ -99,6 +99,8 @@ export class Altcha {
     const inserted = await sql<{ ok: number }>`
       insert into altcha_used_challenges (signature_hash, expires_at) values (${key}, ${expiresAt})
       on conflict do nothing returning 1 as ok`.execute(db);
+    // Now and then, forget challenges past their expiry (a replay of those fails as expired anyway).
+    if (Math.random() < 0.01) await this.purge();
     return inserted.rows.length === 1 ? 'ok' : 'replayed';
   }
 
