@@ -1,5 +1,5 @@
+import { sql } from 'kysely';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import { findCalendar } from './business-hours.repository.js';
 import { isOpen, nextOpening, type TBusinessHours, ZBusinessHours } from './calendar.js';
 
 /** The calendar in force: a widget's override, else the workspace's; none configured means always open. */
@@ -7,8 +7,18 @@ export async function calendarFor(
   trx: TenantTransaction,
   widgetId: string | null,
 ): Promise<TBusinessHours | null> {
-  const own = widgetId ? await findCalendar(trx, widgetId) : undefined;
-  const row = own ?? (await findCalendar(trx, null));
+  // One statement: the widget's own row sorts before the workspace's (widget_id null).
+  const row = await trx
+    .selectFrom('businessHours')
+    .select('calendar')
+    .where((eb) =>
+      widgetId
+        ? eb.or([eb('widgetId', '=', widgetId), eb('widgetId', 'is', null)])
+        : eb('widgetId', 'is', null),
+    )
+    .orderBy(sql`widget_id nulls last`)
+    .limit(1)
+    .executeTakeFirst();
   return row ? ZBusinessHours.parse(row.calendar) : null;
 }
 
