@@ -79,7 +79,8 @@ async function start(script: HTMLScriptElement): Promise<void> {
   const country = el('select', { id: 'lw-country', 'aria-label': t.country });
   for (const each of config.countries) {
     const option = el('option', { value: each.callingCode }, `${each.code} +${each.callingCode}`);
-    if (each.code === config.defaultCountry) option.selected = true;
+    // defaultSelected: the choice a form reset returns to.
+    if (each.code === config.defaultCountry) option.defaultSelected = true;
     country.append(option);
   }
   const phone = el('input', {

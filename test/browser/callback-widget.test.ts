@@ -56,6 +56,8 @@ describe('the call-me-back widget on another site', () => {
       .poll(() => page.getByRole('status').textContent(), { timeout: 20_000 })
       .toMatch(/Ti stiamo chiamando/);
     await browser.screenshot(page, 'callback-widget');
+    // The form is ready for another request, with the widget's default country chosen again.
+    expect(await page.getByLabel('Paese').inputValue()).toBe('39');
 
     const calls = await world.twilio.waitForCalls(2, 10_000);
     expect(calls.map((call) => call.from)).toEqual([world.callerNumber, world.callerNumber]);
