@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';

@@ -16,7 +16,10 @@ describe('business hours API', () => {
     world.app.inject({
       method,
       url,
-      headers: { ...world.admin, ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...world.admin,
+        ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}),
+      },
       payload,
     });
 

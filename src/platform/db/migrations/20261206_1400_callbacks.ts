@@ -125,8 +125,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index callbacks_list_idx on callbacks (tenant_id, created_at desc, id desc)`.execute(db);
   // The daily limits per destination number and per widget count these rows (no shared counter row that
   // every request would have to lock).
-  await sql`create index callbacks_destination_idx on callbacks (tenant_id, visitor_e164, created_at)`.execute(db);
-  await sql`create index callbacks_widget_day_idx on callbacks (tenant_id, widget_id, created_at)`.execute(db);
+  await sql`create index callbacks_destination_idx on callbacks (tenant_id, visitor_e164, created_at)`.execute(
+    db,
+  );
+  await sql`create index callbacks_widget_day_idx on callbacks (tenant_id, widget_id, created_at)`.execute(
+    db,
+  );
   await sql`create index callbacks_status_idx on callbacks (tenant_id, status, created_at desc, id desc)`.execute(
     db,
   );
