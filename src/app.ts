@@ -13,7 +13,11 @@ import { llmSettingsRoutes } from './agent/llm/llm-settings.routes.js';
 import { qualifierSettingsRoutes } from './agent/qualifier-settings.routes.js';
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { businessHoursRoutes } from './business-hours/business-hours.routes.js';
 import { cannedResponsesRoutes } from './canned-responses/canned-responses.routes.js';
+import { twilioConnectionRoutes } from './channels/twilio/connection.routes.js';
+import { createTwilioRuntime, type TwilioRuntime } from './channels/twilio/twilio-runtime.js';
+import { twilioVoiceWebhookRoutes } from './channels/twilio/voice-webhooks.routes.js';
 import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
 import { inboxWhatsappRoutes } from './channels/whatsapp/inbox-whatsapp.routes.js';
 import type { InboxWhatsapp } from './channels/whatsapp/inbox-whatsapp.service.js';
@@ -64,6 +68,13 @@ import { liveRoutes, websocketOptions } from './realtime/live.routes.js';
 import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
 import { signupRoutes } from './tenants/signup.routes.js';
+import { Altcha } from './widgets/altcha.js';
+import { createCallbackCallEvents } from './widgets/call-events.service.js';
+import { CallbackLimits } from './widgets/callback-requests.service.js';
+import { callbacksRoutes } from './widgets/callbacks.routes.js';
+import { publicWidgetRoutes } from './widgets/public-widget.routes.js';
+import { widgetScriptRoutes } from './widgets/widget-script.routes.js';
+import { callbackWidgetsRoutes } from './widgets/widgets.routes.js';
 
 export interface AppDependencies {
   config: Config;
@@ -80,6 +91,8 @@ export interface AppDependencies {
   whatsapp?: InboxWhatsapp;
   /** A new, unconnected client for the process's one LISTEN connection (live inbox events). */
   connectListener: () => pg.Client;
+  /** Twilio's REST client and call bridge; by default built from the configuration (closed with the app). */
+  twilio?: TwilioRuntime;
   /** The built single-page app (dist/web by default). */
   dashboard?: Dashboard;
 }
@@ -222,8 +235,36 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(quoteSettingsRoutes, { db: deps.db });
   await app.register(quotesRoutes, { db: deps.db, config });
   await app.register(acceptanceRoutes, { db: deps.db, config });
+  const twilio = deps.twilio ?? ownTwilio(app, deps);
+  await app.register(twilioConnectionRoutes, { db: deps.db, config, rest: twilio.rest });
+  await app.register(twilioVoiceWebhookRoutes, {
+    db: deps.db,
+    config,
+    events: createCallbackCallEvents(deps.db, deps.metrics),
+    metrics: deps.metrics,
+  });
+  await app.register(callbackWidgetsRoutes, { db: deps.db, config });
+  await app.register(businessHoursRoutes, { db: deps.db });
+  await app.register(callbacksRoutes, { db: deps.db });
+  await app.register(widgetScriptRoutes, {});
+  await app.register(publicWidgetRoutes, {
+    db: deps.db,
+    altcha: new Altcha(deps.db, {
+      secretKey: config.secretKey,
+      maxCounter: config.callbacks.altchaMaxCounter,
+      expiresSeconds: config.callbacks.altchaExpiresSeconds,
+    }),
+    limits: new CallbackLimits(deps.limiterStore, config.callbacks.perIpPerHour),
+    metrics: deps.metrics,
+  });
 
   return app;
+}
+
+function ownTwilio(app: FastifyInstance, deps: AppDependencies): TwilioRuntime {
+  const twilio = createTwilioRuntime({ config: deps.config, db: deps.db });
+  app.addHook('onClose', () => twilio.close());
+  return twilio;
 }
 
 function ownWhatsapp(app: FastifyInstance, deps: AppDependencies): InboxWhatsapp {

@@ -4,6 +4,7 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { createLlmAgent } from './agent/llm/llm-agent.js';
 import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
+import { createTwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createMailer } from './mail/mailer.js';
 import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
@@ -82,6 +83,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       // whenever the LLM cannot.
       const agent = createLlmAgent({ db, config, fallback: createQualifier(), logger, metrics });
       closers.push(() => agent.close());
+      const twilio = createTwilioRuntime({ config, db });
+      closers.push(() => twilio.close());
+      const callbacks = {
+        bridge: twilio.bridge,
+        sms: twilio.bridge,
+        secretKey: config.secretKey,
+        ringSeconds: config.callbacks.ringSeconds,
+        metrics,
+      };
       worker = await startWorker({
         pool: workerPool,
         db,
@@ -93,6 +103,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             agent,
             whatsappOutbound,
             accounts: { db, config },
+            callbacks,
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
         ],

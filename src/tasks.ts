@@ -12,8 +12,14 @@ import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
-import { createSignUpTask } from './tenants/signup.service.js';
 import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
+import { createSignUpTask } from './tenants/signup.service.js';
+import {
+  type CallbackTaskDeps,
+  createEndOtherLegsTask,
+  createNotifyClosedTask,
+  createPlaceCallTask,
+} from './widgets/callbacks.tasks.js';
 
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
@@ -25,6 +31,8 @@ export interface TaskDependencies {
   whatsappOutbound: WhatsappOutbound;
   /** Account requests (sign-up, reset) answered first and worked on in a job: global tables, no tenant. */
   accounts: { db: Db; config: Config };
+  /** Call-back jobs: the telephony ports (Twilio, wired in server.ts) and their settings. */
+  callbacks: CallbackTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -42,6 +50,9 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     ...createAccountTasks(deps.accounts),
     createProveChannelTask(deps.whatsappOutbound),
     approvalReminderTaskDefinition,
+    createPlaceCallTask(deps.callbacks),
+    createNotifyClosedTask(deps.callbacks),
+    createEndOtherLegsTask(deps.callbacks),
   ];
 }
 

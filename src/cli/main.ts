@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { Command, InvalidArgumentError } from 'commander';
 import { canonicalEmail } from '../accounts/email-address.js';
 import { resetTwoFactor, setUserEnabled } from '../accounts/user-status.service.js';
+import { registerTwilioCommands } from '../channels/twilio/twilio-cli.js';
 import { registerChannelCommands } from '../channels/whatsapp/channel-cli.js';
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
@@ -256,6 +257,7 @@ registerBackupCommands(program, (work) =>
   withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
 );
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db)));
+registerTwilioCommands(program, withAppDb);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -67,6 +67,19 @@ export interface Config {
     /** How long a send in doubt waits for a status callback naming it before it is sent again (ADR 0018). */
     readonly inDoubtWaitSeconds: number;
   };
+  readonly twilio: {
+    /** Twilio's REST API (a local fake in tests); trusted: set by the operator, never by a tenant. */
+    readonly apiUrl: string;
+  };
+  readonly callbacks: {
+    /** ALTCHA work: counters are drawn below this, so solving tries half of it on average. */
+    readonly altchaMaxCounter: number;
+    readonly altchaExpiresSeconds: number;
+    /** Call-back requests one client IP (IPv6 per /64) may make per hour, across widgets. */
+    readonly perIpPerHour: number;
+    /** How long an agent's phone rings before the business leg counts as not answered. */
+    readonly ringSeconds: number;
+  };
   readonly outbound: {
     readonly connectTimeoutMs: number;
     readonly timeoutMs: number;
@@ -166,6 +179,13 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       appSecretGraceMs: env.WHATSAPP_APP_SECRET_GRACE_HOURS * 3_600_000,
       webhookBatchWindowMs: env.WEBHOOK_BATCH_WINDOW_MS,
       inDoubtWaitSeconds: env.WHATSAPP_IN_DOUBT_WAIT_SECONDS,
+    },
+    twilio: { apiUrl: env.TWILIO_API_URL.replace(/\/+$/, '') },
+    callbacks: {
+      altchaMaxCounter: env.ALTCHA_MAX_COUNTER,
+      altchaExpiresSeconds: env.ALTCHA_EXPIRES_SECONDS,
+      perIpPerHour: env.CALLBACK_PER_IP_PER_HOUR,
+      ringSeconds: env.CALLBACK_RING_SECONDS,
     },
     outbound: {
       connectTimeoutMs: env.OUTBOUND_CONNECT_TIMEOUT_MS,

@@ -106,6 +106,11 @@ export const ZEnvironment = z
     // How long a send whose outcome is unknown waits for Meta's status callback naming it (ADR 0018).
     WHATSAPP_IN_DOUBT_WAIT_SECONDS: positiveInt(600).default(60),
     WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
+    TWILIO_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+    ALTCHA_MAX_COUNTER: positiveInt(10_000_000).default(50_000),
+    ALTCHA_EXPIRES_SECONDS: z.coerce.number().int().min(30).max(3_600).default(600),
+    CALLBACK_PER_IP_PER_HOUR: positiveInt(10_000).default(5),
+    CALLBACK_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(25),
     OUTBOUND_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(5_000),
     OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),
     // host:port endpoints exempt from the outbound SSRF guard (local fakes); doctor refuses it in production.

@@ -8,7 +8,9 @@ import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
+import type { BusinessHoursTable } from '../../business-hours/business-hours.table.js';
 import type { CannedResponsesTable } from '../../canned-responses/canned-responses.table.js';
+import type { TwilioConnectionsTable, TwilioNumbersTable } from '../../channels/twilio/twilio.table.js';
 import type { WhatsappChannelsTable } from '../../channels/whatsapp/channels.table.js';
 import type {
   WhatsappInboundTable,
@@ -38,6 +40,13 @@ import type {
 } from '../../quotes/quotes.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
+import type {
+  AltchaUsedChallengesTable,
+  CallbackCallEventsTable,
+  CallbackSettingsTable,
+  CallbacksTable,
+  CallbackWidgetsTable,
+} from '../../widgets/widgets.table.js';
 import type { WorkerHeartbeatsTable } from '../jobs/worker-heartbeats.table.js';
 import type { RateLimitsTable } from '../rate-limit/rate-limits.table.js';
 
@@ -82,4 +91,12 @@ export interface Database {
   quoteLines: QuoteLinesTable;
   quoteDocuments: QuoteDocumentsTable;
   quoteDecisions: QuoteDecisionsTable;
+  twilioConnections: TwilioConnectionsTable;
+  twilioNumbers: TwilioNumbersTable;
+  businessHours: BusinessHoursTable;
+  callbackSettings: CallbackSettingsTable;
+  callbackWidgets: CallbackWidgetsTable;
+  callbacks: CallbacksTable;
+  callbackCallEvents: CallbackCallEventsTable;
+  altchaUsedChallenges: AltchaUsedChallengesTable;
 }

@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   provider_unavailable: 502,
   rate_limited: 429,
   headers_too_large: 431,
+  /** A call-back request the workspace's rules refuse (number, country, special number); message localised. */
+  callback_refused: 422,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

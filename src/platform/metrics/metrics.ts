@@ -11,6 +11,12 @@ export interface Metrics {
   readonly rateLimited: Counter<'tier'>;
   /** Rate-limit checks that failed because the limiter store was unreachable, by tier. */
   readonly rateLimitStoreErrors: Counter<'tier'>;
+  /** Call-back widget submissions by outcome (calling, scheduled, refused). */
+  readonly callbackRequests: Counter<'outcome'>;
+  /** Call-back submissions refused, by reason (verification_failed, special_number, too_many_requests...). */
+  readonly callbackRefusals: Counter<'reason'>;
+  /** Call-backs that reached a final state, by state (completed, business_no_answer, ...). */
+  readonly callbackOutcomes: Counter<'status'>;
   /** Webhook deliveries refused for a missing or invalid signature. */
   readonly badWebhookSignatures: Counter<'provider'>;
   /** Password checks that failed (sign-in and re-authentication). */
@@ -141,9 +147,30 @@ export function createMetrics(): Metrics {
     labelNames: ['client'],
     registers: [registry],
   });
+  const callbackRequests = new Counter({
+    name: 'leadline_callback_requests_total',
+    help: 'Call-back widget submissions by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const callbackRefusals = new Counter({
+    name: 'leadline_callback_refusals_total',
+    help: 'Call-back widget submissions refused, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const callbackOutcomes = new Counter({
+    name: 'leadline_callback_outcomes_total',
+    help: 'Call-backs that reached a final state, by state',
+    labelNames: ['status'],
+    registers: [registry],
+  });
   return {
     registry,
     circuitBreakersOpen,
+    callbackRequests,
+    callbackRefusals,
+    callbackOutcomes,
     llmCalls,
     llmBudgetExhausted,
     liveSockets,

@@ -14,6 +14,9 @@ const SCOPE_EXPLANATIONS: Record<(typeof SCOPES)[number], string> = {
   'contacts:read': 'Read contacts and their profiles.',
   'contacts:write': 'Change contacts’ profiles.',
   'channels:manage': 'Connect and change WhatsApp channels.',
+  'quotes:read': 'Read quotes, their PDFs and the catalog.',
+  'quotes:write': 'Create, edit, submit and send quotes.',
+  'quotes:approve': 'Approve or reject quotes waiting for approval.',
   admin: 'Everything an admin can do in this workspace, except managing API keys and members.',
 };
 

@@ -12,6 +12,7 @@ import * as textPolicyCleanup from './20261206_1100_text_policy_cleanup.js';
 import * as whatsappInDoubtSends from './20261206_1200_whatsapp_in_doubt_sends.js';
 import * as whatsappProvenChannels from './20261206_1200_whatsapp_proven_channels.js';
 import * as progressiveProfiles from './20261206_1300_progressive_profiles.js';
+import * as callbacks from './20261206_1400_callbacks.js';
 import * as quotes from './20261206_1500_quotes.js';
 import * as backupVerifications from './20261206_1600_backup_verifications.js';
 
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '20261206_1200_whatsapp_in_doubt_sends': whatsappInDoubtSends,
   '20261206_1200_whatsapp_proven_channels': whatsappProvenChannels,
   '20261206_1300_progressive_profiles': progressiveProfiles,
+  '20261206_1400_callbacks': callbacks,
   '20261206_1500_quotes': quotes,
   '20261206_1600_backup_verifications': backupVerifications,
 };

@@ -1,0 +1,53 @@
+import { sql } from 'kysely';
+import type { Db } from '../platform/db/database.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { CallbackStatus } from './callback-state.js';
+import type { Callback, CallbacksTable } from './widgets.table.js';
+
+/** A widget's tenant from its public key (security definer lookup: the caller has no tenant yet). */
+export async function widgetByKey(
+  db: Db,
+  key: string,
+): Promise<{ tenantId: string; widgetId: string } | undefined> {
+  if (!/^wk_[A-Za-z0-9_-]{16,64}$/.test(key)) return undefined;
+  const { rows } = await sql<{ tenantId: string; widgetId: string }>`
+    select tenant_id as "tenantId", widget_id as "widgetId" from callback_widget_by_key(${key})`.execute(db);
+  return rows[0];
+}
+
+export async function findCallback(trx: TenantTransaction, id: string): Promise<Callback | undefined> {
+  return trx.selectFrom('callbacks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+type CallbackPatch = Partial<
+  Pick<
+    CallbacksTable,
+    | 'scheduledFor'
+    | 'businessCallSid'
+    | 'visitorCallSid'
+    | 'answeredByNumber'
+    | 'durationSeconds'
+    | 'outcomeDetail'
+    | 'completedAt'
+  > & { attempts: number; agentIndex: number; businessCallSids: string[] }
+>;
+
+/**
+ * Moves a call-back to `to` only if it is in one of `from` (a compare-and-set: concurrent webhooks and
+ * jobs cannot both win). Returns the updated row, or undefined when the move did not apply.
+ */
+export async function moveCallback(
+  trx: TenantTransaction,
+  id: string,
+  from: readonly CallbackStatus[],
+  to: CallbackStatus,
+  patch: CallbackPatch = {},
+): Promise<Callback | undefined> {
+  return trx
+    .updateTable('callbacks')
+    .set({ ...patch, status: to, updatedAt: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+}
