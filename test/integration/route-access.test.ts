@@ -833,6 +833,7 @@ describe('API-key scopes', () => {
       '/api/v1/canned-responses',
       '/api/v1/whatsapp/channels/:id/templates',
       '/api/v1/contacts/:id/conversations',
+      '/api/v1/callbacks',
     ),
     'messages:write': at(
       ['POST', 'PUT'],
@@ -842,6 +843,8 @@ describe('API-key scopes', () => {
       '/api/v1/conversations/:id/assignee',
       '/api/v1/conversations/:id/labels',
       '/api/v1/conversations/:id/notes',
+      '/api/v1/callbacks/:id/cancel',
+      '/api/v1/callbacks/:id/reschedule',
     ),
     'contacts:read': at(READ, '/api/v1/contacts/:id'),
     'contacts:write': at(['PATCH'], '/api/v1/contacts/:id'),
@@ -868,7 +871,9 @@ describe('API-key scopes', () => {
     route.url === '/api/v1/api-keys/self' ||
     route.url.startsWith('/api/v1/agent/') ||
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
-    (!READ.includes(route.method) && /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url));
+    (!READ.includes(route.method) &&
+      /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
+    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours)(\/|$)/.test(route.url);
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
   function readmeAllows(scope: Scope, route: CatalogEntry): boolean {
