@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const INPUTS = [
   'src',
   'web',
+  'widget',
   'package.json',
   'package-lock.json',
   'tsconfig.json',
@@ -18,7 +19,7 @@ const INPUTS = [
   'scripts/build-if-stale.mjs',
 ];
 /** What the build writes that start needs; a missing one means build again. */
-const OUTPUTS = ['dist/cli/main.js', 'dist/web/index.html'];
+const OUTPUTS = ['dist/cli/main.js', 'dist/web/index.html', 'dist/widget/widget.js'];
 const STAMP = path.join(root, 'dist', '.build-stamp');
 
 /** Every file under the inputs (directories walked), by path relative to the repository. */
