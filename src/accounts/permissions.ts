@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   /** The LLM agent's providers, keys, prompts, budgets and usage: money and the business's voice. */
   'agent.manage': ['owner', 'admin'],
   'tenant.settings': ['owner'],
+  /** Jobs that used up their attempts: their payloads are customer data, and a replay re-runs work. */
+  'dead-letters.manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

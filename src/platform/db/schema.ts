@@ -28,6 +28,7 @@ import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.t
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
+import type { DeadLettersTable } from '../jobs/dead-letters/dead-letters.table.js';
 import type { WorkerHeartbeatsTable } from '../jobs/worker-heartbeats.table.js';
 import type { RateLimitsTable } from '../rate-limit/rate-limits.table.js';
 
@@ -64,4 +65,5 @@ export interface Database {
   conversationNotes: ConversationNotesTable;
   conversationReads: ConversationReadsTable;
   cannedResponses: CannedResponsesTable;
+  deadLetters: DeadLettersTable;
 }

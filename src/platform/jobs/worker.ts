@@ -8,9 +8,11 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import type pg from 'pg';
+import type { Counter } from 'prom-client';
 import type { Db } from '../db/database.js';
 import { withTenant } from '../db/tenant-context.js';
 import type { Logger } from '../logging/logger.js';
+import { DeadLetterSweeper } from './dead-letters/sweeper.js';
 import { toGraphileLogger } from './graphile-logger.js';
 import { WorkerHeartbeat } from './heartbeat.js';
 import { type AnyTask, scopeOf, ZJobEnvelope } from './task.js';
@@ -26,6 +28,8 @@ export interface WorkerOptions {
   staleAfterMs: number;
   /** How long a graceful stop waits for running jobs before they are released for a retry. */
   shutdownTimeoutMs: number;
+  /** `leadline_jobs_dead_lettered_total`, by task (the process's metrics registry). */
+  deadLettered?: Counter<'task'> | undefined;
 }
 
 export interface RunningWorker {
@@ -52,6 +56,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // heartbeat, or every sweeper would judge a live job by its lock age and steal it after staleAfterMs.
   events.on('pool:create', ({ workerPool }) => track(heartbeat.add(workerPool.id)));
   events.on('pool:release', ({ workerPool }) => track(heartbeat.remove(workerPool.id)));
+  const deadLetters = new DeadLetterSweeper({
+    db: options.db,
+    logger: options.logger,
+    intervalMs: heartbeat.intervalMs,
+    deadLettered: options.deadLettered,
+  });
+  events.on('job:failed', ({ job }) => {
+    if (job.attempts >= job.max_attempts) deadLetters.nudge();
+  });
 
   let running = true;
   const runner: Runner = await run({
@@ -71,6 +84,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
   heartbeat.start();
+  deadLetters.start();
   void runner.promise.finally(() => {
     running = false;
   });
@@ -81,6 +95,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (running) await runner.stop();
     running = false;
     await heartbeat.stop();
+    await deadLetters.stop();
     await Promise.all(pendingBeats);
   };
   return {

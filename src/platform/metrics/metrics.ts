@@ -33,6 +33,8 @@ export interface Metrics {
   readonly llmBudgetExhausted: Counter<'limit'>;
   /** Browser WebSockets of the live inbox open on this process. */
   readonly liveSockets: Gauge;
+  /** Jobs moved to the dead-letter queue after their last attempt, by task. */
+  readonly jobsDeadLettered: Counter<'task'>;
   /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
   readonly liveSlowClientsDropped: Counter;
 }
@@ -133,8 +135,15 @@ export function createMetrics(): Metrics {
     help: 'Live inbox WebSockets closed because their send buffer outgrew LIVE_MAX_BUFFERED_BYTES',
     registers: [registry],
   });
+  const jobsDeadLettered = new Counter({
+    name: 'leadline_jobs_dead_lettered_total',
+    help: 'Jobs that used up their attempts and were moved to the dead-letter queue, by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
   return {
     registry,
+    jobsDeadLettered,
     llmCalls,
     llmBudgetExhausted,
     liveSockets,

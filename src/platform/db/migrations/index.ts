@@ -7,6 +7,7 @@ import * as llmAgent from './20261130_1000_llm_agent.js';
 import * as inbox from './20261130_1100_inbox.js';
 import * as whatsappIngestFunction from './20261130_1200_whatsapp_ingest_function.js';
 import * as pendingOutbound from './20261130_1300_pending_outbound.js';
+import * as deadLetters from './20261206_1800_dead_letters.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261130_1100_inbox': inbox,
   '20261130_1200_whatsapp_ingest_function': whatsappIngestFunction,
   '20261130_1300_pending_outbound': pendingOutbound,
+  '20261206_1800_dead_letters': deadLetters,
 };

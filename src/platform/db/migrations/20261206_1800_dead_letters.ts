@@ -1,0 +1,74 @@
+import { type Kysely, sql } from 'kysely';
+
+// Frozen in time: this file never imports application code.
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  // One row per graphile-worker job that exhausted its attempts. tenant_id is null for system tasks (no
+  // tenant): `tenant_id = app_current_tenant()` is never true for them, so no tenant ever sees one.
+  await sql`
+    create table dead_letters (
+      id uuid primary key default gen_random_uuid(),
+      tenant_id uuid default app_current_tenant() references tenants (id) on delete cascade,
+      job_id bigint not null unique,
+      task text not null,
+      request_id text,
+      payload jsonb not null,
+      attempts integer not null,
+      max_attempts integer not null,
+      last_error text,
+      failed_at timestamptz not null,
+      status text not null default 'dead' check (status in ('dead', 'replayed')),
+      replayed_at timestamptz,
+      replay_job_id bigint,
+      created_at timestamptz not null default now()
+    )`.execute(db);
+  await sql`create index dead_letters_tenant_idx on dead_letters (tenant_id, failed_at desc, id desc)`.execute(
+    db,
+  );
+  await sql`alter table dead_letters enable row level security`.execute(db);
+  await sql`alter table dead_letters force row level security`.execute(db);
+  await sql`
+    create policy tenant_isolation on dead_letters
+      using (tenant_id = app_current_tenant())
+      with check (tenant_id = app_current_tenant())`.execute(db);
+  // Instance operators (the owner role the CLI and the sweep function run as) see every row, system ones
+  // included; the application role and its members never get this policy.
+  await sql`
+    create policy operator_access on dead_letters
+      using (not pg_has_role(current_user, 'leadline_app', 'member'))
+      with check (not pg_has_role(current_user, 'leadline_app', 'member'))`.execute(db);
+  await sql`grant select, update, delete on dead_letters to leadline_app`.execute(db);
+
+  // Moves every exhausted job (attempts used up, not locked) out of graphile-worker's table into
+  // dead_letters, in one statement: the job row stays until the dead letter commits with its deletion, so a
+  // crash at any point loses nothing and records nothing twice. plpgsql, as graphile-worker's schema is installed after our migrations. SECURITY DEFINER: the sweep sees jobs and
+  // writes dead letters of every tenant, which the application role's row-level security would forbid.
+  await sql`
+    create function dead_letters_sweep() returns table (dead_task text, dead_tenant_id uuid)
+    language plpgsql security definer set search_path = public, pg_temp
+    as $$
+    begin
+      return query
+      with dead as (
+        delete from graphile_worker._private_jobs j
+        using graphile_worker._private_tasks t
+        where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
+        returning j.id, t.identifier, j.payload, j.attempts, j.max_attempts, j.last_error, j.updated_at
+      )
+      insert into dead_letters
+        (tenant_id, job_id, task, request_id, payload, attempts, max_attempts, last_error, failed_at)
+      select (d.payload ->> 'tenantId')::uuid, d.id, d.identifier, d.payload ->> 'requestId',
+             coalesce((d.payload -> 'payload')::jsonb, 'null'::jsonb), d.attempts, d.max_attempts, d.last_error, d.updated_at
+      from dead d
+      on conflict (job_id) do nothing
+      returning dead_letters.task, dead_letters.tenant_id;
+    end
+    $$`.execute(db);
+  await sql`revoke all on function dead_letters_sweep() from public`.execute(db);
+  await sql`grant execute on function dead_letters_sweep() to leadline_app`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function dead_letters_sweep()`.execute(db);
+  await sql`drop table dead_letters`.execute(db);
+}
