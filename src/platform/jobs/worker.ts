@@ -30,6 +30,8 @@ export interface WorkerOptions {
   shutdownTimeoutMs: number;
   /** `leadline_jobs_dead_lettered_total`, by task (the process's metrics registry). */
   deadLettered?: Counter<'task'> | undefined;
+  /** How often exhausted jobs are swept into dead letters besides right after a final failure (10 s). */
+  deadLetterSweepMs?: number | undefined;
 }
 
 export interface RunningWorker {
@@ -59,7 +61,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const deadLetters = new DeadLetterSweeper({
     db: options.db,
     logger: options.logger,
-    intervalMs: heartbeat.intervalMs,
+    intervalMs: options.deadLetterSweepMs ?? 10_000,
     deadLettered: options.deadLettered,
   });
   events.on('job:failed', ({ job }) => {
