@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
@@ -17,8 +20,10 @@ import { defineTask } from '../../src/platform/jobs/task.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
 import { createMetrics } from '../../src/platform/metrics/metrics.js';
 import { addRawJob, jobsOfTask } from '../fixtures/graphile-jobs.js';
+import { runLeadline } from '../fixtures/leadline-process.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { buildTestApp } from '../support/app.js';
+import { TEST_SECRET_KEY } from '../support/config.js';
 import { captureLogger } from '../support/log-capture.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -427,6 +432,48 @@ describe('system dead letters (no tenant)', () => {
     const { id } = await deadLetterOf('sys-hidden', 'system');
     expect((await api(ownerA, 'GET', `/api/v1/dead-letters/${id}`)).statusCode).toBe(404);
     expect((await api(ownerA, 'POST', '/api/v1/dead-letters/replay', { ids: [id] })).statusCode).toBe(404);
+  });
+});
+
+describe('leadline dead-letters (CLI)', () => {
+  it('lists and discards system dead letters only, and rejects a bad id before touching anything', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadline-dlq-cli-'));
+    const env = {
+      NODE_ENV: 'test',
+      SECRET_KEY: TEST_SECRET_KEY,
+      DATA_DIR: dir,
+      DATABASE_URL: database.ownerUrl,
+      DATABASE_APP_URL: database.appUrl,
+      LOG_LEVEL: 'warn',
+    };
+    try {
+      const { id: system } = await deadLetterOf('sys-hidden', 'system');
+      const { id: tenant } = await deadLetterOf('b-secret', tenantB);
+      const listed = await runLeadline(['dead-letters', 'list'], env, dir, 30_000);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain(system);
+      expect(listed.stdout).toContain(systemTask.id);
+      expect(listed.stdout).not.toContain(tenant);
+      expect(listed.stdout).not.toContain('x@example.com');
+
+      const bad = await runLeadline(['dead-letters', 'discard', system, 'nope'], env, dir, 30_000);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('nope is not a dead letter id');
+      const foreign = await runLeadline(['dead-letters', 'discard', tenant], env, dir, 30_000);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toContain('Dead letter not found');
+
+      const discarded = await runLeadline(['dead-letters', 'discard', system], env, dir, 30_000);
+      expect(discarded.code, discarded.stderr).toBe(0);
+      const after = await database.ownerDb
+        .selectFrom('deadLetters')
+        .select('id')
+        .where('id', 'in', [system, tenant])
+        .execute();
+      expect(after.map((row) => row.id)).toEqual([tenant]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
