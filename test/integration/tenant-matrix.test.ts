@@ -40,6 +40,7 @@ import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
+import { addDeadLetter } from '../fixtures/dead-letters.js';
 import { buildTestApp } from '../support/app.js';
 import { runProcessInbound } from '../support/inbound-pipeline.js';
 import { insertMediaMessage } from '../support/inbox-fixtures.js';
@@ -189,6 +190,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   );
   await recordAudit(database.db, { action: 'matrix.seed', tenantId, context: CONTEXT });
   await seedWhatsapp(tenantId, owner, label, label === 'A' ? '393331234567' : '5511987654321');
+  await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
 }
 
 beforeAll(async () => {
@@ -409,10 +411,25 @@ type Kind =
   | 'label'
   | 'cannedResponse'
   | 'contact'
-  | 'media';
+  | 'media'
+  | 'deadLetter';
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
+  deadLetter: async (tenantId) => {
+    const id = await addDeadLetter(database, tenantId, { marker: 'matrix' });
+    return {
+      params: { id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('deadLetters')
+          .select('status')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row?.status === 'dead';
+      },
+    };
+  },
   member: async (tenantId) => {
     const member = await signedInMember(database.db, config, { tenantId, role: 'agent' });
     return {
@@ -694,6 +711,7 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
   'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
   'GET /api/v1/messages/:id/media': { kind: 'media', readOnly: true },
+  'GET /api/v1/dead-letters/:id': { kind: 'deadLetter', readOnly: true },
 };
 
 /** A conversation's read marks, notes and labels: what the inbox routes add to it. */

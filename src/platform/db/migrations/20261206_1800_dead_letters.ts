@@ -37,7 +37,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create policy operator_access on dead_letters
       using (not pg_has_role(current_user, 'leadline_app', 'member'))
       with check (not pg_has_role(current_user, 'leadline_app', 'member'))`.execute(db);
-  await sql`grant select, update, delete on dead_letters to leadline_app`.execute(db);
+  // Only what a replay changes: a tenant cannot rewrite what failed, nor move a row.
+  await sql`grant select, delete, update (status, replayed_at, replay_job_id) on dead_letters to leadline_app`.execute(
+    db,
+  );
 
   // Moves every exhausted job (attempts used up, not locked) out of graphile-worker's table into
   // dead_letters, in one statement: the job row stays until the dead letter commits with its deletion, so a
