@@ -234,6 +234,45 @@ describe('recording', () => {
   });
 });
 
+describe('malformed jobs', () => {
+  it('keeps a job with a malformed envelope or a deleted tenant, with no tenant, and goes on sweeping', async () => {
+    const forged = await addRawJob(
+      database.ownerDb,
+      'test.garbled',
+      { tenantId: 'not-a-uuid', payload: 1 },
+      {
+        maxAttempts: 1,
+        runAt: new Date(Date.now() + 3_600_000),
+      },
+    );
+    const orphan = await addRawJob(
+      database.ownerDb,
+      'test.garbled',
+      { tenantId: '11111111-1111-4111-8111-111111111111', requestId: 'r', payload: {} },
+      { maxAttempts: 1, runAt: new Date(Date.now() + 3_600_000) },
+    );
+    await sql`update graphile_worker._private_jobs set attempts = 1 where id in (${forged}::bigint, ${orphan}::bigint)`.execute(
+      database.ownerDb,
+    );
+    const rows = await waitFor(
+      async () => {
+        const found = await database.ownerDb
+          .selectFrom('deadLetters')
+          .selectAll()
+          .where('jobId', 'in', [forged, orphan])
+          .orderBy('jobId')
+          .execute();
+        return found.length === 2 && found;
+      },
+      { timeoutMs: 10_000, description: 'both malformed jobs swept' },
+    );
+    expect(rows.map((row) => [row.tenantId, row.payload])).toEqual([
+      [null, 1],
+      [null, {}],
+    ]);
+  });
+});
+
 describe('GET /api/v1/dead-letters', () => {
   it("lists the workspace's dead letters for owners and admins, never another tenant's nor system ones", async () => {
     await failOnce(tenantB, 'b-secret');
@@ -474,6 +513,22 @@ describe('leadline dead-letters (CLI)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('API documentation', () => {
+  it('describes the dead-letter routes in the OpenAPI document', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/dead-letters',
+        '/api/v1/dead-letters/{id}',
+        '/api/v1/dead-letters/replay',
+        '/api/v1/dead-letters/discard',
+      ]),
+    );
   });
 });
 
