@@ -112,6 +112,7 @@ beforeAll(async () => {
     staleAfterMs: 600_000,
     shutdownTimeoutMs: 5_000,
     deadLettered: metrics.jobsDeadLettered,
+    deadLettersWaiting: metrics.jobsDeadLetters,
     deadLetterSweepMs: 300,
   });
 });
@@ -210,6 +211,11 @@ describe('recording', () => {
     expect(await jobsOfTask(database.ownerDb, flakyTask.id)).toEqual([]);
     const counter = await metrics.jobsDeadLettered.get();
     expect(counter.values.find((v) => v.labels.task === flakyTask.id)?.value).toBe(1);
+    // The gauge counts every waiting dead letter, whichever process or tenant.
+    await waitFor(async () => (await metrics.jobsDeadLetters.get()).values[0]?.value === 1, {
+      timeoutMs: 5_000,
+      description: 'the dead-letter gauge',
+    });
   });
 
   it('records a job whose worker died on its last attempt once it is unlocked', async () => {

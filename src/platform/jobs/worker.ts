@@ -8,7 +8,7 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import type pg from 'pg';
-import type { Counter } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { Db } from '../db/database.js';
 import { withTenant } from '../db/tenant-context.js';
 import type { Logger } from '../logging/logger.js';
@@ -30,6 +30,8 @@ export interface WorkerOptions {
   shutdownTimeoutMs: number;
   /** `leadline_jobs_dead_lettered_total`, by task (the process's metrics registry). */
   deadLettered?: Counter<'task'> | undefined;
+  /** `leadline_jobs_dead_letters`: dead letters waiting for a replay or a discard, all tenants. */
+  deadLettersWaiting?: Gauge | undefined;
   /** How often exhausted jobs are swept into dead letters besides right after a final failure (10 s). */
   deadLetterSweepMs?: number | undefined;
 }
@@ -63,6 +65,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger: options.logger,
     intervalMs: options.deadLetterSweepMs ?? 10_000,
     deadLettered: options.deadLettered,
+    waiting: options.deadLettersWaiting,
   });
   events.on('job:failed', ({ job }) => {
     if (job.attempts >= job.max_attempts) deadLetters.nudge();

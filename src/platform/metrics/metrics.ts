@@ -35,6 +35,8 @@ export interface Metrics {
   readonly liveSockets: Gauge;
   /** Jobs moved to the dead-letter queue after their last attempt, by task. */
   readonly jobsDeadLettered: Counter<'task'>;
+  /** Dead letters waiting for a replay or a discard, all tenants; set by worker processes after each sweep. */
+  readonly jobsDeadLetters: Gauge;
   /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
   readonly liveSlowClientsDropped: Counter;
 }
@@ -141,9 +143,15 @@ export function createMetrics(): Metrics {
     labelNames: ['task'],
     registers: [registry],
   });
+  const jobsDeadLetters = new Gauge({
+    name: 'leadline_jobs_dead_letters',
+    help: 'Dead-lettered jobs waiting for a replay or a discard (all workspaces; set by worker processes)',
+    registers: [registry],
+  });
   return {
     registry,
     jobsDeadLettered,
+    jobsDeadLetters,
     llmCalls,
     llmBudgetExhausted,
     liveSockets,

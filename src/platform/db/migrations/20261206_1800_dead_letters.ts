@@ -73,9 +73,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     $$`.execute(db);
   await sql`revoke all on function dead_letters_sweep() from public`.execute(db);
   await sql`grant execute on function dead_letters_sweep() to leadline_app`.execute(db);
+
+  // The size of the whole queue (every tenant and the system), for the metrics gauge: a number, no rows.
+  await sql`
+    create function dead_letters_waiting() returns bigint
+    language sql stable security definer set search_path = public, pg_temp
+    as $$ select count(*) from dead_letters where status = 'dead' $$`.execute(db);
+  await sql`revoke all on function dead_letters_waiting() from public`.execute(db);
+  await sql`grant execute on function dead_letters_waiting() to leadline_app`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function dead_letters_waiting()`.execute(db);
   await sql`drop function dead_letters_sweep()`.execute(db);
   await sql`drop table dead_letters`.execute(db);
 }

@@ -80,3 +80,9 @@ export async function sweepDeadJobs(db: Executor): Promise<{ task: string; tenan
     select * from dead_letters_sweep()`.execute(db);
   return rows.map((row) => ({ task: row.deadTask, tenantId: row.deadTenantId }));
 }
+
+/** Dead letters waiting for a replay or a discard, across every tenant (a count, for the metrics gauge). */
+export async function countWaitingDeadLetters(db: Executor): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select dead_letters_waiting() as n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}

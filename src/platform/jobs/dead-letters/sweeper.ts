@@ -1,7 +1,7 @@
-import type { Counter } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../logging/logger.js';
-import { sweepDeadJobs } from './dead-letters.repository.js';
+import { countWaitingDeadLetters, sweepDeadJobs } from './dead-letters.repository.js';
 
 export interface DeadLetterSweeperOptions {
   db: Db;
@@ -9,6 +9,8 @@ export interface DeadLetterSweeperOptions {
   intervalMs: number;
   /** `leadline_jobs_dead_lettered_total`, by task. */
   deadLettered?: Counter<'task'> | undefined;
+  /** `leadline_jobs_dead_letters`: the queue's size, refreshed after each sweep. */
+  waiting?: Gauge | undefined;
 }
 
 /**
@@ -62,6 +64,7 @@ export class DeadLetterSweeper {
       this.options.deadLettered?.inc({ task });
       this.options.logger.warn({ task, tenantId }, 'job dead-lettered after its last attempt');
     }
+    if (this.options.waiting) this.options.waiting.set(await countWaitingDeadLetters(this.options.db));
     return moved.length;
   }
 }
