@@ -22,6 +22,9 @@ export class DeadLetterSweeper {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
   private nudged: NodeJS.Timeout | undefined;
+  private busy = false;
+  private again = false;
+  private stopped = false;
 
   constructor(private readonly options: DeadLetterSweeperOptions) {}
 
@@ -44,18 +47,32 @@ export class DeadLetterSweeper {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.nudged);
     await this.sweeping;
   }
 
+  /** One sweep at a time per process; a request meanwhile runs one more sweep after it, not a queue of them. */
   private run(): void {
-    this.sweeping = this.sweeping.then(() =>
-      this.sweep().then(
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    this.sweeping = this.sweep()
+      .then(
         () => undefined,
         (error: unknown) => this.options.logger.warn({ err: error }, 'dead-letter sweep failed'),
-      ),
-    );
+      )
+      .finally(() => {
+        this.busy = false;
+        if (this.again) {
+          this.again = false;
+          this.run();
+        }
+      });
   }
 
   async sweep(): Promise<number> {
