@@ -45,13 +45,16 @@ export async function listDeadLetters(
   return query.execute();
 }
 
+/** `lock`: held until the transaction ends, so concurrent replays of one dead letter run one after the other. */
 export async function findDeadLetters(
   trx: Executor,
   scope: DeadLetterScope,
   ids: readonly string[],
+  options: { lock: boolean },
 ): Promise<DeadLetter[]> {
   if (ids.length === 0) return [];
-  return scoped(trx, scope).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  const query = scoped(trx, scope).where('id', 'in', ids).orderBy('id');
+  return (options.lock ? query.forUpdate() : query).execute();
 }
 
 /** Marks a dead letter replayed; undefined when it was not (any longer) waiting for one. */

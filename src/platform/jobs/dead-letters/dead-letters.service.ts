@@ -42,7 +42,7 @@ export async function tenantDeadLetters(
 }
 
 export async function tenantDeadLetter(db: Db, tenantId: string, id: string): Promise<DeadLetter> {
-  const [row] = await withTenant(db, tenantId, (trx) => findDeadLetters(trx, 'rls', [id]));
+  const [row] = await withTenant(db, tenantId, (trx) => findDeadLetters(trx, 'rls', [id], { lock: false }));
   if (!row) throw new AppError('not_found', 'Dead letter not found');
   return row;
 }
@@ -101,7 +101,7 @@ export async function discardSystemDeadLetters(
 /** Rows locked for the rest of the transaction; every id must exist, or nothing is done. */
 async function lockAll(trx: Kysely<Database>, scope: DeadLetterScope, ids: readonly string[]) {
   const unique = [...new Set(ids)];
-  const rows = await findDeadLetters(trx, scope, unique);
+  const rows = await findDeadLetters(trx, scope, unique, { lock: true });
   if (rows.length !== unique.length) {
     const found = new Set(rows.map((row) => row.id));
     const missing = unique.filter((id) => !found.has(id));
