@@ -56,6 +56,7 @@ import { REQUEST_ID_HEADER, requestIdFor, requestLogger } from './platform/http/
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { trustedOrigins as trustedOriginsOf } from './platform/http/trusted-origins.js';
+import { deadLettersRoutes } from './platform/jobs/dead-letters/dead-letters.routes.js';
 import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
@@ -204,6 +205,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(inboxRoutes, { db: deps.db });
   await app.register(labelsRoutes, { db: deps.db });
   await app.register(cannedResponsesRoutes, { db: deps.db });
+  await app.register(deadLettersRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
   await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp: deps.whatsapp ?? ownWhatsapp(app, deps) });
   await app.register(liveRoutes, {

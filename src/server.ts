@@ -111,6 +111,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        deadLettered: metrics.jobsDeadLettered,
+        deadLettersWaiting: metrics.jobsDeadLetters,
       });
       closers.push(() => worker!.stop());
       logger.info({ concurrency: config.worker.concurrency }, 'job worker started');

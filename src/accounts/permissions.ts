@@ -40,6 +40,8 @@ export const PERMISSIONS = {
   'quotes.approve': ['owner', 'admin'],
   'catalog.manage': ['owner', 'admin'],
   'quotes.settings': ['owner', 'admin'],
+  /** Jobs that used up their attempts: their payloads are customer data, and a replay re-runs work. */
+  'dead-letters.manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -12,6 +12,7 @@ import { locateDatabase } from '../platform/db/connect.js';
 import { createDb, createPool } from '../platform/db/database.js';
 import { migrateDown, migrationStatus } from '../platform/db/migrator.js';
 import { prepareDatabase } from '../platform/db/prepare.js';
+import { registerDeadLetterCommands } from '../platform/jobs/dead-letters/dead-letters-cli.js';
 import { createLogger, type Logger, wantsPrettyLogs } from '../platform/logging/logger.js';
 import { VERSION } from '../platform/version.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
@@ -258,6 +259,7 @@ registerBackupCommands(program, (work) =>
 );
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db)));
 registerTwilioCommands(program, withAppDb);
+registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -427,6 +427,26 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       exhausted_notified_at: none,
     },
   },
+  // Jobs that used up their attempts: the payload is the job's own (it may name a contact or hold a message).
+  'public.dead_letters': {
+    subjects: ['contact', 'user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      job_id: none,
+      task: none,
+      request_id: none,
+      payload: 'content',
+      attempts: none,
+      max_attempts: none,
+      last_error: 'content',
+      failed_at: none,
+      status: none,
+      replayed_at: none,
+      replay_job_id: none,
+      created_at: none,
+    },
+  },
   // Twilio, call-back widgets and business hours.
   'public.twilio_connections': {
     subjects: [],

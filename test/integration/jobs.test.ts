@@ -219,10 +219,13 @@ describe('payload validation at dequeue', () => {
       { requestId: 'req-raw', payload: { count: 1 } },
       { maxAttempts: 1 },
     );
-    const failed = async (id: string) => {
-      const job = await findJob(database.ownerDb, id);
-      return job?.lastError && job.lockedBy === null ? job : undefined;
-    };
+    // A job that used up its attempts leaves the queue for the dead-letter queue, last error and all.
+    const failed = (id: string) =>
+      database.ownerDb
+        .selectFrom('deadLetters')
+        .select(['attempts', 'maxAttempts', 'lastError'])
+        .where('jobId', '=', id)
+        .executeTakeFirst();
 
     const payloadJob = await waitFor(() => failed(badPayload), {
       timeoutMs: 10_000,
@@ -234,6 +237,7 @@ describe('payload validation at dequeue', () => {
     });
     expect(payloadJob).toMatchObject({ attempts: 1, maxAttempts: 1 });
     expect(payloadJob.lastError).toMatch(/count/);
+    expect(await findJob(database.ownerDb, badPayload)).toBeUndefined();
     expect(envelopeJob).toMatchObject({ attempts: 1, maxAttempts: 1 });
     expect(envelopeJob.lastError).toMatch(/tenantId/);
     expect(strictRuns).toEqual([]);

@@ -16,7 +16,7 @@ import { defineTask } from '../../src/platform/jobs/task.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
 import { createTenant } from '../../src/tenants/tenants.repository.js';
 import { type FakeSmtpServer, startFakeSmtpServer } from '../fakes/smtp-server.js';
-import { findJob, jobsOfTask } from '../fixtures/graphile-jobs.js';
+import { jobsOfTask } from '../fixtures/graphile-jobs.js';
 import { runLeadline } from '../fixtures/leadline-process.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { TEST_SECRET_KEY, testConfig } from '../support/config.js';
@@ -337,10 +337,13 @@ describe('system tasks', () => {
           max_attempts => 1)).id::text as id`.execute(database.ownerDb);
       const jobId = rows[0]!.id;
       const job = await waitFor(
-        async () => {
-          const found = await findJob(database.ownerDb, jobId);
-          return found?.lastError ? found : undefined;
-        },
+        // Its only attempt used, it moves to the dead-letter queue with its last error.
+        () =>
+          database.ownerDb
+            .selectFrom('deadLetters')
+            .select('lastError')
+            .where('jobId', '=', jobId)
+            .executeTakeFirst(),
         { timeoutMs: 10_000, description: 'the forged job to fail' },
       );
       expect(job.lastError).toMatch(/wrong tenantId/);

@@ -323,6 +323,19 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/whatsapp/channels/:id/templates',
     access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
   },
+  // The dead-letter queue: jobs that used up their attempts.
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    ['/api/v1/dead-letters', '/api/v1/dead-letters/:id'].map((url) => ({
+      method,
+      url,
+      access: { permission: 'dead-letters.manage', apiKeyScope: 'admin' } as const,
+    })),
+  ),
+  ...['/api/v1/dead-letters/replay', '/api/v1/dead-letters/discard'].map((url) => ({
+    method: 'POST',
+    url,
+    access: { permission: 'dead-letters.manage', apiKeyScope: 'admin' } as const,
+  })),
   // The dashboard (static, public like any web page; its data comes from the API).
   { method: 'GET', url: '/', access: 'public' },
   { method: 'HEAD', url: '/', access: 'public' },

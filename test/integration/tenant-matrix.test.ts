@@ -47,6 +47,7 @@ import { sendQuote } from '../../src/quotes/sending.service.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
+import { addDeadLetter } from '../fixtures/dead-letters.js';
 import { buildTestApp } from '../support/app.js';
 import { runProcessInbound } from '../support/inbound-pipeline.js';
 import { insertMediaMessage } from '../support/inbox-fixtures.js';
@@ -257,6 +258,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   );
   await recordAudit(database.db, { action: 'matrix.seed', tenantId, context: CONTEXT });
   await seedWhatsapp(tenantId, owner, label, label === 'A' ? '393331234567' : '5511987654321');
+  await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
 }
 
 beforeAll(async () => {
@@ -481,10 +483,25 @@ type Kind =
   | 'pendingQuote'
   | 'approvedQuote'
   | 'contact'
-  | 'media';
+  | 'media'
+  | 'deadLetter';
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
+  deadLetter: async (tenantId) => {
+    const id = await addDeadLetter(database, tenantId, { marker: 'matrix' });
+    return {
+      params: { id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('deadLetters')
+          .select('status')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row?.status === 'dead';
+      },
+    };
+  },
   member: async (tenantId) => {
     const member = await signedInMember(database.db, config, { tenantId, role: 'agent' });
     return {
@@ -805,6 +822,7 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'POST /api/v1/quotes/:id/approve': { kind: 'pendingQuote', body: { version: 1 } },
   'POST /api/v1/quotes/:id/reject': { kind: 'pendingQuote', body: { version: 1, reason: 'No' } },
   'POST /api/v1/quotes/:id/send': { kind: 'approvedQuote', body: { version: 1 } },
+  'GET /api/v1/dead-letters/:id': { kind: 'deadLetter', readOnly: true },
 };
 
 /** A conversation's read marks, notes and labels: what the inbox routes add to it. */

@@ -47,6 +47,7 @@ import type {
   CallbacksTable,
   CallbackWidgetsTable,
 } from '../../widgets/widgets.table.js';
+import type { DeadLettersTable } from '../jobs/dead-letters/dead-letters.table.js';
 import type { WorkerHeartbeatsTable } from '../jobs/worker-heartbeats.table.js';
 import type { RateLimitsTable } from '../rate-limit/rate-limits.table.js';
 
@@ -99,4 +100,5 @@ export interface Database {
   callbacks: CallbacksTable;
   callbackCallEvents: CallbackCallEventsTable;
   altchaUsedChallenges: AltchaUsedChallengesTable;
+  deadLetters: DeadLettersTable;
 }

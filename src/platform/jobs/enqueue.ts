@@ -52,9 +52,34 @@ async function addJob<Schema extends z.ZodType>(
   // Validated now, parsed again at dequeue: what is stored is the input, so a transforming schema sees the
   // same input both times.
   task.schema.parse(payload);
+  return insertJob(trx, task.id, payload, task.maxAttempts ?? null, options, tenantId);
+}
+
+/**
+ * Adds a job again as it was first enqueued (a dead letter's replay), where no task schema is at hand: the
+ * payload was validated when first enqueued and is parsed again at dequeue. `tenant: 'current'` takes the
+ * tenant from the caller's tenant transaction; null is a system job.
+ */
+export async function requeue(
+  trx: Db,
+  job: { task: string; tenant: 'current' | null; payload: unknown; maxAttempts: number },
+  options: EnqueueOptions,
+): Promise<{ jobId: string }> {
+  const tenantId = job.tenant === 'current' ? sql`app_current_tenant()` : sql`null::uuid`;
+  return insertJob(trx, job.task, job.payload, job.maxAttempts, options, tenantId);
+}
+
+async function insertJob(
+  trx: Db,
+  identifier: string,
+  payload: unknown,
+  maxAttempts: number | null,
+  options: EnqueueOptions,
+  tenantId: RawBuilder<unknown>,
+): Promise<{ jobId: string }> {
   const { rows } = await sql<{ id: string }>`
     select (graphile_worker.add_job(
-      identifier => ${task.id},
+      identifier => ${identifier},
       payload => json_build_object(
         'tenantId', ${tenantId},
         'requestId', ${options.requestId}::text,
@@ -64,12 +89,12 @@ async function addJob<Schema extends z.ZodType>(
       -- graphile-worker orders a queue by (priority, run_at) only; clock_timestamp() rather than the
       -- transaction's now() keeps jobs enqueued in one transaction in enqueue order.
       run_at => coalesce(${options.runAt ?? null}::timestamptz, clock_timestamp()),
-      max_attempts => ${task.maxAttempts ?? null}::int,
+      max_attempts => ${maxAttempts}::int,
       job_key => ${options.jobKey ?? null}::text,
       priority => ${options.priority ?? null}::int
     )).id::text as id`.execute(trx);
   const id = rows[0]?.id;
-  if (!id) throw new Error(`enqueue of ${task.id} returned no job`);
+  if (!id) throw new Error(`enqueue of ${identifier} returned no job`);
   return { jobId: id };
 }
 

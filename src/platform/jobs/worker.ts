@@ -9,9 +9,11 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import type pg from 'pg';
+import type { Counter, Gauge } from 'prom-client';
 import type { Db } from '../db/database.js';
 import { withTenant } from '../db/tenant-context.js';
 import type { Logger } from '../logging/logger.js';
+import { DeadLetterSweeper } from './dead-letters/sweeper.js';
 import { toGraphileLogger } from './graphile-logger.js';
 import { WorkerHeartbeat } from './heartbeat.js';
 import { type AnyTask, scopeOf, ZJobEnvelope } from './task.js';
@@ -27,6 +29,12 @@ export interface WorkerOptions {
   staleAfterMs: number;
   /** How long a graceful stop waits for running jobs before they are released for a retry. */
   shutdownTimeoutMs: number;
+  /** `leadline_jobs_dead_lettered_total`, by task (the process's metrics registry). */
+  deadLettered?: Counter<'task'> | undefined;
+  /** `leadline_jobs_dead_letters`: dead letters waiting for a replay or a discard, all tenants. */
+  deadLettersWaiting?: Gauge | undefined;
+  /** How often exhausted jobs are swept into dead letters besides right after a final failure (10 s). */
+  deadLetterSweepMs?: number | undefined;
 }
 
 export interface RunningWorker {
@@ -53,6 +61,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // heartbeat, or every sweeper would judge a live job by its lock age and steal it after staleAfterMs.
   events.on('pool:create', ({ workerPool }) => track(heartbeat.add(workerPool.id)));
   events.on('pool:release', ({ workerPool }) => track(heartbeat.remove(workerPool.id)));
+  const deadLetters = new DeadLetterSweeper({
+    db: options.db,
+    logger: options.logger,
+    intervalMs: options.deadLetterSweepMs ?? 10_000,
+    deadLettered: options.deadLettered,
+    waiting: options.deadLettersWaiting,
+  });
+  events.on('job:failed', ({ job }) => {
+    if (job.attempts >= job.max_attempts) deadLetters.nudge();
+  });
 
   let running = true;
   const runner: Runner = await run({
@@ -72,6 +90,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
   heartbeat.start();
+  deadLetters.start();
   void runner.promise.finally(() => {
     running = false;
   });
@@ -82,6 +101,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (running) await runner.stop();
     running = false;
     await heartbeat.stop();
+    await deadLetters.stop();
     await Promise.all(pendingBeats);
   };
   return {

@@ -3,10 +3,10 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/database.js';
 
 /**
- * Gauges read from the database at scrape time: the job queue's lag and dead letters (graphile-worker's
- * jobs that used up their attempts stay in its table), and the newest backup verification (written by
- * `leadline backup verify`). Every process reports the same instance-wide values; alert on max().
- * A failed read keeps the previous value rather than failing the whole scrape.
+ * Gauges read from the database at scrape time: the job queue's lag and the newest backup verification
+ * (written by `leadline backup verify`); the dead-letter queue's size is set by the worker's sweeper.
+ * Every process reports the same instance-wide values; alert on max(). A failed read keeps the previous
+ * value rather than failing the whole scrape.
  */
 export function registerDatabaseGauges(registry: Registry, db: Db): void {
   new Gauge({
@@ -20,18 +20,6 @@ export function registerDatabaseGauges(registry: Registry, db: Db): void {
           where run_at <= now() and locked_at is null and attempts < max_attempts`,
       );
       if (row) this.set(Math.max(0, row.value ?? 0));
-    },
-  });
-  new Gauge({
-    name: 'leadline_jobs_dead_letters',
-    help: 'Jobs that used up all their attempts and will not run again without an operator',
-    registers: [registry],
-    async collect() {
-      const row = await read(
-        sql<{ value: number }>`
-          select count(*)::int as value from graphile_worker._private_jobs where attempts >= max_attempts`,
-      );
-      if (row) this.set(row.value);
     },
   });
   new Gauge({

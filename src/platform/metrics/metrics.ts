@@ -39,6 +39,10 @@ export interface Metrics {
   readonly llmBudgetExhausted: Counter<'limit'>;
   /** Browser WebSockets of the live inbox open on this process. */
   readonly liveSockets: Gauge;
+  /** Jobs moved to the dead-letter queue after their last attempt, by task. */
+  readonly jobsDeadLettered: Counter<'task'>;
+  /** Dead letters waiting for a replay or a discard, all tenants; set by worker processes after each sweep. */
+  readonly jobsDeadLetters: Gauge;
   /** Live sockets closed because their unsent buffer outgrew the limit (slow clients). */
   readonly liveSlowClientsDropped: Counter;
   /** Circuit breakers open now, by client (whatsapp, llm): a provider this process has stopped calling. */
@@ -165,12 +169,25 @@ export function createMetrics(): Metrics {
     labelNames: ['status'],
     registers: [registry],
   });
+  const jobsDeadLettered = new Counter({
+    name: 'leadline_jobs_dead_lettered_total',
+    help: 'Jobs that used up their attempts and were moved to the dead-letter queue, by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+  const jobsDeadLetters = new Gauge({
+    name: 'leadline_jobs_dead_letters',
+    help: 'Dead-lettered jobs waiting for a replay or a discard (all workspaces; set by worker processes)',
+    registers: [registry],
+  });
   return {
     registry,
     circuitBreakersOpen,
     callbackRequests,
     callbackRefusals,
     callbackOutcomes,
+    jobsDeadLettered,
+    jobsDeadLetters,
     llmCalls,
     llmBudgetExhausted,
     liveSockets,
