@@ -6,7 +6,18 @@ import { recordAudit } from '../../src/audit/audit.repository.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { addNote } from '../../src/conversations/inbox-actions.service.js';
 import type { Config } from '../../src/platform/config/config.js';
+import { submitForApproval } from '../../src/quotes/approval.service.js';
+import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
+import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
+import { createQuote } from '../../src/quotes/quotes.service.js';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
+import { addDeadLetter } from '../fixtures/dead-letters.js';
 import { buildTestApp } from '../support/app.js';
+import {
+  type CallbackSeeding,
+  callbackSeedingEnv,
+  createCallbackSeeding,
+} from '../support/callback-seeding.js';
 import { seedConversation } from '../support/inbox-fixtures.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -20,6 +31,8 @@ let database: TestDatabase;
 let app: FastifyInstance;
 let config: Config;
 let owner: SignedInMember;
+let fakeTwilio: FakeTwilio;
+let callbackSeeding: CallbackSeeding;
 /** Real ids for path parameters, by the path segment before them (`/conversations/:id/...`). */
 const fixtureIds = new Map<string, string>();
 const CURSORS_PER_ROUTE = 120;
@@ -121,7 +134,11 @@ function urlFor(route: string, cursor: string): string {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ({ app, config } = await buildTestApp({ database }));
+  fakeTwilio = await startFakeTwilio();
+  ({ app, config } = await buildTestApp({
+    database,
+    env: { ...callbackSeedingEnv(fakeTwilio), OUTBOUND_ALLOW_PRIVATE_HOSTS: fakeTwilio.hostPort },
+  }));
   const tenantId = await newTenant(database.db);
   owner = await signedInMember(database.db, config, { tenantId, role: 'owner' });
   await signedInMember(database.db, config, { tenantId, role: 'agent' });
@@ -151,10 +168,31 @@ beforeAll(async () => {
   }
   for (let i = 0; i < 3; i++)
     await recordAudit(database.db, { tenantId, action: 'fuzz.seed', context: CONTEXT });
+  // Catalog items, quotes and quotes pending approval: two of each.
+  await changeQuoteSettings(database.db, tenantId, actor, { currency: 'EUR' });
+  for (const n of [1, 2]) {
+    const item = await createCatalogItem(database.db, tenantId, actor, {
+      sku: `FUZZ-${n}`,
+      name: `Fuzz ${n}`,
+      unitPriceMinor: 1000 * n,
+    });
+    const { quote } = await createQuote(database.db, tenantId, actor, {
+      lines: [{ catalogItemId: item.id, quantity: '1' }],
+    });
+    await submitForApproval(database.db, tenantId, actor, quote.id, 1);
+    await addDeadLetter(database, tenantId, { marker: `fuzz ${n}` });
+  }
+  // Twilio connected, a widget and a call-back, then a second widget and a second call-back.
+  callbackSeeding = createCallbackSeeding({ database, app, config, twilio: fakeTwilio, context: CONTEXT });
+  await callbackSeeding.seedCallbacks(tenantId, owner, 'Fuzz');
+  await callbackSeeding.newWidget(tenantId, owner, 'Fuzz widget 2');
+  await callbackSeeding.newCallback(tenantId);
 });
 
 afterAll(async () => {
   await app?.close();
+  await callbackSeeding?.close();
+  await fakeTwilio?.close();
   await database?.drop();
 });
 

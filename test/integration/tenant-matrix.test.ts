@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { solveChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +16,8 @@ import {
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
 import { saveCalendar } from '../../src/business-hours/business-hours.repository.js';
-import { ZBusinessHours } from '../../src/business-hours/calendar.js';
 import { createCannedResponse } from '../../src/canned-responses/canned-responses.service.js';
-import { addNumber, connectTwilio, syncNumbers } from '../../src/channels/twilio/connection.service.js';
-import { createTwilioRuntime, type TwilioRuntime } from '../../src/channels/twilio/twilio-runtime.js';
+import { addNumber } from '../../src/channels/twilio/connection.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
@@ -51,14 +47,17 @@ import type { QuoteStatus } from '../../src/quotes/quote-state.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { sendQuote } from '../../src/quotes/sending.service.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
-import { createCallbackCallEvents } from '../../src/widgets/call-events.service.js';
-import { ZNewWidget } from '../../src/widgets/widgets.fields.js';
-import { createWidget, saveSettings } from '../../src/widgets/widgets.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
-import { type FakeTwilio, startFakeTwilio, twilioSid } from '../fakes/twilio.js';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { addDeadLetter } from '../fixtures/dead-letters.js';
 import { buildTestApp } from '../support/app.js';
+import {
+  ALWAYS_OPEN,
+  type CallbackSeeding,
+  callbackSeedingEnv,
+  createCallbackSeeding,
+} from '../support/callback-seeding.js';
 import { runProcessInbound } from '../support/inbound-pipeline.js';
 import { insertMediaMessage } from '../support/inbox-fixtures.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
@@ -80,7 +79,6 @@ let ownerA: SignedInMember;
 let ownerB: SignedInMember;
 let fakeGraph: FakeGraphApi;
 let fakeTwilio: FakeTwilio;
-let twilioRuntime: TwilioRuntime;
 let blobDir: string;
 const WABA_ID = '102290129340398';
 
@@ -92,17 +90,8 @@ const seededCatalogItems = new Map<string, string>();
 /** Each tenant's seeded label. */
 const seededLabels = new Map<string, string>();
 let phoneNumberIds = 0;
-/** Each tenant's seeded Twilio voice number (the widgets' caller id) and call-me-back widget. */
-const seededCallerNumbers = new Map<string, string>();
-const seededWidgets = new Map<string, { id: string; publicKey: string }>();
-const WIDGET_ORIGIN = 'https://shop.example.com';
-/** Open around the clock: a call-back asked for is placed now (status requested), not scheduled. */
-const ALWAYS_OPEN = ZBusinessHours.parse({
-  timeZone: 'Europe/Rome',
-  weekly: Object.fromEntries(
-    ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((day) => [day, [{ start: '00:00', end: '24:00' }]]),
-  ),
-});
+/** The call-me-back rows (Twilio connection, caller number, widget, call-backs) of each tenant. */
+let callbackSeeding: CallbackSeeding;
 const randomDigits = (n: number) => String(Math.floor(Math.random() * 10 ** n)).padStart(n, '0');
 
 async function newChannel(tenantId: string, owner: SignedInMember, name: string) {
@@ -260,94 +249,6 @@ async function quoteIn(tenantId: string, owner: SignedInMember, status: QuoteSta
   };
 }
 
-async function newWidget(tenantId: string, owner: SignedInMember, name: string) {
-  return createWidget(
-    database.db,
-    tenantId,
-    { userId: owner.userId, apiKeyId: null, context: CONTEXT },
-    ZNewWidget.parse({
-      name,
-      allowedOrigins: [WIDGET_ORIGIN],
-      defaultCountry: 'IT',
-      agentNumbers: ['+390612345678'],
-      callerNumberId: seededCallerNumbers.get(tenantId) ?? null,
-    }),
-  );
-}
-
-/**
- * A visitor's call-back request through the widget's public endpoint (ALTCHA solved as the widget would),
- * in business hours: a call-back in status requested with its pending job.
- */
-async function newCallback(tenantId: string): Promise<string> {
-  const widget = seededWidgets.get(tenantId);
-  if (!widget) throw new Error('tenant has no seeded widget');
-  const challenge = await app.inject({
-    method: 'GET',
-    url: `/api/v1/public/widgets/${widget.publicKey}/challenge`,
-    headers: { origin: WIDGET_ORIGIN },
-  });
-  if (challenge.statusCode !== 200) throw new Error(`challenge: ${challenge.statusCode} ${challenge.body}`);
-  const solution = await solveChallenge({ challenge: challenge.json(), deriveKey });
-  if (!solution) throw new Error('ALTCHA not solved');
-  const phone = `+39347${randomDigits(7)}`;
-  const response = await app.inject({
-    method: 'POST',
-    url: `/api/v1/public/widgets/${widget.publicKey}/callbacks`,
-    headers: { origin: WIDGET_ORIGIN },
-    payload: {
-      phone,
-      altcha: Buffer.from(JSON.stringify({ challenge: challenge.json(), solution })).toString('base64'),
-    },
-  });
-  if (response.statusCode !== 202) throw new Error(`call-back: ${response.statusCode} ${response.body}`);
-  const row = await database.ownerDb
-    .selectFrom('callbacks')
-    .select('id')
-    .where('tenantId', '=', tenantId)
-    .where('visitorE164', '=', phone)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/**
- * The call-me-back rows for a tenant, made by the real code: a Twilio connection checked against the fake
- * Twilio, its numbers synced, call-back settings, the workspace's business hours, a widget, a visitor's
- * call-back request and a status callback of its visitor leg.
- */
-async function seedCallbacks(tenantId: string, owner: SignedInMember, label: string) {
-  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
-  const account = fakeTwilio.addAccount();
-  await connectTwilio(database.db, config, twilioRuntime.rest, tenantId, actor, {
-    accountSid: account.accountSid,
-    authToken: account.authToken,
-  });
-  const [caller] = await syncNumbers(database.db, config, twilioRuntime.rest, tenantId);
-  if (!caller) throw new Error('the fake Twilio account listed no number');
-  seededCallerNumbers.set(tenantId, caller.id);
-  await saveSettings(database.db, tenantId, actor, {
-    allowedCountries: ['IT'],
-    retryAfterMinutes: 5,
-    maxRetries: 1,
-    machineDetection: false,
-    perNumberPerDay: 3,
-    perWidgetPerDay: 1000,
-    notifyEmail: `sales-${label.toLowerCase()}@example.com`,
-    notifySmsE164: null,
-  });
-  await withTenant(database.db, tenantId, (trx) => saveCalendar(trx, null, ALWAYS_OPEN));
-  const widget = await newWidget(tenantId, owner, `Widget ${label}`);
-  seededWidgets.set(tenantId, { id: widget.id, publicKey: widget.publicKey });
-  const callbackId = await newCallback(tenantId);
-  await createCallbackCallEvents(database.db).legStatus(
-    tenantId,
-    callbackId,
-    'visitor',
-    { callSid: twilioSid('CA'), callStatus: 'ringing', sequenceNumber: 1, durationSeconds: null },
-    'tenant-matrix',
-  );
-}
-
 /** One row of every tenant-owned table for a tenant (beside the memberships signedInMember creates). */
 async function seedTenant(tenantId: string, owner: SignedInMember, label: string) {
   await withTenant(database.db, tenantId, (trx) =>
@@ -371,7 +272,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await recordAudit(database.db, { action: 'matrix.seed', tenantId, context: CONTEXT });
   await seedWhatsapp(tenantId, owner, label, label === 'A' ? '393331234567' : '5511987654321');
   await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
-  await seedCallbacks(tenantId, owner, label);
+  await callbackSeeding.seedCallbacks(tenantId, owner, label);
 }
 
 beforeAll(async () => {
@@ -386,14 +287,12 @@ beforeAll(async () => {
     database,
     env: {
       WHATSAPP_GRAPH_API_URL: fakeGraph.url,
-      TWILIO_API_URL: fakeTwilio.url,
+      ...callbackSeedingEnv(fakeTwilio),
       OUTBOUND_ALLOW_PRIVATE_HOSTS: `${fakeGraph.hostPort},${fakeTwilio.hostPort}`,
-      ALTCHA_MAX_COUNTER: '200',
-      CALLBACK_PER_IP_PER_HOUR: '1000',
       BLOB_DIR: blobDir,
     },
   }));
-  twilioRuntime = createTwilioRuntime({ config, db: database.db });
+  callbackSeeding = createCallbackSeeding({ database, app, config, twilio: fakeTwilio, context: CONTEXT });
   tenantA = await newTenant(database.db, 'Tenant A');
   tenantB = await newTenant(database.db, 'Tenant B');
   ownerA = await signedInMember(database.db, config, { tenantId: tenantA, role: 'owner' });
@@ -405,7 +304,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await fakeGraph?.close();
-  await twilioRuntime?.close();
+  await callbackSeeding?.close();
   await fakeTwilio?.close();
   await database?.drop();
   if (blobDir) await rm(blobDir, { recursive: true, force: true });
@@ -632,7 +531,7 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
   },
   // A widget following the workspace's hours (no override of its own).
   widget: async (tenantId, owner) => {
-    const widget = await newWidget(tenantId, owner, 'Matrix widget');
+    const widget = await callbackSeeding.newWidget(tenantId, owner, 'Matrix widget');
     return {
       params: { id: widget.id },
       intact: async () => {
@@ -652,7 +551,7 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
   },
   // A widget with its own business hours.
   widgetWithHours: async (tenantId, owner) => {
-    const widget = await newWidget(tenantId, owner, 'Matrix widget with hours');
+    const widget = await callbackSeeding.newWidget(tenantId, owner, 'Matrix widget with hours');
     await withTenant(database.db, tenantId, (trx) => saveCalendar(trx, widget.id, ALWAYS_OPEN));
     return {
       params: { id: widget.id },
@@ -668,7 +567,7 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
   },
   // A call-back asked for in business hours, not yet placed (status requested, nothing scheduled).
   callback: async (tenantId) => {
-    const id = await newCallback(tenantId);
+    const id = await callbackSeeding.newCallback(tenantId);
     return {
       params: { id },
       intact: async () => {
