@@ -384,7 +384,7 @@ describe('the gauges the application reads from the database', () => {
     return Number(metric?.values[0]?.value);
   }
 
-  it('report the last verified backup, a failed newest verification, queue lag and dead letters', async () => {
+  it('report the last verified backup, a failed newest verification and queue lag', async () => {
     const registry = new Registry();
     // The application role: the gauges must work within its grants.
     registerDatabaseGauges(registry, database.db);
@@ -400,9 +400,8 @@ describe('the gauges the application reads from the database', () => {
     expect(await gauge(registry, 'leadline_backup_last_verify_failed')).toBe(1);
     // The probe job added before the backup is due and nobody runs it here.
     expect(await gauge(registry, 'leadline_jobs_queue_lag_seconds')).toBeGreaterThan(0);
-    expect(await gauge(registry, 'leadline_jobs_dead_letters')).toBe(0);
+    // A job whose attempts are used up is not lagging: it waits for the dead-letter sweep.
     await sql`update graphile_worker._private_jobs set attempts = max_attempts`.execute(database.ownerDb);
-    expect(await gauge(registry, 'leadline_jobs_dead_letters')).toBe(1);
     expect(await gauge(registry, 'leadline_jobs_queue_lag_seconds')).toBe(0);
   });
 });

@@ -886,7 +886,7 @@ describe('API-key scopes', () => {
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
     (!READ.includes(route.method) &&
       /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
-    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours)(\/|$)/.test(route.url);
+    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters)(\/|$)/.test(route.url);
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
   function readmeAllows(scope: Scope, route: CatalogEntry): boolean {
