@@ -46,7 +46,7 @@ export interface CallbackCallEvents {
     leg: 'business' | 'visitor',
     event: LegEvent,
     requestId: string,
-  ): Promise<'applied' | 'duplicate' | 'stale' | 'ignored'>;
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'early' | 'ignored'>;
   dialFinished(
     tenantId: string,
     callbackId: string,
@@ -58,60 +58,151 @@ async function lockCallback(trx: TenantTransaction, callbackId: string): Promise
   return trx.selectFrom('callbacks').selectAll().where('id', '=', callbackId).forUpdate().executeTakeFirst();
 }
 
-export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCallEvents {
-  const finished = (moved: Callback | undefined) => {
-    if (moved && TERMINAL.has(moved.status)) metrics?.callbackOutcomes.inc({ status: moved.status });
-    return moved;
-  };
+function finished(metrics: Metrics | undefined, moved: Callback | undefined) {
+  if (moved && TERMINAL.has(moved.status)) metrics?.callbackOutcomes.inc({ status: moved.status });
+  return moved;
+}
 
-  /** Every business leg of the attempt has ended and nobody took the call: next agent, retry, or give up. */
-  async function businessAttemptEnded(
-    trx: TenantTransaction,
-    callback: Callback,
-    lastStatus: string,
-    requestId: string,
-  ) {
-    const widget = await trx
-      .selectFrom('callbackWidgets')
-      .select(['agentNumbers', 'ringStrategy'])
-      .where('id', '=', callback.widgetId)
+/** Every business leg of the attempt has ended and nobody took the call: next agent, retry, or give up. */
+async function businessAttemptEnded(
+  trx: TenantTransaction,
+  callback: Callback,
+  lastStatus: string,
+  requestId: string,
+  metrics: Metrics | undefined,
+) {
+  const widget = await trx
+    .selectFrom('callbackWidgets')
+    .select(['agentNumbers', 'ringStrategy'])
+    .where('id', '=', callback.widgetId)
+    .executeTakeFirst();
+  if (widget?.ringStrategy === 'sequential' && callback.agentIndex + 1 < widget.agentNumbers.length) {
+    await enqueue(
+      trx,
+      placeCallTask,
+      { callbackId: callback.id, agentIndex: callback.agentIndex + 1 },
+      { requestId },
+    );
+    return;
+  }
+  const settings = await findSettings(trx);
+  if (callback.attempts <= settings.maxRetries) {
+    const retryAt = new Date(Date.now() + settings.retryAfterMinutes * 60_000);
+    await moveCallback(trx, callback.id, ['calling_business'], 'scheduled', {
+      scheduledFor: retryAt,
+      outcomeDetail: `business did not answer (${lastStatus}); retry ${callback.attempts} of ${settings.maxRetries}`,
+    });
+    await enqueue(
+      trx,
+      placeCallTask,
+      { callbackId: callback.id },
+      {
+        requestId,
+        jobKey: `callback:${callback.id}`,
+        runAt: retryAt,
+      },
+    );
+    return;
+  }
+  finished(
+    metrics,
+    await moveCallback(trx, callback.id, ['calling_business'], businessOutcome(lastStatus), {
+      outcomeDetail: `business did not answer (${lastStatus}) after ${callback.attempts} attempt(s)`,
+      completedAt: new Date(),
+    }),
+  );
+}
+
+/**
+ * Moves the call-back for one stored status event, exactly once per event: only the newest event of a
+ * call moves the state (an older one arriving late is kept, not applied). The webhook applies an event
+ * when it arrives; an event for a business leg whose CallSid the place job has not saved yet is applied
+ * by that job when it saves it (applyEarlyLegEvents).
+ */
+async function applyLegEvent(
+  trx: TenantTransaction,
+  callback: Callback,
+  leg: 'business' | 'visitor',
+  event: LegEvent,
+  requestId: string,
+  metrics: Metrics | undefined,
+): Promise<'applied' | 'stale'> {
+  const callbackId = callback.id;
+  const newer = await trx
+    .selectFrom('callbackCallEvents')
+    .select('id')
+    .where('callSid', '=', event.callSid)
+    .where('sequenceNumber', '>', event.sequenceNumber)
+    .executeTakeFirst();
+  if (newer) return 'stale';
+  const ended = ENDED_CALL_STATUSES.has(event.callStatus);
+  if (leg === 'business') {
+    if (!ended || callback.status !== 'calling_business') return 'applied';
+    const endedLegs = await trx
+      .selectFrom('callbackCallEvents')
+      .select((eb) => eb.fn.count<string>('callSid').distinct().as('count'))
+      .where('callbackId', '=', callbackId)
+      .where('leg', '=', 'business')
+      .where('callSid', 'in', callback.businessCallSids)
+      .where('callStatus', 'in', [...ENDED_CALL_STATUSES])
       .executeTakeFirst();
-    if (widget?.ringStrategy === 'sequential' && callback.agentIndex + 1 < widget.agentNumbers.length) {
-      await enqueue(
-        trx,
-        placeCallTask,
-        { callbackId: callback.id, agentIndex: callback.agentIndex + 1 },
-        { requestId },
-      );
-      return;
+    if (Number(endedLegs?.count ?? 0) >= callback.businessCallSids.length) {
+      await businessAttemptEnded(trx, callback, event.callStatus, requestId, metrics);
     }
-    const settings = await findSettings(trx);
-    if (callback.attempts <= settings.maxRetries) {
-      const retryAt = new Date(Date.now() + settings.retryAfterMinutes * 60_000);
-      await moveCallback(trx, callback.id, ['calling_business'], 'scheduled', {
-        scheduledFor: retryAt,
-        outcomeDetail: `business did not answer (${lastStatus}); retry ${callback.attempts} of ${settings.maxRetries}`,
-      });
-      await enqueue(
-        trx,
-        placeCallTask,
-        { callbackId: callback.id },
-        {
-          requestId,
-          jobKey: `callback:${callback.id}`,
-          runAt: retryAt,
-        },
-      );
-      return;
-    }
+    return 'applied';
+  }
+  const patch = { visitorCallSid: callback.visitorCallSid ?? event.callSid };
+  if (event.callStatus === 'in-progress') {
+    await moveCallback(trx, callbackId, ['calling_visitor'], 'connected', patch);
+  } else if (ended) {
+    const outcome = visitorOutcome(event.callStatus) as CallbackStatus;
+    const from: CallbackStatus[] =
+      outcome === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor'];
     finished(
-      await moveCallback(trx, callback.id, ['calling_business'], businessOutcome(lastStatus), {
-        outcomeDetail: `business did not answer (${lastStatus}) after ${callback.attempts} attempt(s)`,
+      metrics,
+      await moveCallback(trx, callbackId, from, outcome, {
+        ...patch,
+        durationSeconds: event.durationSeconds,
         completedAt: new Date(),
       }),
     );
   }
+  return 'applied';
+}
 
+/**
+ * Called by the place job in the transaction that saves the business legs' CallSids: Twilio may have
+ * posted a leg's status callback (even `failed` or `no-answer`) before its Calls.json answer reached us.
+ * Those events were stored (keyed on the call-back id in the status-callback URL) but not applied; they
+ * are applied now in SequenceNumber order, as if they had arrived after, so the call-back cannot be left
+ * in calling_business. Later events for these sids find them saved and are applied by the webhook.
+ */
+export async function applyEarlyLegEvents(
+  trx: TenantTransaction,
+  callbackId: string,
+  callSids: readonly string[],
+  requestId: string,
+  metrics?: Metrics,
+): Promise<void> {
+  if (callSids.length === 0) return;
+  const early = await trx
+    .selectFrom('callbackCallEvents')
+    .select(['callSid', 'callStatus', 'sequenceNumber', 'durationSeconds'])
+    .where('callbackId', '=', callbackId)
+    .where('leg', '=', 'business')
+    .where('callSid', 'in', [...callSids])
+    .orderBy('sequenceNumber')
+    .orderBy('receivedAt')
+    .execute();
+  for (const event of early) {
+    // Each event sees the state the previous one left (as separate webhooks would).
+    const callback = await lockCallback(trx, callbackId);
+    if (!callback) return;
+    await applyLegEvent(trx, callback, 'business', event, requestId, metrics);
+  }
+}
+
+export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCallEvents {
   return {
     async whisper(tenantId, callbackId, callSid) {
       const callback = await withTenant(db, tenantId, (trx) =>
@@ -162,7 +253,6 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
       return withTenant(db, tenantId, async (trx) => {
         const callback = await lockCallback(trx, callbackId);
         if (!callback) return 'ignored';
-        if (leg === 'business' && !callback.businessCallSids.includes(event.callSid)) return 'ignored';
         const stored = await trx
           .insertInto('callbackCallEvents')
           .values({
@@ -177,46 +267,10 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
           .returning('id')
           .executeTakeFirst();
         if (!stored) return 'duplicate';
-        // Only the newest event of a call moves the state; an older one arriving late is kept, not applied.
-        const newer = await trx
-          .selectFrom('callbackCallEvents')
-          .select('id')
-          .where('callSid', '=', event.callSid)
-          .where('sequenceNumber', '>', event.sequenceNumber)
-          .executeTakeFirst();
-        if (newer) return 'stale';
-        const ended = ENDED_CALL_STATUSES.has(event.callStatus);
-        if (leg === 'business') {
-          if (!ended || callback.status !== 'calling_business') return 'applied';
-          const endedLegs = await trx
-            .selectFrom('callbackCallEvents')
-            .select((eb) => eb.fn.count<string>('callSid').distinct().as('count'))
-            .where('callbackId', '=', callbackId)
-            .where('leg', '=', 'business')
-            .where('callSid', 'in', callback.businessCallSids)
-            .where('callStatus', 'in', [...ENDED_CALL_STATUSES])
-            .executeTakeFirst();
-          if (Number(endedLegs?.count ?? 0) >= callback.businessCallSids.length) {
-            await businessAttemptEnded(trx, callback, event.callStatus, requestId);
-          }
-          return 'applied';
-        }
-        const patch = { visitorCallSid: callback.visitorCallSid ?? event.callSid };
-        if (event.callStatus === 'in-progress') {
-          await moveCallback(trx, callbackId, ['calling_visitor'], 'connected', patch);
-        } else if (ended) {
-          const outcome = visitorOutcome(event.callStatus) as CallbackStatus;
-          const from: CallbackStatus[] =
-            outcome === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor'];
-          finished(
-            await moveCallback(trx, callbackId, from, outcome, {
-              ...patch,
-              durationSeconds: event.durationSeconds,
-              completedAt: new Date(),
-            }),
-          );
-        }
-        return 'applied';
+        // A business leg whose CallSid the place job has not saved yet (Twilio called back before its
+        // Calls.json answer arrived): kept for the job, which applies it when it saves the sid.
+        if (leg === 'business' && !callback.businessCallSids.includes(event.callSid)) return 'early';
+        return applyLegEvent(trx, callback, leg, event, requestId, metrics);
       });
     },
 
@@ -227,6 +281,7 @@ export function createCallbackCallEvents(db: Db, metrics?: Metrics): CallbackCal
         const from: CallbackStatus[] =
           status === 'completed' ? ['connected', 'calling_visitor'] : ['calling_visitor', 'connected'];
         finished(
+          metrics,
           await moveCallback(trx, callbackId, from, status, {
             durationSeconds: outcome.durationSeconds,
             completedAt: new Date(),

@@ -4,6 +4,7 @@ import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
+import { applyEarlyLegEvents } from './call-events.service.js';
 import { endOtherLegsTask, notifyClosedTask, placeCallTask } from './callback-task-refs.js';
 import { findCallback, moveCallback } from './callbacks.repository.js';
 import { confirmation, formatWhen } from './messages.js';
@@ -114,7 +115,7 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
           sids.push(callSid);
         }
       } catch (error) {
-        await recordPlaced(ctx, callbackId, sids);
+        await recordPlaced(ctx, callbackId, sids, deps.metrics);
         if (sids.length > 0) return; // some agents are ringing: the attempt goes on with them
         if (error instanceof TelephonyError && error.retryable && agentIndex === undefined) {
           await ctx.withTenant((trx) =>
@@ -137,20 +138,30 @@ export function createPlaceCallTask(deps: CallbackTaskDeps) {
         ctx.logger.warn({ callbackId, err: error }, 'business call could not be placed');
         return;
       }
-      await recordPlaced(ctx, callbackId, sids);
+      await recordPlaced(ctx, callbackId, sids, deps.metrics);
     },
   });
 }
 
-async function recordPlaced(ctx: TaskContext<'tenant'>, callbackId: string, sids: string[]): Promise<void> {
+/**
+ * Saves the legs' CallSids and, in the same transaction (under the call-back's row lock the update takes),
+ * applies the status callbacks Twilio sent for them before its Calls.json answer reached us.
+ */
+async function recordPlaced(
+  ctx: TaskContext<'tenant'>,
+  callbackId: string,
+  sids: string[],
+  metrics: Metrics | undefined,
+): Promise<void> {
   if (sids.length === 0) return;
-  await ctx.withTenant((trx) =>
-    trx
+  await ctx.withTenant(async (trx) => {
+    await trx
       .updateTable('callbacks')
       .set((eb) => ({ businessCallSids: eb.fn('array_cat', [eb.ref('businessCallSids'), eb.val(sids)]) }))
       .where('id', '=', callbackId)
-      .execute(),
-  );
+      .execute();
+    await applyEarlyLegEvents(trx, callbackId, sids, ctx.requestId, metrics);
+  });
 }
 
 /** Out of hours: tells the visitor when they will be called, and the business that a call is waiting. */
