@@ -17,6 +17,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
  *   `gather()` posts a `<Gather>` action with `Digits`; `status()` posts call-progress status callbacks
  *   (signed, with `SequenceNumber`, `I-Twilio-Idempotency-Token`), which tests may send out of order,
  *   twice, or as a retry with the same token.
+ * - `beforeCallAnswer()`: holds each `POST Calls.json` answer until a test's hook has run (e.g. posted a
+ *   status callback for the new call), as Twilio's callbacks can overtake its REST answer.
  */
 export interface FakeAccount {
   accountSid: string;
@@ -81,6 +83,8 @@ export interface FakeTwilio {
   readonly requests: { method: string; path: string; at: number }[];
   addAccount(overrides?: Partial<FakeAccount>): FakeAccount;
   fail(...failures: TwilioFailure[]): void;
+  /** Runs `hook` for each created call before its Calls.json answer is sent (undefined: answer at once). */
+  beforeCallAnswer(hook: ((call: FakeCall) => Promise<void>) | undefined): void;
   /** Resolves when `count` calls have been created (or rejects after `timeoutMs`). */
   waitForCalls(count: number, timeoutMs?: number): Promise<FakeCall[]>;
   waitForMessages(count: number, timeoutMs?: number): Promise<FakeMessage[]>;
@@ -173,6 +177,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const messages: FakeMessage[] = [];
   const requests: { method: string; path: string; at: number }[] = [];
   const failures: TwilioFailure[] = [];
+  let holdCallAnswer: ((call: FakeCall) => Promise<void>) | undefined;
   const waiters: (() => void)[] = [];
   const notify = () => {
     for (const waiter of waiters.splice(0)) waiter();
@@ -264,19 +269,23 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         };
         calls.push(call);
         notify();
-        return json(201, {
-          sid: call.sid,
-          account_sid: account.accountSid,
-          to: call.to,
-          from: call.from,
-          status: 'queued',
-          direction: 'outbound-api',
-          start_time: null,
-          price: null,
-          queue_time: '0',
-          uri: `${base}/Calls/${call.sid}.json`,
-          subresource_uris: {},
-        });
+        const answer = () =>
+          json(201, {
+            sid: call.sid,
+            account_sid: account.accountSid,
+            to: call.to,
+            from: call.from,
+            status: 'queued',
+            direction: 'outbound-api',
+            start_time: null,
+            price: null,
+            queue_time: '0',
+            uri: `${base}/Calls/${call.sid}.json`,
+            subresource_uris: {},
+          });
+        if (!holdCallAnswer) return answer();
+        holdCallAnswer(call).then(answer, answer);
+        return;
       }
       const callMatch = /^\/Calls\/(CA[0-9a-f]{32})\.json$/.exec(rest);
       if (req.method === 'POST' && callMatch) {
@@ -397,6 +406,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     },
     fail(...scripted) {
       failures.push(...scripted);
+    },
+    beforeCallAnswer(hook) {
+      holdCallAnswer = hook;
     },
     waitForCalls(count, timeoutMs = 5_000) {
       return waitFor(

@@ -172,6 +172,60 @@ describe('a call-back in business hours', () => {
     expect(delay).toBeGreaterThan(4 * 60_000);
     expect(delay).toBeLessThanOrEqual(5 * 60_000);
   });
+
+  it('applies business-leg status callbacks that overtake Twilio’s Calls.json answer, then the retry policy', async () => {
+    const acknowledged: number[] = [];
+    // Twilio fails each leg at once and calls back before its REST answer (with the CallSid) reaches Leadline.
+    world.twilio.beforeCallAnswer(async (call) => {
+      acknowledged.push((await world.twilio.status(call, 'ringing')).status);
+      const final = call.to === AGENT_NUMBERS[0] ? 'failed' : 'no-answer';
+      acknowledged.push((await world.twilio.status(call, final)).status);
+    });
+    try {
+      const before = world.twilio.calls.length;
+      const answer = await submitCallback(world, {
+        phone: '+393471234599',
+        altcha: await solvedAltcha(world.baseUrl, world.widget.publicKey),
+      });
+      expect(answer.status).toBe(202);
+      const legs = (await world.twilio.waitForCalls(before + 2)).slice(before);
+      const row = await waitFor(
+        async () => {
+          const found = await callbackRow(world);
+          return found?.visitorE164 === '+393471234599' && found.status !== 'calling_business'
+            ? found
+            : undefined;
+        },
+        { timeoutMs: 5_000 },
+      );
+      expect(acknowledged).toEqual([204, 204, 204, 204]);
+      expect(row).toMatchObject({
+        status: 'scheduled',
+        attempts: 1,
+        businessCallSids: legs.map((leg) => leg.sid),
+      });
+      expect(row.outcomeDetail).toContain('retry 1 of 1');
+      const job = (await jobsOfTask(world.database.ownerDb, 'callbacks.place')).find(
+        (each) => each.key === `callback:${row.id}`,
+      );
+      const delay = (job?.runAt.getTime() ?? 0) - Date.now();
+      expect(delay).toBeGreaterThan(4 * 60_000);
+      expect(delay).toBeLessThanOrEqual(5 * 60_000);
+      // Every early event was stored once, and a redelivery of one changes nothing.
+      const stored = await world.database.ownerDb
+        .selectFrom('callbackCallEvents')
+        .select(['callSid', 'callStatus', 'sequenceNumber'])
+        .where('callbackId', '=', row.id)
+        .orderBy('sequenceNumber')
+        .orderBy('callStatus')
+        .execute();
+      expect(stored).toHaveLength(4);
+      await world.twilio.status(legs[0] as FakeCall, 'failed', { sequenceNumber: 1 });
+      expect(await callbackRow(world, row.id)).toMatchObject({ status: 'scheduled', attempts: 1 });
+    } finally {
+      world.twilio.beforeCallAnswer(undefined);
+    }
+  });
 });
 
 describe('a call-back out of hours', () => {
