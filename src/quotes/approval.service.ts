@@ -66,6 +66,18 @@ export async function submitForApproval(
   });
 }
 
+/** The version an approver acts on, locked; 409 when it is no longer awaiting approval. */
+async function versionAwaitingApproval(trx: TenantTransaction, quoteId: string, version: number) {
+  const found = await currentVersionOf(trx, quoteId, version, true);
+  if (found.current.status !== 'pending_approval') {
+    throw new AppError(
+      'conflict',
+      `This quote is ${found.current.status.replace('_', ' ')}, not awaiting approval`,
+    );
+  }
+  return found;
+}
+
 /**
  * Approves the version the approver saw. The quote row is locked first, and the status change is
  * conditional: of two approvers at once, one wins and the other gets 409.
@@ -78,13 +90,7 @@ export async function approveQuote(
   version: number,
 ): Promise<QuoteDetail> {
   return withTenant(db, tenantId, async (trx) => {
-    const { quote, current } = await currentVersionOf(trx, quoteId, version, true);
-    if (current.status !== 'pending_approval') {
-      throw new AppError(
-        'conflict',
-        `This quote is ${current.status.replace('_', ' ')}, not awaiting approval`,
-      );
-    }
+    const { quote, current } = await versionAwaitingApproval(trx, quoteId, version);
     const settings = await readQuoteSettings(trx);
     if (settings.drafterCannotApprove && actor.userId !== null && current.draftedByUserId === actor.userId) {
       throw new AppError('forbidden', 'The person who drafted this version cannot approve it');
@@ -114,13 +120,7 @@ export async function rejectQuote(
   reason: string,
 ): Promise<QuoteDetail> {
   return withTenant(db, tenantId, async (trx) => {
-    const { quote, current } = await currentVersionOf(trx, quoteId, version, true);
-    if (current.status !== 'pending_approval') {
-      throw new AppError(
-        'conflict',
-        `This quote is ${current.status.replace('_', ' ')}, not awaiting approval`,
-      );
-    }
+    const { quote, current } = await versionAwaitingApproval(trx, quoteId, version);
     await transition(trx, tenantId, quote, current, 'draft', { kind: 'member', actor }, { reason });
     return detail(trx, quoteId);
   });
