@@ -10,15 +10,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { createAuthenticator } from '../src/accounts/authenticate.js';
-import { buildApp } from '../src/app.js';
 import { createChannel } from '../src/channels/whatsapp/channels.service.js';
-import { createClient, createDb, createPool } from '../src/platform/db/database.js';
-import { createLogger } from '../src/platform/logging/logger.js';
-import { createMetrics } from '../src/platform/metrics/metrics.js';
-import { createLimiterStore } from '../src/platform/rate-limit/limiter-store.js';
-import { testConfig } from '../test/support/config.js';
+import type { createDb } from '../src/platform/db/database.js';
 import { newTenant, signedInMember } from '../test/support/tenant-members.js';
+import { startBenchApp } from './bench-app.js';
 import { startBenchDatabase } from './bench-database.js';
 import { percentile } from './stats.js';
 
@@ -181,23 +176,9 @@ const SEARCHES = [
 ];
 
 async function main() {
-  const logger = createLogger({ level: 'warn', secrets: [] });
   const bench = await startBenchDatabase('inbox', { poolSize: 10, keepOnServer: true });
-  const { db, dataDir, ownerUrl, appUrl, name } = bench;
-  const ownerDb = createDb(createPool({ connectionString: ownerUrl, max: 1, applicationName: 'bench-seed' }));
-  const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000' });
-  const appPool = createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-inbox-limits' });
-  const limiterStore = createLimiterStore({ pool: appPool, redisUrl: undefined });
-  const app = await buildApp({
-    config,
-    logger,
-    metrics: createMetrics(),
-    readiness: async () => ({ database: true, migrations: true, worker: true }),
-    db,
-    authenticate: createAuthenticator(db, config),
-    limiterStore,
-    connectListener: () => createClient({ connectionString: appUrl, applicationName: 'bench-inbox-live' }),
-  });
+  const { db, name } = bench;
+  const { app, config, ownerDb, close } = await startBenchApp(bench, 'inbox');
   try {
     const tenantId = await newTenant(db, 'Bench inbox');
     const operator = await signedInMember(db, config, { tenantId, role: 'agent' });
@@ -263,10 +244,7 @@ async function main() {
         : `over target: ${over.map((result) => result.name).join(', ')}\n`,
     );
   } finally {
-    await app.close();
-    await limiterStore.close();
-    await appPool.end();
-    await ownerDb.destroy();
+    await close();
     await bench.close();
   }
 }

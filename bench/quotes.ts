@@ -11,19 +11,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { createAuthenticator } from '../src/accounts/authenticate.js';
-import { buildApp } from '../src/app.js';
-import { createClient, createDb, createPool } from '../src/platform/db/database.js';
-import { createLogger } from '../src/platform/logging/logger.js';
-import { createMetrics } from '../src/platform/metrics/metrics.js';
-import { createLimiterStore } from '../src/platform/rate-limit/limiter-store.js';
+import type { createDb } from '../src/platform/db/database.js';
 import { renderQuotePdf } from '../src/quotes/pdf/quote-pdf.js';
 import { buildQuoteDocument } from '../src/quotes/quote-document.js';
 import type { Quote, QuoteLine, QuoteVersion } from '../src/quotes/quotes.table.js';
 import { renderTemplate, toPlainText } from '../src/quotes/templates/quote-templates.js';
 import { computeTotals } from '../src/quotes/totals.js';
-import { testConfig } from '../test/support/config.js';
 import { newTenant, signedInMember } from '../test/support/tenant-members.js';
+import { startBenchApp } from './bench-app.js';
 import { startBenchDatabase } from './bench-database.js';
 import { percentile } from './stats.js';
 
@@ -130,23 +125,9 @@ async function seed(ownerDb: ReturnType<typeof createDb>, tenantId: string) {
 }
 
 async function benchQueue() {
-  const logger = createLogger({ level: 'warn', secrets: [] });
   const bench = await startBenchDatabase('quotes', { poolSize: 10 });
-  const { db, dataDir, ownerUrl, appUrl } = bench;
-  const ownerDb = createDb(createPool({ connectionString: ownerUrl, max: 1, applicationName: 'bench-seed' }));
-  const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000' });
-  const appPool = createPool({ connectionString: appUrl, max: 2, applicationName: 'bench-quotes-limits' });
-  const limiterStore = createLimiterStore({ pool: appPool, redisUrl: undefined });
-  const app = await buildApp({
-    config,
-    logger,
-    metrics: createMetrics(),
-    readiness: async () => ({ database: true, migrations: true, worker: true }),
-    db,
-    authenticate: createAuthenticator(db, config),
-    limiterStore,
-    connectListener: () => createClient({ connectionString: appUrl, applicationName: 'bench-quotes-live' }),
-  });
+  const { db } = bench;
+  const { app, config, ownerDb, close } = await startBenchApp(bench, 'quotes');
   try {
     const tenantId = await newTenant(db, 'Bench quotes');
     const owner = await signedInMember(db, config, { tenantId, role: 'owner' });
@@ -170,10 +151,7 @@ async function benchQueue() {
       report(`approval queue, details=${details}`, timings, QUEUE_TARGET_MS);
     }
   } finally {
-    await app.close();
-    await limiterStore.close();
-    await appPool.end();
-    await ownerDb.destroy();
+    await close();
     await bench.close();
   }
 }
