@@ -9,6 +9,7 @@ import { Empty } from './common/feedback';
 import { Inbox } from './inbox/Inbox';
 import { useLiveQuerySync } from './live/live-query-sync';
 import { LiveProvider, useLiveState } from './live/use-live';
+import { QuotesNavLink } from './quotes/QuotesNavLink';
 
 const AccountPage = lazy(() =>
   import('./auth/account-pages').then((module) => ({ default: module.AccountPage })),
@@ -16,6 +17,7 @@ const AccountPage = lazy(() =>
 const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: module.SignIn })));
 // Loaded when first shown: the inbox's first load carries only what the inbox needs.
 const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
+const Approvals = lazy(() => import('./quotes/Approvals').then((module) => ({ default: module.Approvals })));
 
 type SessionControls = ReturnType<typeof useSession>;
 
@@ -80,6 +82,14 @@ function Workspace(props: { controls: SessionControls }) {
           <Routes>
             <Route path="/inbox/:conversationId?" element={<InboxRoute session={session} />} />
             <Route
+              path="/quotes/approvals"
+              element={
+                <Loading>
+                  <Approvals />
+                </Loading>
+              }
+            />
+            <Route
               path="/settings/:page?"
               element={
                 <Loading>
@@ -131,6 +141,7 @@ function Shell(props: {
         <span className="brand">Leadline</span>
         <nav aria-label="Main">
           <NavLink to="/inbox">Inbox</NavLink>
+          {session.activeTenant?.role !== 'agent' && <QuotesNavLink />}
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <span className={`live live-${live}`} role="status">

@@ -1,6 +1,6 @@
 import { QueryClient, queryOptions } from '@tanstack/react-query';
 import { ApiError, api } from './client';
-import type { Label, Member } from './types';
+import type { Label, Member, QuoteSettings } from './types';
 
 /**
  * Every cached server answer has a key here, so a live event can name exactly what it made stale
@@ -20,6 +20,12 @@ export const keys = {
   cannedResponses: (q: string) => ['canned-responses', q] as const,
   templates: (channelId: string) => ['templates', channelId] as const,
   list: (path: string) => ['list', path] as const,
+  quotes: ['quotes'] as const,
+  conversationQuotes: (conversationId: string) => ['quotes', 'conversation', conversationId] as const,
+  quote: (id: string) => ['quotes', 'quote', id] as const,
+  approvals: ['quotes', 'approvals'] as const,
+  quoteSettings: ['quote-settings'] as const,
+  catalog: ['catalog'] as const,
 };
 
 /** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */
@@ -52,4 +58,10 @@ export const labelsQuery = queryOptions({
   queryKey: keys.labels,
   queryFn: async ({ signal }) =>
     (await api<{ items: Label[] }>('GET', '/labels', undefined, { signal })).items,
+});
+
+export const quoteSettingsQuery = queryOptions({
+  queryKey: keys.quoteSettings,
+  queryFn: ({ signal }) => api<QuoteSettings>('GET', '/quotes/settings', undefined, { signal }),
+  staleTime: 300_000,
 });

@@ -165,4 +165,139 @@ export type LiveEvent =
   | { type: 'message.created' | 'message.updated'; conversationId: string; messageId: string }
   | { type: 'conversation.updated'; conversationId: string }
   | { type: 'note.created'; conversationId: string; noteId: string }
-  | { type: 'contact.updated'; contactId: string };
+  | { type: 'contact.updated'; contactId: string }
+  | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
+  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null };
+
+export type QuoteStatus =
+  | 'draft'
+  | 'pending_approval'
+  | 'approved'
+  | 'sent'
+  | 'viewed'
+  | 'accepted'
+  | 'declined'
+  | 'expired'
+  | 'superseded';
+
+export interface CatalogItem {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  unit: string;
+  unitPriceMinor: number;
+  taxRateBp: number;
+  active: boolean;
+  category: string | null;
+  options: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QuoteSummary {
+  id: string;
+  number: string;
+  status: QuoteStatus;
+  currentVersion: number;
+  totalMinor: number;
+  currency: string;
+  contactId: string | null;
+  conversationId: string | null;
+  createdAt: string;
+}
+
+export interface QuoteLine {
+  position: number;
+  catalogItemId: string | null;
+  sku: string;
+  name: string;
+  unit: string;
+  unitPriceMinor: number;
+  catalogPriceMinor: number | null;
+  taxRateBp: number;
+  quantity: string;
+  discountBp: number;
+  note: string;
+  sourceMessageId: string | null;
+  amountMinor: number;
+}
+
+export interface Quote {
+  id: string;
+  number: string;
+  contactId: string | null;
+  conversationId: string | null;
+  currentVersion: number;
+  createdAt: string;
+  version: {
+    version: number;
+    status: QuoteStatus;
+    statusChangedAt: string;
+    currency: string;
+    locale: string;
+    validUntil: string;
+    notes: string;
+    discountBp: number;
+    manualPriceChange: boolean;
+    draftedByUserId: string | null;
+    approvedByUserId: string | null;
+    sentAt: string | null;
+  };
+  lines: QuoteLine[];
+  totals: {
+    subtotalMinor: number;
+    discountMinor: number;
+    taxes: { rateBp: number; baseMinor: number; taxMinor: number }[];
+    taxMinor: number;
+    totalMinor: number;
+  };
+  versions: { version: number; status: QuoteStatus; statusChangedAt: string; totalMinor: number }[];
+}
+
+export interface QuoteDiff {
+  fromVersion: number;
+  toVersion: number;
+  fields: { field: string; from: string | number; to: string | number }[];
+  lines: {
+    sku: string;
+    name: string;
+    change: 'added' | 'removed' | 'changed';
+    fields: { field: string; from: string | number; to: string | number }[];
+  }[];
+}
+
+export interface ApprovalEntry {
+  quoteId: string;
+  number: string;
+  version: number;
+  waitingSince: string;
+  totalMinor: number;
+  currency: string;
+  contactId: string | null;
+  contactName: string | null;
+  conversationId: string | null;
+  draftedByUserId: string | null;
+  manualPriceChange: boolean;
+  excerpt: { direction: string; text: string | null; sentAt: string }[];
+  diff: QuoteDiff | null;
+}
+
+export interface QuoteSettings {
+  currency: string;
+  locale: 'en' | 'it' | 'pt-BR' | 'es';
+  approvalMode: 'always' | 'auto_below';
+  autoApproveBelowMinor: number | null;
+  drafterCannotApprove: boolean;
+  reminderAfterMinutes: number;
+  validityDays: number;
+  messageTemplate: string | null;
+  documentTemplate: string | null;
+  hasLogo: boolean;
+}
+
+export interface SentQuote {
+  link: string;
+  messageText: string;
+  pdfSha256: string;
+}

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api, describeError } from '../api/client';
 import { keys } from '../api/queries';
@@ -37,6 +37,8 @@ export function ContactPanel(props: {
   /** Opened as a drawer (below 1100 px; wider screens always show it). */
   open: boolean;
   onClose: () => void;
+  /** More about the conversation below the contact (its quotes). */
+  children?: ReactNode;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -166,6 +168,7 @@ export function ContactPanel(props: {
           </ul>
         </>
       )}
+      {props.children}
     </aside>
   );
 }

@@ -9,6 +9,9 @@ const Thread = lazy(() => import('./Thread').then((module) => ({ default: module
 const FirstRunChecklist = lazy(() =>
   import('./FirstRun').then((module) => ({ default: module.FirstRunChecklist })),
 );
+const QuotePanel = lazy(() =>
+  import('../quotes/QuotePanel').then((module) => ({ default: module.QuotePanel })),
+);
 const ContactPanel = lazy(() =>
   import('./ContactPanel').then((module) => ({ default: module.ContactPanel })),
 );
@@ -53,7 +56,15 @@ export function Inbox(props: { session: Session; conversationId: string | null }
                   setContactOpen(false);
                   document.querySelector<HTMLElement>('.contact-toggle')?.focus();
                 }}
-              />
+              >
+                <Suspense fallback={null}>
+                  <QuotePanel
+                    key={conversationId}
+                    conversationId={conversationId}
+                    canApprove={props.session.activeTenant?.role !== 'agent'}
+                  />
+                </Suspense>
+              </ContactPanel>
             )}
           </Suspense>
         </>

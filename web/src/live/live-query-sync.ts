@@ -23,6 +23,10 @@ export function staleKeys(event: LiveEvent): QueryKey[] {
       return [keys.notes(event.conversationId)];
     case 'contact.updated':
       return [keys.contact(event.contactId), keys.conversationLists];
+    case 'quote.updated':
+    case 'quote.approval_overdue':
+      // Every quote list (a conversation's, the approval queue and its badge) and the quote itself.
+      return [keys.quotes];
     default:
       return [];
   }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { NavLink, useParams } from 'react-router';
 import type { Session } from '../api/types';
 import { Account } from './Account';
@@ -10,11 +10,18 @@ import { Labels } from './Labels';
 import { Members } from './Members';
 import { Security } from './Security';
 
+const Catalog = lazy(() => import('../quotes/Catalog').then((module) => ({ default: module.Catalog })));
+const QuoteSettings = lazy(() =>
+  import('../quotes/QuoteSettings').then((module) => ({ default: module.QuoteSettings })),
+);
+
 const PAGES = [
   { id: 'channels', title: 'Channels', admin: true },
   { id: 'members', title: 'Members', admin: false },
   { id: 'labels', title: 'Labels', admin: true },
   { id: 'canned-responses', title: 'Canned responses', admin: true },
+  { id: 'catalog', title: 'Catalog', admin: true },
+  { id: 'quotes', title: 'Quotes', admin: true },
   { id: 'api-keys', title: 'API keys', admin: true },
   { id: 'audit', title: 'Audit log', admin: true },
   { id: 'security', title: 'Security', admin: true, ownerOnly: true },
@@ -58,6 +65,10 @@ export function Settings(props: { session: Session }) {
         {page?.id === 'audit' && <AuditLog />}
         {page?.id === 'security' && <Security session={props.session} />}
         {page?.id === 'account' && <Account />}
+        <Suspense fallback={<p className="loading">Loading…</p>}>
+          {page?.id === 'catalog' && <Catalog />}
+          {page?.id === 'quotes' && <QuoteSettings />}
+        </Suspense>
       </section>
     </div>
   );

@@ -1,0 +1,135 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, describeError, withQuery } from '../api/client';
+import { keys } from '../api/queries';
+import type { ApprovalEntry, Page } from '../api/types';
+import { Empty, ErrorNote } from '../common/feedback';
+import { fullTime } from '../common/format';
+import { useView } from '../common/view';
+import { formatMoney } from './money';
+import { QuoteEditor } from './QuoteEditor';
+import { RejectForm } from './QuotePanel';
+import { useQuoteActions } from './quote-actions';
+import { DiffView, QuoteLines, useQuote } from './quote-parts';
+
+/** Quotes awaiting approval, oldest first, live: approve, edit into a new version, or reject with a reason. */
+export function Approvals() {
+  const heading = useView('Quote approvals');
+  const queue = useInfiniteQuery({
+    queryKey: keys.approvals,
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      api<Page<ApprovalEntry>>(
+        'GET',
+        withQuery('/quotes/approvals', { limit: 20, cursor: pageParam }),
+        undefined,
+        {
+          signal,
+        },
+      ),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const entries = queue.data?.pages.flatMap((page) => page.items) ?? null;
+  return (
+    <div className="approvals">
+      <h1 tabIndex={-1} ref={heading}>
+        Quote approvals
+      </h1>
+      <p className="muted">
+        Quotes wait here until someone with the approval permission approves them; nothing reaches a customer
+        before. The approval policy is in Settings › Quotes.
+      </p>
+      <ErrorNote message={queue.error ? describeError(queue.error) : null} />
+      {entries && entries.length === 0 && (
+        <Empty title="No quote is waiting for approval">
+          Quotes appear here when someone submits one from a conversation's side panel.
+        </Empty>
+      )}
+      <ul className="approval-list">
+        {(entries ?? []).map((entry) => (
+          <ApprovalCard key={`${entry.quoteId}-${entry.version}`} entry={entry} />
+        ))}
+      </ul>
+      {queue.hasNextPage && (
+        <button type="button" onClick={() => void queue.fetchNextPage()}>
+          Show more
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ApprovalCard(props: { entry: ApprovalEntry }) {
+  const { entry } = props;
+  const quote = useQuote(entry.quoteId);
+  const actions = useQuoteActions();
+  const [mode, setMode] = useState<'view' | 'edit' | 'reject'>('view');
+  const titleId = `approval-${entry.quoteId}`;
+  const current = quote.data;
+  return (
+    <li className="card approval-card" aria-labelledby={titleId}>
+      <h2 id={titleId}>
+        Quote {entry.number} · {entry.contactName ?? 'Unknown contact'}
+      </h2>
+      <p>
+        <strong>{formatMoney(entry.totalMinor, entry.currency)}</strong> · version {entry.version} · waiting
+        since {fullTime(entry.waitingSince)}
+        {entry.manualPriceChange && <span className="warning"> · prices changed by hand</span>}
+      </p>
+      {entry.excerpt.length > 0 && (
+        <div className="approval-excerpt">
+          <h3>Conversation</h3>
+          <ol>
+            {entry.excerpt.map((message) => (
+              <li key={message.sentAt} className={`excerpt-${message.direction}`}>
+                <span className="muted">{message.direction === 'inbound' ? 'Customer' : 'Us'}:</span>{' '}
+                {message.text ?? '(no text)'}
+              </li>
+            ))}
+          </ol>
+          {entry.conversationId && <Link to={`/inbox/${entry.conversationId}`}>Open the conversation</Link>}
+        </div>
+      )}
+      <DiffView diff={entry.diff} currency={entry.currency} />
+      {current && current.version.version === entry.version && <QuoteLines quote={current} />}
+      <ErrorNote message={actions.error} />
+      {mode === 'edit' && current && (
+        <QuoteEditor
+          currency={current.version.currency}
+          quote={current}
+          submitLabel="Save as a new version and submit"
+          onCancel={() => setMode('view')}
+          onSubmit={async (content) => {
+            const saved = await actions.edit(current, content);
+            if (!saved) return false;
+            await actions.submit(saved);
+            setMode('view');
+            return true;
+          }}
+        />
+      )}
+      {mode === 'reject' && current && (
+        <RejectForm
+          onCancel={() => setMode('view')}
+          onReject={async (reason) => {
+            if (await actions.reject(current, reason)) setMode('view');
+          }}
+        />
+      )}
+      {mode === 'view' && current && (
+        <div className="quote-actions">
+          <button type="button" className="primary" onClick={() => void actions.approve(current)}>
+            Approve<span className="visually-hidden"> quote {entry.number}</span>
+          </button>
+          <button type="button" onClick={() => setMode('edit')}>
+            Edit<span className="visually-hidden"> quote {entry.number}</span>
+          </button>
+          <button type="button" onClick={() => setMode('reject')}>
+            Reject<span className="visually-hidden"> quote {entry.number}</span>
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,27 @@
+import { useQuery } from '@tanstack/react-query';
+import { NavLink } from 'react-router';
+import { api } from '../api/client';
+import { keys } from '../api/queries';
+import type { Page } from '../api/types';
+
+/** "Quotes" in the main navigation, with how many wait for approval (kept current by live events). */
+export function QuotesNavLink() {
+  const waiting = useQuery({
+    queryKey: [...keys.approvals, 'count'],
+    queryFn: ({ signal }) =>
+      api<Page<unknown>>('GET', '/quotes/approvals?details=false&limit=100', undefined, { signal }),
+  });
+  const count = waiting.data?.items.length ?? 0;
+  const label = waiting.data?.nextCursor ? '100+' : String(count);
+  return (
+    <NavLink to="/quotes/approvals">
+      Quotes
+      {count > 0 && (
+        <span className="badge nav-badge">
+          {label}
+          <span className="visually-hidden"> waiting for approval</span>
+        </span>
+      )}
+    </NavLink>
+  );
+}
