@@ -82,7 +82,7 @@ export function Catalog() {
     return {
       sku: input.sku.trim(),
       name: input.name.trim(),
-      description: input.description.trim(),
+      description: input.description.trim() || undefined,
       unit: input.unit.trim() || undefined,
       unitPriceMinor,
       taxRateBp,
@@ -230,7 +230,7 @@ function ItemForm(props: {
     <form className="form-grid catalog-form" onSubmit={submit}>
       <label>
         SKU
-        <input required maxLength={64} pattern="[A-Za-z0-9._\-/]{1,64}" {...field('sku')} />
+        <input required maxLength={64} pattern="[A-Za-z0-9._\-\/]{1,64}" {...field('sku')} />
       </label>
       <label>
         Name

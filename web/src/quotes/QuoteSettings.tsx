@@ -256,7 +256,7 @@ function TemplateEditor(props: {
         />
       </label>
       <div className="template-preview">
-        <h3>Preview with sample data</h3>
+        <h2 className="preview-title">Preview with sample data</h2>
         <div id={`${id}-preview-status`} role="status">
           {preview.error ? <p className="field-error">{describeError(preview.error)}</p> : null}
         </div>
