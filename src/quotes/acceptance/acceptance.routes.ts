@@ -192,6 +192,9 @@ const pageRoutes: FastifyPluginAsyncZod<{
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', PAGE_CSP)
       .header('cache-control', 'no-store')
+      // The app-wide `no-referrer` makes browsers send `Origin: null` with the page's own form posts,
+      // which checkForm refuses; `same-origin` sends the real origin there and nothing to other sites.
+      .header('referrer-policy', 'same-origin')
       .send(html);
 
   const errorPage = (reply: FastifyReply, error: unknown) => {

@@ -15,7 +15,7 @@ export function QuotesNavLink() {
   const label = waiting.data?.nextCursor ? '100+' : String(count);
   return (
     <NavLink to="/quotes/approvals">
-      Quotes
+      Quotes{' '}
       {count > 0 && (
         <span className="badge nav-badge">
           {label}
