@@ -161,13 +161,32 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       ['Members', 'settings: members'],
       ['API keys', 'settings: API keys'],
       ['Audit log', 'settings: audit log'],
+      ['Catalog', 'settings: catalog'],
+      ['Quotes', 'settings: quotes'],
     ] as const) {
       await page.goto(`${stack.url}/settings`);
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: link }).click();
-      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.getByRole('heading', { level: 1, name: link }).waitFor();
       await page.waitForLoadState('networkidle');
       await expectAccessible(screen);
     }
+  });
+});
+
+describe('accessibility of the quote screens', { timeout: 60_000 }, () => {
+  it('the approval queue, and the quote panel with its editor in a conversation', async () => {
+    await page.goto(`${stack.url}/quotes/approvals`);
+    await page.getByRole('heading', { level: 1, name: 'Quote approvals' }).waitFor();
+    await page.getByText('No quote is waiting for approval').waitFor();
+    await expectAccessible('quote approvals');
+    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
+    const panel = page.getByRole('region', { name: 'Quotes' });
+    await panel.getByText('No quotes in this conversation').waitFor();
+    await expectAccessible('conversation quotes');
+    await panel.getByRole('button', { name: 'New quote' }).click();
+    await panel.getByLabel('Find a catalog item').waitFor();
+    await expectAccessible('quote editor');
   });
 });
 
