@@ -4,6 +4,7 @@ import { api, describeError, withQuery } from '../api/client';
 import { keys, quoteSettingsQuery } from '../api/queries';
 import type { CatalogItem, Page } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
+import { useLazyPageHeading } from './lazy-page';
 import { bpToPercent, decimalToMinor, formatMoney, minorToDecimal, percentToBp } from './money';
 
 type ItemInput = {
@@ -30,6 +31,7 @@ const blank: ItemInput = {
 
 /** The workspace's catalog: search, add, edit, deactivate, and import from CSV. */
 export function Catalog() {
+  const heading = useLazyPageHeading();
   const client = useQueryClient();
   const settings = useQuery(quoteSettingsQuery);
   const currency = settings.data?.currency ?? 'EUR';
@@ -95,7 +97,9 @@ export function Catalog() {
 
   return (
     <>
-      <h1>Catalog</h1>
+      <h1 tabIndex={-1} ref={heading}>
+        Catalog
+      </h1>
       <p className="muted">
         What quotes are drafted from. Prices are in {currency} (change the currency in Quotes settings);
         quotes keep the price they were drafted with.

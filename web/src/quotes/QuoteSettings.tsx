@@ -4,6 +4,7 @@ import { api, describeError } from '../api/client';
 import { keys, quoteSettingsQuery } from '../api/queries';
 import type { QuoteSettings as Settings } from '../api/types';
 import { ErrorNote } from '../common/feedback';
+import { useLazyPageHeading } from './lazy-page';
 import { decimalToMinor, minorToDecimal } from './money';
 
 const LOCALES = [
@@ -29,6 +30,7 @@ export function QuoteSettings() {
 
 function SettingsForm(props: { settings: Settings }) {
   const client = useQueryClient();
+  const heading = useLazyPageHeading();
   const { settings } = props;
   const [form, setForm] = useState({
     currency: settings.currency,
@@ -83,7 +85,9 @@ function SettingsForm(props: { settings: Settings }) {
 
   return (
     <>
-      <h1>Quotes</h1>
+      <h1 tabIndex={-1} ref={heading}>
+        Quotes
+      </h1>
       <form className="settings-form quote-settings" onSubmit={save}>
         <fieldset className="form-grid">
           <legend>Money and language</legend>
