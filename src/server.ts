@@ -22,6 +22,7 @@ import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
+import { privacyTasks } from './privacy/privacy.tasks.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
@@ -106,6 +107,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             callbacks,
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
+          ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),
         ],
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,

@@ -1,3 +1,5 @@
+import { type RawBuilder, sql } from 'kysely';
+
 /**
  * Where personal data lives: every table and column of the database, and every kind of blob, classified.
  * Retention, erasure, export and backups work from this one declaration; a test compares it with the
@@ -699,6 +701,44 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
     },
   },
 
+  'public.retention_policies': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      messages_days: none,
+      media_days: none,
+      webhook_events_days: none,
+      call_records_days: none,
+      llm_calls_days: none,
+      closed_conversations_days: none,
+      audit_pseudonymise_days: none,
+      keep_accepted_quotes: none,
+      updated_at: none,
+    },
+  },
+  'public.privacy_erasures': {
+    // The erased contact's id only: it points at nothing once the erasure is done.
+    subjects: ['contact', 'user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      contact_id: 'reference',
+      status: none,
+      progress: none,
+      verified_clean: none,
+      failure: none,
+      requested_by_user_id: 'reference',
+      created_at: none,
+      started_at: none,
+      finished_at: none,
+    },
+  },
+  'public.privacy_suppressions': {
+    // A keyed hash (HMAC) of an erased number or address: not reversible without the instance's secret.
+    subjects: ['contact'],
+    columns: { ...tenantScoped, kind: none, digest: 'reference', created_at: none },
+  },
+
   // Infrastructure: schema versions, locks, worker liveness.
   'public.kysely_migration': { subjects: [], columns: { name: none, timestamp: none } },
   'public.kysely_migration_lock': { subjects: [], columns: { id: none, is_locked: none } },
@@ -777,3 +817,268 @@ export function personalColumns(
   }
   return found;
 }
+
+/*
+ * How each table holding a contact's data relates to that contact, what erasure does to its rows, whether an
+ * export carries them, and which retention policy ages them out. Erasure, export and retention are driven by
+ * these entries alone: a new table with `contact` among its subjects only needs one here (a test fails until
+ * it has one). Entries run in order, children before parents, so each still finds its rows.
+ */
+
+/** What is known of the person before anything is changed (ids of their rows, their identifiers). */
+export interface ContactKeys {
+  readonly contactId: string;
+  readonly conversationIds: readonly string[];
+  readonly quoteIds: readonly string[];
+  readonly callbackIds: readonly string[];
+  /** Phone digits (no "+"), e-mail address, WhatsApp id: searched as text in raw payloads. */
+  readonly identifiers: readonly string[];
+}
+
+export type RowFilter = (keys: ContactKeys) => RawBuilder<unknown>;
+
+const ids = (column: string, values: readonly string[]) =>
+  values.length === 0 ? sql`false` : sql`${sql.ref(column)} = any(${values}::uuid[])`;
+const escapeLike = (term: string) => term.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Rows of the contact by a column naming them. */
+export const byContact =
+  (column = 'contact_id'): RowFilter =>
+  (keys) =>
+    sql`${sql.ref(column)} = ${keys.contactId}::uuid`;
+/** Rows of the contact's conversations. */
+export const byConversation =
+  (column = 'conversation_id'): RowFilter =>
+  (keys) =>
+    ids(column, keys.conversationIds);
+export const byQuote =
+  (column = 'quote_id'): RowFilter =>
+  (keys) =>
+    ids(column, keys.quoteIds);
+export const byQuoteVersion =
+  (column = 'quote_version_id'): RowFilter =>
+  (keys) =>
+    keys.quoteIds.length === 0
+      ? sql`false`
+      : sql`${sql.ref(column)} in (select id from quote_versions where quote_id = any(${keys.quoteIds}::uuid[]))`;
+export const byCallback =
+  (column = 'callback_id'): RowFilter =>
+  (keys) =>
+    ids(column, keys.callbackIds);
+/** Raw payloads and free text that contain one of the person's identifiers (phone digits, address, id). */
+export const mentioning =
+  (...columns: string[]): RowFilter =>
+  (keys) => {
+    const terms = keys.identifiers.filter((term) => term.length >= 5);
+    if (terms.length === 0) return sql`false`;
+    return sql`(${sql.join(
+      columns.flatMap((column) =>
+        terms.map((term) => sql`${sql.ref(column)}::text ilike ${`%${escapeLike(term)}%`}`),
+      ),
+      sql` or `,
+    )})`;
+  };
+export const anyOf =
+  (...filters: RowFilter[]): RowFilter =>
+  (keys) =>
+    sql`(${sql.join(
+      filters.map((filter) => filter(keys)),
+      sql` or `,
+    )})`;
+
+/** The retention policies a workspace sets (days; none = kept until erased). */
+export type RetentionKind =
+  | 'messages'
+  | 'media'
+  | 'webhookEvents'
+  | 'callRecords'
+  | 'llmCalls'
+  | 'closedConversations'
+  | 'auditPseudonymise';
+
+export type ErasureAction =
+  /** Rows are deleted (their children go with them by foreign key). */
+  | { readonly kind: 'delete' }
+  /** Rows stay with these columns overwritten (null or a neutral value). */
+  | { readonly kind: 'anonymise'; readonly set: Readonly<Record<string, RawBuilder<unknown>>> }
+  /**
+   * Deleted, except rows the legal hold keeps (an accepted quote's amounts when the workspace keeps them),
+   * which are anonymised.
+   */
+  | {
+      readonly kind: 'delete-or-hold';
+      readonly held: RawBuilder<unknown>;
+      readonly set: Readonly<Record<string, RawBuilder<unknown>>>;
+    }
+  /** A database function changes the rows (the append-only audit log); it gets the identifiers. */
+  | { readonly kind: 'function'; readonly name: string }
+  /** Nothing is changed; `reason` says why that is right. */
+  | { readonly kind: 'kept'; readonly reason: string };
+
+export interface ContactDataRule {
+  readonly rows: RowFilter;
+  readonly erase: ErasureAction;
+  /** The file name in a contact's export; absent: not exported (with a reason in the erase entry). */
+  readonly export?: string;
+}
+
+const NULL = sql`null`;
+const acceptedVersion = sql`exists (select 1 from quote_versions v where v.quote_id = quotes.id and v.status = 'accepted')`;
+
+export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
+  'public.whatsapp_status_events': {
+    rows: anyOf(mentioning('recipient_id')),
+    erase: { kind: 'delete' },
+    export: 'whatsapp-receipts',
+  },
+  'public.whatsapp_inbound': {
+    rows: mentioning('conversation_key', 'message', 'profile'),
+    erase: { kind: 'delete' },
+  },
+  'public.whatsapp_webhook_events': {
+    // A delivery can carry other people's messages too; theirs were stored as messages already.
+    rows: mentioning('body'),
+    erase: { kind: 'delete' },
+    export: 'whatsapp-webhook-events',
+  },
+  'public.message_media': {
+    rows: (keys) =>
+      keys.conversationIds.length === 0
+        ? sql`false`
+        : sql`message_id in (select id from messages where conversation_id = any(${keys.conversationIds}::uuid[]))`,
+    erase: { kind: 'delete' },
+    export: 'media',
+  },
+  'public.messages': { rows: byConversation(), erase: { kind: 'delete' }, export: 'messages' },
+  'public.conversation_notes': { rows: byConversation(), erase: { kind: 'delete' }, export: 'notes' },
+  'public.llm_calls': { rows: byConversation(), erase: { kind: 'delete' }, export: 'llm-calls' },
+  'public.domain_events': {
+    rows: anyOf(
+      (keys) => ids('subject_id', [keys.contactId, ...keys.conversationIds]),
+      mentioning('payload'),
+    ),
+    erase: { kind: 'delete' },
+  },
+  'public.dead_letters': {
+    rows: anyOf(mentioning('payload', 'last_error'), (keys) =>
+      mentioning('payload')({ ...keys, identifiers: [keys.contactId, ...keys.conversationIds] }),
+    ),
+    erase: { kind: 'delete' },
+  },
+  'public.callback_call_events': { rows: byCallback(), erase: { kind: 'delete' }, export: 'call-events' },
+  'public.callbacks': {
+    rows: (keys) => ids('id', keys.callbackIds),
+    erase: { kind: 'delete' },
+    export: 'call-records',
+  },
+  'public.quote_decisions': {
+    rows: byQuoteVersion(),
+    erase: { kind: 'anonymise', set: { customer_name: NULL, reason: NULL, ip: NULL, user_agent: NULL } },
+    export: 'quote-decisions',
+  },
+  'public.quote_documents': { rows: byQuoteVersion(), erase: { kind: 'delete' } },
+  'public.quote_lines': {
+    rows: byQuoteVersion(),
+    erase: { kind: 'anonymise', set: { note: sql`''`, source_message_id: NULL } },
+    export: 'quote-lines',
+  },
+  'public.quote_versions': {
+    rows: byQuote(),
+    erase: { kind: 'anonymise', set: { notes: sql`''` } },
+    export: 'quote-versions',
+  },
+  'public.quotes': {
+    rows: (keys) => ids('id', keys.quoteIds),
+    erase: {
+      kind: 'delete-or-hold',
+      held: acceptedVersion,
+      set: { contact_id: NULL, conversation_id: NULL },
+    },
+    export: 'quotes',
+  },
+  'public.audit_log': {
+    rows: mentioning('detail'),
+    erase: { kind: 'function', name: 'audit_log_erase_mentions' },
+  },
+  'public.conversations': { rows: byContact(), erase: { kind: 'delete' }, export: 'conversations' },
+  'public.contacts': { rows: byContact('id'), erase: { kind: 'delete' }, export: 'contact' },
+  'public.rate_limits': {
+    rows: () => sql`false`,
+    erase: { kind: 'kept', reason: 'keys are hashed or IP addresses, and expire within a day' },
+  },
+  'public.privacy_erasures': {
+    rows: () => sql`false`,
+    erase: { kind: 'kept', reason: 'the record that the erasure happened; it holds the erased id only' },
+  },
+  'public.privacy_suppressions': {
+    rows: () => sql`false`,
+    erase: { kind: 'kept', reason: 'the keyed hash that stops the person being imported or messaged again' },
+  },
+  'graphile_worker._private_jobs': {
+    rows: () => sql`false`,
+    erase: {
+      kind: 'kept',
+      reason: 'queued jobs carry ids; a job of an erased contact finds nothing and ends',
+    },
+  },
+};
+
+/** Which retention policy ages a table's rows out, by which timestamp (a daily job applies them). */
+export interface RetentionRule {
+  readonly table: string;
+  readonly policy: RetentionKind;
+  /** The column naming a row in a batch (removed by it). */
+  readonly key: string;
+  /** The row's age: a timestamp column or expression. */
+  readonly age: RawBuilder<unknown>;
+  /** Rows the age alone does not make removable. */
+  readonly only?: RawBuilder<unknown>;
+  /** The registered blobs a batch's rows lead to (removed with them unless another row still needs them). */
+  readonly blobs?: (batch: readonly string[]) => RawBuilder<unknown>;
+}
+
+const mediaOfMessages = (messages: RawBuilder<unknown>) =>
+  sql`select blob_key from message_media where blob_key is not null and message_id in (${messages})`;
+
+export const retentionRules: readonly RetentionRule[] = [
+  // Raw deliveries go once every message in them was processed (their receipts go with them).
+  {
+    table: 'whatsapp_webhook_events',
+    policy: 'webhookEvents',
+    key: 'id',
+    age: sql`received_at`,
+    only: sql`not exists (select 1 from whatsapp_inbound i where i.event_id = whatsapp_webhook_events.id and i.processed_at is null)`,
+  },
+  { table: 'llm_calls', policy: 'llmCalls', key: 'id', age: sql`created_at` },
+  {
+    table: 'callbacks',
+    policy: 'callRecords',
+    key: 'id',
+    age: sql`created_at`,
+    only: sql`completed_at is not null`,
+  },
+  // Media by its message's age, so a message never outlives... its media by a few seconds the other way.
+  {
+    table: 'message_media',
+    policy: 'media',
+    key: 'message_id',
+    age: sql`(select m.created_at from messages m where m.id = message_media.message_id)`,
+    blobs: (batch) => mediaOfMessages(sql`select unnest(${batch}::uuid[])`),
+  },
+  {
+    table: 'messages',
+    policy: 'messages',
+    key: 'id',
+    age: sql`created_at`,
+    blobs: (batch) => mediaOfMessages(sql`select unnest(${batch}::uuid[])`),
+  },
+  {
+    table: 'conversations',
+    policy: 'closedConversations',
+    key: 'id',
+    age: sql`activity_at`,
+    only: sql`status = 'closed'`,
+    blobs: (batch) =>
+      mediaOfMessages(sql`select id from messages where conversation_id = any(${batch}::uuid[])`),
+  },
+];

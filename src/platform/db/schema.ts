@@ -29,6 +29,11 @@ import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type {
+  PrivacyErasuresTable,
+  PrivacySuppressionsTable,
+  RetentionPoliciesTable,
+} from '../../privacy/privacy.table.js';
+import type {
   CatalogItemsTable,
   QuoteCountersTable,
   QuoteDecisionsTable,
@@ -101,4 +106,7 @@ export interface Database {
   callbackCallEvents: CallbackCallEventsTable;
   altchaUsedChallenges: AltchaUsedChallengesTable;
   deadLetters: DeadLettersTable;
+  retentionPolicies: RetentionPoliciesTable;
+  privacyErasures: PrivacyErasuresTable;
+  privacySuppressions: PrivacySuppressionsTable;
 }

@@ -47,6 +47,8 @@ export interface Metrics {
   readonly liveSlowClientsDropped: Counter;
   /** Circuit breakers open now, by client (whatsapp, llm): a provider this process has stopped calling. */
   readonly circuitBreakersOpen: Gauge<'client'>;
+  /** Rows (and blobs) the retention job removed, by policy kind (messages, media, webhookEvents, ...). */
+  readonly retentionRemoved: Counter<'kind'>;
 }
 
 /** One registry per application instance (tests build several apps in one process). */
@@ -180,8 +182,15 @@ export function createMetrics(): Metrics {
     help: 'Dead-lettered jobs waiting for a replay or a discard (all workspaces; set by worker processes)',
     registers: [registry],
   });
+  const retentionRemoved = new Counter({
+    name: 'leadline_retention_removed_total',
+    help: 'Rows and blobs removed by retention policies, by kind (audit: entries pseudonymised)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   return {
     registry,
+    retentionRemoved,
     circuitBreakersOpen,
     callbackRequests,
     callbackRefusals,

@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { BlobStore } from '../platform/blobs/blob-store.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { type ContactDataRule, type ContactKeys, contactDataRules, personalDataBlobs } from './registry.js';
+
+/** `public.messages` -> the identifier of that table in SQL. */
+export function tableRef(table: string) {
+  const [schema, name] = table.split('.') as [string, string];
+  return sql.id(schema, name);
+}
+
+/** Applies one registry entry's erasure to the contact's rows; returns how many rows it removed or changed. */
+export async function eraseRows(
+  trx: TenantTransaction,
+  table: string,
+  rule: ContactDataRule,
+  keys: ContactKeys,
+  options: { keepAcceptedQuotes: boolean },
+): Promise<number> {
+  const { erase } = rule;
+  const where = rule.rows(keys);
+  const deleteWhere = async (extra = sql`true`) => {
+    const result = await sql`delete from ${tableRef(table)} where ${where} and ${extra}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0n);
+  };
+  const update = async (set: Readonly<Record<string, unknown>>, extra = sql`true`) => {
+    const assignments = Object.entries(set).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+    const result =
+      await sql`update ${tableRef(table)} set ${sql.join(assignments)} where ${where} and ${extra}`.execute(
+        trx,
+      );
+    return Number(result.numAffectedRows ?? 0n);
+  };
+  switch (erase.kind) {
+    case 'kept':
+      return 0;
+    case 'delete':
+      return deleteWhere();
+    case 'anonymise':
+      return update(erase.set);
+    case 'delete-or-hold':
+      if (!options.keepAcceptedQuotes) return deleteWhere();
+      return (await update(erase.set, erase.held)) + (await deleteWhere(sql`not ${erase.held}`));
+    case 'function': {
+      // Only identifiers: the contact's id stays in entries that say an erasure happened.
+      const terms = keys.identifiers.filter((term) => term.length >= 5);
+      if (terms.length === 0) return 0;
+      const { rows } = await sql<{ n: number }>`select ${sql.raw(erase.name)}(${terms}::text[]) as n`.execute(
+        trx,
+      );
+      return rows[0]?.n ?? 0;
+    }
+  }
+}
+
+/**
+ * The blob keys of the contact's rows, per registered blob kind, that no other row refers to (content-
+ * addressed blobs are shared when two people sent the same file).
+ */
+export async function contactBlobKeys(trx: TenantTransaction, keys: ContactKeys): Promise<string[]> {
+  const found: string[] = [];
+  for (const blob of Object.values(personalDataBlobs)) {
+    const rule = contactDataRules[blob.keyColumn.table];
+    if (!rule) continue;
+    const column = sql.ref(blob.keyColumn.column);
+    const { rows } = await sql<{ key: string }>`
+      select distinct ${column} as key from ${tableRef(blob.keyColumn.table)} mine
+      where ${rule.rows(keys)} and ${column} is not null
+        and not exists (select 1 from ${tableRef(blob.keyColumn.table)} other
+                        where other.${column} = mine.${column} and not (${rule.rows(keys)}))`.execute(trx);
+    found.push(...rows.map((row) => row.key));
+  }
+  return found;
+}
+
+export async function deleteBlobs(blobs: BlobStore, keys: readonly string[]): Promise<void> {
+  for (const key of keys) await blobs.delete(key);
+}

@@ -1,0 +1,115 @@
+import { sql } from 'kysely';
+import { recordAudit } from '../audit/audit.repository.js';
+import type { BlobStore } from '../platform/blobs/blob-store.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import type { InTenant } from './erasure.service.js';
+import { type RetentionKind, type RetentionRule, retentionRules } from './registry.js';
+import { retentionPolicy } from './retention.repository.js';
+
+export interface RetentionRun {
+  /** Rows removed (or audit entries pseudonymised) per policy, and blobs deleted. */
+  readonly removed: Partial<Record<RetentionKind | 'blobs', number>>;
+}
+
+export interface RetentionOptions {
+  blobs: BlobStore;
+  now?: Date;
+  /** Rows per transaction: small, so no lock is held long and the webhook path keeps its pace. */
+  batchSize?: number;
+  /** Called after each batch (metrics). */
+  onRemoved?: (kind: RetentionKind | 'blobs', count: number) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Applies a workspace's retention policy: each registered retention rule removes rows older than its policy's
+ * days in batches of `batchSize`, each batch its own short transaction (ctid batches: no long scans under a
+ * lock, no row locked for more than one batch). Blobs the removed rows led to are deleted after the batch
+ * commits when no row needs them any more (a crash in between leaves an unreachable blob, never a row
+ * pointing at nothing). Audit entries older than their policy lose IP and user agent. Audited.
+ */
+export async function applyRetention(
+  inTenant: InTenant,
+  tenantId: string,
+  options: RetentionOptions,
+): Promise<RetentionRun> {
+  const now = options.now ?? new Date();
+  const batchSize = options.batchSize ?? 2000;
+  const policy = await inTenant(retentionPolicy);
+  const removed: Record<string, number> = {};
+  const count = (kind: RetentionKind | 'blobs', n: number) => {
+    if (n === 0) return;
+    removed[kind] = (removed[kind] ?? 0) + n;
+    options.onRemoved?.(kind, n);
+  };
+
+  for (const rule of retentionRules) {
+    let days = policy.days[rule.policy];
+    // Media goes no later than its message.
+    if (rule.policy === 'media' && policy.days.messages !== null) {
+      days = Math.min(days ?? Number.POSITIVE_INFINITY, policy.days.messages);
+    }
+    if (days === null || !Number.isFinite(days)) continue;
+    const cutoff = new Date(now.getTime() - days * DAY_MS);
+    for (;;) {
+      const batch = await inTenant((trx) => removeBatch(trx, rule, cutoff, batchSize));
+      count(rule.policy, batch.rows);
+      if (batch.blobKeys.length > 0)
+        count('blobs', await deleteUnreferenced(inTenant, options.blobs, batch.blobKeys));
+      if (batch.rows < batchSize) break;
+    }
+  }
+
+  const auditDays = policy.days.auditPseudonymise;
+  if (auditDays !== null) {
+    const before = new Date(now.getTime() - auditDays * DAY_MS);
+    for (;;) {
+      const n = await inTenant(async (trx) => {
+        const { rows } = await sql<{ n: number }>`
+          select audit_log_pseudonymise(${before}, ${batchSize}) as n`.execute(trx);
+        return rows[0]?.n ?? 0;
+      });
+      count('auditPseudonymise', n);
+      if (n < batchSize) break;
+    }
+  }
+
+  if (Object.keys(removed).length > 0) {
+    await inTenant((trx) =>
+      recordAudit(trx, { action: 'privacy.retention_applied', tenantId, context: null, detail: { removed } }),
+    );
+  }
+  return { removed };
+}
+
+async function removeBatch(trx: TenantTransaction, rule: RetentionRule, cutoff: Date, limit: number) {
+  const table = sql.table(rule.table);
+  const only = rule.only ?? sql`true`;
+  const { rows } = await sql<{ ctid: string; key: string }>`
+    select ctid::text as ctid, ${sql.ref(rule.key)}::text as key from ${table}
+    where ${rule.age} < ${cutoff} and ${only}
+    limit ${limit}`.execute(trx);
+  if (rows.length === 0) return { rows: 0, blobKeys: [] as string[] };
+  let blobKeys: string[] = [];
+  if (rule.blobs) {
+    const keys = rows.map((row) => row.key);
+    const found = await sql<{ blob_key: string }>`
+      select distinct blob_key from (${rule.blobs(keys)}) b(blob_key)`.execute(trx);
+    blobKeys = found.rows.map((row) => row.blob_key);
+  }
+  const result = await sql`
+    delete from ${table} where ctid = any(${rows.map((row) => row.ctid)}::tid[])`.execute(trx);
+  return { rows: Number(result.numAffectedRows ?? 0n), blobKeys };
+}
+
+async function deleteUnreferenced(inTenant: InTenant, blobs: BlobStore, keys: readonly string[]) {
+  const unused = await inTenant(async (trx) => {
+    const { rows } = await sql<{ key: string }>`
+      select k as key from unnest(${keys}::text[]) k
+      where not exists (select 1 from message_media where blob_key = k)`.execute(trx);
+    return rows.map((row) => row.key);
+  });
+  for (const key of unused) await blobs.delete(key);
+  return unused.length;
+}

@@ -1,0 +1,66 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import { canonicalEmail } from '../accounts/email-address.js';
+import { canonicalPhone } from '../contacts/phone.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+
+/**
+ * Erased people are remembered only as a keyed hash (HMAC-SHA-256) of their canonical number and address,
+ * per workspace: enough to say "this one asked to be forgotten" when an import or a campaign meets them
+ * again, useless to anyone without the instance's secret key. Inbound code asks `isSuppressed` too, but a
+ * person who writes again is still answered (see ADR 0031).
+ */
+export interface SuppressionTarget {
+  phone?: string | null;
+  email?: string | null;
+}
+
+function suppressionKey(secretKey: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secretKey, 'leadline', 'privacy suppression v1', 32));
+}
+
+function digests(secretKey: string, target: SuppressionTarget) {
+  const key = suppressionKey(secretKey);
+  const found: { kind: 'phone' | 'email'; digest: Buffer }[] = [];
+  const phone = target.phone ? canonicalPhone(target.phone)?.e164 : undefined;
+  if (phone) found.push({ kind: 'phone', digest: createHmac('sha256', key).update(phone).digest() });
+  const email = target.email ? canonicalEmail(target.email) : null;
+  if (email) found.push({ kind: 'email', digest: createHmac('sha256', key).update(email).digest() });
+  return found;
+}
+
+export async function suppress(
+  trx: TenantTransaction,
+  secretKey: string,
+  target: SuppressionTarget,
+): Promise<number> {
+  const rows = digests(secretKey, target);
+  if (rows.length === 0) return 0;
+  await trx
+    .insertInto('privacySuppressions')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return rows.length;
+}
+
+/**
+ * Whether a number or address belongs to someone erased from this workspace. `secretKeys` is the current
+ * key first, then previous ones still accepted, so a key rotation does not forget anyone.
+ */
+export async function isSuppressed(
+  trx: TenantTransaction,
+  secretKeys: readonly string[],
+  target: SuppressionTarget,
+): Promise<boolean> {
+  const candidates = secretKeys.flatMap((key) => digests(key, target));
+  if (candidates.length === 0) return false;
+  const row = await trx
+    .selectFrom('privacySuppressions')
+    .select('kind')
+    .where((eb) =>
+      eb.or(candidates.map((c) => eb.and([eb('kind', '=', c.kind), eb('digest', '=', c.digest)]))),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
