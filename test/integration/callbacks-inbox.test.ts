@@ -20,14 +20,15 @@ describe('call-backs in the inbox', () => {
   beforeAll(async () => {
     // No worker: the call-back stays pending, so an operator can cancel it.
     world = await startCallbackWorld({ worker: false });
-    [contactId, otherContactId] = await withTenant(world.database.db, world.tenantId, async (trx) => {
-      const rows = await trx
+    const rows = await withTenant(world.database.db, world.tenantId, (trx) =>
+      trx
         .insertInto('contacts')
         .values([{ phoneE164: '+393471112233' }, { phoneE164: '+393479998877' }])
         .returning('id')
-        .execute();
-      return rows.map((row) => row.id);
-    });
+        .execute(),
+    );
+    contactId = rows[0]?.id ?? '';
+    otherContactId = rows[1]?.id ?? '';
   });
   afterAll(() => world?.close());
 
