@@ -23,6 +23,8 @@ export function staleKeys(event: LiveEvent): QueryKey[] {
       return [keys.notes(event.conversationId)];
     case 'contact.updated':
       return [keys.contact(event.contactId), keys.conversationLists];
+    case 'callback.updated':
+      return [keys.callbacks];
     default:
       return [];
   }
