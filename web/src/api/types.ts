@@ -185,7 +185,9 @@ export interface TwilioNumber {
 }
 
 export type WidgetLanguage = 'en' | 'it' | 'pt' | 'es';
-export type WidgetTexts = Partial<Record<WidgetLanguage, { title?: string; button?: string; consent?: string }>>;
+export type WidgetTexts = Partial<
+  Record<WidgetLanguage, { title?: string; button?: string; consent?: string }>
+>;
 
 export interface CallbackWidget {
   id: string;
