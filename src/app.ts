@@ -74,6 +74,7 @@ import { createCallbackCallEvents } from './widgets/call-events.service.js';
 import { CallbackLimits } from './widgets/callback-requests.service.js';
 import { callbacksRoutes } from './widgets/callbacks.routes.js';
 import { publicWidgetRoutes } from './widgets/public-widget.routes.js';
+import { widgetPreviewRoutes } from './widgets/widget-preview.routes.js';
 import { widgetScriptRoutes } from './widgets/widget-script.routes.js';
 import { callbackWidgetsRoutes } from './widgets/widgets.routes.js';
 
@@ -246,6 +247,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
   });
   await app.register(callbackWidgetsRoutes, { db: deps.db, config });
+  await app.register(widgetPreviewRoutes, { db: deps.db });
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
   await app.register(widgetScriptRoutes, {});

@@ -1,6 +1,6 @@
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/web/sha';
-import { pickLanguage, STRINGS } from './i18n.js';
+import { type Language, pickLanguage, STRINGS } from './i18n.js';
 
 /**
  * The call-me-back widget: `<script src="https://leadline.example/widget.js" data-leadline-widget="wk_…">`.
@@ -46,12 +46,43 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** Where the widget sends requests; absent in the dashboard's preview, which sends nothing. */
+interface Endpoint {
+  api: string;
+}
+
 async function start(script: HTMLScriptElement): Promise<void> {
   const key = script.dataset.leadlineWidget ?? '';
   const api = `${new URL(script.src).origin}/api/v1/public/widgets/${encodeURIComponent(key)}`;
   const language = pickLanguage(script.dataset.lang, document.documentElement.lang, navigator.language);
-  const t = STRINGS[language];
   const config = (await (await fetch(`${api}/config`)).json()) as WidgetConfig;
+  render(config, language, { api });
+}
+
+/**
+ * The dashboard's live preview (served by Leadline in a frame of the widget builder): the saved
+ * configuration comes in the page, drafts come by postMessage from the dashboard (same origin only), and
+ * the form sends nothing.
+ */
+function preview(): void {
+  const data = document.getElementById('leadline-preview-config')?.textContent ?? '{}';
+  let shown: HTMLElement | undefined;
+  const show = (message: { config: WidgetConfig; language?: string }) => {
+    shown?.remove();
+    shown = render(message.config, pickLanguage(message.language, document.documentElement.lang, ''), null);
+  };
+  show(JSON.parse(data) as { config: WidgetConfig; language?: string });
+  window.addEventListener('message', (event) => {
+    if (event.origin !== location.origin || event.source !== window.parent) return;
+    const message = event.data as { type?: string; config?: WidgetConfig; language?: string };
+    if (message?.type === 'leadline-widget-preview' && message.config) {
+      show({ config: message.config, language: message.language });
+    }
+  });
+}
+
+function render(config: WidgetConfig, language: Language, endpoint: Endpoint | null): HTMLElement {
+  const t = STRINGS[language];
   const custom = config.texts[language] ?? {};
 
   const host = el('div', { 'data-leadline': 'callback' });
@@ -107,6 +138,7 @@ async function start(script: HTMLScriptElement): Promise<void> {
     honeypotBox,
   );
   if (custom.consent) form.append(el('p', { class: 'consent' }, custom.consent));
+  if (!endpoint) panel.hidden = false;
   form.append(submit, status);
   panel.append(close, el('h2', { id: 'lw-title' }, custom.title ?? t.title), form);
   root.append(style, open, panel);
@@ -136,6 +168,11 @@ async function start(script: HTMLScriptElement): Promise<void> {
       return;
     }
     phone.removeAttribute('aria-invalid');
+    if (!endpoint) {
+      status.textContent = 'Preview: nothing is sent.';
+      return;
+    }
+    const { api } = endpoint;
     submit.disabled = true;
     status.textContent = t.checking;
     try {
@@ -163,10 +200,14 @@ async function start(script: HTMLScriptElement): Promise<void> {
       submit.disabled = false;
     }
   });
+  return host;
 }
 
 const current = document.currentScript as HTMLScriptElement | null;
-if (current?.dataset.leadlineWidget) {
+if (current?.dataset.leadlinePreview !== undefined) {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', preview);
+  else preview();
+} else if (current?.dataset.leadlineWidget) {
   const run = () => void start(current).catch(() => undefined);
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run);
   else run();

@@ -21,6 +21,7 @@ const ZInboxNotification = z.object({
       status: z.string().max(32),
     }),
     z.object({ type: z.literal('quote.approval_overdue'), quoteId: ZId, conversationId: ZId.nullable() }),
+    z.object({ type: z.literal('callback.updated'), callbackId: ZId, status: z.string().max(32) }),
   ]),
 });
 

@@ -11,7 +11,7 @@ import type { Metrics } from '../platform/metrics/metrics.js';
 import type { LimiterStore } from '../platform/rate-limit/limiter-store.js';
 import type { Altcha } from './altcha.js';
 import { notifyClosedTask, placeCallTask } from './callback-task-refs.js';
-import { widgetByKey } from './callbacks.repository.js';
+import { publishCallbackChange, widgetByKey } from './callbacks.repository.js';
 import { confirmation, formatWhen, type RefusalReason, refusalMessage } from './messages.js';
 import { checkVisitorNumber } from './phone-policy.js';
 import { findSettings } from './widgets.service.js';
@@ -185,8 +185,9 @@ export async function requestCallback(
         outcomeDetail: null,
         completedAt: null,
       })
-      .returning(['id'])
+      .returning(['id', 'status'])
       .executeTakeFirstOrThrow();
+    await publishCallbackChange(trx, callback);
     // The job key lets an operator cancel or move the pending call (callbacks.service.ts).
     await enqueue(
       trx,

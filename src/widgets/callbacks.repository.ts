@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db/database.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { CallbackStatus } from './callback-state.js';
 import type { Callback, CallbacksTable } from './widgets.table.js';
 
@@ -32,9 +33,22 @@ type CallbackPatch = Partial<
   > & { attempts: number; agentIndex: number; businessCallSids: string[] }
 >;
 
+/** Tells the live inbox that a call-back changed (ids and status only; delivered when `trx` commits). */
+export async function publishCallbackChange(
+  trx: TenantTransaction,
+  callback: { id: string; status: CallbackStatus },
+): Promise<void> {
+  await publishInboxEvent(trx, {
+    type: 'callback.updated',
+    callbackId: callback.id,
+    status: callback.status,
+  });
+}
+
 /**
  * Moves a call-back to `to` only if it is in one of `from` (a compare-and-set: concurrent webhooks and
- * jobs cannot both win). Returns the updated row, or undefined when the move did not apply.
+ * jobs cannot both win). Returns the updated row, or undefined when the move did not apply; a move that
+ * applied is published to the live inbox.
  */
 export async function moveCallback(
   trx: TenantTransaction,
@@ -43,11 +57,13 @@ export async function moveCallback(
   to: CallbackStatus,
   patch: CallbackPatch = {},
 ): Promise<Callback | undefined> {
-  return trx
+  const moved = await trx
     .updateTable('callbacks')
     .set({ ...patch, status: to, updatedAt: new Date() })
     .where('id', '=', id)
     .where('status', 'in', [...from])
     .returningAll()
     .executeTakeFirst();
+  if (moved) await publishCallbackChange(trx, moved);
+  return moved;
 }

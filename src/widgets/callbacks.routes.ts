@@ -61,6 +61,7 @@ export const callbacksRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         querystring: z.strictObject({
           status: z.enum(CALLBACK_STATUSES).optional(),
           widgetId: z.uuid().optional(),
+          contactId: z.uuid().optional().describe('Only the call-backs asked for with this contact’s number'),
           createdFrom: z.iso.datetime().optional(),
           createdTo: z.iso.datetime().optional(),
           limit: z.coerce.number().int().min(1).max(100).default(50),

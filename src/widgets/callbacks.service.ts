@@ -10,6 +10,8 @@ import type { Callback } from './widgets.table.js';
 export interface CallbackFilters {
   status?: CallbackStatus;
   widgetId?: string;
+  /** The call-backs asked for with this contact's number (their timeline in the inbox). */
+  contactId?: string;
   createdFrom?: Date;
   createdTo?: Date;
   limit: number;
@@ -21,6 +23,12 @@ export async function listCallbacks(trx: TenantTransaction, filters: CallbackFil
   let query = trx.selectFrom('callbacks').selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc');
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.widgetId) query = query.where('widgetId', '=', filters.widgetId);
+  if (filters.contactId) {
+    const contactId = filters.contactId;
+    query = query.where('visitorE164', '=', (eb) =>
+      eb.selectFrom('contacts').select('contacts.phoneE164').where('contacts.id', '=', contactId),
+    );
+  }
   if (filters.createdFrom) query = query.where('createdAt', '>=', filters.createdFrom);
   if (filters.createdTo) query = query.where('createdAt', '<', filters.createdTo);
   if (filters.cursor) {

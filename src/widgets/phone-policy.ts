@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type CountryCode, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { RefusalReason } from './messages.js';
 
 /**
@@ -36,4 +36,15 @@ export function isConfiguredNumber(value: string): boolean {
   if (!/^\+[1-9][0-9]{6,14}$/.test(value)) return false;
   const parsed = parsePhoneNumberFromString(value);
   return Boolean(parsed?.isValid() && parsed.number === value);
+}
+
+/** The widget's country picker: each allowed country with its calling code (unknown codes left out). */
+export function countryPicker(allowedCountries: readonly string[]): { code: string; callingCode: string }[] {
+  return allowedCountries.flatMap((code) => {
+    try {
+      return [{ code, callingCode: getCountryCallingCode(code as CountryCode) }];
+    } catch {
+      return [];
+    }
+  });
 }

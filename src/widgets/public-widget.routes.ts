@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { type CountryCode, getCountryCallingCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
@@ -10,6 +9,7 @@ import type { Metrics } from '../platform/metrics/metrics.js';
 import type { Altcha } from './altcha.js';
 import { type CallbackLimits, refusal, requestCallback } from './callback-requests.service.js';
 import { widgetByKey } from './callbacks.repository.js';
+import { countryPicker } from './phone-policy.js';
 import { findSettings } from './widgets.service.js';
 import { CALLBACK_LANGUAGES, type CallbackLanguage } from './widgets.table.js';
 
@@ -168,13 +168,7 @@ export const publicWidgetRoutes: FastifyPluginAsyncZod<PublicWidgetRoutesOptions
           .executeTakeFirstOrThrow(),
         settings: await findSettings(trx),
       }));
-      const countries = settings.allowedCountries.flatMap((code) => {
-        try {
-          return [{ code, callingCode: getCountryCallingCode(code as CountryCode) }];
-        } catch {
-          return [];
-        }
-      });
+      const countries = countryPicker(settings.allowedCountries);
       reply.header('cache-control', 'public, max-age=60');
       return {
         defaultCountry: widget.defaultCountry,

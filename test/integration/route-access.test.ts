@@ -581,6 +581,16 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   },
   {
     method: 'GET',
+    url: '/api/v1/widgets/:id/preview',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/widgets/:id/preview',
+    access: { permission: 'channels.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
     url: '/api/v1/callback-settings',
     access: { permission: 'channels.manage', apiKeyScope: 'admin' },
   },

@@ -918,6 +918,7 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'DELETE /api/v1/twilio/numbers/:id': { kind: 'twilioNumber' },
   'GET /api/v1/widgets/:id': { kind: 'widget', readOnly: true },
   'PATCH /api/v1/widgets/:id': { kind: 'widget', body: { name: 'Renamed' } },
+  'GET /api/v1/widgets/:id/preview': { kind: 'widget', readOnly: true },
   'GET /api/v1/widgets/:id/business-hours': { kind: 'widget', readOnly: true },
   'PUT /api/v1/widgets/:id/business-hours': {
     kind: 'widget',

@@ -26,6 +26,10 @@ export const keys = {
   approvals: ['quotes', 'approvals'] as const,
   quoteSettings: ['quote-settings'] as const,
   catalog: ['catalog'] as const,
+  /** Every call-back list (settings page, a contact's panel): a live call-back event refreshes them. */
+  callbacks: ['callbacks'] as const,
+  callbackList: (query: string) => ['callbacks', 'list', query] as const,
+  contactCallbacks: (contactId: string) => ['callbacks', 'contact', contactId] as const,
 };
 
 /** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */

@@ -167,7 +167,8 @@ export type LiveEvent =
   | { type: 'note.created'; conversationId: string; noteId: string }
   | { type: 'contact.updated'; contactId: string }
   | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
-  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null };
+  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null }
+  | { type: 'callback.updated'; callbackId: string; status: CallbackStatus };
 
 export type QuoteStatus =
   | 'draft'
@@ -300,4 +301,105 @@ export interface SentQuote {
   link: string;
   messageText: string;
   pdfSha256: string;
+}
+
+export interface TwilioConnection {
+  accountSid: string;
+  friendlyName: string | null;
+  authentication: 'auth-token' | 'api-key';
+  apiKeySid: string | null;
+  verifiedAt: string;
+}
+
+export interface TwilioNumber {
+  id: string;
+  phoneE164: string;
+  numberSid: string | null;
+  sms: boolean;
+  voice: boolean;
+}
+
+export type WidgetLanguage = 'en' | 'it' | 'pt' | 'es';
+export type WidgetTexts = Partial<
+  Record<WidgetLanguage, { title?: string; button?: string; consent?: string }>
+>;
+
+export interface CallbackWidget {
+  id: string;
+  publicKey: string;
+  name: string;
+  allowedOrigins: string[];
+  defaultCountry: string;
+  texts: WidgetTexts;
+  colors: { accent?: string; text?: string };
+  agentNumbers: string[];
+  ringStrategy: 'simultaneous' | 'sequential';
+  callerNumberId: string | null;
+  disabled: boolean;
+  snippet: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CallbackSettings {
+  allowedCountries: string[];
+  retryAfterMinutes: number;
+  maxRetries: number;
+  machineDetection: boolean;
+  perNumberPerDay: number;
+  perWidgetPerDay: number;
+  notifyEmail: string | null;
+  notifySmsE164: string | null;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export interface HoursInterval {
+  start: string;
+  end: string;
+}
+export interface BusinessHours {
+  timeZone: string;
+  weekly: Record<Weekday, HoursInterval[]>;
+  holidays: { country: string; region?: string } | null;
+  closures: { date: string; note?: string }[];
+  specialOpenings: { date: string; intervals: HoursInterval[] }[];
+}
+export interface BusinessHoursView {
+  calendar: BusinessHours | null;
+  open: boolean;
+  nextOpening: string | null;
+  upcomingHolidays: { date: string; name: string }[];
+}
+
+export const CALLBACK_STATUSES = [
+  'requested',
+  'scheduled',
+  'calling_business',
+  'business_answered',
+  'calling_visitor',
+  'connected',
+  'completed',
+  'business_no_answer',
+  'visitor_no_answer',
+  'busy',
+  'failed',
+  'canceled',
+] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+
+export interface Callback {
+  id: string;
+  widgetId: string;
+  visitorE164: string;
+  visitorName: string | null;
+  language: string;
+  status: CallbackStatus;
+  attempts: number;
+  scheduledFor: string | null;
+  answeredByNumber: string | null;
+  durationSeconds: number | null;
+  outcomeDetail: string | null;
+  createdAt: string;
+  completedAt: string | null;
 }

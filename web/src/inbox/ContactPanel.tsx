@@ -6,6 +6,7 @@ import { keys } from '../api/queries';
 import type { Contact, ContactSummary, Conversation } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
+import { ContactCallbacks } from './ContactCallbacks';
 
 const FIELDS = [
   { key: 'firstName', label: 'First name', type: 'text' },
@@ -151,6 +152,7 @@ export function ContactPanel(props: {
           <button type="submit">Save profile</button>
         </form>
       )}
+      <ContactCallbacks contactId={contactId} />
       {history.length > 0 && (
         <>
           <h3>Conversations</h3>

@@ -27,6 +27,8 @@ export function staleKeys(event: LiveEvent): QueryKey[] {
     case 'quote.approval_overdue':
       // Every quote list (a conversation's, the approval queue and its badge) and the quote itself.
       return [keys.quotes];
+    case 'callback.updated':
+      return [keys.callbacks];
     default:
       return [];
   }

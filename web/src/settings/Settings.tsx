@@ -14,9 +14,20 @@ const Catalog = lazy(() => import('../quotes/Catalog').then((module) => ({ defau
 const QuoteSettings = lazy(() =>
   import('../quotes/QuoteSettings').then((module) => ({ default: module.QuoteSettings })),
 );
+// Telephony pages load when first opened (the widget builder and the hours editor are the largest).
+const Twilio = lazy(() => import('./Twilio').then((module) => ({ default: module.Twilio })));
+const Widgets = lazy(() => import('./Widgets').then((module) => ({ default: module.Widgets })));
+const BusinessHours = lazy(() =>
+  import('./BusinessHours').then((module) => ({ default: module.BusinessHours })),
+);
+const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
 
 const PAGES = [
   { id: 'channels', title: 'Channels', admin: true },
+  { id: 'twilio', title: 'Twilio', admin: true },
+  { id: 'widgets', title: 'Call-back widgets', admin: true },
+  { id: 'business-hours', title: 'Business hours', admin: true },
+  { id: 'callbacks', title: 'Call-backs', admin: false },
   { id: 'members', title: 'Members', admin: false },
   { id: 'labels', title: 'Labels', admin: true },
   { id: 'canned-responses', title: 'Canned responses', admin: true },
@@ -39,9 +50,19 @@ export function Settings(props: { session: Session }) {
   const section = useRef<HTMLElement>(null);
   useEffect(() => {
     document.title = `${page?.title ?? 'Settings'} · Settings · Leadline`;
-    const heading = section.current?.querySelector('h1');
-    heading?.setAttribute('tabindex', '-1');
-    heading?.focus({ preventScroll: true });
+    const focusHeading = () => {
+      const heading = section.current?.querySelector('h1');
+      heading?.setAttribute('tabindex', '-1');
+      heading?.focus({ preventScroll: true });
+      return heading !== null && heading !== undefined;
+    };
+    if (focusHeading() || !section.current) return;
+    // A lazily loaded page's heading appears once its code arrived.
+    const observer = new MutationObserver(() => {
+      if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(section.current, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [page?.title]);
   return (
     <div className="settings">
@@ -68,6 +89,10 @@ export function Settings(props: { session: Session }) {
         <Suspense fallback={<p className="loading">Loading…</p>}>
           {page?.id === 'catalog' && <Catalog />}
           {page?.id === 'quotes' && <QuoteSettings />}
+          {page?.id === 'twilio' && <Twilio />}
+          {page?.id === 'widgets' && <Widgets />}
+          {page?.id === 'business-hours' && <BusinessHours />}
+          {page?.id === 'callbacks' && <Callbacks />}
         </Suspense>
       </section>
     </div>

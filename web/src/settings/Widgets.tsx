@@ -1,0 +1,505 @@
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { api, describeError } from '../api/client';
+import { keys } from '../api/queries';
+import type {
+  CallbackSettings,
+  CallbackWidget,
+  TwilioNumber,
+  WidgetLanguage,
+  WidgetTexts,
+} from '../api/types';
+import { Empty, ErrorNote } from '../common/feedback';
+import { HoursEditor } from './HoursEditor';
+import { attempt, useList } from './use-list';
+import './telephony.css';
+
+const LANGUAGES: { code: WidgetLanguage; name: string }[] = [
+  { code: 'en', name: 'English' },
+  { code: 'it', name: 'Italian' },
+  { code: 'pt', name: 'Portuguese' },
+  { code: 'es', name: 'Spanish' },
+];
+
+/** One value per line (origins, numbers), blank lines dropped. */
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/** The call-me-back widgets: the workspace's call-back rules, then each widget's builder. */
+export function Widgets() {
+  const widgets = useList<CallbackWidget>('/widgets?limit=100');
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState({ name: '', origins: '', agents: '' });
+  const current = widgets.items?.find((widget) => widget.id === selected) ?? widgets.items?.[0] ?? null;
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    await attempt(
+      async () => {
+        const widget = await api<CallbackWidget>('POST', '/widgets', {
+          name: form.name.trim(),
+          allowedOrigins: lines(form.origins),
+          agentNumbers: lines(form.agents).map((number) => number.replace(/[\s().-]/g, '')),
+        });
+        setSelected(widget.id);
+        setForm({ name: '', origins: '', agents: '' });
+      },
+      setError,
+      widgets.reload,
+    );
+  };
+
+  return (
+    <>
+      <h1>Call-back widgets</h1>
+      <p className="muted">
+        A widget is a “call me back” button for your website: a visitor leaves their number and Leadline calls
+        your team, then connects the visitor. The numbers Leadline dials for your team are set here only;
+        nothing a visitor sends can change them.
+      </p>
+      <ErrorNote message={error ?? widgets.error} />
+      <CallbackRules />
+      {widgets.items && widgets.items.length === 0 && (
+        <Empty title="No widget yet">
+          Create one below with your website’s address and the numbers your team answers on.
+        </Empty>
+      )}
+      {widgets.items && widgets.items.length > 1 && (
+        <label>
+          Widget
+          <select value={current?.id ?? ''} onChange={(event) => setSelected(event.target.value)}>
+            {widgets.items.map((widget) => (
+              <option key={widget.id} value={widget.id}>
+                {widget.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {current && <WidgetBuilder key={current.id} widget={current} onSaved={widgets.reload} />}
+      <form className="card form-grid" onSubmit={create}>
+        <h2>New widget</h2>
+        <label>
+          Name
+          <input
+            required
+            maxLength={100}
+            value={form.name}
+            onChange={(event) => setForm({ ...form, name: event.target.value })}
+          />
+        </label>
+        <label>
+          Website origins (one per line)
+          <textarea
+            rows={2}
+            placeholder="https://www.example.com"
+            value={form.origins}
+            onChange={(event) => setForm({ ...form, origins: event.target.value })}
+          />
+        </label>
+        <label>
+          Numbers to call for your team (one per line)
+          <textarea
+            rows={2}
+            required
+            placeholder="+390212345678"
+            value={form.agents}
+            onChange={(event) => setForm({ ...form, agents: event.target.value })}
+          />
+        </label>
+        <button type="submit" className="primary">
+          Create widget
+        </button>
+      </form>
+    </>
+  );
+}
+
+/** The workspace's rules every widget follows: the country allow-list, retries, limits and notices. */
+function CallbackRules() {
+  const settings = useQuery({
+    queryKey: keys.list('/callback-settings'),
+    queryFn: ({ signal }) => api<CallbackSettings>('GET', '/callback-settings', undefined, { signal }),
+  });
+  const [draft, setDraft] = useState<CallbackSettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (settings.data) setDraft(settings.data);
+  }, [settings.data]);
+  if (!draft) return <ErrorNote message={settings.error ? describeError(settings.error) : null} />;
+  const number = (key: keyof CallbackSettings, label: string, min: number, max: number) => (
+    <label>
+      {label}
+      <input
+        type="number"
+        required
+        min={min}
+        max={max}
+        value={String(draft[key])}
+        onChange={(event) => {
+          setSaved(false);
+          setDraft({ ...draft, [key]: Number(event.target.value) });
+        }}
+      />
+    </label>
+  );
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await api('PUT', '/callback-settings', draft);
+      setError(null);
+      setSaved(true);
+      await settings.refetch();
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  };
+  return (
+    <details className="card">
+      <summary>Call-back rules (countries, retries, limits, out-of-hours notices)</summary>
+      <form className="form-grid" onSubmit={save}>
+        <ErrorNote message={error} />
+        <label>
+          Countries visitors’ numbers may be in (ISO codes, comma-separated)
+          <input
+            value={draft.allowedCountries.join(', ')}
+            placeholder="IT, ES, PT"
+            onChange={(event) => {
+              setSaved(false);
+              setDraft({
+                ...draft,
+                allowedCountries: event.target.value
+                  .split(',')
+                  .map((code) => code.trim().toUpperCase())
+                  .filter(Boolean),
+              });
+            }}
+          />
+        </label>
+        {number('retryAfterMinutes', 'Retry the team after (minutes)', 1, 1440)}
+        {number('maxRetries', 'Retries', 0, 10)}
+        {number('perNumberPerDay', 'Requests per visitor number per day', 1, 100)}
+        {number('perWidgetPerDay', 'Requests per widget per day', 1, 100000)}
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={draft.machineDetection}
+            onChange={(event) => setDraft({ ...draft, machineDetection: event.target.checked })}
+          />
+          Detect answering machines
+        </label>
+        <label>
+          Out-of-hours notice by email
+          <input
+            type="email"
+            value={draft.notifyEmail ?? ''}
+            onChange={(event) => setDraft({ ...draft, notifyEmail: event.target.value.trim() || null })}
+          />
+        </label>
+        <label>
+          Out-of-hours notice by SMS (E.164)
+          <input
+            type="tel"
+            value={draft.notifySmsE164 ?? ''}
+            onChange={(event) => setDraft({ ...draft, notifySmsE164: event.target.value.trim() || null })}
+          />
+        </label>
+        <div className="inline-form">
+          <button type="submit" className="primary">
+            Save rules
+          </button>
+          {saved && <span role="status">Saved</span>}
+        </div>
+        <p className="muted">
+          Premium-rate, shared-cost and other special numbers are refused whatever the list says.
+        </p>
+      </form>
+    </details>
+  );
+}
+
+interface Draft {
+  name: string;
+  origins: string;
+  defaultCountry: string;
+  agents: string;
+  ringStrategy: CallbackWidget['ringStrategy'];
+  callerNumberId: string;
+  accent: string;
+  text: string;
+  texts: WidgetTexts;
+  disabled: boolean;
+}
+
+const draftOf = (widget: CallbackWidget): Draft => ({
+  name: widget.name,
+  origins: widget.allowedOrigins.join('\n'),
+  defaultCountry: widget.defaultCountry,
+  agents: widget.agentNumbers.join('\n'),
+  ringStrategy: widget.ringStrategy,
+  callerNumberId: widget.callerNumberId ?? '',
+  accent: widget.colors.accent ?? '#1a4fd6',
+  text: widget.colors.text ?? '#ffffff',
+  texts: widget.texts,
+  disabled: widget.disabled,
+});
+
+/** Drops empty texts (the widget's own defaults in that language apply). */
+function cleanTexts(texts: WidgetTexts): WidgetTexts {
+  const clean: WidgetTexts = {};
+  for (const { code } of LANGUAGES) {
+    const entry = Object.fromEntries(
+      Object.entries(texts[code] ?? {}).filter(
+        ([, value]) => typeof value === 'string' && value.trim() !== '',
+      ),
+    );
+    if (Object.keys(entry).length > 0) clean[code] = entry;
+  }
+  return clean;
+}
+
+function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<void> }) {
+  const { widget } = props;
+  const numbers = useList<TwilioNumber>('/twilio/numbers');
+  const [draft, setDraft] = useState<Draft>(() => draftOf(widget));
+  const [language, setLanguage] = useState<WidgetLanguage>('en');
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  const frame = useRef<HTMLIFrameElement>(null);
+  const countries = useRef<{ code: string; callingCode: string }[] | null>(null);
+
+  // The live preview: every draft change goes to the frame (same origin only), which re-renders the widget.
+  useEffect(() => {
+    const target = frame.current?.contentWindow;
+    if (!target) return;
+    target.postMessage(
+      {
+        type: 'leadline-widget-preview',
+        language,
+        config: {
+          defaultCountry: draft.defaultCountry,
+          countries: countries.current ?? [],
+          texts: cleanTexts(draft.texts),
+          colors: { accent: draft.accent, text: draft.text },
+        },
+      },
+      window.location.origin,
+    );
+  }, [draft, language]);
+
+  const onFrameLoad = () => {
+    // The page carries the saved configuration; its country list is what the preview keeps showing.
+    try {
+      const data = frame.current?.contentDocument?.getElementById('leadline-preview-config')?.textContent;
+      if (data)
+        countries.current = (
+          JSON.parse(data) as { config: { countries: typeof countries.current } }
+        ).config.countries;
+    } catch {
+      countries.current = [];
+    }
+    setDraft((current) => ({ ...current }));
+  };
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    const done = await attempt(
+      () =>
+        api('PATCH', `/widgets/${widget.id}`, {
+          name: draft.name.trim(),
+          allowedOrigins: lines(draft.origins),
+          defaultCountry: draft.defaultCountry.trim().toUpperCase(),
+          agentNumbers: lines(draft.agents).map((number) => number.replace(/[\s().-]/g, '')),
+          ringStrategy: draft.ringStrategy,
+          callerNumberId: draft.callerNumberId || null,
+          colors: { accent: draft.accent, text: draft.text },
+          texts: cleanTexts(draft.texts),
+          disabled: draft.disabled,
+        }),
+      setError,
+      props.onSaved,
+    );
+    setStatus(done ? 'Widget saved' : '');
+  };
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(widget.snippet);
+      setStatus('Snippet copied');
+    } catch {
+      setStatus('Select the snippet and copy it');
+    }
+  };
+
+  const texts = draft.texts[language] ?? {};
+  const setText = (key: 'title' | 'button' | 'consent', value: string) =>
+    setDraft({ ...draft, texts: { ...draft.texts, [language]: { ...texts, [key]: value } } });
+
+  return (
+    <section className="card" aria-labelledby="widget-builder">
+      <h2 id="widget-builder">{widget.name}</h2>
+      <ErrorNote message={error} />
+      <p role="status" className="muted">
+        {status}
+      </p>
+      <div className="widget-builder">
+        <form className="settings-form" onSubmit={save} aria-label="Widget settings">
+          <label>
+            Name
+            <input
+              required
+              maxLength={100}
+              value={draft.name}
+              onChange={(event) => setDraft({ ...draft, name: event.target.value })}
+            />
+          </label>
+          <label>
+            Allowed website origins (one per line)
+            <textarea
+              rows={3}
+              value={draft.origins}
+              onChange={(event) => setDraft({ ...draft, origins: event.target.value })}
+            />
+          </label>
+          <label>
+            Default country (ISO code)
+            <input
+              required
+              maxLength={2}
+              size={4}
+              value={draft.defaultCountry}
+              onChange={(event) => setDraft({ ...draft, defaultCountry: event.target.value.toUpperCase() })}
+            />
+          </label>
+          <label>
+            Numbers to call for your team (one per line; never sent to the website)
+            <textarea
+              rows={3}
+              required
+              value={draft.agents}
+              onChange={(event) => setDraft({ ...draft, agents: event.target.value })}
+            />
+          </label>
+          <label>
+            Ring the team
+            <select
+              value={draft.ringStrategy}
+              onChange={(event) =>
+                setDraft({ ...draft, ringStrategy: event.target.value as Draft['ringStrategy'] })
+              }
+            >
+              <option value="simultaneous">All numbers at once</option>
+              <option value="sequential">One after another</option>
+            </select>
+          </label>
+          <label>
+            Caller id
+            <select
+              value={draft.callerNumberId}
+              onChange={(event) => setDraft({ ...draft, callerNumberId: event.target.value })}
+            >
+              <option value="">The first Twilio number</option>
+              {(numbers.items ?? [])
+                .filter((number) => number.voice)
+                .map((number) => (
+                  <option key={number.id} value={number.id}>
+                    {number.phoneE164}
+                  </option>
+                ))}
+            </select>
+          </label>
+          <div className="inline-form">
+            <label>
+              Button colour
+              <input
+                type="color"
+                value={draft.accent}
+                onChange={(event) => setDraft({ ...draft, accent: event.target.value })}
+              />
+            </label>
+            <label>
+              Button text colour
+              <input
+                type="color"
+                value={draft.text}
+                onChange={(event) => setDraft({ ...draft, text: event.target.value })}
+              />
+            </label>
+          </div>
+          <label>
+            Texts in
+            <select value={language} onChange={(event) => setLanguage(event.target.value as WidgetLanguage)}>
+              {LANGUAGES.map((each) => (
+                <option key={each.code} value={each.code}>
+                  {each.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Title
+            <input
+              maxLength={80}
+              value={texts.title ?? ''}
+              onChange={(event) => setText('title', event.target.value)}
+            />
+          </label>
+          <label>
+            Button label
+            <input
+              maxLength={40}
+              value={texts.button ?? ''}
+              onChange={(event) => setText('button', event.target.value)}
+            />
+          </label>
+          <label>
+            Consent line
+            <textarea
+              rows={2}
+              maxLength={300}
+              value={texts.consent ?? ''}
+              onChange={(event) => setText('consent', event.target.value)}
+            />
+          </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={draft.disabled}
+              onChange={(event) => setDraft({ ...draft, disabled: event.target.checked })}
+            />
+            Disabled (the website shows nothing)
+          </label>
+          <button type="submit" className="primary">
+            Save widget
+          </button>
+        </form>
+        <div className="settings-form">
+          <h3>Live preview</h3>
+          <iframe
+            ref={frame}
+            className="widget-preview"
+            title="Widget preview"
+            src={`/api/v1/widgets/${widget.id}/preview`}
+            onLoad={onFrameLoad}
+          />
+          <label>
+            Snippet for your website
+            <textarea className="snippet" readOnly rows={3} value={widget.snippet} />
+          </label>
+          <button type="button" onClick={() => void copy()}>
+            Copy snippet
+          </button>
+        </div>
+      </div>
+      <details>
+        <summary>Business hours of this widget</summary>
+        <HoursEditor path={`/widgets/${widget.id}/business-hours`} widget />
+      </details>
+    </section>
+  );
+}
