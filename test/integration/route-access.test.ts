@@ -95,6 +95,16 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'DELETE', url: '/api/v1/api-keys/:id', access: { permission: 'api-keys.manage' } },
   { method: 'GET', url: '/api/v1/audit-log', access: { permission: 'audit.read', apiKeyScope: 'admin' } },
   { method: 'HEAD', url: '/api/v1/audit-log', access: { permission: 'audit.read', apiKeyScope: 'admin' } },
+  {
+    method: 'GET',
+    url: '/api/v1/audit-log/export',
+    access: { permission: 'audit.read', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/audit-log/export',
+    access: { permission: 'audit.read', apiKeyScope: 'admin' },
+  },
   { method: 'GET', url: '/api/v1/tenant', access: { permission: 'members.read' } },
   { method: 'HEAD', url: '/api/v1/tenant', access: { permission: 'members.read' } },
   { method: 'PATCH', url: '/api/v1/tenant', access: { permission: 'tenant.settings' } },
@@ -880,7 +890,7 @@ describe('API-key scopes', () => {
       /^\/api\/v1\/quotes\/:id\/(approve|reject)$/.test(route.url),
   };
   const ADMIN_ONLY = (route: CatalogEntry) =>
-    route.url === '/api/v1/audit-log' ||
+    route.url.startsWith('/api/v1/audit-log') ||
     route.url === '/api/v1/api-keys/self' ||
     route.url.startsWith('/api/v1/agent/') ||
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
