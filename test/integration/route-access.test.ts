@@ -134,6 +134,7 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'POST', url: '/api/v1/auth/two-factor/setup', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/two-factor/enable', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/two-factor/disable', access: { signedIn: true } },
+  { method: 'POST', url: '/api/v1/auth/two-factor/recovery-codes', access: { signedIn: true } },
   {
     method: 'POST',
     url: '/api/v1/auth/login/second-factor',
