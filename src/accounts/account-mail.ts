@@ -77,6 +77,10 @@ const NOTICES = {
     'Two-factor authentication is off',
     'Two-factor authentication was turned off for your Leadline account.',
   ],
+  recovery_codes_regenerated: [
+    'New recovery codes',
+    'New two-factor recovery codes were made for your Leadline account; the old ones no longer work.',
+  ],
   two_factor_reset: [
     'Two-factor authentication was reset',
     'An operator of your Leadline installation turned two-factor authentication off for your account, and every session was signed out. Sign in with your password and turn it on again.',

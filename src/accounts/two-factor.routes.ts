@@ -14,6 +14,7 @@ import {
   completeSecondFactor,
   disableTwoFactor,
   enableTwoFactor,
+  regenerateRecoveryCodes,
   setTenantTwoFactorRequirement,
   startTwoFactorSetup,
   twoFactorStatus,
@@ -118,6 +119,29 @@ export const twoFactorRoutes: FastifyPluginAsyncZod<{
         requestContext(request),
       );
       return { status: 'ok' as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/two-factor/recovery-codes',
+    {
+      config: { access: { signedIn: true } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Replace the recovery codes (recent sign-in and a code or recovery code); shown once',
+        body: ZSecondFactorProof,
+        response: { 200: z.object({ recoveryCodes: z.array(z.string()) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await regenerateRecoveryCodes(
+        deps,
+        sessionPrincipal(request),
+        { ...request.body, deviceToken: deviceTokenOf(request) },
+        requestContext(request),
+      );
+      reply.header('cache-control', 'no-store');
+      return result;
     },
   );
 

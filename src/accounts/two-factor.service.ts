@@ -131,6 +131,35 @@ export async function disableTwoFactor(
 }
 
 /**
+ * New recovery codes (the old ones stop working): a recent sign-in and a valid code, as for turning
+ * two-factor off, since whoever holds the new codes can pass the second step.
+ */
+export async function regenerateRecoveryCodes(
+  deps: TwoFactorDeps,
+  principal: SessionPrincipal,
+  proof: SecondFactorProof,
+  context: RequestContext,
+): Promise<{ recoveryCodes: string[] }> {
+  assertRecentlyAuthenticated(principal, deps.config);
+  const user = await activeUser(deps, principal.userId);
+  if (!user.totpEnabledAt) throw new AppError('conflict', 'Two-factor authentication is not on');
+  const recoveryCodes = newRecoveryCodes();
+  await deps.db.transaction().execute(async (trx) => {
+    const method = await verifySecondFactor(deps, trx, user, proof, context, 'regenerate_recovery_codes');
+    await replaceRecoveryCodes(trx, user.id, recoveryCodes.map(recoveryCodeHash));
+    await recordAudit(trx, {
+      action: 'auth.recovery_codes.regenerated',
+      tenantId: null,
+      actorUserId: user.id,
+      context,
+      detail: { method },
+    });
+    await mailSecurityNotice(trx, mailContext(deps, context), user.email, 'recovery_codes_regenerated');
+  });
+  return { recoveryCodes };
+}
+
+/**
  * The second step of sign-in: a session that passed the password (mfa_pending) offers a code. On
  * success the pending session ends and a new one, with a new id and token, is issued (ASVS 7.2.4).
  */

@@ -79,13 +79,47 @@ export interface AuditFilters {
   limit: number;
 }
 
+/** An entry with who did it as people know them: the member's name (or address), or the API key's name. */
+export type NamedAuditEntry = AuditEntry & { actorName: string | null };
+
 /** A tenant's entries, newest first, with keyset pagination on the identity id. RLS limits the rows. */
-export async function listAuditEntries(trx: TenantTransaction, filters: AuditFilters): Promise<AuditEntry[]> {
-  let query = trx.selectFrom('auditLog').selectAll().orderBy('id', 'desc').limit(filters.limit);
-  if (filters.action) query = query.where('action', '=', filters.action);
-  if (filters.actorUserId) query = query.where('actorUserId', '=', filters.actorUserId);
-  if (filters.from) query = query.where('createdAt', '>=', filters.from);
-  if (filters.to) query = query.where('createdAt', '<', filters.to);
-  if (filters.beforeId) query = query.where('id', '<', filters.beforeId);
+export async function listAuditEntries(
+  trx: TenantTransaction,
+  filters: AuditFilters,
+): Promise<NamedAuditEntry[]> {
+  let query = trx
+    .selectFrom('auditLog as a')
+    .leftJoin('users as u', 'u.id', 'a.actorUserId')
+    .leftJoin('apiKeys as k', 'k.id', 'a.actorApiKeyId')
+    .selectAll('a')
+    .select((eb) => eb.fn.coalesce('u.displayName', 'u.email', 'k.name').as('actorName'))
+    .orderBy('a.id', 'desc')
+    .limit(filters.limit);
+  if (filters.action) query = query.where('a.action', '=', filters.action);
+  if (filters.actorUserId) query = query.where('a.actorUserId', '=', filters.actorUserId);
+  if (filters.from) query = query.where('a.createdAt', '>=', filters.from);
+  if (filters.to) query = query.where('a.createdAt', '<', filters.to);
+  if (filters.beforeId) query = query.where('a.id', '<', filters.beforeId);
   return query.execute();
+}
+
+/**
+ * Every entry matching the filters, newest first, read in keyset batches (each its own short tenant
+ * transaction, so a slow download holds no transaction open).
+ */
+export async function* allAuditEntries(
+  db: Db,
+  tenantId: string,
+  filters: Omit<AuditFilters, 'beforeId' | 'limit'>,
+  batchSize = 500,
+): AsyncGenerator<NamedAuditEntry> {
+  let beforeId: string | undefined;
+  for (;;) {
+    const rows = await withTenant(db, tenantId, (trx) =>
+      listAuditEntries(trx, { ...filters, beforeId, limit: batchSize }),
+    );
+    yield* rows;
+    if (rows.length < batchSize) return;
+    beforeId = String(rows.at(-1)?.id);
+  }
 }

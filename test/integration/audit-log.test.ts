@@ -1,7 +1,8 @@
+import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAudit } from '../../src/audit/audit.repository.js';
+import { allAuditEntries, recordAudit } from '../../src/audit/audit.repository.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { buildTestApp } from '../support/app.js';
@@ -12,6 +13,7 @@ interface Entry {
   id: string;
   action: string;
   actorUserId: string | null;
+  actorName: string | null;
   ip: string | null;
   requestId: string | null;
   detail: Record<string, unknown>;
@@ -56,6 +58,14 @@ beforeAll(async () => {
     tenantId: null,
     context,
     detail: { unknown: true },
+  });
+  // A hostile user agent, as a spreadsheet would run it.
+  await recordAudit(database.db, {
+    action: 'auth.logout',
+    tenantId: tenantA,
+    actorUserId: adminA.userId,
+    context: { ...context, userAgent: '=HYPERLINK("http://evil.test","x")' },
+    detail: { note: '+SUM(A1:A9)' },
   });
   await recordAudit(database.db, {
     action: 'secret.b',
@@ -217,5 +227,58 @@ describe('the audit log is append-only for the application role (V16.3.x)', () =
         recordAudit(trx, { action: 'forged', tenantId: ownerB.tenantId, context }),
       ),
     ).rejects.toThrow(/row-level security/);
+  });
+
+  it('names the actor: the member as people know them, nothing for the system', async () => {
+    const { items } = await list(adminA, '?limit=200');
+    const member = await database.db
+      .selectFrom('users')
+      .select('email')
+      .where('id', '=', ownerA.userId)
+      .executeTakeFirstOrThrow();
+    expect(items.find((e) => e.action === 'member.role_changed')?.actorName).toBe(member.email);
+    expect(items.find((e) => e.action === 'auth.login_failed')?.actorName).toBeNull();
+  });
+});
+
+describe('GET /api/v1/audit-log/export', () => {
+  const exportCsv = (member: SignedInMember | null, query = '') =>
+    app.inject({ method: 'GET', url: `/api/v1/audit-log/export${query}`, headers: member?.headers ?? {} });
+
+  it('streams the filtered entries as CSV, newest first, with formula-like cells neutralised', async () => {
+    const response = await exportCsv(adminA);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toMatch(
+      /^attachment; filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const rows: Record<string, string>[] = parse(response.body, { columns: true, bom: true });
+    const listed = (await list(adminA, '?limit=200')).items;
+    expect(rows.map((row) => row.id)).toEqual(listed.map((entry) => entry.id));
+    const logout = rows.find((row) => row.action === 'auth.logout');
+    // Round trip: the text comes back with an apostrophe in front, so a spreadsheet shows it as text.
+    expect(logout?.user_agent).toBe('\'=HYPERLINK("http://evil.test","x")');
+    expect(JSON.parse(logout?.detail ?? '{}')).toEqual({ note: '+SUM(A1:A9)' });
+    expect(rows.flatMap((row) => Object.values(row)).filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+
+    const filtered = await exportCsv(adminA, '?action=member.role_changed');
+    const filteredRows: Record<string, string>[] = parse(filtered.body, { columns: true, bom: true });
+    expect(filteredRows.map((row) => row.action)).toEqual(Array(5).fill('member.role_changed'));
+    expect(filteredRows.map((row) => JSON.parse(row.detail ?? '{}').n)).toEqual([4, 3, 2, 1, 0]);
+  });
+
+  it('reads every entry in batches, without gaps or repeats', async () => {
+    const all = [];
+    for await (const entry of allAuditEntries(database.db, adminA.tenantId, {}, 2)) all.push(entry.id);
+    const listed = (await list(adminA, '?limit=200')).items.map((entry) => entry.id);
+    expect(all.map(String)).toEqual(listed);
+  });
+
+  it('is refused to agents (403), to no session (401), and to a malformed filter (400)', async () => {
+    expect((await exportCsv(agentA)).statusCode).toBe(403);
+    expect((await exportCsv(null)).statusCode).toBe(401);
+    const bad = await exportCsv(adminA, '?from=yesterday');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBeTypeOf('string');
   });
 });

@@ -95,6 +95,16 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'DELETE', url: '/api/v1/api-keys/:id', access: { permission: 'api-keys.manage' } },
   { method: 'GET', url: '/api/v1/audit-log', access: { permission: 'audit.read', apiKeyScope: 'admin' } },
   { method: 'HEAD', url: '/api/v1/audit-log', access: { permission: 'audit.read', apiKeyScope: 'admin' } },
+  {
+    method: 'GET',
+    url: '/api/v1/audit-log/export',
+    access: { permission: 'audit.read', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/audit-log/export',
+    access: { permission: 'audit.read', apiKeyScope: 'admin' },
+  },
   { method: 'GET', url: '/api/v1/tenant', access: { permission: 'members.read' } },
   { method: 'HEAD', url: '/api/v1/tenant', access: { permission: 'members.read' } },
   { method: 'PATCH', url: '/api/v1/tenant', access: { permission: 'tenant.settings' } },
@@ -124,6 +134,7 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'POST', url: '/api/v1/auth/two-factor/setup', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/two-factor/enable', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/two-factor/disable', access: { signedIn: true } },
+  { method: 'POST', url: '/api/v1/auth/two-factor/recovery-codes', access: { signedIn: true } },
   {
     method: 'POST',
     url: '/api/v1/auth/login/second-factor',
@@ -890,7 +901,7 @@ describe('API-key scopes', () => {
       /^\/api\/v1\/quotes\/:id\/(approve|reject)$/.test(route.url),
   };
   const ADMIN_ONLY = (route: CatalogEntry) =>
-    route.url === '/api/v1/audit-log' ||
+    route.url.startsWith('/api/v1/audit-log') ||
     route.url === '/api/v1/api-keys/self' ||
     route.url.startsWith('/api/v1/agent/') ||
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||

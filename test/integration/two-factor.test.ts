@@ -271,6 +271,64 @@ describe('the second sign-in step', () => {
   });
 });
 
+describe('new recovery codes', () => {
+  it('V7.5.1 need a recent sign-in and a valid code; the old codes stop working, the new ones sign in', async () => {
+    const { user } = await createAccount(database.db, config);
+    const session = await sessionFor(database.db, config, user.id);
+    const { secret } = (await post('/api/v1/auth/two-factor/setup', session.headers)).json();
+    const old = (
+      await post('/api/v1/auth/two-factor/enable', session.headers, { code: await totpCode(secret) })
+    ).json() as { recoveryCodes: string[] };
+
+    await makeStale(session.sessionId);
+    const stale = await post('/api/v1/auth/two-factor/recovery-codes', session.headers, {
+      recoveryCode: old.recoveryCodes[0],
+    });
+    expect(stale.statusCode).toBe(403);
+    const fresh = await sessionFor(database.db, config, user.id);
+    const wrong = await post('/api/v1/auth/two-factor/recovery-codes', fresh.headers, { code: '000000' });
+    expect(wrong.statusCode).toBe(400);
+    expect((await post('/api/v1/auth/two-factor/recovery-codes', fresh.headers, {})).statusCode).toBe(400);
+
+    const response = await post('/api/v1/auth/two-factor/recovery-codes', fresh.headers, {
+      recoveryCode: old.recoveryCodes[0],
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const renewed = response.json() as { recoveryCodes: string[] };
+    expect(renewed.recoveryCodes).toHaveLength(10);
+    expect(renewed.recoveryCodes).not.toContain(old.recoveryCodes[1]);
+
+    const pending = await sessionFor(database.db, config, user.id, { mfaPending: true });
+    expect(
+      (
+        await post('/api/v1/auth/login/second-factor', pending.headers, {
+          recoveryCode: old.recoveryCodes[1],
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await post('/api/v1/auth/login/second-factor', pending.headers, {
+          recoveryCode: renewed.recoveryCodes[1],
+        })
+      ).statusCode,
+    ).toBe(200);
+    const actions = (await auditActions(user.id)).map((entry) => entry.action);
+    expect(actions).toContain('auth.recovery_codes.regenerated');
+    expect(JSON.stringify(await auditActions(user.id))).not.toContain(renewed.recoveryCodes[2]!);
+  });
+
+  it('are refused while two-factor authentication is off (409)', async () => {
+    const { user } = await createAccount(database.db, config);
+    const session = await sessionFor(database.db, config, user.id);
+    const response = await post('/api/v1/auth/two-factor/recovery-codes', session.headers, {
+      code: '123456',
+    });
+    expect(response.statusCode).toBe(409);
+  });
+});
+
 describe('turning two-factor authentication off', () => {
   it('V7.5.1 needs a recent sign-in and a valid code; then the seed and recovery codes are gone', async () => {
     const { user, secret } = await createAccount(database.db, config, { twoFactor: true });

@@ -73,7 +73,12 @@ describe('WhatsApp channels API', () => {
     const created = await create(ownerA);
     expect(created.webhookUrl).toBe(`${config.http.publicUrl}/webhooks/whatsapp/${created.id}`);
     expect(created.verifyToken).toMatch(/^\S{20,}$/);
-    expect(created).toMatchObject({ disabled: false, appSecretRotating: false, messagesPerSecond: 80 });
+    expect(created).toMatchObject({
+      disabled: false,
+      appSecretRotating: false,
+      previousAppSecretValidUntil: null,
+      messagesPerSecond: 80,
+    });
 
     const fetched = await call(ownerA, 'GET', `/api/v1/whatsapp/channels/${created.id}`);
     expect(fetched.statusCode).toBe(200);
@@ -109,6 +114,11 @@ describe('WhatsApp channels API', () => {
         appSecret: `${APP_SECRET}-new`,
       }),
     ];
+    // A new app secret: the old one stays valid for the grace period, and the answer says until when.
+    const rotated = responses[2]?.json();
+    expect(rotated.appSecretRotating).toBe(true);
+    const graceEnds = Date.parse(rotated.previousAppSecretValidUntil);
+    expect(Math.abs(graceEnds - (Date.now() + config.whatsapp.appSecretGraceMs))).toBeLessThan(60_000);
     for (const response of [...responses]) {
       expect(response.statusCode).toBe(200);
       expect(response.body).not.toContain(ACCESS_TOKEN);

@@ -26,6 +26,10 @@ const ZChannel = z
     messagesPerSecond: z.number().int(),
     markAsRead: z.boolean(),
     appSecretRotating: z.boolean().describe('True while the previous app secret is still accepted'),
+    previousAppSecretValidUntil: z.iso
+      .datetime()
+      .nullable()
+      .describe('Until when the previous app secret is still accepted; null when no rotation is under way'),
     disabled: z.boolean(),
     verified: z
       .boolean()
@@ -46,6 +50,8 @@ const errors = errorResponses(400, 401, 403, 404, 409);
 
 /** Secrets are write-only: no response carries them (the verify token once, at creation, if generated). */
 function toChannel(config: Config, channel: WhatsappChannel): z.infer<typeof ZChannel> {
+  const graceEnds = channel.previousAppSecretExpiresAt;
+  const rotating = Boolean(graceEnds && graceEnds.getTime() > Date.now());
   return {
     id: channel.id,
     name: channel.name,
@@ -55,9 +61,8 @@ function toChannel(config: Config, channel: WhatsappChannel): z.infer<typeof ZCh
     webhookUrl: webhookUrl(config, channel.id),
     messagesPerSecond: channel.messagesPerSecond,
     markAsRead: channel.markAsRead,
-    appSecretRotating: Boolean(
-      channel.previousAppSecretExpiresAt && channel.previousAppSecretExpiresAt.getTime() > Date.now(),
-    ),
+    appSecretRotating: rotating,
+    previousAppSecretValidUntil: rotating && graceEnds ? graceEnds.toISOString() : null,
     disabled: channel.disabledAt !== null,
     verified: channel.verifiedAt !== null,
     verificationError: channel.verificationError,

@@ -403,3 +403,76 @@ export interface Callback {
   createdAt: string;
   completedAt: string | null;
 }
+
+/** Settings pages (issue 18): shapes of the API's answers, as the pages read them. */
+export interface AuditEntryNamed extends AuditEntry {
+  actorName: string | null;
+}
+
+export interface WhatsappChannelSettings extends Channel {
+  messagesPerSecond: number;
+  markAsRead: boolean;
+  appSecretRotating: boolean;
+  previousAppSecretValidUntil: string | null;
+  verified: boolean;
+  verificationError: string | null;
+  updatedAt: string;
+}
+
+export type BotLanguage = 'en' | 'it' | 'pt' | 'es';
+export type ProfileField = 'first_name' | 'last_name' | 'company' | 'email';
+
+export interface QualifierSettings {
+  defaultLanguage: BotLanguage;
+  requiredFields: ProfileField[];
+  prompts: Partial<Record<BotLanguage, Record<string, string>>>;
+  confirmProfile: boolean;
+  updatedAt: string | null;
+  defaultPrompts: Record<BotLanguage, Record<string, string>>;
+  placeholders: Record<string, string[]>;
+}
+
+export interface LlmProvider {
+  id?: string;
+  kind: 'openai' | 'anthropic';
+  baseUrl: string;
+  model: string;
+  timeoutMs: number;
+  apiKeyHint?: string | null;
+  apiKey?: string;
+}
+
+export interface LlmLimits {
+  requestsPerMinute: number | null;
+  requestsPerDay: number | null;
+  tokensPerMinute: number | null;
+  tokensPerDay: number | null;
+  monthlySpendCapUsd: number | null;
+}
+
+export interface LlmSettings {
+  enabled: boolean;
+  providers: LlmProvider[];
+  persona: string;
+  knowledge: string;
+  limits: LlmLimits;
+  historyTokens: number;
+  maxOutputTokens: number;
+  failuresBeforeHandoff: number;
+  updatedAt: string | null;
+}
+
+export interface LlmTotals {
+  calls: number;
+  failedCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface LlmUsage {
+  from: string;
+  to: string;
+  days: (LlmTotals & { day: string })[];
+  conversations: (LlmTotals & { conversationId: string })[];
+}

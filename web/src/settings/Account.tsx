@@ -1,8 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
+import { useReauthentication } from '../auth/Reauthenticate';
 import { useSubmit } from '../auth/use-submit';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { TwoFactor } from './TwoFactor';
 import { attempt, useList } from './use-list';
 
 interface SessionItem {
@@ -14,12 +16,14 @@ interface SessionItem {
   current: boolean;
 }
 
-/** The signed-in person's own settings: password, and where they are signed in. */
+/** The signed-in person's own settings: password, two-factor, address, and where they are signed in. */
 export function Account() {
   return (
     <>
       <h1>My account</h1>
       <ChangePassword />
+      <TwoFactor />
+      <ChangeEmail />
       <Sessions />
     </>
   );
@@ -85,6 +89,53 @@ function ChangePassword() {
         Change password
       </button>
     </form>
+  );
+}
+
+/** The new address takes effect only when the link mailed to it is followed (the API's rule). */
+function ChangeEmail() {
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState<string | null>(null);
+  const { guard, dialog } = useReauthentication();
+  const { busy, error, submit } = useSubmit(async () => {
+    setSent(null);
+    const address = email.trim();
+    await guard(() => api('POST', '/auth/email', { email: address }));
+    setEmail('');
+    setSent(`We sent a link to ${address}. Your address changes when you follow it (within an hour).`);
+  });
+  return (
+    <>
+      <form
+        className="card settings-form"
+        aria-labelledby="email-title"
+        onSubmit={(event: FormEvent) => void submit(event)}
+      >
+        <h2 id="email-title">E-mail address</h2>
+        <p className="muted">You sign in with it and security notices go to it.</p>
+        <label>
+          New e-mail address
+          <input
+            type="email"
+            autoComplete="email"
+            required
+            maxLength={254}
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </label>
+        <ErrorNote message={error} />
+        {sent && (
+          <p className="saved" role="status">
+            {sent}
+          </p>
+        )}
+        <button type="submit" aria-disabled={busy || undefined}>
+          Change e-mail address
+        </button>
+      </form>
+      {dialog}
+    </>
   );
 }
 

@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { Channel } from '../api/types';
+import type { WhatsappChannelSettings } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
+import { ChannelCard } from './ChannelCard';
 import { attempt, useList } from './use-list';
 
 const EMPTY = {
@@ -14,7 +15,7 @@ const EMPTY = {
 };
 
 export function Channels() {
-  const { items, error, setError, reload } = useList<Channel>('/whatsapp/channels?limit=100');
+  const { items, error, setError, reload } = useList<WhatsappChannelSettings>('/whatsapp/channels?limit=100');
   const [form, setForm] = useState(EMPTY);
   const [created, setCreated] = useState<{ webhookUrl: string; verifyToken: string } | null>(null);
 
@@ -22,7 +23,11 @@ export function Channels() {
     event.preventDefault();
     await attempt(
       async () => {
-        const channel = await api<Channel & { verifyToken: string }>('POST', '/whatsapp/channels', form);
+        const channel = await api<WhatsappChannelSettings & { verifyToken: string }>(
+          'POST',
+          '/whatsapp/channels',
+          form,
+        );
         setCreated({ webhookUrl: channel.webhookUrl, verifyToken: channel.verifyToken });
         setForm(EMPTY);
       },
@@ -40,10 +45,8 @@ export function Channels() {
       )}
       <ul className="rows">
         {(items ?? []).map((channel) => (
-          <li key={channel.id} className="row">
-            <strong>{channel.name}</strong> <span>{channel.displayPhoneNumber}</span>
-            {channel.disabled && <span className="tag">Disabled</span>}
-            <span className="muted mono">Webhook: {channel.webhookUrl}</span>
+          <li key={channel.id} className="row channel-card">
+            <ChannelCard channel={channel} onChange={(work) => attempt(work, setError, reload)} />
           </li>
         ))}
       </ul>

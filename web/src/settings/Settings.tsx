@@ -1,20 +1,23 @@
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from 'react';
 import { NavLink, useParams } from 'react-router';
-import type { Session } from '../api/types';
+import type { Role, Session } from '../api/types';
 import { Account } from './Account';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
+import { BotSettings } from './BotSettings';
 import { CannedResponses } from './CannedResponses';
 import { Channels } from './Channels';
 import { Labels } from './Labels';
+import { LlmSettings } from './LlmSettings';
 import { Members } from './Members';
 import { Security } from './Security';
+import './settings.css';
 
+// Pages load when first opened (the widget builder and the hours editor are the largest).
 const Catalog = lazy(() => import('../quotes/Catalog').then((module) => ({ default: module.Catalog })));
 const QuoteSettings = lazy(() =>
   import('../quotes/QuoteSettings').then((module) => ({ default: module.QuoteSettings })),
 );
-// Telephony pages load when first opened (the widget builder and the hours editor are the largest).
 const Twilio = lazy(() => import('./Twilio').then((module) => ({ default: module.Twilio })));
 const Widgets = lazy(() => import('./Widgets').then((module) => ({ default: module.Widgets })));
 const BusinessHours = lazy(() =>
@@ -22,29 +25,49 @@ const BusinessHours = lazy(() =>
 );
 const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
 
-const PAGES = [
-  { id: 'channels', title: 'Channels', admin: true },
-  { id: 'twilio', title: 'Twilio', admin: true },
-  { id: 'widgets', title: 'Call-back widgets', admin: true },
-  { id: 'business-hours', title: 'Business hours', admin: true },
-  { id: 'callbacks', title: 'Call-backs', admin: false },
-  { id: 'members', title: 'Members', admin: false },
-  { id: 'labels', title: 'Labels', admin: true },
-  { id: 'canned-responses', title: 'Canned responses', admin: true },
-  { id: 'catalog', title: 'Catalog', admin: true },
-  { id: 'quotes', title: 'Quotes', admin: true },
-  { id: 'api-keys', title: 'API keys', admin: true },
-  { id: 'audit', title: 'Audit log', admin: true },
-  { id: 'security', title: 'Security', admin: true, ownerOnly: true },
-  { id: 'account', title: 'My account', admin: false },
-] as const;
+interface SettingsPage {
+  id: string;
+  title: string;
+  /** Who sees it: owners and admins (`admin`), owners only (`owner`), or everyone. */
+  access?: 'admin' | 'owner';
+  render: (context: { session: Session; role: Role }) => ReactNode;
+}
+
+/** The settings nav, in order: a new page is one entry here. */
+const PAGES: SettingsPage[] = [
+  { id: 'channels', title: 'Channels', access: 'admin', render: () => <Channels /> },
+  { id: 'twilio', title: 'Twilio', access: 'admin', render: () => <Twilio /> },
+  { id: 'widgets', title: 'Call-back widgets', access: 'admin', render: () => <Widgets /> },
+  { id: 'business-hours', title: 'Business hours', access: 'admin', render: () => <BusinessHours /> },
+  { id: 'callbacks', title: 'Call-backs', render: () => <Callbacks /> },
+  { id: 'members', title: 'Members', render: ({ role }) => <Members canManage={role !== 'agent'} /> },
+  { id: 'labels', title: 'Labels', access: 'admin', render: () => <Labels /> },
+  { id: 'canned-responses', title: 'Canned responses', access: 'admin', render: () => <CannedResponses /> },
+  { id: 'catalog', title: 'Catalog', access: 'admin', render: () => <Catalog /> },
+  { id: 'quotes', title: 'Quotes', access: 'admin', render: () => <QuoteSettings /> },
+  { id: 'bot', title: 'Bot', access: 'admin', render: () => <BotSettings /> },
+  { id: 'llm', title: 'LLM agent', access: 'admin', render: () => <LlmSettings /> },
+  { id: 'api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeys /> },
+  { id: 'audit', title: 'Audit log', access: 'admin', render: () => <AuditLog /> },
+  {
+    id: 'security',
+    title: 'Security',
+    access: 'owner',
+    render: ({ session }) => <Security session={session} />,
+  },
+  { id: 'account', title: 'My account', render: () => <Account /> },
+];
+
+function visible(page: SettingsPage, role: Role): boolean {
+  if (page.access === 'owner') return role === 'owner';
+  if (page.access === 'admin') return role !== 'agent';
+  return true;
+}
 
 export function Settings(props: { session: Session }) {
   const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
-  const pages = PAGES.filter(
-    (page) => (!page.admin || role !== 'agent') && (!('ownerOnly' in page) || role === 'owner'),
-  );
+  const pages = PAGES.filter((page) => visible(page, role));
   const page = pages.find((item) => item.id === requested) ?? pages[0];
   // Each page is a view: its title, and focus on its heading when it opens.
   const section = useRef<HTMLElement>(null);
@@ -78,21 +101,8 @@ export function Settings(props: { session: Session }) {
         </ul>
       </nav>
       <section className="settings-page" ref={section}>
-        {page?.id === 'channels' && <Channels />}
-        {page?.id === 'members' && <Members canManage={role !== 'agent'} />}
-        {page?.id === 'labels' && <Labels />}
-        {page?.id === 'canned-responses' && <CannedResponses />}
-        {page?.id === 'api-keys' && <ApiKeys />}
-        {page?.id === 'audit' && <AuditLog />}
-        {page?.id === 'security' && <Security session={props.session} />}
-        {page?.id === 'account' && <Account />}
         <Suspense fallback={<p className="loading">Loading…</p>}>
-          {page?.id === 'catalog' && <Catalog />}
-          {page?.id === 'quotes' && <QuoteSettings />}
-          {page?.id === 'twilio' && <Twilio />}
-          {page?.id === 'widgets' && <Widgets />}
-          {page?.id === 'business-hours' && <BusinessHours />}
-          {page?.id === 'callbacks' && <Callbacks />}
+          {page?.render({ session: props.session, role })}
         </Suspense>
       </section>
     </div>
