@@ -1,5 +1,5 @@
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import type { Contact } from './contacts.table.js';
+import type { Contact, ContactSource } from './contacts.table.js';
 
 /**
  * Inserts or refreshes a contact by phone number; `created_at`, a known name and a known WhatsApp id are
@@ -7,11 +7,17 @@ import type { Contact } from './contacts.table.js';
  */
 export async function upsertContact(
   trx: TenantTransaction,
-  input: { phoneE164: string; displayName?: string | null; waId?: string | null },
+  input: { phoneE164: string; displayName?: string | null; waId?: string | null; source?: ContactSource },
 ): Promise<Contact> {
   return trx
     .insertInto('contacts')
-    .values({ phoneE164: input.phoneE164, displayName: input.displayName ?? null, waId: input.waId ?? null })
+    .values({
+      phoneE164: input.phoneE164,
+      displayName: input.displayName ?? null,
+      waId: input.waId ?? null,
+      // Set when the contact is created only (the update below leaves it): where the lead came from.
+      ...(input.source ? { source: input.source } : {}),
+    })
     .onConflict((oc) =>
       oc.columns(['tenantId', 'phoneE164']).doUpdateSet((eb) => ({
         displayName: eb.fn.coalesce('excluded.displayName', 'contacts.displayName'),

@@ -1,4 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { JsonColumn } from '../platform/db/json.js';
+
+export const CONTACT_SOURCES = ['whatsapp', 'sms', 'widget', 'import', 'api', 'campaign'] as const;
+export type ContactSource = (typeof CONTACT_SOURCES)[number];
 
 export interface ContactsTable {
   id: Generated<string>;
@@ -20,6 +24,14 @@ export interface ContactsTable {
   companyNone: Generated<boolean>;
   /** When the customer answered yes to the qualifier's summary (workspaces with that step on). */
   profileConfirmedAt: Generated<Date | null>;
+  /** The pipeline stage; null means the workspace's first stage. */
+  stageId: Generated<string | null>;
+  /** The member who owns the lead (cleared when the membership ends). */
+  ownerUserId: Generated<string | null>;
+  /** Where the lead came from; set once, when the contact is created. */
+  source: Generated<ContactSource | null>;
+  /** Custom field values keyed by the definition's stable key (validated by custom-fields.ts). */
+  customFields: JsonColumn<Record<string, unknown>>;
   /** Generated, lower case: names, e-mail, company and phone digits, for substring search (trigram index). */
   searchText: ColumnType<string, never, never>;
   createdAt: Generated<Date>;

@@ -6,6 +6,7 @@ import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { Contact } from './contacts.table.js';
+import { advanceOnEvent } from './pipeline/pipeline.js';
 import { findContactForUpdate, updateContactProfile } from './profile.repository.js';
 
 export type ProfileKey = keyof Profile;
@@ -124,4 +125,5 @@ export async function recordProfileCompleted(trx: TenantTransaction, contact: Co
     subjectId: contact.id,
     payload: { ...profileOf(contact), completedAt: contact.profileCompletedAt?.toISOString() ?? null },
   });
+  await advanceOnEvent(trx, contact.id, 'qualified');
 }

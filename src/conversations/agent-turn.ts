@@ -7,6 +7,7 @@ import { findQualifierSettings } from '../agent/qualifier-settings.repository.js
 import type { Contact } from '../contacts/contacts.table.js';
 import { applyProfileUpdates, profileOf } from '../contacts/profile.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { mayMessage } from './consent-keywords.js';
 import { findConversation, saveAgentTurn } from './conversations.repository.js';
 import type { Conversation } from './conversations.table.js';
 import { recentHistory } from './history.js';
@@ -95,6 +96,11 @@ export async function prepareAgentTurn(
     await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
     return undefined;
   }
+  // The agent never messages a contact who opted out on this channel.
+  if (!(await mayMessage(trx, conversation))) {
+    await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
+    return undefined;
+  }
   const { defaultLanguage, requiredFields, prompts, confirmProfile } = await findQualifierSettings(trx);
   const llm = await findLlmSettings(trx);
   // Only the LLM agent reads the history; without its settings the qualifier answers, so it is not read.
@@ -161,7 +167,9 @@ export async function applyAgentTurn(
     turn.profileMarks,
   );
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
-  for (const [index, text] of turn.replies.entries()) {
+  // An opt-out may have arrived while the agent was thinking: its replies are then dropped.
+  const replies = (await mayMessage(trx, conversation)) ? turn.replies : [];
+  for (const [index, text] of replies.entries()) {
     await queueOutboundMessage(trx, {
       conversationId: conversation.id,
       recipient: { channelId: conversation.channelId, phoneE164: contact.phoneE164 },

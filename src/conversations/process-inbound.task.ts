@@ -20,6 +20,7 @@ import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../platform/jobs/task.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { applyAgentTurn, type HeldRows, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
+import { handleConsentKeyword } from './consent-keywords.js';
 import { upsertConversation } from './conversations.repository.js';
 import { normaliseInbound } from './inbound-message.js';
 import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
@@ -124,6 +125,7 @@ async function processReceipt(
     phoneE164: phone.e164,
     displayName: profileName(receipt.profile),
     waId: WA_ID.test(from) ? from : null,
+    source: 'whatsapp',
   });
   let conversation = await upsertConversation(trx, { channelId: receipt.channelId, contactId: contact.id });
   // Both rows are locked by this transaction from here on (inserted, or updated on conflict).
@@ -162,6 +164,8 @@ async function processReceipt(
   }
   conversation = await resumeIfPauseOver(trx, conversation);
   if (message.author !== 'customer') return undefined;
+  // Opt-out / opt-in / help keywords are answered before (and instead of) the agent.
+  if (await handleConsentKeyword(trx, { conversation, contact, message, requestId })) return undefined;
   return turnFor({ conversation, contact }, message);
 }
 

@@ -111,6 +111,8 @@ export function formatDate(date: string, locale: string): string {
 export function buildQuoteDocument(input: {
   businessName: string;
   contactName: string;
+  /** The contact's custom fields, formatted for templates (contacts/custom-fields). */
+  contactFields?: Record<string, string>;
   quote: Quote;
   version: QuoteVersion;
   lines: QuoteLine[];
@@ -127,7 +129,7 @@ export function buildQuoteDocument(input: {
     hasQuoteDiscount: totals.discountMinor > 0n,
     data: {
       business: { name: input.businessName },
-      contact: { name: input.contactName },
+      contact: { name: input.contactName, fields: input.contactFields ?? {} },
       quote: {
         number: input.quote.number,
         version: String(version.version),

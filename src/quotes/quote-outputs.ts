@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { findContact } from '../contacts/contacts.repository.js';
+import { templateFieldValues } from '../contacts/custom-fields/custom-fields.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { findCurrentTenant } from '../tenants/tenants.repository.js';
 import { renderQuotePdf } from './pdf/quote-pdf.js';
@@ -30,6 +31,7 @@ export async function renderQuoteOutputs(
   const document = buildQuoteDocument({
     businessName: tenant?.name ?? '',
     contactName,
+    contactFields: await templateFieldValues(trx, contact?.customFields ?? null, detail.version.locale),
     quote: detail.quote,
     version: detail.version,
     lines: detail.lines,

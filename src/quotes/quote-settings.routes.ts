@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { sampleTemplateFields } from '../contacts/custom-fields/custom-fields.js';
 import type { Db } from '../platform/db/database.js';
+import { withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
@@ -114,9 +116,10 @@ export const quoteSettingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
       },
     },
     async (request) => {
-      tenantActor(request);
+      const { tenantId } = tenantActor(request);
       const { kind, locale, source } = request.body;
-      const html = await renderTemplate(kind, source ?? null, locale, sampleTemplateData());
+      const fields = await withTenant(db, tenantId, sampleTemplateFields);
+      const html = await renderTemplate(kind, source ?? null, locale, sampleTemplateData(fields));
       return { html, text: toPlainText(html) };
     },
   );

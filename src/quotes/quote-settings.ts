@@ -1,5 +1,6 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { auditChange } from '../audit/audit.repository.js';
+import { sampleTemplateFields } from '../contacts/custom-fields/custom-fields.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -79,9 +80,11 @@ export async function changeQuoteSettings(
       details: [{ path: 'body.currency', message: 'not an ISO 4217 currency code' }],
     });
   }
-  if (changes.messageTemplate) await validateTemplate('message', changes.messageTemplate);
-  if (changes.documentTemplate) await validateTemplate('document', changes.documentTemplate);
   return withTenant(db, tenantId, async (trx) => {
+    // Templates may read the workspace's custom fields (contact.fields.<key>): checked with samples.
+    const fields = changes.messageTemplate || changes.documentTemplate ? await sampleTemplateFields(trx) : {};
+    if (changes.messageTemplate) await validateTemplate('message', changes.messageTemplate, fields);
+    if (changes.documentTemplate) await validateTemplate('document', changes.documentTemplate, fields);
     const merged = { ...(await readQuoteSettings(trx)), ...changes };
     if (merged.approvalMode === 'auto_below' && merged.autoApproveBelowMinor === null) {
       throw new AppError('validation_failed', 'Automatic approval needs a total below which it applies', {

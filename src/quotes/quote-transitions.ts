@@ -1,5 +1,6 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { recordAudit } from '../audit/audit.repository.js';
+import { advanceOnEvent } from '../contacts/pipeline/pipeline.js';
 import { insertDomainEvent } from '../events/domain-events.repository.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -57,6 +58,10 @@ export async function transition(
     conversationId: quote.conversationId,
     status: to,
   });
+  // The contact's pipeline follows its quotes (forwards only; see contacts/pipeline).
+  if (quote.contactId && (to === 'sent' || to === 'accepted')) {
+    await advanceOnEvent(trx, quote.contactId, to === 'sent' ? 'quote_sent' : 'quote_accepted');
+  }
   if (to === 'accepted') {
     await insertDomainEvent(trx, {
       type: 'quote.accepted',

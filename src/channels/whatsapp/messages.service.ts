@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertMayMessage } from '../../conversations/consent-keywords.js';
 import { findConversation } from '../../conversations/conversations.repository.js';
 import type { Message } from '../../conversations/messages.table.js';
 import { type OutboundBody, queueOutboundMessage } from '../../conversations/send-ledger.js';
@@ -45,6 +46,7 @@ export async function sendConversationMessage(
           : 'The customer has not written yet, so there is no customer service window; send a template instead',
       );
     }
+    await assertMayMessage(trx, conversation);
     const result = await queueOutboundMessage(trx, {
       conversationId: conversation.id,
       author: actor.userId ? 'operator' : 'system',

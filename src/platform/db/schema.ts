@@ -17,7 +17,10 @@ import type {
   WhatsappStatusEventsTable,
   WhatsappWebhookEventsTable,
 } from '../../channels/whatsapp/webhook.table.js';
+import type { ConsentEntriesTable } from '../../contacts/consent/consent.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
+import type { CustomFieldDefinitionsTable } from '../../contacts/custom-fields/custom-fields.table.js';
+import type { ContactEventsTable, PipelineStagesTable } from '../../contacts/pipeline/pipeline.table.js';
 import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
@@ -109,4 +112,8 @@ export interface Database {
   retentionPolicies: RetentionPoliciesTable;
   privacyErasures: PrivacyErasuresTable;
   privacySuppressions: PrivacySuppressionsTable;
+  pipelineStages: PipelineStagesTable;
+  customFieldDefinitions: CustomFieldDefinitionsTable;
+  contactEvents: ContactEventsTable;
+  consentEntries: ConsentEntriesTable;
 }

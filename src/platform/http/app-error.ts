@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** The contact opted out of messages on the conversation's channel (consent ledger). */
+  contact_opted_out: 409,
   request_timeout: 408,
   payload_too_large: 413,
   uri_too_long: 414,

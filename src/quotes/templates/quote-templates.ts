@@ -116,8 +116,12 @@ export async function renderParsed(
 }
 
 /** Parses and renders with sample data: what saving a template checks (so strict variables bite now). */
-export async function validateTemplate(kind: TemplateKind, source: string): Promise<string> {
-  return renderParsed(kind, parseTemplate(kind, source), sampleTemplateData());
+export async function validateTemplate(
+  kind: TemplateKind,
+  source: string,
+  fields: Record<string, string> = {},
+): Promise<string> {
+  return renderParsed(kind, parseTemplate(kind, source), sampleTemplateData(fields));
 }
 
 /** The tenant's template or the locale's default, rendered: safe HTML text (outputs escaped). */

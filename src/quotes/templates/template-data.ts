@@ -4,7 +4,8 @@
  */
 export interface TemplateData {
   business: { name: string };
-  contact: { name: string };
+  /** `fields`: the workspace's custom fields by key, formatted ('' when the contact has none). */
+  contact: { name: string; fields: Record<string, string> };
   quote: {
     number: string;
     version: string;
@@ -30,10 +31,10 @@ export interface TemplateData {
   taxes: { rate: string; base: string; tax: string }[];
 }
 
-export function sampleTemplateData(): TemplateData {
+export function sampleTemplateData(fields: Record<string, string> = {}): TemplateData {
   return {
     business: { name: 'Acme Tiles' },
-    contact: { name: 'Maria da Conceição' },
+    contact: { name: 'Maria da Conceição', fields },
     quote: {
       number: '2026-0042',
       version: '1',
