@@ -173,7 +173,23 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     await card.getByText('Preciso de 12 m² de piso e 2 rodapés').waitFor();
     await expectAccessible('approval queue');
     await browser.screenshot(page, 'quotes-approvals');
+    // Another approver was quicker (their live event not here yet): this page's approval gets the 409.
+    const { quoteId } = await stored((trx) =>
+      trx.selectFrom('quotes').select('id as quoteId').executeTakeFirstOrThrow(),
+    );
+    await stored((trx) =>
+      trx
+        .updateTable('quoteVersions')
+        .set({ status: 'approved', approvedByUserId: stack.operator.userId })
+        .where('quoteId', '=', quoteId)
+        .where('status', '=', 'pending_approval')
+        .execute(),
+    );
     await card.getByRole('button', { name: /^Approve/ }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/Someone else acted on this quote first/)
+      .waitFor();
     await page.getByText('No quote is waiting for approval').waitFor();
     expect(await nav.getByText('waiting for approval').count()).toBe(0);
 

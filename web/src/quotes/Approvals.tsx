@@ -31,6 +31,7 @@ export function Approvals() {
     getNextPageParam: (last) => last.nextCursor,
   });
   const entries = queue.data?.pages.flatMap((page) => page.items) ?? null;
+  const [actionError, setActionError] = useState<string | null>(null);
   return (
     <div className="approvals">
       <h1 tabIndex={-1} ref={heading}>
@@ -40,7 +41,7 @@ export function Approvals() {
         Quotes wait here until someone with the approval permission approves them; nothing reaches a customer
         before. The approval policy is in Settings › Quotes.
       </p>
-      <ErrorNote message={queue.error ? describeError(queue.error) : null} />
+      <ErrorNote message={actionError ?? (queue.error ? describeError(queue.error) : null)} />
       {entries && entries.length === 0 && (
         <Empty title="No quote is waiting for approval">
           Quotes appear here when someone submits one from a conversation's side panel.
@@ -48,7 +49,7 @@ export function Approvals() {
       )}
       <ul className="approval-list">
         {(entries ?? []).map((entry) => (
-          <ApprovalCard key={`${entry.quoteId}-${entry.version}`} entry={entry} />
+          <ApprovalCard key={`${entry.quoteId}-${entry.version}`} entry={entry} onError={setActionError} />
         ))}
       </ul>
       {queue.hasNextPage && (
@@ -60,10 +61,10 @@ export function Approvals() {
   );
 }
 
-function ApprovalCard(props: { entry: ApprovalEntry }) {
+function ApprovalCard(props: { entry: ApprovalEntry; onError: (message: string | null) => void }) {
   const { entry } = props;
   const quote = useQuote(entry.quoteId);
-  const actions = useQuoteActions();
+  const actions = useQuoteActions(props.onError);
   const [mode, setMode] = useState<'view' | 'edit' | 'reject'>('view');
   const titleId = `approval-${entry.quoteId}`;
   const current = quote.data;
@@ -93,7 +94,6 @@ function ApprovalCard(props: { entry: ApprovalEntry }) {
       )}
       <DiffView diff={entry.diff} currency={entry.currency} />
       {current && current.version.version === entry.version && <QuoteLines quote={current} />}
-      <ErrorNote message={actions.error} />
       {mode === 'edit' && current && (
         <QuoteEditor
           currency={current.version.currency}

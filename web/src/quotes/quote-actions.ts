@@ -11,9 +11,12 @@ import { describeQuoteError } from './quote-parts';
  * events do the same for other people's steps), and a failure becomes the caller's error, a 409 said as
  * "someone else acted first".
  */
-export function useQuoteActions() {
+export function useQuoteActions(onError?: (message: string | null) => void) {
   const client = useQueryClient();
-  const [error, setError] = useState<string | null>(null);
+  const [ownError, setOwnError] = useState<string | null>(null);
+  // A caller whose view may unmount on the refresh (a queue entry) reports the error where it stays.
+  const setError = onError ?? setOwnError;
+  const error = onError ? null : ownError;
   const run = async <T>(work: () => Promise<T>): Promise<T | null> => {
     try {
       const result = await work();
