@@ -116,17 +116,17 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await page.getByText('Twilio is not connected').waitFor();
     await expectAccessible('Twilio settings, not connected');
     await page.getByLabel('Account SID').fill(account.accountSid);
-    await page.getByLabel('Auth token').fill('0'.repeat(32));
+    await page.getByLabel('Auth token', { exact: true }).fill('0'.repeat(32));
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     // Twilio refused the wrong token: nothing saved, the reason shown.
     await page.getByRole('alert').waitFor();
-    await page.getByLabel('Auth token').fill(account.authToken);
+    await page.getByLabel('Auth token', { exact: true }).fill(account.authToken);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     const connected = page.getByRole('region', { name: 'Connected account' });
     await connected.getByText(account.accountSid).waitFor();
     const numbers = page.getByRole('region', { name: 'Numbers' });
-    await numbers.getByText(account.numbers[0]?.phoneNumber ?? '?').waitFor();
-    expect(await page.getByLabel('Auth token').inputValue()).toBe('');
+    await numbers.getByRole('button', { name: `Remove ${account.numbers[0]?.phoneNumber}` }).waitFor();
+    expect(await page.getByLabel('Auth token', { exact: true }).inputValue()).toBe('');
     expect(await page.content()).not.toContain(account.authToken);
     await expectAccessible('Twilio settings, connected');
     await browser.screenshot(page, 'settings-twilio');
