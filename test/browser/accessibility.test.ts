@@ -163,6 +163,10 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       ['Audit log', 'settings: audit log'],
       ['Catalog', 'settings: catalog'],
       ['Quotes', 'settings: quotes'],
+      ['Twilio', 'settings: Twilio'],
+      ['Call-back widgets', 'settings: call-back widgets'],
+      ['Business hours', 'settings: business hours'],
+      ['Call-backs', 'settings: call-backs'],
     ] as const) {
       await page.goto(`${stack.url}/settings`);
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: link }).click();

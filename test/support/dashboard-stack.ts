@@ -33,11 +33,11 @@ export interface DashboardStack {
 
 /**
  * A real Leadline process (HTTP with the built dashboard, and the job worker) on 127.0.0.1, on a cloned
- * database, talking to the fake Graph API; one workspace with a WhatsApp channel and an owner whose
+ * database, talking to the fake Graph API (and `privateHosts`, other local fakes); one workspace with a WhatsApp channel and an owner whose
  * account has two-factor authentication. `env` adds configuration (e.g. OPEN_SIGNUP).
  */
 export async function startDashboardStack(
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; privateHosts?: string[] } = {},
 ): Promise<DashboardStack> {
   const database = await createTestDatabase();
   const fake = await startFakeGraphApi();
@@ -51,7 +51,8 @@ export async function startDashboardStack(
     DATABASE_URL: database.ownerUrl,
     DATABASE_APP_URL: database.appUrl,
     WHATSAPP_GRAPH_API_URL: fake.url,
-    OUTBOUND_ALLOW_PRIVATE_HOSTS: fake.hostPort,
+    // Other local fakes (e.g. Twilio's) the app may call besides the Graph API.
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: [fake.hostPort, ...(options.privateHosts ?? [])].join(','),
     BLOB_DIR: blobDir,
     WORKER_POLL_INTERVAL_MS: '100',
     WEBHOOK_BATCH_WINDOW_MS: '0',

@@ -53,6 +53,8 @@ const TIME_ZONES: string[] = (() => {
  * holidays as the server computes them.
  */
 export function HoursEditor(props: { path: string; widget?: boolean }) {
+  // Under the page's h1 on the workspace's page, under the widget's h2 in the builder.
+  const Heading = props.widget ? 'h3' : 'h2';
   const queryKey = keys.list(props.path);
   const view = useQuery({
     queryKey,
@@ -324,7 +326,7 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
       )}
       {state && state.upcomingHolidays.length > 0 && (
         <section aria-label="Coming holidays">
-          <h3>Coming holidays</h3>
+          <Heading>Coming holidays</Heading>
           <ul className="rows">
             {state.upcomingHolidays.map((holiday) => (
               <li key={`${holiday.date}-${holiday.name}`} className="row">

@@ -31,6 +31,9 @@ const lines = (text: string) =>
 /** The call-me-back widgets: the workspace's call-back rules, then each widget's builder. */
 export function Widgets() {
   const widgets = useList<CallbackWidget>('/widgets?limit=100');
+  const numbers = useList<TwilioNumber>('/twilio/numbers');
+  // A new widget calls from the first Twilio number that can place calls (changed in its builder).
+  const callerNumberId = numbers.items?.find((number) => number.voice)?.id ?? null;
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState({ name: '', origins: '', agents: '' });
@@ -44,6 +47,7 @@ export function Widgets() {
           name: form.name.trim(),
           allowedOrigins: lines(form.origins),
           agentNumbers: lines(form.agents).map((number) => number.replace(/[\s().-]/g, '')),
+          callerNumberId,
         });
         setSelected(widget.id);
         setForm({ name: '', origins: '', agents: '' });
@@ -63,6 +67,11 @@ export function Widgets() {
       </p>
       <ErrorNote message={error ?? widgets.error} />
       <CallbackRules />
+      {numbers.items && !callerNumberId && (
+        <Empty title="No Twilio number to call from">
+          Connect Twilio first (Settings, Twilio): widgets call from one of its numbers.
+        </Empty>
+      )}
       {widgets.items && widgets.items.length === 0 && (
         <Empty title="No widget yet">
           Create one below with your website’s address and the numbers your team answers on.
@@ -398,12 +407,13 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             </select>
           </label>
           <label>
-            Caller id
+            Caller id (the number visitors see)
             <select
+              required
               value={draft.callerNumberId}
               onChange={(event) => setDraft({ ...draft, callerNumberId: event.target.value })}
             >
-              <option value="">The first Twilio number</option>
+              {!draft.callerNumberId && <option value="">Choose one of your Twilio numbers</option>}
               {(numbers.items ?? [])
                 .filter((number) => number.voice)
                 .map((number) => (
