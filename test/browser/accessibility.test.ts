@@ -161,6 +161,9 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       ['Members', 'settings: members'],
       ['API keys', 'settings: API keys'],
       ['Audit log', 'settings: audit log'],
+      ['Bot', 'settings: bot'],
+      ['LLM agent', 'settings: LLM agent'],
+      ['My account', 'settings: my account'],
     ] as const) {
       await page.goto(`${stack.url}/settings`);
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: link }).click();
