@@ -242,6 +242,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await page.getByLabel('What').selectOption('whatsapp_channel.disabled');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await table.getByText('Changed the bot’s settings').waitFor({ state: 'detached' });
+    await table.getByText('Disabled a WhatsApp channel').waitFor();
     expect(await table.getByRole('row').count()).toBe(2);
     const href = (await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')) ?? '';
     expect(href).toContain('action=whatsapp_channel.disabled');
