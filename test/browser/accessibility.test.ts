@@ -167,6 +167,9 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       ['Call-back widgets', 'settings: call-back widgets'],
       ['Business hours', 'settings: business hours'],
       ['Call-backs', 'settings: call-backs'],
+      ['Bot', 'settings: bot'],
+      ['LLM agent', 'settings: LLM agent'],
+      ['My account', 'settings: my account'],
     ] as const) {
       await page.goto(`${stack.url}/settings`);
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: link }).click();

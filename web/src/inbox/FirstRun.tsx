@@ -66,8 +66,8 @@ export function FirstRunChecklist(props: { session: Session }) {
       id: 'bot',
       done: bot.data.updatedAt !== null,
       title: 'Configure the bot',
-      hint: 'Its language, the details it collects and its texts. There is no settings page for it yet: use PUT /api/v1/agent/qualifier-settings.',
-      action: { href: '/api/docs', label: 'Open the API reference' },
+      hint: 'Its language, the details it collects and its texts.',
+      action: { to: '/settings/bot', label: 'Configure the bot' },
     },
     {
       id: 'teammate',

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
@@ -47,6 +47,8 @@ export function AuditLog() {
         { signal },
       ),
     getNextPageParam: (page) => page.nextCursor,
+    // The table stays while the next filter's answer loads, instead of flashing empty.
+    placeholderData: keepPreviousData,
   });
   const items = entries.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = Object.values(filters).some(Boolean);
