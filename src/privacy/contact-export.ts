@@ -35,7 +35,7 @@ export async function collectContactExport(
       where ${rule.rows(identity.keys)}`.execute(trx);
     files.set(
       rule.export,
-      rows.map((r) => r.row),
+      rows.map((r) => readableBytes(r.row)),
     );
   }
   const blobKeys = new Set<string>();
@@ -48,6 +48,18 @@ export async function collectContactExport(
     for (const row of rows) if (row.key) blobKeys.add(row.key);
   }
   return { files, blobKeys: [...blobKeys] };
+}
+
+/** bytea columns arrive as `\\x<hex>`: raw payloads are UTF-8 JSON, so they are shown as the text they are. */
+function readableBytes(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value === 'string' && /^\\x([0-9a-f]{2})*$/.test(value)) {
+      const text = Buffer.from(value.slice(2), 'hex').toString('utf8');
+      out[column] = text.includes('\uFFFD') ? value : text;
+    } else out[column] = value;
+  }
+  return out;
 }
 
 /**
