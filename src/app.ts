@@ -61,6 +61,7 @@ import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { privacyRoutes } from './privacy/privacy.routes.js';
 import { acceptanceRoutes } from './quotes/acceptance/acceptance.routes.js';
 import { catalogRoutes } from './quotes/catalog/catalog.routes.js';
 import { quoteSettingsRoutes } from './quotes/quote-settings.routes.js';
@@ -208,7 +209,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(cannedResponsesRoutes, { db: deps.db });
   await app.register(deadLettersRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
-  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp: deps.whatsapp ?? ownWhatsapp(app, deps) });
+  const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
+  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
+  await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });
   await app.register(liveRoutes, {
     connectListener: deps.connectListener,
     authenticate: deps.authenticate,

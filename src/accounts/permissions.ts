@@ -42,6 +42,8 @@ export const PERMISSIONS = {
   'quotes.settings': ['owner', 'admin'],
   /** Jobs that used up their attempts: their payloads are customer data, and a replay re-runs work. */
   'dead-letters.manage': ['owner', 'admin'],
+  /** Retention policies, erasure and export of a person's data: irreversible, or all of someone's data. */
+  'privacy.manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -937,6 +937,17 @@ export const mentioning =
       sql` or `,
     )})`;
   };
+/** The same for raw bytes (a provider's payload as received): the identifiers as UTF-8. */
+export const mentioningBytes =
+  (column: string): RowFilter =>
+  (keys) => {
+    const terms = keys.identifiers.filter((term) => term.length >= 5);
+    if (terms.length === 0) return sql`false`;
+    return sql`(${sql.join(
+      terms.map((term) => sql`position(convert_to(${term}, 'UTF8') in ${sql.ref(column)}) > 0`),
+      sql` or `,
+    )})`;
+  };
 export const anyOf =
   (...filters: RowFilter[]): RowFilter =>
   (keys) =>
@@ -996,7 +1007,7 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
   },
   'public.whatsapp_webhook_events': {
     // A delivery can carry other people's messages too; theirs were stored as messages already.
-    rows: mentioning('body'),
+    rows: mentioningBytes('body'),
     erase: { kind: 'delete' },
     export: 'whatsapp-webhook-events',
   },

@@ -94,9 +94,9 @@ async function removeBatch(trx: TenantTransaction, rule: RetentionRule, cutoff: 
   let blobKeys: string[] = [];
   if (rule.blobs) {
     const keys = rows.map((row) => row.key);
-    const found = await sql<{ blob_key: string }>`
-      select distinct blob_key from (${rule.blobs(keys)}) b(blob_key)`.execute(trx);
-    blobKeys = found.rows.map((row) => row.blob_key);
+    const found = await sql<{ key: string }>`
+      select distinct b.k as key from (${rule.blobs(keys)}) b(k)`.execute(trx);
+    blobKeys = found.rows.map((row) => row.key);
   }
   const result = await sql`
     delete from ${table} where ctid = any(${rows.map((row) => row.ctid)}::tid[])`.execute(trx);
