@@ -27,6 +27,8 @@ import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js'
 import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
 import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
 import { contactsRoutes } from './contacts/contacts.routes.js';
+import { customFieldsRoutes } from './contacts/custom-fields/custom-fields.routes.js';
+import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
@@ -209,6 +211,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(cannedResponsesRoutes, { db: deps.db });
   await app.register(deadLettersRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
+  await app.register(pipelineRoutes, { db: deps.db });
+  await app.register(customFieldsRoutes, { db: deps.db });
   const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
   await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
   await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });

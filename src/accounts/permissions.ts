@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   'conversations.write': ['owner', 'admin', 'agent'],
   'contacts.read': ['owner', 'admin', 'agent'],
   'contacts.write': ['owner', 'admin', 'agent'],
+  /** The pipeline's stages and the custom fields: the workspace's shape of a lead, curated by admins. */
+  'contacts.settings': ['owner', 'admin'],
   'channels.manage': ['owner', 'admin'],
   // The tenant's shared vocabulary: admins curate labels and canned responses, everyone applies them.
   'labels.manage': ['owner', 'admin'],

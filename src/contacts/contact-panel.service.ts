@@ -6,6 +6,8 @@ import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
+import { currentConsent } from './consent/consent.js';
+import type { ConsentChannel, ConsentEntry } from './consent/consent.table.js';
 import { findContact } from './contacts.repository.js';
 import type { Contact } from './contacts.table.js';
 import {
@@ -23,13 +25,20 @@ export interface ContactPanel {
   /** The profile fields the tenant's qualifier asks for, and those still unknown. */
   required: ProfileKey[];
   missing: ProfileKey[];
+  /** The current consent of each channel (null: never recorded). */
+  consent: Record<ConsentChannel, ConsentEntry | null>;
 }
 
 async function panelOf(trx: TenantTransaction, contact: Contact): Promise<ContactPanel> {
   const { requiredFields } = await findQualifierSettings(trx);
   const required = requiredFields.map((field) => PROFILE_KEYS[field]);
   const unknown = (key: ProfileKey) => contact[key] === null && !(key === 'company' && contact.companyNone);
-  return { contact, required, missing: required.filter(unknown) };
+  return {
+    contact,
+    required,
+    missing: required.filter(unknown),
+    consent: await currentConsent(trx, contact.id),
+  };
 }
 
 export async function getContactPanel(db: Db, tenantId: string, id: string): Promise<ContactPanel> {

@@ -142,7 +142,7 @@ function inboxQuery(trx: TenantTransaction, query: InboxQuery) {
 }
 
 /** `%`, `_` and `\` are LIKE's own characters: matched literally. */
-function likeContains(term: string): string {
+export function likeContains(term: string): string {
   return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 

@@ -306,6 +306,96 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   },
   {
     method: 'GET',
+    url: '/api/v1/contacts',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contacts/:id/timeline',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts/:id/timeline',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contacts/:id/consent',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts/:id/consent',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/contacts/:id/consent',
+    access: { permission: 'contacts.write', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/pipeline/stages',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/pipeline/stages',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/pipeline/stages',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/pipeline/stages/:id',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/pipeline/stages/:id',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/custom-fields',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/custom-fields',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/custom-fields',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/v1/custom-fields/:id',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/custom-fields/:id',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/pipeline/stages/order',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
     url: '/api/v1/contacts/:id/conversations',
     access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
   },
@@ -880,8 +970,17 @@ describe('API-key scopes', () => {
       '/api/v1/callbacks/:id/cancel',
       '/api/v1/callbacks/:id/reschedule',
     ),
-    'contacts:read': at(READ, '/api/v1/contacts/:id'),
-    'contacts:write': at(['PATCH'], '/api/v1/contacts/:id'),
+    'contacts:read': at(
+      READ,
+      '/api/v1/contacts',
+      '/api/v1/contacts/:id',
+      '/api/v1/contacts/:id/timeline',
+      '/api/v1/contacts/:id/consent',
+      '/api/v1/pipeline/stages',
+      '/api/v1/custom-fields',
+    ),
+    'contacts:write': (route) =>
+      at(['PATCH'], '/api/v1/contacts/:id')(route) || at(['POST'], '/api/v1/contacts/:id/consent')(route),
     'channels:manage': (route) =>
       route.url === '/api/v1/whatsapp/channels' ||
       route.url === '/api/v1/whatsapp/channels/:id' ||
@@ -907,7 +1006,8 @@ describe('API-key scopes', () => {
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
     (!READ.includes(route.method) &&
       /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
-    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters)(\/|$)/.test(route.url);
+    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters)(\/|$)/.test(route.url) ||
+    (!READ.includes(route.method) && /^\/api\/v1\/(pipeline\/stages|custom-fields)(\/|$)/.test(route.url));
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
   function readmeAllows(scope: Scope, route: CatalogEntry): boolean {

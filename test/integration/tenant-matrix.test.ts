@@ -21,7 +21,10 @@ import { addNumber } from '../../src/channels/twilio/connection.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
+import { recordConsent } from '../../src/contacts/consent/consent.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
+import { createCustomField } from '../../src/contacts/custom-fields/custom-fields.js';
+import { createStage, listStages, moveContact } from '../../src/contacts/pipeline/pipeline.js';
 import {
   recordInboundActivity,
   upsertConversation,
@@ -251,9 +254,22 @@ async function quoteIn(tenantId: string, owner: SignedInMember, status: QuoteSta
 
 /** One row of every tenant-owned table for a tenant (beside the memberships signedInMember creates). */
 async function seedTenant(tenantId: string, owner: SignedInMember, label: string) {
-  await withTenant(database.db, tenantId, (trx) =>
-    upsertContact(trx, { phoneE164: label === 'A' ? '+393331234567' : '+5511987654321', displayName: label }),
-  );
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await upsertContact(trx, {
+      phoneE164: label === 'A' ? '+393331234567' : '+5511987654321',
+      displayName: label,
+    });
+    // Pipeline stages, a custom field, a pipeline move and a consent entry (contacts, ADR 0029).
+    const [, qualified] = await listStages(trx);
+    if (qualified) await moveContact(trx, contact.id, qualified.id, owner.userId);
+    await createCustomField(trx, { key: 'industry', label: 'Industry', type: 'text', options: [] });
+    await recordConsent(trx, {
+      contactId: contact.id,
+      channel: 'whatsapp',
+      state: 'opted_in',
+      source: 'widget',
+    });
+  });
   const actor = { tenantId, userId: owner.userId, role: owner.role, context: CONTEXT };
   await inviteMember(database.db, config, actor, {
     email: `invitee-${label.toLowerCase()}@example.com`,
@@ -507,7 +523,9 @@ type Kind =
   | 'twilioNumber'
   | 'widget'
   | 'widgetWithHours'
-  | 'callback';
+  | 'callback'
+  | 'stage'
+  | 'customField';
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
@@ -755,7 +773,53 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .select('firstName')
           .where('id', '=', contact.id)
           .executeTakeFirstOrThrow();
-        return row.firstName === null;
+        const consent = await database.ownerDb
+          .selectFrom('consentEntries')
+          .select('id')
+          .where('contactId', '=', contact.id)
+          .executeTakeFirst();
+        return row.firstName === null && consent === undefined;
+      },
+    };
+  },
+  stage: async (tenantId) => {
+    const stage = await withTenant(database.db, tenantId, (trx) =>
+      createStage(trx, {
+        name: `Matrix ${Math.random().toString(36).slice(2)}`,
+        outcome: 'open',
+        autoEvent: null,
+      }),
+    );
+    return {
+      params: { id: stage.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('pipelineStages')
+          .select('name')
+          .where('id', '=', stage.id)
+          .executeTakeFirst();
+        return row?.name === stage.name;
+      },
+    };
+  },
+  customField: async (tenantId) => {
+    const field = await withTenant(database.db, tenantId, (trx) =>
+      createCustomField(trx, {
+        key: `m_${Math.random().toString(36).slice(2, 10)}`,
+        label: 'Matrix field',
+        type: 'text',
+        options: [],
+      }),
+    );
+    return {
+      params: { id: field.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('customFieldDefinitions')
+          .select('label')
+          .where('id', '=', field.id)
+          .executeTakeFirst();
+        return row?.label === 'Matrix field';
       },
     };
   },
@@ -896,6 +960,13 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'GET /api/v1/contacts/:id': { kind: 'contact', readOnly: true },
   'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
   'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
+  'GET /api/v1/contacts/:id/timeline': { kind: 'contact', readOnly: true },
+  'GET /api/v1/contacts/:id/consent': { kind: 'contact', readOnly: true },
+  'POST /api/v1/contacts/:id/consent': { kind: 'contact', body: { channel: 'sms', state: 'opted_out' } },
+  'PATCH /api/v1/pipeline/stages/:id': { kind: 'stage', body: { name: 'Renamed' } },
+  'DELETE /api/v1/pipeline/stages/:id': { kind: 'stage' },
+  'PATCH /api/v1/custom-fields/:id': { kind: 'customField', body: { label: 'Renamed' } },
+  'DELETE /api/v1/custom-fields/:id': { kind: 'customField' },
   'GET /api/v1/messages/:id/media': { kind: 'media', readOnly: true },
   'GET /api/v1/catalog/items/:id': { kind: 'catalogItem', readOnly: true },
   'PATCH /api/v1/catalog/items/:id': { kind: 'catalogItem', body: { name: 'Changed' } },

@@ -1,0 +1,96 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { AppError } from '../platform/http/app-error.js';
+import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
+import { findContact } from './contacts.repository.js';
+
+export const TIMELINE_KINDS = [
+  'message',
+  'note',
+  'callback',
+  'quote_created',
+  'quote_status',
+  'stage_changed',
+  'owner_changed',
+  'consent',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+export interface TimelineEntry {
+  id: string;
+  /** Milliseconds (what a cursor holds). */
+  at: Date;
+  kind: TimelineKind;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * One branch per source of a contact's history: each selects `id uuid, at timestamptz (ms), kind text,
+ * detail jsonb` for the contact. A later source (campaign events, imports, CRM syncs) adds one entry here.
+ */
+type TimelineSource = (contact: { id: string; phoneE164: string }) => RawBuilder<unknown>;
+
+const ms = (column: RawBuilder<unknown>) => sql`date_trunc('milliseconds', ${column})`;
+
+export const TIMELINE_SOURCES: readonly TimelineSource[] = [
+  // Messages on every channel, both directions.
+  ({ id }) => sql`
+    select m.id, ${ms(sql`m.sent_at`)} as at, 'message' as kind,
+      jsonb_build_object('conversationId', m.conversation_id, 'channelId', m.channel_id,
+        'direction', m.direction, 'author', m.author, 'type', m.type, 'text', m.text, 'status', m.status) as detail
+    from messages m join conversations c on c.id = m.conversation_id
+    where c.contact_id = ${id}`,
+  // Private notes on the contact's conversations.
+  ({ id }) => sql`
+    select n.id, ${ms(sql`n.created_at`)}, 'note',
+      jsonb_build_object('conversationId', n.conversation_id, 'text', n.text, 'authorUserId', n.author_user_id)
+    from conversation_notes n join conversations c on c.id = n.conversation_id
+    where c.contact_id = ${id}`,
+  // Call-backs the contact's number asked for, with their outcome.
+  ({ phoneE164 }) => sql`
+    select cb.id, ${ms(sql`cb.created_at`)}, 'callback',
+      jsonb_build_object('callbackId', cb.id, 'status', cb.status, 'durationSeconds', cb.duration_seconds,
+        'completedAt', cb.completed_at)
+    from callbacks cb where cb.visitor_e164 = ${phoneE164}`,
+  ({ id }) => sql`
+    select q.id, ${ms(sql`q.created_at`)}, 'quote_created',
+      jsonb_build_object('quoteId', q.id, 'number', q.number)
+    from quotes q where q.contact_id = ${id}`,
+  // Every status change of the contact's quotes, from the audit log (ids made uuids for the keyset).
+  ({ id }) => sql`
+    select md5('audit:' || a.id::text)::uuid, ${ms(sql`a.created_at`)}, 'quote_status',
+      jsonb_build_object('quoteId', a.detail ->> 'quoteId', 'number', a.detail ->> 'number',
+        'version', a.detail -> 'version', 'from', a.detail ->> 'from', 'to', a.detail ->> 'to')
+    from audit_log a
+    where a.action like 'quote.%' and a.detail ? 'to'
+      and a.detail ->> 'quoteId' in (select q.id::text from quotes q where q.contact_id = ${id})`,
+  ({ id }) => sql`
+    select e.id, ${ms(sql`e.created_at`)}, e.kind, e.detail || jsonb_build_object('actorUserId', e.actor_user_id)
+    from contact_events e where e.contact_id = ${id}`,
+  ({ id }) => sql`
+    select ce.id, ${ms(sql`ce.recorded_at`)}, 'consent',
+      jsonb_build_object('channel', ce.channel, 'state', ce.state, 'source', ce.source,
+        'shownText', ce.shown_text, 'actorUserId', ce.actor_user_id)
+    from consent_entries ce where ce.contact_id = ${id}`,
+];
+
+/** A page of a contact's timeline, newest first: one UNION ALL over the sources with one keyset. */
+export async function contactTimelinePage(
+  trx: TenantTransaction,
+  contactId: string,
+  page: { limit: number; after?: PageCursor | undefined },
+): Promise<Page<TimelineEntry>> {
+  const contact = await findContact(trx, contactId);
+  if (!contact) throw new AppError('not_found', 'Contact not found');
+  const union = sql.join(
+    TIMELINE_SOURCES.map((source) => source(contact)),
+    sql` union all `,
+  );
+  const after = page.after ? sql`where (t.at, t.id) < (${page.after.at}, ${page.after.id})` : sql``;
+  const { rows } = await sql<TimelineEntry>`
+    select t.id, t.at, t.kind, t.detail from (${union}) as t (id, at, kind, detail)
+    ${after}
+    order by t.at desc, t.id desc
+    limit ${page.limit + 1}`.execute(trx);
+  return pageOf(rows, page.limit, (row) => ({ at: row.at, id: row.id }));
+}
