@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { submitForApproval } from '../../src/quotes/approval.service.js';
+import { createQuote } from '../../src/quotes/quotes.service.js';
 import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
@@ -12,6 +14,8 @@ import { type DashboardStack, signInThroughPage, startDashboardStack } from '../
  * approval queue approves, the operator sends, the customer accepts on the public page in another
  * browser, and the conversation's panel shows "Accepted" live.
  */
+
+const CONTEXT = { requestId: 'browser-quotes', ip: '127.0.0.1', userAgent: 'vitest' };
 
 let stack: DashboardStack;
 let browser: TestBrowser;
@@ -164,28 +168,38 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     await panel.getByRole('button', { name: 'Submit for approval' }).click();
     await panel.getByText('Awaiting approval').first().waitFor();
 
+    // Another quote waits too, in another conversation.
+    const actor = { userId: null, apiKeyId: null, context: CONTEXT };
+    const piso = await stored((trx) =>
+      trx.selectFrom('catalogItems').select('id').where('sku', '=', 'PISO-30').executeTakeFirstOrThrow(),
+    );
+    const other = await createQuote(stack.database.db, stack.tenantId, actor, {
+      conversationId: stack.channel.conversationId,
+      lines: [{ catalogItemId: piso.id, quantity: '1' }],
+    });
+    await submitForApproval(stack.database.db, stack.tenantId, actor, other.quote.id, 1);
+
     // The queue: its badge, the conversation excerpt, approve.
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: /Quotes 1 waiting for approval/ }).click();
+    await nav.getByRole('link', { name: /Quotes 2 waiting for approval/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Quote approvals' }).waitFor();
     expect(await page.title()).toBe('Quote approvals · Leadline');
     const card = page.getByRole('listitem').filter({ hasText: 'Lina Bo Bardi' });
     await card.getByText('Preciso de 12 m² de piso e 2 rodapés').waitFor();
     await expectAccessible('approval queue');
     await browser.screenshot(page, 'quotes-approvals');
-    // Another approver was quicker (their live event not here yet): this page's approval gets the 409.
-    const { quoteId } = await stored((trx) =>
-      trx.selectFrom('quotes').select('id as quoteId').executeTakeFirstOrThrow(),
-    );
+    await card.getByRole('button', { name: /^Approve/ }).click();
+    await card.waitFor({ state: 'detached' });
+
+    // Another approver was quicker on the other quote (their live event not here yet): a clear 409.
     await stored((trx) =>
       trx
         .updateTable('quoteVersions')
         .set({ status: 'approved', approvedByUserId: stack.operator.userId })
-        .where('quoteId', '=', quoteId)
-        .where('status', '=', 'pending_approval')
+        .where('quoteId', '=', other.quote.id)
         .execute(),
     );
-    await card.getByRole('button', { name: /^Approve/ }).click();
+    await page.getByRole('button', { name: `Approve quote ${other.quote.number}` }).click();
     await page
       .getByRole('alert')
       .getByText(/Someone else acted on this quote first/)
