@@ -259,8 +259,8 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
 
     // A date range that ends before today shows nothing, and says what to do.
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await page.getByLabel('From').fill('2020-01-01');
-    await page.getByLabel('To').fill('2020-01-31');
+    await page.getByLabel('From', { exact: true }).fill('2020-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2020-01-31');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('Nothing matches these filters').waitFor();
     await page.getByRole('button', { name: 'Clear filters' }).click();
