@@ -254,6 +254,22 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await expectAccessible('call-backs list');
     await browser.screenshot(page, 'settings-callbacks');
+    // Moved ten days on (the browser's local time), then canceled.
+    const scheduledFor = async () =>
+      (
+        await stack.database.ownerDb
+          .selectFrom('callbacks')
+          .select('scheduledFor')
+          .where('visitorE164', '=', LATE_VISITOR.e164)
+          .executeTakeFirst()
+      )?.scheduledFor?.getTime() ?? 0;
+    const before = await scheduledFor();
+    await row.getByRole('button', { name: /Reschedule/ }).click();
+    const later = new Date(before + 10 * 86_400_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await row.getByLabel('Call at').fill(local);
+    await row.getByRole('button', { name: 'Move' }).click();
+    await expect.poll(scheduledFor).toBeGreaterThan(before + 9 * 86_400_000);
     await row.getByRole('button', { name: /Cancel call/ }).click();
     await page.getByText('No call-back matches these filters').waitFor();
     await page.getByLabel('Status or outcome').selectOption('canceled');
