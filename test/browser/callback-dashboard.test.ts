@@ -171,6 +171,14 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     widgetKey = /data-leadline-widget="([^"]+)"/.exec(snippet)?.[1] ?? '';
     // The agent numbers stay server-side: not in the preview page.
     expect(await preview.locator('body').innerHTML()).not.toContain(AGENT.slice(3));
+    // A widget's own hours, then back to the workspace's.
+    await builder.getByText('Business hours of this widget').click();
+    await builder.getByText('This widget follows the workspace’s business hours.').waitFor();
+    await builder.getByRole('button', { name: 'Set hours for this widget' }).click();
+    await builder.getByRole('button', { name: 'Save hours' }).click();
+    await builder.getByText(/ · Saved/).waitFor();
+    await builder.getByRole('button', { name: 'Follow the workspace’s hours' }).click();
+    await builder.getByText('This widget follows the workspace’s business hours.').waitFor();
     expect(pageErrors).toEqual([]);
     await expectAccessible('widget builder');
     await browser.screenshot(page, 'settings-widgets');
