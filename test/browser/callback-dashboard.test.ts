@@ -171,6 +171,14 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     widgetKey = /data-leadline-widget="([^"]+)"/.exec(snippet)?.[1] ?? '';
     // The agent numbers stay server-side: not in the preview page.
     expect(await preview.locator('body').innerHTML()).not.toContain(AGENT.slice(3));
+    // A widget's own hours, then back to the workspace's.
+    await builder.getByText('Business hours of this widget').click();
+    await builder.getByText('This widget follows the workspace’s business hours.').waitFor();
+    await builder.getByRole('button', { name: 'Set hours for this widget' }).click();
+    await builder.getByRole('button', { name: 'Save hours' }).click();
+    await builder.getByText(/ · Saved/).waitFor();
+    await builder.getByRole('button', { name: 'Follow the workspace’s hours' }).click();
+    await builder.getByText('This widget follows the workspace’s business hours.').waitFor();
     expect(pageErrors).toEqual([]);
     await expectAccessible('widget builder');
     await browser.screenshot(page, 'settings-widgets');
@@ -254,6 +262,22 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await expectAccessible('call-backs list');
     await browser.screenshot(page, 'settings-callbacks');
+    // Moved ten days on (the browser's local time), then canceled.
+    const scheduledFor = async () =>
+      (
+        await stack.database.ownerDb
+          .selectFrom('callbacks')
+          .select('scheduledFor')
+          .where('visitorE164', '=', LATE_VISITOR.e164)
+          .executeTakeFirst()
+      )?.scheduledFor?.getTime() ?? 0;
+    const before = await scheduledFor();
+    await row.getByRole('button', { name: /Reschedule/ }).click();
+    const later = new Date(before + 10 * 86_400_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await row.getByLabel('Call at').fill(local);
+    await row.getByRole('button', { name: 'Move' }).click();
+    await expect.poll(scheduledFor).toBeGreaterThan(before + 9 * 86_400_000);
     await row.getByRole('button', { name: /Cancel call/ }).click();
     await page.getByText('No call-back matches these filters').waitFor();
     await page.getByLabel('Status or outcome').selectOption('canceled');
