@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import type { TaskContext } from '../../platform/jobs/task.js';
-import { type GraphChannel, GraphApiError } from './graph-api.client.js';
+import { GraphApiError, type GraphChannel } from './graph-api.client.js';
 import type { OutboundForSend } from './outbound.repository.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
 
