@@ -22,6 +22,7 @@ import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
+import { quoteAttachments } from './quotes/quote-attachments.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
@@ -77,7 +78,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => mailer.close());
       const workerLimits = createLimiterStore({ pool: workerPool, redisUrl: config.redisUrl });
       closers.push(() => workerLimits.close());
-      const whatsappOutbound = createWhatsappOutbound({ config, limiterStore: workerLimits, logger });
+      const whatsappOutbound = createWhatsappOutbound({
+        config,
+        limiterStore: workerLimits,
+        logger,
+        attachments: quoteAttachments,
+      });
       closers.push(() => whatsappOutbound.close());
       // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
       // whenever the LLM cannot.

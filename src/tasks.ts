@@ -12,6 +12,7 @@ import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
+import { answerQuoteButton } from './quotes/acceptance/button-replies.js';
 import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
 import { createSignUpTask } from './tenants/signup.service.js';
 import {
@@ -42,6 +43,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createProcessInboundTask({
       agent: deps.agent,
       sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx, { dropSendJob: true }),
+      buttonReplies: answerQuoteButton,
     }),
     applyStatusesTaskDefinition,
     createSendMessageTask(deps.whatsappOutbound),
