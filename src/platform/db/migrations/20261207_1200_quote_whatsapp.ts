@@ -8,7 +8,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     alter table quote_settings
       add column whatsapp_template_name text
-        check (whatsapp_template_name ~ '^[a-z0-9_]{1,512}$'),
+        check (whatsapp_template_name ~ '^[a-z0-9_]+$' and length(whatsapp_template_name) <= 512),
       add column whatsapp_template_language text
         check (whatsapp_template_language ~ '^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?$')`.execute(db);
   await sql`
