@@ -105,6 +105,9 @@ export async function queueOutboundMessage(
           sentAt,
           status: 'pending',
           idempotencyKey: request.idempotencyKey,
+          // The statement's own time, not the transaction's: rows written together (a document and its
+          // buttons, a turn's replies) keep the order they were written in (`inWrittenOrder`).
+          createdAt: sql<Date>`clock_timestamp()`,
         })
         .onConflict((oc) => oc.columns(['tenantId', 'idempotencyKey']).doNothing())
         .returningAll(),
