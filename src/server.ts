@@ -105,6 +105,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         tasks: options.tasks ?? [
           ...buildTasks({
             secretKey: config.secretKey,
+            publicUrl: config.http.publicUrl,
             mailer,
             agent,
             whatsappOutbound,

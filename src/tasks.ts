@@ -13,7 +13,7 @@ import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { answerQuoteButton } from './quotes/acceptance/button-replies.js';
-import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
+import { createApprovalReminderTask } from './quotes/approval-reminder.task.js';
 import { createSignUpTask } from './tenants/signup.service.js';
 import {
   type CallbackTaskDeps,
@@ -25,6 +25,8 @@ import {
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
   secretKey: string;
+  /** The public base URL, for links in mails sent by jobs. */
+  publicUrl: string;
   mailer: Mailer;
   /** Answers WhatsApp conversations the bot owns: the LLM agent, with the built-in qualifier behind it. */
   agent: Agent;
@@ -51,7 +53,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createDownloadMediaTask(deps.whatsappOutbound),
     ...createAccountTasks(deps.accounts),
     createProveChannelTask(deps.whatsappOutbound),
-    approvalReminderTaskDefinition,
+    createApprovalReminderTask({ secretKey: deps.secretKey, publicUrl: deps.publicUrl }),
     createPlaceCallTask(deps.callbacks),
     createNotifyClosedTask(deps.callbacks),
     createEndOtherLegsTask(deps.callbacks),
