@@ -19,6 +19,7 @@ import { twilioConnectionRoutes } from './channels/twilio/connection.routes.js';
 import { createTwilioRuntime, type TwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { twilioVoiceWebhookRoutes } from './channels/twilio/voice-webhooks.routes.js';
 import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
+import { whatsappDocumentOffers } from './channels/whatsapp/document-offer.js';
 import { inboxWhatsappRoutes } from './channels/whatsapp/inbox-whatsapp.routes.js';
 import type { InboxWhatsapp } from './channels/whatsapp/inbox-whatsapp.service.js';
 import { IngestBatcher } from './channels/whatsapp/ingest-batcher.js';
@@ -243,7 +244,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(catalogRoutes, { db: deps.db });
   await app.register(quoteSettingsRoutes, { db: deps.db });
-  await app.register(quotesRoutes, { db: deps.db, config });
+  await app.register(quotesRoutes, { db: deps.db, config, offers: whatsappDocumentOffers });
   await app.register(acceptanceRoutes, { db: deps.db, config });
   const twilio = deps.twilio ?? ownTwilio(app, deps);
   await app.register(twilioConnectionRoutes, { db: deps.db, config, rest: twilio.rest });

@@ -23,6 +23,7 @@ import { createMetrics, type MetricsServer, startMetricsServer } from './platfor
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
+import { quoteAttachments } from './quotes/quote-attachments.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
@@ -78,7 +79,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => mailer.close());
       const workerLimits = createLimiterStore({ pool: workerPool, redisUrl: config.redisUrl });
       closers.push(() => workerLimits.close());
-      const whatsappOutbound = createWhatsappOutbound({ config, limiterStore: workerLimits, logger });
+      const whatsappOutbound = createWhatsappOutbound({
+        config,
+        limiterStore: workerLimits,
+        logger,
+        attachments: quoteAttachments,
+      });
       closers.push(() => whatsappOutbound.close());
       // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
       // whenever the LLM cannot.
@@ -100,6 +106,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         tasks: options.tasks ?? [
           ...buildTasks({
             secretKey: config.secretKey,
+            publicUrl: config.http.publicUrl,
             mailer,
             agent,
             whatsappOutbound,

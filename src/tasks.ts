@@ -12,7 +12,8 @@ import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
-import { approvalReminderTaskDefinition } from './quotes/approval-reminder.task.js';
+import { answerQuoteButton } from './quotes/acceptance/button-replies.js';
+import { createApprovalReminderTask } from './quotes/approval-reminder.task.js';
 import { createSignUpTask } from './tenants/signup.service.js';
 import {
   type CallbackTaskDeps,
@@ -24,6 +25,8 @@ import {
 /** What task handlers need at run time; built once per worker process in server.ts. */
 export interface TaskDependencies {
   secretKey: string;
+  /** The public base URL, for links in mails sent by jobs. */
+  publicUrl: string;
   mailer: Mailer;
   /** Answers WhatsApp conversations the bot owns: the LLM agent, with the built-in qualifier behind it. */
   agent: Agent;
@@ -42,6 +45,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createProcessInboundTask({
       agent: deps.agent,
       sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx, { dropSendJob: true }),
+      buttonReplies: answerQuoteButton,
     }),
     applyStatusesTaskDefinition,
     createSendMessageTask(deps.whatsappOutbound),
@@ -49,7 +53,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createDownloadMediaTask(deps.whatsappOutbound),
     ...createAccountTasks(deps.accounts),
     createProveChannelTask(deps.whatsappOutbound),
-    approvalReminderTaskDefinition,
+    createApprovalReminderTask({ secretKey: deps.secretKey, publicUrl: deps.publicUrl }),
     createPlaceCallTask(deps.callbacks),
     createNotifyClosedTask(deps.callbacks),
     createEndOtherLegsTask(deps.callbacks),

@@ -39,6 +39,33 @@ export interface ProcessInboundDependencies {
    * along with its own or at its end. Without it (tests of processing alone), replies get send jobs.
    */
   sendNow?: (message: OutboundForSend, ctx: TaskContext<'tenant'>) => Promise<void>;
+  /**
+   * Answers a customer's reply-button tap in the receipt's transaction (quotes' "Accept" / "I have a
+   * question", wired in tasks.ts). A defined answer means it was handled: the agent takes no turn on it.
+   */
+  buttonReplies?: (trx: TenantTransaction, reply: InboundButtonReply) => Promise<string | undefined>;
+}
+
+export interface InboundButtonReply {
+  tenantId: string;
+  conversationId: string;
+  messageId: string;
+  providerMessageId: string;
+  /** The button's id (interactive reply) or payload (a template's quick reply). */
+  buttonId: string;
+  requestId: string;
+}
+
+/** The id a customer's reply-button message carries, if it is one. */
+function buttonIdOf(message: Message): string | undefined {
+  const content = message.content as Record<string, unknown>;
+  const id =
+    message.type === 'interactive'
+      ? content.replyId
+      : message.type === 'button'
+        ? content.payload
+        : undefined;
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 
 /** A receipt, with its channel's setting that processing needs (read in the same statement). */
@@ -114,6 +141,7 @@ async function markProcessed(trx: TenantTransaction, receipt: WhatsappInbound): 
  */
 async function processReceipt(
   trx: TenantTransaction,
+  deps: ProcessInboundDependencies,
   receipt: LockedReceipt,
   requestId: string,
 ): Promise<{ prepared: PreparedTurn; held: HeldRows } | undefined> {
@@ -166,6 +194,18 @@ async function processReceipt(
   if (message.author !== 'customer') return undefined;
   // Opt-out / opt-in / help keywords are answered before (and instead of) the agent.
   if (await handleConsentKeyword(trx, { conversation, contact, message, requestId })) return undefined;
+  const buttonId = buttonIdOf(message);
+  if (buttonId && deps.buttonReplies) {
+    const handled = await deps.buttonReplies(trx, {
+      tenantId: conversation.tenantId,
+      conversationId: conversation.id,
+      messageId: message.id,
+      providerMessageId: receipt.providerMessageId,
+      buttonId,
+      requestId,
+    });
+    if (handled !== undefined) return undefined;
+  }
   return turnFor({ conversation, contact }, message);
 }
 
@@ -187,7 +227,7 @@ async function handleReceipt(
   requestId: string,
 ): Promise<ReceiptOutcome> {
   if (receipt.processedAt) return NOTHING_LEFT;
-  const turn = await processReceipt(trx, receipt, requestId);
+  const turn = await processReceipt(trx, deps, receipt, requestId);
   if (!turn) {
     await markProcessed(trx, receipt);
     return NOTHING_LEFT;

@@ -5,12 +5,51 @@ import { enqueue } from '../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { Message, MessageAuthor } from './messages.table.js';
 
+/**
+ * A file a message carries, named by where its bytes live (an attachment source the channel runtime was
+ * given, e.g. `quote-pdf` and a version id): the bytes are read and uploaded only when the row is sent.
+ */
+export interface OutboundAttachment {
+  source: string;
+  id: string;
+  filename: string;
+  mimeType: string;
+}
+
+export interface ReplyButton {
+  /** Comes back verbatim in the customer's reply (≤ 256 characters). */
+  id: string;
+  /** What the customer reads on the button (≤ 20 characters). */
+  title: string;
+}
+
 export type OutboundBody =
   | { type: 'text'; text: string }
   | {
       type: 'template';
       template: { name: string; language: string; components?: Array<Record<string, unknown>> };
-    };
+      /** The file of the template's DOCUMENT header. */
+      document?: OutboundAttachment;
+    }
+  | { type: 'document'; document: OutboundAttachment; caption?: string }
+  | { type: 'interactive'; text: string; buttons: readonly ReplyButton[] };
+
+/** The row's readable text and type-specific content, as stored in the ledger. */
+function ledgerFields(body: OutboundBody): { text: string | null; content: Record<string, unknown> } {
+  switch (body.type) {
+    case 'text':
+      return { text: body.text, content: {} };
+    case 'template':
+      return {
+        text: null,
+        content: { template: body.template, ...(body.document ? { document: body.document } : {}) },
+      };
+    case 'document':
+      return { text: body.caption ?? null, content: { document: body.document } };
+    case 'interactive':
+      return { text: body.text, content: { buttons: body.buttons } };
+  }
+}
 
 export interface OutboundRequest {
   conversationId: string;
@@ -47,7 +86,7 @@ export async function queueOutboundMessage(
         .select(['conversations.id', 'conversations.channelId', 'contacts.phoneE164'])
         .where('conversations.id', '=', request.conversationId)
         .executeTakeFirstOrThrow();
-  const { body } = request;
+  const fields = ledgerFields(request.body);
   const sentAt = new Date();
   // The row and, when it is new, the conversation's last-message time: one statement.
   const inserted = await trx
@@ -60,12 +99,15 @@ export async function queueOutboundMessage(
           direction: 'outbound',
           author: request.author,
           authorUserId: request.authorUserId ?? null,
-          type: body.type,
-          text: body.type === 'text' ? body.text : null,
-          content: JSON.stringify(body.type === 'template' ? { template: body.template } : {}),
+          type: request.body.type,
+          text: fields.text,
+          content: JSON.stringify(fields.content),
           sentAt,
           status: 'pending',
           idempotencyKey: request.idempotencyKey,
+          // The statement's own time, not the transaction's: rows written together (a document and its
+          // buttons, a turn's replies) keep the order they were written in (`inWrittenOrder`).
+          createdAt: sql<Date>`clock_timestamp()`,
         })
         .onConflict((oc) => oc.columns(['tenantId', 'idempotencyKey']).doNothing())
         .returningAll(),

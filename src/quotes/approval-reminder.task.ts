@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { type Role, roleAllows } from '../accounts/permissions.js';
 import { recordAudit } from '../audit/audit.repository.js';
+import { queueMail } from '../mail/mail.task.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { defineTask, type TaskReference } from '../platform/jobs/task.js';
@@ -37,31 +39,100 @@ export async function scheduleApprovalReminder(
   );
 }
 
+/** Reminder mails per version: the first reminders mail the approvers, later ones only flag the inbox. */
+export const MAX_REMINDER_MAILS = 3;
+
+const APPROVER_ROLES = (['owner', 'admin', 'agent'] as const).filter((role: Role) =>
+  roleAllows(role, 'quotes.approve'),
+);
+
+/**
+ * Mails every member allowed to approve quotes, at most MAX_REMINDER_MAILS times per version (counted
+ * on the version in the same transaction, so a retried job never mails past the cap). The mails are
+ * queued in the transaction: sent if and only if it commits.
+ */
+async function mailApprovers(
+  trx: TenantTransaction,
+  deps: ApprovalReminderDeps,
+  input: { versionId: string; number: string; version: number; quoteId: string; requestId: string },
+): Promise<number> {
+  const counted = await trx
+    .updateTable('quoteVersions')
+    .set((eb) => ({ reminderMails: eb('reminderMails', '+', 1) }))
+    .where('id', '=', input.versionId)
+    .where('reminderMails', '<', MAX_REMINDER_MAILS)
+    .returning('reminderMails')
+    .executeTakeFirst();
+  if (!counted) return 0;
+  const approvers = await trx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.userId')
+    .select('u.email')
+    .where('m.role', 'in', APPROVER_ROLES)
+    .orderBy('m.userId')
+    .execute();
+  const link = deps.publicUrl;
+  for (const { email } of approvers) {
+    await queueMail(
+      trx,
+      deps.secretKey,
+      {
+        to: email,
+        subject: `Quote ${input.number} is waiting for your approval`,
+        text: `Quote ${input.number} (version ${input.version}) is still waiting for approval.
+
+Review it in Leadline's approval queue: ${link}
+
+You receive this because you may approve quotes in this workspace.`,
+      },
+      { requestId: input.requestId },
+    );
+  }
+  return approvers.length;
+}
+
+export interface ApprovalReminderDeps {
+  /** Seals the queued mails (the mail task's key). */
+  secretKey: string;
+  /** Where the dashboard is, for the link in the mail. */
+  publicUrl: string;
+}
+
 /**
  * When the version is still awaiting approval, tells the live inbox (approvers see it flagged) and the
- * audit log, and schedules the next reminder; a version decided meanwhile ends the chain.
+ * audit log, mails the approvers (capped per version), and schedules the next reminder; a version
+ * decided meanwhile ends the chain.
  */
-export const approvalReminderTaskDefinition = defineTask({
-  ...approvalReminderTask,
-  async handle({ versionId, reminder }, ctx) {
-    await ctx.withTenant(async (trx) => {
-      const version = await findVersionById(trx, versionId);
-      if (version?.status !== 'pending_approval') return;
-      const quote = await findQuote(trx, version.quoteId);
-      if (!quote) return;
-      await recordAudit(trx, {
-        action: 'quote.approval_reminder',
-        tenantId: ctx.tenantId,
-        context: null,
-        detail: { quoteId: quote.id, number: quote.number, version: version.version, reminder },
+export function createApprovalReminderTask(deps: ApprovalReminderDeps) {
+  return defineTask({
+    ...approvalReminderTask,
+    async handle({ versionId, reminder }, ctx) {
+      await ctx.withTenant(async (trx) => {
+        const version = await findVersionById(trx, versionId);
+        if (version?.status !== 'pending_approval') return;
+        const quote = await findQuote(trx, version.quoteId);
+        if (!quote) return;
+        const mailed = await mailApprovers(trx, deps, {
+          versionId,
+          number: quote.number,
+          version: version.version,
+          quoteId: quote.id,
+          requestId: ctx.requestId,
+        });
+        await recordAudit(trx, {
+          action: 'quote.approval_reminder',
+          tenantId: ctx.tenantId,
+          context: null,
+          detail: { quoteId: quote.id, number: quote.number, version: version.version, reminder, mailed },
+        });
+        await publishInboxEvent(trx, {
+          type: 'quote.approval_overdue',
+          quoteId: quote.id,
+          conversationId: quote.conversationId,
+        });
+        if (reminder < MAX_REMINDERS)
+          await scheduleApprovalReminder(trx, versionId, reminder + 1, ctx.requestId);
       });
-      await publishInboxEvent(trx, {
-        type: 'quote.approval_overdue',
-        quoteId: quote.id,
-        conversationId: quote.conversationId,
-      });
-      if (reminder < MAX_REMINDERS)
-        await scheduleApprovalReminder(trx, versionId, reminder + 1, ctx.requestId);
-    });
-  },
-});
+    },
+  });
+}

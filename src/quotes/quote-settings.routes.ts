@@ -22,6 +22,8 @@ const ZSettings = z
     validityDays: z.number().int(),
     messageTemplate: z.string().nullable(),
     documentTemplate: z.string().nullable(),
+    whatsappTemplateName: z.string().nullable(),
+    whatsappTemplateLanguage: z.string().nullable(),
     hasLogo: z.boolean(),
   })
   .meta({ id: 'QuoteSettings' });
@@ -38,6 +40,15 @@ const ZChanges = z
     validityDays: z.number().int().min(1).max(365),
     messageTemplate: ZTemplateSource,
     documentTemplate: ZTemplateSource,
+    /** Meta's template for sending outside the 24-hour window (DOCUMENT header, {{1}} = the link). */
+    whatsappTemplateName: z
+      .string()
+      .regex(/^[a-z0-9_]{1,512}$/, "a Meta template name: lower-case letters, digits and '_'")
+      .nullable(),
+    whatsappTemplateLanguage: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?$/, 'a Meta language code such as en_US or pt_BR')
+      .nullable(),
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');

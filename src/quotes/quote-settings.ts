@@ -21,6 +21,9 @@ export interface QuoteSettings {
   validityDays: number;
   messageTemplate: string | null;
   documentTemplate: string | null;
+  /** The approved WhatsApp template used outside the customer's 24-hour window (ADR 0028). */
+  whatsappTemplateName: string | null;
+  whatsappTemplateLanguage: string | null;
   hasLogo: boolean;
 }
 
@@ -36,6 +39,8 @@ const DEFAULTS: QuoteSettings = {
   validityDays: 30,
   messageTemplate: null,
   documentTemplate: null,
+  whatsappTemplateName: null,
+  whatsappTemplateLanguage: null,
   hasLogo: false,
 };
 
@@ -51,6 +56,8 @@ function fromRow(row: QuoteSettingsRow | undefined): QuoteSettings {
     validityDays: row.validityDays,
     messageTemplate: row.messageTemplate,
     documentTemplate: row.documentTemplate,
+    whatsappTemplateName: row.whatsappTemplateName,
+    whatsappTemplateLanguage: row.whatsappTemplateLanguage,
     hasLogo: row.logo !== null,
   };
 }

@@ -12,7 +12,8 @@ import type { Quote, QuoteVersion } from './quotes.table.js';
 /** Who moved a quote: a member or key, the customer on the public page, or the system (auto-approval). */
 export type TransitionActor =
   | { kind: 'member'; actor: Actor }
-  | { kind: 'customer'; context: Actor['context'] }
+  /** On the public page (its request), or through a WhatsApp reply button (no HTTP request: null). */
+  | { kind: 'customer'; context: Actor['context'] | null }
   | { kind: 'system'; context: Actor['context'] | null };
 
 /**

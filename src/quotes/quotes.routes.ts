@@ -8,6 +8,7 @@ import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine } from '../platform/http/text-fields.js';
 import { approvalQueue, approveQuote, rejectQuote, submitForApproval } from './approval.service.js';
 import { draftFromConversation } from './drafting/scripted-drafter.js';
+import type { DocumentOfferSender } from './ports.js';
 import { toQueueEntry, toQuote, ZDiff, ZQueueEntry, ZQuote, ZQuoteContent } from './quote.schemas.js';
 import { QUOTE_STATUSES } from './quote-state.js';
 import {
@@ -28,10 +29,12 @@ const approve = { permission: 'quotes.approve', apiKeyScope: 'quotes:approve' } 
 const errors = errorResponses(400, 401, 403, 404, 409, 422);
 
 /** Quotes: drafting, versions, approval, sending; the customer's side is in acceptance/. */
-export const quotesRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (
-  app,
-  { db, config },
-) => {
+export const quotesRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  config: Config;
+  /** Delivers a sent quote in its conversation (WhatsApp's document + buttons); none: link only. */
+  offers?: DocumentOfferSender;
+}> = async (app, { db, config, offers }) => {
   const linkOptions = { secretKey: config.secretKey, publicUrl: config.http.publicUrl };
 
   app.get(
@@ -254,18 +257,25 @@ export const quotesRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = a
       schema: {
         tags: ['quotes'],
         summary:
-          "Mark the approved version sent: stores its PDF and returns the customer's link and message text",
+          "Mark the approved version sent: stores its PDF, delivers it in the quote's WhatsApp conversation (document + reply buttons, or the template outside the 24-hour window) and returns the customer's link and message text",
         params: ZId,
         body: z.strictObject({ version: ZVersion }),
         response: {
-          200: z.object({ link: z.string(), messageText: z.string(), pdfSha256: z.string() }),
+          200: z.object({
+            link: z.string(),
+            messageText: z.string(),
+            pdfSha256: z.string(),
+            delivery: z
+              .object({ channel: z.literal('whatsapp'), via: z.enum(['session', 'template']) })
+              .nullable(),
+          }),
           ...errors,
         },
       },
     },
     async (request) => {
       const { tenantId, ...actor } = tenantActor(request);
-      return sendQuote(db, tenantId, actor, linkOptions, request.params.id, request.body.version);
+      return sendQuote(db, tenantId, actor, linkOptions, request.params.id, request.body.version, offers);
     },
   );
 

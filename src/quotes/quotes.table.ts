@@ -23,6 +23,9 @@ export interface QuoteSettingsTable {
   documentTemplate: string | null;
   logo: Buffer | null;
   logoType: 'image/png' | 'image/jpeg' | null;
+  /** Meta's approved template (DOCUMENT header, body {{1}} = the link) used outside the customer window. */
+  whatsappTemplateName: ColumnType<string | null, string | null | undefined, string | null>;
+  whatsappTemplateLanguage: ColumnType<string | null, string | null | undefined, string | null>;
   updatedAt: Generated<Date>;
 }
 export type QuoteSettingsRow = Selectable<QuoteSettingsTable>;
@@ -86,6 +89,8 @@ export interface QuoteVersionsTable {
   draftedByUserId: string | null;
   approvedByUserId: string | null;
   sentAt: Date | null;
+  /** Reminder mails sent to approvers for this version (capped). */
+  reminderMails: Generated<number>;
   createdAt: Generated<Date>;
 }
 export type QuoteVersion = Selectable<QuoteVersionsTable>;
@@ -129,6 +134,10 @@ export interface QuoteDecisionsTable {
   ip: string | null;
   userAgent: string | null;
   pdfSha256: Buffer | null;
+  /** Where the customer decided: the public page (`link`) or a WhatsApp reply button. */
+  channel: Generated<'link' | 'whatsapp'>;
+  /** The wamid of the customer's button reply, for a WhatsApp decision. */
+  channelMessageId: ColumnType<string | null, string | null | undefined, string | null>;
   decidedAt: Generated<Date>;
 }
 export type QuoteDecision = Selectable<QuoteDecisionsTable>;

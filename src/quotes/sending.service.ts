@@ -3,7 +3,10 @@ import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { signQuoteLink } from './acceptance/quote-link.js';
+import type { DocumentOfferSender } from './ports.js';
+import { quoteOffer } from './quote-offer.js';
 import { renderPdf, renderQuoteOutputs } from './quote-outputs.js';
+import { readQuoteSettings } from './quote-settings.js';
 import { transition } from './quote-transitions.js';
 import { findQuote, findVersion } from './quotes.repository.js';
 import { detail } from './quotes.service.js';
@@ -18,6 +21,8 @@ export interface SentQuote {
   link: string;
   messageText: string;
   pdfSha256: string;
+  /** How the quote went to the customer on WhatsApp; null when it has no conversation (link only). */
+  delivery: { channel: 'whatsapp'; via: 'session' | 'template' } | null;
 }
 
 /** A link lives until the end of the version's last valid day (UTC); the quote expires with it. */
@@ -36,8 +41,10 @@ export function quoteLink(options: LinkOptions, tenantId: string, version: Quote
 
 /**
  * Marks an approved version sent: its PDF is rendered once and stored with its SHA-256 (the bytes the
- * customer can download and accept), and the operator gets the customer's link and message text. Sending
- * over WhatsApp as a document is a later step (the channel adapter's outbound media).
+ * customer can download and accept), and the operator gets the customer's link and message text. A quote
+ * drafted in a conversation is delivered there in the same transaction (ADR 0028): the PDF as a document
+ * with the reply buttons "Accept" / "I have a question" naming this version, or the workspace's template
+ * outside the 24-hour window; with no template then, nothing is sent and the version stays approved.
  */
 export async function sendQuote(
   db: Db,
@@ -46,6 +53,7 @@ export async function sendQuote(
   options: LinkOptions,
   quoteId: string,
   version: number,
+  offers?: DocumentOfferSender,
 ): Promise<SentQuote> {
   return withTenant(db, tenantId, async (trx) => {
     const quote = await findQuote(trx, quoteId, true);
@@ -77,7 +85,21 @@ export async function sendQuote(
     const rendered = await renderQuoteOutputs(trx, await detail(trx, quoteId), link);
     const { pdf, sha256 } = await renderPdf(trx, rendered, sentAt);
     await trx.insertInto('quoteDocuments').values({ quoteVersionId: sent.id, pdf, sha256 }).execute();
-    return { link, messageText: rendered.messageText, pdfSha256: sha256.toString('hex') };
+    let delivery: SentQuote['delivery'] = null;
+    const { conversationId } = quote;
+    if (offers && conversationId) {
+      const offer = quoteOffer({
+        quote: { ...quote, conversationId },
+        version: sent,
+        settings: await readQuoteSettings(trx),
+        messageText: rendered.messageText,
+        link,
+        authorUserId: actor.userId,
+        requestId: actor.context.requestId,
+      });
+      delivery = { channel: 'whatsapp', ...(await offers.send(trx, offer)) };
+    }
+    return { link, messageText: rendered.messageText, pdfSha256: sha256.toString('hex'), delivery };
   });
 }
 

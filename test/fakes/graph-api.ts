@@ -13,6 +13,13 @@ import type { AddressInfo } from 'node:net';
  *   (`{data:[{name,language,status,category,id,components}], paging:{cursors:{before,after}, next?}}`),
  *   paged by `limit` and `after`.
  *
+ * - `POST /{version}/{phone-number-id}/media`: a multipart upload (parsed as multipart/form-data by the
+ *   platform's own parser: `messaging_product=whatsapp`, `type`, `file` with a file name), answered
+ *   `{"id": media id}`; a missing field or a type that is not the file's gets Meta's error 100. The file
+ *   is then readable like inbound media (`GET /{version}/{media-id}`) and listed by `uploads()`.
+ * - Document (`document{id|link, filename, caption}`) and interactive reply-button messages
+ *   (`interactive{type:"button", body{text}, action{buttons[{type:"reply", reply{id,title}}]}}`, 1–3
+ *   buttons, ids ≤ 256 characters and unique, titles ≤ 20) are checked like Meta does.
  * - `GET /{version}/{phone-number-id}`: the number (id, display_phone_number, verified_name), answered
  *   only to the token that controls it (`addPhoneNumber`); any other valid token gets Meta's error 100.
  *
@@ -38,6 +45,14 @@ export type ScriptedFailure =
   | { kind: 'malformed-json' }
   /** The send is accepted (a wamid, a status webhook) but the connection drops before the answer. */
   | { kind: 'lost-answer' };
+
+export interface FakeUpload {
+  id: string;
+  phoneNumberId: string;
+  body: Buffer;
+  mimeType: string;
+  filename: string;
+}
 
 export interface FakeMedia {
   body: Buffer;
@@ -69,6 +84,10 @@ export interface FakeGraphApi {
   /** The next `times` message calls (or those to `recipient`) fail this way. */
   fail(failure: ScriptedFailure, options?: { times?: number; recipient?: string }): void;
   addMedia(id: string, media: FakeMedia): void;
+  /** Files uploaded through the media endpoint, oldest first. */
+  uploads(): FakeUpload[];
+  /** The next `times` media uploads fail this way (sends are scripted separately, by `fail`). */
+  failUploads(failure: ScriptedFailure, times?: number): void;
   /** Replaces a business account's message templates (every account starts with none). */
   setTemplates(wabaId: string, templates: FakeTemplate[]): void;
   /** The next successful send answers with this wamid (so a test can file a status for it first). */
@@ -123,6 +142,8 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
   const media = new Map<string, FakeMedia>();
   const templates = new Map<string, Array<FakeTemplate & { id: string }>>();
   let scripts: Script[] = [];
+  let uploadScripts: Script[] = [];
+  const uploads: FakeUpload[] = [];
   let wamidCounter = 0;
   const queuedWamids: string[] = [];
   let baseUrl = '';
@@ -270,10 +291,55 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     });
   };
 
+  const handleUpload = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    phoneNumberId: string,
+    raw: Buffer,
+  ) => {
+    const script = uploadScripts.find((s) => s.remaining > 0);
+    if (script) {
+      script.remaining -= 1;
+      uploadScripts = uploadScripts.filter((s) => s.remaining > 0);
+      if (await applyFailure(res, script.failure)) return;
+    }
+    const contentType = req.headers['content-type'] ?? '';
+    if (!contentType.startsWith('multipart/form-data')) {
+      return json(res, 400, graphError(100, 'Invalid parameter', 'multipart/form-data is required'));
+    }
+    let form: FormData;
+    try {
+      form = await new Request('http://fake.invalid/', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: new Uint8Array(raw),
+      }).formData();
+    } catch {
+      return json(res, 400, graphError(100, 'Invalid parameter', 'unreadable multipart body'));
+    }
+    const file = form.get('file');
+    const type = form.get('type');
+    if (form.get('messaging_product') !== 'whatsapp') {
+      return json(res, 400, graphError(100, 'Invalid parameter', 'messaging_product must be whatsapp'));
+    }
+    if (typeof file === 'string' || file === null || typeof type !== 'string') {
+      return json(res, 400, graphError(100, 'Invalid parameter', 'file and type are required'));
+    }
+    if (file.type && file.type !== type) {
+      return json(res, 400, graphError(100, 'Invalid parameter', "type does not match the file's type"));
+    }
+    const id = String(3_000_000_000_000 + uploads.length * 7919 + Math.floor(Math.random() * 1000));
+    const bytes = Buffer.from(await file.arrayBuffer());
+    uploads.push({ id, phoneNumberId, body: bytes, mimeType: type, filename: file.name });
+    media.set(id, { body: bytes, mimeType: type });
+    return json(res, 200, { id });
+  };
+
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const raw = (req.headers['content-type'] ?? '').startsWith('multipart/') ? '' : rawBytes.toString('utf8');
     let body: Record<string, unknown> | undefined;
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
@@ -304,6 +370,8 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       if (!body) return json(res, 400, graphError(100, 'Invalid parameter', 'body is not JSON'));
       return handleMessages(req, res, send[1], body);
     }
+    const upload = /^\/v\d+\.\d+\/(\d+)\/media$/.exec(url.pathname);
+    if (req.method === 'POST' && upload?.[1]) return handleUpload(req, res, upload[1], rawBytes);
     const templateList = /^\/v\d+\.\d+\/(\d+)\/message_templates$/.exec(url.pathname);
     if (req.method === 'GET' && templateList?.[1]) {
       const script = takeScript(undefined);
@@ -368,6 +436,10 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     addMedia(id, item) {
       media.set(id, item);
     },
+    uploads: () => [...uploads],
+    failUploads(failure, times = 1) {
+      uploadScripts.push({ failure, remaining: times, recipient: undefined });
+    },
     setTemplates(wabaId, list) {
       templates.set(
         wabaId,
@@ -390,6 +462,8 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
     reset() {
       requests.length = 0;
       scripts = [];
+      uploadScripts = [];
+      uploads.length = 0;
       queuedWamids.length = 0;
     },
     close: async () => {
@@ -455,5 +529,41 @@ function messageShapeProblem(body: Record<string, unknown>): string | undefined 
       ? undefined
       : 'template.name and template.language.code are required';
   }
+  if (body.type === 'document') {
+    const document = body.document as { id?: unknown; link?: unknown; filename?: unknown } | undefined;
+    if (typeof document?.id !== 'string' && typeof document?.link !== 'string') {
+      return 'document.id or document.link is required';
+    }
+    return document.filename === undefined || typeof document.filename === 'string'
+      ? undefined
+      : 'document.filename must be a string';
+  }
+  if (body.type === 'interactive') return interactiveProblem(body.interactive);
   return 'unsupported type';
+}
+
+/** Meta's rules for reply buttons: body text, 1–3 buttons with unique ids (≤ 256) and titles (≤ 20). */
+function interactiveProblem(value: unknown): string | undefined {
+  const interactive = value as
+    | { type?: unknown; body?: { text?: unknown }; action?: { buttons?: unknown } }
+    | undefined;
+  if (interactive?.type !== 'button') return 'interactive.type must be button';
+  const text = interactive.body?.text;
+  if (typeof text !== 'string' || text.length === 0 || text.length > 1024) {
+    return 'interactive.body.text is required (at most 1024 characters)';
+  }
+  const buttons = interactive.action?.buttons;
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) return 'one to three buttons';
+  const ids = new Set<string>();
+  for (const button of buttons as Array<{ type?: unknown; reply?: { id?: unknown; title?: unknown } }>) {
+    const { id, title } = button.reply ?? {};
+    if (button.type !== 'reply' || typeof id !== 'string' || typeof title !== 'string') {
+      return 'buttons need type reply with reply.id and reply.title';
+    }
+    if (id.length === 0 || id.length > 256 || ids.has(id))
+      return 'button ids must be unique, 1-256 characters';
+    if (title.length === 0 || title.length > 20) return 'button titles must be 1-20 characters';
+    ids.add(id);
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@ import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { signQuoteLink } from '../../src/quotes/acceptance/quote-link.js';
-import { approvalReminderTaskDefinition } from '../../src/quotes/approval-reminder.task.js';
+import { createApprovalReminderTask, MAX_REMINDER_MAILS } from '../../src/quotes/approval-reminder.task.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { buildTestApp } from '../support/app.js';
@@ -364,12 +364,33 @@ describe('quotes', () => {
     // The default reminder time is 60 minutes.
     expect(Math.round((new Date(job?.runAt as Date).getTime() - Date.now()) / 60_000)).toBe(60);
     const ctx = taskContext(database.db, tenantId);
-    await approvalReminderTaskDefinition.handle({ versionId, reminder: 1 }, ctx);
+    const reminderTask = createApprovalReminderTask({
+      secretKey: config.secretKey,
+      publicUrl: config.http.publicUrl,
+    });
+    const mailJobs = async () => {
+      const { rows } = await sql<{ count: string }>`
+        select count(*) from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = 'mail.send'`.execute(database.ownerDb);
+      return Number(rows[0]?.count);
+    };
+    const mailsBefore = await mailJobs();
+    await reminderTask.handle({ versionId, reminder: 1 }, ctx);
     expect(await auditActions(quote.id)).toContain('quote.approval_reminder');
     expect((await reminderJobs()).map((r) => r.payload.payload.reminder)).toEqual([2]);
+    // The members allowed to approve (the owner and the admin; not the agent) are mailed, up to the cap.
+    expect((await mailJobs()) - mailsBefore).toBe(2);
+    for (let reminder = 2; reminder <= MAX_REMINDER_MAILS + 2; reminder++) {
+      await reminderTask.handle({ versionId, reminder }, ctx);
+    }
+    expect((await mailJobs()) - mailsBefore).toBe(2 * MAX_REMINDER_MAILS);
+    const reminded = (await auditActions(quote.id)).filter((a) => a === 'quote.approval_reminder').length;
     await call('POST', `/api/v1/quotes/${quote.id}/approve`, admin, { version: 1 });
-    await approvalReminderTaskDefinition.handle({ versionId, reminder: 2 }, ctx);
-    expect((await auditActions(quote.id)).filter((a) => a === 'quote.approval_reminder')).toHaveLength(1);
+    await reminderTask.handle({ versionId, reminder: 10 }, ctx);
+    expect((await auditActions(quote.id)).filter((a) => a === 'quote.approval_reminder')).toHaveLength(
+      reminded,
+    );
   });
 
   it('policy: auto-approval under a total with catalog prices only, and the drafter cannot approve their own quote', async () => {

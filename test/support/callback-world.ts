@@ -91,6 +91,7 @@ export async function startCallbackWorld(
     const logs = captureLogger({ level: 'info' });
     const tasks = buildTasks({
       secretKey: config.secretKey,
+      publicUrl: config.http.publicUrl,
       mailer: { transport: 'test', send: async () => {}, close: async () => {} } as never,
       agent: {} as never,
       whatsappOutbound: {} as never,

@@ -38,6 +38,7 @@ const ZErrorEnvelope = z.object({
     error_user_title: z.string().optional(),
   }),
 });
+const ZUploadResponse = z.object({ id: z.string().min(1).max(256) });
 const ZSendResponse = z.object({ messages: z.array(z.object({ id: z.string().min(1).max(256) })).min(1) });
 // GET /{phone-number-id}: answered only to a token with access to that number.
 const ZPhoneNumber = z.looseObject({ id: z.string().min(1).max(64) });
@@ -72,6 +73,14 @@ export type GraphTemplatePage = z.infer<typeof ZTemplatePage>;
 const TEMPLATE_PAGE_SIZE = 50;
 
 const JSON_MAX_BYTES = 256 * 1024;
+
+/** A request body sent as is (a multipart upload), with its content type. */
+class RawBody {
+  constructor(
+    readonly body: Buffer,
+    readonly contentType: string,
+  ) {}
+}
 
 function parseGraphError(body: Buffer | undefined): { code: number; title: string } | undefined {
   if (!body) return undefined;
@@ -139,6 +148,25 @@ function parseJson<T>(schema: z.ZodType<T>, body: Buffer, what: string): T {
   return parsed.data;
 }
 
+/** A file to upload: its bytes, MIME type and the file name the customer sees. */
+export interface OutboundFile {
+  bytes: Buffer;
+  mimeType: string;
+  filename: string;
+}
+
+/** Meta's multipart form for a media upload, encoded by the platform's own FormData (no hand-made bodies). */
+export async function mediaUploadForm(file: OutboundFile): Promise<{ body: Buffer; contentType: string }> {
+  const form = new FormData();
+  form.set('messaging_product', 'whatsapp');
+  form.set('type', file.mimeType);
+  form.set('file', new Blob([new Uint8Array(file.bytes)], { type: file.mimeType }), file.filename);
+  const encoded = new Request('http://form.invalid/', { method: 'POST', body: form });
+  const contentType = encoded.headers.get('content-type');
+  if (!contentType) throw new Error('multipart form without a content type');
+  return { body: Buffer.from(await encoded.arrayBuffer()), contentType };
+}
+
 export interface GraphApiClient {
   /**
    * POSTs a message body (text or template) and returns Meta's wamid. Retried in the call only when the
@@ -151,6 +179,12 @@ export interface GraphApiClient {
    */
   phoneNumber(channel: GraphChannel): Promise<{ id: string }>;
   markRead(channel: GraphChannel, wamid: string): Promise<void>;
+  /**
+   * Uploads a file through the number's media endpoint (multipart, `messaging_product=whatsapp`) and
+   * returns Meta's media id, which a document message or a template's DOCUMENT header then names. An
+   * upload repeated after a lost answer only leaves an unused media item at Meta (they expire).
+   */
+  uploadMedia(channel: GraphChannel, file: OutboundFile): Promise<{ id: string }>;
   mediaInfo(channel: GraphChannel, mediaId: string): Promise<GraphMediaInfo>;
   /** One page of a WhatsApp Business Account's message templates (`after`: the previous page's cursor). */
   listTemplates(channel: GraphChannel, wabaId: string, after?: string): Promise<GraphTemplatePage>;
@@ -190,15 +224,20 @@ export function createGraphApiClient(options: {
     body?: unknown,
     send = false,
   ) => {
+    const raw = body instanceof RawBody ? body : undefined;
     try {
       return await http.request({
         method,
         url: `${base}/${path}`,
         headers: {
           authorization: `Bearer ${channel.accessToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(raw
+            ? { 'content-type': raw.contentType }
+            : body === undefined
+              ? {}
+              : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
         breakerKey: `whatsapp:${channel.id}`,
         maxBytes: JSON_MAX_BYTES,
         isRetryable: send ? isSendRetryable : isRetryable,
@@ -227,6 +266,16 @@ export function createGraphApiClient(options: {
         status: 'read',
         message_id: wamid,
       });
+    },
+    async uploadMedia(channel, file) {
+      const form = await mediaUploadForm(file);
+      const response = await call(
+        channel,
+        'POST',
+        `${encodeURIComponent(channel.phoneNumberId)}/media`,
+        new RawBody(form.body, form.contentType),
+      );
+      return { id: parseJson(ZUploadResponse, response.body, 'media upload').id };
     },
     async mediaInfo(channel, mediaId) {
       const response = await call(channel, 'GET', encodeURIComponent(mediaId));

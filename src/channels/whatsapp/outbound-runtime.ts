@@ -8,6 +8,7 @@ import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter-store.js';
 import { channelSecretBox } from './channels.service.js';
 import { createGraphApiClient, type GraphApiClient } from './graph-api.client.js';
+import type { AttachmentSources } from './outbound-media.js';
 import { createThroughput, type Throughput } from './throughput.js';
 
 /** What the outbound WhatsApp tasks (send, mark-as-read, media download) need at run time. */
@@ -26,6 +27,8 @@ export interface WhatsappOutbound {
    */
   unsavedAcceptances: Map<string, string>;
   metrics: Metrics | undefined;
+  /** Where the files of outbound documents are read (by source name); none: such rows fail. */
+  attachments?: AttachmentSources;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export interface WhatsappOutboundOptions {
   /** Tests shorten the in-call retry and breaker timings; production uses the client's defaults. */
   http?: OutboundClient;
   blobs?: BlobStore;
+  attachments?: AttachmentSources;
 }
 
 export function createWhatsappOutbound(options: WhatsappOutboundOptions): WhatsappOutbound {
@@ -66,6 +70,7 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
     inDoubtWaitSeconds: config.whatsapp.inDoubtWaitSeconds,
     unsavedAcceptances: new Map(),
     metrics: options.metrics,
+    ...(options.attachments ? { attachments: options.attachments } : {}),
     close: () => http.close(),
   };
 }

@@ -14,6 +14,7 @@ import {
   markSendFailed,
   type OutboundForSend,
 } from './outbound.repository.js';
+import { documentObject, interactiveObject, prepareAttachment } from './outbound-media.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
 import { applyPendingStatuses } from './statuses.repository.js';
 import { conversationQueue, sendJobKey, sendMessageTask } from './task-refs.js';
@@ -28,7 +29,7 @@ const UNSAVED_LIMIT = 10_000;
  * `biz_opaque_callback_data` carries the row's id: Meta echoes it in the message's status callbacks, which
  * is how a send whose answer was lost is recognised (ADR 0018).
  */
-export function graphMessageBody(message: OutboundForSend): Record<string, unknown> {
+export function graphMessageBody(message: OutboundForSend, mediaId?: string): Record<string, unknown> {
   const to = message.waId ?? message.phoneE164.replace(/^\+/, '');
   const base = {
     messaging_product: 'whatsapp',
@@ -41,15 +42,29 @@ export function graphMessageBody(message: OutboundForSend): Record<string, unkno
       message.content as { template?: { name: string; language: string; components?: unknown } }
     ).template;
     if (!template) throw new Error(`template message ${message.id} has no template`);
+    // A file for the template's DOCUMENT header is a header parameter, ahead of the other components.
+    const components = [
+      ...(mediaId
+        ? [{ type: 'header', parameters: [{ type: 'document', document: documentObject(message, mediaId) }] }]
+        : []),
+      ...((template.components as unknown[] | undefined) ?? []),
+    ];
     return {
       ...base,
       type: 'template',
       template: {
         name: template.name,
         language: { code: template.language },
-        ...(template.components ? { components: template.components } : {}),
+        ...(components.length > 0 ? { components } : {}),
       },
     };
+  }
+  if (message.type === 'document') {
+    if (!mediaId) throw new Error(`document message ${message.id} has no uploaded file`);
+    return { ...base, type: 'document', document: documentObject(message, mediaId) };
+  }
+  if (message.type === 'interactive') {
+    return { ...base, type: 'interactive', interactive: interactiveObject(message) };
   }
   return { ...base, type: 'text', text: { body: message.text ?? '' } };
 }
@@ -121,21 +136,36 @@ export async function sendOutbound(
     return count('outside_window');
   }
 
+  const channel = {
+    id: message.channelId,
+    phoneNumberId: message.phoneNumberId,
+    accessToken: outbound.openAccessToken(message.accessTokenSealed),
+  };
+  // A file goes up first (outbound media); the message then names Meta's media id.
+  let mediaId: string | undefined;
+  try {
+    const uploaded = await prepareAttachment(outbound, message, channel, ctx);
+    if (uploaded && 'failed' in uploaded) {
+      await fail(uploaded.failed);
+      ctx.logger.warn({ messageId, code: uploaded.failed.code }, 'WhatsApp media upload failed permanently');
+      return count('failed');
+    }
+    mediaId = uploaded?.mediaId;
+  } catch (error) {
+    // Nothing was sent: the message itself never left.
+    await unmark();
+    throw error;
+  }
   try {
     await outbound.throughput.acquire(message.phoneNumberId, message.messagesPerSecond, ctx.signal);
   } catch (error) {
     await unmark();
     throw error;
   }
-  const channel = {
-    id: message.channelId,
-    phoneNumberId: message.phoneNumberId,
-    accessToken: outbound.openAccessToken(message.accessTokenSealed),
-  };
   const started = performance.now();
   let wamid: string;
   try {
-    ({ wamid } = await outbound.graph.sendMessage(channel, graphMessageBody(message)));
+    ({ wamid } = await outbound.graph.sendMessage(channel, graphMessageBody(message, mediaId)));
     observe(outbound, 'send', 'ok', started);
   } catch (error) {
     if (!(error instanceof GraphApiError)) throw error;

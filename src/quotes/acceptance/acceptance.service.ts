@@ -27,20 +27,20 @@ export interface PublicQuote {
   decision: Pick<QuoteDecision, 'decision' | 'customerName' | 'decidedAt'> | null;
 }
 
-const OPEN: readonly QuoteStatus[] = ['sent', 'viewed'];
+export const OPEN: readonly QuoteStatus[] = ['sent', 'viewed'];
 
 function notFound(): never {
   throw new AppError('not_found', 'This quote link is not valid or has expired');
 }
 
-interface Located {
+export interface Located {
   tenantId: string;
   quote: Quote;
   version: QuoteVersion;
 }
 
 /** Resolves a link to its version, in the link's tenant; a version never sent is no customer's business. */
-async function locate(
+export async function locate(
   trx: TenantTransaction,
   tenantId: string,
   versionId: string,
@@ -56,10 +56,10 @@ async function locate(
 }
 
 /** A sent version past its validity date becomes expired when anyone next looks at it. */
-async function expireIfDue(
+export async function expireIfDue(
   trx: TenantTransaction,
   at: Located,
-  context: RequestContext,
+  context: RequestContext | null,
 ): Promise<QuoteVersion> {
   const today = new Date().toISOString().slice(0, 10);
   if (OPEN.includes(at.version.status) && at.version.validUntil < today) {
@@ -167,6 +167,53 @@ export async function declinePublicQuote(
   await decide(db, options, token, context, 'declined', { customerName: null, reason: input.reason ?? null });
 }
 
+/**
+ * The customer's decision on an open version, wherever it was made (the public page, a WhatsApp button):
+ * the evidence row with the SHA-256 of the PDF stored when the version was sent, then the transition.
+ */
+export async function recordDecision(
+  trx: TenantTransaction,
+  at: Located,
+  version: QuoteVersion,
+  decision: 'accepted' | 'declined',
+  values: {
+    customerName: string | null;
+    reason: string | null;
+    ip?: string | null;
+    userAgent?: string | null;
+    channel?: 'link' | 'whatsapp';
+    channelMessageId?: string | null;
+    context: RequestContext | null;
+  },
+): Promise<QuoteVersion> {
+  const document = await trx
+    .selectFrom('quoteDocuments')
+    .select('sha256')
+    .where('quoteVersionId', '=', version.id)
+    .executeTakeFirst();
+  const { context, ...evidence } = values;
+  await trx
+    .insertInto('quoteDecisions')
+    .values({
+      quoteVersionId: version.id,
+      decision,
+      ...evidence,
+      pdfSha256: document?.sha256 ?? null,
+    })
+    .execute();
+  return transition(
+    trx,
+    at.tenantId,
+    at.quote,
+    version,
+    decision,
+    { kind: 'customer', context },
+    {
+      ...(values.reason ? { reason: values.reason } : {}),
+    },
+  );
+}
+
 async function decide(
   db: Db,
   options: PublicLinkOptions,
@@ -183,33 +230,12 @@ async function decide(
       if (version !== at.version) return 'expired' as const;
       closed(version);
     }
-    const document = await trx
-      .selectFrom('quoteDocuments')
-      .select('sha256')
-      .where('quoteVersionId', '=', version.id)
-      .executeTakeFirst();
-    await trx
-      .insertInto('quoteDecisions')
-      .values({
-        quoteVersionId: version.id,
-        decision,
-        ...values,
-        ip: context.ip,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
-        pdfSha256: document?.sha256 ?? null,
-      })
-      .execute();
-    await transition(
-      trx,
-      at.tenantId,
-      at.quote,
-      version,
-      decision,
-      { kind: 'customer', context },
-      {
-        ...(values.reason ? { reason: values.reason } : {}),
-      },
-    );
+    await recordDecision(trx, at, version, decision, {
+      ...values,
+      ip: context.ip,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      context,
+    });
     return 'decided' as const;
   }).then((outcome) => {
     if (outcome === 'expired') throw new AppError('conflict', 'This quote has expired');
