@@ -27,6 +27,7 @@ import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js'
 import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
 import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
 import { contactsRoutes } from './contacts/contacts.routes.js';
+import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
@@ -207,7 +208,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(cannedResponsesRoutes, { db: deps.db });
   await app.register(deadLettersRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
-  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp: deps.whatsapp ?? ownWhatsapp(app, deps) });
+  const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
+  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
   await app.register(liveRoutes, {
     connectListener: deps.connectListener,
     authenticate: deps.authenticate,
@@ -248,6 +250,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(callbackWidgetsRoutes, { db: deps.db, config });
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
+  await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,

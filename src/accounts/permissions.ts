@@ -23,6 +23,9 @@ export const PERMISSIONS = {
   'conversations.write': ['owner', 'admin', 'agent'],
   'contacts.read': ['owner', 'admin', 'agent'],
   'contacts.write': ['owner', 'admin', 'agent'],
+  /** Bulk: importing a CSV (and undoing it) and exporting every contact are for admins. */
+  'contacts.import': ['owner', 'admin'],
+  'contacts.export': ['owner', 'admin'],
   'channels.manage': ['owner', 'admin'],
   // The tenant's shared vocabulary: admins curate labels and canned responses, everyone applies them.
   'labels.manage': ['owner', 'admin'],

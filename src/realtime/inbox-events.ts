@@ -23,7 +23,9 @@ export type InboxEvent =
   /** A quote moved through its states (drafted, approved, sent, viewed, accepted, ...). */
   | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
   /** A quote has waited for approval longer than the workspace's reminder time. */
-  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null };
+  | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null }
+  /** A contact import moved on (a chunk committed, finished, failed, cancelled, undone). */
+  | { type: 'contact_import.updated'; importId: string };
 
 export interface InboxNotification {
   tenantId: string;

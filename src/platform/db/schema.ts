@@ -39,6 +39,13 @@ import type {
   QuoteVersionsTable,
 } from '../../quotes/quotes.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
+import type {
+  ContactImportChangesTable,
+  ContactImportMappingsTable,
+  ContactImportRejectsTable,
+  ContactImportSettingsTable,
+  ContactImportsTable,
+} from '../../contacts/import/imports.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
 import type {
   AltchaUsedChallengesTable,
@@ -101,4 +108,9 @@ export interface Database {
   callbackCallEvents: CallbackCallEventsTable;
   altchaUsedChallenges: AltchaUsedChallengesTable;
   deadLetters: DeadLettersTable;
+  contactImports: ContactImportsTable;
+  contactImportChanges: ContactImportChangesTable;
+  contactImportRejects: ContactImportRejectsTable;
+  contactImportMappings: ContactImportMappingsTable;
+  contactImportSettings: ContactImportSettingsTable;
 }
