@@ -147,6 +147,7 @@ export function previewRows(sample: string, delimiter: CsvDelimiter, complete: b
     rows = parseSync(text, {
       delimiter,
       relax_column_count: true,
+      relax_quotes: true,
       skip_empty_lines: true,
       max_record_size: MAX_RECORD_CHARS,
       to_line: limit + 50,

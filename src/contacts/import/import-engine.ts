@@ -68,6 +68,7 @@ export async function runImport(deps: ImportEngineDeps, tenantId: string, import
   const parser = parse({
     delimiter: job.delimiter,
     relax_column_count: true,
+    relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_CHARS,
     info: true,
@@ -175,7 +176,7 @@ function copyText(rows: readonly StagedRow[]): string {
  * cell never erases). Every created or updated contact is recorded with its before-image, for undo.
  */
 const MERGE = `
-with matched as (
+with matched as materialized (
   select s.*, coalesce(
     (select c.id from contacts c where c.phone_e164 = s.phone),
     (select c.id from contacts c where s.email is not null and c.email = s.email order by c.created_at, c.id limit 1)
