@@ -21,9 +21,51 @@ const ROWS = Math.min(2_000_000, Number(process.env.BENCH_ROWS ?? 1_000_000));
 const TARGET_ROWS_PER_SECOND = 50_000;
 const TARGET_RSS_MB = 300;
 
-const FIRST = ['Mario', 'Giulia', 'Luca', 'Francesca', 'João', 'Ana', 'Pedro', 'Lucía', 'Javier', 'Sofia', 'Matteo', 'Beatriz', 'Carlos', 'Chiara', 'Rafael', 'Elena'];
-const LAST = ['Rossi', 'Bianchi', 'Esposito', 'Silva', 'Santos', 'Oliveira', 'García', 'Fernández', 'Romano', 'Costa', 'Ferreira', 'López', 'Colombo', 'Ricci', 'Souza', 'Martínez'];
-const COMPANY = ['Rossi S.r.l.', 'Açaí Ltda', 'Construcciones López', 'Bianchi & Figli', 'Padaria Silva', '', ''];
+const FIRST = [
+  'Mario',
+  'Giulia',
+  'Luca',
+  'Francesca',
+  'João',
+  'Ana',
+  'Pedro',
+  'Lucía',
+  'Javier',
+  'Sofia',
+  'Matteo',
+  'Beatriz',
+  'Carlos',
+  'Chiara',
+  'Rafael',
+  'Elena',
+];
+const LAST = [
+  'Rossi',
+  'Bianchi',
+  'Esposito',
+  'Silva',
+  'Santos',
+  'Oliveira',
+  'García',
+  'Fernández',
+  'Romano',
+  'Costa',
+  'Ferreira',
+  'López',
+  'Colombo',
+  'Ricci',
+  'Souza',
+  'Martínez',
+];
+const COMPANY = [
+  'Rossi S.r.l.',
+  'Açaí Ltda',
+  'Construcciones López',
+  'Bianchi & Figli',
+  'Padaria Silva',
+  '',
+  '',
+];
 
 const ascii = (name: string) => name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
@@ -57,14 +99,24 @@ async function* generate(rows: number): AsyncGenerator<Buffer> {
 }
 
 async function main() {
-  const bench = await startBenchDatabase('import', { poolSize: 3, keepOnServer: process.env.BENCH_KEEP === '1' });
+  const bench = await startBenchDatabase('import', {
+    poolSize: 3,
+    keepOnServer: process.env.BENCH_KEEP === '1',
+  });
   const blobs = createFilesystemBlobStore(`${bench.dataDir}/blobs`);
   const pool = createPool({ connectionString: bench.appUrl, max: 2, applicationName: 'bench-import' });
   try {
     const tenantId = await newTenant(bench.db, 'Import bench');
-    const actor = { userId: null, apiKeyId: null, context: { requestId: 'bench-import', ip: '127.0.0.1', userAgent: 'bench' } };
+    const actor = {
+      userId: null,
+      apiKeyId: null,
+      context: { requestId: 'bench-import', ip: '127.0.0.1', userAgent: 'bench' },
+    };
     const uploadStarted = performance.now();
-    const view = await createImport(bench.db, blobs, tenantId, actor, { fileName: 'bench.csv', content: generate(ROWS) });
+    const view = await createImport(bench.db, blobs, tenantId, actor, {
+      fileName: 'bench.csv',
+      content: generate(ROWS),
+    });
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
     await startImport(bench.db, tenantId, actor, view.contactImport.id, {
       mapping: view.suggestedMapping,
@@ -76,15 +128,25 @@ async function main() {
     const outcome = await runImport({ pool, blobs }, tenantId, view.contactImport.id);
     const seconds = (performance.now() - started) / 1000;
     const row = await withTenant(bench.db, tenantId, (trx) =>
-      trx.selectFrom('contactImports').selectAll().where('id', '=', view.contactImport.id).executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('contactImports')
+        .selectAll()
+        .where('id', '=', view.contactImport.id)
+        .executeTakeFirstOrThrow(),
     );
     const rowsPerSecond = Math.round(ROWS / seconds);
     const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    out(`file                 ${ROWS.toLocaleString('en')} rows, ${(Number(view.contactImport.sizeBytes) / 1e6).toFixed(1)} MB (stored in ${uploadSeconds.toFixed(1)} s)`);
+    out(
+      `file                 ${ROWS.toLocaleString('en')} rows, ${(Number(view.contactImport.sizeBytes) / 1e6).toFixed(1)} MB (stored in ${uploadSeconds.toFixed(1)} s)`,
+    );
     out(`outcome              ${outcome} in ${seconds.toFixed(1)} s`);
-    out(`rows/s               ${rowsPerSecond.toLocaleString('en')}   ${rowsPerSecond >= TARGET_ROWS_PER_SECOND ? 'ok' : 'UNDER TARGET'} (>= ${TARGET_ROWS_PER_SECOND.toLocaleString('en')})`);
-    out(`peak RSS             ${rssMb} MB   ${rssMb < TARGET_RSS_MB ? 'ok' : 'OVER TARGET'} (< ${TARGET_RSS_MB} MB)`);
+    out(
+      `rows/s               ${rowsPerSecond.toLocaleString('en')}   ${rowsPerSecond >= TARGET_ROWS_PER_SECOND ? 'ok' : 'UNDER TARGET'} (>= ${TARGET_ROWS_PER_SECOND.toLocaleString('en')})`,
+    );
+    out(
+      `peak RSS             ${rssMb} MB   ${rssMb < TARGET_RSS_MB ? 'ok' : 'OVER TARGET'} (< ${TARGET_RSS_MB} MB)`,
+    );
     out(`created              ${Number(row.rowsCreated).toLocaleString('en')}`);
     out(`updated              ${Number(row.rowsUpdated).toLocaleString('en')}`);
     out(`duplicates           ${Number(row.rowsDuplicate).toLocaleString('en')}`);

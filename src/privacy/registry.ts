@@ -483,7 +483,13 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   },
   'public.contact_import_changes': {
     subjects: ['contact'],
-    columns: { ...tenantScoped, import_id: none, contact_id: 'reference', created: none, before: 'identifier' },
+    columns: {
+      ...tenantScoped,
+      import_id: none,
+      contact_id: 'reference',
+      created: none,
+      before: 'identifier',
+    },
   },
   'public.contact_import_rejects': {
     subjects: ['contact'],
@@ -804,7 +810,8 @@ export const personalDataBlobs: Readonly<Record<string, BlobClassification>> = {
     subjects: ['contact'],
     category: 'identifier',
     keyColumn: { table: 'public.contact_imports', column: 'blob_parts' },
-    description: 'uploaded CSV files of contacts, in 4 MB parts stored as <tenant>/<sha256>; deleted when the import ends',
+    description:
+      'uploaded CSV files of contacts, in 4 MB parts stored as <tenant>/<sha256>; deleted when the import ends',
   },
 };
 

@@ -5,7 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImportContactsTask, createUndoContactImportTask } from '../../src/contacts/import/import-tasks.js';
+import {
+  createImportContactsTask,
+  createUndoContactImportTask,
+} from '../../src/contacts/import/import-tasks.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
@@ -39,7 +42,11 @@ beforeAll(async () => {
   owner = await signedInMember(database.db, config, { tenantId: tenantA, role: 'owner' });
   agent = await signedInMember(database.db, config, { tenantId: tenantA, role: 'agent' });
   ownerB = await signedInMember(database.db, config, { tenantId: tenantB, role: 'owner' });
-  workerPool = createPool({ connectionString: database.appUrl, max: 4, applicationName: 'import-test-worker' });
+  workerPool = createPool({
+    connectionString: database.appUrl,
+    max: 4,
+    applicationName: 'import-test-worker',
+  });
   const deps = { pool: workerPool, blobs: createFilesystemBlobStore(blobDir) };
   const metrics = createMetrics();
   worker = await startWorker({
@@ -66,7 +73,10 @@ afterAll(async () => {
 
 const BOUNDARY = 'leadline-test-boundary';
 
-function multipart(content: Buffer | string, fileName = 'contatti.csv'): { payload: Buffer; headers: Record<string, string> } {
+function multipart(
+  content: Buffer | string,
+  fileName = 'contatti.csv',
+): { payload: Buffer; headers: Record<string, string> } {
   const body = Buffer.concat([
     Buffer.from(
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`,
@@ -79,7 +89,12 @@ function multipart(content: Buffer | string, fileName = 'contatti.csv'): { paylo
 
 async function upload(member: SignedInMember, content: Buffer | string, fileName?: string) {
   const { payload, headers } = multipart(content, fileName);
-  return app.inject({ method: 'POST', url: '/api/v1/contact-imports', headers: { ...member.headers, ...headers }, payload });
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/contact-imports',
+    headers: { ...member.headers, ...headers },
+    payload,
+  });
 }
 
 const api = (member: SignedInMember, method: 'GET' | 'POST', url: string, body?: object) =>
@@ -126,10 +141,23 @@ describe('CSV import', () => {
     expect(uploaded.statusCode).toBe(201);
     const created = uploaded.json();
     expect(created).toMatchObject({ encoding: 'utf-8', delimiter: ';', status: 'uploaded' });
-    expect(created.preview.headers).toEqual(['Nome', 'Cognome', 'Cellulare', 'E-mail', 'Ragione sociale', 'Note']);
+    expect(created.preview.headers).toEqual([
+      'Nome',
+      'Cognome',
+      'Cellulare',
+      'E-mail',
+      'Ragione sociale',
+      'Note',
+    ]);
     expect(created.preview.rows[0][4]).toBe('Rossi; Figli s.r.l.');
     expect(created.preview.rows[1][5]).toBe('una nota\r\nsu due righe');
-    expect(created.suggestedMapping).toEqual({ 0: 'firstName', 1: 'lastName', 2: 'phone', 3: 'email', 4: 'company' });
+    expect(created.suggestedMapping).toEqual({
+      0: 'firstName',
+      1: 'lastName',
+      2: 'phone',
+      3: 'email',
+      4: 'company',
+    });
 
     const started = await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/start`, {
       mapping: created.suggestedMapping,
@@ -166,7 +194,11 @@ describe('CSV import', () => {
     expect(undo.statusCode).toBe(202);
     expect((await finished(created.id, ['undone'])).status).toBe('undone');
     expect(await contactByPhone('+393331234567')).toBeUndefined();
-    expect(await contactByPhone('+393477654321')).toMatchObject({ id: existing.id, firstName: null, lastName: 'Old' });
+    expect(await contactByPhone('+393477654321')).toMatchObject({
+      id: existing.id,
+      firstName: null,
+      lastName: 'Old',
+    });
     const again = await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/undo`);
     expect(again.statusCode).toBe(409);
   });
@@ -200,7 +232,13 @@ describe('CSV import', () => {
     await withTenant(database.db, tenantA, (trx) =>
       trx
         .insertInto('contacts')
-        .values({ phoneE164: '+393290000001', firstName: '=HYPERLINK("http://evil")', lastName: '+SUM(A1)', company: '@cmd', email: null })
+        .values({
+          phoneE164: '+393290000001',
+          firstName: '=HYPERLINK("http://evil")',
+          lastName: '+SUM(A1)',
+          company: '@cmd',
+          email: null,
+        })
         .execute(),
     );
     const response = await api(owner, 'GET', '/api/v1/contacts/export.csv?q=393290000001');
@@ -295,10 +333,15 @@ describe('bad input on upload', () => {
     const url = `/api/v1/contact-imports/${created.id}/start`;
     expect((await api(owner, 'POST', url, { mapping: { 7: 'phone' }, policy: 'skip' })).statusCode).toBe(400);
     expect((await api(owner, 'POST', url, { mapping: { 0: 'nope' }, policy: 'skip' })).statusCode).toBe(400);
-    expect((await api(owner, 'POST', url, { mapping: { 0: 'firstName' }, policy: 'skip' })).statusCode).toBe(400);
-    expect((await api(owner, 'POST', url, { mapping: { 1: 'phone' }, policy: 'merge' })).statusCode).toBe(400);
+    expect((await api(owner, 'POST', url, { mapping: { 0: 'firstName' }, policy: 'skip' })).statusCode).toBe(
+      400,
+    );
+    expect((await api(owner, 'POST', url, { mapping: { 1: 'phone' }, policy: 'merge' })).statusCode).toBe(
+      400,
+    );
     expect(
-      (await api(owner, 'POST', url, { mapping: { 1: 'phone' }, policy: 'skip', defaultCountry: 'italy' })).statusCode,
+      (await api(owner, 'POST', url, { mapping: { 1: 'phone' }, policy: 'skip', defaultCountry: 'italy' }))
+        .statusCode,
     ).toBe(400);
   });
 });

@@ -25,7 +25,10 @@ export async function exportContactsCsv(
   filter: ExportFilter,
 ): Promise<Readable> {
   await withTenant(db, tenantId, (trx) =>
-    auditChange(trx, tenantId, actor, 'contacts.exported', { search: filter.q !== undefined, importId: filter.importId ?? null }),
+    auditChange(trx, tenantId, actor, 'contacts.exported', {
+      search: filter.q !== undefined,
+      importId: filter.importId ?? null,
+    }),
   );
   const needle = filter.q?.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);
   async function* lines() {
@@ -36,7 +39,16 @@ export async function exportContactsCsv(
       const page = await withTenant(db, tenantId, (trx) => {
         let query = trx
           .selectFrom('contacts as c')
-          .select(['c.id', 'c.phoneE164', 'c.firstName', 'c.lastName', 'c.company', 'c.email', 'c.displayName', 'c.createdAt'])
+          .select([
+            'c.id',
+            'c.phoneE164',
+            'c.firstName',
+            'c.lastName',
+            'c.company',
+            'c.email',
+            'c.displayName',
+            'c.createdAt',
+          ])
           .orderBy('c.id')
           .limit(PAGE);
         if (cursor) query = query.where('c.id', '>', cursor);

@@ -22,7 +22,10 @@ const BOMS: readonly { bytes: readonly number[]; encoding: CsvEncoding }[] = [
 ];
 
 const SIGNATURES: readonly { bytes: readonly number[]; what: string }[] = [
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive or an Excel workbook (.xlsx): save it as CSV first' },
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a ZIP archive or an Excel workbook (.xlsx): save it as CSV first',
+  },
   { bytes: [0xd0, 0xcf, 0x11, 0xe0], what: 'an old Excel workbook (.xls): save it as CSV first' },
   { bytes: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document' },
   { bytes: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image' },
@@ -49,7 +52,8 @@ export function detectEncoding(head: Buffer): DetectedEncoding {
     if (startsWith(head, bom.bytes)) return { encoding: bom.encoding, bomBytes: bom.bytes.length };
   }
   for (const signature of SIGNATURES) {
-    if (startsWith(head, signature.bytes)) throw new CsvFormatError(`The file is ${signature.what}, not CSV.`);
+    if (startsWith(head, signature.bytes))
+      throw new CsvFormatError(`The file is ${signature.what}, not CSV.`);
   }
   if (head.includes(0)) {
     const guess = chardet.detect(head);
@@ -73,7 +77,7 @@ function isUtf8(head: Buffer): boolean {
 }
 
 function trimPartialUtf8(bytes: Buffer): number {
-  let end = bytes.length;
+  const end = bytes.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
     const byte = bytes[end - back] ?? 0;
     if ((byte & 0xc0) === 0x80) continue;
@@ -140,7 +144,12 @@ export interface CsvPreview {
  * The header and first rows of a sample. `complete`: the sample is the whole file (so an unclosed quote
  * at its end is an error, not a cut).
  */
-export function previewRows(sample: string, delimiter: CsvDelimiter, complete: boolean, limit = 20): CsvPreview {
+export function previewRows(
+  sample: string,
+  delimiter: CsvDelimiter,
+  complete: boolean,
+  limit = 20,
+): CsvPreview {
   const text = complete ? sample : completeLines(sample);
   let rows: string[][];
   try {

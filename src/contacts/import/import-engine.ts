@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -6,7 +6,14 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import { withTenantClient } from '../../platform/db/tenant-client.js';
-import { type CsvDelimiter, type CsvEncoding, createDecoder, describeParseError, MAX_COLUMNS, MAX_RECORD_CHARS } from './csv-format.js';
+import {
+  type CsvDelimiter,
+  type CsvEncoding,
+  createDecoder,
+  describeParseError,
+  MAX_COLUMNS,
+  MAX_RECORD_CHARS,
+} from './csv-format.js';
 import { deleteImportFile, readImportFile } from './import-file.js';
 import { compileMapping, type StagedRow, stageRow } from './import-rows.js';
 import type { DedupePolicy } from './imports.table.js';
@@ -44,7 +51,11 @@ export type ImportOutcome = 'completed' | 'failed' | 'cancelled' | 'not-runnable
  * crashed job resumes after its last committed chunk. A file found malformed part-way (an unclosed
  * quote, an over-long row) fails the import and undoes the chunks already merged.
  */
-export async function runImport(deps: ImportEngineDeps, tenantId: string, importId: string): Promise<ImportOutcome> {
+export async function runImport(
+  deps: ImportEngineDeps,
+  tenantId: string,
+  importId: string,
+): Promise<ImportOutcome> {
   const job = await withTenantClient(deps.pool, tenantId, async (client) => {
     const { rows } = await client.query<ImportRow>(
       `update contact_imports set status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
@@ -91,15 +102,21 @@ export async function runImport(deps: ImportEngineDeps, tenantId: string, import
 
   try {
     const records = pipelineOf(source, decoder, parser);
-    for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+    for await (const { record, info } of records as AsyncIterable<{
+      record: string[];
+      info: { lines: number; bytes: number };
+    }>) {
       if (header) {
         header = false;
-        if (record.length > MAX_COLUMNS) throw new ImportFileError(`The file has more than ${MAX_COLUMNS} columns.`);
+        if (record.length > MAX_COLUMNS)
+          throw new ImportFileError(`The file has more than ${MAX_COLUMNS} columns.`);
         continue;
       }
       if (info.lines <= resumeAfter) continue;
       if (record.length > MAX_COLUMNS) {
-        throw new ImportFileError(`Line ${info.lines} has ${record.length} cells; at most ${MAX_COLUMNS} are supported.`);
+        throw new ImportFileError(
+          `Line ${info.lines} has ${record.length} cells; at most ${MAX_COLUMNS} are supported.`,
+        );
       }
       lastLine = info.lines;
       bytes = info.bytes;
@@ -281,7 +298,10 @@ async function commitChunk(
         `create temp table import_stage (line bigint, phone text, email text, first_name text, last_name text,
            company text, extra jsonb, reject text, cells jsonb) on commit drop`,
       );
-      await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(`copy import_stage (${STAGE_COLUMNS}) from stdin`)));
+      await pipeline(
+        Readable.from([copyText(rows)]),
+        client.query(copyFrom(`copy import_stage (${STAGE_COLUMNS}) from stdin`)),
+      );
       const merged = await client.query<typeof counts>(MERGE, [importId, policy]);
       counts = merged.rows[0] ?? counts;
     }

@@ -48,7 +48,12 @@ export async function storeImportFile(
 }
 
 /** The stored file again, part by part (one part in memory at a time); `skipBytes` drops a byte-order mark. */
-export function readImportFile(blobs: BlobStore, tenantId: string, parts: readonly string[], skipBytes = 0): Readable {
+export function readImportFile(
+  blobs: BlobStore,
+  tenantId: string,
+  parts: readonly string[],
+  skipBytes = 0,
+): Readable {
   async function* read() {
     let skip = skipBytes;
     for (const sha of parts) {
@@ -62,6 +67,10 @@ export function readImportFile(blobs: BlobStore, tenantId: string, parts: readon
   return Readable.from(read(), { objectMode: false });
 }
 
-export async function deleteImportFile(blobs: BlobStore, tenantId: string, parts: readonly string[]): Promise<void> {
+export async function deleteImportFile(
+  blobs: BlobStore,
+  tenantId: string,
+  parts: readonly string[],
+): Promise<void> {
   for (const sha of new Set(parts)) await blobs.delete(mediaBlobKey(tenantId, sha));
 }

@@ -46,7 +46,8 @@ export function compileMapping(mapping: Record<string, string>): CompiledMapping
   };
   for (const [column, target] of Object.entries(mapping)) {
     const index = Number(column);
-    if (target in compiled && target !== 'extra') compiled[target as Exclude<keyof CompiledMapping, 'extra'>].push(index);
+    if (target in compiled && target !== 'extra')
+      compiled[target as Exclude<keyof CompiledMapping, 'extra'>].push(index);
     else compiled.extra.push([index, target]);
   }
   return compiled;
@@ -115,7 +116,8 @@ export function stageRow(
     const value = row[key];
     if (value === null) continue;
     if (value.length > LIMITS[key]) reject(`${LABELS[key]} longer than ${LIMITS[key]} characters`);
-    else if (value.includes('\uFFFD')) reject(`${LABELS[key]} has characters that are not valid in the file's encoding`);
+    else if (value.includes('\uFFFD'))
+      reject(`${LABELS[key]} has characters that are not valid in the file's encoding`);
     else {
       const problem = lineProblem(value);
       if (problem) reject(`${LABELS[key]} ${problem}`);
@@ -124,7 +126,9 @@ export function stageRow(
   if (mapping.extra.length > 0) {
     for (const [column, key] of mapping.extra) {
       const value = cells[column]?.trim();
-      if (value) (row.extra ??= {})[key] = value;
+      if (!value) continue;
+      row.extra ??= {};
+      row.extra[key] = value;
     }
   }
   if (!row.phone && !row.email && !row.reject) reject('no phone number or e-mail address');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Logger } from '../../platform/logging/logger.js';
 import { recordAudit } from '../../audit/audit.repository.js';
 import { withTenantClient } from '../../platform/db/tenant-client.js';
 import { defineTask, type TaskReference } from '../../platform/jobs/task.js';
+import type { Logger } from '../../platform/logging/logger.js';
 import { INBOX_EVENTS_CHANNEL } from '../../realtime/inbox-events.js';
 import { type ImportEngineDeps, runImport, undoImport } from './import-engine.js';
 
@@ -61,9 +61,10 @@ export function createUndoContactImportTask(deps: ImportTaskDeps) {
     ...undoContactImportTask,
     async handle({ importId }, ctx) {
       const state = await withTenantClient(deps.pool, ctx.tenantId, async (client) => {
-        const { rows } = await client.query<{ status: string }>('select status from contact_imports where id = $1', [
-          importId,
-        ]);
+        const { rows } = await client.query<{ status: string }>(
+          'select status from contact_imports where id = $1',
+          [importId],
+        );
         return rows[0]?.status;
       });
       if (state !== 'undoing') return;

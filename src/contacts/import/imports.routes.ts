@@ -9,8 +9,8 @@ import { AppError } from '../../platform/http/app-error.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZLine } from '../../platform/http/text-fields.js';
-import { csvLine } from './csv-out.js';
 import { exportContactsCsv } from './contacts-export.js';
+import { csvLine } from './csv-out.js';
 import {
   cancelImport,
   createImport,
@@ -27,7 +27,16 @@ import type { ContactImport } from './imports.table.js';
 /** The largest CSV accepted (HubSpot's importer takes 512 MB; a million contacts is about 100 MB). */
 export const IMPORT_MAX_BYTES = 256 * 1024 * 1024;
 
-const ZStatus = z.enum(['uploaded', 'queued', 'running', 'completed', 'failed', 'cancelled', 'undoing', 'undone']);
+const ZStatus = z.enum([
+  'uploaded',
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'undoing',
+  'undone',
+]);
 const ZMapping = z
   .record(z.string().regex(/^[0-9]{1,3}$/), z.string().min(1).max(100))
   .refine((mapping) => Object.keys(mapping).length <= 200, 'too many columns');
@@ -94,7 +103,9 @@ function progressOf(row: ContactImport) {
   };
 }
 
-function toImport(view: Omit<ImportView, 'preview'> & { preview?: ImportView['preview'] }): z.infer<typeof ZImport> {
+function toImport(
+  view: Omit<ImportView, 'preview'> & { preview?: ImportView['preview'] },
+): z.infer<typeof ZImport> {
   const row = view.contactImport;
   return {
     id: row.id,
@@ -124,9 +135,19 @@ const errors = errorResponses(400, 401, 403, 404, 409, 413, 415);
 const importAccess = { permission: 'contacts.import', apiKeyScope: 'contacts:write' } as const;
 
 /** CSV import of contacts (upload, preview, mapping, job, progress, rejected rows, undo) and CSV export. */
-export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobStore }> = async (app, { db, blobs }) => {
+export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobStore }> = async (
+  app,
+  { db, blobs },
+) => {
   await app.register(multipart, {
-    limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 0, parts: 1, headerPairs: 20, fieldNameSize: 100 },
+    limits: {
+      fileSize: IMPORT_MAX_BYTES,
+      files: 1,
+      fields: 0,
+      parts: 1,
+      headerPairs: 20,
+      fieldNameSize: 100,
+    },
     throwFileSizeLimit: true,
   });
 
@@ -136,14 +157,16 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
       config: { access: importAccess },
       schema: {
         tags: ['contacts'],
-        summary: 'Upload a CSV file of contacts (multipart, one file); answers with its preview and a suggested mapping',
+        summary:
+          'Upload a CSV file of contacts (multipart, one file); answers with its preview and a suggested mapping',
         consumes: ['multipart/form-data'],
         response: { 201: ZImport, ...errors },
       },
     },
     async (request, reply) => {
       const { tenantId, ...actor } = tenantActor(request);
-      if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
+      if (!request.isMultipart())
+        throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
       let file: Awaited<ReturnType<typeof request.file>>;
       try {
         file = await request.file();
@@ -153,7 +176,13 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
       if (!file) throw new AppError('bad_request', 'No file in the upload');
       let view: ImportView;
       try {
-        view = await createImport(db, blobs, tenantId, { ...actor }, { fileName: file.filename, content: file.file });
+        view = await createImport(
+          db,
+          blobs,
+          tenantId,
+          { ...actor },
+          { fileName: file.filename, content: file.file },
+        );
       } catch (error) {
         throw uploadError(error);
       }
@@ -186,7 +215,8 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
       config: { access: importAccess },
       schema: {
         tags: ['contacts'],
-        summary: 'Start an uploaded import with a mapping (column index -> target), a dedupe policy and a default country',
+        summary:
+          'Start an uploaded import with a mapping (column index -> target), a dedupe policy and a default country',
         params: ZId,
         body: z.strictObject({
           mapping: ZMapping,
@@ -278,7 +308,9 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
         summary: "The workspace's saved import mappings",
         response: {
           200: z.object({
-            items: z.array(z.object({ id: z.uuid(), name: z.string(), mapping: z.record(z.string(), z.string()) })),
+            items: z.array(
+              z.object({ id: z.uuid(), name: z.string(), mapping: z.record(z.string(), z.string()) }),
+            ),
           }),
           ...errors,
         },
@@ -327,6 +359,7 @@ function uploadError(error: unknown): unknown {
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return new AppError('bad_request', 'Send exactly one file and no other fields');
   }
-  if (typeof code === 'string' && code.startsWith('FST_')) return new AppError('bad_request', 'Malformed upload');
+  if (typeof code === 'string' && code.startsWith('FST_'))
+    return new AppError('bad_request', 'Malformed upload');
   return error;
 }

@@ -36,7 +36,10 @@ export interface ImportView {
 /** A file name as shown back (never used as a path): its last segment, one line, at most 200 characters. */
 export function displayFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = [...base].filter((char) => lineProblem(char) === undefined).join('').trim();
+  const cleaned = [...base]
+    .filter((char) => lineProblem(char) === undefined)
+    .join('')
+    .trim();
   return cleaned.slice(0, 200) || 'contacts.csv';
 }
 
@@ -95,7 +98,12 @@ export async function createImport(
   return view(db, tenantId, contactImport, sniffed.preview);
 }
 
-async function view(db: Db, tenantId: string, contactImport: ContactImport, preview: CsvPreview | null): Promise<ImportView> {
+async function view(
+  db: Db,
+  tenantId: string,
+  contactImport: ContactImport,
+  preview: CsvPreview | null,
+): Promise<ImportView> {
   const targets = await importTargets(tenantId);
   const settings = await withTenant(db, tenantId, (trx) =>
     trx.selectFrom('contactImportSettings').select('defaultCountry').executeTakeFirst(),
@@ -125,7 +133,11 @@ export async function getImport(db: Db, blobs: BlobStore, tenantId: string, id: 
   return view(db, tenantId, contactImport, preview);
 }
 
-async function previewStored(blobs: BlobStore, tenantId: string, contactImport: ContactImport): Promise<CsvPreview> {
+async function previewStored(
+  blobs: BlobStore,
+  tenantId: string,
+  contactImport: ContactImport,
+): Promise<CsvPreview> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of readImportFile(blobs, tenantId, contactImport.blobParts)) {
@@ -135,7 +147,11 @@ async function previewStored(blobs: BlobStore, tenantId: string, contactImport: 
   }
   const head = Buffer.concat(chunks).subarray(0, HEAD_BYTES);
   const sample = decodeHead(head, detectEncoding(head));
-  return previewRows(sample, contactImport.delimiter as CsvDelimiter, Number(contactImport.sizeBytes) <= HEAD_BYTES);
+  return previewRows(
+    sample,
+    contactImport.delimiter as CsvDelimiter,
+    Number(contactImport.sizeBytes) <= HEAD_BYTES,
+  );
 }
 
 export interface StartImport {
@@ -157,7 +173,8 @@ export async function startImport(
   const keys = new Set((await importTargets(tenantId)).map((target) => target.key));
   return withTenant(db, tenantId, async (trx) => {
     const contactImport = await findImport(trx, id, true);
-    if (contactImport.status !== 'uploaded') throw new AppError('conflict', 'This import has already been started');
+    if (contactImport.status !== 'uploaded')
+      throw new AppError('conflict', 'This import has already been started');
     const used = new Set<string>();
     for (const [column, target] of Object.entries(request.mapping)) {
       const index = Number(column);
@@ -187,7 +204,11 @@ export async function startImport(
       await trx
         .insertInto('contactImportSettings')
         .values({ defaultCountry: request.defaultCountry })
-        .onConflict((oc) => oc.column('tenantId').doUpdateSet({ defaultCountry: request.defaultCountry ?? '', updatedAt: new Date() }))
+        .onConflict((oc) =>
+          oc
+            .column('tenantId')
+            .doUpdateSet({ defaultCountry: request.defaultCountry ?? '', updatedAt: new Date() }),
+        )
         .execute();
     }
     if (request.saveMappingAs) {
@@ -195,14 +216,21 @@ export async function startImport(
         .insertInto('contactImportMappings')
         .values({ name: request.saveMappingAs, mapping: JSON.stringify(request.mapping) })
         .onConflict((oc) =>
-          oc.columns(['tenantId', 'name']).doUpdateSet({ mapping: JSON.stringify(request.mapping), updatedAt: new Date() }),
+          oc
+            .columns(['tenantId', 'name'])
+            .doUpdateSet({ mapping: JSON.stringify(request.mapping), updatedAt: new Date() }),
         )
         .execute();
     }
-    await enqueue(trx, importContactsTask, { importId: id }, {
-      requestId: actor.context.requestId,
-      queueName: `contact-import:${tenantId}`,
-    });
+    await enqueue(
+      trx,
+      importContactsTask,
+      { importId: id },
+      {
+        requestId: actor.context.requestId,
+        queueName: `contact-import:${tenantId}`,
+      },
+    );
     await auditChange(trx, tenantId, actor, 'contacts.import_started', {
       importId: id,
       policy: request.policy,
@@ -213,7 +241,12 @@ export async function startImport(
 }
 
 /** Stops a queued or running import after its current chunk; what was merged stays (undo removes it). */
-export async function cancelImport(db: Db, tenantId: string, actor: AuditActor, id: string): Promise<ContactImport> {
+export async function cancelImport(
+  db: Db,
+  tenantId: string,
+  actor: AuditActor,
+  id: string,
+): Promise<ContactImport> {
   return withTenant(db, tenantId, async (trx) => {
     const contactImport = await findImport(trx, id, true);
     if (!['uploaded', 'queued', 'running'].includes(contactImport.status)) {
@@ -237,11 +270,19 @@ export async function cancelImport(db: Db, tenantId: string, actor: AuditActor, 
 }
 
 /** Queues the undo of a finished (or cancelled) import, within UNDO_DAYS of its upload. */
-export async function requestUndo(db: Db, tenantId: string, actor: AuditActor, id: string): Promise<ContactImport> {
+export async function requestUndo(
+  db: Db,
+  tenantId: string,
+  actor: AuditActor,
+  id: string,
+): Promise<ContactImport> {
   return withTenant(db, tenantId, async (trx) => {
     const contactImport = await findImport(trx, id, true);
     if (!['completed', 'cancelled'].includes(contactImport.status)) {
-      throw new AppError('conflict', `This import is ${contactImport.status}; only a finished import can be undone`);
+      throw new AppError(
+        'conflict',
+        `This import is ${contactImport.status}; only a finished import can be undone`,
+      );
     }
     const { rows } = await sql<{ expired: boolean }>`
       select created_at < now() - make_interval(days => ${UNDO_DAYS}) as expired
@@ -253,10 +294,15 @@ export async function requestUndo(db: Db, tenantId: string, actor: AuditActor, i
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await enqueue(trx, undoContactImportTask, { importId: id }, {
-      requestId: actor.context.requestId,
-      queueName: `contact-import:${tenantId}`,
-    });
+    await enqueue(
+      trx,
+      undoContactImportTask,
+      { importId: id },
+      {
+        requestId: actor.context.requestId,
+        queueName: `contact-import:${tenantId}`,
+      },
+    );
     await auditChange(trx, tenantId, actor, 'contacts.import_undo_requested', { importId: id });
     await publishImportProgress(trx, id);
     return undoing;

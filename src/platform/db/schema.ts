@@ -19,6 +19,13 @@ import type {
 } from '../../channels/whatsapp/webhook.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
 import type {
+  ContactImportChangesTable,
+  ContactImportMappingsTable,
+  ContactImportRejectsTable,
+  ContactImportSettingsTable,
+  ContactImportsTable,
+} from '../../contacts/import/imports.table.js';
+import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
   ConversationReadsTable,
@@ -39,13 +46,6 @@ import type {
   QuoteVersionsTable,
 } from '../../quotes/quotes.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
-import type {
-  ContactImportChangesTable,
-  ContactImportMappingsTable,
-  ContactImportRejectsTable,
-  ContactImportSettingsTable,
-  ContactImportsTable,
-} from '../../contacts/import/imports.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
 import type {
   AltchaUsedChallengesTable,

@@ -62,7 +62,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (import_id, contact_id),
       foreign key (tenant_id, import_id) references contact_imports (tenant_id, id) on delete cascade
     )`.execute(db);
-  await sql`create index contact_import_changes_contact_idx on contact_import_changes (contact_id)`.execute(db);
+  await sql`create index contact_import_changes_contact_idx on contact_import_changes (contact_id)`.execute(
+    db,
+  );
 
   // Rows the import refused, with their line in the file, the reason and the cells as read.
   await sql`
@@ -107,7 +109,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 
   // Deduplication against existing contacts looks them up by e-mail after the phone number.
-  await sql`create index contacts_email_idx on contacts (tenant_id, email) where email is not null`.execute(db);
+  await sql`create index contacts_email_idx on contacts (tenant_id, email) where email is not null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
