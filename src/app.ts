@@ -30,6 +30,7 @@ import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
 import { contactsRoutes } from './contacts/contacts.routes.js';
 import { customFieldsRoutes } from './contacts/custom-fields/custom-fields.routes.js';
 import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
+import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
@@ -258,6 +259,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(widgetPreviewRoutes, { db: deps.db });
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
+  await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,

@@ -112,6 +112,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             whatsappOutbound,
             accounts: { db, config },
             callbacks,
+            contactImports: { pool: workerPool, blobs: whatsappOutbound.blobs },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
           ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),

@@ -6,6 +6,11 @@ import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createProveChannelTask } from './channels/whatsapp/prove-channel.task.js';
 import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
+import {
+  createImportContactsTask,
+  createUndoContactImportTask,
+  type ImportTaskDeps,
+} from './contacts/import/import-tasks.js';
 import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
@@ -36,6 +41,8 @@ export interface TaskDependencies {
   accounts: { db: Db; config: Config };
   /** Call-back jobs: the telephony ports (Twilio, wired in server.ts) and their settings. */
   callbacks: CallbackTaskDeps;
+  /** CSV imports of contacts: the worker's pool (COPY needs a raw client) and the blob store. */
+  contactImports: ImportTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -57,6 +64,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createPlaceCallTask(deps.callbacks),
     createNotifyClosedTask(deps.callbacks),
     createEndOtherLegsTask(deps.callbacks),
+    createImportContactsTask(deps.contactImports),
+    createUndoContactImportTask(deps.contactImports),
   ];
 }
 

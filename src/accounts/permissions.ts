@@ -25,6 +25,9 @@ export const PERMISSIONS = {
   'contacts.write': ['owner', 'admin', 'agent'],
   /** The pipeline's stages and the custom fields: the workspace's shape of a lead, curated by admins. */
   'contacts.settings': ['owner', 'admin'],
+  /** Bulk: importing a CSV (and undoing it) and exporting every contact are for admins. */
+  'contacts.import': ['owner', 'admin'],
+  'contacts.export': ['owner', 'admin'],
   'channels.manage': ['owner', 'admin'],
   // The tenant's shared vocabulary: admins curate labels and canned responses, everyone applies them.
   'labels.manage': ['owner', 'admin'],

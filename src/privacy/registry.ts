@@ -508,6 +508,62 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       created_at: none,
     },
   },
+  // CSV imports of contacts.
+  'public.contact_imports': {
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      created_by: 'reference',
+      file_name: 'content',
+      blob_parts: 'reference',
+      size_bytes: none,
+      encoding: none,
+      delimiter: none,
+      headers: none,
+      mapping: none,
+      policy: none,
+      default_country: none,
+      status: none,
+      cancel_requested: none,
+      error: none,
+      lines_done: none,
+      bytes_done: none,
+      rows_read: none,
+      rows_created: none,
+      rows_updated: none,
+      rows_duplicate: none,
+      rows_unchanged: none,
+      rows_rejected: none,
+      started_at: none,
+      finished_at: none,
+      undone_at: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.contact_import_changes': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      import_id: none,
+      contact_id: 'reference',
+      created: none,
+      before: 'identifier',
+    },
+  },
+  'public.contact_import_rejects': {
+    subjects: ['contact'],
+    columns: { ...tenantScoped, import_id: none, line: none, reason: none, cells: 'identifier' },
+  },
+  'public.contact_import_mappings': {
+    subjects: [],
+    columns: { ...tenantScoped, id: none, name: none, mapping: none, created_at: none, updated_at: none },
+  },
+  'public.contact_import_settings': {
+    subjects: [],
+    columns: { ...tenantScoped, default_country: none, updated_at: none },
+  },
   // Twilio, call-back widgets and business hours.
   'public.twilio_connections': {
     subjects: [],
@@ -853,6 +909,13 @@ export const personalDataBlobs: Readonly<Record<string, BlobClassification>> = {
     category: 'content',
     keyColumn: { table: 'public.message_media', column: 'blob_key' },
     description: 'images, documents, audio and video received on WhatsApp, stored as <tenant>/<sha256>',
+  },
+  'contact-import-files': {
+    subjects: ['contact'],
+    category: 'identifier',
+    keyColumn: { table: 'public.contact_imports', column: 'blob_parts' },
+    description:
+      'uploaded CSV files of contacts, in 4 MB parts stored as <tenant>/<sha256>; deleted when the import ends',
   },
 };
 

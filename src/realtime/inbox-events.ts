@@ -25,7 +25,9 @@ export type InboxEvent =
   /** A quote has waited for approval longer than the workspace's reminder time. */
   | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null }
   /** A call-back was requested or moved through its states (calling, connected, completed, canceled, ...). */
-  | { type: 'callback.updated'; callbackId: string; status: string };
+  | { type: 'callback.updated'; callbackId: string; status: string }
+  /** A contact import moved on (a chunk committed, finished, failed, cancelled, undone). */
+  | { type: 'contact_import.updated'; importId: string };
 
 export interface InboxNotification {
   tenantId: string;

@@ -290,6 +290,66 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
   },
   {
+    method: 'POST',
+    url: '/api/v1/contact-imports',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contact-imports/:id',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contact-imports/:id',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/contact-imports/:id/start',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/contact-imports/:id/cancel',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/contact-imports/:id/undo',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contact-imports/:id/rejects.csv',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contact-imports/:id/rejects.csv',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contact-import-mappings',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contact-import-mappings',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/contacts/export.csv',
+    access: { permission: 'contacts.export', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contacts/export.csv',
+    access: { permission: 'contacts.export', apiKeyScope: 'contacts:read' },
+  },
+  {
     method: 'GET',
     url: '/api/v1/contacts/:id',
     access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
@@ -978,9 +1038,12 @@ describe('API-key scopes', () => {
       '/api/v1/contacts/:id/consent',
       '/api/v1/pipeline/stages',
       '/api/v1/custom-fields',
+      '/api/v1/contacts/export.csv',
     ),
     'contacts:write': (route) =>
-      at(['PATCH'], '/api/v1/contacts/:id')(route) || at(['POST'], '/api/v1/contacts/:id/consent')(route),
+      at(['PATCH'], '/api/v1/contacts/:id')(route) ||
+      at(['POST'], '/api/v1/contacts/:id/consent')(route) ||
+      route.url.startsWith('/api/v1/contact-import'),
     'channels:manage': (route) =>
       route.url === '/api/v1/whatsapp/channels' ||
       route.url === '/api/v1/whatsapp/channels/:id' ||

@@ -25,6 +25,7 @@ import { recordConsent } from '../../src/contacts/consent/consent.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createCustomField } from '../../src/contacts/custom-fields/custom-fields.js';
 import { createStage, listStages, moveContact } from '../../src/contacts/pipeline/pipeline.js';
+import { runImport } from '../../src/contacts/import/import-engine.js';
 import {
   recordInboundActivity,
   upsertConversation,
@@ -40,6 +41,7 @@ import { createLabel } from '../../src/labels/labels.service.js';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
+import { createPool } from '../../src/platform/db/database.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
@@ -289,6 +291,52 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedWhatsapp(tenantId, owner, label, label === 'A' ? '393331234567' : '5511987654321');
   await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
   await callbackSeeding.seedCallbacks(tenantId, owner, label);
+  await seedContactImport(tenantId, owner);
+}
+
+const IMPORT_BOUNDARY = 'matrix-import-boundary';
+
+/** A CSV uploaded through the API, as an owner would. */
+async function uploadImport(owner: SignedInMember, csv: string): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/contact-imports',
+    headers: { ...owner.headers, 'content-type': `multipart/form-data; boundary=${IMPORT_BOUNDARY}` },
+    payload: `--${IMPORT_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\n${csv}\r\n--${IMPORT_BOUNDARY}--\r\n`,
+  });
+  if (response.statusCode !== 201) throw new Error(`upload failed: ${response.body}`);
+  return response.json().id;
+}
+
+/** An import run by the real engine: a created contact, a rejected row, a saved mapping and settings. */
+async function seedContactImport(tenantId: string, owner: SignedInMember) {
+  const id = await uploadImport(owner, `Phone,Name\n+3933390${randomDigits(5)},Imported\n12,Bad\n`);
+  const started = await app.inject({
+    method: 'POST',
+    url: `/api/v1/contact-imports/${id}/start`,
+    headers: owner.headers,
+    payload: {
+      mapping: { 0: 'phone', 1: 'fullName' },
+      policy: 'skip',
+      defaultCountry: 'IT',
+      saveMappingAs: 'Matrix',
+    },
+  });
+  if (started.statusCode !== 202) throw new Error(`start failed: ${started.body}`);
+  const pool = createPool({ connectionString: database.appUrl, max: 1, applicationName: 'matrix-import' });
+  try {
+    await runImport({ pool, blobs: createFilesystemBlobStore(blobDir) }, tenantId, id);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function importStatus(id: string) {
+  return database.ownerDb
+    .selectFrom('contactImports')
+    .select(['status', 'cancelRequested'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 beforeAll(async () => {
@@ -525,10 +573,34 @@ type Kind =
   | 'widgetWithHours'
   | 'callback'
   | 'stage'
-  | 'customField';
+  | 'customField'
+  | 'uploadedImport'
+  | 'finishedImport';
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
+  uploadedImport: async (_tenantId, owner) => {
+    const id = await uploadImport(owner, 'Phone,Name\n+393331110000,Anna\n');
+    return {
+      params: { id },
+      intact: async () => {
+        const row = await importStatus(id);
+        return row?.status === 'uploaded' && !row.cancelRequested;
+      },
+    };
+  },
+  finishedImport: async (_tenantId, owner) => {
+    const id = await uploadImport(owner, 'Phone,Name\n+393331110000,Anna\n');
+    await database.ownerDb
+      .updateTable('contactImports')
+      .set({ status: 'completed' })
+      .where('id', '=', id)
+      .execute();
+    return {
+      params: { id },
+      intact: async () => (await importStatus(id))?.status === 'completed',
+    };
+  },
   twilioNumber: async (tenantId) => {
     const number = await addNumber(database.db, tenantId, {
       phoneE164: `+3902${randomDigits(8)}`,
@@ -986,6 +1058,14 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'POST /api/v1/quotes/:id/reject': { kind: 'pendingQuote', body: { version: 1, reason: 'No' } },
   'POST /api/v1/quotes/:id/send': { kind: 'approvedQuote', body: { version: 1 } },
   'GET /api/v1/dead-letters/:id': { kind: 'deadLetter', readOnly: true },
+  'GET /api/v1/contact-imports/:id': { kind: 'uploadedImport', readOnly: true },
+  'GET /api/v1/contact-imports/:id/rejects.csv': { kind: 'uploadedImport', readOnly: true },
+  'POST /api/v1/contact-imports/:id/start': {
+    kind: 'uploadedImport',
+    body: { mapping: { 0: 'phone' }, policy: 'skip' },
+  },
+  'POST /api/v1/contact-imports/:id/cancel': { kind: 'uploadedImport' },
+  'POST /api/v1/contact-imports/:id/undo': { kind: 'finishedImport' },
   'DELETE /api/v1/twilio/numbers/:id': { kind: 'twilioNumber' },
   'GET /api/v1/widgets/:id': { kind: 'widget', readOnly: true },
   'PATCH /api/v1/widgets/:id': { kind: 'widget', body: { name: 'Renamed' } },

@@ -96,6 +96,7 @@ export async function startCallbackWorld(
       agent: {} as never,
       whatsappOutbound: {} as never,
       accounts: { db: database.db, config },
+      contactImports: {} as never,
       callbacks: {
         bridge: runtime.bridge,
         sms: runtime.bridge,

@@ -22,6 +22,13 @@ import type { ContactsTable } from '../../contacts/contacts.table.js';
 import type { CustomFieldDefinitionsTable } from '../../contacts/custom-fields/custom-fields.table.js';
 import type { ContactEventsTable, PipelineStagesTable } from '../../contacts/pipeline/pipeline.table.js';
 import type {
+  ContactImportChangesTable,
+  ContactImportMappingsTable,
+  ContactImportRejectsTable,
+  ContactImportSettingsTable,
+  ContactImportsTable,
+} from '../../contacts/import/imports.table.js';
+import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
   ConversationReadsTable,
@@ -116,4 +123,9 @@ export interface Database {
   customFieldDefinitions: CustomFieldDefinitionsTable;
   contactEvents: ContactEventsTable;
   consentEntries: ConsentEntriesTable;
+  contactImports: ContactImportsTable;
+  contactImportChanges: ContactImportChangesTable;
+  contactImportRejects: ContactImportRejectsTable;
+  contactImportMappings: ContactImportMappingsTable;
+  contactImportSettings: ContactImportSettingsTable;
 }

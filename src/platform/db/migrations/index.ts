@@ -18,6 +18,7 @@ import * as backupVerifications from './20261206_1600_backup_verifications.js';
 import * as deadLetters from './20261206_1800_dead_letters.js';
 import * as quoteWhatsapp from './20261207_1200_quote_whatsapp.js';
 import * as contactsPipelineConsent from './20261207_1400_contacts_pipeline_consent.js';
+import * as contactImports from './20261207_1500_contact_imports.js';
 import * as privacy from './20261207_1600_privacy.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
@@ -41,5 +42,6 @@ export const migrations: Record<string, Migration> = {
   '20261206_1800_dead_letters': deadLetters,
   '20261207_1200_quote_whatsapp': quoteWhatsapp,
   '20261207_1400_contacts_pipeline_consent': contactsPipelineConsent,
+  '20261207_1500_contact_imports': contactImports,
   '20261207_1600_privacy': privacy,
 };

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:import`: issue 15's import figure. Generates a CSV of BENCH_ROWS (1,000,000) contacts
+ * (realistic Italian, Brazilian and Spanish names, 5% duplicate phone numbers, 2% invalid phones,
+ * `;`-separated, national numbers read with the default country), stores it in a filesystem blob store as
+ * an upload would, and imports it end to end (streaming parse, COPY into staging, set-based dedupe and
+ * merge per chunk) with the `fill` policy. Prints rows/s, peak RSS, duplicates and rejects. Targets:
+ * >= 50,000 rows/s and peak RSS < 300 MB. PostgreSQL is embedded unless BENCH_DATABASE_URL names a
+ * server. The machine is shared: figures are noisy (the load average is printed beside them).
+ */
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { runImport } from '../src/contacts/import/import-engine.js';
+import { createImport, startImport } from '../src/contacts/import/imports.service.js';
+import { createFilesystemBlobStore } from '../src/platform/blobs/filesystem-blob-store.js';
+import { createPool } from '../src/platform/db/database.js';
+import { withTenant } from '../src/platform/db/tenant-context.js';
+import { newTenant } from '../test/support/tenant-members.js';
+import { startBenchDatabase } from './bench-database.js';
+
+const ROWS = Math.min(2_000_000, Number(process.env.BENCH_ROWS ?? 1_000_000));
+const TARGET_ROWS_PER_SECOND = 50_000;
+const TARGET_RSS_MB = 300;
+
+const FIRST = [
+  'Mario',
+  'Giulia',
+  'Luca',
+  'Francesca',
+  'João',
+  'Ana',
+  'Pedro',
+  'Lucía',
+  'Javier',
+  'Sofia',
+  'Matteo',
+  'Beatriz',
+  'Carlos',
+  'Chiara',
+  'Rafael',
+  'Elena',
+];
+const LAST = [
+  'Rossi',
+  'Bianchi',
+  'Esposito',
+  'Silva',
+  'Santos',
+  'Oliveira',
+  'García',
+  'Fernández',
+  'Romano',
+  'Costa',
+  'Ferreira',
+  'López',
+  'Colombo',
+  'Ricci',
+  'Souza',
+  'Martínez',
+];
+const COMPANY = [
+  'Rossi S.r.l.',
+  'Açaí Ltda',
+  'Construcciones López',
+  'Bianchi & Figli',
+  'Padaria Silva',
+  '',
+  '',
+];
+
+const ascii = (name: string) => name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/** Deterministic pseudo-random numbers (the file is the same on every run). */
+function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+async function* generate(rows: number): AsyncGenerator<Buffer> {
+  const next = random(42);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
+  let batch = 'Nome;Cognome;Cellulare;E-mail;Ragione sociale\r\n';
+  for (let i = 0; i < rows; i++) {
+    const r = next();
+    // 5% repeat an earlier row's number; 2% are not numbers at all.
+    const n = r < 0.05 && i > 0 ? Math.floor(next() * i) : i;
+    const phone = r > 0.98 ? `12${i % 1000}` : `3${String(300_000_000 + n).padStart(9, '0')}`;
+    const first = pick(FIRST);
+    const last = pick(LAST);
+    batch += `${first};${last};${phone};${ascii(first)}.${n}@example.com;${pick(COMPANY)}\r\n`;
+    if (batch.length > 256 * 1024) {
+      yield Buffer.from(batch);
+      batch = '';
+    }
+  }
+  yield Buffer.from(batch);
+}
+
+async function main() {
+  const bench = await startBenchDatabase('import', {
+    poolSize: 3,
+    keepOnServer: process.env.BENCH_KEEP === '1',
+  });
+  const blobs = createFilesystemBlobStore(`${bench.dataDir}/blobs`);
+  const pool = createPool({ connectionString: bench.appUrl, max: 2, applicationName: 'bench-import' });
+  try {
+    const tenantId = await newTenant(bench.db, 'Import bench');
+    const actor = {
+      userId: null,
+      apiKeyId: null,
+      context: { requestId: 'bench-import', ip: '127.0.0.1', userAgent: 'bench' },
+    };
+    const uploadStarted = performance.now();
+    const view = await createImport(bench.db, blobs, tenantId, actor, {
+      fileName: 'bench.csv',
+      content: generate(ROWS),
+    });
+    const uploadSeconds = (performance.now() - uploadStarted) / 1000;
+    await startImport(bench.db, tenantId, actor, view.contactImport.id, {
+      mapping: view.suggestedMapping,
+      policy: 'fill',
+      defaultCountry: 'IT',
+    });
+    const load = loadavg()[0]?.toFixed(2);
+    const started = performance.now();
+    const outcome = await runImport({ pool, blobs }, tenantId, view.contactImport.id);
+    const seconds = (performance.now() - started) / 1000;
+    const row = await withTenant(bench.db, tenantId, (trx) =>
+      trx
+        .selectFrom('contactImports')
+        .selectAll()
+        .where('id', '=', view.contactImport.id)
+        .executeTakeFirstOrThrow(),
+    );
+    const rowsPerSecond = Math.round(ROWS / seconds);
+    const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(
+      `file                 ${ROWS.toLocaleString('en')} rows, ${(Number(view.contactImport.sizeBytes) / 1e6).toFixed(1)} MB (stored in ${uploadSeconds.toFixed(1)} s)`,
+    );
+    out(`outcome              ${outcome} in ${seconds.toFixed(1)} s`);
+    out(
+      `rows/s               ${rowsPerSecond.toLocaleString('en')}   ${rowsPerSecond >= TARGET_ROWS_PER_SECOND ? 'ok' : 'UNDER TARGET'} (>= ${TARGET_ROWS_PER_SECOND.toLocaleString('en')})`,
+    );
+    out(
+      `peak RSS             ${rssMb} MB   ${rssMb < TARGET_RSS_MB ? 'ok' : 'OVER TARGET'} (< ${TARGET_RSS_MB} MB)`,
+    );
+    out(`created              ${Number(row.rowsCreated).toLocaleString('en')}`);
+    out(`updated              ${Number(row.rowsUpdated).toLocaleString('en')}`);
+    out(`duplicates           ${Number(row.rowsDuplicate).toLocaleString('en')}`);
+    out(`rejected             ${Number(row.rowsRejected).toLocaleString('en')}`);
+    out(`load average (1 min) ${load} at start, ${loadavg()[0]?.toFixed(2)} at end (2 cores, shared)`);
+  } finally {
+    await pool.end();
+    await bench.close();
+  }
+}
+
+await main();
