@@ -24,8 +24,8 @@ import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js'
 import { recordConsent } from '../../src/contacts/consent/consent.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createCustomField } from '../../src/contacts/custom-fields/custom-fields.js';
-import { createStage, listStages, moveContact } from '../../src/contacts/pipeline/pipeline.js';
 import { runImport } from '../../src/contacts/import/import-engine.js';
+import { createStage, listStages, moveContact } from '../../src/contacts/pipeline/pipeline.js';
 import {
   recordInboundActivity,
   upsertConversation,

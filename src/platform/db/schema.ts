@@ -20,7 +20,6 @@ import type {
 import type { ConsentEntriesTable } from '../../contacts/consent/consent.table.js';
 import type { ContactsTable } from '../../contacts/contacts.table.js';
 import type { CustomFieldDefinitionsTable } from '../../contacts/custom-fields/custom-fields.table.js';
-import type { ContactEventsTable, PipelineStagesTable } from '../../contacts/pipeline/pipeline.table.js';
 import type {
   ContactImportChangesTable,
   ContactImportMappingsTable,
@@ -28,6 +27,7 @@ import type {
   ContactImportSettingsTable,
   ContactImportsTable,
 } from '../../contacts/import/imports.table.js';
+import type { ContactEventsTable, PipelineStagesTable } from '../../contacts/pipeline/pipeline.table.js';
 import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
