@@ -16,6 +16,7 @@ const AccountPage = lazy(() =>
 const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: module.SignIn })));
 // Loaded when first shown: the inbox's first load carries only what the inbox needs.
 const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
+const Contacts = lazy(() => import('./contacts/Contacts').then((module) => ({ default: module.Contacts })));
 
 type SessionControls = ReturnType<typeof useSession>;
 
@@ -80,6 +81,14 @@ function Workspace(props: { controls: SessionControls }) {
           <Routes>
             <Route path="/inbox/:conversationId?" element={<InboxRoute session={session} />} />
             <Route
+              path="/contacts/:contactId?"
+              element={
+                <Loading>
+                  <Contacts />
+                </Loading>
+              }
+            />
+            <Route
               path="/settings/:page?"
               element={
                 <Loading>
@@ -131,6 +140,7 @@ function Shell(props: {
         <span className="brand">Leadline</span>
         <nav aria-label="Main">
           <NavLink to="/inbox">Inbox</NavLink>
+          <NavLink to="/contacts">Contacts</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <span className={`live live-${live}`} role="status">
