@@ -78,7 +78,7 @@ function ContactList() {
       ),
   });
   return (
-    <section className="contacts">
+    <section className="settings-page card contacts">
       <h1 ref={heading} tabIndex={-1}>
         Contacts
       </h1>
@@ -109,7 +109,7 @@ function ContactList() {
         </Empty>
       )}
       {list.data && list.data.items.length > 0 && (
-        <table>
+        <table className="table">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -187,10 +187,10 @@ function ContactPage(props: { id: string }) {
   });
   const data = contact.data;
   return (
-    <section className="contact-page">
-      <p>
+    <section className="settings-page card contact-page">
+      <nav aria-label="Breadcrumb">
         <Link to="/contacts">All contacts</Link>
-      </p>
+      </nav>
       <h1 ref={heading} tabIndex={-1}>
         {data ? contactName(data) : 'Contact'}
       </h1>
