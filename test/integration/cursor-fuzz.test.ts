@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
+import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { addNote } from '../../src/conversations/inbox-actions.service.js';
 import type { Config } from '../../src/platform/config/config.js';
+import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { submitForApproval } from '../../src/quotes/approval.service.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
 import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
@@ -166,6 +168,8 @@ beforeAll(async () => {
       expiresAt: null,
     });
   }
+  // A second contact: the contacts list has two pages at limit 1.
+  await withTenant(database.db, tenantId, (trx) => upsertContact(trx, { phoneE164: '+393330000002' }));
   for (let i = 0; i < 3; i++)
     await recordAudit(database.db, { tenantId, action: 'fuzz.seed', context: CONTEXT });
   // Catalog items, quotes and quotes pending approval: two of each.

@@ -18,6 +18,7 @@ const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: m
 // Loaded when first shown: the inbox's first load carries only what the inbox needs.
 const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
 const Approvals = lazy(() => import('./quotes/Approvals').then((module) => ({ default: module.Approvals })));
+const Contacts = lazy(() => import('./contacts/Contacts').then((module) => ({ default: module.Contacts })));
 
 type SessionControls = ReturnType<typeof useSession>;
 
@@ -90,6 +91,14 @@ function Workspace(props: { controls: SessionControls }) {
               }
             />
             <Route
+              path="/contacts/:contactId?"
+              element={
+                <Loading>
+                  <Contacts />
+                </Loading>
+              }
+            />
+            <Route
               path="/settings/:page?"
               element={
                 <Loading>
@@ -141,6 +150,7 @@ function Shell(props: {
         <span className="brand">Leadline</span>
         <nav aria-label="Main">
           <NavLink to="/inbox">Inbox</NavLink>
+          <NavLink to="/contacts">Contacts</NavLink>
           {session.activeTenant?.role !== 'agent' && <QuotesNavLink />}
           <NavLink to="/settings">Settings</NavLink>
         </nav>
