@@ -16,6 +16,7 @@ import * as callbacks from './20261206_1400_callbacks.js';
 import * as quotes from './20261206_1500_quotes.js';
 import * as backupVerifications from './20261206_1600_backup_verifications.js';
 import * as deadLetters from './20261206_1800_dead_letters.js';
+import * as conversationChannelKind from './20261207_1000_conversation_channel_kind.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_1500_quotes': quotes,
   '20261206_1600_backup_verifications': backupVerifications,
   '20261206_1800_dead_letters': deadLetters,
+  '20261207_1000_conversation_channel_kind': conversationChannelKind,
 };
