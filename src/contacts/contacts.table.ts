@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ChannelKind } from '../channels/channel-adapter.js';
 
 export interface ContactsTable {
   id: Generated<string>;
@@ -20,6 +21,8 @@ export interface ContactsTable {
   companyNone: Generated<boolean>;
   /** When the customer answered yes to the qualifier's summary (workspaces with that step on). */
   profileConfirmedAt: Generated<Date | null>;
+  /** The channel kinds the contact opted out of (STOP); kept with `contact_channel_opt_outs` (ADR 0027). */
+  optedOutChannels: Generated<ChannelKind[]>;
   /** Generated, lower case: names, e-mail, company and phone digits, for substring search (trigram index). */
   searchText: ColumnType<string, never, never>;
   createdAt: Generated<Date>;
@@ -29,3 +32,21 @@ export interface ContactsTable {
 export type Contact = Selectable<ContactsTable>;
 export type NewContact = Insertable<ContactsTable>;
 export type ContactUpdate = Updateable<ContactsTable>;
+
+export type OptOutState = 'opted_out' | 'opted_in';
+export type OptOutSource = 'keyword' | 'operator' | 'api' | 'import';
+
+/** Every opt-out and opt-in of a contact on a channel kind, oldest first by id (append-only). */
+export interface ContactChannelOptOutsTable {
+  id: ColumnType<string, never, never>;
+  tenantId: Generated<string>;
+  contactId: string;
+  channelKind: ChannelKind;
+  state: OptOutState;
+  source: OptOutSource;
+  keyword: string | null;
+  messageId: string | null;
+  createdAt: Generated<Date>;
+}
+
+export type ContactChannelOptOut = Selectable<ContactChannelOptOutsTable>;

@@ -11,6 +11,7 @@ import { findConversation, saveAgentTurn } from './conversations.repository.js';
 import type { Conversation } from './conversations.table.js';
 import { recentHistory } from './history.js';
 import type { Message } from './messages.table.js';
+import { isOptedOut } from './opt-outs.service.js';
 import { botAnswers } from './ownership.js';
 import { changeOwnership, resumeIfPauseOver } from './ownership.service.js';
 import { queueOutboundMessage } from './send-ledger.js';
@@ -90,7 +91,8 @@ export async function prepareAgentTurn(
 ): Promise<PreparedTurn | undefined> {
   const { conversation, contact, message } = input;
   const customerAsked = message.text !== null && asksForHuman(message.text);
-  if (!botAnswers(conversation)) {
+  // The agent stays silent for a contact who opted out of this channel (STOP); operators see the message.
+  if (!botAnswers(conversation) || isOptedOut(contact, conversation.channelKind)) {
     await handleSilently(trx, conversation, customerAsked);
     await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
     return undefined;
@@ -161,6 +163,8 @@ export async function applyAgentTurn(
     turn.profileMarks,
   );
   await saveAgentTurn(trx, conversation.id, { language: turn.language, agentState: turn.state });
+  // The contact may have opted out while the agent was thinking: its answer is kept, never sent.
+  if (isOptedOut(contact, conversation.channelKind)) return;
   for (const [index, text] of turn.replies.entries()) {
     await queueOutboundMessage(trx, {
       conversationId: conversation.id,
@@ -168,6 +172,7 @@ export async function applyAgentTurn(
         channelId: conversation.channelId,
         channelKind: conversation.channelKind,
         phoneE164: contact.phoneE164,
+        optedOutChannels: contact.optedOutChannels,
       },
       author: 'bot',
       body: { type: 'text', text },

@@ -17,7 +17,12 @@ export type OutboundBody =
 export interface OutboundRequest {
   conversationId: string;
   /** The conversation's channel and contact number, when the caller holds them (saves reading them). */
-  recipient?: { channelId: string; channelKind: ChannelKind; phoneE164: string };
+  recipient?: {
+    channelId: string;
+    channelKind: ChannelKind;
+    phoneE164: string;
+    optedOutChannels: ChannelKind[];
+  };
   author: Exclude<MessageAuthor, 'customer'>;
   authorUserId?: string | null;
   body: OutboundBody;
@@ -29,6 +34,11 @@ export interface OutboundRequest {
    * processing run sends it).
    */
   withSendJob?: boolean;
+  /**
+   * The confirmation of a customer's STOP / START / HELP: sent even though the contact just opted out.
+   * Every other message to a contact who opted out of the conversation's channel kind is refused.
+   */
+  confirmsKeyword?: boolean;
   requestId: string;
 }
 
@@ -51,11 +61,18 @@ export async function queueOutboundMessage(
           'conversations.channelId',
           'conversations.channelKind',
           'contacts.phoneE164',
+          'contacts.optedOutChannels',
         ])
         .where('conversations.id', '=', request.conversationId)
         .executeTakeFirstOrThrow();
   const { body } = request;
   const adapter = channelAdapter(conversation.channelKind);
+  if (!request.confirmsKeyword && conversation.optedOutChannels.includes(conversation.channelKind)) {
+    throw new AppError(
+      'contact_opted_out',
+      `The contact opted out of ${conversation.channelKind === 'sms' ? 'SMS' : 'WhatsApp'} messages (they wrote STOP); nothing can be sent until they write START`,
+    );
+  }
   if (!adapter.capabilities[body.type]) {
     throw new AppError(
       'validation_failed',

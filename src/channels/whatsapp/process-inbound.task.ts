@@ -16,6 +16,7 @@ import {
   insertPendingMedia,
 } from '../../conversations/messages.repository.js';
 import type { Message } from '../../conversations/messages.table.js';
+import { handleKeyword } from '../../conversations/opt-outs.service.js';
 import { resumeIfPauseOver } from '../../conversations/ownership.service.js';
 import { enqueueSend } from '../../conversations/send-ledger.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
@@ -166,6 +167,8 @@ async function processReceipt(
   }
   conversation = await resumeIfPauseOver(trx, conversation);
   if (message.author !== 'customer') return undefined;
+  // STOP / START / HELP are answered here, in the message's transaction; the agent does not see them.
+  if (await handleKeyword(trx, { conversation, contact, message }, requestId)) return undefined;
   return turnFor({ conversation, contact }, message);
 }
 

@@ -17,7 +17,7 @@ import type {
   WhatsappStatusEventsTable,
   WhatsappWebhookEventsTable,
 } from '../../channels/whatsapp/webhook.table.js';
-import type { ContactsTable } from '../../contacts/contacts.table.js';
+import type { ContactChannelOptOutsTable, ContactsTable } from '../../contacts/contacts.table.js';
 import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
@@ -55,6 +55,7 @@ import type { RateLimitsTable } from '../rate-limit/rate-limits.table.js';
 export interface Database {
   tenants: TenantsTable;
   contacts: ContactsTable;
+  contactChannelOptOuts: ContactChannelOptOutsTable;
   workerHeartbeats: WorkerHeartbeatsTable;
   users: UsersTable;
   sessions: SessionsTable;

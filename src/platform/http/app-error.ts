@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   headers_too_large: 431,
   /** A call-back request the workspace's rules refuse (number, country, special number); message localised. */
   callback_refused: 422,
+  /** A message to a contact who opted out of the conversation's channel (STOP); they must write START first. */
+  contact_opted_out: 422,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
