@@ -21,6 +21,7 @@ import { addNumber } from '../../src/channels/twilio/connection.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
+import { setChannelOptOut } from '../../src/contacts/channel-opt-outs.repository.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import {
   recordInboundActivity,
@@ -251,9 +252,18 @@ async function quoteIn(tenantId: string, owner: SignedInMember, status: QuoteSta
 
 /** One row of every tenant-owned table for a tenant (beside the memberships signedInMember creates). */
 async function seedTenant(tenantId: string, owner: SignedInMember, label: string) {
-  await withTenant(database.db, tenantId, (trx) =>
-    upsertContact(trx, { phoneE164: label === 'A' ? '+393331234567' : '+5511987654321', displayName: label }),
-  );
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await upsertContact(trx, {
+      phoneE164: label === 'A' ? '+393331234567' : '+5511987654321',
+      displayName: label,
+    });
+    await setChannelOptOut(trx, {
+      contactId: contact.id,
+      channelKind: 'sms',
+      state: 'opted_out',
+      source: 'operator',
+    });
+  });
   const actor = { tenantId, userId: owner.userId, role: owner.role, context: CONTEXT };
   await inviteMember(database.db, config, actor, {
     email: `invitee-${label.toLowerCase()}@example.com`,
