@@ -4,6 +4,7 @@ import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
+import { createProcessInboundTask } from './channels/whatsapp/process-inbound.task.js';
 import { createProveChannelTask } from './channels/whatsapp/prove-channel.task.js';
 import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
 import {
@@ -11,7 +12,6 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
-import { createProcessInboundTask } from './conversations/process-inbound.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';

@@ -172,7 +172,11 @@ export async function applyAgentTurn(
   for (const [index, text] of replies.entries()) {
     await queueOutboundMessage(trx, {
       conversationId: conversation.id,
-      recipient: { channelId: conversation.channelId, phoneE164: contact.phoneE164 },
+      recipient: {
+        channelId: conversation.channelId,
+        channelKind: conversation.channelKind,
+        phoneE164: contact.phoneE164,
+      },
       author: 'bot',
       body: { type: 'text', text },
       idempotencyKey: `reply:${prepared.messageId}:${index}`,

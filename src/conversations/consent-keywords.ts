@@ -8,12 +8,9 @@ import type { Conversation } from './conversations.table.js';
 import type { Message } from './messages.table.js';
 import { queueOutboundMessage } from './send-ledger.js';
 
-/**
- * The consent channel a conversation's messages travel on. Every conversation is a WhatsApp one today;
- * the channel adapter (SMS) answers from the conversation's channel kind here, and only here.
- */
-export function consentChannelOf(_conversation: Pick<Conversation, 'channelId'>): ConsentChannel {
-  return 'whatsapp';
+/** The consent channel a conversation's messages travel on: its channel kind (WhatsApp or SMS). */
+export function consentChannelOf(conversation: Pick<Conversation, 'channelKind'>): ConsentChannel {
+  return conversation.channelKind;
 }
 
 /**
@@ -45,7 +42,11 @@ export async function handleConsentKeyword(
   }
   await queueOutboundMessage(trx, {
     conversationId: conversation.id,
-    recipient: { channelId: conversation.channelId, phoneE164: contact.phoneE164 },
+    recipient: {
+      channelId: conversation.channelId,
+      channelKind: conversation.channelKind,
+      phoneE164: contact.phoneE164,
+    },
     author: 'system',
     body: { type: 'text', text: keywordReply(keyword.action, conversation.language ?? keyword.language) },
     idempotencyKey: `consent:${message.id}`,
@@ -57,7 +58,7 @@ export async function handleConsentKeyword(
 /** Whether anything automatic (the agent) may message this conversation's contact on its channel. */
 export async function mayMessage(
   trx: TenantTransaction,
-  conversation: Pick<Conversation, 'channelId' | 'contactId'>,
+  conversation: Pick<Conversation, 'channelKind' | 'contactId'>,
 ): Promise<boolean> {
   return !(await isOptedOut(trx, conversation.contactId, consentChannelOf(conversation)));
 }
@@ -65,7 +66,7 @@ export async function mayMessage(
 /** The operator composer's guard: an opted-out contact is not messaged on that channel (409). */
 export async function assertMayMessage(
   trx: TenantTransaction,
-  conversation: Pick<Conversation, 'channelId' | 'contactId'>,
+  conversation: Pick<Conversation, 'channelKind' | 'contactId'>,
 ): Promise<void> {
   if (await mayMessage(trx, conversation)) return;
   throw new AppError(

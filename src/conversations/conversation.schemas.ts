@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { customerWindowClosesAt } from '../channels/whatsapp/customer-window.js';
+import { CHANNEL_KINDS } from '../channels/channel-adapter.js';
+import { channelAdapter } from '../channels/registry.js';
 import { toLabel, ZLabel } from '../labels/labels.routes.js';
 import type { InboxConversation } from './conversations.service.js';
 import { LANGUAGES } from './conversations.table.js';
@@ -14,6 +15,7 @@ export const ZInboxConversation = z
   .object({
     id: z.uuid(),
     channelId: z.uuid(),
+    channelKind: z.enum(CHANNEL_KINDS).describe("The conversation's channel: WhatsApp or SMS"),
     ownership: ZOwnership,
     pausedUntil: z.iso.datetime().nullable(),
     language: z.enum(LANGUAGES).nullable(),
@@ -82,6 +84,7 @@ export function toInboxConversation(row: InboxConversation): z.infer<typeof ZInb
   return {
     id: row.id,
     channelId: row.channelId,
+    channelKind: row.channelKind,
     ownership: row.ownership,
     pausedUntil: iso(row.pausedUntil),
     language: row.language,
@@ -105,7 +108,7 @@ export function toInboxConversation(row: InboxConversation): z.infer<typeof ZInb
             sentAt: row.lastSentAt.toISOString(),
           }
         : null,
-    windowOpenUntil: iso(customerWindowClosesAt(row.lastInboundAt)),
+    windowOpenUntil: iso(channelAdapter(row.channelKind).replyWindow.closesAt(row.lastInboundAt)),
     contact: {
       id: row.contactId,
       phoneE164: row.contactPhoneE164,

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ChannelKind } from '../channels/channel-adapter.js';
 import type { JsonColumn } from '../platform/db/json.js';
 
 export type Ownership = 'bot' | 'human' | 'paused';
@@ -10,6 +11,8 @@ export interface ConversationsTable {
   id: Generated<string>;
   tenantId: Generated<string>;
   channelId: string;
+  /** Which channel's adapter serves the conversation (ADR 0027). */
+  channelKind: Generated<ChannelKind>;
   contactId: string;
   /** Who answers: the agent (`bot`), nobody automatic (`human`), or nobody until `pausedUntil`. */
   ownership: Generated<Ownership>;

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
-import { conversationQueue, sendJobKey, sendMessageTask } from '../channels/whatsapp/task-refs.js';
+import type { ChannelCapabilities, ChannelKind } from '../channels/channel-adapter.js';
+import { channelAdapter } from '../channels/registry.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { AppError } from '../platform/http/app-error.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import type { Message, MessageAuthor } from './messages.table.js';
@@ -34,6 +36,14 @@ export type OutboundBody =
   | { type: 'document'; document: OutboundAttachment; caption?: string }
   | { type: 'interactive'; text: string; buttons: readonly ReplyButton[] };
 
+/** What a channel must be able to carry for each kind of outbound body. */
+const CAPABILITY_OF: Record<OutboundBody['type'], keyof ChannelCapabilities> = {
+  text: 'text',
+  template: 'template',
+  document: 'media',
+  interactive: 'interactive',
+};
+
 /** The row's readable text and type-specific content, as stored in the ledger. */
 function ledgerFields(body: OutboundBody): { text: string | null; content: Record<string, unknown> } {
   switch (body.type) {
@@ -54,7 +64,11 @@ function ledgerFields(body: OutboundBody): { text: string | null; content: Recor
 export interface OutboundRequest {
   conversationId: string;
   /** The conversation's channel and contact number, when the caller holds them (saves reading them). */
-  recipient?: { channelId: string; phoneE164: string };
+  recipient?: {
+    channelId: string;
+    channelKind: ChannelKind;
+    phoneE164: string;
+  };
   author: Exclude<MessageAuthor, 'customer'>;
   authorUserId?: string | null;
   body: OutboundBody;
@@ -83,10 +97,22 @@ export async function queueOutboundMessage(
     : await trx
         .selectFrom('conversations')
         .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-        .select(['conversations.id', 'conversations.channelId', 'contacts.phoneE164'])
+        .select([
+          'conversations.id',
+          'conversations.channelId',
+          'conversations.channelKind',
+          'contacts.phoneE164',
+        ])
         .where('conversations.id', '=', request.conversationId)
         .executeTakeFirstOrThrow();
   const fields = ledgerFields(request.body);
+  const adapter = channelAdapter(conversation.channelKind);
+  if (!adapter.capabilities[CAPABILITY_OF[request.body.type]]) {
+    throw new AppError(
+      'validation_failed',
+      `A ${conversation.channelKind} conversation cannot carry ${request.body.type} messages`,
+    );
+  }
   const sentAt = new Date();
   // The row and, when it is new, the conversation's last-message time: one statement.
   const inserted = await trx
@@ -138,8 +164,9 @@ export async function queueOutboundMessage(
   });
   if (request.withSendJob !== false) {
     await enqueueSend(trx, {
+      channelKind: conversation.channelKind,
       messageId: inserted.id,
-      queueName: conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
+      queueName: adapter.conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
       requestId: request.requestId,
     });
   }
@@ -152,12 +179,13 @@ export async function queueOutboundMessage(
  */
 export async function enqueueSend(
   trx: TenantTransaction,
-  send: { messageId: string; queueName: string; requestId: string },
+  send: { channelKind: ChannelKind; messageId: string; queueName: string; requestId: string },
 ): Promise<void> {
+  const adapter = channelAdapter(send.channelKind);
   await enqueue(
     trx,
-    sendMessageTask,
+    adapter.sendTask,
     { messageId: send.messageId },
-    { requestId: send.requestId, queueName: send.queueName, jobKey: sendJobKey(send.messageId) },
+    { requestId: send.requestId, queueName: send.queueName, jobKey: adapter.sendJobKey(send.messageId) },
   );
 }

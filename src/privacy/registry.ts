@@ -251,6 +251,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       ...tenantScoped,
       id: none,
       channel_id: none,
+      channel_kind: none,
       contact_id: 'reference',
       ownership: none,
       paused_until: none,

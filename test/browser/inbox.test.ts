@@ -79,6 +79,8 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     });
     const item = page.getByRole('link', { name: /Ada Lovelace/ });
     await item.waitFor();
+    // Each conversation names its channel (ADR 0027).
+    expect(await item.locator('.channel-tag').textContent()).toBe('WhatsApp');
     await browser.screenshot(page, 'inbox-list');
     await item.click();
     await page.getByText('Hi, I would like a quote for 40 chairs').waitFor();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
+import { createProcessInboundTask } from '../../src/channels/whatsapp/process-inbound.task.js';
 import { canonicalPhone } from '../../src/contacts/phone.js';
-import { createProcessInboundTask } from '../../src/conversations/process-inbound.task.js';
 import type { Db } from '../../src/platform/db/database.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { TaskContext } from '../../src/platform/jobs/task.js';

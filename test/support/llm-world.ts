@@ -7,7 +7,7 @@ import type { LlmSettingsInput, ProviderInput } from '../../src/agent/llm/llm-se
 import { replaceLlmSettings } from '../../src/agent/llm/llm-settings.service.js';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
-import { createProcessInboundTask } from '../../src/conversations/process-inbound.task.js';
+import { createProcessInboundTask } from '../../src/channels/whatsapp/process-inbound.task.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics/metrics.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';

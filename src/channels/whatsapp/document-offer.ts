@@ -27,7 +27,11 @@ export const whatsappDocumentOffers: DocumentOfferSender = {
     if (!conversation) throw new AppError('not_found', 'The conversation of this quote no longer exists');
     const common = {
       conversationId: offer.conversationId,
-      recipient: { channelId: conversation.channelId, phoneE164: conversation.phoneE164 },
+      recipient: {
+        channelId: conversation.channelId,
+        channelKind: 'whatsapp' as const,
+        phoneE164: conversation.phoneE164,
+      },
       author: 'operator' as const,
       authorUserId: offer.authorUserId,
       requestId: offer.requestId,

@@ -43,6 +43,8 @@ export interface Label {
 export interface Conversation {
   id: string;
   channelId: string;
+  /** Absent from servers older than channel-agnostic conversations: WhatsApp then. */
+  channelKind?: 'whatsapp' | 'sms';
   ownership: Ownership;
   pausedUntil: string | null;
   language: string | null;

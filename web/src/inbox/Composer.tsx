@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { smsSegments } from '../../../src/channels/twilio/sms-segments';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import type { CannedResponse, Conversation, Template } from '../api/types';
@@ -32,7 +33,10 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   const textarea = useRef<HTMLTextAreaElement>(null);
   const [cannedDismissed, setCannedDismissed] = useState(false);
   const until = windowOpenUntil(props.conversation);
-  const windowOpen = until !== null && until.getTime() > Date.now();
+  // SMS has no reply window: free text may always go out (opt-outs are enforced by the server).
+  const sms = props.conversation.channelKind === 'sms';
+  const windowOpen = sms || (until !== null && until.getTime() > Date.now());
+  const segments = sms && mode === 'reply' ? smsSegments(text) : null;
   const cannedSearch = mode === 'reply' && text.startsWith('/') && !text.includes(' ') ? text.slice(1) : null;
   const cannedQuery = useQuery({
     queryKey: keys.cannedResponses(cannedSearch ?? ''),
@@ -148,8 +152,14 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
           />
           <ErrorNote message={error} />
           <div className="composer-actions">
-            {mode === 'reply' && until && (
+            {mode === 'reply' && !sms && until && (
               <span className="muted">Free replies until {fullTime(until.toISOString())}</span>
+            )}
+            {segments && (
+              <span className="muted" aria-live="polite">
+                {segments.segments} SMS segment{segments.segments === 1 ? '' : 's'} · {segments.encoding} ·{' '}
+                {segments.remaining} left
+              </span>
             )}
             <button type="submit" className="primary" aria-disabled={busy || text.trim() === '' || undefined}>
               {mode === 'note' ? 'Add note' : 'Send'}

@@ -141,6 +141,7 @@ function ConversationItem(props: { conversation: Conversation }) {
           )}
         </span>
         <span className="item-tags">
+          <span className="tag channel-tag">{conversation.channelKind === 'sms' ? 'SMS' : 'WhatsApp'}</span>
           <span className={`tag ownership-${conversation.ownership}`}>
             {OWNERSHIP_LABELS[conversation.ownership]}
           </span>

@@ -16,6 +16,7 @@ import * as callbacks from './20261206_1400_callbacks.js';
 import * as quotes from './20261206_1500_quotes.js';
 import * as backupVerifications from './20261206_1600_backup_verifications.js';
 import * as deadLetters from './20261206_1800_dead_letters.js';
+import * as conversationChannelKind from './20261207_1000_conversation_channel_kind.js';
 import * as quoteWhatsapp from './20261207_1200_quote_whatsapp.js';
 import * as contactsPipelineConsent from './20261207_1400_contacts_pipeline_consent.js';
 import * as contactImports from './20261207_1500_contact_imports.js';
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '20261206_1500_quotes': quotes,
   '20261206_1600_backup_verifications': backupVerifications,
   '20261206_1800_dead_letters': deadLetters,
+  '20261207_1000_conversation_channel_kind': conversationChannelKind,
   '20261207_1200_quote_whatsapp': quoteWhatsapp,
   '20261207_1400_contacts_pipeline_consent': contactsPipelineConsent,
   '20261207_1500_contact_imports': contactImports,

@@ -1,32 +1,36 @@
 import { sql } from 'kysely';
-import type { Agent } from '../agent/agent.js';
+import type { Agent } from '../../agent/agent.js';
+import { upsertContact } from '../../contacts/contacts.repository.js';
+import { canonicalPhone } from '../../contacts/phone.js';
+import {
+  applyAgentTurn,
+  type HeldRows,
+  type PreparedTurn,
+  prepareAgentTurn,
+} from '../../conversations/agent-turn.js';
+import { handleConsentKeyword } from '../../conversations/consent-keywords.js';
+import { upsertConversation } from '../../conversations/conversations.repository.js';
+import { normaliseInbound } from '../../conversations/inbound-message.js';
+import {
+  findMessageByProviderId,
+  insertInboundMessage,
+  insertPendingMedia,
+} from '../../conversations/messages.repository.js';
+import type { Message } from '../../conversations/messages.table.js';
+import { resumeIfPauseOver } from '../../conversations/ownership.service.js';
+import { enqueueSend } from '../../conversations/send-ledger.js';
+import type { TenantTransaction } from '../../platform/db/tenant-context.js';
+import { enqueue } from '../../platform/jobs/enqueue.js';
+import { defineTask, type TaskContext } from '../../platform/jobs/task.js';
+import { publishInboxEvent } from '../../realtime/inbox-events.js';
 import {
   clearSendMark,
   findPendingOutbound,
   findUnsentOfConversation,
   type OutboundForSend,
-} from '../channels/whatsapp/outbound.repository.js';
-import {
-  conversationQueue,
-  downloadMediaTask,
-  markReadTask,
-  processInboundTask,
-} from '../channels/whatsapp/task-refs.js';
-import type { WhatsappInbound } from '../channels/whatsapp/webhook.table.js';
-import { upsertContact } from '../contacts/contacts.repository.js';
-import { canonicalPhone } from '../contacts/phone.js';
-import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import { enqueue } from '../platform/jobs/enqueue.js';
-import { defineTask, type TaskContext } from '../platform/jobs/task.js';
-import { publishInboxEvent } from '../realtime/inbox-events.js';
-import { applyAgentTurn, type HeldRows, type PreparedTurn, prepareAgentTurn } from './agent-turn.js';
-import { handleConsentKeyword } from './consent-keywords.js';
-import { upsertConversation } from './conversations.repository.js';
-import { normaliseInbound } from './inbound-message.js';
-import { findMessageByProviderId, insertInboundMessage, insertPendingMedia } from './messages.repository.js';
-import type { Message } from './messages.table.js';
-import { resumeIfPauseOver } from './ownership.service.js';
-import { enqueueSend } from './send-ledger.js';
+} from './outbound.repository.js';
+import { conversationQueue, downloadMediaTask, markReadTask, processInboundTask } from './task-refs.js';
+import type { WhatsappInbound } from './webhook.table.js';
 
 export interface ProcessInboundDependencies {
   /** The agent that answers while a conversation's ownership is `bot` (the built-in qualifier). */
@@ -351,7 +355,12 @@ async function sendRepliesNow(
           sends.slice(index + 1).map((unsent) => unsent.id),
         );
         for (const unsent of sends.slice(index)) {
-          await enqueueSend(trx, { messageId: unsent.id, queueName, requestId: ctx.requestId });
+          await enqueueSend(trx, {
+            channelKind: 'whatsapp',
+            messageId: unsent.id,
+            queueName,
+            requestId: ctx.requestId,
+          });
         }
       });
       return;

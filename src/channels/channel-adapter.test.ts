@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { isForward } from './channel-adapter.js';
+import { channelAdapter } from './registry.js';
+
+describe('isForward', () => {
+  it('moves delivery states only forward, and failed absorbs everything after it', () => {
+    expect(isForward(null, 'sent')).toBe(true);
+    expect(isForward('sent', 'delivered')).toBe(true);
+    expect(isForward('delivered', 'sent')).toBe(false);
+    expect(isForward('read', 'read')).toBe(false);
+    expect(isForward('delivered', 'failed')).toBe(true);
+    expect(isForward('failed', 'delivered')).toBe(false);
+  });
+});
+
+describe('the WhatsApp adapter', () => {
+  const whatsapp = channelAdapter('whatsapp');
+
+  it("keeps Meta's 24-hour window for free text and none for templates", () => {
+    const last = new Date('2026-12-06T10:00:00Z');
+    expect(whatsapp.replyWindow.closesAt(last)?.toISOString()).toBe('2026-12-07T10:00:00.000Z');
+    expect(whatsapp.replyWindow.closesAt(null)).toBeNull();
+    expect(whatsapp.replyWindow.needsWindow('text')).toBe(true);
+    expect(whatsapp.replyWindow.needsWindow('template')).toBe(false);
+  });
+
+  it("maps Meta's status words and ignores others", () => {
+    expect(whatsapp.deliveryState('delivered')).toBe('delivered');
+    expect(whatsapp.deliveryState('deleted')).toBeUndefined();
+  });
+
+  it('has one queue per conversation and one send job per message', () => {
+    expect(whatsapp.conversationQueue('c1', '393331234567')).toBe('wa:c1:393331234567');
+    expect(whatsapp.sendJobKey('m1')).toBe('wa-send:m1');
+    expect(whatsapp.sendTask.id).toBe('whatsapp.send-message');
+  });
+});
+
+describe('the registry', () => {
+  it('refuses a kind without an adapter yet (SMS is not wired)', () => {
+    expect(() => channelAdapter('sms')).toThrow('no adapter for channel kind sms');
+  });
+});
