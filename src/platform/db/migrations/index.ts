@@ -18,6 +18,7 @@ import * as backupVerifications from './20261206_1600_backup_verifications.js';
 import * as deadLetters from './20261206_1800_dead_letters.js';
 import * as conversationChannelKind from './20261207_1000_conversation_channel_kind.js';
 import * as contactChannelOptOuts from './20261207_1010_contact_channel_opt_outs.js';
+import * as smsChannel from './20261207_1800_sms_channel.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '20261206_1800_dead_letters': deadLetters,
   '20261207_1000_conversation_channel_kind': conversationChannelKind,
   '20261207_1010_contact_channel_opt_outs': contactChannelOptOuts,
+  '20261207_1800_sms_channel': smsChannel,
 };
