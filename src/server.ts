@@ -104,6 +104,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             whatsappOutbound,
             accounts: { db, config },
             callbacks,
+            sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
         ],

@@ -1,5 +1,7 @@
 import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
+import { createSmsProcessInboundTask } from './channels/twilio/sms-process.task.js';
+import { createSmsSendMessageTask, type SmsOutbound } from './channels/twilio/sms-send.task.js';
 import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
@@ -33,6 +35,8 @@ export interface TaskDependencies {
   accounts: { db: Db; config: Config };
   /** Call-back jobs: the telephony ports (Twilio, wired in server.ts) and their settings. */
   callbacks: CallbackTaskDeps;
+  /** SMS conversations: Twilio's REST client and the shared per-sender cap. */
+  sms: SmsOutbound;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -53,6 +57,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createPlaceCallTask(deps.callbacks),
     createNotifyClosedTask(deps.callbacks),
     createEndOtherLegsTask(deps.callbacks),
+    createSmsProcessInboundTask({ agent: deps.agent }),
+    createSmsSendMessageTask(deps.sms),
   ];
 }
 
