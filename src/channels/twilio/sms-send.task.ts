@@ -58,7 +58,7 @@ async function markForSend(ctx: TaskContext<'tenant'>, messageId: string, inDoub
       .where('messages.id', '=', messageId)
       .forUpdate('messages')
       .executeTakeFirst();
-    if (!row || row.direction !== 'outbound' || row.providerMessageId || row.status !== 'pending') {
+    if (row?.direction !== 'outbound' || row.providerMessageId || row.status !== 'pending') {
       return undefined;
     }
     if (row.sendStartedAt && Date.now() - row.sendStartedAt.getTime() < inDoubtWaitMs) {

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
+import { createSmsProcessInboundTask } from '../../src/channels/twilio/sms-process.task.js';
+import { createSmsSendMessageTask } from '../../src/channels/twilio/sms-send.task.js';
+import { createTwilioRuntime, type TwilioRuntime } from '../../src/channels/twilio/twilio-runtime.js';
+import { twilioSid } from '../fakes/twilio.js';
+import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
+import { taskContext } from '../support/inbound-pipeline.js';
+
+const VISITOR = '+393471234567';
+
+describe('SMS over Twilio', () => {
+  let world: CallbackWorld;
+  let runtime: TwilioRuntime;
+  let inboundUrl: string;
+  const processTask = createSmsProcessInboundTask({ agent: createQualifier() });
+  let sendTask: ReturnType<typeof createSmsSendMessageTask>;
+
+  beforeAll(async () => {
+    world = await startCallbackWorld({ worker: false });
+    runtime = createTwilioRuntime({ config: world.config, db: world.database.db });
+    sendTask = createSmsSendMessageTask({ rest: runtime.rest, config: world.config });
+    inboundUrl = `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms`;
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await world?.close();
+  });
+
+  const owner = () => world.database.ownerDb;
+  const ctx = () => taskContext(world.database.db, world.tenantId);
+  const number = () =>
+    owner()
+      .selectFrom('twilioNumbers')
+      .selectAll()
+      .where('phoneE164', '=', world.callerNumber)
+      .executeTakeFirstOrThrow();
+  const receiptCount = async () =>
+    Number(
+      (
+        await owner()
+          .selectFrom('smsInbound')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  /** Runs the conversation's processing job, then the send job of each reply still pending, in order. */
+  async function processAndSend(from: string) {
+    const { id: numberId } = await number();
+    await processTask.handle({ numberId, conversationKey: from.slice(1) }, ctx());
+    const pending = await owner()
+      .selectFrom('messages')
+      .select('id')
+      .where('channelId', '=', numberId)
+      .where('direction', '=', 'outbound')
+      .where('status', '=', 'pending')
+      .orderBy('sentAt')
+      .orderBy('id')
+      .execute();
+    for (const { id } of pending) await sendTask.handle({ messageId: id }, ctx());
+  }
+
+  const sms = (from: string, body: string, extra: { messageSid?: string; idempotencyToken?: string } = {}) =>
+    world.twilio.inboundSms(world.account, inboundUrl, { from, to: world.callerNumber, body, ...extra });
+
+  it('stores an inbound SMS before answering, and the agent answers by SMS through the send ledger', async () => {
+    const answer = await sms(VISITOR, 'Hello, I would like a quote');
+    expect(answer.status).toBe(200);
+    expect(answer.contentType).toContain('text/xml');
+    expect(answer.body).toContain('<Response></Response>');
+    // Durable before the 200: the receipt and its processing job are committed.
+    const receipt = await owner().selectFrom('smsInbound').selectAll().executeTakeFirstOrThrow();
+    expect(receipt).toMatchObject({ messageSid: answer.messageSid, fromE164: VISITOR, processedAt: null });
+
+    const sentBefore = world.twilio.messages.length;
+    await processAndSend(VISITOR);
+
+    const conversation = await owner()
+      .selectFrom('conversations')
+      .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+      .select(['conversations.id', 'conversations.channelKind', 'contacts.phoneE164'])
+      .executeTakeFirstOrThrow();
+    expect(conversation).toMatchObject({ channelKind: 'sms', phoneE164: VISITOR });
+    const inbox = await world.app.inject({
+      method: 'GET',
+      url: '/api/v1/conversations',
+      headers: world.admin,
+    });
+    expect(inbox.statusCode).toBe(200);
+    expect(inbox.json().items).toEqual([
+      expect.objectContaining({ id: conversation.id, channelKind: 'sms', windowOpenUntil: null }),
+    ]);
+
+    const messages = await owner()
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversationId', '=', conversation.id)
+      .orderBy('sentAt')
+      .execute();
+    expect(messages[0]).toMatchObject({ direction: 'inbound', text: 'Hello, I would like a quote' });
+    const replies = messages.filter((m) => m.direction === 'outbound');
+    expect(replies.length).toBeGreaterThan(0);
+    const sent = world.twilio.messages.slice(sentBefore);
+    expect(sent.map((m) => m.body)).toEqual(replies.map((m) => m.text));
+    for (const [index, reply] of replies.entries()) {
+      expect(reply).toMatchObject({ status: 'accepted', providerMessageId: sent[index]?.sid });
+      expect(sent[index]).toMatchObject({ to: VISITOR, from: world.callerNumber });
+      expect(sent[index]?.statusCallback).toContain(`/sms/${receipt.numberId}/status/${reply.id}`);
+    }
+    // Sending again sends nothing: the row has its MessageSid.
+    await sendTask.handle({ messageId: replies[0]!.id }, ctx());
+    expect(world.twilio.messages.length).toBe(sentBefore + replies.length);
+
+    // Status callbacks out of order: delivered, then sent (late) — the row stays delivered.
+    const first = sent[0]!;
+    expect((await world.twilio.messageStatus(first, 'delivered')).status).toBe(204);
+    expect((await world.twilio.messageStatus(first, 'sent')).status).toBe(204);
+    expect((await world.twilio.messageStatus(first, 'queued')).status).toBe(204);
+    const settled = await owner()
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', replies[0]!.id)
+      .executeTakeFirstOrThrow();
+    expect(settled.status).toBe('delivered');
+    // undelivered is a failure with Twilio's error code.
+    if (sent[1]) {
+      await world.twilio.messageStatus(sent[1], 'undelivered', { errorCode: '30003' });
+      await world.twilio.messageStatus(sent[1], 'sent');
+      const failed = await owner()
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', replies[1]!.id)
+        .executeTakeFirstOrThrow();
+      expect(failed).toMatchObject({ status: 'failed', errorCode: 30003 });
+    }
+  });
+
+  it('a retried webhook (same MessageSid and idempotency token) is one message', async () => {
+    const from = '+393471230001';
+    const messageSid = twilioSid('SM');
+    const before = await receiptCount();
+    const first = await sms(from, 'hi there', { messageSid, idempotencyToken: 'tok-1' });
+    const again = await sms(from, 'hi there', { messageSid, idempotencyToken: 'tok-1' });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(await receiptCount()).toBe(before + 1);
+    await processAndSend(from);
+    await processAndSend(from);
+    const inbound = await owner()
+      .selectFrom('messages')
+      .select('id')
+      .where('providerMessageId', '=', messageSid)
+      .execute();
+    expect(inbound).toHaveLength(1);
+  });
+
+  it('STOP by SMS opts the contact out of SMS, confirms once, and the agent stays silent', async () => {
+    const from = '+393471230002';
+    await sms(from, 'Hello');
+    await processAndSend(from);
+    const sentBefore = world.twilio.messages.length;
+    await sms(from, 'STOP');
+    await processAndSend(from);
+    const contact = await owner()
+      .selectFrom('contacts')
+      .selectAll()
+      .where('phoneE164', '=', from)
+      .executeTakeFirstOrThrow();
+    expect(contact.optedOutChannels).toEqual(['sms']);
+    const confirmations = world.twilio.messages.slice(sentBefore);
+    expect(confirmations).toHaveLength(1);
+    expect(confirmations[0]?.to).toBe(from);
+    await sms(from, 'are you there?');
+    await processAndSend(from);
+    expect(world.twilio.messages.length).toBe(sentBefore + 1);
+  });
+
+  it('refuses a bad signature with nothing stored', async () => {
+    const before = await receiptCount();
+    const forged = await world.twilio.signedPost(
+      inboundUrl,
+      { MessageSid: twilioSid('SM'), From: VISITOR, To: world.callerNumber, Body: 'x' },
+      { authToken: 'f'.repeat(32) },
+    );
+    expect(forged.status).toBe(401);
+    const unsigned = await world.twilio.signedPost(
+      inboundUrl,
+      { MessageSid: twilioSid('SM'), From: VISITOR, To: world.callerNumber, Body: 'x' },
+      { signature: '' },
+    );
+    expect(unsigned.status).toBe(401);
+    expect(await receiptCount()).toBe(before);
+  });
+
+  it('answers every bad input with a 4xx envelope and stores nothing', async () => {
+    const before = await receiptCount();
+    const good = { MessageSid: twilioSid('SM'), From: VISITOR, To: world.callerNumber, Body: 'x' };
+    const signed = (params: Record<string, string | string[]>, url = inboundUrl, extra = {}) =>
+      world.twilio.signedPost(url, params, { authToken: world.account.authToken, ...extra });
+    const raw = (body: string | Buffer, contentType: string, url = inboundUrl) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-twilio-signature': 'x' },
+        body,
+      }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const cases: Array<[string, Promise<{ status: number; body: string }>]> = [
+      ['missing Body', signed({ MessageSid: good.MessageSid, From: VISITOR, To: world.callerNumber })],
+      ['bad MessageSid', signed({ ...good, MessageSid: 'SM<script>' })],
+      ['From not E.164', signed({ ...good, From: "1' or 1=1 --" })],
+      ['Body too long', signed({ ...good, Body: 'a'.repeat(1601) })],
+      ['unknown To', signed({ ...good, To: '+15005550006' })],
+      [
+        'unknown tenant',
+        signed(good, `${world.baseUrl}/webhooks/twilio/00000000-0000-4000-8000-000000000000/sms`),
+      ],
+      ['tenant not a uuid', signed(good, `${world.baseUrl}/webhooks/twilio/..%2F..%2Fetc/sms`)],
+      ['NUL in a field', signed({ ...good, Body: 'a\u0000b' })],
+      [
+        'too many fields',
+        signed({ ...good, ...Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`X${i}`, 'v'])) }),
+      ],
+      [
+        'invalid UTF-8',
+        raw(Buffer.from([0x42, 0x6f, 0x64, 0x79, 0x3d, 0xff, 0xfe]), 'application/x-www-form-urlencoded'),
+      ],
+      ['JSON body', raw(JSON.stringify(good), 'application/json')],
+      ['no body', raw('', 'application/x-www-form-urlencoded')],
+      ['oversized body', raw(`Body=${'a'.repeat(70 * 1024)}`, 'application/x-www-form-urlencoded')],
+      [
+        'unknown status message',
+        signed(
+          { MessageSid: good.MessageSid, MessageStatus: 'sent' },
+          `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms/00000000-0000-4000-8000-000000000000/status/00000000-0000-4000-8000-000000000001`,
+        ),
+      ],
+      [
+        'bad status word',
+        signed(
+          { MessageSid: good.MessageSid, MessageStatus: 'DROP TABLE' },
+          `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms/00000000-0000-4000-8000-000000000000/status/00000000-0000-4000-8000-000000000001`,
+        ),
+      ],
+    ];
+    for (const [name, pending] of cases) {
+      const answer = await pending;
+      expect(answer.status, name).toBeGreaterThanOrEqual(400);
+      expect(answer.status, name).toBeLessThan(500);
+      expect(JSON.parse(answer.body).error.code, name).toEqual(expect.any(String));
+    }
+    expect(await receiptCount()).toBe(before);
+  });
+});
