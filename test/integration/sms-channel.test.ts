@@ -65,6 +65,14 @@ describe('SMS over Twilio', () => {
     world.twilio.inboundSms(world.account, inboundUrl, { from, to: world.callerNumber, body, ...extra });
 
   it('stores an inbound SMS before answering, and the agent answers by SMS through the send ledger', async () => {
+    const numbers = await world.app.inject({
+      method: 'GET',
+      url: '/api/v1/twilio/numbers',
+      headers: world.admin,
+    });
+    expect(numbers.json().items).toEqual([
+      expect.objectContaining({ phoneE164: world.callerNumber, smsWebhookUrl: inboundUrl }),
+    ]);
     const answer = await sms(VISITOR, 'Hello, I would like a quote');
     expect(answer.status).toBe(200);
     expect(answer.contentType).toContain('text/xml');
@@ -123,17 +131,21 @@ describe('SMS over Twilio', () => {
       .where('id', '=', replies[0]!.id)
       .executeTakeFirstOrThrow();
     expect(settled.status).toBe('delivered');
-    // undelivered is a failure with Twilio's error code.
-    if (sent[1]) {
-      await world.twilio.messageStatus(sent[1], 'undelivered', { errorCode: '30003' });
-      await world.twilio.messageStatus(sent[1], 'sent');
-      const failed = await owner()
-        .selectFrom('messages')
-        .selectAll()
-        .where('id', '=', replies[1]!.id)
-        .executeTakeFirstOrThrow();
-      expect(failed).toMatchObject({ status: 'failed', errorCode: 30003 });
-    }
+    // undelivered is a failure with Twilio's error code, and stays one.
+    const second = await sms(VISITOR, 'and another question');
+    expect(second.status).toBe(200);
+    const sentBeforeSecond = world.twilio.messages.length;
+    await processAndSend(VISITOR);
+    const latest = world.twilio.messages[sentBeforeSecond];
+    expect(latest).toBeDefined();
+    await world.twilio.messageStatus(latest!, 'undelivered', { errorCode: '30003' });
+    await world.twilio.messageStatus(latest!, 'delivered');
+    const failed = await owner()
+      .selectFrom('messages')
+      .selectAll()
+      .where('providerMessageId', '=', latest!.sid)
+      .executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 30003 });
   });
 
   it('a retried webhook (same MessageSid and idempotency token) is one message', async () => {
