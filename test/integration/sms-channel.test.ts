@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createSmsProcessInboundTask } from '../../src/channels/twilio/sms-process.task.js';
@@ -146,6 +147,52 @@ describe('SMS over Twilio', () => {
       .where('providerMessageId', '=', latest!.sid)
       .executeTakeFirstOrThrow();
     expect(failed).toMatchObject({ status: 'failed', errorCode: 30003 });
+  });
+
+  it('an operator writes from the composer: sent by SMS from the conversation’s number; templates are refused', async () => {
+    const conversation = await owner()
+      .selectFrom('conversations')
+      .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+      .select('conversations.id')
+      .where('contacts.phoneE164', '=', VISITOR)
+      .executeTakeFirstOrThrow();
+    // Long after the customer's last message: SMS has no 24-hour window.
+    await owner()
+      .updateTable('conversations')
+      .set({ lastInboundAt: new Date(Date.now() - 3 * 86_400_000) })
+      .where('id', '=', conversation.id)
+      .execute();
+    const url = `/api/v1/conversations/${conversation.id}/messages`;
+    const written = await world.app.inject({
+      method: 'POST',
+      url,
+      headers: world.admin,
+      payload: { type: 'text', text: 'Hi, this is Anna from sales' },
+    });
+    expect(written.statusCode).toBe(202);
+    const template = await world.app.inject({
+      method: 'POST',
+      url,
+      headers: world.admin,
+      payload: { type: 'template', template: { name: 'follow_up', language: 'en' } },
+    });
+    expect(template.statusCode).toBe(400);
+    // The ledger queued an SMS send job in the conversation's queue.
+    const { rows: jobs } = await sql<{ taskIdentifier: string; queueName: string | null }>`
+      select task_identifier, queue_name from graphile_worker.jobs where key = ${`sms-send:${written.json().id}`}`.execute(
+      owner(),
+    );
+    expect(jobs).toEqual([
+      {
+        taskIdentifier: 'sms.send-message',
+        queueName: expect.stringMatching(/^sms:[0-9a-f-]{36}:393471234567$/),
+      },
+    ]);
+    const sentBefore = world.twilio.messages.length;
+    await sendTask.handle({ messageId: written.json().id }, ctx());
+    expect(world.twilio.messages.slice(sentBefore)).toEqual([
+      expect.objectContaining({ to: VISITOR, from: world.callerNumber, body: 'Hi, this is Anna from sales' }),
+    ]);
   });
 
   it('a retried webhook (same MessageSid and idempotency token) is one message', async () => {
