@@ -4,9 +4,13 @@ import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createSmsProcessInboundTask } from '../../src/channels/twilio/sms-process.task.js';
 import { createSmsSendMessageTask } from '../../src/channels/twilio/sms-send.task.js';
 import { createTwilioRuntime, type TwilioRuntime } from '../../src/channels/twilio/twilio-runtime.js';
+import { createPool } from '../../src/platform/db/database.js';
+import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
+import { buildTasks } from '../../src/tasks.js';
 import { twilioSid } from '../fakes/twilio.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
 import { taskContext } from '../support/inbound-pipeline.js';
+import { captureLogger } from '../support/log-capture.js';
 
 const VISITOR = '+393471234567';
 
@@ -307,5 +311,64 @@ describe('SMS over Twilio', () => {
       expect(JSON.parse(answer.body).error.code, name).toEqual(expect.any(String));
     }
     expect(await receiptCount()).toBe(before);
+  });
+});
+
+describe('SMS through the worker', () => {
+  let world: CallbackWorld;
+  let runtime: TwilioRuntime;
+  let worker: RunningWorker;
+  let pool: ReturnType<typeof createPool>;
+
+  beforeAll(async () => {
+    world = await startCallbackWorld({ worker: false });
+    runtime = createTwilioRuntime({ config: world.config, db: world.database.db });
+    pool = createPool({ connectionString: world.database.appUrl, max: 3, applicationName: 'sms-worker' });
+    const tasks = buildTasks({
+      secretKey: world.config.secretKey,
+      mailer: {} as never,
+      agent: createQualifier(),
+      whatsappOutbound: {} as never,
+      accounts: { db: world.database.db, config: world.config },
+      callbacks: {} as never,
+      sms: { rest: runtime.rest, config: world.config },
+    }).filter((task) => task.id.startsWith('sms.'));
+    worker = await startWorker({
+      pool,
+      db: world.database.db,
+      logger: captureLogger().logger,
+      tasks,
+      concurrency: 2,
+      pollIntervalMs: 100,
+      staleAfterMs: 600_000,
+      shutdownTimeoutMs: 5_000,
+    });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await pool?.end();
+    await runtime?.close();
+    await world?.close();
+  });
+
+  it('an inbound SMS is answered by SMS with no step but the webhook', async () => {
+    const answer = await world.twilio.inboundSms(
+      world.account,
+      `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms`,
+      {
+        from: VISITOR,
+        to: world.callerNumber,
+        body: 'Hello',
+      },
+    );
+    expect(answer.status).toBe(200);
+    const [reply] = await world.twilio.waitForMessages(1, 20_000);
+    expect(reply).toMatchObject({ to: VISITOR, from: world.callerNumber });
+    const stored = await world.database.ownerDb
+      .selectFrom('messages')
+      .selectAll()
+      .where('providerMessageId', '=', reply!.sid)
+      .executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ direction: 'outbound', author: 'bot', text: reply!.body });
   });
 });
