@@ -16,6 +16,7 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { businessHoursRoutes } from './business-hours/business-hours.routes.js';
 import { cannedResponsesRoutes } from './canned-responses/canned-responses.routes.js';
 import { twilioConnectionRoutes } from './channels/twilio/connection.routes.js';
+import { twilioSmsWebhookRoutes } from './channels/twilio/sms-webhooks.routes.js';
 import { createTwilioRuntime, type TwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { twilioVoiceWebhookRoutes } from './channels/twilio/voice-webhooks.routes.js';
 import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
@@ -255,6 +256,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     events: createCallbackCallEvents(deps.db, deps.metrics),
     metrics: deps.metrics,
   });
+  await app.register(twilioSmsWebhookRoutes, { db: deps.db, config, metrics: deps.metrics });
   await app.register(callbackWidgetsRoutes, { db: deps.db, config });
   await app.register(widgetPreviewRoutes, { db: deps.db });
   await app.register(businessHoursRoutes, { db: deps.db });

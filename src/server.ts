@@ -113,6 +113,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             accounts: { db, config },
             callbacks,
             contactImports: { pool: workerPool, blobs: whatsappOutbound.blobs },
+            sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
           ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),

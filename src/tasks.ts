@@ -1,5 +1,7 @@
 import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
+import { createSmsProcessInboundTask } from './channels/twilio/sms-process.task.js';
+import { createSmsSendMessageTask, type SmsOutbound } from './channels/twilio/sms-send.task.js';
 import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
 import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
 import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
@@ -43,6 +45,8 @@ export interface TaskDependencies {
   callbacks: CallbackTaskDeps;
   /** CSV imports of contacts: the worker's pool (COPY needs a raw client) and the blob store. */
   contactImports: ImportTaskDeps;
+  /** SMS conversations: Twilio's REST client and the shared per-sender cap. */
+  sms: SmsOutbound;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -66,6 +70,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createEndOtherLegsTask(deps.callbacks),
     createImportContactsTask(deps.contactImports),
     createUndoContactImportTask(deps.contactImports),
+    createSmsProcessInboundTask({ agent: deps.agent }),
+    createSmsSendMessageTask(deps.sms),
   ];
 }
 

@@ -37,7 +37,22 @@ describe('the WhatsApp adapter', () => {
 });
 
 describe('the registry', () => {
-  it('refuses a kind without an adapter yet (SMS is not wired)', () => {
-    expect(() => channelAdapter('sms')).toThrow('no adapter for channel kind sms');
+  it('serves SMS with its own adapter: text only, no reply window, Twilio statuses forward-only', () => {
+    const sms = channelAdapter('sms');
+    expect(sms.kind).toBe('sms');
+    expect(sms.capabilities).toEqual({ text: true, template: false, media: false, interactive: false });
+    expect(sms.replyWindow.closesAt(new Date())).toBeNull();
+    expect(sms.replyWindow.needsWindow('text')).toBe(false);
+    expect(['queued', 'sent', 'delivered', 'undelivered', 'failed'].map(sms.deliveryState)).toEqual([
+      'accepted',
+      'sent',
+      'delivered',
+      'failed',
+      'failed',
+    ]);
+    expect(sms.deliveryState('receiving')).toBeUndefined();
+    expect(sms.conversationQueue('n1', '393471234567')).not.toBe(
+      channelAdapter('whatsapp').conversationQueue('n1', '393471234567'),
+    );
   });
 });

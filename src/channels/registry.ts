@@ -1,4 +1,5 @@
 import type { ChannelAdapter, ChannelKind } from './channel-adapter.js';
+import { smsAdapter } from './twilio/sms-adapter.js';
 import { whatsappAdapter } from './whatsapp/adapter.js';
 
 /**
@@ -8,6 +9,7 @@ import { whatsappAdapter } from './whatsapp/adapter.js';
  */
 const ADAPTERS: Partial<Record<ChannelKind, ChannelAdapter>> = {
   whatsapp: whatsappAdapter,
+  sms: smsAdapter,
 };
 
 export function channelAdapter(kind: ChannelKind): ChannelAdapter {

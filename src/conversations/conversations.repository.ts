@@ -1,4 +1,5 @@
 import { type QueryCreator, sql } from 'kysely';
+import type { ChannelKind } from '../channels/channel-adapter.js';
 import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type {
@@ -16,11 +17,17 @@ import type { OwnershipState } from './ownership.js';
  */
 export async function upsertConversation(
   trx: TenantTransaction,
-  input: { channelId: string; contactId: string },
+  input: { channelId: string; contactId: string; channelKind?: ChannelKind },
 ): Promise<Conversation> {
   const row = await trx
     .insertInto('conversations')
-    .values({ channelId: input.channelId, contactId: input.contactId, pausedUntil: null, language: null })
+    .values({
+      channelId: input.channelId,
+      channelKind: input.channelKind ?? 'whatsapp',
+      contactId: input.contactId,
+      pausedUntil: null,
+      language: null,
+    })
     .onConflict((oc) =>
       oc
         .columns(['tenantId', 'channelId', 'contactId'])

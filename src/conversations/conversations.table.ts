@@ -13,6 +13,10 @@ export interface ConversationsTable {
   channelId: string;
   /** Which channel's adapter serves the conversation (ADR 0027). */
   channelKind: Generated<ChannelKind>;
+  /** Generated: `channelId` of a WhatsApp conversation (its foreign key to whatsapp_channels), else null. */
+  whatsappChannelId: ColumnType<string | null, never, never>;
+  /** Generated: `channelId` of an SMS conversation (its foreign key to twilio_numbers), else null. */
+  smsNumberId: ColumnType<string | null, never, never>;
   contactId: string;
   /** Who answers: the agent (`bot`), nobody automatic (`human`), or nobody until `pausedUntil`. */
   ownership: Generated<Ownership>;

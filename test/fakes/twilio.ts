@@ -50,6 +50,7 @@ export interface FakeMessage {
   to: string;
   from: string;
   body: string;
+  statusCallback: string | undefined;
   createdAt: number;
 }
 
@@ -101,6 +102,21 @@ export interface FakeTwilio {
       url?: string;
     },
   ): Promise<{ status: number; body: string; sequenceNumber: number; idempotencyToken: string }>;
+  /**
+   * Posts an inbound SMS to `url` as Twilio does (signed, form-encoded, with an I-Twilio-Idempotency-Token
+   * that a retry repeats: pass the same `messageSid` and `idempotencyToken` to send a duplicate).
+   */
+  inboundSms(
+    account: FakeAccount,
+    url: string,
+    sms: { from: string; to: string; body: string; messageSid?: string; idempotencyToken?: string },
+  ): Promise<{ status: number; body: string; contentType: string | undefined; messageSid: string }>;
+  /** Posts a status callback of a sent message to its StatusCallback (in whatever order a test likes). */
+  messageStatus(
+    message: FakeMessage,
+    status: string,
+    options?: { errorCode?: string },
+  ): Promise<{ status: number; body: string }>;
   /** Posts any form with a valid signature (or `signature`) to `url`. */
   signedPost(
     url: string,
@@ -303,6 +319,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
           to,
           from: form.get('From') ?? '',
           body: form.get('Body') ?? '',
+          statusCallback: form.get('StatusCallback') ?? undefined,
           createdAt: performance.now(),
         };
         messages.push(message);
@@ -448,6 +465,49 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         headers: { 'i-twilio-idempotency-token': idempotencyToken },
       });
       return { status: answer.status, body: answer.body, sequenceNumber, idempotencyToken };
+    },
+    async inboundSms(account, url, sms) {
+      const messageSid = sms.messageSid ?? twilioSid('SM');
+      const params = {
+        ToCountry: 'IT',
+        SmsMessageSid: messageSid,
+        NumMedia: '0',
+        SmsSid: messageSid,
+        SmsStatus: 'received',
+        Body: sms.body,
+        To: sms.to,
+        NumSegments: '1',
+        MessageSid: messageSid,
+        AccountSid: account.accountSid,
+        From: sms.from,
+        ApiVersion: '2010-04-01',
+      };
+      const answer = await signedPost(url, params, {
+        authToken: account.authToken,
+        headers: { 'i-twilio-idempotency-token': sms.idempotencyToken ?? `${messageSid}-${hex(4)}` },
+      });
+      return { ...answer, messageSid };
+    },
+    async messageStatus(message, status, options = {}) {
+      if (!message.statusCallback) throw new Error('the message has no StatusCallback');
+      const account = accounts.get(message.accountSid);
+      if (!account) throw new Error('unknown account');
+      const params: Record<string, string> = {
+        AccountSid: message.accountSid,
+        From: message.from,
+        To: message.to,
+        MessageSid: message.sid,
+        SmsSid: message.sid,
+        MessageStatus: status,
+        SmsStatus: status,
+        ApiVersion: '2010-04-01',
+        ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
+      };
+      const answer = await signedPost(message.statusCallback, params, {
+        authToken: account.authToken,
+        headers: { 'i-twilio-idempotency-token': `${message.sid}-${status}-${hex(4)}` },
+      });
+      return { status: answer.status, body: answer.body };
     },
     signedPost,
     close: () =>

@@ -143,6 +143,7 @@ const MIGRATED: SchemaState = {
     'quote_settings.tenant_isolation',
     'quote_versions.tenant_isolation',
     'quotes.tenant_isolation',
+    'sms_inbound.tenant_isolation',
     'tenants.owner_auth_lookup',
     'tenants.tenant_isolation',
     'twilio_connections.tenant_isolation',

@@ -722,6 +722,8 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/gather', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/dial-done', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/status/:leg', access: 'public' },
+  { method: 'POST', url: '/webhooks/twilio/:tenantId/sms', access: 'public' },
+  { method: 'POST', url: '/webhooks/twilio/:tenantId/sms/:numberId/status/:messageId', access: 'public' },
   { method: 'POST', url: '/api/v1/widgets', access: { permission: 'channels.manage', apiKeyScope: 'admin' } },
   { method: 'GET', url: '/api/v1/widgets', access: { permission: 'channels.manage', apiKeyScope: 'admin' } },
   { method: 'HEAD', url: '/api/v1/widgets', access: { permission: 'channels.manage', apiKeyScope: 'admin' } },

@@ -18,6 +18,7 @@ import { recordAudit } from '../../src/audit/audit.repository.js';
 import { saveCalendar } from '../../src/business-hours/business-hours.repository.js';
 import { createCannedResponse } from '../../src/canned-responses/canned-responses.service.js';
 import { addNumber } from '../../src/channels/twilio/connection.service.js';
+import { storeInboundSms } from '../../src/channels/twilio/sms.repository.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { storeTenantDeliveries } from '../../src/channels/whatsapp/ingest.repository.js';
 import { extractDelivery } from '../../src/channels/whatsapp/webhook-payload.js';
@@ -292,6 +293,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
   await callbackSeeding.seedCallbacks(tenantId, owner, label);
   await seedContactImport(tenantId, owner);
+  await seedSms(tenantId, label);
 }
 
 const IMPORT_BOUNDARY = 'matrix-import-boundary';
@@ -337,6 +339,26 @@ async function importStatus(id: string) {
     .select(['status', 'cancelRequested'])
     .where('id', '=', id)
     .executeTakeFirst();
+}
+
+/** An inbound SMS receipt (sms_inbound), stored as the SMS webhook stores it. */
+async function seedSms(tenantId: string, label: string) {
+  const number = await addNumber(database.db, tenantId, {
+    phoneE164: label === 'A' ? '+390299900001' : '+390299900002',
+    sms: true,
+    voice: false,
+  });
+  await withTenant(database.db, tenantId, (trx) =>
+    storeInboundSms(trx, {
+      numberId: number.id,
+      messageSid: `SM${label === 'A' ? 'a' : 'b'}${'0'.repeat(31)}`,
+      fromE164: label === 'A' ? '+393331234567' : '+5511987654321',
+      body: `seed ${label}`,
+      params: { Body: `seed ${label}` },
+      idempotencyToken: null,
+      requestId: 'matrix-seed',
+    }),
+  );
 }
 
 beforeAll(async () => {

@@ -104,6 +104,7 @@ export async function startCallbackWorld(
         ringSeconds: 20,
         metrics,
       },
+      sms: { rest: runtime.rest, config },
     }).filter((task) => task.id.startsWith('callbacks.'));
     worker = await startWorker({
       pool: workerPool,

@@ -18,6 +18,7 @@ import {
   syncNumbers,
 } from './connection.service.js';
 import type { TwilioRestClient } from './rest.client.js';
+import { smsInboundUrl } from './sms-webhooks.routes.js';
 import type { TwilioConnection, TwilioNumber } from './twilio.table.js';
 
 const ZConnection = z
@@ -36,6 +37,10 @@ const ZNumber = z
     numberSid: z.string().nullable(),
     sms: z.boolean(),
     voice: z.boolean(),
+    smsWebhookUrl: z
+      .string()
+      .nullable()
+      .describe('Set it as the number’s “A message comes in” webhook in the Twilio console (SMS numbers)'),
   })
   .meta({ id: 'TwilioNumber' });
 
@@ -53,13 +58,16 @@ function toConnection(connection: TwilioConnection): z.infer<typeof ZConnection>
     verifiedAt: connection.verifiedAt.toISOString(),
   };
 }
-const toNumber = (number: TwilioNumber): z.infer<typeof ZNumber> => ({
-  id: number.id,
-  phoneE164: number.phoneE164,
-  numberSid: number.numberSid,
-  sms: number.sms,
-  voice: number.voice,
-});
+const numberView =
+  (config: Config, tenantId: string) =>
+  (number: TwilioNumber): z.infer<typeof ZNumber> => ({
+    id: number.id,
+    phoneE164: number.phoneE164,
+    numberSid: number.numberSid,
+    sms: number.sms,
+    voice: number.voice,
+    smsWebhookUrl: number.sms ? smsInboundUrl(config, tenantId) : null,
+  });
 
 export interface TwilioConnectionRoutesOptions {
   db: Db;
@@ -137,7 +145,7 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
     },
     async (request) => {
       const { tenantId } = tenantActor(request);
-      return { items: (await withTenant(db, tenantId, listNumbers)).map(toNumber) };
+      return { items: (await withTenant(db, tenantId, listNumbers)).map(numberView(config, tenantId)) };
     },
   );
 
@@ -153,7 +161,7 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
     },
     async (request) => {
       const { tenantId } = tenantActor(request);
-      return { items: (await syncNumbers(db, config, rest, tenantId)).map(toNumber) };
+      return { items: (await syncNumbers(db, config, rest, tenantId)).map(numberView(config, tenantId)) };
     },
   );
 
@@ -176,7 +184,7 @@ export const twilioConnectionRoutes: FastifyPluginAsyncZod<TwilioConnectionRoute
         });
       }
       reply.code(201);
-      return toNumber(await addNumber(db, tenantId, request.body));
+      return numberView(config, tenantId)(await addNumber(db, tenantId, request.body));
     },
   );
 

@@ -3,18 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../platform/config/config.js';
 import type { Db } from '../../platform/db/database.js';
-import { withTenant } from '../../platform/db/tenant-context.js';
-import { AppError } from '../../platform/http/app-error.js';
 import { ZErrorEnvelope } from '../../platform/http/error-envelope.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { CallbackCallEvents } from '../../widgets/call-events.service.js';
 import { voiceUrl } from './call-bridge.js';
-import { findConnection, twilioSecretBox } from './connection.service.js';
-import { type TwilioParams, validTwilioRequest } from './signature.js';
 import { element, response, SAY_LANGUAGE, text } from './twiml.js';
+import { acceptTwilioForms, createTwilioVerifier, TWILIO_BODY_LIMIT } from './webhook-request.js';
 
-const BODY_LIMIT = 64 * 1024;
-const MAX_PARAMS = 200;
+const BODY_LIMIT = TWILIO_BODY_LIMIT;
 
 const ZParams = z.object({ tenantId: z.uuid(), callbackId: z.uuid() });
 const ZCallSid = z.string().regex(/^CA[0-9a-f]{32}$/);
@@ -63,37 +59,6 @@ const twimlResponses = {
   415: ZErrorEnvelope,
 };
 
-/**
- * Reads a form body strictly: valid UTF-8 only, no NUL, a bounded number of fields. Repeated names are
- * kept as lists (they count in the signature); fields read as scalars take their first value.
- */
-function parseForm(raw: Buffer): Record<string, string | string[]> {
-  let decoded: string;
-  try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    throw new AppError('bad_request', 'The body is not valid UTF-8');
-  }
-  const params: Record<string, string | string[]> = Object.create(null);
-  let count = 0;
-  for (const [name, value] of new URLSearchParams(decoded)) {
-    count += 1;
-    if (count > MAX_PARAMS) throw new AppError('bad_request', 'Too many parameters');
-    if (name.includes('\u0000') || value.includes('\u0000'))
-      throw new AppError('bad_request', 'NUL in a parameter');
-    const existing = params[name];
-    params[name] =
-      existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return params;
-}
-
-function scalars(params: Record<string, string | string[]>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? (value[0] ?? '') : value]),
-  );
-}
-
 export interface TwilioVoiceWebhookOptions {
   db: Db;
   config: Config;
@@ -111,30 +76,11 @@ export const twilioVoiceWebhookRoutes: FastifyPluginAsyncZod<TwilioVoiceWebhookO
   app,
   { db, config, events, metrics },
 ) => {
-  const box = twilioSecretBox(config);
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
-    (_request, body, done) => done(null, body),
-  );
-
+  acceptTwilioForms(app);
+  const verify = createTwilioVerifier({ db, config, metrics });
   async function verified<T extends z.ZodType>(request: FastifyRequest, schema: T): Promise<z.infer<T>> {
     const { tenantId } = request.params as z.infer<typeof ZParams>;
-    if (!Buffer.isBuffer(request.body)) throw new AppError('bad_request', 'A form body is required');
-    const params = parseForm(request.body);
-    const connection = await withTenant(db, tenantId, findConnection);
-    if (!connection) throw new AppError('not_found', 'Unknown webhook');
-    const url = `${config.http.publicUrl}${request.url}`;
-    const authToken = box.open(connection.authTokenSealed);
-    if (!validTwilioRequest(authToken, request.headers['x-twilio-signature'], url, params as TwilioParams)) {
-      metrics.badWebhookSignatures.inc({ provider: 'twilio' });
-      request.log.warn({ route: request.routeOptions.url }, 'Twilio webhook with a bad signature');
-      throw new AppError('unauthenticated', 'Invalid signature');
-    }
-    const fields = schema.safeParse(scalars(params));
-    if (!fields.success) throw new AppError('bad_request', 'Unexpected Twilio parameters');
-    return fields.data;
+    return (await verify(request, tenantId, schema)).fields;
   }
 
   const config_ = (summary: string) => ({

@@ -37,7 +37,12 @@ export async function sendConversationMessage(
       .where('idempotencyKey', '=', key)
       .executeTakeFirst();
     if (existing) return { message: sameConversation(existing, conversation.id), created: false };
-    if (needsCustomerWindow(input.body.type) && !isCustomerWindowOpen(conversation.lastInboundAt)) {
+    // Only WhatsApp has a customer-service window; other channels' rules are the send ledger's.
+    if (
+      conversation.channelKind === 'whatsapp' &&
+      needsCustomerWindow(input.body.type) &&
+      !isCustomerWindowOpen(conversation.lastInboundAt)
+    ) {
       const closedAt = customerWindowClosesAt(conversation.lastInboundAt);
       throw new AppError(
         'outside_customer_window',

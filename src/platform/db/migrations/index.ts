@@ -21,6 +21,7 @@ import * as quoteWhatsapp from './20261207_1200_quote_whatsapp.js';
 import * as contactsPipelineConsent from './20261207_1400_contacts_pipeline_consent.js';
 import * as contactImports from './20261207_1500_contact_imports.js';
 import * as privacy from './20261207_1600_privacy.js';
+import * as smsChannel from './20261207_1800_sms_channel.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_1400_contacts_pipeline_consent': contactsPipelineConsent,
   '20261207_1500_contact_imports': contactImports,
   '20261207_1600_privacy': privacy,
+  '20261207_1800_sms_channel': smsChannel,
 };
