@@ -1157,6 +1157,24 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
     rows: mentioning('detail'),
     erase: { kind: 'function', name: 'audit_log_erase_mentions' },
   },
+  'public.contact_events': { rows: byContact(), erase: { kind: 'delete' }, export: 'contact-events' },
+  'public.consent_entries': {
+    rows: byContact(),
+    erase: {
+      kind: 'kept',
+      reason:
+        'the ledger is append-only for the application; its rows go with the contact row (on delete cascade), and the suppression record keeps the opt-out',
+    },
+    export: 'consent',
+  },
+  'public.contact_import_changes': { rows: byContact(), erase: { kind: 'delete' } },
+  // A refused row is matched by the identifiers as written in the file (other spellings are not found).
+  'public.contact_import_rejects': { rows: mentioning('cells'), erase: { kind: 'delete' } },
+  'public.sms_inbound': {
+    rows: mentioning('from_e164', 'conversation_key'),
+    erase: { kind: 'delete' },
+    export: 'sms-receipts',
+  },
   'public.conversations': { rows: byContact(), erase: { kind: 'delete' }, export: 'conversations' },
   'public.contacts': { rows: byContact('id'), erase: { kind: 'delete' }, export: 'contact' },
   'public.rate_limits': {
