@@ -39,6 +39,9 @@ import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-b
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
+import { requestErasure } from '../../src/privacy/erasure.service.js';
+import { DEFAULT_RETENTION, saveRetentionPolicy } from '../../src/privacy/retention.repository.js';
+import { suppress } from '../../src/privacy/suppression.js';
 import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
 import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
@@ -273,6 +276,23 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedWhatsapp(tenantId, owner, label, label === 'A' ? '393331234567' : '5511987654321');
   await addDeadLetter(database, tenantId, { marker: `seed ${label}` });
   await callbackSeeding.seedCallbacks(tenantId, owner, label);
+  await seedPrivacy(tenantId, owner, label);
+}
+
+/** A retention policy, an erasure request and a suppression record, through the privacy services. */
+async function seedPrivacy(tenantId: string, owner: SignedInMember, label: string) {
+  const phone = label === 'A' ? '+393339990001' : '+5511999990001';
+  await withTenant(database.db, tenantId, async (trx) => {
+    await saveRetentionPolicy(trx, DEFAULT_RETENTION);
+    await upsertContact(trx, { phoneE164: phone, displayName: `To erase ${label}` });
+    await suppress(trx, config.secretKey, { phone: label === 'A' ? '+393339990002' : '+5511999990002' });
+  });
+  return requestErasure(
+    database.db,
+    tenantId,
+    { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+    { phone },
+  );
 }
 
 beforeAll(async () => {
@@ -504,6 +524,7 @@ type Kind =
   | 'contact'
   | 'media'
   | 'deadLetter'
+  | 'erasure'
   | 'twilioNumber'
   | 'widget'
   | 'widgetWithHours'
@@ -577,6 +598,27 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .where('id', '=', id)
           .executeTakeFirstOrThrow();
         return row.status === 'requested' && row.scheduledFor === null;
+      },
+    };
+  },
+  erasure: async (tenantId, owner) => {
+    const phone = `+3933392${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
+    await withTenant(database.db, tenantId, (trx) => upsertContact(trx, { phoneE164: phone }));
+    const erasure = await requestErasure(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { phone },
+    );
+    return {
+      params: { id: erasure.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('privacyErasures')
+          .select('status')
+          .where('id', '=', erasure.id)
+          .executeTakeFirstOrThrow();
+        return row.status === 'queued';
       },
     };
   },
@@ -915,6 +957,8 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'POST /api/v1/quotes/:id/reject': { kind: 'pendingQuote', body: { version: 1, reason: 'No' } },
   'POST /api/v1/quotes/:id/send': { kind: 'approvedQuote', body: { version: 1 } },
   'GET /api/v1/dead-letters/:id': { kind: 'deadLetter', readOnly: true },
+  'GET /api/v1/privacy/erasures/:id': { kind: 'erasure', readOnly: true },
+  'GET /api/v1/contacts/:id/export': { kind: 'contact', readOnly: true },
   'DELETE /api/v1/twilio/numbers/:id': { kind: 'twilioNumber' },
   'GET /api/v1/widgets/:id': { kind: 'widget', readOnly: true },
   'PATCH /api/v1/widgets/:id': { kind: 'widget', body: { name: 'Renamed' } },
