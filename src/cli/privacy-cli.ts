@@ -14,6 +14,11 @@ function workspaceId(value: string): string {
   return value;
 }
 
+function contactId(value: string): string {
+  if (!isUuid(value)) throw new InvalidArgumentError('must be a contact id (UUID)');
+  return value;
+}
+
 export function registerPrivacyCommands(program: Command, withOwnerDb: WithOwnerDb): void {
   const privacy = program.command('privacy').description('where personal data is');
   privacy
@@ -53,7 +58,7 @@ export function registerPrivacyCommands(program: Command, withOwnerDb: WithOwner
       'erase a contact of a workspace (messages, media, raw payloads, notes, call records, ...), then verify nothing is left',
     )
     .requiredOption('--workspace <id>', 'the workspace', workspaceId)
-    .option('--contact <id>', 'the contact id', workspaceId)
+    .option('--contact <id>', 'the contact id', contactId)
     .option('--phone <number>', 'the contact by phone number')
     .option('--email <address>', 'the contact by e-mail address')
     .action(async (options: { workspace: string; contact?: string; phone?: string; email?: string }) => {
