@@ -22,7 +22,7 @@ function keyOf(config: Config): Buffer {
 }
 
 /** The configured media store (BLOB_DIR or the S3 bucket), for as long as `work` runs. */
-async function withBlobStore<T>(config: Config, work: (blobs: BlobStore) => Promise<T>): Promise<T> {
+export async function withBlobStore<T>(config: Config, work: (blobs: BlobStore) => Promise<T>): Promise<T> {
   const http = createOutboundClient({
     connectTimeoutMs: config.outbound.connectTimeoutMs,
     timeoutMs: config.outbound.timeoutMs,

@@ -257,7 +257,7 @@ registerChannelCommands(program, withAppDb);
 registerBackupCommands(program, (work) =>
   withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
 );
-registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db)));
+registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db, bootstrap().config)));
 registerTwilioCommands(program, withAppDb);
 registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));
 

@@ -497,6 +497,26 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url,
     access: { permission: 'dead-letters.manage', apiKeyScope: 'admin' } as const,
   })),
+  // Privacy: retention policy, erasures, a contact's export (admins and owners; admin keys).
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    ['/api/v1/privacy/retention', '/api/v1/privacy/erasures/:id', '/api/v1/contacts/:id/export'].map(
+      (url) => ({
+        method,
+        url,
+        access: { permission: 'privacy.manage', apiKeyScope: 'admin' } as const,
+      }),
+    ),
+  ),
+  {
+    method: 'PUT',
+    url: '/api/v1/privacy/retention',
+    access: { permission: 'privacy.manage', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/privacy/erasures',
+    access: { permission: 'privacy.manage', apiKeyScope: 'admin' },
+  },
   // The dashboard (static, public like any web page; its data comes from the API).
   { method: 'GET', url: '/', access: 'public' },
   { method: 'HEAD', url: '/', access: 'public' },
@@ -1071,7 +1091,10 @@ describe('API-key scopes', () => {
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
     (!READ.includes(route.method) &&
       /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
-    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters)(\/|$)/.test(route.url) ||
+    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters|privacy)(\/|$)/.test(
+      route.url,
+    ) ||
+    route.url === '/api/v1/contacts/:id/export' ||
     (!READ.includes(route.method) && /^\/api\/v1\/(pipeline\/stages|custom-fields)(\/|$)/.test(route.url));
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */

@@ -45,6 +45,9 @@ import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
+import { requestErasure } from '../../src/privacy/erasure.service.js';
+import { DEFAULT_RETENTION, saveRetentionPolicy } from '../../src/privacy/retention.repository.js';
+import { suppress } from '../../src/privacy/suppression.js';
 import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
 import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
@@ -294,6 +297,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await callbackSeeding.seedCallbacks(tenantId, owner, label);
   await seedContactImport(tenantId, owner);
   await seedSms(tenantId, label);
+  await seedPrivacy(tenantId, owner, label);
 }
 
 const IMPORT_BOUNDARY = 'matrix-import-boundary';
@@ -358,6 +362,22 @@ async function seedSms(tenantId: string, label: string) {
       idempotencyToken: null,
       requestId: 'matrix-seed',
     }),
+  );
+}
+
+/** A retention policy, an erasure request and a suppression record, through the privacy services. */
+async function seedPrivacy(tenantId: string, owner: SignedInMember, label: string) {
+  const phone = label === 'A' ? '+393339990001' : '+5511999990001';
+  await withTenant(database.db, tenantId, async (trx) => {
+    await saveRetentionPolicy(trx, DEFAULT_RETENTION);
+    await upsertContact(trx, { phoneE164: phone, displayName: `To erase ${label}` });
+    await suppress(trx, config.secretKey, { phone: label === 'A' ? '+393339990002' : '+5511999990002' });
+  });
+  return requestErasure(
+    database.db,
+    tenantId,
+    { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+    { phone },
   );
 }
 
@@ -590,6 +610,7 @@ type Kind =
   | 'contact'
   | 'media'
   | 'deadLetter'
+  | 'erasure'
   | 'twilioNumber'
   | 'widget'
   | 'widgetWithHours'
@@ -689,6 +710,27 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .where('id', '=', id)
           .executeTakeFirstOrThrow();
         return row.status === 'requested' && row.scheduledFor === null;
+      },
+    };
+  },
+  erasure: async (tenantId, owner) => {
+    const phone = `+3933392${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
+    await withTenant(database.db, tenantId, (trx) => upsertContact(trx, { phoneE164: phone }));
+    const erasure = await requestErasure(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { phone },
+    );
+    return {
+      params: { id: erasure.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('privacyErasures')
+          .select('status')
+          .where('id', '=', erasure.id)
+          .executeTakeFirstOrThrow();
+        return row.status === 'queued';
       },
     };
   },
@@ -1088,6 +1130,8 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   },
   'POST /api/v1/contact-imports/:id/cancel': { kind: 'uploadedImport' },
   'POST /api/v1/contact-imports/:id/undo': { kind: 'finishedImport' },
+  'GET /api/v1/privacy/erasures/:id': { kind: 'erasure', readOnly: true },
+  'GET /api/v1/contacts/:id/export': { kind: 'contact', readOnly: true },
   'DELETE /api/v1/twilio/numbers/:id': { kind: 'twilioNumber' },
   'GET /api/v1/widgets/:id': { kind: 'widget', readOnly: true },
   'PATCH /api/v1/widgets/:id': { kind: 'widget', body: { name: 'Renamed' } },
