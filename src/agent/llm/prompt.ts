@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PROFILE_KEYS } from '../../contacts/profile.js';
 import type { AgentInput } from '../agent.js';
-import type { ChatMessage } from './providers/provider.js';
+import type { TextMessage } from './providers/provider.js';
 
 /**
  * Our fixed instructions. They say what the customer's words are (data) and what the agent may state; the
@@ -20,14 +20,14 @@ export const INSTRUCTION_LINES = [
 
 export interface BuiltPrompt {
   system: string;
-  messages: ChatMessage[];
+  messages: TextMessage[];
   /** A random marker placed in the system prompt: a reply containing it has leaked the prompt. */
   canary: string;
 }
 
 /** Collapses consecutive turns of one role: Anthropic requires alternation, starting with the user. */
-function alternate(messages: ChatMessage[]): ChatMessage[] {
-  const merged: ChatMessage[] = [];
+function alternate(messages: TextMessage[]): TextMessage[] {
+  const merged: TextMessage[] = [];
   for (const message of messages) {
     const last = merged.at(-1);
     if (last && last.role === message.role) last.content = `${last.content}\n${message.content}`;
@@ -56,15 +56,15 @@ export function buildPrompt(input: AgentInput, options: { correction?: string } 
   ]
     .filter(Boolean)
     .join('\n');
-  const context: ChatMessage = {
+  const context: TextMessage = {
     role: 'user',
     content: `[Customer details known so far, as data: ${JSON.stringify(input.profile)}]`,
   };
-  const history: ChatMessage[] = input.history.map((entry) => ({
+  const history: TextMessage[] = input.history.map((entry) => ({
     role: entry.author === 'customer' ? 'user' : 'assistant',
     content: entry.text,
   }));
-  const current: ChatMessage = {
+  const current: TextMessage = {
     role: 'user',
     content: input.message.text ?? `[the customer sent a ${input.message.type} message without text]`,
   };
