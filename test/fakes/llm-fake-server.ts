@@ -15,6 +15,8 @@ export type LlmStep =
       inputTokens?: number;
       outputTokens?: number;
     }
+  /** Tool calls instead of an answer; `arguments` is sent as the model's JSON (a string is sent as is). */
+  | { kind: 'tools'; calls: { name: string; arguments: unknown }[] }
   /** Content that is not the agreed JSON (malformed, or the wrong shape as text). */
   | { kind: 'text'; text: string }
   /** OpenAI's `refusal` / Anthropic's `stop_reason: refusal`. */
@@ -50,7 +52,7 @@ export interface WireFormat {
   /** The path the SDK posts to, relative to the server root. */
   path: string;
   success(
-    step: Extract<LlmStep, { kind: 'json' | 'text' | 'refusal' }>,
+    step: Extract<LlmStep, { kind: 'json' | 'text' | 'refusal' | 'tools' }>,
     body: Record<string, unknown>,
   ): unknown;
   error(step: Extract<LlmStep, { kind: 'error' }>): unknown;
