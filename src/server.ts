@@ -22,6 +22,7 @@ import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
+import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
 import { buildTasks } from './tasks.js';
 
@@ -87,7 +88,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => whatsappOutbound.close());
       // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
       // whenever the LLM cannot.
-      const agent = createLlmAgent({ db, config, fallback: createQualifier(), logger, metrics });
+      const agent = createLlmAgent({
+        db,
+        config,
+        fallback: createQualifier(),
+        logger,
+        metrics,
+        drafting: createQuoteDrafting(db),
+      });
       closers.push(() => agent.close());
       const twilio = createTwilioRuntime({ config, db });
       closers.push(() => twilio.close());

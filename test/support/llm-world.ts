@@ -9,6 +9,7 @@ import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { createProcessInboundTask } from '../../src/conversations/process-inbound.task.js';
 import type { Config } from '../../src/platform/config/config.js';
+import { createQuoteDrafting } from '../../src/quotes/drafting/llm-drafter.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics/metrics.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import type { FakeLlmServer } from '../fakes/llm-fake-server.js';
@@ -159,7 +160,8 @@ export interface AgentHarness {
 let secondsSequence = 0;
 export function agentHarness(
   world: LlmWorld,
-  options: { clock?: () => Date; agent?: Agent } = {},
+  /** `drafting`: the agent gets the catalog drafting tools, as the server wires it. */
+  options: { clock?: () => Date; agent?: Agent; drafting?: boolean } = {},
 ): AgentHarness {
   const metrics = createMetrics();
   const agent = createLlmAgent({
@@ -169,6 +171,7 @@ export function agentHarness(
     logger: captureLogger().logger,
     metrics,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.drafting ? { drafting: createQuoteDrafting(world.database.db) } : {}),
   });
   const task = createProcessInboundTask({ agent: options.agent ?? agent });
   const run = (from: string) =>
