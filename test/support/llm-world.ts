@@ -224,8 +224,12 @@ export function llmSuite() {
       if (!world) throw new Error('the LLM world starts in beforeAll');
       return world;
     },
-    fresh(clock?: () => Date, agent?: Agent): AgentHarness {
-      harness = agentHarness(this.world(), { ...(clock ? { clock } : {}), ...(agent ? { agent } : {}) });
+    fresh(clock?: () => Date, agent?: Agent, drafting?: boolean): AgentHarness {
+      harness = agentHarness(this.world(), {
+        ...(clock ? { clock } : {}),
+        ...(agent ? { agent } : {}),
+        ...(drafting ? { drafting } : {}),
+      });
       return harness;
     },
   };
