@@ -281,7 +281,8 @@ describe('LLM drafting through the catalog tools', () => {
         monthlySpendCapMicros: null,
       },
     });
-    const harness = drafting();
+    // A minute of its own: the per-minute window holds only this turn's requests.
+    const harness = suite.fresh(() => new Date(Date.UTC(2030, 0, 1, 12, 0, 0)), undefined, true);
     const from = newCustomer();
     world.openai.script(
       search('piso'),
