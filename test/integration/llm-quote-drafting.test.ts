@@ -6,7 +6,6 @@ import type { CatalogItem } from '../../src/quotes/quotes.table.js';
 import { GREETING, type LlmStep, type RecordedLlmRequest } from '../fakes/llm-fake-server.js';
 import { conversationQueries } from '../support/llm-queries.js';
 import {
-  anthropicEntry,
   type LlmWorld,
   llmSuite,
   newCustomer,
@@ -75,7 +74,11 @@ const reply = (text: string): LlmStep => ({
 
 async function quotesOf(conversationId: string) {
   const db = world.database.ownerDb;
-  const quotes = await db.selectFrom('quotes').selectAll().where('conversationId', '=', conversationId).execute();
+  const quotes = await db
+    .selectFrom('quotes')
+    .selectAll()
+    .where('conversationId', '=', conversationId)
+    .execute();
   const lines = await db
     .selectFrom('quoteLines')
     .innerJoin('quoteVersions', 'quoteVersions.id', 'quoteLines.quoteVersionId')
@@ -197,7 +200,9 @@ describe('LLM drafting through the catalog tools', () => {
       'tool_calls',
       'ok',
     ]);
-    expect(calls.some((call) => call.providerKind === 'openai' && call.outcome === 'server_error')).toBe(true);
+    expect(calls.some((call) => call.providerKind === 'openai' && call.outcome === 'server_error')).toBe(
+      true,
+    );
   });
 
   it('refuses an id not in the catalog: the model reads why, and no line is drafted', async () => {

@@ -105,7 +105,8 @@ export async function runQuoteTools(
     } else if (call.name === PROPOSE_QUOTE) {
       const parsed = ZProposeArgs.safeParse(args);
       if (!parsed.success) answer(refusal(parsed.error), true);
-      else if (context.proposed || proposal?.ok) answer('refused: a draft was already created in this turn', true);
+      else if (context.proposed || proposal?.ok)
+        answer('refused: a draft was already created in this turn', true);
       else {
         proposal = await drafting.proposeQuote(context.tenantId, context.conversationId, parsed.data.lines);
         if (proposal.ok) {
