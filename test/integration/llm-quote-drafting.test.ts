@@ -5,13 +5,7 @@ import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
 import type { CatalogItem } from '../../src/quotes/quotes.table.js';
 import { GREETING, type LlmStep, type RecordedLlmRequest } from '../fakes/llm-fake-server.js';
 import { conversationQueries } from '../support/llm-queries.js';
-import {
-  type LlmWorld,
-  llmSuite,
-  newCustomer,
-  openAiEntry,
-  saveSettings,
-} from '../support/llm-world.js';
+import { type LlmWorld, llmSuite, newCustomer, openAiEntry, saveSettings } from '../support/llm-world.js';
 
 /**
  * Issue 14, drafting from the conversation with an LLM provider: the model searches the catalog and
