@@ -51,6 +51,13 @@ function lastMessageId(body: Record<string, unknown>): string {
   return id;
 }
 
+/** The id of the first labelled customer message. */
+function firstMessageId(body: Record<string, unknown>): string {
+  const match = /\[message ([0-9a-f-]{36})\]/.exec(JSON.stringify(body.messages));
+  if (!match?.[1]) throw new Error('the prompt labelled no customer message');
+  return match[1];
+}
+
 const search = (query: string): LlmStep => ({
   kind: 'tools',
   calls: [{ name: 'search_catalog', arguments: { query } }],
@@ -236,6 +243,27 @@ describe('LLM drafting through the catalog tools', () => {
     expect(results[1]).toContain('not a customer message of this conversation');
     const conversation = await queries().conversation(from);
     expect((await quotesOf(conversation.id)).quotes).toEqual([]);
+  });
+
+  it('refuses a second draft for customer messages an earlier quote already covers', async () => {
+    await saveSettings(world, { providers: [openAiEntry(world)] });
+    const harness = drafting();
+    const from = newCustomer();
+    world.openai.script(
+      propose((body) => [{ itemId: tile.id, quantity: 7, sourceMessageId: lastMessageId(body) }]),
+      reply('Orçamento em preparação.'),
+    );
+    await harness.say(from, 'Quero 7 m² de piso');
+    // Next message: the model proposes the same line again, citing the first (already drafted) message.
+    world.openai.script(
+      propose((body) => [{ itemId: tile.id, quantity: 7, sourceMessageId: firstMessageId(body) }]),
+      reply('Já está em preparação.'),
+    );
+    await harness.say(from, 'Obrigado, fico aguardando');
+
+    expect(openAiToolResults(world.openai.requests.at(-1)).at(-1)).toContain('already covers');
+    const conversation = await queries().conversation(from);
+    expect((await quotesOf(conversation.id)).quotes).toHaveLength(1);
   });
 
   it('replaces a reply stating a price with the neutral line, counted and audited', async () => {
