@@ -4,6 +4,7 @@ import { QUOTE_PREPARING } from '../../src/agent/llm/quote-tools.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
 import type { CatalogItem } from '../../src/quotes/quotes.table.js';
 import { GREETING, type LlmStep, type RecordedLlmRequest } from '../fakes/llm-fake-server.js';
+import { listenToInbox } from '../support/inbox-fixtures.js';
 import { conversationQueries } from '../support/llm-queries.js';
 import { type LlmWorld, llmSuite, newCustomer, openAiEntry, saveSettings } from '../support/llm-world.js';
 
@@ -125,7 +126,20 @@ describe('LLM drafting through the catalog tools', () => {
       ]),
       reply('Obrigado! Estou preparando o seu orçamento.'),
     );
-    await drafting().say(from, 'Preciso de 12 m² de piso e 2 rodapés');
+    const events = await listenToInbox(world.database.ownerUrl);
+    try {
+      await drafting().say(from, 'Preciso de 12 m² de piso e 2 rodapés');
+      // The operator's inbox is told at once: a draft appeared in this conversation.
+      const { id: conversationId } = await queries().conversation(from);
+      await events.waitFor(
+        (n) =>
+          n.event.type === 'quote.updated' &&
+          n.event.conversationId === conversationId &&
+          n.event.status === 'draft',
+      );
+    } finally {
+      await events.close();
+    }
 
     const [first, second, third] = world.openai.requests;
     const tools = (first?.body.tools ?? []) as { function: { name: string } }[];
