@@ -153,6 +153,19 @@ describe('LLM drafting through the catalog tools', () => {
     });
     expect(searched).not.toContain('4990');
     expect(openAiToolResults(third).at(-1)).toContain('"created":true');
+    const wire = (third?.body.messages ?? []) as {
+      role: string;
+      tool_calls?: { id: string; function: { name: string } }[];
+      tool_call_id?: string;
+    }[];
+    const asked = wire.filter((message) => message.role === 'assistant' && message.tool_calls);
+    expect(asked.map((message) => message.tool_calls?.[0]?.function.name)).toEqual([
+      'search_catalog',
+      'propose_quote',
+    ]);
+    expect(wire.filter((message) => message.role === 'tool').map((message) => message.tool_call_id)).toEqual(
+      asked.map((message) => message.tool_calls?.[0]?.id),
+    );
 
     const conversation = await queries().conversation(from);
     const [messageId] = await inboundIds(conversation.id);
