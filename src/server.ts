@@ -23,6 +23,7 @@ import { createMetrics, type MetricsServer, startMetricsServer } from './platfor
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
+import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
 import { buildTasks } from './tasks.js';
 
@@ -88,7 +89,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => whatsappOutbound.close());
       // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
       // whenever the LLM cannot.
-      const agent = createLlmAgent({ db, config, fallback: createQualifier(), logger, metrics });
+      const agent = createLlmAgent({
+        db,
+        config,
+        fallback: createQualifier(),
+        logger,
+        metrics,
+        drafting: createQuoteDrafting(db),
+      });
       closers.push(() => agent.close());
       const twilio = createTwilioRuntime({ config, db });
       closers.push(() => twilio.close());

@@ -20,7 +20,7 @@ export interface AgentInput {
   /** The customer already confirmed the summary (absent: false). */
   profileConfirmed?: boolean;
   /** The customer's message: its readable text (null for media without caption, reactions, ...) and type. */
-  message: { type: string; text: string | null };
+  message: { type: string; text: string | null; id?: string };
   /**
    * The conversation before this message, oldest first, trimmed to a token budget: what an agent may know
    * of it (agents never query the database themselves). Empty when the tenant has no LLM settings: only
@@ -42,6 +42,8 @@ export interface AgentInput {
 export interface HistoryEntry {
   author: 'customer' | 'bot' | 'operator';
   text: string;
+  /** The message's id: the LLM drafting tools name the customer message a quote line came from. */
+  id?: string;
 }
 
 export interface AgentTurn {

@@ -119,7 +119,7 @@ export async function prepareAgentTurn(
       profileComplete: contact.profileCompletedAt !== null,
       companyNone: contact.companyNone,
       profileConfirmed: contact.profileConfirmedAt !== null,
-      message: { type: message.type, text: message.text },
+      message: { type: message.type, text: message.text, id: message.id },
       history,
       llm,
       settings: { defaultLanguage, requiredFields, prompts, confirmProfile },

@@ -20,7 +20,7 @@ export async function recentHistory(
 ): Promise<HistoryEntry[]> {
   const rows = await trx
     .selectFrom('messages')
-    .select(['author', 'text'])
+    .select(['id', 'author', 'text'])
     .where('conversationId', '=', conversationId)
     .where('id', '!=', exceptMessageId)
     .where('text', 'is not', null)
@@ -35,7 +35,7 @@ export async function recentHistory(
     const text = row.text ?? '';
     used += estimateTokens(text);
     if (used > tokenBudget) break;
-    kept.push({ author: row.author as HistoryEntry['author'], text });
+    kept.push({ author: row.author as HistoryEntry['author'], text, id: row.id });
   }
   return kept.reverse();
 }

@@ -13,7 +13,8 @@ const ERROR_TYPES: Record<number, string> = {
 /**
  * A fake of Anthropic's Messages API (protocols.md §5) at `{baseUrl}/v1/messages`: a `message` with
  * content blocks (the structured JSON as one text block), `stop_reason`, `usage` input/output tokens; errors
- * as `{"type":"error","error":{type,message},"request_id"}`, including 529 `overloaded_error`.
+ * as `{"type":"error","error":{type,message},"request_id"}`, including 529 `overloaded_error`. A `tools`
+ * step answers with `tool_use` blocks (`stop_reason: tool_use`, input as an object).
  */
 export function startFakeAnthropic(): Promise<FakeLlmServer> {
   let sequence = 0;
@@ -22,6 +23,23 @@ export function startFakeAnthropic(): Promise<FakeLlmServer> {
       path: '/v1/messages',
       success(step, body) {
         sequence++;
+        if (step.kind === 'tools') {
+          return {
+            id: `msg_fake${sequence}`,
+            type: 'message',
+            role: 'assistant',
+            model: String(body.model ?? 'claude-haiku-4-5'),
+            content: step.calls.map((call, index) => ({
+              type: 'tool_use',
+              id: `toolu_fake${sequence}_${index}`,
+              name: call.name,
+              input: call.arguments,
+            })),
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage: { input_tokens: 140, output_tokens: 35 },
+          };
+        }
         const text =
           step.kind === 'json' ? JSON.stringify(step.value) : step.kind === 'text' ? step.text : '';
         return {

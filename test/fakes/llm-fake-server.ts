@@ -15,6 +15,11 @@ export type LlmStep =
       inputTokens?: number;
       outputTokens?: number;
     }
+  /**
+   * Tool calls instead of an answer; `arguments` is sent as the model's JSON (a string is sent as is), or
+   * is a function of the request body (to use ids the model was shown).
+   */
+  | { kind: 'tools'; calls: { name: string; arguments: unknown }[] }
   /** Content that is not the agreed JSON (malformed, or the wrong shape as text). */
   | { kind: 'text'; text: string }
   /** OpenAI's `refusal` / Anthropic's `stop_reason: refusal`. */
@@ -50,7 +55,7 @@ export interface WireFormat {
   /** The path the SDK posts to, relative to the server root. */
   path: string;
   success(
-    step: Extract<LlmStep, { kind: 'json' | 'text' | 'refusal' }>,
+    step: Extract<LlmStep, { kind: 'json' | 'text' | 'refusal' | 'tools' }>,
     body: Record<string, unknown>,
   ): unknown;
   error(step: Extract<LlmStep, { kind: 'error' }>): unknown;
@@ -98,7 +103,18 @@ export async function startFakeLlmServer(format: WireFormat, basePath: string): 
     const resolved =
       step.kind === 'json' && typeof step.value === 'function'
         ? { ...step, value: (step.value as (body: Record<string, unknown>) => unknown)(body) }
-        : step;
+        : step.kind === 'tools'
+          ? {
+              ...step,
+              calls: step.calls.map((call) => ({
+                ...call,
+                arguments:
+                  typeof call.arguments === 'function'
+                    ? (call.arguments as (body: Record<string, unknown>) => unknown)(body)
+                    : call.arguments,
+              })),
+            }
+          : step;
     response.end(JSON.stringify(format.success(resolved, body)));
   }
 

@@ -4,7 +4,8 @@ import { type FakeLlmServer, startFakeLlmServer } from './llm-fake-server.js';
  * A fake of OpenAI's Chat Completions API (protocols.md §5) at `{baseUrl}/chat/completions`: answers in the
  * recorded `chat.completion` shape (content as a JSON string, `refusal`, `usage` prompt/completion tokens)
  * and errors in OpenAI's `{"error":{message,type,param,code}}` envelope, e.g. 429 `rate_limit_exceeded` or
- * `insufficient_quota` with retry-after / retry-after-ms headers.
+ * `insufficient_quota` with retry-after / retry-after-ms headers. A `tools` step answers with `tool_calls`
+ * (`finish_reason: tool_calls`, arguments as a JSON string).
  */
 export function startFakeOpenAi(): Promise<FakeLlmServer> {
   let sequence = 0;
@@ -13,6 +14,37 @@ export function startFakeOpenAi(): Promise<FakeLlmServer> {
       path: '/chat/completions',
       success(step, body) {
         sequence++;
+        if (step.kind === 'tools') {
+          return {
+            id: `chatcmpl-fake${sequence}`,
+            object: 'chat.completion',
+            created: 1723216839,
+            model: String(body.model ?? 'gpt-4o-mini'),
+            choices: [
+              {
+                index: 0,
+                message: {
+                  role: 'assistant',
+                  content: null,
+                  refusal: null,
+                  tool_calls: step.calls.map((call, index) => ({
+                    id: `call_fake${sequence}_${index}`,
+                    type: 'function',
+                    function: {
+                      name: call.name,
+                      arguments:
+                        typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+                    },
+                  })),
+                },
+                logprobs: null,
+                finish_reason: 'tool_calls',
+              },
+            ],
+            usage: { prompt_tokens: 110, completion_tokens: 30, total_tokens: 140 },
+            system_fingerprint: 'fp_fake',
+          };
+        }
         const content =
           step.kind === 'json' ? JSON.stringify(step.value) : step.kind === 'text' ? step.text : null;
         const inputTokens = step.kind === 'json' ? (step.inputTokens ?? 120) : 100;

@@ -10,6 +10,7 @@ import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { createProcessInboundTask } from '../../src/channels/whatsapp/process-inbound.task.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics/metrics.js';
+import { createQuoteDrafting } from '../../src/quotes/drafting/llm-drafter.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import type { FakeLlmServer } from '../fakes/llm-fake-server.js';
 import { messages, unixSeconds } from '../fakes/meta-webhook-client.js';
@@ -159,7 +160,8 @@ export interface AgentHarness {
 let secondsSequence = 0;
 export function agentHarness(
   world: LlmWorld,
-  options: { clock?: () => Date; agent?: Agent } = {},
+  /** `drafting`: the agent gets the catalog drafting tools, as the server wires it. */
+  options: { clock?: () => Date; agent?: Agent; drafting?: boolean } = {},
 ): AgentHarness {
   const metrics = createMetrics();
   const agent = createLlmAgent({
@@ -169,6 +171,7 @@ export function agentHarness(
     logger: captureLogger().logger,
     metrics,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.drafting ? { drafting: createQuoteDrafting(world.database.db) } : {}),
   });
   const task = createProcessInboundTask({ agent: options.agent ?? agent });
   const run = (from: string) =>
@@ -221,8 +224,12 @@ export function llmSuite() {
       if (!world) throw new Error('the LLM world starts in beforeAll');
       return world;
     },
-    fresh(clock?: () => Date, agent?: Agent): AgentHarness {
-      harness = agentHarness(this.world(), { ...(clock ? { clock } : {}), ...(agent ? { agent } : {}) });
+    fresh(clock?: () => Date, agent?: Agent, drafting?: boolean): AgentHarness {
+      harness = agentHarness(this.world(), {
+        ...(clock ? { clock } : {}),
+        ...(agent ? { agent } : {}),
+        ...(drafting ? { drafting } : {}),
+      });
       return harness;
     },
   };

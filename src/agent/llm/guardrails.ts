@@ -110,6 +110,11 @@ function knownDurations(text: string): Set<string> {
   return durations;
 }
 
+/** Whether `text` writes an amount with a currency symbol or code ("R$ 49,90", "120 EUR"). */
+export function mentionsMoney(text: string): boolean {
+  return [...text.matchAll(MONEY)].length > 0;
+}
+
 /** Claims in `reply` the tenant's data does not back. Empty means the reply may go out. */
 export function unsupportedClaims(reply: string, facts: TenantFacts): Violation[] {
   const violations: Violation[] = [];

@@ -1,9 +1,11 @@
+import { recordAudit } from '../../audit/audit.repository.js';
 import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
+import type { Proposal, QuoteDrafting } from '../../quotes/drafting/llm-drafter.js';
 import type { Agent, AgentInput, AgentTurn } from '../agent.js';
 import { DEFAULT_PROMPTS } from '../qualifier/prompts.js';
 import { TurnAccounting } from './accounting.js';
@@ -21,6 +23,14 @@ import { buildPrompt, INSTRUCTION_LINES } from './prompt.js';
 import { anthropicProvider } from './providers/anthropic.js';
 import { createGuardedFetch } from './providers/guarded-fetch.js';
 import { openAiProvider } from './providers/openai.js';
+import type { ChatMessage } from './providers/provider.js';
+import {
+  QUOTE_PREPARING,
+  QUOTE_TOOL_INSTRUCTIONS,
+  QUOTE_TOOLS,
+  runQuoteTools,
+  statesPrice,
+} from './quote-tools.js';
 import { AllProvidersFailed, type ChainEntry, LlmRouter, type RoutedCompletion } from './router.js';
 
 export const FAILURES_HANDOFF_REASON = 'the AI agent failed repeatedly';
@@ -32,12 +42,21 @@ export interface LlmAgentDependencies {
   /** Answers whenever the LLM cannot: no settings, budget used up, providers down, invalid output. */
   fallback: Agent;
   logger: Logger;
-  metrics?: Pick<Metrics, 'llmCalls' | 'llmBudgetExhausted'> & Partial<Pick<Metrics, 'circuitBreakersOpen'>>;
+  metrics?: Pick<Metrics, 'llmCalls' | 'llmBudgetExhausted'> &
+    Partial<Pick<Metrics, 'circuitBreakersOpen' | 'llmPriceGuarded'>>;
+  /**
+   * The catalog drafting tools (issue 14). Given, the model may search the catalog and propose a draft
+   * quote in a turn; absent, it is offered no tools.
+   */
+  drafting?: QuoteDrafting;
   clock?: () => Date;
 }
 
-/** The model's output could not be read twice in a row. */
+/** The model's output could not be read twice in a row (or it kept calling tools). */
 class InvalidOutput extends Error {}
+
+/** Tool rounds a turn may take before the model must answer. */
+const MAX_TOOL_ROUNDS = 4;
 
 const FAILURES_KEY = 'llmFailures';
 
@@ -106,6 +125,30 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
     });
   }
 
+  /**
+   * A reply that states a price while a quote is drafted becomes the neutral line: the customer learns
+   * prices from the approved quote only. Counted and audited (never with the reply's text).
+   */
+  async function guardPrice(
+    input: AgentInput,
+    decision: AgentDecision,
+    proposal: Proposal | undefined,
+  ): Promise<AgentDecision> {
+    const prices = proposal?.ok ? proposal.pricesMinor : [];
+    if (!statesPrice(decision.reply, prices)) return decision;
+    deps.metrics?.llmPriceGuarded?.inc();
+    await recordAudit(deps.db, {
+      action: 'agent.reply_price_guarded',
+      tenantId: input.tenantId,
+      context: null,
+      detail: {
+        conversationId: input.conversationId,
+        ...(proposal?.ok ? { quoteId: proposal.quoteId } : {}),
+      },
+    });
+    return { ...decision, reply: QUOTE_PREPARING[decision.language] };
+  }
+
   async function decide(input: AgentInput, settings: LlmSettings): Promise<AgentDecision> {
     const accounting = new TurnAccounting(
       { db: deps.db, prices: config.llm.prices, metrics: deps.metrics, clock },
@@ -120,16 +163,25 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
     let correction: string | undefined;
     let invalid = 0;
     let regenerated = 0;
+    const tools = deps.drafting ? QUOTE_TOOLS : undefined;
+    // The tool calls and results of this turn, kept across a regeneration (a draft is made once).
+    const toolTurns: ChatMessage[] = [];
+    let toolRounds = 0;
+    let proposal: Proposal | undefined;
     // At most four calls: one retry for unreadable output, one regeneration after a failed check.
     for (;;) {
-      const prompt = buildPrompt(input, { correction });
+      const prompt = buildPrompt(input, {
+        ...(correction ? { correction } : {}),
+        ...(tools ? { toolInstructions: QUOTE_TOOL_INSTRUCTIONS } : {}),
+      });
       let routed: RoutedCompletion;
       try {
         routed = await router.complete({
           chain,
           request: {
             system: prompt.system,
-            messages: prompt.messages,
+            messages: [...prompt.messages, ...toolTurns],
+            ...(tools ? { tools } : {}),
             schemaName: 'agent_turn',
             schema,
             maxOutputTokens: settings.maxOutputTokens,
@@ -150,13 +202,34 @@ export function createLlmAgent(deps: LlmAgentDependencies): LlmAgent {
           outputTokens: routed.completion.outputTokens,
           outcome,
         });
+      const calls = routed.completion.toolCalls;
+      if (calls?.length && deps.drafting) {
+        await report('tool_calls');
+        if (toolRounds++ >= MAX_TOOL_ROUNDS) throw new InvalidOutput('the model kept calling tools');
+        const outcome = await runQuoteTools(
+          deps.drafting,
+          {
+            tenantId: input.tenantId,
+            conversationId: input.conversationId,
+            proposed: proposal?.ok === true,
+          },
+          calls,
+        );
+        if (outcome.proposal && !proposal?.ok) proposal = outcome.proposal;
+        toolTurns.push({ role: 'tool_calls', calls }, { role: 'tool_results', results: outcome.results });
+        continue;
+      }
       const decision = parseAgentOutput(routed.completion.text);
       if (!decision) {
         await report('invalid_output');
         if (invalid++ >= 1) throw new InvalidOutput('the model answered twice with unreadable output');
         continue;
       }
-      const reply = neutraliseLinks(decision.reply, allowedHosts);
+      let reply = neutraliseLinks(decision.reply, allowedHosts);
+      if (deps.drafting && (toolRounds > 0 || decision.intent === 'quote_request')) {
+        // While a quote is drafted no price may be stated at all: the neutral line replaces the reply.
+        reply = (await guardPrice(input, { ...decision, reply }, proposal)).reply;
+      }
       const violations: Violation[] = leaksPrompt(reply, prompt.canary, INSTRUCTION_LINES)
         ? [{ kind: 'secret', text: 'instructions' }]
         : unsupportedClaims(reply, facts);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PROFILE_KEYS } from '../../contacts/profile.js';
 import type { AgentInput } from '../agent.js';
-import type { ChatMessage } from './providers/provider.js';
+import type { TextMessage } from './providers/provider.js';
 
 /**
  * Our fixed instructions. They say what the customer's words are (data) and what the agent may state; the
@@ -20,14 +20,14 @@ export const INSTRUCTION_LINES = [
 
 export interface BuiltPrompt {
   system: string;
-  messages: ChatMessage[];
+  messages: TextMessage[];
   /** A random marker placed in the system prompt: a reply containing it has leaked the prompt. */
   canary: string;
 }
 
 /** Collapses consecutive turns of one role: Anthropic requires alternation, starting with the user. */
-function alternate(messages: ChatMessage[]): ChatMessage[] {
-  const merged: ChatMessage[] = [];
+function alternate(messages: TextMessage[]): TextMessage[] {
+  const merged: TextMessage[] = [];
   for (const message of messages) {
     const last = merged.at(-1);
     if (last && last.role === message.role) last.content = `${last.content}\n${message.content}`;
@@ -42,13 +42,17 @@ function alternate(messages: ChatMessage[]): ChatMessage[] {
  * that came from the customer, the profile included (a "name" can carry instructions too), goes in user
  * turns. `correction` is our own note after a draft failed a check.
  */
-export function buildPrompt(input: AgentInput, options: { correction?: string } = {}): BuiltPrompt {
+export function buildPrompt(
+  input: AgentInput,
+  options: { correction?: string; toolInstructions?: string } = {},
+): BuiltPrompt {
   const llm = input.llm;
   const canary = `LL-CANARY-${randomBytes(6).toString('hex')}`;
   const required = input.settings.requiredFields.map((field) => PROFILE_KEYS[field]).join(', ');
   const system = [
     ...INSTRUCTION_LINES,
     `Details to collect: ${required}. The conversation so far is ${input.language ?? 'in an unknown language'}; default language ${input.settings.defaultLanguage}.`,
+    options.toolInstructions ?? '',
     `Confidential marker (never output it): ${canary}`,
     llm?.persona ? `\n# Persona (from the business)\n${llm.persona}` : '',
     `\n# Business information\n${llm?.knowledge || '(none given: confirm nothing, offer a colleague)'}`,
@@ -56,17 +60,19 @@ export function buildPrompt(input: AgentInput, options: { correction?: string } 
   ]
     .filter(Boolean)
     .join('\n');
-  const context: ChatMessage = {
+  const context: TextMessage = {
     role: 'user',
     content: `[Customer details known so far, as data: ${JSON.stringify(input.profile)}]`,
   };
-  const history: ChatMessage[] = input.history.map((entry) => ({
+  // With the drafting tools, customer turns carry their message id: propose_quote names its source.
+  const label = (id: string | undefined) => (options.toolInstructions && id ? `[message ${id}] ` : '');
+  const history: TextMessage[] = input.history.map((entry) => ({
     role: entry.author === 'customer' ? 'user' : 'assistant',
-    content: entry.text,
+    content: entry.author === 'customer' ? `${label(entry.id)}${entry.text}` : entry.text,
   }));
-  const current: ChatMessage = {
+  const current: TextMessage = {
     role: 'user',
-    content: input.message.text ?? `[the customer sent a ${input.message.type} message without text]`,
+    content: `${label(input.message.id)}${input.message.text ?? `[the customer sent a ${input.message.type} message without text]`}`,
   };
   return { system, messages: alternate([context, ...history, current]), canary };
 }

@@ -37,6 +37,8 @@ export interface Metrics {
   readonly llmCalls: Counter<'provider' | 'outcome'>;
   /** LLM turns answered by the built-in qualifier because a tenant budget was used up, by limit. */
   readonly llmBudgetExhausted: Counter<'limit'>;
+  /** Agent replies replaced by the neutral "a quote is being prepared" line because they stated a price. */
+  readonly llmPriceGuarded: Counter;
   /** Browser WebSockets of the live inbox open on this process. */
   readonly liveSockets: Gauge;
   /** Jobs moved to the dead-letter queue after their last attempt, by task. */
@@ -137,6 +139,11 @@ export function createMetrics(): Metrics {
     labelNames: ['limit'],
     registers: [registry],
   });
+  const llmPriceGuarded = new Counter({
+    name: 'leadline_llm_price_guarded_total',
+    help: 'Agent replies replaced by the neutral quote line because they stated a price while drafting',
+    registers: [registry],
+  });
   const liveSockets = new Gauge({
     name: 'leadline_live_sockets',
     help: 'Live inbox WebSockets open on this process',
@@ -199,6 +206,7 @@ export function createMetrics(): Metrics {
     jobsDeadLetters,
     llmCalls,
     llmBudgetExhausted,
+    llmPriceGuarded,
     liveSockets,
     liveSlowClientsDropped,
     graphApiDuration,

@@ -1,7 +1,48 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ProviderConnection } from './openai.js';
-import type { Completion, CompletionRequest, LlmProvider } from './provider.js';
+import type { ChatMessage, Completion, CompletionRequest, LlmProvider } from './provider.js';
 import { UnusableCompletionError } from './provider.js';
+
+/** Parses a tool call's arguments back to the object Anthropic wants; unreadable JSON becomes `{}`. */
+function inputOf(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Our turns in the Messages shape: `tool_use` blocks from the assistant, `tool_result` blocks from the user. */
+function wireMessages(messages: readonly ChatMessage[]): Anthropic.MessageParam[] {
+  return messages.map((message): Anthropic.MessageParam => {
+    if (message.role === 'tool_calls') {
+      return {
+        role: 'assistant',
+        content: message.calls.map((call) => ({
+          type: 'tool_use' as const,
+          id: call.id,
+          name: call.name,
+          input: inputOf(call.arguments),
+        })),
+      };
+    }
+    if (message.role === 'tool_results') {
+      return {
+        role: 'user',
+        content: message.results.map((result) => ({
+          type: 'tool_result' as const,
+          tool_use_id: result.callId,
+          content: result.content,
+          ...(result.error ? { is_error: true } : {}),
+        })),
+      };
+    }
+    return message;
+  });
+}
 
 /**
  * The Messages API with structured outputs (`output_config.format` json_schema): the answer comes back
@@ -27,7 +68,16 @@ export function anthropicProvider(connection: ProviderConnection): LlmProvider {
           model: connection.model,
           max_tokens: request.maxOutputTokens,
           system: request.system,
-          messages: request.messages,
+          messages: wireMessages(request.messages),
+          ...(request.tools?.length
+            ? {
+                tools: request.tools.map((tool) => ({
+                  name: tool.name,
+                  description: tool.description,
+                  input_schema: tool.parameters as Anthropic.Tool.InputSchema,
+                })),
+              }
+            : {}),
           output_config: { format: { type: 'json_schema', schema: request.schema } },
         },
         { timeout: request.timeoutMs, maxRetries: 0 },
@@ -42,6 +92,12 @@ export function anthropicProvider(connection: ProviderConnection): LlmProvider {
       if (response.stop_reason === 'refusal') {
         throw new UnusableCompletionError('the model refused', usage);
       }
+      const toolCalls = response.content.flatMap((block) =>
+        block.type === 'tool_use'
+          ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) }]
+          : [],
+      );
+      if (toolCalls.length > 0) return { text: '', toolCalls, ...usage };
       const text = response.content
         .map((block) => (block.type === 'text' ? block.text : ''))
         .join('')

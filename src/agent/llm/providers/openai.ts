@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import type { Completion, CompletionRequest, LlmProvider } from './provider.js';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatMessage, Completion, CompletionRequest, LlmProvider } from './provider.js';
 import { UnusableCompletionError } from './provider.js';
 
 export interface ProviderConnection {
@@ -8,6 +9,33 @@ export interface ProviderConnection {
   /** Servers such as Ollama take none; the SDK insists on a value. */
   apiKey: string | null;
   fetch: typeof globalThis.fetch;
+}
+
+/** Our turns in the Chat Completions shape: tool calls on an assistant message, one `tool` message a result. */
+function wireMessages(messages: readonly ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.flatMap((message): ChatCompletionMessageParam[] => {
+    if (message.role === 'tool_calls') {
+      return [
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: message.calls.map((call) => ({
+            id: call.id,
+            type: 'function' as const,
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        },
+      ];
+    }
+    if (message.role === 'tool_results') {
+      return message.results.map((result) => ({
+        role: 'tool' as const,
+        tool_call_id: result.callId,
+        content: result.content,
+      }));
+    }
+    return [message];
+  });
 }
 
 /**
@@ -34,7 +62,15 @@ export function openAiProvider(connection: ProviderConnection): LlmProvider {
       const response = await client.chat.completions.create(
         {
           model: connection.model,
-          messages: [{ role: 'system', content: request.system }, ...request.messages],
+          messages: [{ role: 'system', content: request.system }, ...wireMessages(request.messages)],
+          ...(request.tools?.length
+            ? {
+                tools: request.tools.map((tool) => ({
+                  type: 'function' as const,
+                  function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+                })),
+              }
+            : {}),
           response_format: {
             type: 'json_schema',
             json_schema: { name: request.schemaName, strict: true, schema: request.schema },
@@ -48,6 +84,12 @@ export function openAiProvider(connection: ProviderConnection): LlmProvider {
         outputTokens: response.usage?.completion_tokens ?? 0,
       };
       const choice = response.choices[0];
+      const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
+        call.type === 'function'
+          ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
+          : [],
+      );
+      if (toolCalls.length > 0) return { text: '', toolCalls, ...usage };
       if (!choice || choice.message.refusal || !choice.message.content) {
         throw new UnusableCompletionError('the model refused or answered nothing', usage);
       }

@@ -1,10 +1,31 @@
 import { OutboundError, parseRetryAfter } from '../../../platform/http/outbound/errors.js';
 import type { ProviderKind } from '../llm.table.js';
 
-export interface ChatMessage {
+/** A tool the model may call (issue 14: the catalog drafting tools); `parameters` is a JSON Schema. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One call the model asked for; `arguments` is the model's JSON text, validated by whoever runs it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface TextMessage {
   role: 'user' | 'assistant';
   content: string;
 }
+
+export type ChatMessage =
+  | TextMessage
+  /** The model's tool calls, given back on the next request of the same turn. */
+  | { role: 'tool_calls'; calls: ToolCall[] }
+  /** Our answers to those calls (`error`: the model sees the call was refused). */
+  | { role: 'tool_results'; results: { callId: string; content: string; error: boolean }[] };
 
 export interface CompletionRequest {
   /** Our instructions and the tenant's own texts; never anything a customer wrote. */
@@ -13,13 +34,17 @@ export interface CompletionRequest {
   messages: ChatMessage[];
   schemaName: string;
   schema: Record<string, unknown>;
+  /** Tools offered in this call; absent or empty: none. */
+  tools?: readonly ToolDefinition[];
   maxOutputTokens: number;
   timeoutMs: number;
 }
 
 export interface Completion {
-  /** The model's JSON text (not yet validated). */
+  /** The model's JSON text (not yet validated); empty when it called tools instead. */
   text: string;
+  /** Present when the model asked for tools rather than answering. */
+  toolCalls?: ToolCall[];
   inputTokens: number;
   outputTokens: number;
 }
