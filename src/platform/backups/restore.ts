@@ -61,14 +61,29 @@ export async function readArchive(
   key: Buffer,
   consume: (frames: AsyncGenerator<Frame>) => Promise<void>,
 ): Promise<void> {
+  let consumed: Promise<void> | undefined;
   try {
     await pipeline(
       createReadStream(archivePath),
       decryptStream(key),
       createGunzip(),
-      async (source: AsyncIterable<Buffer>) => consume(readFrames(source)),
+      (source: AsyncIterable<Buffer>) => {
+        consumed = consume(readFrames(source));
+        return consumed;
+      },
     );
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    // A consumer that stops reading early (a table that failed to load) makes the pipeline abort its
+    // sources; the consumer's own outcome, which may still be settling, is what the caller must see.
+    if (consumed && (caught as Error).name === 'AbortError') {
+      try {
+        await consumed;
+        return;
+      } catch (consumerError) {
+        error = consumerError;
+      }
+    }
     if (error instanceof BackupError) throw error;
     if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
       throw new BackupError('corrupted', 'the backup does not decompress', { cause: error });
