@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { submitForApproval } from '../../src/quotes/approval.service.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
+import { waitFor } from '../fixtures/wait-for.js';
 import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
@@ -222,6 +223,25 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
       /\/pdf\?version=1$/,
     );
     await browser.screenshot(page, 'quotes-sent');
+
+    // On WhatsApp: the PDF went through the Graph media endpoint, then a document message and the buttons.
+    const upload = await waitFor(() => stack.fake.uploads()[0], {
+      timeoutMs: 15_000,
+      description: 'the quote PDF uploaded to the fake Graph API',
+    });
+    expect(upload.mimeType).toBe('application/pdf');
+    expect(upload.body.subarray(0, 5).toString()).toBe('%PDF-');
+    const offer = await waitFor(
+      () => {
+        const sends = stack.fake.sends().filter((send) => send.body?.to === '5511988887777');
+        const document = sends.find((send) => send.body?.type === 'document');
+        const buttons = sends.find((send) => send.body?.type === 'interactive');
+        return document && buttons ? { document, buttons } : undefined;
+      },
+      { timeoutMs: 15_000, description: 'the document and reply-button messages at the fake Graph API' },
+    );
+    expect(offer.document.body?.document).toMatchObject({ id: upload.id });
+    expect(JSON.stringify(offer.buttons.body?.interactive)).toContain('Accept');
 
     // The customer, in another browser, accepts on the public page.
     customerBrowser = await launchBrowser();
