@@ -329,6 +329,6 @@ describe('leadline channel (CLI)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // Five CLI processes, each starting Node with TypeScript: about 5 s apiece on a busy two-core machine.
+    // Four CLI processes, each starting Node with TypeScript: 5 s or more apiece on a busy two-core machine.
   }, 90_000);
 });
