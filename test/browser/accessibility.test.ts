@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../support/account-session.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 
@@ -14,12 +14,6 @@ let stack: DashboardStack;
 let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
-}
 
 /** What has focus: its tag and its label or text. */
 const focused = () =>
@@ -81,32 +75,32 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
   it('sign-in and the account pages', async () => {
     await page.goto(`${stack.url}/`);
     await page.getByLabel('Email').waitFor();
-    await expectAccessible('sign-in');
+    await expectAccessible(page, 'sign-in');
     await page.goto(`${stack.url}/forgot-password`);
     await page.getByRole('heading', { level: 1 }).waitFor();
-    await expectAccessible('forgot password');
+    await expectAccessible(page, 'forgot password');
   });
 
   it('the inbox, an open conversation and the contact', async () => {
     await signInThroughPage(page, stack);
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).waitFor();
-    await expectAccessible('inbox');
+    await expectAccessible(page, 'inbox');
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
     await page
       .getByRole('region', { name: 'Conversation' })
       .getByText('Ciao, vorrei un preventivo')
       .waitFor();
     await page.getByRole('complementary', { name: 'Contact' }).waitFor();
-    await expectAccessible('open conversation');
+    await expectAccessible(page, 'open conversation');
     await page.getByRole('tab', { name: 'Private note' }).click();
-    await expectAccessible('private note');
+    await expectAccessible(page, 'private note');
     await page.getByRole('tab', { name: 'Reply' }).click();
   });
 
   it('the conversation on a phone-sized screen', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     try {
-      await expectAccessible('conversation on a phone');
+      await expectAccessible(page, 'conversation on a phone');
     } finally {
       await page.setViewportSize({ width: 1400, height: 860 });
     }
@@ -122,7 +116,7 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       await panel.getByLabel('First name').waitFor();
       expect(await focused()).toMatchObject({ tag: 'h2', text: 'Contact' });
       expect(await toggle.getAttribute('aria-expanded')).toBe('true');
-      await expectAccessible('contact drawer');
+      await expectAccessible(page, 'contact drawer');
       await panel.getByRole('button', { name: 'Close' }).click();
       expect(await panel.isVisible()).toBe(false);
       expect(await focused()).toMatchObject({ tag: 'button', text: 'Contact' });
@@ -175,7 +169,7 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: link }).click();
       await page.getByRole('heading', { level: 1, name: link }).waitFor();
       await page.waitForLoadState('networkidle');
-      await expectAccessible(screen);
+      await expectAccessible(page, screen);
     }
   });
 });
@@ -185,15 +179,15 @@ describe('accessibility of the quote screens', { timeout: 60_000 }, () => {
     await page.goto(`${stack.url}/quotes/approvals`);
     await page.getByRole('heading', { level: 1, name: 'Quote approvals' }).waitFor();
     await page.getByText('No quote is waiting for approval').waitFor();
-    await expectAccessible('quote approvals');
+    await expectAccessible(page, 'quote approvals');
     await page.getByRole('link', { name: 'Inbox', exact: true }).click();
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
     const panel = page.getByRole('region', { name: 'Quotes' });
     await panel.getByText('No quotes in this conversation').waitFor();
-    await expectAccessible('conversation quotes');
+    await expectAccessible(page, 'conversation quotes');
     await panel.getByRole('button', { name: 'New quote' }).click();
     await panel.getByLabel('Find a catalog item').waitFor();
-    await expectAccessible('quote editor');
+    await expectAccessible(page, 'quote editor');
   });
 });
 

@@ -9,7 +9,7 @@ import {
   startFakeTwilio,
   type TwimlVerb,
 } from '../fakes/twilio.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 import { freePort } from '../support/free-port.js';
@@ -42,12 +42,6 @@ async function openSettings(name: string): Promise<void> {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name, exact: true }).click();
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
-}
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
 }
 
 function find(verbs: TwimlVerb[], name: string): TwimlVerb | undefined {
@@ -114,7 +108,7 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
   it('connects Twilio: checked with Twilio, secrets never shown back, numbers listed', async () => {
     await openSettings('Twilio');
     await page.getByText('Twilio is not connected').waitFor();
-    await expectAccessible('Twilio settings, not connected');
+    await expectAccessible(page, 'Twilio settings, not connected');
     await page.getByLabel('Account SID').fill(account.accountSid);
     await page.getByLabel('Auth token', { exact: true }).fill('0'.repeat(32));
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -128,7 +122,7 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await numbers.getByRole('button', { name: `Remove ${account.numbers[0]?.phoneNumber}` }).waitFor();
     expect(await page.getByLabel('Auth token', { exact: true }).inputValue()).toBe('');
     expect(await page.content()).not.toContain(account.authToken);
-    await expectAccessible('Twilio settings, connected');
+    await expectAccessible(page, 'Twilio settings, connected');
     await browser.screenshot(page, 'settings-twilio');
   });
 
@@ -180,7 +174,7 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await builder.getByRole('button', { name: 'Follow the workspace’s hours' }).click();
     await builder.getByText('This widget follows the workspace’s business hours.').waitFor();
     expect(pageErrors).toEqual([]);
-    await expectAccessible('widget builder');
+    await expectAccessible(page, 'widget builder');
     await browser.screenshot(page, 'settings-widgets');
   });
 
@@ -241,7 +235,7 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
     await hours.getByRole('button', { name: 'Save hours' }).click();
     await page.getByText(/Closed now · next opening/).waitFor();
     await page.getByRole('heading', { name: 'Coming holidays' }).waitFor();
-    await expectAccessible('business hours');
+    await expectAccessible(page, 'business hours');
     await browser.screenshot(page, 'settings-business-hours');
 
     const calledBefore = twilio.calls.length;
@@ -260,7 +254,7 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
       .waitFor();
     await page.getByLabel('Status or outcome').selectOption('scheduled');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
-    await expectAccessible('call-backs list');
+    await expectAccessible(page, 'call-backs list');
     await browser.screenshot(page, 'settings-callbacks');
     // Moved ten days on (the browser's local time), then canceled.
     const scheduledFor = async () =>

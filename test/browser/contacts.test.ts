@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordConsent } from '../../src/contacts/consent/consent.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 
@@ -12,12 +12,6 @@ let stack: DashboardStack;
 let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
-}
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -40,7 +34,7 @@ describe('contacts in the dashboard', { timeout: 60_000 }, () => {
     const link = page.getByRole('link', { name: /Gio Ponti/ });
     await link.waitFor();
     expect(await page.title()).toBe('Contacts · Leadline');
-    await expectAccessible('contacts list');
+    await expectAccessible(page, 'contacts list');
 
     await link.click();
     await page.getByText('Customer: Buongiorno, un preventivo?').waitFor();
@@ -56,7 +50,7 @@ describe('contacts in the dashboard', { timeout: 60_000 }, () => {
     await page.reload();
     await page.getByText(/whatsapp: Opted out \(customer/).waitFor();
     await page.getByText('Consent on whatsapp: opted out (customer)').waitFor();
-    await expectAccessible('contact page');
+    await expectAccessible(page, 'contact page');
     await browser.screenshot(page, 'contacts-contact-page');
     expect(pageErrors).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { submitForApproval } from '../../src/quotes/approval.service.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { waitFor } from '../fixtures/wait-for.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 
@@ -34,12 +34,6 @@ async function openSettings(name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
 }
 
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
-}
-
 beforeAll(async () => {
   browser = await launchBrowser();
   stack = await startDashboardStack();
@@ -61,7 +55,7 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
   it('builds the catalog: an item by hand, a CSV import with its summary, search without accents, deactivation', async () => {
     await openSettings('Catalog');
     await page.getByText('The catalog is empty').waitFor();
-    await expectAccessible('catalog (empty)');
+    await expectAccessible(page, 'catalog (empty)');
     const form = page.getByRole('region', { name: 'New item' });
     await form.getByLabel('SKU').fill('PISO-30');
     await form.getByLabel('Name').fill('Piso cerâmico 30×30');
@@ -111,7 +105,7 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     await items.getByLabel('Price (EUR)').fill('13');
     await items.getByRole('button', { name: 'Save item' }).click();
     await items.getByText('€13.00').first().waitFor();
-    await expectAccessible('catalog');
+    await expectAccessible(page, 'catalog');
     await browser.screenshot(page, 'quotes-catalog');
   });
 
@@ -136,7 +130,7 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     );
     expect(settings.reminderAfterMinutes).toBe(30);
     expect(settings.messageTemplate).toContain('segue o orçamento');
-    await expectAccessible('quote settings');
+    await expectAccessible(page, 'quote settings');
     await browser.screenshot(page, 'quotes-settings');
   });
 
@@ -187,7 +181,7 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     expect(await page.title()).toBe('Quote approvals · Leadline');
     const card = page.getByRole('listitem').filter({ hasText: 'Lina Bo Bardi' });
     await card.getByText('Preciso de 12 m² de piso e 2 rodapés').waitFor();
-    await expectAccessible('approval queue');
+    await expectAccessible(page, 'approval queue');
     await browser.screenshot(page, 'quotes-approvals');
     await card.getByRole('button', { name: /^Approve/ }).click();
     await card.waitFor({ state: 'detached' });

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { totpCode } from '../support/account-session.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 
@@ -25,12 +25,6 @@ async function openSettings(name: string, heading = name): Promise<void> {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
-}
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -72,7 +66,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await expect(
       twoFactor.getByRole('link', { name: 'Download codes' }).getAttribute('download'),
     ).resolves.toBe('leadline-recovery-codes.txt');
-    await expectAccessible('settings: recovery codes');
+    await expectAccessible(page, 'settings: recovery codes');
     await browser.screenshot(page, 'settings-recovery-codes');
     await twoFactor.getByRole('button', { name: 'I have saved them' }).click();
 
@@ -93,7 +87,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await twoFactor.getByRole('img', { name: 'QR code to add Leadline to your authenticator app' }).waitFor();
     const secret = (await twoFactor.locator('code.secret').textContent()) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    await expectAccessible('settings: two-factor enrolment');
+    await expectAccessible(page, 'settings: two-factor enrolment');
     await browser.screenshot(page, 'settings-two-factor-enrolment');
     await twoFactor.getByLabel('Code from the app').fill('000000');
     await twoFactor.getByRole('button', { name: 'Turn on' }).click();
@@ -128,7 +122,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await page.getByRole('checkbox', { name: 'End with a summary the customer confirms' }).check();
     await page.getByLabel('Texts in').selectOption('it');
     await page.getByLabel('Greeting').fill('Ciao! Sono l’assistente di Acme.');
-    await expectAccessible('settings: bot');
+    await expectAccessible(page, 'settings: bot');
     await browser.screenshot(page, 'settings-bot');
     await page.getByRole('button', { name: 'Save bot settings' }).click();
     await page.getByText('Saved. The bot uses these settings from the next message.').waitFor();
@@ -168,7 +162,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await second.getByRole('button', { name: 'Move up provider 2' }).click();
     await page.getByLabel('Monthly spend cap (USD)').fill('25');
     await page.getByRole('checkbox', { name: 'Answer customers with the LLM agent' }).check();
-    await expectAccessible('settings: LLM agent');
+    await expectAccessible(page, 'settings: LLM agent');
     await browser.screenshot(page, 'settings-llm');
     await page.getByRole('button', { name: 'Save LLM settings' }).click();
     await page.getByText('Saved.', { exact: true }).waitFor();
@@ -205,7 +199,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await card.getByLabel('New app secret').fill('a-brand-new-app-secret');
     await card.getByRole('button', { name: 'Save new secrets' }).click();
     await card.getByText(/The previous app secret is still accepted until/).waitFor();
-    await expectAccessible('settings: channels');
+    await expectAccessible(page, 'settings: channels');
     await browser.screenshot(page, 'settings-channels');
 
     await card.getByRole('button', { name: /^Disable / }).click();
@@ -236,7 +230,7 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await table.getByText('Changed the LLM agent’s settings').waitFor();
     expect(await table.getByText('owner@acme.test').count()).toBeGreaterThan(2);
     expect(await table.getByText('whatsapp_channel.disabled').count()).toBe(0);
-    await expectAccessible('settings: audit log');
+    await expectAccessible(page, 'settings: audit log');
     await browser.screenshot(page, 'settings-audit-log');
 
     await page.getByLabel('What').selectOption('whatsapp_channel.disabled');

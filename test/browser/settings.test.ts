@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSession } from '../../src/accounts/sessions.service.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
-import { describeViolations, isSeriousOrCritical, runAxe } from '../support/axe.js';
+import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
 
@@ -21,12 +21,6 @@ async function openSettings(name: string): Promise<void> {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name }).click();
   await page.getByRole('heading', { level: 1, name }).waitFor();
-}
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = await runAxe(page);
-  console.log(describeViolations(screen, violations));
-  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -61,7 +55,7 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     // The stack's workspace has a WhatsApp channel, default bot settings and only its owner.
     await checklist.getByText('1 of 3 done').waitFor();
     expect(await checklist.getByRole('link', { name: 'Connect WhatsApp' }).count()).toBe(0);
-    await expectAccessible('first-run checklist');
+    await expectAccessible(page, 'first-run checklist');
     await browser.screenshot(page, 'first-run');
     await checklist.getByRole('link', { name: 'Invite someone' }).click();
     await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
@@ -90,7 +84,7 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await form.getByRole('button', { name: 'Create label' }).click();
     await page.getByRole('listitem').filter({ hasText: 'Wholesale' }).waitFor();
     expect(await form.getByLabel('Name').inputValue()).toBe('');
-    await expectAccessible('settings: labels');
+    await expectAccessible(page, 'settings: labels');
     await browser.screenshot(page, 'settings-labels');
 
     await page.getByRole('button', { name: 'Edit Wholesale' }).click();
@@ -131,7 +125,7 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByRole('alert').waitFor();
     // The form keeps what was typed so it can be corrected.
     expect(await form.getByLabel('Text').inputValue()).toBe('Another text');
-    await expectAccessible('settings: canned responses');
+    await expectAccessible(page, 'settings: canned responses');
     await browser.screenshot(page, 'settings-canned-responses');
 
     await page.getByRole('button', { name: 'Edit /hours' }).click();
@@ -165,7 +159,7 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await openSettings('My account');
     await page.getByText('Phone browser').waitFor();
     await page.getByText('This browser').waitFor();
-    await expectAccessible('settings: my account');
+    await expectAccessible(page, 'settings: my account');
     await browser.screenshot(page, 'settings-account');
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await page.getByText('One other session was signed out.').waitFor();
@@ -199,7 +193,7 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
           .executeTakeFirstOrThrow(),
       );
     expect(await requirement()).toEqual({ requireTwoFactor: true });
-    await expectAccessible('settings: security');
+    await expectAccessible(page, 'settings: security');
     await browser.screenshot(page, 'settings-security');
     await box.uncheck();
     await page.getByText('Two-factor authentication is no longer required.').waitFor();

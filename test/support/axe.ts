@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export interface AxeViolation {
   id: string;
@@ -48,3 +49,10 @@ export function describeViolations(screen: string, violations: AxeViolation[]): 
 
 export const isSeriousOrCritical = (violation: AxeViolation) =>
   violation.impact === 'serious' || violation.impact === 'critical';
+
+/** Runs axe on the page, prints what it found (the suite's record), and fails on serious or critical. */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const violations = await runAxe(page);
+  console.log(describeViolations(screen, violations));
+  expect(violations.filter(isSeriousOrCritical), screen).toEqual([]);
+}
