@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { submitForApproval } from '../../src/quotes/approval.service.js';
@@ -183,10 +183,34 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     await card.getByText('Preciso de 12 m² de piso e 2 rodapés').waitFor();
     await expectAccessible(page, 'approval queue');
     await browser.screenshot(page, 'quotes-approvals');
+    // From here the queue's refreshes can be held back, as a live event still on its way would be.
+    const queueRefresh = { holding: false, inFlight: 0, held: [] as Route[] };
+    const isQueueRequest = (url: URL) => url.pathname === '/api/v1/quotes/approvals';
+    await page.route(
+      isQueueRequest,
+      async (route) => {
+        if (queueRefresh.holding) {
+          queueRefresh.held.push(route);
+          return;
+        }
+        queueRefresh.inFlight += 1;
+        try {
+          await route.fulfill({ response: await route.fetch() });
+        } finally {
+          queueRefresh.inFlight -= 1;
+        }
+      },
+    );
     await card.getByRole('button', { name: /^Approve/ }).click();
     await card.waitFor({ state: 'detached' });
 
     // Another approver was quicker on the other quote (their live event not here yet): a clear 409.
+    // Refreshes already under way finish first; any later one waits until the 409 is on screen.
+    queueRefresh.holding = true;
+    await waitFor(() => queueRefresh.inFlight === 0 || undefined, {
+      timeoutMs: 10_000,
+      description: 'the approval queue refreshes under way',
+    });
     await stored((trx) =>
       trx
         .updateTable('quoteVersions')
@@ -199,6 +223,9 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
       .getByRole('alert')
       .getByText(/Someone else acted on this quote first/)
       .waitFor();
+    queueRefresh.holding = false;
+    for (const route of queueRefresh.held.splice(0)) await route.continue();
+    await page.unroute(isQueueRequest);
     await page.getByText('No quote is waiting for approval').waitFor();
     expect(await nav.getByText('waiting for approval').count()).toBe(0);
 
