@@ -66,6 +66,7 @@ import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
+import { planRoutes } from './plans/plans.routes.js';
 import { privacyRoutes } from './privacy/privacy.routes.js';
 import { acceptanceRoutes } from './quotes/acceptance/acceptance.routes.js';
 import { catalogRoutes } from './quotes/catalog/catalog.routes.js';
@@ -174,6 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const trustedOrigins = trustedOriginsOf(config);
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
+    operatorToken: config.operatorApiToken,
     secretKey: config.secretKey,
     trustedOrigins,
     authenticate: deps.authenticate,
@@ -219,6 +221,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
   await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
   await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  await app.register(planRoutes, { db: deps.db, operatorApi: Boolean(config.operatorApiToken) });
   await app.register(liveRoutes, {
     connectListener: deps.connectListener,
     authenticate: deps.authenticate,

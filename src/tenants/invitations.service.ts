@@ -11,6 +11,7 @@ import type { Config } from '../platform/config/config.js';
 import { randomToken, sha256 } from '../platform/crypto/tokens.js';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
+import { assertPlanAllowsAnother } from '../plans/plans.service.js';
 import { AppError } from '../platform/http/app-error.js';
 import { queueInvitationMail } from './invitation-mail.js';
 import {
@@ -49,6 +50,7 @@ export async function inviteMember(
     const tenant = await findCurrentTenant(trx);
     if (!tenant) throw new AppError('not_found', 'Workspace not found');
     await revokePendingFor(trx, input.email);
+    await assertPlanAllowsAnother(trx, 'members');
     const invitation = await insertInvitation(trx, {
       email: input.email,
       role: input.role,

@@ -4,6 +4,7 @@ import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../../platform/db/tenant-context.js';
+import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import { AppError } from '../../platform/http/app-error.js';
 import { TwilioApiError, type TwilioCredentials, type TwilioRestClient } from './rest.client.js';
 import type { TwilioConnection, TwilioNumber } from './twilio.table.js';
@@ -82,6 +83,7 @@ export async function connectTwilio(
   };
   return withTenant(db, tenantId, async (trx) => {
     const previous = await findConnection(trx);
+    if (!previous) await assertPlanAllowsAnother(trx, 'channels');
     if (previous && previous.accountSid !== input.accountSid) {
       // Numbers belong to an account: another account's would be refused as caller ids.
       await trx.deleteFrom('twilioNumbers').execute();

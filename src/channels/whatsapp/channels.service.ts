@@ -5,6 +5,7 @@ import { SecretBox } from '../../platform/crypto/secret-box.js';
 import { randomToken, sha256 } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
+import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import { AppError } from '../../platform/http/app-error.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { findChannel, insertChannel, listChannels, updateChannel } from './channels.repository.js';
@@ -64,6 +65,7 @@ export async function createChannel(
   const box = channelSecretBox(config);
   const verifyToken = input.verifyToken ?? randomToken(24);
   const channel = await withTenant(db, tenantId, async (trx) => {
+    await assertPlanAllowsAnother(trx, 'channels');
     const created = await insertChannel(trx, {
       name: input.name,
       phoneNumberId: input.phoneNumberId,

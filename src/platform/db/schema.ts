@@ -6,6 +6,11 @@ import type {
 } from '../../accounts/accounts.table.js';
 import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../../agent/llm/llm.table.js';
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
+import type {
+  RetentionRunsTable,
+  WorkspacePlansTable,
+  WorkspaceUsageMonthsTable,
+} from '../../plans/plans.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
 import type { BusinessHoursTable } from '../../business-hours/business-hours.table.js';
@@ -130,4 +135,7 @@ export interface Database {
   contactImportRejects: ContactImportRejectsTable;
   contactImportMappings: ContactImportMappingsTable;
   contactImportSettings: ContactImportSettingsTable;
+  workspacePlans: WorkspacePlansTable;
+  workspaceUsageMonths: WorkspaceUsageMonthsTable;
+  retentionRuns: RetentionRunsTable;
 }
