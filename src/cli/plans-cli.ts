@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { changePlan, type Limits, type PlanStatus, readPlanStatus } from '../plans/plans.service.js';
 import type { Db } from '../platform/db/database.js';
 import { isUuid } from '../platform/db/tenant-context.js';
-import { changePlan, type Limits, type PlanStatus, readPlanStatus } from '../plans/plans.service.js';
 
 export type WithAppDb = <T>(work: (db: Db) => Promise<T>) => Promise<T>;
 
@@ -10,9 +10,13 @@ function workspaceId(value: string): string {
   return value;
 }
 
+// Commander turns a parser's null into '': "none" stays a word until the action reads it.
+type Limit = number | 'none';
+const orNull = (value: Limit | undefined) => (value === 'none' ? null : value);
+
 /** A limit: a whole number, or `none` for unlimited. */
-function limit(value: string): number | null {
-  if (value === 'none') return null;
+function limit(value: string): Limit {
+  if (value === 'none') return value;
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) {
     throw new InvalidArgumentError('must be a whole number or "none"');
@@ -21,9 +25,10 @@ function limit(value: string): number | null {
 }
 
 /** Dollars, e.g. 25 or 12.50, or `none`. */
-function dollars(value: string): number | null {
-  if (value === 'none') return null;
-  if (!/^\d{1,7}(\.\d{1,6})?$/.test(value)) throw new InvalidArgumentError('must be an amount in USD or "none"');
+function dollars(value: string): Limit {
+  if (value === 'none') return value;
+  if (!/^\d{1,7}(\.\d{1,6})?$/.test(value))
+    throw new InvalidArgumentError('must be an amount in USD or "none"');
   return Math.round(Number(value) * 1e6);
 }
 
@@ -81,22 +86,23 @@ export function registerPlanCommands(program: Command, withAppDb: WithAppDb): vo
         options: {
           trialUntil?: Date;
           active?: boolean;
-          members?: number | null;
-          channels?: number | null;
-          conversations?: number | null;
-          llmSpend?: number | null;
-          campaignRecipients?: number | null;
+          members?: Limit;
+          channels?: Limit;
+          conversations?: Limit;
+          llmSpend?: Limit;
+          campaignRecipients?: Limit;
         },
       ) => {
         if (options.trialUntil && options.active) {
           throw new InvalidArgumentError('--trial-until and --active exclude each other');
         }
         const limits: Partial<Limits> = {};
-        if (options.members !== undefined) limits.members = options.members;
-        if (options.channels !== undefined) limits.channels = options.channels;
-        if (options.conversations !== undefined) limits.conversations = options.conversations;
-        if (options.llmSpend !== undefined) limits.llmSpendMicros = options.llmSpend;
-        if (options.campaignRecipients !== undefined) limits.campaignRecipients = options.campaignRecipients;
+        if (options.members !== undefined) limits.members = orNull(options.members) ?? null;
+        if (options.channels !== undefined) limits.channels = orNull(options.channels) ?? null;
+        if (options.conversations !== undefined) limits.conversations = orNull(options.conversations) ?? null;
+        if (options.llmSpend !== undefined) limits.llmSpendMicros = orNull(options.llmSpend) ?? null;
+        if (options.campaignRecipients !== undefined)
+          limits.campaignRecipients = orNull(options.campaignRecipients) ?? null;
         const state = options.trialUntil ? 'trial' : options.active ? 'active' : undefined;
         const changes = state !== undefined || Object.keys(limits).length > 0;
         await withAppDb(async (db) => {

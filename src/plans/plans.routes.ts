@@ -84,7 +84,7 @@ export function planInputOf(body: z.infer<typeof ZPlanChange>) {
   const micros = toMicros(llmSpendUsd);
   return {
     state: body.state,
-    trialEndsAt: body.trialEndsAt === undefined ? undefined : body.trialEndsAt && new Date(body.trialEndsAt),
+    trialEndsAt: typeof body.trialEndsAt === 'string' ? new Date(body.trialEndsAt) : body.trialEndsAt,
     suspendedReason: body.suspendedReason,
     limits: { ...limits, ...(micros === undefined ? {} : { llmSpendMicros: micros }) },
   };

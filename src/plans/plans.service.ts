@@ -68,11 +68,13 @@ export async function findPlan(trx: TenantTransaction): Promise<Plan> {
 export function gateOf(plan: Plan, usage: Pick<Usage, 'conversations' | 'llmSpendMicros'>, now: Date) {
   const reasons: PauseReason[] = [];
   if (plan.state === 'suspended') reasons.push('suspended');
-  if (plan.state === 'trial' && plan.trialEndsAt !== null && plan.trialEndsAt <= now) reasons.push('trial_ended');
+  if (plan.state === 'trial' && plan.trialEndsAt !== null && plan.trialEndsAt <= now)
+    reasons.push('trial_ended');
   // The conversation being answered already counts: the limit-th conversation is still answered.
   if (plan.limits.conversations !== null && usage.conversations > plan.limits.conversations)
     reasons.push('conversations_limit');
-  const llmSpendReached = plan.limits.llmSpendMicros !== null && usage.llmSpendMicros >= plan.limits.llmSpendMicros;
+  const llmSpendReached =
+    plan.limits.llmSpendMicros !== null && usage.llmSpendMicros >= plan.limits.llmSpendMicros;
   const allowed = reasons.length === 0;
   return { allowed, llm: allowed && !llmSpendReached, reasons, llmSpendReached };
 }
@@ -81,7 +83,10 @@ export function gateOf(plan: Plan, usage: Pick<Usage, 'conversations' | 'llmSpen
  * The one gate the bot, campaigns and outbound automations ask before acting for a workspace. Inbound
  * messages never ask it: they are always stored. A workspace without a plan row costs one indexed read.
  */
-export async function workspaceCanAutomate(trx: TenantTransaction, now = new Date()): Promise<AutomationGate> {
+export async function workspaceCanAutomate(
+  trx: TenantTransaction,
+  now = new Date(),
+): Promise<AutomationGate> {
   const row = await trx.selectFrom('workspacePlans').selectAll().executeTakeFirst();
   if (!row) return OPEN_GATE;
   const plan = toPlan(row);
@@ -97,6 +102,18 @@ const METER_TEXT: Record<'members' | 'channels', string> = {
 
 /** Refuses adding one more member or channel beyond the plan's limit (403 `plan_limit_reached`). */
 export async function assertPlanAllowsAnother(trx: TenantTransaction, meter: 'members' | 'channels') {
+  await checkCount(trx, meter, 1);
+}
+
+/**
+ * For a change already made in `trx` (a channel enabled again): refuses it, rolling the transaction back,
+ * when the count is now over the plan's limit.
+ */
+export async function assertWithinPlan(trx: TenantTransaction, meter: 'members' | 'channels') {
+  await checkCount(trx, meter, 0);
+}
+
+async function checkCount(trx: TenantTransaction, meter: 'members' | 'channels', adding: number) {
   const plan = await findPlan(trx);
   const limit = plan.limits[meter];
   if (limit === null) return;
@@ -105,7 +122,7 @@ export async function assertPlanAllowsAnother(trx: TenantTransaction, meter: 'me
     trx,
   );
   const usage = await measureUsage(trx, new Date());
-  if (usage[meter] >= limit) {
+  if (usage[meter] + adding > limit) {
     throw new AppError('plan_limit_reached', METER_TEXT[meter].replace('{n}', String(limit)));
   }
 }
@@ -116,7 +133,8 @@ export async function assertPlanAllowsAnother(trx: TenantTransaction, meter: 'me
  */
 export async function reserveCampaignRecipients(trx: TenantTransaction, count: number, now = new Date()) {
   const gate = await workspaceCanAutomate(trx, now);
-  if (!gate.allowed) throw new AppError('plan_limit_reached', `Campaigns are paused: ${gate.reasons.join(', ')}`);
+  if (!gate.allowed)
+    throw new AppError('plan_limit_reached', `Campaigns are paused: ${gate.reasons.join(', ')}`);
   const plan = await findPlan(trx);
   const limit = plan.limits.campaignRecipients;
   const row = await trx

@@ -39,7 +39,9 @@ export async function measureUsage(trx: TenantTransaction, now: Date): Promise<U
         + (select count(*)::int from twilio_connections) as channels,
       (select count(*)::int from conversations where created_at >= ${month}) as conversations,
       (select cost_micros::text from llm_budget_windows where kind = 'month' and starts_at = ${month}) as llm,
-      (select campaign_recipients from workspace_usage_months where month = ${month}) as campaign`.execute(trx);
+      (select campaign_recipients from workspace_usage_months where month = ${month}) as campaign`.execute(
+    trx,
+  );
   const row = rows[0];
   return {
     members: row?.members ?? 0,

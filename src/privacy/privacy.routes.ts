@@ -115,7 +115,8 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobStore }> 
       config: { access },
       schema: {
         tags: ['privacy'],
-        summary: 'When the retention job last ran for the workspace and how many rows of each kind it removed',
+        summary:
+          'When the retention job last ran for the workspace and how many rows of each kind it removed',
         response: { 200: ZRetentionRun, ...errors },
       },
     },

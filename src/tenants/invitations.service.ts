@@ -7,11 +7,11 @@ import type { RequestContext } from '../accounts/principal.js';
 import { markAddressVerified, proveAddress } from '../accounts/proven-address.js';
 import { type IssuedSession, issueSession } from '../accounts/sessions.service.js';
 import { recordAudit } from '../audit/audit.repository.js';
+import { assertPlanAllowsAnother } from '../plans/plans.service.js';
 import type { Config } from '../platform/config/config.js';
 import { randomToken, sha256 } from '../platform/crypto/tokens.js';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
-import { assertPlanAllowsAnother } from '../plans/plans.service.js';
 import { AppError } from '../platform/http/app-error.js';
 import { queueInvitationMail } from './invitation-mail.js';
 import {

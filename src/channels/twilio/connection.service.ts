@@ -1,10 +1,10 @@
 import type { Actor } from '../../api-keys/api-keys.service.js';
 import { recordAudit } from '../../audit/audit.repository.js';
+import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../../platform/db/tenant-context.js';
-import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import { AppError } from '../../platform/http/app-error.js';
 import { TwilioApiError, type TwilioCredentials, type TwilioRestClient } from './rest.client.js';
 import type { TwilioConnection, TwilioNumber } from './twilio.table.js';

@@ -1,11 +1,11 @@
 import type { Actor } from '../../api-keys/api-keys.service.js';
 import { recordAudit } from '../../audit/audit.repository.js';
+import { assertPlanAllowsAnother, assertWithinPlan } from '../../plans/plans.service.js';
 import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import { randomToken, sha256 } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
-import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import { AppError } from '../../platform/http/app-error.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { findChannel, insertChannel, listChannels, updateChannel } from './channels.repository.js';
@@ -178,6 +178,7 @@ export async function setChannelDisabled(
       uniquePhoneNumber,
     );
     if (!updated) throw new AppError('not_found', 'Channel not found');
+    if (!disabled) await assertWithinPlan(trx, 'channels');
     await recordAudit(trx, {
       action: disabled ? 'whatsapp_channel.disabled' : 'whatsapp_channel.enabled',
       tenantId,

@@ -257,7 +257,13 @@ function s3BlobConfig(value: string): S3BlobConfig {
 }
 
 export function configuredSecrets(config: Config): string[] {
-  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token, config.operatorApiToken, config.backups.key];
+  const secrets = [
+    config.secretKey,
+    ...config.previousSecretKeys,
+    config.metrics.token,
+    config.operatorApiToken,
+    config.backups.key,
+  ];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));

@@ -6,11 +6,6 @@ import type {
 } from '../../accounts/accounts.table.js';
 import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../../agent/llm/llm.table.js';
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
-import type {
-  RetentionRunsTable,
-  WorkspacePlansTable,
-  WorkspaceUsageMonthsTable,
-} from '../../plans/plans.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
 import type { BusinessHoursTable } from '../../business-hours/business-hours.table.js';
@@ -44,6 +39,11 @@ import type { MessageMediaTable, MessagesTable } from '../../conversations/messa
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
+import type {
+  RetentionRunsTable,
+  WorkspacePlansTable,
+  WorkspaceUsageMonthsTable,
+} from '../../plans/plans.table.js';
 import type {
   PrivacyErasuresTable,
   PrivacySuppressionsTable,

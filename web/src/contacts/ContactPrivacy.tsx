@@ -83,7 +83,10 @@ function EraseDialog(props: {
         </>
       }
     >
-      <form id={formId} onSubmit={(event: FormEvent) => (matches ? void submit(event) : event.preventDefault())}>
+      <form
+        id={formId}
+        onSubmit={(event: FormEvent) => (matches ? void submit(event) : event.preventDefault())}
+      >
         <p>
           Messages on every channel, media, notes, call records and LLM logs of this person are deleted, and
           their number and address are blocked from imports and campaigns. This cannot be undone.

@@ -61,7 +61,11 @@ function stageName(stages: Stage[] | undefined, stageId: string | null): string 
 /** /contacts and /contacts/:id: the list with search, or one contact with its timeline. */
 export function Contacts(props: { role: Role }) {
   const { contactId } = useParams();
-  return contactId ? <ContactPage id={contactId} canManagePrivacy={props.role !== 'agent'} /> : <ContactList />;
+  return contactId ? (
+    <ContactPage id={contactId} canManagePrivacy={props.role !== 'agent'} />
+  ) : (
+    <ContactList />
+  );
 }
 
 function ContactList() {

@@ -121,7 +121,9 @@ function RetentionForm(props: { policy: RetentionPolicy }) {
   return (
     <form className="card settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
       <h2>Retention</h2>
-      <p className="muted">Days to keep each kind of data. Leave a field empty to keep it until it is erased.</p>
+      <p className="muted">
+        Days to keep each kind of data. Leave a field empty to keep it until it is erased.
+      </p>
       {CATEGORIES.map(({ kind, label }) => dayField(kind, `${label} (days)`, ''))}
       {dayField(
         'auditPseudonymise',

@@ -22,10 +22,13 @@ export function Usage() {
     <>
       <h1>Usage</h1>
       <p className="muted">
-        Your plan's limits are set by whoever runs this Leadline instance. Monthly meters start again on the first
-        of each month (UTC).
+        Your plan's limits are set by whoever runs this Leadline instance. Monthly meters start again on the
+        first of each month (UTC).
       </p>
-      <ErrorNote message={plan.error ? describeError(plan.error) : null} onRetry={() => void plan.refetch()} />
+      <ErrorNote
+        message={plan.error ? describeError(plan.error) : null}
+        onRetry={() => void plan.refetch()}
+      />
       {data && (
         <section className="card" aria-labelledby="usage-plan">
           <h2 id="usage-plan">Plan</h2>

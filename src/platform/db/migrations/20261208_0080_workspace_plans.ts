@@ -39,7 +39,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 
   // "Conversations started this month" is counted by this index.
-  await sql`create index conversations_tenant_created_idx on conversations (tenant_id, created_at)`.execute(db);
+  await sql`create index conversations_tenant_created_idx on conversations (tenant_id, created_at)`.execute(
+    db,
+  );
 
   for (const table of TENANT_TABLES) {
     await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
