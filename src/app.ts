@@ -35,6 +35,7 @@ import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
+import { planRoutes } from './plans/plans.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
@@ -174,6 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const trustedOrigins = trustedOriginsOf(config);
   await app.register(routeAccessPlugin, {
     metricsToken: config.metrics.token,
+    operatorToken: config.operatorApiToken,
     secretKey: config.secretKey,
     trustedOrigins,
     authenticate: deps.authenticate,
@@ -219,6 +221,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
   await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
   await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  await app.register(planRoutes, { db: deps.db, operatorApi: Boolean(config.operatorApiToken) });
   await app.register(liveRoutes, {
     connectListener: deps.connectListener,
     authenticate: deps.authenticate,

@@ -83,6 +83,13 @@ describe('configFindings', () => {
     expect(verdictOf(findings({ METRICS_TOKEN: 'x'.repeat(32) }), 'metrics token strength')).toBe('fail');
   });
 
+  it('fails a weak OPERATOR_API_TOKEN and accepts a strong one', () => {
+    expect(verdictOf(findings({ OPERATOR_API_TOKEN: 'y'.repeat(32) }), 'operator token strength')).toBe(
+      'fail',
+    );
+    expect(verdictOf(findings({ OPERATOR_API_TOKEN: STRONG_TOKEN }), 'operator token strength')).toBe('ok');
+  });
+
   it('fails a weak SECRET_KEY', () => {
     expect(verdictOf(findings({ SECRET_KEY: 'password'.repeat(4) }), 'secret key strength')).toBe('fail');
   });

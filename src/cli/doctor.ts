@@ -50,6 +50,14 @@ export function configFindings(config: Config): Finding[] {
   if (config.metrics.token) {
     add(isStrongSecret(config.metrics.token), 'metrics token strength', 'strong', 'METRICS_TOKEN is weak');
   }
+  if (config.operatorApiToken) {
+    add(
+      isStrongSecret(config.operatorApiToken),
+      'operator token strength',
+      'strong',
+      'OPERATOR_API_TOKEN is weak: it changes every workspace plan; use 32+ random characters',
+    );
+  }
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
   add(
     !(production && verbose),

@@ -20,6 +20,7 @@ import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
 import { registerBackupCommands } from './backup-cli.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
+import { registerPlanCommands } from './plans-cli.js';
 import { registerPrivacyCommands } from './privacy-cli.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
@@ -260,6 +261,7 @@ registerBackupCommands(program, (work) =>
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db, bootstrap().config)));
 registerTwilioCommands(program, withAppDb);
 registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));
+registerPlanCommands(program, (work) => withAppDb((db) => work(db)));
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`leadline: ${error instanceof Error ? error.message : String(error)}\n`);

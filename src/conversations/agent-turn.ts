@@ -6,6 +6,7 @@ import { profileFromMessage } from '../agent/qualifier/qualifier.js';
 import { findQualifierSettings } from '../agent/qualifier-settings.repository.js';
 import type { Contact } from '../contacts/contacts.table.js';
 import { applyProfileUpdates, profileOf } from '../contacts/profile.js';
+import { workspaceCanAutomate } from '../plans/plans.service.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { mayMessage } from './consent-keywords.js';
 import { findConversation, saveAgentTurn } from './conversations.repository.js';
@@ -96,13 +97,16 @@ export async function prepareAgentTurn(
     await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
     return undefined;
   }
-  // The agent never messages a contact who opted out on this channel.
-  if (!(await mayMessage(trx, conversation))) {
+  // The agent never messages a contact who opted out on this channel, nor for a workspace whose plan
+  // pauses its bot (suspended, trial over, monthly conversations used up): the message is stored all the same.
+  const gate = await workspaceCanAutomate(trx);
+  if (!gate.allowed || !(await mayMessage(trx, conversation))) {
     await storeWhatTheCustomerSays(trx, contact, message, conversation.language);
     return undefined;
   }
   const { defaultLanguage, requiredFields, prompts, confirmProfile } = await findQualifierSettings(trx);
-  const llm = await findLlmSettings(trx);
+  // Over the plan's monthly LLM spend the LLM is not used: the scripted qualifier answers (it costs nothing).
+  const llm = gate.llm ? await findLlmSettings(trx) : null;
   // Only the LLM agent reads the history; without its settings the qualifier answers, so it is not read.
   const history = llm ? await recentHistory(trx, conversation.id, message.id, llm.historyTokens) : [];
   return {

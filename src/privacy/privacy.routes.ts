@@ -11,6 +11,7 @@ import { collectContactExport, contactExportZip } from './contact-export.js';
 import { findErasure, requestErasure } from './erasure.service.js';
 import type { ErasureRow } from './privacy.table.js';
 import { retentionPolicy, saveRetentionPolicy } from './retention.repository.js';
+import { lastRetentionRun } from './retention.service.js';
 
 const access = { permission: 'privacy.manage', apiKeyScope: 'admin' } as const;
 const errors = errorResponses(400, 401, 403, 404, 409);
@@ -30,6 +31,10 @@ const ZRetention = z
     keepAcceptedQuotes: z.boolean(),
   })
   .meta({ id: 'RetentionPolicy' });
+
+const ZRetentionRun = z
+  .object({ ranAt: z.iso.datetime().nullable(), removed: z.record(z.string(), z.number()) })
+  .meta({ id: 'RetentionRun' });
 
 const ZErasure = z
   .object({
@@ -101,6 +106,24 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobStore }> 
         await auditChange(trx, tenantId, actor, 'privacy.retention_changed', { ...request.body });
         return retentionPolicy(trx);
       });
+    },
+  );
+
+  app.get(
+    '/api/v1/privacy/retention/last-run',
+    {
+      config: { access },
+      schema: {
+        tags: ['privacy'],
+        summary:
+          'When the retention job last ran for the workspace and how many rows of each kind it removed',
+        response: { 200: ZRetentionRun, ...errors },
+      },
+    },
+    async (request) => {
+      const { tenantId } = tenantActor(request);
+      const run = await withTenant(db, tenantId, lastRetentionRun);
+      return { ranAt: run?.ranAt.toISOString() ?? null, removed: run?.removed ?? {} };
     },
   );
 

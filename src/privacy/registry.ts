@@ -855,6 +855,30 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       updated_at: none,
     },
   },
+  // Workspace plans (set by the instance operator), usage counters and retention runs: counts, no people.
+  'public.workspace_plans': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      state: none,
+      trial_ends_at: none,
+      suspended_reason: none,
+      max_members: none,
+      max_channels: none,
+      max_conversations_per_month: none,
+      max_llm_spend_micros_per_month: none,
+      max_campaign_recipients_per_month: none,
+      updated_at: none,
+    },
+  },
+  'public.workspace_usage_months': {
+    subjects: [],
+    columns: { ...tenantScoped, month: none, campaign_recipients: none },
+  },
+  'public.retention_runs': {
+    subjects: [],
+    columns: { ...tenantScoped, ran_at: none, removed: none },
+  },
   'public.privacy_erasures': {
     // The erased contact's id only: it points at nothing once the erasure is done.
     subjects: ['contact', 'user'],

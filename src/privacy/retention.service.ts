@@ -75,6 +75,7 @@ export async function applyRetention(
     }
   }
 
+  await inTenant((trx) => recordRetentionRun(trx, now, removed));
   if (Object.keys(removed).length > 0) {
     await inTenant((trx) =>
       recordAudit(trx, { action: 'privacy.retention_applied', tenantId, context: null, detail: { removed } }),
@@ -112,4 +113,22 @@ async function deleteUnreferenced(inTenant: InTenant, blobs: BlobStore, keys: re
   });
   for (const key of unused) await blobs.delete(key);
   return unused.length;
+}
+
+/** Keeps the last run and its counts (no personal data) for the privacy page. */
+async function recordRetentionRun(trx: TenantTransaction, ranAt: Date, removed: Record<string, number>) {
+  const values = { ranAt, removed: JSON.stringify(removed) };
+  await trx
+    .insertInto('retentionRuns')
+    .values(values)
+    .onConflict((oc) => oc.column('tenantId').doUpdateSet(values))
+    .execute();
+}
+
+/** The workspace's last retention run, or null before the first. */
+export async function lastRetentionRun(
+  trx: TenantTransaction,
+): Promise<{ ranAt: Date; removed: Record<string, number> } | null> {
+  const row = await trx.selectFrom('retentionRuns').select(['ranAt', 'removed']).executeTakeFirst();
+  return row ?? null;
 }

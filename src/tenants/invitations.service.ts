@@ -7,6 +7,7 @@ import type { RequestContext } from '../accounts/principal.js';
 import { markAddressVerified, proveAddress } from '../accounts/proven-address.js';
 import { type IssuedSession, issueSession } from '../accounts/sessions.service.js';
 import { recordAudit } from '../audit/audit.repository.js';
+import { assertPlanAllowsAnother } from '../plans/plans.service.js';
 import type { Config } from '../platform/config/config.js';
 import { randomToken, sha256 } from '../platform/crypto/tokens.js';
 import type { Db } from '../platform/db/database.js';
@@ -49,6 +50,7 @@ export async function inviteMember(
     const tenant = await findCurrentTenant(trx);
     if (!tenant) throw new AppError('not_found', 'Workspace not found');
     await revokePendingFor(trx, input.email);
+    await assertPlanAllowsAnother(trx, 'members');
     const invitation = await insertInvitation(trx, {
       email: input.email,
       role: input.role,

@@ -147,6 +147,7 @@ const MIGRATED: SchemaState = {
     'quote_versions.tenant_isolation',
     'quotes.tenant_isolation',
     'retention_policies.tenant_isolation',
+    'retention_runs.tenant_isolation',
     'sms_inbound.tenant_isolation',
     'tenants.owner_auth_lookup',
     'tenants.tenant_isolation',
@@ -157,6 +158,8 @@ const MIGRATED: SchemaState = {
     'whatsapp_inbound.tenant_isolation',
     'whatsapp_status_events.tenant_isolation',
     'whatsapp_webhook_events.tenant_isolation',
+    'workspace_plans.tenant_isolation',
+    'workspace_usage_months.tenant_isolation',
   ],
 };
 const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, whatsappIngest: false, policies: [] };

@@ -517,6 +517,17 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/privacy/erasures',
     access: { permission: 'privacy.manage', apiKeyScope: 'admin' },
   },
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/privacy/retention/last-run',
+    access: { permission: 'privacy.manage', apiKeyScope: 'admin' } as const,
+  })),
+  // The workspace's plan and usage meters (every member: the dashboard's banner and usage page).
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/workspace/plan',
+    access: { permission: 'members.read', apiKeyScope: 'admin' } as const,
+  })),
   // The dashboard (static, public like any web page; its data comes from the API).
   { method: 'GET', url: '/', access: 'public' },
   { method: 'HEAD', url: '/', access: 'public' },
@@ -857,6 +868,15 @@ const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },
   { method: 'HEAD', url: '/metrics', access: 'metrics-token' },
 ];
+/** The instance operator's API (workspace plans), served only when OPERATOR_API_TOKEN is set. */
+const OPERATOR_ROUTES: CatalogEntry[] = [
+  { method: 'GET', url: '/api/operator/v1/workspaces/:id/plan', access: 'operator-token' },
+  { method: 'HEAD', url: '/api/operator/v1/workspaces/:id/plan', access: 'operator-token' },
+  { method: 'PATCH', url: '/api/operator/v1/workspaces/:id/plan', access: 'operator-token' },
+  { method: 'POST', url: '/api/operator/v1/workspaces/:id/activate', access: 'operator-token' },
+  { method: 'POST', url: '/api/operator/v1/workspaces/:id/suspend', access: 'operator-token' },
+];
+const OPERATOR_API_TOKEN = 'operator-token-route-access-0123456789abcdef';
 
 const byRoute = (a: CatalogEntry, b: CatalogEntry) =>
   `${a.url} ${a.method}`.localeCompare(`${b.url} ${b.method}`);
@@ -869,7 +889,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   ({ app, config } = await buildTestApp({
     database,
-    env: { METRICS_TOKEN },
+    env: { METRICS_TOKEN, OPERATOR_API_TOKEN },
     extraRoutes: (scope) => {
       scope.get('/test/no-policy', async () => ({ secret: 'should never be served' }));
     },
@@ -891,9 +911,11 @@ describe('route catalog', () => {
     }
   });
 
-  it('adds /metrics behind the metrics token when METRICS_TOKEN is configured', () => {
+  it('adds /metrics behind the metrics token and the operator API behind the operator token when configured', () => {
     const catalog = app.routeCatalog().filter((route) => !route.url.startsWith('/test/'));
-    expect([...catalog].sort(byRoute)).toEqual([...EXPECTED_ROUTES, ...METRICS_ROUTES].sort(byRoute));
+    expect([...catalog].sort(byRoute)).toEqual(
+      [...EXPECTED_ROUTES, ...METRICS_ROUTES, ...OPERATOR_ROUTES].sort(byRoute),
+    );
   });
 
   it('records a route registered without a policy as having none', () => {
@@ -1095,6 +1117,7 @@ describe('API-key scopes', () => {
       route.url,
     ) ||
     route.url === '/api/v1/contacts/:id/export' ||
+    route.url === '/api/v1/workspace/plan' ||
     (!READ.includes(route.method) && /^\/api\/v1\/(pipeline\/stages|custom-fields)(\/|$)/.test(route.url));
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */

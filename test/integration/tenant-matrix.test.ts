@@ -39,6 +39,7 @@ import {
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { insertDomainEvent } from '../../src/events/domain-events.repository.js';
 import { createLabel } from '../../src/labels/labels.service.js';
+import { changePlan, reserveCampaignRecipients } from '../../src/plans/plans.service.js';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
@@ -47,6 +48,7 @@ import { withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { requestErasure } from '../../src/privacy/erasure.service.js';
 import { DEFAULT_RETENTION, saveRetentionPolicy } from '../../src/privacy/retention.repository.js';
+import { applyRetention } from '../../src/privacy/retention.service.js';
 import { suppress } from '../../src/privacy/suppression.js';
 import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
 import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
@@ -298,6 +300,16 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedContactImport(tenantId, owner);
   await seedSms(tenantId, label);
   await seedPrivacy(tenantId, owner, label);
+  await seedPlan(tenantId);
+}
+
+/** A plan set by the operator, campaign recipients reserved under it, and a retention run recorded. */
+async function seedPlan(tenantId: string) {
+  await changePlan(database.db, tenantId, { limits: { campaignRecipients: 100 } });
+  await withTenant(database.db, tenantId, (trx) => reserveCampaignRecipients(trx, 3));
+  await applyRetention((work) => withTenant(database.db, tenantId, work), tenantId, {
+    blobs: createFilesystemBlobStore(blobDir),
+  });
 }
 
 const IMPORT_BOUNDARY = 'matrix-import-boundary';

@@ -6,6 +6,7 @@ import type { Session } from './api/types';
 import { ACCOUNT_PATHS } from './auth/account-paths';
 import { useSession } from './auth/session';
 import { Empty } from './common/feedback';
+import { PlanBanner } from './common/PlanBanner';
 import { Inbox } from './inbox/Inbox';
 import { useLiveQuerySync } from './live/live-query-sync';
 import { LiveProvider, useLiveState } from './live/use-live';
@@ -94,7 +95,7 @@ function Workspace(props: { controls: SessionControls }) {
               path="/contacts/:contactId?"
               element={
                 <Loading>
-                  <Contacts />
+                  <Contacts role={session.activeTenant?.role ?? 'agent'} />
                 </Loading>
               }
             />
@@ -177,7 +178,10 @@ function Shell(props: {
           Sign out
         </button>
       </header>
-      <main id="main">{props.children}</main>
+      <main id="main">
+        <PlanBanner />
+        {props.children}
+      </main>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Actor } from '../../api-keys/api-keys.service.js';
 import { recordAudit } from '../../audit/audit.repository.js';
+import { assertPlanAllowsAnother } from '../../plans/plans.service.js';
 import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
@@ -82,6 +83,7 @@ export async function connectTwilio(
   };
   return withTenant(db, tenantId, async (trx) => {
     const previous = await findConnection(trx);
+    if (!previous) await assertPlanAllowsAnother(trx, 'channels');
     if (previous && previous.accountSid !== input.accountSid) {
       // Numbers belong to an account: another account's would be refused as caller ids.
       await trx.deleteFrom('twilioNumbers').execute();

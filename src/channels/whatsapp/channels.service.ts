@@ -1,5 +1,6 @@
 import type { Actor } from '../../api-keys/api-keys.service.js';
 import { recordAudit } from '../../audit/audit.repository.js';
+import { assertPlanAllowsAnother, assertWithinPlan } from '../../plans/plans.service.js';
 import type { Config } from '../../platform/config/config.js';
 import { SecretBox } from '../../platform/crypto/secret-box.js';
 import { randomToken, sha256 } from '../../platform/crypto/tokens.js';
@@ -64,6 +65,7 @@ export async function createChannel(
   const box = channelSecretBox(config);
   const verifyToken = input.verifyToken ?? randomToken(24);
   const channel = await withTenant(db, tenantId, async (trx) => {
+    await assertPlanAllowsAnother(trx, 'channels');
     const created = await insertChannel(trx, {
       name: input.name,
       phoneNumberId: input.phoneNumberId,
@@ -176,6 +178,7 @@ export async function setChannelDisabled(
       uniquePhoneNumber,
     );
     if (!updated) throw new AppError('not_found', 'Channel not found');
+    if (!disabled) await assertWithinPlan(trx, 'channels');
     await recordAudit(trx, {
       action: disabled ? 'whatsapp_channel.disabled' : 'whatsapp_channel.enabled',
       tenantId,

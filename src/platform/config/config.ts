@@ -31,6 +31,8 @@ export interface Config {
   };
   readonly log: { readonly level: TEnvironment['LOG_LEVEL'] };
   readonly metrics: { readonly host: string; readonly port: number; readonly token: string | undefined };
+  /** The instance operator's API token (workspace plans); undefined: the operator API is not served. */
+  readonly operatorApiToken: string | undefined;
   readonly worker: {
     readonly concurrency: number;
     readonly pollIntervalMs: number;
@@ -149,6 +151,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
     },
     log: { level: env.LOG_LEVEL },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
+    operatorApiToken: env.OPERATOR_API_TOKEN,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
@@ -254,7 +257,13 @@ function s3BlobConfig(value: string): S3BlobConfig {
 }
 
 export function configuredSecrets(config: Config): string[] {
-  const secrets = [config.secretKey, ...config.previousSecretKeys, config.metrics.token, config.backups.key];
+  const secrets = [
+    config.secretKey,
+    ...config.previousSecretKeys,
+    config.metrics.token,
+    config.operatorApiToken,
+    config.backups.key,
+  ];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));

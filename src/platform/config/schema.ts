@@ -7,6 +7,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'DATABASE_APP_URL',
   'METRICS_TOKEN',
+  'OPERATOR_API_TOKEN',
   'SMTP_URL',
   'REDIS_URL',
   'BLOB_S3_URL',
@@ -70,6 +71,8 @@ export const ZEnvironment = z
     METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
     METRICS_PORT: port.default(9464),
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** The instance operator's bearer token for /api/operator/v1 (workspace plans); unset: no operator API. */
+    OPERATOR_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     WORKER_CONCURRENCY: positiveInt(64).default(2),
     WORKER_POLL_INTERVAL_MS: positiveInt(60_000).default(2_000),
     WORKER_STALE_AFTER_SECONDS: positiveInt(86_400).default(60),

@@ -40,6 +40,11 @@ import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type {
+  RetentionRunsTable,
+  WorkspacePlansTable,
+  WorkspaceUsageMonthsTable,
+} from '../../plans/plans.table.js';
+import type {
   PrivacyErasuresTable,
   PrivacySuppressionsTable,
   RetentionPoliciesTable,
@@ -130,4 +135,7 @@ export interface Database {
   contactImportRejects: ContactImportRejectsTable;
   contactImportMappings: ContactImportMappingsTable;
   contactImportSettings: ContactImportSettingsTable;
+  workspacePlans: WorkspacePlansTable;
+  workspaceUsageMonths: WorkspaceUsageMonthsTable;
+  retentionRuns: RetentionRunsTable;
 }

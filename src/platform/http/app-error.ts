@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthenticated: 401,
   forbidden: 403,
+  /** The workspace's plan (set by the instance operator) does not allow this: a limit is reached. */
+  plan_limit_reached: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -12,6 +12,7 @@ import { AppError } from './app-error.js';
  * How a route is reached. Every route declares one in `config.access`; a route without one answers 401.
  * - `public`: anyone.
  * - `metrics-token`: the METRICS_TOKEN as a bearer token.
+ * - `operator-token`: the instance operator's OPERATOR_API_TOKEN as a bearer token (not a workspace member).
  * - `{ signedIn: true }`: a signed-in user (session cookie), with or without a tenant; `allowMfaPending`
  *   admits a session that still owes its second factor (only the second-factor step itself).
  * - `{ permission, apiKeyScope? }`: a member of the session's tenant whose role has the permission, or,
@@ -21,6 +22,7 @@ import { AppError } from './app-error.js';
 export type RouteAccess =
   | 'public'
   | 'metrics-token'
+  | 'operator-token'
   | { signedIn: true; allowMfaPending?: boolean }
   | { permission: Permission; apiKeyScope?: Scope };
 
@@ -46,6 +48,7 @@ export interface CatalogEntry {
 
 export interface RouteAccessOptions {
   metricsToken: string | undefined;
+  operatorToken?: string | undefined;
   secretKey: string;
   /** Origins allowed to make cookie-authenticated state changes (PUBLIC_URL's and CORS_ORIGINS). */
   trustedOrigins: readonly string[];
@@ -58,6 +61,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 async function routeAccess(app: FastifyInstance, options: RouteAccessOptions) {
   const metricsToken = options.metricsToken ? Buffer.from(options.metricsToken) : undefined;
+  const operatorToken = options.operatorToken ? Buffer.from(options.operatorToken) : undefined;
   const routes: { url: string; methods: string[]; route: RouteOptions }[] = [];
   // Access is read lazily: hooks of child contexts (markRoutesPublic) run after this one and may still set
   // it. The URL is copied now: for a prefix's '/' route Fastify reuses the options object and rewrites its
@@ -83,8 +87,8 @@ async function routeAccess(app: FastifyInstance, options: RouteAccessOptions) {
     const access = request.routeOptions.config.access;
     if (!access) throw new AppError('unauthenticated', 'Authentication required');
     if (access === 'public') return;
-    if (access === 'metrics-token') {
-      if (!bearerMatches(request, metricsToken))
+    if (access === 'metrics-token' || access === 'operator-token') {
+      if (!bearerMatches(request, access === 'metrics-token' ? metricsToken : operatorToken))
         throw new AppError('unauthenticated', 'Missing or invalid bearer token');
       return;
     }

@@ -1,6 +1,6 @@
 import { QueryClient, queryOptions } from '@tanstack/react-query';
 import { ApiError, api } from './client';
-import type { Label, Member, QuoteSettings } from './types';
+import type { Label, Member, QuoteSettings, WorkspacePlan } from './types';
 
 /**
  * Every cached server answer has a key here, so a live event can name exactly what it made stale
@@ -30,6 +30,7 @@ export const keys = {
   callbacks: ['callbacks'] as const,
   callbackList: (query: string) => ['callbacks', 'list', query] as const,
   contactCallbacks: (contactId: string) => ['callbacks', 'contact', contactId] as const,
+  workspacePlan: ['workspace-plan'] as const,
 };
 
 /** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */
@@ -68,4 +69,12 @@ export const quoteSettingsQuery = queryOptions({
   queryKey: keys.quoteSettings,
   queryFn: ({ signal }) => api<QuoteSettings>('GET', '/quotes/settings', undefined, { signal }),
   staleTime: 300_000,
+});
+
+/** The workspace's plan and meters: the banner (every page) and Settings › Usage. */
+export const workspacePlanQuery = queryOptions({
+  queryKey: keys.workspacePlan,
+  queryFn: ({ signal }) => api<WorkspacePlan>('GET', '/workspace/plan', undefined, { signal }),
+  staleTime: 60_000,
+  refetchInterval: 300_000,
 });

@@ -478,3 +478,41 @@ export interface LlmUsage {
   days: (LlmTotals & { day: string })[];
   conversations: (LlmTotals & { conversationId: string })[];
 }
+
+export type PlanMeter = 'members' | 'channels' | 'conversations' | 'llmSpendUsd' | 'campaignRecipients';
+export type PlanPauseReason = 'suspended' | 'trial_ended' | 'conversations_limit';
+
+/** GET /workspace/plan: the plan the instance operator set, its meters and whether the bot is paused. */
+export interface WorkspacePlan {
+  state: 'trial' | 'active' | 'suspended';
+  trialEndsAt: string | null;
+  suspendedReason: string | null;
+  periodStart: string;
+  meters: { meter: PlanMeter; used: number; limit: number | null; period: 'month' | 'current' }[];
+  automation: { allowed: boolean; llm: boolean; reasons: PlanPauseReason[]; llmSpendReached: boolean };
+}
+
+export type RetentionKind =
+  | 'messages'
+  | 'media'
+  | 'webhookEvents'
+  | 'callRecords'
+  | 'llmCalls'
+  | 'closedConversations'
+  | 'auditPseudonymise';
+
+export interface RetentionPolicy {
+  days: Record<RetentionKind, number | null>;
+  keepAcceptedQuotes: boolean;
+}
+
+export interface Erasure {
+  id: string;
+  contactId: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  progress: Record<string, number>;
+  verifiedClean: boolean | null;
+  failure: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}

@@ -2,9 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
+import type { Role } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { contactName, fullTime } from '../common/format';
 import { useView } from '../common/view';
+import { ContactPrivacy } from './ContactPrivacy';
 
 interface Stage {
   id: string;
@@ -57,9 +59,13 @@ function stageName(stages: Stage[] | undefined, stageId: string | null): string 
 }
 
 /** /contacts and /contacts/:id: the list with search, or one contact with its timeline. */
-export function Contacts() {
+export function Contacts(props: { role: Role }) {
   const { contactId } = useParams();
-  return contactId ? <ContactPage id={contactId} /> : <ContactList />;
+  return contactId ? (
+    <ContactPage id={contactId} canManagePrivacy={props.role !== 'agent'} />
+  ) : (
+    <ContactList />
+  );
 }
 
 function ContactList() {
@@ -162,14 +168,18 @@ function describeEntry(entry: TimelineEntry): string {
   }
 }
 
-function ContactPage(props: { id: string }) {
+function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
   const client = useQueryClient();
   const stages = useStages();
+  // Once an erasure starts, the contact is going away: its page stops asking for it.
+  const [erasing, setErasing] = useState(false);
   const contact = useQuery({
     queryKey: ['contact-page', props.id],
     queryFn: ({ signal }) => api<ContactDetail>('GET', `/contacts/${props.id}`, undefined, { signal }),
+    enabled: !erasing,
   });
   const timeline = useQuery({
+    enabled: !erasing,
     queryKey: ['contact-timeline', props.id],
     queryFn: ({ signal }) =>
       api<{ items: TimelineEntry[] }>('GET', `/contacts/${props.id}/timeline?limit=100`, undefined, {
@@ -195,7 +205,10 @@ function ContactPage(props: { id: string }) {
         {data ? contactName(data) : 'Contact'}
       </h1>
       <ErrorNote message={contact.error ? describeError(contact.error) : null} />
-      {data && (
+      {data && props.canManagePrivacy && (
+        <ContactPrivacy contactId={props.id} phone={data.phoneE164} onErasing={() => setErasing(true)} />
+      )}
+      {data && !erasing && (
         <>
           <dl className="contact-facts">
             <dt>Phone</dt>
@@ -242,16 +255,20 @@ function ContactPage(props: { id: string }) {
           </ul>
         </>
       )}
-      <h2>Timeline</h2>
-      <ErrorNote message={timeline.error ? describeError(timeline.error) : null} />
-      {timeline.data && timeline.data.items.length === 0 && <Empty title="Nothing has happened yet" />}
-      <ol className="timeline">
-        {timeline.data?.items.map((entry) => (
-          <li key={entry.id}>
-            <time dateTime={entry.at}>{fullTime(entry.at)}</time> {describeEntry(entry)}
-          </li>
-        ))}
-      </ol>
+      {!erasing && (
+        <>
+          <h2>Timeline</h2>
+          <ErrorNote message={timeline.error ? describeError(timeline.error) : null} />
+          {timeline.data && timeline.data.items.length === 0 && <Empty title="Nothing has happened yet" />}
+          <ol className="timeline">
+            {timeline.data?.items.map((entry) => (
+              <li key={entry.id}>
+                <time dateTime={entry.at}>{fullTime(entry.at)}</time> {describeEntry(entry)}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
     </section>
   );
 }

@@ -24,6 +24,8 @@ const BusinessHours = lazy(() =>
   import('./BusinessHours').then((module) => ({ default: module.BusinessHours })),
 );
 const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
+const Privacy = lazy(() => import('./Privacy').then((module) => ({ default: module.Privacy })));
+const Usage = lazy(() => import('./Usage').then((module) => ({ default: module.Usage })));
 
 interface SettingsPage {
   id: string;
@@ -49,6 +51,8 @@ const PAGES: SettingsPage[] = [
   { id: 'llm', title: 'LLM agent', access: 'admin', render: () => <LlmSettings /> },
   { id: 'api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeys /> },
   { id: 'audit', title: 'Audit log', access: 'admin', render: () => <AuditLog /> },
+  { id: 'privacy', title: 'Privacy', access: 'admin', render: () => <Privacy /> },
+  { id: 'usage', title: 'Usage', render: () => <Usage /> },
   {
     id: 'security',
     title: 'Security',
