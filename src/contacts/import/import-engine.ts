@@ -75,7 +75,7 @@ export async function runImport(
   const mapping = compileMapping(job.mapping);
   const country = (job.default_country ?? undefined) as CountryCode | undefined;
   const resumeAfter = Number(job.lines_done);
-  let batch: StagedRow[] = [];
+  let batch = new CopyBatch();
   let lastLine = resumeAfter;
   let bytes = 0;
   let read = 0;
@@ -101,7 +101,7 @@ export async function runImport(
     if (previous && (await previous) === 'cancelled') return 'cancelled';
     const rows = batch;
     const progress = { lastLine, bytes, read };
-    batch = [];
+    batch = new CopyBatch();
     read = 0;
     inFlight = commitChunk(deps, tenantId, importId, job.policy, rows, progress).then((state) => {
       deps.onProgress?.(tenantId, importId);
@@ -139,8 +139,8 @@ export async function runImport(
       bytes = info.bytes;
       if (isBlank(record)) continue;
       read += 1;
-      batch.push(stageRow(info.lines, record, mapping, country));
-      if (batch.length >= CHUNK_ROWS && (await commit()) === 'cancelled') {
+      batch.add(stageRow(info.lines, record, mapping, country));
+      if (batch.rows >= CHUNK_ROWS && (await commit()) === 'cancelled') {
         source.destroy();
         return 'cancelled';
       }
@@ -197,16 +197,41 @@ function copyValue(value: string | null): string {
     : value;
 }
 
-function copyText(rows: readonly StagedRow[]): string {
-  let text = '';
-  for (const row of rows) {
-    text += `${row.line}\t${copyValue(row.phone)}\t${copyValue(row.email)}\t${copyValue(row.firstName)}\t${copyValue(
-      row.lastName,
-    )}\t${copyValue(row.company)}\t${copyValue(row.extra && JSON.stringify(row.extra))}\t${copyValue(
-      row.reject,
-    )}\t${copyValue(row.cells && JSON.stringify(row.cells))}\n`;
+/** Rows per COPY message (one flat string each). */
+const COPY_PIECE_ROWS = 500;
+
+/**
+ * A chunk kept as COPY text, written as each row is staged: the row objects die young instead of living
+ * (and being promoted to the old generation) until their chunk is merged, which kept the heap large.
+ */
+class CopyBatch {
+  readonly pieces: string[] = [];
+  private lines: string[] = [];
+  rows = 0;
+
+  add(row: StagedRow): void {
+    this.lines.push(
+      `${row.line}\t${copyValue(row.phone)}\t${copyValue(row.email)}\t${copyValue(row.firstName)}\t${copyValue(
+        row.lastName,
+      )}\t${copyValue(row.company)}\t${copyValue(row.extra && JSON.stringify(row.extra))}\t${copyValue(
+        row.reject,
+      )}\t${copyValue(row.cells && JSON.stringify(row.cells))}\n`,
+    );
+    this.rows += 1;
+    if (this.lines.length >= COPY_PIECE_ROWS) this.seal();
   }
-  return text;
+
+  /** The COPY text, in pieces. */
+  text(): readonly string[] {
+    this.seal();
+    return this.pieces;
+  }
+
+  private seal(): void {
+    if (this.lines.length === 0) return;
+    this.pieces.push(this.lines.join(''));
+    this.lines = [];
+  }
 }
 
 /**
@@ -336,7 +361,7 @@ async function commitChunk(
   tenantId: string,
   importId: string,
   policy: DedupePolicy,
-  rows: readonly StagedRow[],
+  rows: CopyBatch,
   progress: Progress,
 ): Promise<'go' | 'cancelled'> {
   return withTenantClient(deps.pool, tenantId, async (client) => {
@@ -355,13 +380,13 @@ async function commitChunk(
       return 'cancelled';
     }
     let counts = { created: '0', updated: '0', duplicate: '0', unchanged: '0', rejected: '0' };
-    if (rows.length > 0) {
+    if (rows.rows > 0) {
       await client.query(
         `create temp table import_stage (line bigint, phone text, email text, first_name text, last_name text,
            company text, extra jsonb, reject text, cells jsonb) on commit drop`,
       );
       await pipeline(
-        Readable.from([copyText(rows)]),
+        Readable.from(rows.text(), { objectMode: false }),
         client.query(copyFrom(`copy import_stage (${STAGE_COLUMNS}) from stdin`)),
       );
       await rejectErased(client, deps.suppressionKeys);
