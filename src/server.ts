@@ -23,6 +23,7 @@ import { createMetrics, type MetricsServer, startMetricsServer } from './platfor
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
+import { suppressionKeys } from './privacy/suppression.js';
 import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
 import { buildTasks } from './tasks.js';
@@ -120,7 +121,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             whatsappOutbound,
             accounts: { db, config },
             callbacks,
-            contactImports: { pool: workerPool, blobs: whatsappOutbound.blobs },
+            contactImports: {
+              pool: workerPool,
+              blobs: whatsappOutbound.blobs,
+              suppressionKeys: suppressionKeys([config.secretKey, ...config.previousSecretKeys]),
+            },
             sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),

@@ -35,7 +35,9 @@ export function canonicalPhone(input: string): CanonicalPhone | undefined {
   const known = recent.get(digits);
   if (known) return known;
   const phone = Object.freeze(canonicalDigits(digits));
-  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+  // Cleared when full: deleting the oldest key one at a time leaves holes that Map iteration walks over,
+  // so a stream of new numbers (an import) paid a scan of the table per number.
+  if (recent.size >= RECENT_LIMIT) recent.clear();
   recent.set(digits, phone);
   return phone;
 }

@@ -18,6 +18,14 @@ function suppressionKey(secretKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secretKey, 'leadline', 'privacy suppression v1', 32));
 }
 
+/**
+ * The HMAC keys of the current and previous secret keys, for set-based checks in SQL (pgcrypto's
+ * `hmac(canonical, key, 'sha256')` equals the digests stored here).
+ */
+export function suppressionKeys(secretKeys: readonly string[]): Buffer[] {
+  return secretKeys.map(suppressionKey);
+}
+
 function digests(secretKey: string, target: SuppressionTarget) {
   const key = suppressionKey(secretKey);
   const found: { kind: 'phone' | 'email'; digest: Buffer }[] = [];

@@ -15,6 +15,7 @@ import { createPool } from '../../src/platform/db/database.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
 import { createMetrics } from '../../src/platform/metrics/metrics.js';
+import { suppress, suppressionKeys } from '../../src/privacy/suppression.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { buildTestApp } from '../support/app.js';
 import { captureLogger } from '../support/log-capture.js';
@@ -47,7 +48,11 @@ beforeAll(async () => {
     max: 4,
     applicationName: 'import-test-worker',
   });
-  const deps = { pool: workerPool, blobs: createFilesystemBlobStore(blobDir) };
+  const deps = {
+    pool: workerPool,
+    blobs: createFilesystemBlobStore(blobDir),
+    suppressionKeys: suppressionKeys([config.secretKey, ...config.previousSecretKeys]),
+  };
   const metrics = createMetrics();
   worker = await startWorker({
     pool: workerPool,
@@ -226,6 +231,37 @@ describe('CSV import', () => {
     });
     expect((await finished(second.id)).progress.updated).toBe(1);
     expect(await contactByPhone('+5511987654321')).toMatchObject({ firstName: 'Josefa', company: 'Nova' });
+  });
+
+  it('does not re-create people erased from the workspace: their rows are rejected without their cells', async () => {
+    await withTenant(database.db, tenantA, async (trx) => {
+      await suppress(trx, config.secretKey, { phone: '+393401112233' });
+      await suppress(trx, config.secretKey, { email: 'gone@example.it' });
+    });
+    const content = [
+      'Nome;Cellulare;E-mail',
+      'Cancellata;340 111 2233;',
+      'Permail;340 999 8877;GONE@Example.it',
+      'Kept;340 555 6677;kept@example.it',
+      '',
+    ].join('\n');
+    const created = (await upload(owner, content)).json();
+    await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/start`, {
+      mapping: { 0: 'firstName', 1: 'phone', 2: 'email' },
+      policy: 'overwrite',
+      defaultCountry: 'IT',
+    });
+    const done = await finished(created.id);
+    expect(done.status).toBe('completed');
+    expect(done.progress).toMatchObject({ rowsRead: 3, created: 1, rejected: 2 });
+    expect(await contactByPhone('+393401112233')).toBeUndefined();
+    expect(await contactByPhone('+393409998877')).toBeUndefined();
+    expect(await contactByPhone('+393405556677')).toMatchObject({ firstName: 'Kept' });
+
+    const rejects = await api(owner, 'GET', `/api/v1/contact-imports/${created.id}/rejects.csv`);
+    const lines = rejects.body.trim().split('\r\n');
+    expect(lines.slice(1)).toEqual(["2,erased at the person's request", "3,erased at the person's request"]);
+    expect(rejects.body).not.toMatch(/Cancellata|Permail|gone@|2233|8877/i);
   });
 
   it('exports contacts as CSV with formula cells neutralised', async () => {

@@ -49,7 +49,7 @@ import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { requestErasure } from '../../src/privacy/erasure.service.js';
 import { DEFAULT_RETENTION, saveRetentionPolicy } from '../../src/privacy/retention.repository.js';
 import { applyRetention } from '../../src/privacy/retention.service.js';
-import { suppress } from '../../src/privacy/suppression.js';
+import { suppress, suppressionKeys } from '../../src/privacy/suppression.js';
 import { acceptPublicQuote } from '../../src/quotes/acceptance/acceptance.service.js';
 import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
@@ -343,7 +343,15 @@ async function seedContactImport(tenantId: string, owner: SignedInMember) {
   if (started.statusCode !== 202) throw new Error(`start failed: ${started.body}`);
   const pool = createPool({ connectionString: database.appUrl, max: 1, applicationName: 'matrix-import' });
   try {
-    await runImport({ pool, blobs: createFilesystemBlobStore(blobDir) }, tenantId, id);
+    await runImport(
+      {
+        pool,
+        blobs: createFilesystemBlobStore(blobDir),
+        suppressionKeys: suppressionKeys([config.secretKey]),
+      },
+      tenantId,
+      id,
+    );
   } finally {
     await pool.end();
   }
