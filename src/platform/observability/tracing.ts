@@ -54,14 +54,13 @@ export async function startTracing(
   });
   // The global provider, AsyncLocalStorage context and W3C trace-context propagation.
   provider.register();
+  // Subscribes to undici's diagnostics channels as it is made (they carry every undici and fetch request).
   const undici = new UndiciInstrumentation({
-    enabled: false,
     // Only calls made while handling a request or a job: background polls are not traces of their own.
     requireParentforSpans: true,
     startSpanHook: (request) => ({ 'url.path': sanitisePath(request.path) }),
   });
   undici.setTracerProvider(provider);
-  undici.enable();
   tracer = provider.getTracer('leadline');
   logger.info({ endpoint: new URL(url).origin }, 'tracing to an OTLP endpoint');
   return {
