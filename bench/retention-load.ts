@@ -24,6 +24,11 @@ export interface LoadResult {
   ok: number;
   other: number;
   failed: number;
+  /** Requests sent while timing, and the seconds timed: the rate actually offered. */
+  sent: number;
+  seconds: number;
+  /** This process's CPU time while timing, in % of one core. */
+  cpuPercent: number;
 }
 
 const options = JSON.parse(process.env.BENCH_LOAD ?? '{}') as LoadOptions;
@@ -61,17 +66,35 @@ function send() {
 async function finish() {
   clearInterval(timer);
   clearTimeout(limit);
+  const seconds = (performance.now() - timedFrom) / 1000;
+  const cpu = process.cpuUsage(cpuFrom);
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  const result: LoadResult = { type: 'result', latencies, ...counts };
+  const cpuPercent = Math.round((cpu.user + cpu.system) / 1e4 / seconds);
+  const result: LoadResult = { type: 'result', latencies, ...counts, sent: timedSent, seconds, cpuPercent };
   process.send?.(result, () => {
     void dispatcher.close().finally(() => process.exit(0));
   });
 }
 
-const timer = setInterval(send, 1000 / options.rate);
+// Open loop on a schedule: each tick sends every request due by now (at most 50 at once), so a late timer
+// (a busy machine) delays requests but does not silently lower the offered rate.
+const started = performance.now();
+let due = 0;
+let timedFrom = 0;
+let timedSent = 0;
+let cpuFrom = process.cpuUsage();
+const timer = setInterval(() => {
+  const target = Math.floor(((performance.now() - started) / 1000) * options.rate);
+  for (let n = 0; due < target && n < 50; n++, due++) {
+    send();
+    if (timing) timedSent++;
+  }
+}, 2);
 setTimeout(() => {
   timing = true;
+  timedFrom = performance.now();
+  cpuFrom = process.cpuUsage();
   process.send?.({ type: 'ready' });
 }, options.warmupSeconds * 1000);
 const limit = setTimeout(() => void finish(), (options.warmupSeconds + options.maxSeconds) * 1000);

@@ -128,6 +128,7 @@ async function main() {
       maxSeconds: MAX_SECONDS,
     });
 
+    const loadAtStart = loadavg()[0] ?? 0;
     const removalStart = performance.now();
     const cpuStart = process.cpuUsage();
     const deadline = Date.now() + MAX_SECONDS * 1000;
@@ -143,14 +144,14 @@ async function main() {
     const seconds = (performance.now() - removalStart) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     const load1 = loadavg()[0] ?? 0;
-    const { latencies, ok, other, failed } = await load.stop();
+    const { latencies, ok, other, failed, sent, cpuPercent } = await load.stop();
 
     process.stdout.write(
       `${[
         `removed ${run.removed.messages ?? removed} messages in ${seconds.toFixed(1)} s: ${Math.round(removed / seconds)} rows/s (batch ${BATCH})`,
-        `webhooks during the removal (load from its own process): ${latencies.length} answered at ${RATE}/s = ${(latencies.length / seconds).toFixed(0)}/s, 2xx ${ok}, other ${other}, failed ${failed}`,
+        `webhooks during the removal (load from its own process, ${cpuPercent}% of one core): ${sent} sent (${(sent / seconds).toFixed(0)}/s of ${RATE}/s asked), ${latencies.length} answered, 2xx ${ok}, other ${other}, failed ${failed}`,
         `webhook latency: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (target p99 <= 50 ms)`,
-        `server + removal process CPU: ${((cpu.user + cpu.system) / 1e4 / seconds).toFixed(0)}% of one core; load average (1 min) at the end: ${load1.toFixed(2)} on ${availableParallelism()} cores`,
+        `server + removal process CPU: ${((cpu.user + cpu.system) / 1e4 / seconds).toFixed(0)}% of one core; load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${load1.toFixed(2)} at the end, on ${availableParallelism()} cores`,
       ].join('\n')}\n`,
     );
   } finally {
