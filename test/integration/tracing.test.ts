@@ -146,6 +146,8 @@ describe('tracing', () => {
       'http.response.status_code': 200,
       'url.path': `/${config.whatsapp.graphApiVersion}/:n/messages`,
     });
+    // The call carried the trace to the provider: traceparent 00-<trace id>-<the client span's id>-01.
+    expect(fake.sends()[0]?.traceparent).toBe(`00-${request?.traceId}-${call?.spanId}-01`);
     expect(String(call?.attributes['url.full'])).toBe(
       `${fake.url}/${config.whatsapp.graphApiVersion}/:n/messages`,
     );
