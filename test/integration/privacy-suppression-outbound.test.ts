@@ -5,6 +5,10 @@ import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { suppress } from '../../src/privacy/suppression.js';
+import { approveQuote, submitForApproval } from '../../src/quotes/approval.service.js';
+import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
+import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
+import { createQuote } from '../../src/quotes/quotes.service.js';
 import { messages, unixSeconds } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
 import { conversationKeyOf, deliverMessages, runProcessInbound } from '../support/inbound-pipeline.js';
@@ -27,6 +31,7 @@ let config: Config;
 let tenantId: string;
 let otherTenant: string;
 let agent: SignedInMember;
+let admin: SignedInMember;
 let channelId: string;
 
 beforeAll(async () => {
@@ -34,7 +39,7 @@ beforeAll(async () => {
   ({ app, config } = await buildTestApp({ database }));
   tenantId = await newTenant(database.db, 'Suppression');
   otherTenant = await newTenant(database.db, 'Other');
-  const admin = await signedInMember(database.db, config, { tenantId, role: 'admin' });
+  admin = await signedInMember(database.db, config, { tenantId, role: 'admin' });
   agent = await signedInMember(database.db, config, { tenantId, role: 'agent' });
   const created = await createChannel(
     database.db,
@@ -160,5 +165,49 @@ describe('outbound initiations to a suppressed person', () => {
     const template = await send(conversation.id, TEMPLATE);
     expect(template.statusCode).toBe(202);
     expect(await outboundCount(conversation.id)).toBe(bot + 2);
+  });
+
+  it('sending a quote to a suppressed contact is refused and the quote stays approved', async () => {
+    // A quote for the contact outside a conversation: sending it gives the operator the link to share.
+    const { contactId } = await contactWithConversation('+393471110005');
+    const actor = { userId: admin.userId, apiKeyId: null, context: CONTEXT };
+    await changeQuoteSettings(database.db, tenantId, actor, { currency: 'EUR' });
+    const item = await createCatalogItem(database.db, tenantId, actor, {
+      sku: 'SUP-1',
+      name: 'Service',
+      unitPriceMinor: 1000,
+    });
+    const approved = async () => {
+      const { quote } = await createQuote(database.db, tenantId, actor, {
+        contactId,
+        lines: [{ catalogItemId: item.id, quantity: '1' }],
+      });
+      await submitForApproval(database.db, tenantId, actor, quote.id, 1);
+      await approveQuote(database.db, tenantId, actor, quote.id, 1);
+      return quote.id;
+    };
+    const sendQuote = (id: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/quotes/${id}/send`,
+        headers: admin.headers,
+        payload: { version: 1 },
+      });
+
+    // Before the suppression the same quote flow sends.
+    const first = await sendQuote(await approved());
+    expect(first.statusCode, first.body).toBe(200);
+
+    await suppressIn(tenantId, { phone: '+393471110005' });
+    const quoteId = await approved();
+    const refused = await sendQuote(quoteId);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('contact_suppressed');
+    const version = await database.ownerDb
+      .selectFrom('quoteVersions')
+      .select('status')
+      .where('quoteId', '=', quoteId)
+      .executeTakeFirstOrThrow();
+    expect(version.status).toBe('approved');
   });
 });
