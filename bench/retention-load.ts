@@ -1,10 +1,10 @@
 /**
  * The webhook load of `npm run bench:retention`, in a process of its own so that sending, timing and the
  * server's work do not share one event loop. Forked by bench/retention.ts with BENCH_LOAD (JSON: url, rate,
- * appSecret, phoneNumberId, warmupSeconds, maxSeconds). Sends signed WhatsApp deliveries open-loop (one
- * every 1000/rate ms whatever the answers' pace), first for the warm-up (not timed), then says `ready` and
- * times every request until the parent says `stop` (or maxSeconds pass); then it answers with the sorted
- * latencies and the status counts and exits. 127.0.0.1 only.
+ * appSecret, phoneNumberId, warmupSeconds, maxSeconds). Sends signed WhatsApp deliveries open-loop (rate
+ * per second on a schedule, whatever the answers' pace), first for the warm-up, then says `ready`; the parent
+ * names phases (`phase`: baseline, removal) and ends with `stop` (or maxSeconds pass); then it answers with
+ * each phase's sorted latencies, counts and throughput and exits. 127.0.0.1 only.
  */
 import { Agent, fetch } from 'undici';
 import { serialise, signedHeaders, textDelivery } from '../test/fakes/meta-webhook-client.js';
@@ -18,46 +18,86 @@ interface LoadOptions {
   maxSeconds: number;
 }
 
-export interface LoadResult {
-  type: 'result';
+export interface PhaseResult {
+  /** Sorted latencies of the requests sent in the phase and answered (send to answer, ms). */
   latencies: number[];
   ok: number;
   other: number;
   failed: number;
-  /** Requests sent while timing, and the seconds timed: the rate actually offered. */
+  /** Still unanswered 30 s after the load stopped. */
+  unanswered: number;
   sent: number;
+  /** Answers that arrived before the phase ended: the throughput the server kept up with. */
+  answeredInPhase: number;
   seconds: number;
-  /** This process's CPU time while timing, in % of one core. */
+  /** This process's CPU time in the phase, in % of one core. */
   cpuPercent: number;
+}
+
+export interface LoadResult {
+  type: 'result';
+  phases: Record<string, PhaseResult>;
 }
 
 const options = JSON.parse(process.env.BENCH_LOAD ?? '{}') as LoadOptions;
 if (!new URL(options.url).hostname.startsWith('127.')) throw new Error('The load goes to 127.0.0.1 only');
 
-const dispatcher = new Agent({ connections: 64, pipelining: 1 });
+const dispatcher = new Agent({ connections: 256, pipelining: 1 });
 let sequence = 0;
-let timing = false;
-const latencies: number[] = [];
-const counts = { ok: 0, other: 0, failed: 0 };
+
+interface Phase extends Omit<PhaseResult, 'cpuPercent' | 'seconds'> {
+  name: string;
+  startedAt: number;
+  endedAt: number | undefined;
+  cpuFrom: NodeJS.CpuUsage;
+  cpu: NodeJS.CpuUsage | undefined;
+}
+const phases: Phase[] = [];
+let phase: Phase | undefined;
 const inFlight = new Set<Promise<void>>();
+
+function startPhase(name: string) {
+  const now = performance.now();
+  if (phase) {
+    phase.endedAt = now;
+    phase.cpu = process.cpuUsage(phase.cpuFrom);
+  }
+  phase = {
+    name,
+    startedAt: now,
+    endedAt: undefined,
+    cpuFrom: process.cpuUsage(),
+    cpu: undefined,
+    latencies: [],
+    ok: 0,
+    other: 0,
+    failed: 0,
+    unanswered: 0,
+    sent: 0,
+    answeredInPhase: 0,
+  };
+  phases.push(phase);
+}
 
 function send() {
   sequence++;
   const from = String(4_915_200_000_000 + Math.floor(sequence / 4));
   const body = serialise(textDelivery(options.phoneNumberId, { from, body: 'Still there?' }).payload);
   const headers = signedHeaders(options.appSecret, body);
-  const timed = timing;
+  const mine = phase as Phase;
+  mine.sent++;
   const sentAt = performance.now();
   const request = fetch(options.url, { method: 'POST', headers, body, dispatcher })
     .then(async (response) => {
       await response.arrayBuffer();
-      if (!timed) return;
-      latencies.push(performance.now() - sentAt);
-      if (response.status >= 200 && response.status < 300) counts.ok++;
-      else counts.other++;
+      const answeredAt = performance.now();
+      mine.latencies.push(answeredAt - sentAt);
+      if (mine.endedAt === undefined || answeredAt <= mine.endedAt) mine.answeredInPhase++;
+      if (response.status >= 200 && response.status < 300) mine.ok++;
+      else mine.other++;
     })
     .catch(() => {
-      if (timed) counts.failed++;
+      mine.failed++;
     })
     .finally(() => inFlight.delete(request));
   inFlight.add(request);
@@ -66,12 +106,27 @@ function send() {
 async function finish() {
   clearInterval(timer);
   clearTimeout(limit);
-  const seconds = (performance.now() - timedFrom) / 1000;
-  const cpu = process.cpuUsage(cpuFrom);
-  await Promise.all(inFlight);
-  latencies.sort((a, b) => a - b);
-  const cpuPercent = Math.round((cpu.user + cpu.system) / 1e4 / seconds);
-  const result: LoadResult = { type: 'result', latencies, ...counts, sent: timedSent, seconds, cpuPercent };
+  startPhase('after');
+  // Bounded: whatever is still unanswered 30 s after the load stopped is counted, not awaited.
+  await Promise.race([Promise.all(inFlight), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  const result: LoadResult = { type: 'result', phases: {} };
+  for (const p of phases) {
+    if (p.endedAt === undefined || !p.cpu) continue;
+    const seconds = (p.endedAt - p.startedAt) / 1000;
+    p.latencies.sort((a, b) => a - b);
+    p.unanswered = p.sent - p.ok - p.other - p.failed;
+    result.phases[p.name] = {
+      latencies: p.latencies,
+      ok: p.ok,
+      other: p.other,
+      failed: p.failed,
+      unanswered: p.unanswered,
+      sent: p.sent,
+      answeredInPhase: p.answeredInPhase,
+      seconds,
+      cpuPercent: Math.round((p.cpu.user + p.cpu.system) / 1e4 / seconds),
+    };
+  }
   process.send?.(result, () => {
     void dispatcher.close().finally(() => process.exit(0));
   });
@@ -79,26 +134,17 @@ async function finish() {
 
 // Open loop on a schedule: each tick sends every request due by now (at most 50 at once), so a late timer
 // (a busy machine) delays requests but does not silently lower the offered rate.
+startPhase('warmup');
 const started = performance.now();
 let due = 0;
-let timedFrom = 0;
-let timedSent = 0;
-let cpuFrom = process.cpuUsage();
 const timer = setInterval(() => {
   const target = Math.floor(((performance.now() - started) / 1000) * options.rate);
-  for (let n = 0; due < target && n < 50; n++, due++) {
-    send();
-    if (timing) timedSent++;
-  }
+  for (let n = 0; due < target && n < 50; n++, due++) send();
 }, 2);
-setTimeout(() => {
-  timing = true;
-  timedFrom = performance.now();
-  cpuFrom = process.cpuUsage();
-  process.send?.({ type: 'ready' });
-}, options.warmupSeconds * 1000);
+setTimeout(() => process.send?.({ type: 'ready' }), options.warmupSeconds * 1000);
 const limit = setTimeout(() => void finish(), (options.warmupSeconds + options.maxSeconds) * 1000);
-process.on('message', (message: { type?: string }) => {
+process.on('message', (message: { type?: string; name?: string }) => {
+  if (message?.type === 'phase' && message.name) startPhase(message.name);
   if (message?.type === 'stop') void finish();
 });
 process.on('disconnect', () => process.exit(1));
