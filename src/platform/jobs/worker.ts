@@ -161,8 +161,15 @@ function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
       requestId: envelope.requestId,
     });
     const payload = task.schema.parse(envelope.payload);
-    const job = { task: task.id, jobId, attempt: helpers.job.attempts, tenantId };
-    await traceJob({ ...job, traceparent: envelope.trace }, () =>
+    const job = {
+      task: task.id,
+      jobId,
+      attempt: helpers.job.attempts,
+      tenantId,
+      traceparent: envelope.trace,
+    };
+    // A span when tracing is on (child of the enqueuing trace); Sentry hears of the failure when configured.
+    await traceJob(job, () =>
       task.handle(payload, {
         tenantId,
         requestId: envelope.requestId,
