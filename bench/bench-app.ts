@@ -22,10 +22,14 @@ export interface BenchApp {
  * The whole HTTP application in this process over a bench database, with the API rate limit out of the
  * way: what a bench that times API requests measures.
  */
-export async function startBenchApp(bench: BenchDatabase, label: string): Promise<BenchApp> {
+export async function startBenchApp(
+  bench: BenchDatabase,
+  label: string,
+  env: Record<string, string> = {},
+): Promise<BenchApp> {
   const { db, dataDir, ownerUrl, appUrl } = bench;
   const ownerDb = createDb(createPool({ connectionString: ownerUrl, max: 1, applicationName: 'bench-seed' }));
-  const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000' });
+  const config = testConfig({ DATA_DIR: dataDir, RATE_LIMIT_API_PER_MINUTE: '1000000', ...env });
   const appPool = createPool({ connectionString: appUrl, max: 2, applicationName: `bench-${label}-limits` });
   const limiterStore = createLimiterStore({ pool: appPool, redisUrl: undefined });
   const app = await buildApp({

@@ -59,6 +59,7 @@ import { httpMetricsPlugin } from './platform/http/metrics.routes.js';
 import { openapiPlugin } from './platform/http/openapi.js';
 import { rateLimitPlugin } from './platform/http/rate-limit.js';
 import { REQUEST_ID_HEADER, requestIdFor, requestLogger } from './platform/http/request-id.js';
+import { registerRequestTracing } from './platform/http/request-tracing.js';
 import { routeAccessPlugin } from './platform/http/route-access.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { trustedOrigins as trustedOriginsOf } from './platform/http/trusted-origins.js';
@@ -149,6 +150,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  // Before any route: it wraps route handlers as they are added (a no-op unless tracing is configured).
+  registerRequestTracing(app);
 
   const dashboard = deps.dashboard ?? loadDashboard();
   registerErrorHandlers(app, {
@@ -230,7 +233,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
     logger: deps.logger,
   });
-  await app.register(whatsappMessagesRoutes, { db: deps.db });
+  await app.register(whatsappMessagesRoutes, {
+    db: deps.db,
+    secretKeys: [config.secretKey, ...config.previousSecretKeys],
+  });
   const webhookChannels = new WebhookChannels(deps.db, config);
   await app.register(whatsappChannelsRoutes, {
     db: deps.db,

@@ -20,6 +20,8 @@ import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
+import { startErrorReporting } from './platform/observability/error-reporting.js';
+import { startTracing } from './platform/observability/tracing.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
@@ -61,6 +63,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
   };
   try {
+    // First, so they are closed (flushed) last; each loads its SDK only when configured (ADR 0037).
+    const tracing = await startTracing(config.observability, logger);
+    closers.push(() => tracing.shutdown());
+    const errorReporting = await startErrorReporting(
+      { sentryDsn: config.observability.sentryDsn, environment: config.env },
+      logger,
+    );
+    closers.push(() => errorReporting.shutdown());
     const location = await locateDatabase(config, logger, { stopEmbedded: options.stopEmbedded });
     closers.push(() => location.release());
     if (options.migrate) await prepareDatabase(location.ownerUrl, logger);

@@ -2,6 +2,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { canonicalEmail } from '../accounts/email-address.js';
 import { canonicalPhone } from '../contacts/phone.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
+import { AppError } from '../platform/http/app-error.js';
 
 /**
  * Erased people are remembered only as a keyed hash (HMAC-SHA-256) of their canonical number and address,
@@ -60,15 +61,58 @@ export async function isSuppressed(
   secretKeys: readonly string[],
   target: SuppressionTarget,
 ): Promise<boolean> {
+  return (await suppressedSince(trx, secretKeys, target)) !== undefined;
+}
+
+/** When the number or address was last suppressed in this workspace, or undefined when it never was. */
+export async function suppressedSince(
+  trx: TenantTransaction,
+  secretKeys: readonly string[],
+  target: SuppressionTarget,
+): Promise<Date | undefined> {
   const candidates = secretKeys.flatMap((key) => digests(key, target));
-  if (candidates.length === 0) return false;
+  if (candidates.length === 0) return undefined;
   const row = await trx
     .selectFrom('privacySuppressions')
-    .select('kind')
+    .select((eb) => eb.fn.max('createdAt').as('since'))
     .where((eb) =>
       eb.or(candidates.map((c) => eb.and([eb('kind', '=', c.kind), eb('digest', '=', c.digest)]))),
     )
+    .executeTakeFirst();
+  return row?.since ?? undefined;
+}
+
+/**
+ * The guard on operators' and integrations' outbound messages (ADR 0031): a contact whose number or address
+ * belongs to an erased, suppressed person is not contacted again (409 `contact_suppressed`) unless the person
+ * wrote after the suppression: someone who writes again does so of their own accord and is answered.
+ */
+export async function assertMayContact(
+  trx: TenantTransaction,
+  secretKeys: readonly string[],
+  contactId: string,
+): Promise<void> {
+  const contact = await trx
+    .selectFrom('contacts')
+    .select(['phoneE164', 'email'])
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!contact) return;
+  const since = await suppressedSince(trx, secretKeys, { phone: contact.phoneE164, email: contact.email });
+  if (since === undefined) return;
+  const wroteSince = await trx
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
+    .select('messages.id')
+    .where('conversations.contactId', '=', contactId)
+    .where('messages.direction', '=', 'inbound')
+    .where('messages.author', '=', 'customer')
+    .where('messages.createdAt', '>=', since)
     .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  if (wroteSince) return;
+  throw new AppError(
+    'contact_suppressed',
+    'This person asked for their data to be erased and has not written since; they are not contacted again unless they write first',
+  );
 }

@@ -35,7 +35,11 @@ export const quotesRoutes: FastifyPluginAsyncZod<{
   /** Delivers a sent quote in its conversation (WhatsApp's document + buttons); none: link only. */
   offers?: DocumentOfferSender;
 }> = async (app, { db, config, offers }) => {
-  const linkOptions = { secretKey: config.secretKey, publicUrl: config.http.publicUrl };
+  const linkOptions = {
+    secretKey: config.secretKey,
+    publicUrl: config.http.publicUrl,
+    previousSecretKeys: config.previousSecretKeys,
+  };
 
   app.get(
     '/api/v1/quotes',

@@ -2,6 +2,7 @@ import type { Actor } from '../api-keys/api-keys.service.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { assertMayContact } from '../privacy/suppression.js';
 import { signQuoteLink } from './acceptance/quote-link.js';
 import type { DocumentOfferSender } from './ports.js';
 import { quoteOffer } from './quote-offer.js';
@@ -15,6 +16,8 @@ import type { QuoteVersion } from './quotes.table.js';
 export interface LinkOptions {
   secretKey: string;
   publicUrl: string;
+  /** Earlier keys, still checked by the suppression guard (a rotation forgets nobody). */
+  previousSecretKeys?: readonly string[];
 }
 
 export interface SentQuote {
@@ -69,6 +72,14 @@ export async function sendQuote(
       throw new AppError(
         'conflict',
         `Only an approved quote can be sent; this one is ${current.status.replace('_', ' ')}`,
+      );
+    }
+    // Sending is contacting the customer: not an erased, suppressed person who has not written since.
+    if (quote.contactId) {
+      await assertMayContact(
+        trx,
+        [options.secretKey, ...(options.previousSecretKeys ?? [])],
+        quote.contactId,
       );
     }
     const sentAt = new Date();

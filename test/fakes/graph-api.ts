@@ -32,6 +32,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  /** W3C trace context the caller propagated (tracing tests). */
+  traceparent: string | undefined;
   body: Record<string, unknown> | undefined;
   at: number;
 }
@@ -351,6 +353,7 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       method: req.method ?? '',
       path: url.pathname,
       authorization: req.headers.authorization,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
       body,
       at: Date.now(),
     });

@@ -74,7 +74,10 @@ function toSentMessage(message: Message): z.infer<typeof ZSentMessage> {
 }
 
 /** The send API for later callers (inbox, campaigns): queue a message on a conversation's send ledger. */
-export const whatsappMessagesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+export const whatsappMessagesRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  secretKeys: readonly string[];
+}> = async (app, { db, secretKeys }) => {
   app.post(
     '/api/v1/conversations/:id/messages',
     {
@@ -104,6 +107,7 @@ export const whatsappMessagesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (
           body: request.body,
           idempotencyKey: request.headers['idempotency-key'],
         },
+        secretKeys,
       );
       reply.code(created ? 202 : 200);
       return toSentMessage(message);

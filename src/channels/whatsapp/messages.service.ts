@@ -6,6 +6,7 @@ import { type OutboundBody, queueOutboundMessage } from '../../conversations/sen
 import type { Db } from '../../platform/db/database.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { assertMayContact } from '../../privacy/suppression.js';
 import { customerWindowClosesAt, isCustomerWindowOpen, needsCustomerWindow } from './customer-window.js';
 
 export interface SendActor {
@@ -18,13 +19,15 @@ export interface SendActor {
  * Queues a message from an operator (session) or an integration (API key) on the send ledger. With an
  * idempotency key, a repeat returns the first message (created: false) and sends nothing; a key already
  * used for another conversation is a conflict. Free text needs the customer-service window open: outside
- * it the request fails with `outside_customer_window` and nothing is written.
+ * it the request fails with `outside_customer_window` and nothing is written. An opted-out contact, or an
+ * erased and suppressed person who has not written since, is refused (409; `secretKeys` check suppression).
  */
 export async function sendConversationMessage(
   db: Db,
   tenantId: string,
   actor: SendActor,
   input: { conversationId: string; body: OutboundBody; idempotencyKey: string | undefined },
+  secretKeys: readonly string[],
 ): Promise<{ message: Message; created: boolean }> {
   // Callers' keys live in their own namespace so they can never collide with the bot's reply keys.
   const key = input.idempotencyKey === undefined ? `api:${randomUUID()}` : `api:key:${input.idempotencyKey}`;
@@ -52,6 +55,7 @@ export async function sendConversationMessage(
       );
     }
     await assertMayMessage(trx, conversation);
+    await assertMayContact(trx, secretKeys, conversation.contactId);
     const result = await queueOutboundMessage(trx, {
       conversationId: conversation.id,
       author: actor.userId ? 'operator' : 'system',

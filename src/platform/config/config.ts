@@ -125,6 +125,13 @@ export interface Config {
     /** Whether /assets/*.map is served: it publishes the page's source, so off in production by default. */
     readonly sourceMaps: boolean;
   };
+  readonly observability: {
+    /** OTLP/HTTP endpoint (traces go to <endpoint>/v1/traces); unset: no tracing SDK is loaded. */
+    readonly otlpEndpoint: string | undefined;
+    readonly serviceName: string;
+    /** Sentry DSN; unset: no Sentry SDK is loaded. */
+    readonly sentryDsn: string | undefined;
+  };
 }
 
 export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: SecretSource): Config {
@@ -220,6 +227,11 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       keep: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
     },
     dashboard: { sourceMaps: env.DASHBOARD_SOURCE_MAPS ?? env.NODE_ENV !== 'production' },
+    observability: {
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      sentryDsn: env.SENTRY_DSN,
+    },
   };
   return deepFreeze(config);
 }
@@ -265,6 +277,7 @@ export function configuredSecrets(config: Config): string[] {
     config.backups.key,
   ];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
+  if (config.observability.sentryDsn) secrets.push(new URL(config.observability.sentryDsn).username);
   for (const url of [config.database.url, config.database.appUrl, config.mail.smtpUrl, config.redisUrl]) {
     if (url) secrets.push(passwordOf(url));
   }

@@ -12,6 +12,7 @@ export const SECRET_VARIABLES = [
   'REDIS_URL',
   'BLOB_S3_URL',
   'BACKUP_KEY',
+  'SENTRY_DSN',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -177,6 +178,11 @@ export const ZEnvironment = z
     BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
     // Unset: the dashboard's source maps are served in development and test, never in production.
     DASHBOARD_SOURCE_MAPS: flag.optional(),
+    // Set: traces (HTTP request -> job -> outbound call) are exported over OTLP/HTTP to <endpoint>/v1/traces.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('leadline'),
+    // Set: unhandled errors of routes and jobs go to Sentry, personal data scrubbed first.
+    SENTRY_DSN: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine(
     (env, ctx) => {

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   conflict: 409,
   /** The contact opted out of messages on the conversation's channel (consent ledger). */
   contact_opted_out: 409,
+  /** The person was erased and suppressed, and has not written since: operators may not start contact. */
+  contact_suppressed: 409,
   request_timeout: 408,
   payload_too_large: 413,
   uri_too_long: 414,

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { reportError } from '../observability/error-reporting.js';
 import { AppError, codeForStatus, type ErrorDetail } from './app-error.js';
 import type { TErrorEnvelope } from './error-envelope.js';
 
@@ -98,8 +99,16 @@ export function registerErrorHandlers(
 ): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error, options.exposeInternal);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code }, 'request rejected');
+    if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      if (appError.code === 'internal_error') {
+        reportError(error, {
+          requestId: request.id,
+          route: request.routeOptions.url,
+          workspaceId: request.principal?.tenantId ?? undefined,
+        });
+      }
+    } else request.log.info({ code: appError.code }, 'request rejected');
     // Webhook senders (Meta) and clients retry a 503; tell them when.
     if (appError.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     if (appError.status === 429) reply.header('retry-after', String(retryAfterOf(appError, reply)));

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 import type { Db } from '../db/database.js';
 import type { TenantTransaction } from '../db/tenant-context.js';
+import { currentTraceparent } from '../observability/tracing.js';
 import { scopeOf, type TaskReference } from './task.js';
 
 export interface EnqueueOptions {
@@ -83,7 +84,7 @@ async function insertJob(
       payload => json_build_object(
         'tenantId', ${tenantId},
         'requestId', ${options.requestId}::text,
-        'payload', ${JSON.stringify(payload)}::json
+        'payload', ${JSON.stringify(payload)}::json${traceField()}
       ),
       queue_name => ${options.queueName ?? null}::text,
       -- graphile-worker orders a queue by (priority, run_at) only; clock_timestamp() rather than the
@@ -96,6 +97,12 @@ async function insertJob(
   const id = rows[0]?.id;
   if (!id) throw new Error(`enqueue of ${identifier} returned no job`);
   return { jobId: id };
+}
+
+/** The enqueuing trace, when tracing is on: the job's span joins it (no key at all otherwise). */
+function traceField(): RawBuilder<unknown> {
+  const traceparent = currentTraceparent();
+  return traceparent ? sql`, 'trace', ${traceparent}::text` : sql``;
 }
 
 export interface BatchJob<Schema extends z.ZodType = z.ZodType> {

@@ -9,6 +9,8 @@ export const ZJobEnvelope = z.object({
   tenantId: z.uuid().nullable(),
   requestId: z.string().min(1).max(128),
   payload: z.unknown(),
+  /** W3C traceparent of the trace that enqueued the job, when tracing was on (ADR 0037). */
+  trace: z.string().max(256).nullish(),
 });
 export type TJobEnvelope = z.infer<typeof ZJobEnvelope>;
 

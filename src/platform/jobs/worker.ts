@@ -13,6 +13,8 @@ import type { Counter, Gauge } from 'prom-client';
 import type { Db } from '../db/database.js';
 import { withTenant } from '../db/tenant-context.js';
 import type { Logger } from '../logging/logger.js';
+import { reportError } from '../observability/error-reporting.js';
+import { traceJob } from '../observability/tracing.js';
 import { DeadLetterSweeper } from './dead-letters/sweeper.js';
 import { toGraphileLogger } from './graphile-logger.js';
 import { WorkerHeartbeat } from './heartbeat.js';
@@ -159,17 +161,34 @@ function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
       requestId: envelope.requestId,
     });
     const payload = task.schema.parse(envelope.payload);
-    await task.handle(payload, {
-      tenantId,
-      requestId: envelope.requestId,
+    const job = {
+      task: task.id,
       jobId,
       attempt: helpers.job.attempts,
-      logger,
-      signal: helpers.abortSignal,
-      withTenant: async (work) => {
-        if (tenantId === null) throw new Error(`system task ${task.id} has no tenant context`);
-        return withTenant(options.db, tenantId, work);
-      },
+      tenantId,
+      traceparent: envelope.trace,
+    };
+    // A span when tracing is on (child of the enqueuing trace); Sentry hears of the failure when configured.
+    await traceJob(job, () =>
+      task.handle(payload, {
+        tenantId,
+        requestId: envelope.requestId,
+        jobId,
+        attempt: helpers.job.attempts,
+        logger,
+        signal: helpers.abortSignal,
+        withTenant: async (work) => {
+          if (tenantId === null) throw new Error(`system task ${task.id} has no tenant context`);
+          return withTenant(options.db, tenantId, work);
+        },
+      }),
+    ).catch((error: unknown) => {
+      reportError(error, {
+        requestId: envelope.requestId,
+        task: task.id,
+        workspaceId: tenantId ?? undefined,
+      });
+      throw error;
     });
   };
 }
