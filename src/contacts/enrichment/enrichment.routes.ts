@@ -67,7 +67,7 @@ export const enrichmentRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
   app.get(
     '/api/v1/contacts/:id/enrichment',
     {
-      config: { access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' } },
+      config: { access: { permission: 'contacts.read' } },
       schema: {
         tags: ['enrichment'],
         summary: 'What the enrichment provider said about the contact’s company, with its provenance',
