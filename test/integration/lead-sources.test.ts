@@ -517,7 +517,7 @@ describe('lead sources: Phantombuster', () => {
       },
       { timeoutMs: 60_000, intervalMs: 100, description: 'the Phantombuster import to complete' },
     );
-    expect(done.progress).toMatchObject({ created: 2, rejected: 1 });
+    expect((done as { progress: unknown }).progress).toMatchObject({ created: 2, rejected: 1 });
     const anna = await withTenant(database.db, tenantA, (trx) =>
       trx
         .selectFrom('contacts')

@@ -11,6 +11,7 @@ export const SECRET_VARIABLES = [
   'REDIS_URL',
   'BLOB_S3_URL',
   'BACKUP_KEY',
+  'HUNTER_API_KEY',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
