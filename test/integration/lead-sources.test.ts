@@ -512,12 +512,15 @@ describe('lead sources: Phantombuster', () => {
     expect(delivery).toMatchObject({ status: 'processed' });
     const done = await waitFor(
       async () => {
-        const got = await api(owner, 'GET', `/api/v1/contact-imports/${delivery.importId}`);
-        return got.json().status === 'completed' ? got.json() : undefined;
+        const got = (await api(owner, 'GET', `/api/v1/contact-imports/${delivery.importId}`)).json() as {
+          status: string;
+          progress: unknown;
+        };
+        return got.status === 'completed' ? got : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 100, description: 'the Phantombuster import to complete' },
     );
-    expect((done as { progress: unknown }).progress).toMatchObject({ created: 2, rejected: 1 });
+    expect(done.progress).toMatchObject({ created: 2, rejected: 1 });
     const anna = await withTenant(database.db, tenantA, (trx) =>
       trx
         .selectFrom('contacts')
