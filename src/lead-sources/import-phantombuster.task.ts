@@ -51,7 +51,7 @@ export function createImportPhantombusterTask(deps: PhantombusterTaskDeps) {
           .where('d.id', '=', deliveryId)
           .executeTakeFirst(),
       );
-      if (!found || found.status !== 'received' || !found.phantombusterKeySealed) return;
+      if (found?.status !== 'received' || !found.phantombusterKeySealed) return;
       try {
         const importId = await importRun(deps, ctx, {
           apiKey: box.open(found.phantombusterKeySealed),

@@ -6,7 +6,7 @@ import { randomToken } from '../platform/crypto/tokens.js';
 import type { Db } from '../platform/db/database.js';
 import { isUuid, type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
-import type { LeadSource, LeadSourceKind } from './lead-sources.table.js';
+import type { LeadSource } from './lead-sources.table.js';
 
 /** After a rotation the previous secret keeps verifying this long, so senders can switch without a gap. */
 export const ROTATION_GRACE_HOURS = 24;

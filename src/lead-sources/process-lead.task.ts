@@ -121,7 +121,7 @@ export const processLeadTaskDefinition = defineTask({
         .forUpdate()
         .executeTakeFirst();
       // Processed already (a retry after a commit) or gone with its source: nothing to do.
-      if (!delivery || delivery.status !== 'received') return;
+      if (delivery?.status !== 'received') return;
       const parsed = ZLeadPayload.safeParse(delivery.payload);
       const result: Outcome = parsed.success
         ? await applyLead(trx, delivery, parsed.data)
