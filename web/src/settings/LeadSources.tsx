@@ -92,7 +92,7 @@ export function LeadSources() {
             {source.kind === 'webhook' && (
               <button
                 type="button"
-                aria-label={`Rotate the secret of ${source.name}`}
+                aria-label={`Rotate secret of ${source.name}`}
                 onClick={() => void issue(() => api('POST', `/lead-sources/${source.id}/rotate-secret`))}
               >
                 Rotate secret
