@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCustomField } from '../../src/contacts/custom-fields/custom-fields.js';
 import { createEnrichCompanyTask } from '../../src/contacts/enrichment/enrich-company.task.js';
 import { createImportContactsTask } from '../../src/contacts/import/import-tasks.js';
 import { createImportPhantombusterTask } from '../../src/lead-sources/import-phantombuster.task.js';
@@ -247,8 +248,19 @@ describe('lead sources: management', () => {
 
 describe('lead sources: a signed delivery', () => {
   it('becomes a contact with source api, consent with provenance and a timeline entry', async () => {
+    await withTenant(database.db, tenantA, (trx) =>
+      createCustomField(trx, { key: 'budget', label: 'Budget', type: 'number', options: [] }),
+    );
     const source = await newWebhookSource('Landing page');
+    const wrongType = await deliver(
+      source.id,
+      source.secret,
+      JSON.stringify({ phone: '+393477654321', customFields: { budget: 'lots' } }),
+    );
+    expect(wrongType.statusCode).toBe(400);
+    expect(wrongType.json().error.details[0].path).toBe('body.customFields.budget');
     const body = JSON.stringify({
+      customFields: { budget: 12000 },
       externalId: 'form-42',
       name: 'Giulia',
       surname: 'Bianchi',
@@ -279,6 +291,7 @@ describe('lead sources: a signed delivery', () => {
       company: 'Bianchi SpA',
       email: 'giulia@example.it',
       source: 'api',
+      customFields: { budget: 12000 },
     });
     const consent = await api(owner, 'GET', `/api/v1/contacts/${contact.id}/consent`);
     const current = consent.json().current.whatsapp;
