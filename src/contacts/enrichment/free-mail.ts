@@ -1,4 +1,12 @@
-import { DOMAINS } from 'free-email-domains-list';
+import { createRequire } from 'node:module';
+
+/** ~100k domains (2 MB of code): loaded on first use, so processes that never enrich never pay for it. */
+let domains: ReadonlySet<string> | undefined;
+function freeMailDomains(): ReadonlySet<string> {
+  domains ??= (createRequire(import.meta.url)('free-email-domains-list') as { DOMAINS: ReadonlySet<string> })
+    .DOMAINS;
+  return domains;
+}
 
 /**
  * True for the domains of free and consumer mail providers (gmail.com, libero.it, uol.com.br, ...): a
@@ -8,7 +16,7 @@ import { DOMAINS } from 'free-email-domains-list';
 export function isFreeMailDomain(domain: string): boolean {
   const labels = domain.toLowerCase().split('.');
   for (let index = 0; index < labels.length - 1; index += 1) {
-    if (DOMAINS.has(labels.slice(index).join('.'))) return true;
+    if (freeMailDomains().has(labels.slice(index).join('.'))) return true;
   }
   return false;
 }
