@@ -30,12 +30,15 @@ import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
 import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
 import { contactsRoutes } from './contacts/contacts.routes.js';
 import { customFieldsRoutes } from './contacts/custom-fields/custom-fields.routes.js';
+import { enrichmentRoutes } from './contacts/enrichment/enrichment.routes.js';
 import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
 import { planRoutes } from './plans/plans.routes.js';
+import { leadSourcesRoutes } from './lead-sources/lead-sources.routes.js';
+import { leadWebhookRoutes } from './lead-sources/lead-webhook.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
@@ -271,6 +274,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
   await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  await app.register(leadSourcesRoutes, { db: deps.db, config });
+  await app.register(leadWebhookRoutes, { db: deps.db, config, metrics: deps.metrics });
+  await app.register(enrichmentRoutes, { db: deps.db, config });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,

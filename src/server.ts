@@ -14,10 +14,12 @@ import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js'
 import { createClient, createDb, createPool, type Db } from './platform/db/database.js';
 import { appliedMigrations, expectedMigrations } from './platform/db/migrator.js';
 import { prepareDatabase } from './platform/db/prepare.js';
+import { createOutboundClient } from './platform/http/outbound/outbound-client.js';
 import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
+import { breakerGauge } from './platform/metrics/breaker-gauge.js';
 import { registerDatabaseGauges } from './platform/metrics/database-gauges.js';
 import { createMetrics, type MetricsServer, startMetricsServer } from './platform/metrics/metrics.js';
 import { startErrorReporting } from './platform/observability/error-reporting.js';
@@ -98,6 +100,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         attachments: quoteAttachments,
       });
       closers.push(() => whatsappOutbound.close());
+      // Phantombuster's API and result files, and the enrichment provider: one client, a breaker per provider.
+      const integrationsHttp = createOutboundClient({
+        connectTimeoutMs: config.outbound.connectTimeoutMs,
+        timeoutMs: config.outbound.timeoutMs,
+        allowPrivateHosts: config.outbound.allowPrivateHosts,
+        onBreakerChange: breakerGauge(metrics.circuitBreakersOpen, 'integrations'),
+      });
+      closers.push(() => integrationsHttp.close());
       // Tenants with enabled LLM settings get the LLM agent; the qualifier answers for the others and
       // whenever the LLM cannot.
       const agent = createLlmAgent({
@@ -137,6 +147,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
               suppressionKeys: suppressionKeys([config.secretKey, ...config.previousSecretKeys]),
             },
             sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
+            leadSources: { db, config, blobs: whatsappOutbound.blobs, http: integrationsHttp },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
           ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),

@@ -9,11 +9,15 @@ import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
 import { createProcessInboundTask } from './channels/whatsapp/process-inbound.task.js';
 import { createProveChannelTask } from './channels/whatsapp/prove-channel.task.js';
 import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
+import { createEnrichCompanyTask } from './contacts/enrichment/enrich-company.task.js';
 import {
   createImportContactsTask,
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
+import { createImportPhantombusterTask } from './lead-sources/import-phantombuster.task.js';
+import { type LeadSourceTaskDeps, leadSourceTaskParts } from './lead-sources/lead-source-tasks.js';
+import { processLeadTaskDefinition } from './lead-sources/process-lead.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
@@ -47,6 +51,8 @@ export interface TaskDependencies {
   contactImports: ImportTaskDeps;
   /** SMS conversations: Twilio's REST client and the shared per-sender cap. */
   sms: SmsOutbound;
+  /** Lead sources and enrichment: Phantombuster's API and result files, the enrichment provider. */
+  leadSources?: LeadSourceTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -72,6 +78,17 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createUndoContactImportTask(deps.contactImports),
     createSmsProcessInboundTask({ agent: deps.agent }),
     createSmsSendMessageTask(deps.sms),
+    ...leadSourceTasks(deps.leadSources),
+  ];
+}
+
+/** Lead deliveries, Phantombuster imports and enrichment (registered without their network parts in tests that need none). */
+function leadSourceTasks(deps: LeadSourceTaskDeps | undefined): readonly AnyTask[] {
+  const parts = deps ? leadSourceTaskParts(deps) : undefined;
+  return [
+    processLeadTaskDefinition,
+    ...(parts ? [createImportPhantombusterTask(parts.phantombuster)] : []),
+    createEnrichCompanyTask({ hunter: parts?.hunter }),
   ];
 }
 

@@ -13,6 +13,7 @@ export const TIMELINE_KINDS = [
   'stage_changed',
   'owner_changed',
   'consent',
+  'lead_received',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
@@ -72,6 +73,12 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
       jsonb_build_object('channel', ce.channel, 'state', ce.state, 'source', ce.source,
         'shownText', ce.shown_text, 'actorUserId', ce.actor_user_id)
     from consent_entries ce where ce.contact_id = ${id}`,
+  // Leads delivered by a lead source (signed webhook) and turned into this contact.
+  ({ id }) => sql`
+    select d.id, ${ms(sql`d.processed_at`)}, 'lead_received',
+      jsonb_build_object('sourceId', d.source_id, 'sourceName', s.name, 'externalId', d.payload ->> 'externalId')
+    from lead_deliveries d join lead_sources s on s.id = d.source_id
+    where d.contact_id = ${id} and d.status = 'processed'`,
 ];
 
 /** A page of a contact's timeline, newest first: one UNION ALL over the sources with one keyset. */

@@ -583,6 +583,63 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
     subjects: [],
     columns: { ...tenantScoped, default_country: none, updated_at: none },
   },
+  // Lead sources (signed webhooks, Phantombuster) and company enrichment.
+  'public.lead_sources': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      name: none,
+      kind: none,
+      secret_sealed: none,
+      previous_secret_sealed: none,
+      previous_secret_expires_at: none,
+      phantombuster_agent_id: none,
+      phantombuster_key_sealed: none,
+      default_country: none,
+      disabled_at: none,
+      last_received_at: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.lead_deliveries': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      source_id: none,
+      idempotency_key: none,
+      body_sha256: none,
+      payload: 'identifier',
+      status: none,
+      contact_id: 'reference',
+      import_id: none,
+      error: none,
+      received_at: none,
+      processed_at: none,
+    },
+  },
+  'public.enrichment_settings': {
+    subjects: [],
+    columns: { ...tenantScoped, enabled: none, monthly_budget: none, updated_at: none },
+  },
+  'public.enrichment_usage': {
+    subjects: [],
+    columns: { ...tenantScoped, month: none, calls: none },
+  },
+  'public.contact_enrichments': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      contact_id: 'reference',
+      provider: none,
+      domain: 'profile',
+      status: none,
+      fields: 'profile',
+      fetched_at: none,
+    },
+  },
   // Twilio, call-back widgets and business hours.
   'public.twilio_connections': {
     subjects: [],
@@ -1194,6 +1251,17 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
   'public.contact_import_changes': { rows: byContact(), erase: { kind: 'delete' } },
   // A refused row is matched by the identifiers as written in the file (other spellings are not found).
   'public.contact_import_rejects': { rows: mentioning('cells'), erase: { kind: 'delete' } },
+  // A delivery names its contact once processed; one not yet processed (or refused) by its identifiers.
+  'public.lead_deliveries': {
+    rows: anyOf(byContact(), mentioning('payload')),
+    erase: { kind: 'delete' },
+    export: 'lead-deliveries',
+  },
+  'public.contact_enrichments': {
+    rows: byContact(),
+    erase: { kind: 'delete' },
+    export: 'company-enrichment',
+  },
   'public.sms_inbound': {
     rows: mentioning('from_e164', 'conversation_key'),
     erase: { kind: 'delete' },

@@ -528,6 +528,30 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/workspace/plan',
     access: { permission: 'members.read', apiKeyScope: 'admin' } as const,
   })),
+  // Lead sources and company enrichment (issue 15): settings by session; deliveries are public (signed).
+  { method: 'POST', url: '/api/v1/public/lead-sources/:sourceId/leads', access: 'public' },
+  { method: 'POST', url: '/api/v1/public/lead-sources/:sourceId/phantombuster', access: 'public' },
+  { method: 'POST', url: '/api/v1/lead-sources', access: { permission: 'contacts.settings' } },
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/lead-sources',
+    access: { permission: 'contacts.settings' } as const,
+  })),
+  ...['rotate-secret', 'disable', 'enable'].map((action) => ({
+    method: 'POST',
+    url: `/api/v1/lead-sources/:id/${action}`,
+    access: { permission: 'contacts.settings' } as const,
+  })),
+  ...(['GET', 'HEAD', 'PUT'] as const).map((method) => ({
+    method,
+    url: '/api/v1/enrichment/settings',
+    access: { permission: 'contacts.settings' } as const,
+  })),
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/contacts/:id/enrichment',
+    access: { permission: 'contacts.read' } as const,
+  })),
   // The dashboard (static, public like any web page; its data comes from the API).
   { method: 'GET', url: '/', access: 'public' },
   { method: 'HEAD', url: '/', access: 'public' },

@@ -39,12 +39,13 @@ import {
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
 import { insertDomainEvent } from '../../src/events/domain-events.repository.js';
 import { createLabel } from '../../src/labels/labels.service.js';
+import { createLeadSource } from '../../src/lead-sources/lead-sources.service.js';
 import { changePlan, reserveCampaignRecipients } from '../../src/plans/plans.service.js';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
-import { withTenant } from '../../src/platform/db/tenant-context.js';
+import { type TenantTransaction, withTenant } from '../../src/platform/db/tenant-context.js';
 import type { CatalogEntry } from '../../src/platform/http/route-access.js';
 import { requestErasure } from '../../src/privacy/erasure.service.js';
 import { DEFAULT_RETENTION, saveRetentionPolicy } from '../../src/privacy/retention.repository.js';
@@ -301,6 +302,7 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedSms(tenantId, label);
   await seedPrivacy(tenantId, owner, label);
   await seedPlan(tenantId);
+  await seedLeadSources(tenantId, owner, label);
 }
 
 /** A plan set by the operator, campaign recipients reserved under it, and a retention run recorded. */
@@ -310,6 +312,48 @@ async function seedPlan(tenantId: string) {
   await applyRetention((work) => withTenant(database.db, tenantId, work), tenantId, {
     blobs: createFilesystemBlobStore(blobDir),
   });
+}
+
+/** A webhook lead source with a delivery, enrichment settings and usage, and a contact's enrichment. */
+async function seedLeadSources(tenantId: string, owner: SignedInMember, label: string) {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const { source } = await createLeadSource(database.db, config, tenantId, actor, {
+    kind: 'webhook',
+    name: `Matrix form ${label}`,
+  });
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await upsertContact(trx, {
+      phoneE164: label === 'A' ? '+393338880001' : '+5511988880001',
+    });
+    await trx
+      .insertInto('leadDeliveries')
+      .values({
+        sourceId: source.id,
+        idempotencyKey: `matrix-${label}`,
+        bodySha256: Buffer.alloc(32),
+        payload: JSON.stringify({ phone: contact.phoneE164 }),
+        contactId: contact.id,
+        importId: null,
+        error: null,
+      })
+      .execute();
+    await trx.insertInto('enrichmentSettings').values({ enabled: false, monthlyBudget: 10 }).execute();
+    await trx.insertInto('enrichmentUsage').values({ month: '2026-12-01', calls: 1 }).execute();
+    await enrichContact(trx, contact.id);
+  });
+}
+
+function enrichContact(trx: TenantTransaction, contactId: string) {
+  return trx
+    .insertInto('contactEnrichments')
+    .values({
+      contactId,
+      provider: 'hunter',
+      domain: 'matrix.example',
+      status: 'found',
+      fields: JSON.stringify({ name: 'Matrix' }),
+    })
+    .execute();
 }
 
 const IMPORT_BOUNDARY = 'matrix-import-boundary';
@@ -638,10 +682,67 @@ type Kind =
   | 'stage'
   | 'customField'
   | 'uploadedImport'
-  | 'finishedImport';
+  | 'finishedImport'
+  | 'leadSource'
+  | 'disabledLeadSource'
+  | 'enrichedContact';
+
+/** A webhook lead source, enabled or disabled; intact while its secret and state are as created. */
+async function matrixLeadSource(
+  tenantId: string,
+  owner: SignedInMember,
+  disabled: boolean,
+): Promise<TenantObject> {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const { source } = await createLeadSource(database.db, config, tenantId, actor, {
+    kind: 'webhook',
+    name: `Matrix source ${randomDigits(8)}`,
+  });
+  if (disabled) {
+    await database.ownerDb
+      .updateTable('leadSources')
+      .set({ disabledAt: new Date() })
+      .where('id', '=', source.id)
+      .execute();
+  }
+  const before = await database.ownerDb
+    .selectFrom('leadSources')
+    .select('secretSealed')
+    .where('id', '=', source.id)
+    .executeTakeFirstOrThrow();
+  return {
+    params: { id: source.id },
+    intact: async () => {
+      const row = await database.ownerDb
+        .selectFrom('leadSources')
+        .select(['secretSealed', 'disabledAt'])
+        .where('id', '=', source.id)
+        .executeTakeFirstOrThrow();
+      return row.secretSealed === before.secretSealed && (row.disabledAt !== null) === disabled;
+    },
+  };
+}
 
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
+  leadSource: async (tenantId, owner) => matrixLeadSource(tenantId, owner, false),
+  disabledLeadSource: async (tenantId, owner) => matrixLeadSource(tenantId, owner, true),
+  enrichedContact: async (tenantId) => {
+    const contact = await withTenant(database.db, tenantId, async (trx) => {
+      const created = await upsertContact(trx, { phoneE164: `+3933387${randomDigits(5)}` });
+      await enrichContact(trx, created.id);
+      return created;
+    });
+    return {
+      params: { id: contact.id },
+      intact: async () =>
+        (await database.ownerDb
+          .selectFrom('contactEnrichments')
+          .select('domain')
+          .where('contactId', '=', contact.id)
+          .executeTakeFirst()) !== undefined,
+    };
+  },
   uploadedImport: async (_tenantId, owner) => {
     const id = await uploadImport(owner, 'Phone,Name\n+393331110000,Anna\n');
     return {
@@ -1117,6 +1218,10 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
   'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
   'GET /api/v1/contacts/:id/timeline': { kind: 'contact', readOnly: true },
+  'GET /api/v1/contacts/:id/enrichment': { kind: 'enrichedContact', readOnly: true },
+  'POST /api/v1/lead-sources/:id/rotate-secret': { kind: 'leadSource' },
+  'POST /api/v1/lead-sources/:id/disable': { kind: 'leadSource' },
+  'POST /api/v1/lead-sources/:id/enable': { kind: 'disabledLeadSource' },
   'GET /api/v1/contacts/:id/consent': { kind: 'contact', readOnly: true },
   'POST /api/v1/contacts/:id/consent': { kind: 'contact', body: { channel: 'sms', state: 'opted_out' } },
   'PATCH /api/v1/pipeline/stages/:id': { kind: 'stage', body: { name: 'Renamed' } },

@@ -18,6 +18,7 @@ export const BUILT_IN_TARGETS = [
     synonyms: [
       'phone',
       'phone number',
+      'phonenumber',
       'mobile',
       'mobile phone',
       'cell',
@@ -110,6 +111,7 @@ export const BUILT_IN_TARGETS = [
     synonyms: [
       'company',
       'company name',
+      'companyname',
       'organization',
       'organisation',
       'business',

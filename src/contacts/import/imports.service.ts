@@ -347,3 +347,35 @@ export async function rejectedRowsPage(
 export async function importHeaders(db: Db, tenantId: string, id: string): Promise<string[]> {
   return withTenant(db, tenantId, async (trx) => (await findImport(trx, id)).headers);
 }
+
+/**
+ * An import fed by an integration (a Phantombuster agent's result file) rather than a person: the file is
+ * stored and read as an upload is, mapped by its headers' suggested mapping, and started at once. A file
+ * with no column recognisable as a phone number or an e-mail address is refused (400) and not kept.
+ */
+export async function importFromIntegration(
+  db: Db,
+  blobs: BlobStore,
+  tenantId: string,
+  actor: AuditActor,
+  upload: { fileName: string; content: AsyncIterable<Buffer> },
+  options: { policy: DedupePolicy; defaultCountry: string | null },
+): Promise<ContactImport> {
+  const created = await createImport(db, blobs, tenantId, actor, upload);
+  const targets = new Set(Object.values(created.suggestedMapping));
+  if (!targets.has('phone') && !targets.has('email')) {
+    await withTenant(db, tenantId, (trx) =>
+      trx.deleteFrom('contactImports').where('id', '=', created.contactImport.id).execute(),
+    );
+    await deleteImportFile(blobs, tenantId, created.contactImport.blobParts);
+    throw new AppError(
+      'bad_request',
+      'The file has no column recognisable as a phone number or an e-mail address',
+    );
+  }
+  return startImport(db, tenantId, actor, created.contactImport.id, {
+    mapping: created.suggestedMapping,
+    policy: options.policy,
+    defaultCountry: options.defaultCountry ?? created.defaultCountry,
+  });
+}

@@ -88,6 +88,16 @@ export interface Config {
     /** host:port endpoints exempt from the SSRF guard; development and tests only. */
     readonly allowPrivateHosts: readonly string[];
   };
+  readonly leadSources: {
+    readonly phantombusterApiUrl: string;
+    /** Hosts (or host:port) a Phantombuster result file may be downloaded from. */
+    readonly phantombusterResultHosts: readonly string[];
+  };
+  readonly enrichment: {
+    readonly hunterApiUrl: string;
+    /** Unset: no workspace can enrich (the settings page says so). */
+    readonly hunterApiKey: string | undefined;
+  };
   readonly llm: {
     /** USD per million input/output tokens by model name; "*" prices models not listed. */
     readonly prices: Readonly<Record<string, { readonly input: number; readonly output: number }>>;
@@ -202,6 +212,14 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       timeoutMs: env.OUTBOUND_TIMEOUT_MS,
       allowPrivateHosts: env.OUTBOUND_ALLOW_PRIVATE_HOSTS,
     },
+    leadSources: {
+      phantombusterApiUrl: env.PHANTOMBUSTER_API_URL.replace(/\/+$/, ''),
+      phantombusterResultHosts: env.PHANTOMBUSTER_RESULT_HOSTS,
+    },
+    enrichment: {
+      hunterApiUrl: env.HUNTER_API_URL.replace(/\/+$/, ''),
+      hunterApiKey: env.HUNTER_API_KEY,
+    },
     llm: {
       prices: { ...DEFAULT_LLM_PRICES, ...env.LLM_PRICES },
       privateHosts: env.LLM_PRIVATE_HOSTS,
@@ -275,6 +293,7 @@ export function configuredSecrets(config: Config): string[] {
     config.metrics.token,
     config.operatorApiToken,
     config.backups.key,
+    config.enrichment.hunterApiKey,
   ];
   if (config.media.s3) secrets.push(config.media.s3.secretAccessKey);
   if (config.observability.sentryDsn) secrets.push(new URL(config.observability.sentryDsn).username);

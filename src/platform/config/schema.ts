@@ -13,6 +13,7 @@ export const SECRET_VARIABLES = [
   'BLOB_S3_URL',
   'BACKUP_KEY',
   'SENTRY_DSN',
+  'HUNTER_API_KEY',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -119,6 +120,12 @@ export const ZEnvironment = z
     OUTBOUND_TIMEOUT_MS: positiveInt(120_000).default(15_000),
     // host:port endpoints exempt from the outbound SSRF guard (local fakes); doctor refuses it in production.
     OUTBOUND_ALLOW_PRIVATE_HOSTS: hostPortList,
+    // Phantombuster's API (result objects of an agent's runs) and the hosts its result files may come from.
+    PHANTOMBUSTER_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.phantombuster.com'),
+    PHANTOMBUSTER_RESULT_HOSTS: list.default(['phantombuster.s3.amazonaws.com', 'cache1.phantombooster.com']),
+    // Company enrichment through Hunter's Company Enrichment API; without a key enrichment is off everywhere.
+    HUNTER_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.hunter.io'),
+    HUNTER_API_KEY: z.string().trim().min(8).max(200).optional(),
     // USD per million tokens by model name (exact, then the longest prefix, then "*"); merged over the
     // defaults in llm-prices.ts, so an operator names only what differs.
     LLM_PRICES: z

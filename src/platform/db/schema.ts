@@ -22,6 +22,11 @@ import type { ConsentEntriesTable } from '../../contacts/consent/consent.table.j
 import type { ContactsTable } from '../../contacts/contacts.table.js';
 import type { CustomFieldDefinitionsTable } from '../../contacts/custom-fields/custom-fields.table.js';
 import type {
+  ContactEnrichmentsTable,
+  EnrichmentSettingsTable,
+  EnrichmentUsageTable,
+} from '../../contacts/enrichment/enrichment.table.js';
+import type {
   ContactImportChangesTable,
   ContactImportMappingsTable,
   ContactImportRejectsTable,
@@ -38,6 +43,7 @@ import type {
 import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
+import type { LeadDeliveriesTable, LeadSourcesTable } from '../../lead-sources/lead-sources.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type {
   RetentionRunsTable,
@@ -138,4 +144,9 @@ export interface Database {
   workspacePlans: WorkspacePlansTable;
   workspaceUsageMonths: WorkspaceUsageMonthsTable;
   retentionRuns: RetentionRunsTable;
+  leadSources: LeadSourcesTable;
+  leadDeliveries: LeadDeliveriesTable;
+  enrichmentSettings: EnrichmentSettingsTable;
+  enrichmentUsage: EnrichmentUsageTable;
+  contactEnrichments: ContactEnrichmentsTable;
 }

@@ -163,6 +163,8 @@ function describeEntry(entry: TimelineEntry): string {
       return 'Owner changed';
     case 'consent':
       return `Consent on ${String(d.channel)}: ${d.state === 'opted_out' ? 'opted out' : 'opted in'} (${String(d.source)})`;
+    case 'lead_received':
+      return `Lead received from ${String(d.sourceName)}${d.externalId ? ` (${String(d.externalId)})` : ''}`;
     default:
       return entry.kind;
   }

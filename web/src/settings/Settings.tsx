@@ -8,6 +8,7 @@ import { BotSettings } from './BotSettings';
 import { CannedResponses } from './CannedResponses';
 import { Channels } from './Channels';
 import { Labels } from './Labels';
+import { LeadSources } from './LeadSources';
 import { LlmSettings } from './LlmSettings';
 import { Members } from './Members';
 import { Security } from './Security';
@@ -49,6 +50,7 @@ const PAGES: SettingsPage[] = [
   { id: 'quotes', title: 'Quotes', access: 'admin', render: () => <QuoteSettings /> },
   { id: 'bot', title: 'Bot', access: 'admin', render: () => <BotSettings /> },
   { id: 'llm', title: 'LLM agent', access: 'admin', render: () => <LlmSettings /> },
+  { id: 'lead-sources', title: 'Lead sources', access: 'admin', render: () => <LeadSources /> },
   { id: 'api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeys /> },
   { id: 'audit', title: 'Audit log', access: 'admin', render: () => <AuditLog /> },
   { id: 'privacy', title: 'Privacy', access: 'admin', render: () => <Privacy /> },
