@@ -254,6 +254,26 @@ describe('CSV import', () => {
     expect((await api(ownerB, 'GET', `/api/v1/contact-imports/${own.id}`)).statusCode).toBe(404);
     expect((await api(ownerB, 'POST', `/api/v1/contact-imports/${own.id}/undo`)).statusCode).toBe(404);
     expect((await upload(agent, 'Phone\n+393331112222\n')).statusCode).toBe(403);
+
+    const first = (await api(owner, 'GET', '/api/v1/contact-imports?limit=1')).json();
+    expect(first.items).toHaveLength(1);
+    expect(first.items[0]).toMatchObject({ id: own.id, status: 'uploaded', fileName: 'contatti.csv' });
+    const ids = [first.items[0].id];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = (await api(owner, 'GET', `/api/v1/contact-imports?limit=3&cursor=${cursor}`)).json();
+      ids.push(...page.items.map((item: { id: string }) => item.id));
+      cursor = page.nextCursor;
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    const count = await withTenant(database.db, tenantA, (trx) =>
+      trx.selectFrom('contactImports').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+    );
+    expect(ids).toHaveLength(Number(count.n));
+    expect((await api(ownerB, 'GET', '/api/v1/contact-imports')).json().items).toEqual([]);
+    expect((await api(owner, 'GET', '/api/v1/contact-imports?cursor=%00')).statusCode).toBe(400);
+    expect((await api(owner, 'GET', '/api/v1/contact-imports?limit=1000')).statusCode).toBe(400);
+    expect((await api(agent, 'GET', '/api/v1/contact-imports')).statusCode).toBe(403);
   });
 });
 

@@ -4,6 +4,7 @@ import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { type Page, type PageCursor, pageOf } from '../../platform/http/cursor.js';
 import { lineProblem } from '../../platform/http/text-fields.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../../realtime/inbox-events.js';
@@ -325,6 +326,29 @@ export async function requestUndo(
 
 export async function publishImportProgress(trx: TenantTransaction, importId: string): Promise<void> {
   await publishInboxEvent(trx, { type: 'contact_import.updated', importId });
+}
+
+/** A page of the workspace's imports, newest first. */
+export async function listImports(
+  db: Db,
+  tenantId: string,
+  limit: number,
+  after: PageCursor | undefined,
+): Promise<Page<ContactImport>> {
+  const rows = await withTenant(db, tenantId, (trx) => {
+    let query = trx.selectFrom('contactImports').selectAll();
+    if (after) {
+      query = query.where(
+        sql<boolean>`(date_trunc('milliseconds', created_at), id) < (${after.at}, ${after.id}::uuid)`,
+      );
+    }
+    return query
+      .orderBy(sql`date_trunc('milliseconds', created_at)`, 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  });
+  return pageOf(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
 }
 
 export async function listSavedMappings(db: Db, tenantId: string) {
