@@ -141,11 +141,12 @@ describe('contact import in the dashboard', { timeout: 120_000 }, () => {
   it('takes a dropped file, and discards it without importing', async () => {
     await page.goto(`${stack.url}/contacts/import`);
     await page.getByRole('heading', { level: 1, name: 'Import contacts' }).waitFor();
-    const transfer = await page.evaluateHandle(() => {
+    // A DataTransfer holding a file, as the browser builds it for a file dropped from the desktop.
+    const transfer = await page.evaluateHandle(`(() => {
       const data = new DataTransfer();
-      data.items.add(new File(['Phone,Nome\n+393209998877,Dropped\n'], 'dropped.csv', { type: 'text/csv' }));
+      data.items.add(new File(['Phone,Nome\\n+393209998877,Dropped\\n'], 'dropped.csv', { type: 'text/csv' }));
       return data;
-    });
+    })()`);
     await page
       .getByText('Drop a CSV file here, or choose one.')
       .dispatchEvent('drop', { dataTransfer: transfer });
