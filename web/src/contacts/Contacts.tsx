@@ -31,7 +31,7 @@ function ContactList() {
   const board = search.get('view') === 'board';
   const heading = useView(board ? 'Pipeline board' : 'Contacts');
   return (
-    <section className="settings-page card contacts">
+    <section className={`settings-page card contacts${board ? ' board-page' : ''}`}>
       <h1 ref={heading} tabIndex={-1}>
         {board ? 'Pipeline board' : 'Contacts'}
       </h1>
