@@ -40,7 +40,7 @@ export function PipelineStages() {
       <p className="visually-hidden" role="status">
         {announcement}
       </p>
-      <ol className="rows">
+      <ol className="rows" aria-label="Stages">
         {stages.map((stage, index) => (
           <li key={stage.id} className="row">
             {renaming === stage.id ? (
