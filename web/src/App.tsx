@@ -105,7 +105,7 @@ function Workspace(props: { controls: SessionControls }) {
               path="/contacts/:contactId?"
               element={
                 <Loading>
-                  <Contacts />
+                  <Contacts canImport={session.activeTenant?.role !== 'agent'} />
                 </Loading>
               }
             />

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { type DragEvent, useState } from 'react';
+import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
@@ -24,9 +24,14 @@ export function Board() {
   const stages = useStages();
   const client = useQueryClient();
   const [announcement, setAnnouncement] = useState('');
+  // After a move, focus goes to the column the card went to (its card left the column it was in).
+  const [focusStage, setFocusStage] = useState<{ id: string } | null>(null);
   const move = useMutation({
     mutationFn: ({ contact, to }: Move) => api('PATCH', `/contacts/${contact.id}`, { stageId: to.id }),
-    onSuccess: (_result, { contact, to }) => setAnnouncement(`${contactName(contact)} moved to ${to.name}.`),
+    onSuccess: (_result, { contact, to }) => {
+      setAnnouncement(`${contactName(contact)} moved to ${to.name}.`);
+      setFocusStage({ id: to.id });
+    },
     onSettled: () => void client.invalidateQueries({ queryKey: keys.contactLists }),
   });
   const moveTo = (contact: ContactSummary, stageId: string) => {
@@ -48,6 +53,7 @@ export function Board() {
             stage={stage}
             first={index === 0}
             stages={stages.data}
+            focus={focusStage?.id === stage.id ? focusStage : null}
             onMove={moveTo}
           />
         ))}
@@ -60,10 +66,15 @@ function BoardColumn(props: {
   stage: Stage;
   first: boolean;
   stages: Stage[];
+  focus: { id: string } | null;
   onMove: (contact: ContactSummary, stageId: string) => void;
 }) {
-  const { stage } = props;
+  const { stage, focus } = props;
   const [over, setOver] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focus) heading.current?.focus();
+  }, [focus]);
   const cards = useInfiniteQuery({
     queryKey: [...keys.contactLists, 'board', stage.id],
     initialPageParam: null as string | null,
@@ -106,7 +117,9 @@ function BoardColumn(props: {
       onDrop={drop}
       data-stage={stage.name}
     >
-      <h2 id={headingId}>{stage.name}</h2>
+      <h2 id={headingId} ref={heading} tabIndex={-1}>
+        {stage.name}
+      </h2>
       <ErrorNote
         message={cards.error ? describeError(cards.error) : null}
         onRetry={() => void cards.refetch()}

@@ -21,12 +21,12 @@ interface TimelineEntry {
 }
 
 /** /contacts and /contacts/:id: the list with search, or one contact with its timeline. */
-export function Contacts() {
+export function Contacts(props: { canImport: boolean }) {
   const { contactId } = useParams();
-  return contactId ? <ContactPage id={contactId} /> : <ContactList />;
+  return contactId ? <ContactPage id={contactId} /> : <ContactList canImport={props.canImport} />;
 }
 
-function ContactList() {
+function ContactList(props: { canImport: boolean }) {
   const [search, setSearch] = useSearchParams();
   const board = search.get('view') === 'board';
   const heading = useView(board ? 'Pipeline board' : 'Contacts');
@@ -42,9 +42,11 @@ function ContactList() {
         <button type="button" aria-pressed={board} onClick={() => setSearch({ view: 'board' })}>
           Board
         </button>
-        <Link className="button-link" to="/contacts/import">
-          Import contacts
-        </Link>
+        {props.canImport && (
+          <Link className="button-link" to="/contacts/import">
+            Import contacts
+          </Link>
+        )}
       </div>
       {board ? <Board /> : <ContactTable />}
     </section>
