@@ -290,6 +290,235 @@ describe('CSV import', () => {
     expect((await api(ownerB, 'GET', `/api/v1/contact-imports/${own.id}`)).statusCode).toBe(404);
     expect((await api(ownerB, 'POST', `/api/v1/contact-imports/${own.id}/undo`)).statusCode).toBe(404);
     expect((await upload(agent, 'Phone\n+393331112222\n')).statusCode).toBe(403);
+
+    const first = (await api(owner, 'GET', '/api/v1/contact-imports?limit=1')).json();
+    expect(first.items).toHaveLength(1);
+    expect(first.items[0]).toMatchObject({ id: own.id, status: 'uploaded', fileName: 'contatti.csv' });
+    const ids = [first.items[0].id];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = (await api(owner, 'GET', `/api/v1/contact-imports?limit=3&cursor=${cursor}`)).json();
+      ids.push(...page.items.map((item: { id: string }) => item.id));
+      cursor = page.nextCursor;
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    const count = await withTenant(database.db, tenantA, (trx) =>
+      trx.selectFrom('contactImports').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+    );
+    expect(ids).toHaveLength(Number(count.n));
+    expect((await api(ownerB, 'GET', '/api/v1/contact-imports')).json().items).toEqual([]);
+    expect((await api(owner, 'GET', '/api/v1/contact-imports?cursor=%00')).statusCode).toBe(400);
+    expect((await api(owner, 'GET', '/api/v1/contact-imports?limit=1000')).statusCode).toBe(400);
+    expect((await api(agent, 'GET', '/api/v1/contact-imports')).statusCode).toBe(403);
+  });
+});
+
+describe('custom fields and consent columns', () => {
+  it('imports typed custom fields (rejecting bad values), restores them on undo, and suggests them', async () => {
+    for (const field of [
+      { key: 'vat_number', label: 'Partita IVA', type: 'text' },
+      { key: 'budget', label: 'Budget', type: 'number' },
+      { key: 'visit', label: 'Visita', type: 'date' },
+      { key: 'size', label: 'Size', type: 'select', options: ['Small', 'Large'] },
+      { key: 'vip', label: 'VIP', type: 'boolean' },
+    ]) {
+      const response = await api(owner, 'POST', '/api/v1/custom-fields', field);
+      expect(response.statusCode).toBe(201);
+    }
+    const existing = await withTenant(database.db, tenantA, (trx) =>
+      trx
+        .insertInto('contacts')
+        .values({
+          phoneE164: '+393471110001',
+          firstName: 'Ada',
+          lastName: null,
+          company: null,
+          email: null,
+          customFields: JSON.stringify({ vat_number: 'IT-OLD', budget: 5 }),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const csv = [
+      'Telefono;Partita IVA;Budget;Visita;Size;VIP',
+      '+393471110001;IT-NEW;1.234,5;07/12/2026;large;sì',
+      '+393471110002;IT-2;12;2026-01-31;Small;no',
+      '+393471110003;IT-3;dodici;;;',
+      '+393471110004;;;31/02/2026;;',
+      '+393471110005;;;;Medium;',
+      '+393471110006;;;;;forse',
+      '',
+    ].join('\n');
+    const created = (await upload(owner, csv)).json();
+    expect(created.suggestedMapping).toEqual({
+      0: 'phone',
+      1: 'custom:vat_number',
+      2: 'custom:budget',
+      3: 'custom:visit',
+      4: 'custom:size',
+      5: 'custom:vip',
+    });
+    expect(created.targets).toEqual(
+      expect.arrayContaining([
+        { key: 'custom:budget', label: 'Budget' },
+        { key: 'consent:whatsapp', label: 'Consent: WhatsApp' },
+      ]),
+    );
+    await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/start`, {
+      mapping: created.suggestedMapping,
+      policy: 'overwrite',
+    });
+    const done = await finished(created.id);
+    expect(done.progress).toMatchObject({ created: 1, updated: 1, rejected: 4 });
+    expect((await contactByPhone('+393471110001'))?.customFields).toEqual({
+      vat_number: 'IT-NEW',
+      budget: 1234.5,
+      visit: '2026-12-07',
+      size: 'Large',
+      vip: true,
+    });
+    expect((await contactByPhone('+393471110002'))?.customFields).toEqual({
+      vat_number: 'IT-2',
+      budget: 12,
+      visit: '2026-01-31',
+      size: 'Small',
+      vip: false,
+    });
+    const rejects = (await api(owner, 'GET', `/api/v1/contact-imports/${created.id}/rejects.csv`)).body
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((line) => line.split(',').slice(0, 2).join(','));
+    expect(rejects).toEqual([
+      '4,Budget: expected a number',
+      '5,Visita: expected a date (YYYY-MM-DD or DD/MM/YYYY)',
+      '6,Size: expected one of its options',
+      '7,VIP: expected yes or no',
+    ]);
+
+    await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/undo`);
+    await finished(created.id, ['undone']);
+    expect(await contactByPhone('+393471110002')).toBeUndefined();
+    expect(await contactByPhone('+393471110001')).toMatchObject({
+      id: existing.id,
+      customFields: { vat_number: 'IT-OLD', budget: 5 },
+    });
+  });
+
+  it('fills only empty custom fields with the fill policy, and counts a contact changed only there as updated', async () => {
+    await withTenant(database.db, tenantA, (trx) =>
+      trx
+        .insertInto('contacts')
+        .values({
+          phoneE164: '+393471120001',
+          firstName: 'Bea',
+          lastName: null,
+          company: null,
+          email: null,
+          customFields: JSON.stringify({ vat_number: 'KEEP' }),
+        })
+        .execute(),
+    );
+    const created = (await upload(owner, 'Phone,Partita IVA,Budget\n+393471120001,NEW,7\n')).json();
+    await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/start`, {
+      mapping: created.suggestedMapping,
+      policy: 'fill',
+    });
+    const done = await finished(created.id);
+    expect(done.progress).toMatchObject({ updated: 1, unchanged: 0 });
+    expect((await contactByPhone('+393471120001'))?.customFields).toEqual({ vat_number: 'KEEP', budget: 7 });
+
+    const skipped = (await upload(owner, 'Phone,Budget\n+393471120001,99\n')).json();
+    await api(owner, 'POST', `/api/v1/contact-imports/${skipped.id}/start`, {
+      mapping: skipped.suggestedMapping,
+      policy: 'skip',
+    });
+    expect((await finished(skipped.id)).progress).toMatchObject({ updated: 0, unchanged: 1 });
+    expect((await contactByPhone('+393471120001'))?.customFields).toEqual({ vat_number: 'KEEP', budget: 7 });
+  });
+
+  it('records consent columns with the import as provenance, never over an opt-out', async () => {
+    const optedOut = await withTenant(database.db, tenantA, async (trx) => {
+      const contact = await trx
+        .insertInto('contacts')
+        .values({ phoneE164: '+393471130001', firstName: 'Out', lastName: null, company: null, email: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('consentEntries')
+        .values({
+          contactId: contact.id,
+          channel: 'whatsapp',
+          state: 'opted_out',
+          source: 'customer',
+          shownText: 'STOP',
+          evidence: JSON.stringify({}),
+          actorUserId: null,
+        })
+        .execute();
+      return contact;
+    });
+    const csv = [
+      'Telefono,Consenso WhatsApp,Newsletter',
+      '+393471130001,Sì,sim',
+      '+393471130002,1,0',
+      '+393471130003,TRUE,',
+      '+393471130004,magari,yes',
+      '',
+    ].join('\n');
+    const created = (await upload(owner, csv)).json();
+    expect(created.suggestedMapping).toEqual({
+      0: 'phone',
+      1: 'consent:whatsapp',
+      2: 'consent:email_marketing',
+    });
+    await api(owner, 'POST', `/api/v1/contact-imports/${created.id}/start`, {
+      mapping: created.suggestedMapping,
+      policy: 'overwrite',
+    });
+    const done = await finished(created.id);
+    expect(done.progress).toMatchObject({ created: 2, rejected: 1 });
+
+    const ledger = async (phone: string) => {
+      const contact = await contactByPhone(phone);
+      return withTenant(database.db, tenantA, (trx) =>
+        trx
+          .selectFrom('consentEntries')
+          .select(['channel', 'state', 'source', 'evidence'])
+          .where('contactId', '=', contact?.id ?? optedOut.id)
+          .orderBy('recordedAt')
+          .orderBy('channel')
+          .execute(),
+      );
+    };
+    // The customer's opt-out stands; the e-mail consent (a channel without one) is recorded.
+    expect(await ledger('+393471130001')).toEqual([
+      expect.objectContaining({ channel: 'whatsapp', state: 'opted_out', source: 'customer' }),
+      {
+        channel: 'email_marketing',
+        state: 'opted_in',
+        source: 'import',
+        evidence: { importId: created.id, line: 2 },
+      },
+    ]);
+    expect(await ledger('+393471130002')).toEqual([
+      expect.objectContaining({ channel: 'email_marketing', state: 'opted_out', source: 'import' }),
+      expect.objectContaining({ channel: 'whatsapp', state: 'opted_in', source: 'import' }),
+    ]);
+    expect(await ledger('+393471130003')).toEqual([
+      expect.objectContaining({ channel: 'whatsapp', state: 'opted_in', source: 'import' }),
+    ]);
+    expect(await contactByPhone('+393471130004')).toBeUndefined();
+
+    // Importing the same file again writes nothing new (a repeat of the current state is skipped).
+    const again = (await upload(owner, csv)).json();
+    await api(owner, 'POST', `/api/v1/contact-imports/${again.id}/start`, {
+      mapping: again.suggestedMapping,
+      policy: 'overwrite',
+    });
+    await finished(again.id);
+    expect(await ledger('+393471130001')).toHaveLength(2);
+    expect(await ledger('+393471130002')).toHaveLength(2);
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
@@ -288,6 +289,23 @@ describe('pipeline', () => {
     );
     expect((await api(admin, 'DELETE', `/api/v1/pipeline/stages/${created.json().id}`)).statusCode).toBe(204);
     await api(admin, 'PUT', '/api/v1/pipeline/stages/order', { ids: ids.slice(0, -1) });
+  });
+
+  it('deletes a stage moving its contacts to a chosen stage', async () => {
+    const stages = (await api(admin, 'GET', '/api/v1/pipeline/stages')).json().items as { id: string }[];
+    const doomed = (await api(admin, 'POST', '/api/v1/pipeline/stages', { name: 'Doomed' })).json();
+    const target = stages[1]?.id as string;
+    await customerSays('393470009911', 'Salve');
+    const contact = await contactOf('393470009911');
+    expect(
+      (await api(admin, 'PATCH', `/api/v1/contacts/${contact.id}`, { stageId: doomed.id })).statusCode,
+    ).toBe(200);
+    const url = `/api/v1/pipeline/stages/${doomed.id}`;
+    expect((await api(admin, 'DELETE', `${url}?moveTo=${doomed.id}`)).statusCode).toBe(400);
+    expect((await api(admin, 'DELETE', `${url}?moveTo=not-a-uuid`)).statusCode).toBe(400);
+    expect((await api(admin, 'DELETE', `${url}?moveTo=${randomUUID()}`)).statusCode).toBe(400);
+    expect((await api(admin, 'DELETE', `${url}?moveTo=${target}`)).statusCode).toBe(204);
+    expect((await contactOf('393470009911')).stageId).toBe(target);
   });
 });
 

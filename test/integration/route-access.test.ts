@@ -290,6 +290,16 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
   },
   {
+    method: 'GET',
+    url: '/api/v1/contact-imports',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/contact-imports',
+    access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },
+  },
+  {
     method: 'POST',
     url: '/api/v1/contact-imports',
     access: { permission: 'contacts.import', apiKeyScope: 'contacts:write' },

@@ -20,6 +20,9 @@ const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: m
 const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
 const Approvals = lazy(() => import('./quotes/Approvals').then((module) => ({ default: module.Approvals })));
 const Contacts = lazy(() => import('./contacts/Contacts').then((module) => ({ default: module.Contacts })));
+const ImportScreen = lazy(() =>
+  import('./contacts/ImportScreen').then((module) => ({ default: module.ImportScreen })),
+);
 
 type SessionControls = ReturnType<typeof useSession>;
 
@@ -88,6 +91,14 @@ function Workspace(props: { controls: SessionControls }) {
               element={
                 <Loading>
                   <Approvals />
+                </Loading>
+              }
+            />
+            <Route
+              path="/contacts/import/:importId?"
+              element={
+                <Loading>
+                  <ImportScreen />
                 </Loading>
               }
             />

@@ -16,6 +16,8 @@ import {
 } from './csv-format.js';
 import { deleteImportFile, readImportFile } from './import-file.js';
 import { compileMapping, type StagedRow, stageRow } from './import-rows.js';
+import { applyTargets, prepareTargets, type SqlRunner } from './import-targets.js';
+import './target-providers.js';
 import type { DedupePolicy } from './imports.table.js';
 
 /** Rows merged per transaction: a crash loses at most one chunk's work, which the retry redoes. */
@@ -73,6 +75,10 @@ export async function runImport(
   if (!job) return 'not-runnable';
 
   const mapping = compileMapping(job.mapping);
+  const extraKeys = mapping.extra.map(([, key]) => key);
+  const checkExtra = await withTenantClient(deps.pool, tenantId, (client) =>
+    prepareTargets(runnerOf(client), extraKeys),
+  );
   const country = (job.default_country ?? undefined) as CountryCode | undefined;
   const resumeAfter = Number(job.lines_done);
   let batch = new CopyBatch();
@@ -103,7 +109,7 @@ export async function runImport(
     const progress = { lastLine, bytes, read };
     batch = new CopyBatch();
     read = 0;
-    inFlight = commitChunk(deps, tenantId, importId, job.policy, rows, progress).then((state) => {
+    inFlight = commitChunk(deps, tenantId, importId, job.policy, extraKeys, rows, progress).then((state) => {
       deps.onProgress?.(tenantId, importId);
       return state;
     });
@@ -139,7 +145,7 @@ export async function runImport(
       bytes = info.bytes;
       if (isBlank(record)) continue;
       read += 1;
-      batch.add(stageRow(info.lines, record, mapping, country));
+      batch.add(stageRow(info.lines, record, mapping, country, checkExtra));
       if (batch.rows >= CHUNK_ROWS && (await commit()) === 'cancelled') {
         source.destroy();
         return 'cancelled';
@@ -189,6 +195,11 @@ function parseErrorMessage(error: unknown): string | undefined {
 }
 
 const STAGE_COLUMNS = 'line, phone, email, first_name, last_name, company, extra, reject, cells';
+
+/** A pg client as the import target providers' SQL runner. */
+export function runnerOf(client: pg.PoolClient): SqlRunner {
+  return async (text, params) => (await client.query(text, params ? [...params] : [])).rows;
+}
 
 function copyValue(value: string | null): string {
   if (value === null) return '\\N';
@@ -292,7 +303,16 @@ created as (
   select ${ORDERED_UUID}, phone, first_name, last_name, company, email from classified where action = 'create'
   order by line
   on conflict (tenant_id, phone_e164) do nothing
-  returning id
+  returning id, phone_e164
+),
+outcome as (
+  insert into import_outcome (line, contact_id, action)
+  select k.line, k.contact_id, k.action from classified k
+  where k.extra is not null and k.action in ('update', 'unchanged')
+  union all
+  select k.line, cr.id, 'create' from classified k join created cr on cr.phone_e164 = k.phone
+  where k.extra is not null and k.action = 'create'
+  returning 1
 ),
 updated as (
   update contacts c set first_name = p.first_name, last_name = p.last_name, company = p.company,
@@ -361,6 +381,7 @@ async function commitChunk(
   tenantId: string,
   importId: string,
   policy: DedupePolicy,
+  extraKeys: readonly string[],
   rows: CopyBatch,
   progress: Progress,
 ): Promise<'go' | 'cancelled'> {
@@ -390,8 +411,20 @@ async function commitChunk(
         client.query(copyFrom(`copy import_stage (${STAGE_COLUMNS}) from stdin`)),
       );
       await rejectErased(client, deps.suppressionKeys);
+      await client.query(
+        'create temp table import_outcome (line bigint, contact_id uuid, action text) on commit drop',
+      );
       const merged = await client.query<typeof counts>(MERGE, [importId, policy]);
       counts = merged.rows[0] ?? counts;
+      if (extraKeys.length > 0) {
+        // Contacts only the provider targets changed count as updated, not unchanged.
+        const changed = await applyTargets(runnerOf(client), extraKeys, importId, policy);
+        counts = {
+          ...counts,
+          updated: String(Number(counts.updated) + changed),
+          unchanged: String(Number(counts.unchanged) - changed),
+        };
+      }
     }
     await client.query(
       `update contact_imports set lines_done = $2, bytes_done = $3, rows_read = rows_read + $4,
@@ -427,7 +460,8 @@ export async function undoImport(
   return withTenantClient(pool, tenantId, async (client) => {
     const restored = await client.query(
       `update contacts c set first_name = ch.before ->> 'firstName', last_name = ch.before ->> 'lastName',
-         company = ch.before ->> 'company', email = ch.before ->> 'email', updated_at = now()
+         company = ch.before ->> 'company', email = ch.before ->> 'email',
+         custom_fields = coalesce(ch.before -> 'customFields', c.custom_fields), updated_at = now()
        from contact_import_changes ch
        where ch.import_id = $1 and not ch.created and c.id = ch.contact_id`,
       [importId],

@@ -3,6 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { canonicalEmail } from '../../accounts/email-address.js';
 import { lineProblem } from '../../platform/http/text-fields.js';
 import { canonicalPhone } from '../phone.js';
+import type { CellCheck, StagedValue } from './import-targets.js';
 
 /** A CSV row after normalisation and validation, as it goes to the staging table. */
 export interface StagedRow {
@@ -13,7 +14,7 @@ export interface StagedRow {
   lastName: string | null;
   company: string | null;
   /** Values of provider targets (custom fields, consent), by target key. */
-  extra: Record<string, string> | null;
+  extra: Record<string, StagedValue> | null;
   /** Why the row is refused, or null. */
   reject: string | null;
   /** The row's cells as read, kept only when it may be rejected (for the rejected-rows file). */
@@ -85,6 +86,7 @@ export function stageRow(
   cells: string[],
   mapping: CompiledMapping,
   country: CountryCode | undefined,
+  checkExtra: (key: string, raw: string) => CellCheck = () => ({ reject: 'unknown column target' }),
 ): StagedRow {
   const row: StagedRow = {
     line,
@@ -131,8 +133,13 @@ export function stageRow(
     for (const [column, key] of mapping.extra) {
       const value = cells[column]?.trim();
       if (!value) continue;
+      const checked = checkExtra(key, value);
+      if ('reject' in checked) {
+        reject(checked.reject);
+        continue;
+      }
       row.extra ??= {};
-      row.extra[key] = value;
+      row.extra[key] = checked.value;
     }
   }
   if (!row.phone && !row.email && !row.reject) reject('no phone number or e-mail address');

@@ -131,21 +131,101 @@ export const BUILT_IN_TARGETS = [
 
 export type BuiltInTargetKey = (typeof BUILT_IN_TARGETS)[number]['key'];
 
-/** Extra targets from another domain (custom fields, consent), applied after each chunk's merge. */
+/** Runs one SQL statement in the caller's tenant-bound transaction (a Kysely transaction or a pg client). */
+export type SqlRunner = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** A provider target's cell after checking: its typed value as staged, or why the row is refused. */
+export type StagedValue = string | number | boolean;
+export type CellCheck = { value: StagedValue } | { reject: string };
+export type DedupePolicyName = 'skip' | 'fill' | 'overwrite';
+
+/**
+ * Extra targets from another domain (custom fields, consent), applied after each chunk's merge. The merge
+ * leaves two transaction-local tables for `apply`: `import_stage (line, extra jsonb, ...)` (the staged
+ * values by target key) and `import_outcome (line, contact_id, action)` with action `create`, `update`
+ * (the policy allows changing the contact) or `unchanged` (policy skip); duplicates and rejects are absent.
+ */
 export interface ImportTargetProvider {
-  /** The workspace's targets of this provider (keys prefixed by the provider, e.g. `custom:`). */
-  targets(tenantId: string): Promise<readonly ImportTarget[]>;
+  /** The key prefix of this provider's targets, e.g. `custom:`. */
+  readonly prefix: string;
+  /** The workspace's targets of this provider. */
+  targets(run: SqlRunner): Promise<readonly ImportTarget[]>;
+  /** Once per import: a checker of cells for the mapped keys (typed validation, normalisation). */
+  prepare(run: SqlRunner, keys: readonly string[]): Promise<(key: string, raw: string) => CellCheck>;
+  /** Set-based, after each chunk's merge; returns how many `unchanged` contacts it changed (recorded for undo). */
+  apply(run: SqlRunner, importId: string, policy: DedupePolicyName): Promise<number>;
 }
 
 const providers: ImportTargetProvider[] = [];
 
 export function registerImportTargetProvider(provider: ImportTargetProvider): void {
-  providers.push(provider);
+  if (!providers.some((known) => known.prefix === provider.prefix)) providers.push(provider);
 }
 
-export async function importTargets(tenantId: string): Promise<readonly ImportTarget[]> {
-  const extra = await Promise.all(providers.map((provider) => provider.targets(tenantId)));
+export async function importTargets(run: SqlRunner): Promise<readonly ImportTarget[]> {
+  const extra: (readonly ImportTarget[])[] = [];
+  for (const provider of providers) extra.push(await provider.targets(run));
   return [...BUILT_IN_TARGETS, ...extra.flat()];
+}
+
+function providerOf(key: string): ImportTargetProvider | undefined {
+  return providers.find((provider) => key.startsWith(provider.prefix));
+}
+
+/** One checker for every provider key of a mapping (a key no provider knows any more refuses its cells). */
+export async function prepareTargets(
+  run: SqlRunner,
+  keys: readonly string[],
+): Promise<(key: string, raw: string) => CellCheck> {
+  const checkers = new Map<string, (key: string, raw: string) => CellCheck>();
+  for (const provider of providers) {
+    const own = keys.filter((key) => key.startsWith(provider.prefix));
+    if (own.length > 0) checkers.set(provider.prefix, await provider.prepare(run, own));
+  }
+  return (key, raw) => {
+    const provider = providerOf(key);
+    const check = provider && checkers.get(provider.prefix);
+    return check ? check(key, raw) : { reject: "the column's target no longer exists" };
+  };
+}
+
+/** Runs the apply of every provider that has keys in the mapping; the number of extra updated contacts. */
+export async function applyTargets(
+  run: SqlRunner,
+  keys: readonly string[],
+  importId: string,
+  policy: DedupePolicyName,
+): Promise<number> {
+  let changed = 0;
+  for (const provider of providers) {
+    if (keys.some((key) => key.startsWith(provider.prefix)))
+      changed += await provider.apply(run, importId, policy);
+  }
+  return changed;
+}
+
+const YES = new Set([
+  'yes',
+  'y',
+  'true',
+  '1',
+  'si',
+  'sim',
+  'x',
+  'ok',
+  'vero',
+  'verdadero',
+  'verdadeiro',
+  'oui',
+]);
+const NO = new Set(['no', 'n', 'false', '0', 'nao', 'falso', 'non']);
+
+/** A spreadsheet's yes/no cell in en, it, pt, es (accents ignored: sì, não); undefined when it is neither. */
+export function parseYesNo(raw: string): boolean | undefined {
+  const word = normaliseHeader(raw);
+  if (YES.has(word)) return true;
+  if (NO.has(word)) return false;
+  return undefined;
 }
 
 /** Header text compared without case, accents, punctuation runs or surrounding space. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { pageBody, ZCursor } from '../../platform/http/cursor.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZLine } from '../../platform/http/text-fields.js';
@@ -17,6 +18,7 @@ import {
   getImport,
   type ImportView,
   importHeaders,
+  listImports,
   listSavedMappings,
   rejectedRowsPage,
   requestUndo,
@@ -41,43 +43,54 @@ const ZMapping = z
   .record(z.string().regex(/^[0-9]{1,3}$/), z.string().min(1).max(100))
   .refine((mapping) => Object.keys(mapping).length <= 200, 'too many columns');
 
-const ZImport = z
-  .object({
-    id: z.uuid(),
-    fileName: z.string(),
-    sizeBytes: z.number(),
-    encoding: z.string(),
-    delimiter: z.string(),
-    headers: z.array(z.string()),
-    status: ZStatus,
-    error: z.string().nullable(),
-    mapping: z.record(z.string(), z.string()).nullable(),
-    policy: z.enum(['skip', 'fill', 'overwrite']).nullable(),
-    progress: z.object({
-      bytesDone: z.number(),
-      rowsRead: z.number(),
-      created: z.number(),
-      updated: z.number(),
-      duplicates: z.number(),
-      unchanged: z.number(),
-      rejected: z.number(),
-      /** Rows read per second since the job started. */
-      rowsPerSecond: z.number(),
-      /** Seconds left at the current rate (null when not running). */
-      etaSeconds: z.number().nullable(),
-      /** 0..1, by bytes read. */
-      fraction: z.number(),
-    }),
-    preview: z.object({ headers: z.array(z.string()), rows: z.array(z.array(z.string())) }).nullable(),
-    suggestedMapping: z.record(z.string(), z.string()),
-    targets: z.array(z.object({ key: z.string(), label: z.string() })),
-    defaultCountry: z.string().nullable(),
-    undoUntil: z.iso.datetime(),
-    createdAt: z.iso.datetime(),
-    startedAt: z.iso.datetime().nullable(),
-    finishedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ContactImport' });
+const ZImportFields = z.object({
+  id: z.uuid(),
+  fileName: z.string(),
+  sizeBytes: z.number(),
+  encoding: z.string(),
+  delimiter: z.string(),
+  headers: z.array(z.string()),
+  status: ZStatus,
+  error: z.string().nullable(),
+  mapping: z.record(z.string(), z.string()).nullable(),
+  policy: z.enum(['skip', 'fill', 'overwrite']).nullable(),
+  progress: z.object({
+    bytesDone: z.number(),
+    rowsRead: z.number(),
+    created: z.number(),
+    updated: z.number(),
+    duplicates: z.number(),
+    unchanged: z.number(),
+    rejected: z.number(),
+    /** Rows read per second since the job started. */
+    rowsPerSecond: z.number(),
+    /** Seconds left at the current rate (null when not running). */
+    etaSeconds: z.number().nullable(),
+    /** 0..1, by bytes read. */
+    fraction: z.number(),
+  }),
+  preview: z.object({ headers: z.array(z.string()), rows: z.array(z.array(z.string())) }).nullable(),
+  suggestedMapping: z.record(z.string(), z.string()),
+  targets: z.array(z.object({ key: z.string(), label: z.string() })),
+  defaultCountry: z.string().nullable(),
+  undoUntil: z.iso.datetime(),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+const ZImport = ZImportFields.meta({ id: 'ContactImport' });
+const ZImportSummary = ZImportFields.pick({
+  id: true,
+  fileName: true,
+  status: true,
+  error: true,
+  policy: true,
+  progress: true,
+  undoUntil: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+}).meta({ id: 'ContactImportSummary' });
 
 function progressOf(row: ContactImport) {
   const rowsRead = Number(row.rowsRead);
@@ -188,6 +201,35 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
       }
       reply.code(201);
       return toImport(view);
+    },
+  );
+
+  app.get(
+    '/api/v1/contact-imports',
+    {
+      config: { access: importAccess },
+      schema: {
+        tags: ['contacts'],
+        summary: "The workspace's imports, newest first (keyset pages)",
+        querystring: z.strictObject({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          cursor: ZCursor.optional(),
+        }),
+        response: {
+          200: z.object({ items: z.array(ZImportSummary), nextCursor: z.string().nullable() }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = tenantActor(request);
+      reply.header('cache-control', 'no-store');
+      const page = await listImports(db, tenantId, request.query.limit, request.query.cursor);
+      return pageBody(page, (row) => {
+        const { id, fileName, status, error, policy, progress, undoUntil, createdAt, startedAt, finishedAt } =
+          toImport({ contactImport: row, suggestedMapping: {}, targets: [], defaultCountry: null });
+        return { id, fileName, status, error, policy, progress, undoUntil, createdAt, startedAt, finishedAt };
+      });
     },
   );
 

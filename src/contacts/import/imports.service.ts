@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { type AuditActor, auditChange } from '../../audit/audit.repository.js';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Db } from '../../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
+import { type Page, type PageCursor, pageOf } from '../../platform/http/cursor.js';
 import { lineProblem } from '../../platform/http/text-fields.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../../realtime/inbox-events.js';
@@ -18,9 +19,10 @@ import {
   sniffDelimiter,
 } from './csv-format.js';
 import { deleteImportFile, HEAD_BYTES, readImportFile, storeImportFile } from './import-file.js';
-import { importTargets, suggestMapping } from './import-targets.js';
+import { importTargets, type SqlRunner, suggestMapping } from './import-targets.js';
 import { importContactsTask, undoContactImportTask } from './import-tasks.js';
 import type { ContactImport, DedupePolicy } from './imports.table.js';
+import './target-providers.js';
 
 /** Undo is offered this long after an import. */
 export const UNDO_DAYS = 30;
@@ -98,13 +100,26 @@ export async function createImport(
   return view(db, tenantId, contactImport, sniffed.preview);
 }
 
+/** A tenant transaction as the import target providers' SQL runner (rows as the database names them). */
+function runnerOf(trx: TenantTransaction): SqlRunner {
+  return async (text, params) =>
+    (await trx.executeQuery(CompiledQuery.raw(text, params ? [...params] : []))).rows as Record<
+      string,
+      unknown
+    >[];
+}
+
+function workspaceTargets(db: Db, tenantId: string) {
+  return withTenant(db, tenantId, (trx) => importTargets(runnerOf(trx)));
+}
+
 async function view(
   db: Db,
   tenantId: string,
   contactImport: ContactImport,
   preview: CsvPreview | null,
 ): Promise<ImportView> {
-  const targets = await importTargets(tenantId);
+  const targets = await workspaceTargets(db, tenantId);
   const settings = await withTenant(db, tenantId, (trx) =>
     trx.selectFrom('contactImportSettings').select('defaultCountry').executeTakeFirst(),
   );
@@ -170,7 +185,7 @@ export async function startImport(
   id: string,
   request: StartImport,
 ): Promise<ContactImport> {
-  const keys = new Set((await importTargets(tenantId)).map((target) => target.key));
+  const keys = new Set((await workspaceTargets(db, tenantId)).map((target) => target.key));
   return withTenant(db, tenantId, async (trx) => {
     const contactImport = await findImport(trx, id, true);
     if (contactImport.status !== 'uploaded')
@@ -311,6 +326,29 @@ export async function requestUndo(
 
 export async function publishImportProgress(trx: TenantTransaction, importId: string): Promise<void> {
   await publishInboxEvent(trx, { type: 'contact_import.updated', importId });
+}
+
+/** A page of the workspace's imports, newest first. */
+export async function listImports(
+  db: Db,
+  tenantId: string,
+  limit: number,
+  after: PageCursor | undefined,
+): Promise<Page<ContactImport>> {
+  const rows = await withTenant(db, tenantId, (trx) => {
+    let query = trx.selectFrom('contactImports').selectAll();
+    if (after) {
+      query = query.where(
+        sql<boolean>`(date_trunc('milliseconds', created_at), id) < (${after.at}, ${after.id}::uuid)`,
+      );
+    }
+    return query
+      .orderBy(sql`date_trunc('milliseconds', created_at)`, 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  });
+  return pageOf(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
 }
 
 export async function listSavedMappings(db: Db, tenantId: string) {

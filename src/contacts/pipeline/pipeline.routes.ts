@@ -145,15 +145,16 @@ export const pipelineRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       config: { access: manage },
       schema: {
         tags: ['contacts'],
-        summary: 'Delete a stage; its contacts go back to the first stage',
+        summary: 'Delete a stage; its contacts move to `moveTo` (another stage), or else to the first stage',
         params: ZId,
+        querystring: z.strictObject({ moveTo: z.uuid().optional() }),
         response: { 204: z.null(), ...errors },
       },
     },
     async (request, reply) => {
       const { tenantId, ...actor } = tenantActor(request);
       await withTenant(db, tenantId, async (trx) => {
-        await deleteStage(trx, request.params.id);
+        await deleteStage(trx, request.params.id, request.query.moveTo);
         await auditChange(trx, tenantId, actor, 'pipeline.stage_deleted', { stageId: request.params.id });
       });
       return reply.code(204).send(null);

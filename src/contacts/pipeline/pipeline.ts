@@ -95,10 +95,28 @@ export async function updateStage(
 }
 
 /** Deletes a stage; its contacts go back to the first stage. The last stage cannot be deleted. */
-export async function deleteStage(trx: TenantTransaction, id: string): Promise<void> {
+/** Deletes a stage; its contacts move to `moveTo` (another stage) or, without it, to the first stage. */
+export async function deleteStage(trx: TenantTransaction, id: string, moveTo?: string): Promise<void> {
   const stages = await listStages(trx);
   if (!stages.some((stage) => stage.id === id)) throw new AppError('not_found', 'Stage not found');
   if (stages.length === 1) throw new AppError('conflict', 'A pipeline keeps at least one stage');
+  if (moveTo !== undefined) {
+    if (moveTo === id || !stages.some((stage) => stage.id === moveTo)) {
+      throw new AppError('validation_failed', 'Move the contacts to another stage of the pipeline', {
+        details: [{ path: 'querystring.moveTo', message: 'another existing stage' }],
+      });
+    }
+    const first = stages[0];
+    await trx
+      .updateTable('contacts')
+      .set({ stageId: moveTo })
+      .where((eb) =>
+        first?.id === id
+          ? eb.or([eb('stageId', '=', id), eb('stageId', 'is', null)])
+          : eb('stageId', '=', id),
+      )
+      .execute();
+  }
   await trx.deleteFrom('pipelineStages').where('id', '=', id).execute();
 }
 

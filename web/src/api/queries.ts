@@ -31,6 +31,11 @@ export const keys = {
   callbackList: (query: string) => ['callbacks', 'list', query] as const,
   contactCallbacks: (contactId: string) => ['callbacks', 'contact', contactId] as const,
   workspacePlan: ['workspace-plan'] as const,
+  /** Contact lists and the pipeline board (any filter, any column). */
+  contactLists: ['contacts'] as const,
+  /** The import screen: the list of imports and each import's state. */
+  contactImports: ['contact-imports'] as const,
+  contactImport: (id: string) => ['contact-imports', id] as const,
 };
 
 /** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */

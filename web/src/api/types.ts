@@ -170,7 +170,8 @@ export type LiveEvent =
   | { type: 'contact.updated'; contactId: string }
   | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
   | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null }
-  | { type: 'callback.updated'; callbackId: string; status: CallbackStatus };
+  | { type: 'callback.updated'; callbackId: string; status: CallbackStatus }
+  | { type: 'contact_import.updated'; importId: string };
 
 export type QuoteStatus =
   | 'draft'

@@ -1,37 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import type { Role } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { contactName, fullTime } from '../common/format';
 import { useView } from '../common/view';
+import { Board } from './Board';
 import { ContactPrivacy } from './ContactPrivacy';
+import { type ConsentEntry, type ContactSummary, stageName, useStages } from './contact-api';
+import './contacts.css';
 
-interface Stage {
-  id: string;
-  name: string;
-  position: number;
-  outcome: 'open' | 'won' | 'lost';
-}
-interface ConsentEntry {
-  channel: string;
-  state: 'opted_in' | 'opted_out';
-  source: string;
-  recordedAt: string;
-}
-interface ContactSummary {
-  id: string;
-  phoneE164: string;
-  displayName: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  email: string | null;
-  stageId: string | null;
-  source: string | null;
-  createdAt: string;
-}
 interface ContactDetail extends ContactSummary {
   customFields: Record<string, string | number | boolean>;
   consent: Record<'whatsapp' | 'sms' | 'email_marketing', ConsentEntry | null>;
@@ -43,33 +22,46 @@ interface TimelineEntry {
   detail: Record<string, unknown>;
 }
 
-const stagesKey = ['pipeline-stages'] as const;
-
-function useStages() {
-  return useQuery({
-    queryKey: stagesKey,
-    queryFn: async ({ signal }) =>
-      (await api<{ items: Stage[] }>('GET', '/pipeline/stages', undefined, { signal })).items,
-  });
-}
-
-function stageName(stages: Stage[] | undefined, stageId: string | null): string {
-  if (!stages) return '';
-  return (stageId === null ? stages[0] : stages.find((s) => s.id === stageId))?.name ?? '';
-}
-
 /** /contacts and /contacts/:id: the list with search, or one contact with its timeline. */
 export function Contacts(props: { role: Role }) {
   const { contactId } = useParams();
+  // Importing and a contact's export/erasure are for owners and admins, as the API enforces.
+  const manager = props.role !== 'agent';
   return contactId ? (
-    <ContactPage id={contactId} canManagePrivacy={props.role !== 'agent'} />
+    <ContactPage id={contactId} canManagePrivacy={manager} />
   ) : (
-    <ContactList />
+    <ContactList canImport={manager} />
   );
 }
 
-function ContactList() {
-  const heading = useView('Contacts');
+function ContactList(props: { canImport: boolean }) {
+  const [search, setSearch] = useSearchParams();
+  const board = search.get('view') === 'board';
+  const heading = useView(board ? 'Pipeline board' : 'Contacts');
+  return (
+    <section className={`settings-page card contacts${board ? ' board-page' : ''}`}>
+      <h1 ref={heading} tabIndex={-1}>
+        {board ? 'Pipeline board' : 'Contacts'}
+      </h1>
+      <div className="view-switch">
+        <button type="button" aria-pressed={!board} onClick={() => setSearch({})}>
+          List
+        </button>
+        <button type="button" aria-pressed={board} onClick={() => setSearch({ view: 'board' })}>
+          Board
+        </button>
+        {props.canImport && (
+          <Link className="button-link" to="/contacts/import">
+            Import contacts
+          </Link>
+        )}
+      </div>
+      {board ? <Board /> : <ContactTable />}
+    </section>
+  );
+}
+
+function ContactTable() {
   const [q, setQ] = useState('');
   const [stageId, setStageId] = useState('');
   const stages = useStages();
@@ -84,10 +76,7 @@ function ContactList() {
       ),
   });
   return (
-    <section className="settings-page card contacts">
-      <h1 ref={heading} tabIndex={-1}>
-        Contacts
-      </h1>
+    <>
       <div className="contacts-filters">
         <label>
           Search
@@ -140,7 +129,7 @@ function ContactList() {
           </tbody>
         </table>
       )}
-    </section>
+    </>
   );
 }
 

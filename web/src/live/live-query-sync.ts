@@ -22,13 +22,15 @@ export function staleKeys(event: LiveEvent): QueryKey[] {
     case 'note.created':
       return [keys.notes(event.conversationId)];
     case 'contact.updated':
-      return [keys.contact(event.contactId), keys.conversationLists];
+      return [keys.contact(event.contactId), keys.conversationLists, keys.contactLists];
     case 'quote.updated':
     case 'quote.approval_overdue':
       // Every quote list (a conversation's, the approval queue and its badge) and the quote itself.
       return [keys.quotes];
     case 'callback.updated':
       return [keys.callbacks];
+    case 'contact_import.updated':
+      return [keys.contactImports, keys.contactLists];
     default:
       return [];
   }

@@ -27,6 +27,12 @@ const BusinessHours = lazy(() =>
 const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
 const Privacy = lazy(() => import('./Privacy').then((module) => ({ default: module.Privacy })));
 const Usage = lazy(() => import('./Usage').then((module) => ({ default: module.Usage })));
+const CustomFields = lazy(() =>
+  import('./CustomFields').then((module) => ({ default: module.CustomFields })),
+);
+const PipelineStages = lazy(() =>
+  import('./PipelineStages').then((module) => ({ default: module.PipelineStages })),
+);
 
 interface SettingsPage {
   id: string;
@@ -46,6 +52,8 @@ const PAGES: SettingsPage[] = [
   { id: 'members', title: 'Members', render: ({ role }) => <Members canManage={role !== 'agent'} /> },
   { id: 'labels', title: 'Labels', access: 'admin', render: () => <Labels /> },
   { id: 'canned-responses', title: 'Canned responses', access: 'admin', render: () => <CannedResponses /> },
+  { id: 'custom-fields', title: 'Custom fields', access: 'admin', render: () => <CustomFields /> },
+  { id: 'pipeline', title: 'Pipeline stages', access: 'admin', render: () => <PipelineStages /> },
   { id: 'catalog', title: 'Catalog', access: 'admin', render: () => <Catalog /> },
   { id: 'quotes', title: 'Quotes', access: 'admin', render: () => <QuoteSettings /> },
   { id: 'bot', title: 'Bot', access: 'admin', render: () => <BotSettings /> },
