@@ -34,6 +34,8 @@ import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
+import { hubspotRoutes } from './integrations/hubspot/hubspot.routes.js';
+import { createHubspotRuntime, type HubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
 import { labelsRoutes } from './labels/labels.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
@@ -101,6 +103,8 @@ export interface AppDependencies {
   connectListener: () => pg.Client;
   /** Twilio's REST client and call bridge; by default built from the configuration (closed with the app). */
   twilio?: TwilioRuntime;
+  /** HubSpot's API client; by default built from the configuration (closed with the app). */
+  hubspot?: HubspotRuntime;
   /** The built single-page app (dist/web by default). */
   dashboard?: Dashboard;
 }
@@ -262,6 +266,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
   await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  const hubspot = deps.hubspot ?? ownHubspot(app, deps);
+  await app.register(hubspotRoutes, { db: deps.db, config, client: hubspot.client });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,
@@ -275,6 +281,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   return app;
+}
+
+function ownHubspot(app: FastifyInstance, deps: AppDependencies): HubspotRuntime {
+  const hubspot = createHubspotRuntime({ config: deps.config });
+  app.addHook('onClose', () => hubspot.close());
+  return hubspot;
 }
 
 function ownTwilio(app: FastifyInstance, deps: AppDependencies): TwilioRuntime {

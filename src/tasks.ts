@@ -14,6 +14,7 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
+import { createHubspotTasks, type HubspotTaskDeps } from './integrations/hubspot/hubspot.tasks.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
@@ -47,6 +48,8 @@ export interface TaskDependencies {
   contactImports: ImportTaskDeps;
   /** SMS conversations: Twilio's REST client and the shared per-sender cap. */
   sms: SmsOutbound;
+  /** HubSpot sync (outbox drain, refused records, GDPR deletes); absent: those tasks are not run here. */
+  hubspot?: HubspotTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -72,6 +75,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createUndoContactImportTask(deps.contactImports),
     createSmsProcessInboundTask({ agent: deps.agent }),
     createSmsSendMessageTask(deps.sms),
+    ...(deps.hubspot ? createHubspotTasks(deps.hubspot) : []),
   ];
 }
 

@@ -37,6 +37,12 @@ import type {
 } from '../../conversations/conversations.table.js';
 import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
+import type {
+  HubspotConnectionsTable,
+  HubspotOutboxTable,
+  HubspotRecordsTable,
+  HubspotWebhookEventsTable,
+} from '../../integrations/hubspot/hubspot.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
 import type {
@@ -109,6 +115,10 @@ export interface Database {
   quoteDocuments: QuoteDocumentsTable;
   quoteDecisions: QuoteDecisionsTable;
   twilioConnections: TwilioConnectionsTable;
+  hubspotConnections: HubspotConnectionsTable;
+  hubspotOutbox: HubspotOutboxTable;
+  hubspotRecords: HubspotRecordsTable;
+  hubspotWebhookEvents: HubspotWebhookEventsTable;
   twilioNumbers: TwilioNumbersTable;
   smsInbound: SmsInboundTable;
   businessHours: BusinessHoursTable;
