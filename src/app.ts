@@ -36,6 +36,7 @@ import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { hubspotRoutes } from './integrations/hubspot/hubspot.routes.js';
 import { createHubspotRuntime, type HubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
+import { hubspotWebhookRoutes } from './integrations/hubspot/webhook.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
@@ -268,6 +269,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
   const hubspot = deps.hubspot ?? ownHubspot(app, deps);
   await app.register(hubspotRoutes, { db: deps.db, config, client: hubspot.client });
+  await app.register(hubspotWebhookRoutes, { db: deps.db, config });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,

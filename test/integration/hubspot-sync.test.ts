@@ -8,6 +8,7 @@ import { insertDomainEvent } from '../../src/events/domain-events.repository.js'
 import { hubspotSecretBox } from '../../src/integrations/hubspot/connection.service.js';
 import { createHubspotTasks } from '../../src/integrations/hubspot/hubspot.tasks.js';
 import { createHubspotRuntime, type HubspotRuntime } from '../../src/integrations/hubspot/hubspot-runtime.js';
+import { signatureV3 } from '../../src/integrations/hubspot/webhook-signature.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
@@ -447,6 +448,99 @@ describe('erasure', () => {
     expect(audit.find((entry) => entry.action === 'privacy.erasure_completed')?.detail).toMatchObject({
       removed: { hubspotDeletionRequested: 1 },
     });
+  });
+});
+
+describe('inbound webhooks', () => {
+  const SECRET = 'hubspot-app-client-secret-0123';
+  const post = (tenant: string, body: string | Buffer, headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: `/webhooks/hubspot/${tenant}`, payload: body, headers });
+  const signed = (tenant: string, body: string, timestamp = String(Date.now())) => ({
+    'content-type': 'application/json',
+    'x-hubspot-request-timestamp': timestamp,
+    'x-hubspot-signature-v3': signatureV3(
+      SECRET,
+      'POST',
+      `${config.http.publicUrl}/webhooks/hubspot/${tenant}`,
+      Buffer.from(body),
+      timestamp,
+    ),
+  });
+
+  it('stores signed deliveries before answering and applies only the fields HubSpot owns', async () => {
+    const connected = await api(admin, 'PUT', '/api/v1/hubspot/connection', {
+      token: FAKE_HUBSPOT_TOKEN,
+      mapping: { firstName: 'firstname', lastName: 'lastname', email: 'email' },
+      ownership: { firstname: 'hubspot', lastname: 'leadline' },
+      webhookSecret: SECRET,
+    });
+    expect(connected.statusCode).toBe(200);
+    expect(connected.json().webhooks).toBe(true);
+    expect(connected.body).not.toContain(SECRET);
+    const contact = await addContact({ firstName: 'Paolo' });
+    await drain();
+    const objectId = Number(fake.contactBy('leadline_id', contact.id)?.id);
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionType: 'contact.propertyChange',
+        objectId,
+        propertyName: 'firstname',
+        propertyValue: 'Paola',
+      },
+      {
+        eventId: 2,
+        subscriptionType: 'contact.propertyChange',
+        objectId,
+        propertyName: 'lastname',
+        propertyValue: 'Verdi',
+      },
+    ]);
+    const response = await post(tenantId, body, signed(tenantId, body));
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ received: 2 });
+    const row = await database.ownerDb
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', contact.id)
+      .executeTakeFirstOrThrow();
+    expect(row.firstName).toBe('Paola');
+    expect(row.lastName).not.toBe('Verdi');
+    const stored = await withTenant(database.db, tenantId, (trx) =>
+      trx.selectFrom('hubspotWebhookEvents').selectAll().execute(),
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.processedAt).not.toBeNull();
+  });
+
+  it('refuses bad signatures, stale or missing timestamps, bad bodies and unknown workspaces with 4xx', async () => {
+    const body = JSON.stringify([{ subscriptionType: 'contact.creation', objectId: 1 }]);
+    const good = signed(tenantId, body);
+    const cases: [string, string | Buffer, Record<string, string>, number][] = [
+      ['wrong signature', body, { ...good, 'x-hubspot-signature-v3': 'AAAA' }, 401],
+      [
+        'no signature',
+        body,
+        { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(Date.now()) },
+        401,
+      ],
+      ['stale', body, signed(tenantId, body, String(Date.now() - 6 * 60 * 1000)), 401],
+      ['tampered body', body.replace('1', '2'), good, 401],
+      ['not JSON', 'not json', signed(tenantId, 'not json'), 400],
+      ['not an array', '{"objectId":1}', signed(tenantId, '{"objectId":1}'), 400],
+      ['empty array', '[]', signed(tenantId, '[]'), 400],
+      ['unknown workspace', body, signed(otherTenant, body), 404],
+      ['not a uuid', body, good, 400],
+      ['text/plain', body, { ...good, 'content-type': 'text/plain' }, 415],
+    ];
+    for (const [name, payload, headers, status] of cases) {
+      const target = name === 'not a uuid' ? 'nope' : name === 'unknown workspace' ? otherTenant : tenantId;
+      const response = await post(target, payload, headers);
+      expect(response.statusCode, name).toBe(status);
+      expect(response.json().error.code, name).toBeDefined();
+    }
+    const tooBig = `[${'{"subscriptionType":"x","objectId":1},'.repeat(40_000)}{"subscriptionType":"x","objectId":1}]`;
+    expect((await post(tenantId, tooBig, signed(tenantId, tooBig))).statusCode).toBe(413);
   });
 });
 
