@@ -35,10 +35,13 @@ import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
+import { hubspotRoutes } from './integrations/hubspot/hubspot.routes.js';
+import { createHubspotRuntime, type HubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
+import { hubspotWebhookRoutes } from './integrations/hubspot/webhook.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
-import { planRoutes } from './plans/plans.routes.js';
 import { leadSourcesRoutes } from './lead-sources/lead-sources.routes.js';
 import { leadWebhookRoutes } from './lead-sources/lead-webhook.routes.js';
+import { planRoutes } from './plans/plans.routes.js';
 import type { Config } from './platform/config/config.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
@@ -106,6 +109,8 @@ export interface AppDependencies {
   connectListener: () => pg.Client;
   /** Twilio's REST client and call bridge; by default built from the configuration (closed with the app). */
   twilio?: TwilioRuntime;
+  /** HubSpot's API client; by default built from the configuration (closed with the app). */
+  hubspot?: HubspotRuntime;
   /** The built single-page app (dist/web by default). */
   dashboard?: Dashboard;
 }
@@ -277,6 +282,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(leadSourcesRoutes, { db: deps.db, config });
   await app.register(leadWebhookRoutes, { db: deps.db, config, metrics: deps.metrics });
   await app.register(enrichmentRoutes, { db: deps.db, config });
+  const hubspot = deps.hubspot ?? ownHubspot(app, deps);
+  await app.register(hubspotRoutes, { db: deps.db, config, client: hubspot.client });
+  await app.register(hubspotWebhookRoutes, { db: deps.db, config });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,
@@ -290,6 +298,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   return app;
+}
+
+function ownHubspot(app: FastifyInstance, deps: AppDependencies): HubspotRuntime {
+  const hubspot = createHubspotRuntime({ config: deps.config });
+  app.addHook('onClose', () => hubspot.close());
+  return hubspot;
 }
 
 function ownTwilio(app: FastifyInstance, deps: AppDependencies): TwilioRuntime {

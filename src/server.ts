@@ -6,6 +6,8 @@ import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
 import { createTwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
+import { hubspotSecretBox } from './integrations/hubspot/connection.service.js';
+import { createHubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
 import { createMailer } from './mail/mailer.js';
 import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
@@ -121,6 +123,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => agent.close());
       const twilio = createTwilioRuntime({ config, db });
       closers.push(() => twilio.close());
+      const hubspot = createHubspotRuntime({ config });
+      closers.push(() => hubspot.close());
       const callbacks = {
         bridge: twilio.bridge,
         sms: twilio.bridge,
@@ -148,6 +152,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             },
             sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
             leadSources: { db, config, blobs: whatsappOutbound.blobs, http: integrationsHttp },
+            hubspot: { client: hubspot.client, box: hubspotSecretBox(config) },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
           ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),

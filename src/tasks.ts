@@ -15,6 +15,7 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
+import { createHubspotTasks, type HubspotTaskDeps } from './integrations/hubspot/hubspot.tasks.js';
 import { createImportPhantombusterTask } from './lead-sources/import-phantombuster.task.js';
 import { type LeadSourceTaskDeps, leadSourceTaskParts } from './lead-sources/lead-source-tasks.js';
 import { processLeadTaskDefinition } from './lead-sources/process-lead.task.js';
@@ -53,6 +54,8 @@ export interface TaskDependencies {
   sms: SmsOutbound;
   /** Lead sources and enrichment: Phantombuster's API and result files, the enrichment provider. */
   leadSources?: LeadSourceTaskDeps;
+  /** HubSpot sync (outbox drain, refused records, GDPR deletes); absent: those tasks are not run here. */
+  hubspot?: HubspotTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
@@ -79,6 +82,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createSmsProcessInboundTask({ agent: deps.agent }),
     createSmsSendMessageTask(deps.sms),
     ...leadSourceTasks(deps.leadSources),
+    ...(deps.hubspot ? createHubspotTasks(deps.hubspot) : []),
   ];
 }
 

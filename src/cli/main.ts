@@ -5,6 +5,7 @@ import { canonicalEmail } from '../accounts/email-address.js';
 import { resetTwoFactor, setUserEnabled } from '../accounts/user-status.service.js';
 import { registerTwilioCommands } from '../channels/twilio/twilio-cli.js';
 import { registerChannelCommands } from '../channels/whatsapp/channel-cli.js';
+import { registerHubspotCommands } from '../integrations/hubspot/hubspot-cli.js';
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
@@ -260,6 +261,7 @@ registerBackupCommands(program, (work) =>
 );
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db, bootstrap().config)));
 registerTwilioCommands(program, withAppDb);
+registerHubspotCommands(program, withAppDb);
 registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));
 registerPlanCommands(program, (work) => withAppDb((db) => work(db)));
 

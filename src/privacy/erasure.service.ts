@@ -1,6 +1,7 @@
 import { canonicalEmail } from '../accounts/email-address.js';
 import { type AuditActor, auditChange, recordAudit } from '../audit/audit.repository.js';
 import { canonicalPhone } from '../contacts/phone.js';
+import { requestHubspotErasure } from '../integrations/hubspot/erasure.js';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
@@ -148,6 +149,24 @@ export async function runErasure(
         .execute();
     });
   }
+
+  // The CRM copy: a deletion request to HubSpot when it is connected (a retried job), in the audit below.
+  await inTenant(async (trx) => {
+    const requested = await requestHubspotErasure(trx, {
+      tenantId: started.erasure.tenantId,
+      contactId: started.erasure.contactId,
+      erasureId,
+      requestId: `erasure:${erasureId}`,
+    });
+    if (requested) {
+      progress.hubspotDeletionRequested = 1;
+      await trx
+        .updateTable('privacyErasures')
+        .set({ progress: JSON.stringify(progress) })
+        .where('id', '=', erasureId)
+        .execute();
+    }
+  });
 
   const remaining = await inTenant(async (trx) => {
     const hits: PersonalDataHit[] = [];

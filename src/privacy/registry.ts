@@ -640,6 +640,46 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       fetched_at: none,
     },
   },
+  // HubSpot sync (ADR 0033).
+  'public.hubspot_connections': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      token_sealed: none,
+      portal_id: none,
+      mapping: none,
+      ownership: none,
+      webhook_secret_sealed: none,
+      verified_at: none,
+      last_sync_at: none,
+      synced_total: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.hubspot_outbox': {
+    // A contact's id (or an accepted quote's) and HubSpot's error category: never field values.
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      kind: none,
+      ref_id: 'reference',
+      version: none,
+      attempts: none,
+      last_error: none,
+      created_at: none,
+      changed_at: none,
+    },
+  },
+  'public.hubspot_records': {
+    subjects: ['contact'],
+    columns: { ...tenantScoped, kind: none, ref_id: 'reference', hubspot_id: 'reference', synced_at: none },
+  },
+  'public.hubspot_webhook_events': {
+    subjects: ['contact'],
+    columns: { ...tenantScoped, id: none, body: 'content', received_at: none, processed_at: none },
+  },
   // Twilio, call-back widgets and business hours.
   'public.twilio_connections': {
     subjects: [],
@@ -1268,6 +1308,15 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
     export: 'sms-receipts',
   },
   'public.conversations': { rows: byContact(), erase: { kind: 'delete' }, export: 'conversations' },
+  'public.hubspot_outbox': {
+    rows: anyOf(byContact('ref_id'), (keys) => ids('ref_id', keys.quoteIds)),
+    erase: { kind: 'delete' },
+  },
+  'public.hubspot_records': {
+    rows: anyOf(byContact('ref_id'), (keys) => ids('ref_id', keys.quoteIds)),
+    erase: { kind: 'delete' },
+  },
+  'public.hubspot_webhook_events': { rows: mentioning('body'), erase: { kind: 'delete' } },
   'public.contacts': { rows: byContact('id'), erase: { kind: 'delete' }, export: 'contact' },
   'public.rate_limits': {
     rows: () => sql`false`,

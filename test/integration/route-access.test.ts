@@ -112,6 +112,41 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'HEAD', url: '/api/v1/members', access: { permission: 'members.read' } },
   { method: 'PATCH', url: '/api/v1/members/:userId', access: { permission: 'members.manage' } },
   { method: 'DELETE', url: '/api/v1/members/:userId', access: { permission: 'members.manage' } },
+  {
+    method: 'PUT',
+    url: '/api/v1/hubspot/connection',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/hubspot/connection',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/hubspot/connection',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/hubspot/connection',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/hubspot/mapping',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/hubspot/sync',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/hubspot/sync',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
   { method: 'POST', url: '/api/v1/invitations', access: { permission: 'members.manage' } },
   { method: 'GET', url: '/api/v1/invitations', access: { permission: 'members.manage' } },
   { method: 'HEAD', url: '/api/v1/invitations', access: { permission: 'members.manage' } },
@@ -783,6 +818,7 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/twilio/numbers/:id',
     access: { permission: 'channels.manage', apiKeyScope: 'admin' },
   },
+  { method: 'POST', url: '/webhooks/hubspot/:tenantId', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/whisper', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/gather', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/dial-done', access: 'public' },
@@ -1147,7 +1183,7 @@ describe('API-key scopes', () => {
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
     (!READ.includes(route.method) &&
       /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
-    /^\/api\/v1\/(twilio|widgets|callback-settings|business-hours|dead-letters|privacy)(\/|$)/.test(
+    /^\/api\/v1\/(twilio|hubspot|widgets|callback-settings|business-hours|dead-letters|privacy)(\/|$)/.test(
       route.url,
     ) ||
     route.url === '/api/v1/contacts/:id/export' ||

@@ -73,6 +73,10 @@ export interface Config {
     /** Twilio's REST API (a local fake in tests); trusted: set by the operator, never by a tenant. */
     readonly apiUrl: string;
   };
+  readonly hubspot: {
+    /** HubSpot's API (a local fake in tests); trusted: set by the operator, never by a tenant. */
+    readonly apiUrl: string;
+  };
   readonly callbacks: {
     /** ALTCHA work: counters are drawn below this, so solving tries half of it on average. */
     readonly altchaMaxCounter: number;
@@ -201,6 +205,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       inDoubtWaitSeconds: env.WHATSAPP_IN_DOUBT_WAIT_SECONDS,
     },
     twilio: { apiUrl: env.TWILIO_API_URL.replace(/\/+$/, '') },
+    hubspot: { apiUrl: env.HUBSPOT_API_URL.replace(/\/+$/, '') },
     callbacks: {
       altchaMaxCounter: env.ALTCHA_MAX_COUNTER,
       altchaExpiresSeconds: env.ALTCHA_EXPIRES_SECONDS,

@@ -42,6 +42,12 @@ import type {
 } from '../../conversations/conversations.table.js';
 import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
+import type {
+  HubspotConnectionsTable,
+  HubspotOutboxTable,
+  HubspotRecordsTable,
+  HubspotWebhookEventsTable,
+} from '../../integrations/hubspot/hubspot.table.js';
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { LeadDeliveriesTable, LeadSourcesTable } from '../../lead-sources/lead-sources.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
@@ -120,6 +126,10 @@ export interface Database {
   quoteDocuments: QuoteDocumentsTable;
   quoteDecisions: QuoteDecisionsTable;
   twilioConnections: TwilioConnectionsTable;
+  hubspotConnections: HubspotConnectionsTable;
+  hubspotOutbox: HubspotOutboxTable;
+  hubspotRecords: HubspotRecordsTable;
+  hubspotWebhookEvents: HubspotWebhookEventsTable;
   twilioNumbers: TwilioNumbersTable;
   smsInbound: SmsInboundTable;
   businessHours: BusinessHoursTable;

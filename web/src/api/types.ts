@@ -314,6 +314,22 @@ export interface TwilioConnection {
   verifiedAt: string;
 }
 
+export interface HubspotConnection {
+  portalId: string;
+  mapping: Record<string, string>;
+  ownership: Record<string, 'leadline' | 'hubspot'>;
+  webhooks: boolean;
+  verifiedAt: string;
+}
+
+export interface HubspotSyncStatus {
+  portalId: string;
+  lastSyncAt: string | null;
+  syncedTotal: number;
+  backlog: number;
+  errors: { kind: 'contact' | 'deal'; refId: string; error: string; attempts: number; since: string }[];
+}
+
 export interface TwilioNumber {
   id: string;
   phoneE164: string;

@@ -19,6 +19,7 @@ const Catalog = lazy(() => import('../quotes/Catalog').then((module) => ({ defau
 const QuoteSettings = lazy(() =>
   import('../quotes/QuoteSettings').then((module) => ({ default: module.QuoteSettings })),
 );
+const Hubspot = lazy(() => import('./Hubspot').then((module) => ({ default: module.Hubspot })));
 const Twilio = lazy(() => import('./Twilio').then((module) => ({ default: module.Twilio })));
 const Widgets = lazy(() => import('./Widgets').then((module) => ({ default: module.Widgets })));
 const BusinessHours = lazy(() =>
@@ -46,6 +47,7 @@ interface SettingsPage {
 const PAGES: SettingsPage[] = [
   { id: 'channels', title: 'Channels', access: 'admin', render: () => <Channels /> },
   { id: 'twilio', title: 'Twilio', access: 'admin', render: () => <Twilio /> },
+  { id: 'hubspot', title: 'HubSpot', access: 'admin', render: () => <Hubspot /> },
   { id: 'widgets', title: 'Call-back widgets', access: 'admin', render: () => <Widgets /> },
   { id: 'business-hours', title: 'Business hours', access: 'admin', render: () => <BusinessHours /> },
   { id: 'callbacks', title: 'Call-backs', render: () => <Callbacks /> },
