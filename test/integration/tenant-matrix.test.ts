@@ -303,6 +303,38 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedPrivacy(tenantId, owner, label);
   await seedPlan(tenantId);
   await seedLeadSources(tenantId, owner, label);
+  await seedHubspot(tenantId, label);
+}
+
+/** A HubSpot connection with a pending outbox row, a synced record and a stored webhook delivery. */
+async function seedHubspot(tenantId: string, label: string) {
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await upsertContact(trx, {
+      phoneE164: label === 'A' ? '+393338880002' : '+5511988880002',
+    });
+    await trx
+      .insertInto('hubspotConnections')
+      .values({
+        tokenSealed: 'sealed-token',
+        portalId: label === 'A' ? '1001' : '1002',
+        mapping: JSON.stringify({}),
+        verifiedAt: new Date(),
+      })
+      .execute();
+    await trx
+      .insertInto('hubspotOutbox')
+      .values({ kind: 'contact', refId: contact.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await trx
+      .insertInto('hubspotRecords')
+      .values({ kind: 'contact', refId: contact.id, hubspotId: label === 'A' ? '501' : '502' })
+      .execute();
+    await trx
+      .insertInto('hubspotWebhookEvents')
+      .values({ body: JSON.stringify([{ objectId: 501 }]) })
+      .execute();
+  });
 }
 
 /** A plan set by the operator, campaign recipients reserved under it, and a retention run recorded. */
