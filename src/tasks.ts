@@ -1,5 +1,6 @@
 import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
+import { smsApplyStatusesTaskDefinition } from './channels/twilio/sms-apply-statuses.task.js';
 import { createSmsProcessInboundTask } from './channels/twilio/sms-process.task.js';
 import { createSmsSendMessageTask, type SmsOutbound } from './channels/twilio/sms-send.task.js';
 import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
@@ -72,6 +73,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createUndoContactImportTask(deps.contactImports),
     createSmsProcessInboundTask({ agent: deps.agent }),
     createSmsSendMessageTask(deps.sms),
+    smsApplyStatusesTaskDefinition,
   ];
 }
 
