@@ -148,6 +148,7 @@ const MIGRATED: SchemaState = {
     'quotes.tenant_isolation',
     'retention_policies.tenant_isolation',
     'sms_inbound.tenant_isolation',
+    'sms_status_events.tenant_isolation',
     'tenants.owner_auth_lookup',
     'tenants.tenant_isolation',
     'twilio_connections.tenant_isolation',
