@@ -186,21 +186,18 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     // From here the queue's refreshes can be held back, as a live event still on its way would be.
     const queueRefresh = { holding: false, inFlight: 0, held: [] as Route[] };
     const isQueueRequest = (url: URL) => url.pathname === '/api/v1/quotes/approvals';
-    await page.route(
-      isQueueRequest,
-      async (route) => {
-        if (queueRefresh.holding) {
-          queueRefresh.held.push(route);
-          return;
-        }
-        queueRefresh.inFlight += 1;
-        try {
-          await route.fulfill({ response: await route.fetch() });
-        } finally {
-          queueRefresh.inFlight -= 1;
-        }
-      },
-    );
+    await page.route(isQueueRequest, async (route) => {
+      if (queueRefresh.holding) {
+        queueRefresh.held.push(route);
+        return;
+      }
+      queueRefresh.inFlight += 1;
+      try {
+        await route.fulfill({ response: await route.fetch() });
+      } finally {
+        queueRefresh.inFlight -= 1;
+      }
+    });
     await card.getByRole('button', { name: /^Approve/ }).click();
     await card.waitFor({ state: 'detached' });
 

@@ -10,6 +10,7 @@ import { createPool } from '../../src/platform/db/database.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
 import { buildTasks } from '../../src/tasks.js';
 import { type FakeMessage, twilioSid } from '../fakes/twilio.js';
+import { pollUntil } from '../fixtures/leadline-process.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
 import { taskContext } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
@@ -496,11 +497,14 @@ describe('SMS through the worker', () => {
     expect(answer.status).toBe(200);
     const [reply] = await world.twilio.waitForMessages(1, 20_000);
     expect(reply).toMatchObject({ to: VISITOR, from: world.callerNumber });
-    const stored = await world.database.ownerDb
-      .selectFrom('messages')
-      .selectAll()
-      .where('providerMessageId', '=', reply!.sid)
-      .executeTakeFirstOrThrow();
+    // The fake has the request before the send's transaction saved its MessageSid: wait for the save.
+    const stored = await pollUntil('the reply saved with its MessageSid', 20_000, () =>
+      world.database.ownerDb
+        .selectFrom('messages')
+        .selectAll()
+        .where('providerMessageId', '=', reply!.sid)
+        .executeTakeFirst(),
+    );
     expect(stored).toMatchObject({ direction: 'outbound', author: 'bot', text: reply!.body });
   });
 });

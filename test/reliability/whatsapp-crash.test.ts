@@ -162,8 +162,9 @@ async function launch(role: Role, env: Record<string, string>): Promise<void> {
   role.current = child;
 }
 
+/** Generous: on a loaded machine (CI, a shared one) tsx compiles the whole app at every start. */
 async function waitUntilReady(port: number): Promise<void> {
-  await pollUntil(`API on :${port} ready`, 30_000, async () => {
+  await pollUntil(`API on :${port} ready`, 120_000, async () => {
     const ready = await getJson(`http://127.0.0.1:${port}/health`).catch(() => undefined);
     return ready?.status === 200 ? true : undefined;
   });
@@ -188,7 +189,11 @@ describe('WhatsApp and SMS pipelines under repeated SIGKILL', () => {
     // The worker gets its own metrics port: both processes may run at once.
     await launch(api, env);
     await launch(worker, { ...env, METRICS_PORT: String(await freePort()) });
-    await waitUntilReady(port);
+    await waitUntilReady(port).catch((error: unknown) => {
+      // Why the first start failed (a slow machine, or a process that exited).
+      console.log(`test:crash API stderr: ${api.current?.stderr().slice(-4_000)}`);
+      throw error;
+    });
 
     const url = `http://127.0.0.1:${port}/webhooks/whatsapp/${channelId}`;
     // Like Meta: every accepted send is followed by its `sent` status webhook, redelivered until a 200.
