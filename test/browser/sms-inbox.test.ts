@@ -91,15 +91,19 @@ describe('an SMS conversation in the inbox', { timeout: 90_000 }, () => {
     // The operator takes over, so the bot stays out of the way, and writes.
     const human = thread.getByRole('button', { name: 'Human' });
     await human.click();
-    await expect.poll(() => human.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => human.getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
     const reply = page.getByRole('textbox', { name: 'Reply' });
     await reply.fill('Yes, we deliver to Turin on Thursdays.');
     const counter = page.getByText(/SMS segments? ·/);
-    await expect.poll(() => counter.textContent()).toBe('1 SMS segment · GSM-7 · 122 left');
+    await expect
+      .poll(() => counter.textContent(), { timeout: 15_000 })
+      .toBe('1 SMS segment · GSM-7 · 122 left');
     // A character outside GSM-7 turns the whole message into UCS-2 (70 per segment).
     const text = 'Sì, consegniamo a Torino il giovedì: la spedizione è gratuita sopra i 300 € 🌿';
     await reply.fill(text);
-    await expect.poll(() => counter.textContent()).toMatch(/^2 SMS segments · UCS-2 · \d+ left$/);
+    await expect
+      .poll(() => counter.textContent(), { timeout: 15_000 })
+      .toMatch(/^2 SMS segments · UCS-2 · \d+ left$/);
     await browser.screenshot(page, 'sms-composer');
     await expectAccessible(page, 'SMS conversation with the composer');
     await reply.press('Enter');
