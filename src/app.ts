@@ -15,19 +15,11 @@ import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { businessHoursRoutes } from './business-hours/business-hours.routes.js';
 import { cannedResponsesRoutes } from './canned-responses/canned-responses.routes.js';
-import { twilioConnectionRoutes } from './channels/twilio/connection.routes.js';
-import { twilioSmsWebhookRoutes } from './channels/twilio/sms-webhooks.routes.js';
+import { CHANNEL_PLUGINS } from './channels/channels.js';
 import { createTwilioRuntime, type TwilioRuntime } from './channels/twilio/twilio-runtime.js';
-import { twilioVoiceWebhookRoutes } from './channels/twilio/voice-webhooks.routes.js';
-import { whatsappChannelsRoutes } from './channels/whatsapp/channels.routes.js';
 import { whatsappDocumentOffers } from './channels/whatsapp/document-offer.js';
-import { inboxWhatsappRoutes } from './channels/whatsapp/inbox-whatsapp.routes.js';
 import type { InboxWhatsapp } from './channels/whatsapp/inbox-whatsapp.service.js';
-import { IngestBatcher } from './channels/whatsapp/ingest-batcher.js';
-import { whatsappMessagesRoutes } from './channels/whatsapp/messages.routes.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
-import { whatsappWebhookRoutes } from './channels/whatsapp/webhook.routes.js';
-import { WebhookChannels } from './channels/whatsapp/webhook-channels.js';
 import { contactsRoutes } from './contacts/contacts.routes.js';
 import { customFieldsRoutes } from './contacts/custom-fields/custom-fields.routes.js';
 import { enrichmentRoutes } from './contacts/enrichment/enrichment.routes.js';
@@ -84,7 +76,6 @@ import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
 import { signupRoutes } from './tenants/signup.routes.js';
 import { Altcha } from './widgets/altcha.js';
-import { createCallbackCallEvents } from './widgets/call-events.service.js';
 import { CallbackLimits } from './widgets/callback-requests.service.js';
 import { callbacksRoutes } from './widgets/callbacks.routes.js';
 import { publicWidgetRoutes } from './widgets/public-widget.routes.js';
@@ -230,7 +221,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(pipelineRoutes, { db: deps.db });
   await app.register(customFieldsRoutes, { db: deps.db });
   const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
-  await app.register(inboxWhatsappRoutes, { db: deps.db, whatsapp });
   await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });
   await app.register(planRoutes, { db: deps.db, operatorApi: Boolean(config.operatorApiToken) });
   await app.register(liveRoutes, {
@@ -241,39 +231,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics: deps.metrics,
     logger: deps.logger,
   });
-  await app.register(whatsappMessagesRoutes, {
-    db: deps.db,
-    secretKeys: [config.secretKey, ...config.previousSecretKeys],
-  });
-  const webhookChannels = new WebhookChannels(deps.db, config);
-  await app.register(whatsappChannelsRoutes, {
-    db: deps.db,
-    config,
-    onChannelChanged: (channelId) => webhookChannels.invalidate(channelId),
-  });
-  await app.register(whatsappWebhookRoutes, {
-    channels: webhookChannels,
-    batcher: new IngestBatcher(deps.db, deps.logger, {
-      windowMs: config.whatsapp.webhookBatchWindowMs,
-      maxBatch: 256,
-      onBatch: (size) => deps.metrics.webhookBatchSize.observe(size),
-    }),
-    metrics: deps.metrics,
-    unknownPerMinute: config.rateLimits.webhookUnknownPerMinute,
-  });
   await app.register(catalogRoutes, { db: deps.db });
   await app.register(quoteSettingsRoutes, { db: deps.db });
   await app.register(quotesRoutes, { db: deps.db, config, offers: whatsappDocumentOffers });
   await app.register(acceptanceRoutes, { db: deps.db, config });
   const twilio = deps.twilio ?? ownTwilio(app, deps);
-  await app.register(twilioConnectionRoutes, { db: deps.db, config, rest: twilio.rest });
-  await app.register(twilioVoiceWebhookRoutes, {
-    db: deps.db,
-    config,
-    events: createCallbackCallEvents(deps.db, deps.metrics),
-    metrics: deps.metrics,
-  });
-  await app.register(twilioSmsWebhookRoutes, { db: deps.db, config, metrics: deps.metrics });
+  // Each channel's own routes: webhooks, connection settings, channel-specific inbox endpoints.
+  for (const channel of CHANNEL_PLUGINS) {
+    await channel.registerRoutes(app, {
+      config,
+      db: deps.db,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      whatsapp,
+      twilio,
+    });
+  }
   await app.register(callbackWidgetsRoutes, { db: deps.db, config });
   await app.register(widgetPreviewRoutes, { db: deps.db });
   await app.register(businessHoursRoutes, { db: deps.db });

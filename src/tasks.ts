@@ -1,14 +1,8 @@
 import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
-import { createSmsProcessInboundTask } from './channels/twilio/sms-process.task.js';
-import { createSmsSendMessageTask, type SmsOutbound } from './channels/twilio/sms-send.task.js';
-import { applyStatusesTaskDefinition } from './channels/whatsapp/apply-statuses.task.js';
-import { createDownloadMediaTask } from './channels/whatsapp/download-media.task.js';
-import { createMarkReadTask } from './channels/whatsapp/mark-read.task.js';
+import { CHANNEL_PLUGINS } from './channels/channels.js';
+import type { SmsOutbound } from './channels/twilio/sms-send.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
-import { createProcessInboundTask } from './channels/whatsapp/process-inbound.task.js';
-import { createProveChannelTask } from './channels/whatsapp/prove-channel.task.js';
-import { createSendMessageTask, sendOutbound } from './channels/whatsapp/send-message.task.js';
 import { createEnrichCompanyTask } from './contacts/enrichment/enrich-company.task.js';
 import {
   createImportContactsTask,
@@ -62,25 +56,22 @@ export interface TaskDependencies {
 export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
   return [
     createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
-    createProcessInboundTask({
-      agent: deps.agent,
-      sendNow: (message, ctx) => sendOutbound(deps.whatsappOutbound, message, ctx, { dropSendJob: true }),
-      buttonReplies: answerQuoteButton,
-    }),
-    applyStatusesTaskDefinition,
-    createSendMessageTask(deps.whatsappOutbound),
-    createMarkReadTask(deps.whatsappOutbound),
-    createDownloadMediaTask(deps.whatsappOutbound),
+    // Each channel's jobs: processing, sends, statuses (WhatsApp's and SMS's).
+    ...CHANNEL_PLUGINS.flatMap((channel) =>
+      channel.tasks({
+        agent: deps.agent,
+        whatsappOutbound: deps.whatsappOutbound,
+        sms: deps.sms,
+        buttonReplies: answerQuoteButton,
+      }),
+    ),
     ...createAccountTasks(deps.accounts),
-    createProveChannelTask(deps.whatsappOutbound),
     createApprovalReminderTask({ secretKey: deps.secretKey, publicUrl: deps.publicUrl }),
     createPlaceCallTask(deps.callbacks),
     createNotifyClosedTask(deps.callbacks),
     createEndOtherLegsTask(deps.callbacks),
     createImportContactsTask(deps.contactImports),
     createUndoContactImportTask(deps.contactImports),
-    createSmsProcessInboundTask({ agent: deps.agent }),
-    createSmsSendMessageTask(deps.sms),
     ...leadSourceTasks(deps.leadSources),
     ...(deps.hubspot ? createHubspotTasks(deps.hubspot) : []),
   ];

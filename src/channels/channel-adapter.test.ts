@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isForward } from './channel-adapter.js';
+import { CHANNEL_KINDS, isForward } from './channel-adapter.js';
 import { channelAdapter } from './registry.js';
 
 describe('isForward', () => {
@@ -53,6 +53,28 @@ describe('the registry', () => {
     expect(sms.deliveryState('receiving')).toBeUndefined();
     expect(sms.conversationQueue('n1', '393471234567')).not.toBe(
       channelAdapter('whatsapp').conversationQueue('n1', '393471234567'),
+    );
+  });
+});
+
+describe('the channel plugins', () => {
+  it('register the send task and conversation processing of every adapter, each task once', async () => {
+    const { CHANNEL_PLUGINS } = await import('./channels.js');
+    const ids = CHANNEL_PLUGINS.flatMap((plugin) =>
+      plugin.tasks({
+        agent: {} as never,
+        whatsappOutbound: {} as never,
+        sms: {
+          rest: {} as never,
+          config: { secretKey: 'k'.repeat(48), previousSecretKeys: [], http: {} } as never,
+        },
+        buttonReplies: undefined,
+      }),
+    ).map((task) => task.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const kind of CHANNEL_KINDS) expect(ids).toContain(channelAdapter(kind).sendTask.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['whatsapp.process-inbound', 'sms.process-inbound', 'sms.apply-statuses']),
     );
   });
 });

@@ -440,6 +440,22 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       received_at: none,
     },
   },
+  // Twilio status callbacks waiting for their ledger row: provider ids and status words only.
+  'public.sms_status_events': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      number_id: none,
+      message_id: none,
+      message_sid: none,
+      status: none,
+      error_code: none,
+      idempotency_token: none,
+      request_id: none,
+      received_at: none,
+    },
+  },
   'public.whatsapp_status_events': {
     subjects: ['contact'],
     columns: {
@@ -1365,6 +1381,8 @@ export const retentionRules: readonly RetentionRule[] = [
     age: sql`received_at`,
     only: sql`not exists (select 1 from whatsapp_inbound i where i.event_id = whatsapp_webhook_events.id and i.processed_at is null)`,
   },
+  // Status callbacks that never matched a row (the sms.apply-statuses job also expires them after a week).
+  { table: 'sms_status_events', policy: 'webhookEvents', key: 'id', age: sql`received_at` },
   { table: 'llm_calls', policy: 'llmCalls', key: 'id', age: sql`created_at` },
   {
     table: 'callbacks',

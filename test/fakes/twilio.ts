@@ -19,6 +19,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
  *   twice, or as a retry with the same token.
  * - `beforeCallAnswer()`: holds each `POST Calls.json` answer until a test's hook has run (e.g. posted a
  *   status callback for the new call), as Twilio's callbacks can overtake its REST answer.
+ * - `deliverMessageStatuses()`: each accepted `Messages.json` is followed, like Twilio does, by a signed
+ *   `sent` status callback to its StatusCallback, retried until answered 2xx (it may overtake the REST
+ *   answer, or arrive after the sender crashed).
  */
 export interface FakeAccount {
   accountSid: string;
@@ -86,6 +89,10 @@ export interface FakeTwilio {
   fail(...failures: TwilioFailure[]): void;
   /** Runs `hook` for each created call before its Calls.json answer is sent (undefined: answer at once). */
   beforeCallAnswer(hook: ((call: FakeCall) => Promise<void>) | undefined): void;
+  /** Sends a `sent` status callback for every message accepted from now on (false: stops). */
+  deliverMessageStatuses(on: boolean): void;
+  /** Message status callbacks answered 2xx so far (by `deliverMessageStatuses`). */
+  messageStatusesDelivered(): number;
   /** Resolves when `count` calls have been created (or rejects after `timeoutMs`). */
   waitForCalls(count: number, timeoutMs?: number): Promise<FakeCall[]>;
   waitForMessages(count: number, timeoutMs?: number): Promise<FakeMessage[]>;
@@ -143,6 +150,51 @@ export function signTwilio(
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
+/**
+ * An inbound SMS webhook as Twilio posts it: its parameters, the signed form and the idempotency token a
+ * retry repeats (for senders of their own, such as the crash test).
+ */
+export function inboundSmsRequest(
+  account: Pick<FakeAccount, 'accountSid' | 'authToken'>,
+  url: string,
+  sms: { from: string; to: string; body: string; messageSid?: string; idempotencyToken?: string },
+): {
+  messageSid: string;
+  idempotencyToken: string;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+} {
+  const messageSid = sms.messageSid ?? twilioSid('SM');
+  const idempotencyToken = sms.idempotencyToken ?? `${messageSid}-${hex(4)}`;
+  const params = {
+    ToCountry: 'IT',
+    SmsMessageSid: messageSid,
+    NumMedia: '0',
+    SmsSid: messageSid,
+    SmsStatus: 'received',
+    Body: sms.body,
+    To: sms.to,
+    NumSegments: '1',
+    MessageSid: messageSid,
+    AccountSid: account.accountSid,
+    From: sms.from,
+    ApiVersion: '2010-04-01',
+  };
+  return {
+    messageSid,
+    idempotencyToken,
+    params,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signTwilio(account.authToken, url, params),
+      'i-twilio-idempotency-token': idempotencyToken,
+      'user-agent': 'TwilioProxy/1.1',
+    },
+    body: encodeForm(params),
+  };
+}
+
 function encodeForm(params: Record<string, string | string[]>): string {
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
@@ -194,6 +246,10 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const requests: { method: string; path: string; at: number }[] = [];
   const failures: TwilioFailure[] = [];
   let holdCallAnswer: ((call: FakeCall) => Promise<void>) | undefined;
+  let statusesOn = false;
+  let statusesDelivered = 0;
+  let closing = false;
+  const deliveries = new Set<Promise<void>>();
   const waiters: (() => void)[] = [];
   const notify = () => {
     for (const waiter of waiters.splice(0)) waiter();
@@ -324,6 +380,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         };
         messages.push(message);
         notify();
+        if (statusesOn) queueMessageStatus(message);
         return json(201, { sid: message.sid, status: 'queued', to, from: message.from, body: message.body });
       }
       return sendError(res, 404, 20404, 'The requested resource was not found');
@@ -379,6 +436,46 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       body: await response.text(),
       contentType: response.headers.get('content-type') ?? undefined,
     };
+  };
+
+  const postMessageStatus: FakeTwilio['messageStatus'] = async (message, status, options = {}) => {
+    if (!message.statusCallback) throw new Error('the message has no StatusCallback');
+    const account = accounts.get(message.accountSid);
+    if (!account) throw new Error('unknown account');
+    const params: Record<string, string> = {
+      AccountSid: message.accountSid,
+      From: message.from,
+      To: message.to,
+      MessageSid: message.sid,
+      SmsSid: message.sid,
+      MessageStatus: status,
+      SmsStatus: status,
+      ApiVersion: '2010-04-01',
+      ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
+    };
+    const answer = await signedPost(message.statusCallback, params, {
+      authToken: account.authToken,
+      headers: { 'i-twilio-idempotency-token': `${message.sid}-${status}-${hex(4)}` },
+    });
+    return { status: answer.status, body: answer.body };
+  };
+
+  // Twilio's `sent` callback for an accepted message, retried (less and less often) until answered 2xx.
+  const queueMessageStatus = (message: FakeMessage) => {
+    const deliver = async () => {
+      const giveUpAt = Date.now() + 300_000;
+      for (let pause = 250; !closing && Date.now() < giveUpAt; pause = Math.min(pause * 2, 4_000)) {
+        const answer = await postMessageStatus(message, 'sent').catch(() => undefined);
+        if (answer && answer.status >= 200 && answer.status < 300) {
+          statusesDelivered++;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    };
+    const delivery = deliver();
+    deliveries.add(delivery);
+    void delivery.finally(() => deliveries.delete(delivery));
   };
 
   const tokenOf = (call: FakeCall) => accounts.get(call.accountSid)?.authToken ?? '';
@@ -467,53 +564,26 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       return { status: answer.status, body: answer.body, sequenceNumber, idempotencyToken };
     },
     async inboundSms(account, url, sms) {
-      const messageSid = sms.messageSid ?? twilioSid('SM');
-      const params = {
-        ToCountry: 'IT',
-        SmsMessageSid: messageSid,
-        NumMedia: '0',
-        SmsSid: messageSid,
-        SmsStatus: 'received',
-        Body: sms.body,
-        To: sms.to,
-        NumSegments: '1',
-        MessageSid: messageSid,
-        AccountSid: account.accountSid,
-        From: sms.from,
-        ApiVersion: '2010-04-01',
-      };
-      const answer = await signedPost(url, params, {
+      const request = inboundSmsRequest(account, url, sms);
+      const answer = await signedPost(url, request.params, {
         authToken: account.authToken,
-        headers: { 'i-twilio-idempotency-token': sms.idempotencyToken ?? `${messageSid}-${hex(4)}` },
+        headers: { 'i-twilio-idempotency-token': request.idempotencyToken },
       });
-      return { ...answer, messageSid };
+      return { ...answer, messageSid: request.messageSid };
     },
-    async messageStatus(message, status, options = {}) {
-      if (!message.statusCallback) throw new Error('the message has no StatusCallback');
-      const account = accounts.get(message.accountSid);
-      if (!account) throw new Error('unknown account');
-      const params: Record<string, string> = {
-        AccountSid: message.accountSid,
-        From: message.from,
-        To: message.to,
-        MessageSid: message.sid,
-        SmsSid: message.sid,
-        MessageStatus: status,
-        SmsStatus: status,
-        ApiVersion: '2010-04-01',
-        ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
-      };
-      const answer = await signedPost(message.statusCallback, params, {
-        authToken: account.authToken,
-        headers: { 'i-twilio-idempotency-token': `${message.sid}-${status}-${hex(4)}` },
-      });
-      return { status: answer.status, body: answer.body };
+    messageStatus: (message, status, options) => postMessageStatus(message, status, options),
+    deliverMessageStatuses(on) {
+      statusesOn = on;
     },
+    messageStatusesDelivered: () => statusesDelivered,
     signedPost,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      closing = true;
+      await Promise.all([...deliveries]);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

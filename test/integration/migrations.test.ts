@@ -159,6 +159,7 @@ const MIGRATED: SchemaState = {
     'retention_policies.tenant_isolation',
     'retention_runs.tenant_isolation',
     'sms_inbound.tenant_isolation',
+    'sms_status_events.tenant_isolation',
     'tenants.owner_auth_lookup',
     'tenants.tenant_isolation',
     'twilio_connections.tenant_isolation',

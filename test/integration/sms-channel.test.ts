@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQualifier } from '../../src/agent/qualifier/qualifier.js';
+import { smsApplyStatusesTaskDefinition } from '../../src/channels/twilio/sms-apply-statuses.task.js';
 import { createSmsProcessInboundTask } from '../../src/channels/twilio/sms-process.task.js';
 import { createSmsSendMessageTask } from '../../src/channels/twilio/sms-send.task.js';
 import { createTwilioRuntime, type TwilioRuntime } from '../../src/channels/twilio/twilio-runtime.js';
 import { createPool } from '../../src/platform/db/database.js';
 import { type RunningWorker, startWorker } from '../../src/platform/jobs/worker.js';
 import { buildTasks } from '../../src/tasks.js';
-import { twilioSid } from '../fakes/twilio.js';
+import { type FakeMessage, twilioSid } from '../fakes/twilio.js';
+import { pollUntil } from '../fixtures/leadline-process.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
 import { taskContext } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
@@ -65,6 +68,13 @@ describe('SMS over Twilio', () => {
       .execute();
     for (const { id } of pending) await sendTask.handle({ messageId: id }, ctx());
   }
+
+  const waitingStatuses = () => owner().selectFrom('smsStatusEvents').selectAll().orderBy('id').execute();
+  const statusesJobs = async (numberId: string) => {
+    const { rows } = await sql<{ runAt: Date }>`
+      select run_at from graphile_worker.jobs where key = ${`sms-statuses:${numberId}`}`.execute(owner());
+    return rows;
+  };
 
   const sms = (from: string, body: string, extra: { messageSid?: string; idempotencyToken?: string } = {}) =>
     world.twilio.inboundSms(world.account, inboundUrl, { from, to: world.callerNumber, body, ...extra });
@@ -199,6 +209,124 @@ describe('SMS over Twilio', () => {
     ]);
   });
 
+  it('a status callback for a message Leadline does not know yet is kept once and applied forward-only when the message appears', async () => {
+    const { id: numberId } = await number();
+    const conversation = await owner()
+      .selectFrom('conversations')
+      .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+      .select('conversations.id')
+      .where('contacts.phoneE164', '=', VISITOR)
+      .executeTakeFirstOrThrow();
+    // Twilio's callbacks for a row whose ledger transaction has not committed yet.
+    const messageId = randomUUID();
+    const early: FakeMessage = {
+      sid: twilioSid('SM'),
+      accountSid: world.account.accountSid,
+      to: VISITOR,
+      from: world.callerNumber,
+      body: 'Sent before it was recorded',
+      statusCallback: `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms/${numberId}/status/${messageId}`,
+      createdAt: performance.now(),
+    };
+    expect((await world.twilio.messageStatus(early, 'delivered')).status).toBe(204);
+    // Twilio retries; the same status again is one event.
+    expect((await world.twilio.messageStatus(early, 'delivered')).status).toBe(204);
+    expect((await world.twilio.messageStatus(early, 'sent')).status).toBe(204);
+    expect((await waitingStatuses()).map((event) => [event.messageId, event.status])).toEqual([
+      [messageId, 'delivered'],
+      [messageId, 'sent'],
+    ]);
+    // Committed with a look again a little later.
+    expect(await statusesJobs(numberId)).toHaveLength(1);
+
+    // Nothing to match yet: they stay, and the job looks again later.
+    await sql`delete from graphile_worker._private_jobs where key = ${`sms-statuses:${numberId}`}`.execute(
+      owner(),
+    );
+    await smsApplyStatusesTaskDefinition.handle({ numberId }, ctx());
+    expect(await waitingStatuses()).toHaveLength(2);
+    expect(await statusesJobs(numberId)).toHaveLength(1);
+
+    // The row appears (its ledger transaction commits): the best status applies, then they are gone.
+    await owner()
+      .insertInto('messages')
+      .values({
+        id: messageId,
+        tenantId: world.tenantId,
+        conversationId: conversation.id,
+        channelId: numberId,
+        direction: 'outbound',
+        author: 'operator',
+        authorUserId: null,
+        providerMessageId: null,
+        type: 'text',
+        text: early.body,
+        content: JSON.stringify({}),
+        sentAt: new Date(),
+        status: 'pending',
+        statusAt: null,
+        errorCode: null,
+        errorTitle: null,
+        idempotencyKey: null,
+      })
+      .execute();
+    await smsApplyStatusesTaskDefinition.handle({ numberId }, ctx());
+    const settled = await owner()
+      .selectFrom('messages')
+      .select(['status', 'providerMessageId'])
+      .where('id', '=', messageId)
+      .executeTakeFirstOrThrow();
+    expect(settled).toEqual({ status: 'delivered', providerMessageId: early.sid });
+    expect(await waitingStatuses()).toEqual([]);
+    // Its send sends nothing: the row has its MessageSid.
+    const sentBefore = world.twilio.messages.length;
+    await sendTask.handle({ messageId }, ctx());
+    expect(world.twilio.messages.length).toBe(sentBefore);
+    // A late callback now goes straight to the row, forward only.
+    expect((await world.twilio.messageStatus(early, 'sent')).status).toBe(204);
+    expect(await waitingStatuses()).toEqual([]);
+    expect(
+      (
+        await owner()
+          .selectFrom('messages')
+          .select('status')
+          .where('id', '=', messageId)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('delivered');
+  });
+
+  it('a status callback that never matches a message expires after a week', async () => {
+    const { id: numberId } = await number();
+    const elsewhere = (messageId: string): FakeMessage => ({
+      sid: twilioSid('SM'),
+      accountSid: world.account.accountSid,
+      to: VISITOR,
+      from: world.callerNumber,
+      body: 'Sent from another system',
+      statusCallback: `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms/${numberId}/status/${messageId}`,
+      createdAt: performance.now(),
+    });
+    const old = elsewhere(randomUUID());
+    const recent = elsewhere(randomUUID());
+    expect((await world.twilio.messageStatus(old, 'delivered')).status).toBe(204);
+    expect((await world.twilio.messageStatus(recent, 'delivered')).status).toBe(204);
+    await owner()
+      .updateTable('smsStatusEvents')
+      .set({ receivedAt: new Date(Date.now() - 8 * 86_400_000) })
+      .where('messageSid', '=', old.sid)
+      .execute();
+    await smsApplyStatusesTaskDefinition.handle({ numberId }, ctx());
+    expect((await waitingStatuses()).map((event) => event.messageSid)).toEqual([recent.sid]);
+    await owner()
+      .updateTable('smsStatusEvents')
+      .set({ receivedAt: new Date(Date.now() - 8 * 86_400_000) })
+      .where('messageSid', '=', recent.sid)
+      .execute();
+    await smsApplyStatusesTaskDefinition.handle({ numberId }, ctx());
+    expect(await waitingStatuses()).toEqual([]);
+  });
+
   it('a retried webhook (same MessageSid and idempotency token) is one message', async () => {
     const from = '+393471230001';
     const messageSid = twilioSid('SM');
@@ -291,7 +419,7 @@ describe('SMS over Twilio', () => {
       ['no body', raw('', 'application/x-www-form-urlencoded')],
       ['oversized body', raw(`Body=${'a'.repeat(70 * 1024)}`, 'application/x-www-form-urlencoded')],
       [
-        'unknown status message',
+        'status for a number not of this workspace',
         signed(
           { MessageSid: good.MessageSid, MessageStatus: 'sent' },
           `${world.baseUrl}/webhooks/twilio/${world.tenantId}/sms/00000000-0000-4000-8000-000000000000/status/00000000-0000-4000-8000-000000000001`,
@@ -305,6 +433,7 @@ describe('SMS over Twilio', () => {
         ),
       ],
     ];
+    const waitingBefore = (await waitingStatuses()).length;
     for (const [name, pending] of cases) {
       const answer = await pending;
       expect(answer.status, name).toBeGreaterThanOrEqual(400);
@@ -312,6 +441,7 @@ describe('SMS over Twilio', () => {
       expect(JSON.parse(answer.body).error.code, name).toEqual(expect.any(String));
     }
     expect(await receiptCount()).toBe(before);
+    expect(await waitingStatuses()).toHaveLength(waitingBefore);
   });
 });
 
@@ -367,11 +497,14 @@ describe('SMS through the worker', () => {
     expect(answer.status).toBe(200);
     const [reply] = await world.twilio.waitForMessages(1, 20_000);
     expect(reply).toMatchObject({ to: VISITOR, from: world.callerNumber });
-    const stored = await world.database.ownerDb
-      .selectFrom('messages')
-      .selectAll()
-      .where('providerMessageId', '=', reply!.sid)
-      .executeTakeFirstOrThrow();
+    // The fake has the request before the send's transaction saved its MessageSid: wait for the save.
+    const stored = await pollUntil('the reply saved with its MessageSid', 20_000, () =>
+      world.database.ownerDb
+        .selectFrom('messages')
+        .selectAll()
+        .where('providerMessageId', '=', reply!.sid)
+        .executeTakeFirst(),
+    );
     expect(stored).toMatchObject({ direction: 'outbound', author: 'bot', text: reply!.body });
   });
 });

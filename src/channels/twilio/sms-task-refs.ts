@@ -28,3 +28,14 @@ export function smsSendJobKey(messageId: string): string {
 export function smsConversationQueue(numberId: string, conversationKey: string): string {
   return `sms:${numberId}:${conversationKey}`;
 }
+
+/** Applies a number's waiting status callbacks whose ledger rows appeared, and expires old ones. */
+export const smsApplyStatusesTask = {
+  id: 'sms.apply-statuses',
+  schema: z.object({ numberId: z.uuid() }),
+  maxAttempts: 5,
+} satisfies TaskReference;
+
+export function smsStatusesJobKey(numberId: string): string {
+  return `sms-statuses:${numberId}`;
+}

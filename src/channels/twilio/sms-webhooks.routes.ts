@@ -7,6 +7,8 @@ import { AppError } from '../../platform/http/app-error.js';
 import { ZErrorEnvelope } from '../../platform/http/error-envelope.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import { applySmsStatus, findSmsNumber, storeInboundSms } from './sms.repository.js';
+import { scheduleSmsStatusesCheck } from './sms-apply-statuses.task.js';
+import { isTwilioNumber, storeWaitingSmsStatus } from './sms-statuses.repository.js';
 import { response } from './twiml.js';
 import { acceptTwilioForms, createTwilioVerifier, TWILIO_BODY_LIMIT } from './webhook-request.js';
 
@@ -115,7 +117,8 @@ export const twilioSmsWebhookRoutes: FastifyPluginAsyncZod<TwilioSmsWebhookOptio
       bodyLimit: TWILIO_BODY_LIMIT,
       schema: {
         tags: ['webhooks'],
-        summary: 'Status callbacks of an outbound SMS (applied forward-only, in any order)',
+        summary:
+          'Status callbacks of an outbound SMS (applied forward-only, in any order; kept until their message appears)',
         params: z.object({ tenantId: z.uuid(), numberId: z.uuid(), messageId: z.uuid() }),
         response: { 204: z.null(), ...errors },
       },
@@ -123,16 +126,29 @@ export const twilioSmsWebhookRoutes: FastifyPluginAsyncZod<TwilioSmsWebhookOptio
     async (request, reply) => {
       const { tenantId, numberId, messageId } = request.params;
       const { fields } = await verify(request, tenantId, ZStatusFields);
-      const result = await withTenant(db, tenantId, (trx) =>
-        applySmsStatus(trx, {
-          messageId,
-          numberId,
-          messageSid: fields.MessageSid,
-          status: fields.MessageStatus,
-          errorCode: fields.ErrorCode ?? null,
-        }),
-      );
-      if (result === 'unknown') throw new AppError('not_found', 'Unknown message');
+      const token = ZTokenHeader.safeParse(request.headers['i-twilio-idempotency-token']);
+      const status = {
+        messageId,
+        numberId,
+        messageSid: fields.MessageSid,
+        status: fields.MessageStatus,
+        errorCode: fields.ErrorCode ?? null,
+      };
+      const result = await withTenant(db, tenantId, async (trx) => {
+        if (!(await isTwilioNumber(trx, numberId))) return 'no-number' as const;
+        const applied = await applySmsStatus(trx, status);
+        if (applied !== 'unknown') return applied;
+        // Not a row Leadline knows yet (its send is committing, or it was sent from elsewhere): kept,
+        // committed before the 204, and applied when the row appears (or expired).
+        const stored = await storeWaitingSmsStatus(trx, {
+          ...status,
+          idempotencyToken: token.success ? token.data : null,
+          requestId: request.id,
+        });
+        if (stored) await scheduleSmsStatusesCheck(trx, numberId, request.id);
+        return stored ? ('waiting' as const) : ('duplicate' as const);
+      });
+      if (result === 'no-number') throw new AppError('not_found', 'Unknown number');
       request.log.debug({ messageId, result }, 'Twilio SMS status callback');
       return reply.code(204).send(null);
     },

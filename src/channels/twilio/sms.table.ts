@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { JsonColumn } from '../../platform/db/json.js';
 
 /** The durable receipt of an inbound SMS, stored before Twilio's webhook is answered (ADR 0027). */
@@ -20,3 +20,21 @@ export interface SmsInboundTable {
 }
 
 export type SmsInbound = Selectable<SmsInboundTable>;
+
+/**
+ * A verified Twilio status callback that named no ledger row Leadline knows yet, kept until the row
+ * appears (then applied forward-only and deleted) or it expires (ADR 0027).
+ */
+export interface SmsStatusEventsTable {
+  id: ColumnType<string, never, never>;
+  tenantId: Generated<string>;
+  numberId: string;
+  /** The ledger row the StatusCallback URL names. */
+  messageId: string;
+  messageSid: string;
+  status: string;
+  errorCode: number | null;
+  idempotencyToken: string | null;
+  requestId: string;
+  receivedAt: Generated<Date>;
+}

@@ -10,7 +10,7 @@ import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
 import type { BusinessHoursTable } from '../../business-hours/business-hours.table.js';
 import type { CannedResponsesTable } from '../../canned-responses/canned-responses.table.js';
-import type { SmsInboundTable } from '../../channels/twilio/sms.table.js';
+import type { SmsInboundTable, SmsStatusEventsTable } from '../../channels/twilio/sms.table.js';
 import type { TwilioConnectionsTable, TwilioNumbersTable } from '../../channels/twilio/twilio.table.js';
 import type { WhatsappChannelsTable } from '../../channels/whatsapp/channels.table.js';
 import type {
@@ -132,6 +132,7 @@ export interface Database {
   hubspotWebhookEvents: HubspotWebhookEventsTable;
   twilioNumbers: TwilioNumbersTable;
   smsInbound: SmsInboundTable;
+  smsStatusEvents: SmsStatusEventsTable;
   businessHours: BusinessHoursTable;
   callbackSettings: CallbackSettingsTable;
   callbackWidgets: CallbackWidgetsTable;

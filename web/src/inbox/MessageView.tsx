@@ -5,7 +5,7 @@ import { LinkText } from './LinkText';
 const MEDIA = new Set(['image', 'sticker', 'video', 'audio', 'document']);
 const TICKS: Record<string, string> = {
   pending: 'Queued',
-  accepted: 'Sent to WhatsApp',
+  accepted: 'Accepted by the provider',
   sent: 'Sent',
   delivered: 'Delivered',
   read: 'Read',
@@ -52,7 +52,7 @@ export function MessageView(props: { message: Message; mediaVersion: number }) {
         </span>
         {message.status === 'failed' && (
           <span className="failure" role="note">
-            Not delivered: {message.errorTitle ?? 'WhatsApp refused the message'}
+            Not delivered: {message.errorTitle ?? 'The provider refused the message'}
             {message.errorCode !== null ? ` (code ${message.errorCode})` : ''}
           </span>
         )}

@@ -22,6 +22,7 @@ import * as contactsPipelineConsent from './20261207_1400_contacts_pipeline_cons
 import * as contactImports from './20261207_1500_contact_imports.js';
 import * as privacy from './20261207_1600_privacy.js';
 import * as smsChannel from './20261207_1800_sms_channel.js';
+import * as smsStatusEvents from './20261208_0010_sms_status_events.js';
 import * as hubspot from './20261208_0030_hubspot.js';
 import * as importSpeed from './20261208_0040_import_speed.js';
 import * as leadSources from './20261208_0050_lead_sources.js';
@@ -52,6 +53,7 @@ export const migrations: Record<string, Migration> = {
   '20261207_1500_contact_imports': contactImports,
   '20261207_1600_privacy': privacy,
   '20261207_1800_sms_channel': smsChannel,
+  '20261208_0010_sms_status_events': smsStatusEvents,
   '20261208_0030_hubspot': hubspot,
   '20261208_0040_import_speed': importSpeed,
   '20261208_0050_lead_sources': leadSources,
