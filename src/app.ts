@@ -36,6 +36,7 @@ import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
 import type { Config } from './platform/config/config.js';
+import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
 import { registerCors } from './platform/http/cors.js';
@@ -111,6 +112,7 @@ export interface AppDependencies {
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
+  configureDataKeysFrom(config);
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,

@@ -25,6 +25,7 @@ import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
 import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
+import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
@@ -59,6 +60,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
     }
   };
+  configureDataKeysFrom(config);
   try {
     const location = await locateDatabase(config, logger, { stopEmbedded: options.stopEmbedded });
     closers.push(() => location.release());

@@ -14,6 +14,7 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
+import { reencryptTask } from './encryption/reencrypt.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
@@ -59,6 +60,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
       buttonReplies: answerQuoteButton,
     }),
     applyStatusesTaskDefinition,
+    reencryptTask,
     createSendMessageTask(deps.whatsappOutbound),
     createMarkReadTask(deps.whatsappOutbound),
     createDownloadMediaTask(deps.whatsappOutbound),

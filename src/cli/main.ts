@@ -18,13 +18,16 @@ import { VERSION } from '../platform/version.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
 import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
+import { configureDataKeysFrom } from '../platform/crypto/data-keys.js';
 import { registerBackupCommands } from './backup-cli.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
+import { registerKeysCommands } from './keys-cli.js';
 import { registerPrivacyCommands } from './privacy-cli.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
   try {
     const config = loadConfig();
+    configureDataKeysFrom(config);
     const logger = createLogger({
       level: config.log.level,
       secrets: configuredSecrets(config),
@@ -258,6 +261,7 @@ registerBackupCommands(program, (work) =>
   withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
 );
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db, bootstrap().config)));
+registerKeysCommands(program, (work) => withAppDb(work));
 registerTwilioCommands(program, withAppDb);
 registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));
 

@@ -22,6 +22,7 @@ import * as contactsPipelineConsent from './20261207_1400_contacts_pipeline_cons
 import * as contactImports from './20261207_1500_contact_imports.js';
 import * as privacy from './20261207_1600_privacy.js';
 import * as smsChannel from './20261207_1800_sms_channel.js';
+import * as encryptionAtRest from './20261208_0060_encryption_at_rest.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '20261207_1500_contact_imports': contactImports,
   '20261207_1600_privacy': privacy,
   '20261207_1800_sms_channel': smsChannel,
+  '20261208_0060_encryption_at_rest': encryptionAtRest,
 };
