@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openedRows } from '../support/sealed.js';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
@@ -102,7 +103,7 @@ async function conversationOf(from: string) {
 }
 
 async function messagesOf(conversationId: string, direction: 'inbound' | 'outbound') {
-  return database.ownerDb
+  const rows = await database.ownerDb
     .selectFrom('messages')
     .selectAll()
     .where('conversationId', '=', conversationId)
@@ -110,6 +111,7 @@ async function messagesOf(conversationId: string, direction: 'inbound' | 'outbou
     .orderBy('createdAt')
     .orderBy('sentAt')
     .execute();
+  return openedRows(database.ownerDb, rows);
 }
 
 async function ownershipEvents(conversationId: string) {

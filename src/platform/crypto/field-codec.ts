@@ -227,3 +227,13 @@ export async function openOutside(
   if (!loaded?.keys.has(version)) loaded = await loadKeysOutside(db, tenantId);
   return openWith(loaded, field, value) as Buffer;
 }
+
+/** Opens any stored value with the workspace's keys (the envelope names its field); plaintext as it is. */
+export function openStored(keys: WorkspaceKeys, value: unknown): unknown {
+  if (typeof value === 'string' && isSealedText(value)) {
+    const envelope = textToEnvelope(value);
+    return openWith(keys, readHeader(envelope).field, value);
+  }
+  if (Buffer.isBuffer(value) && isEnvelope(value)) return openWith(keys, readHeader(value).field, value);
+  return value;
+}
