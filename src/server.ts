@@ -9,6 +9,7 @@ import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js'
 import { createMailer } from './mail/mailer.js';
 import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
+import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
 import { createClient, createDb, createPool, type Db } from './platform/db/database.js';
@@ -25,7 +26,6 @@ import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
 import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
-import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Command, InvalidArgumentError } from 'commander';
+import { keyStatus, rotateDataKey } from '../encryption/data-keys.service.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { isUuid } from '../platform/db/tenant-context.js';
-import { keyStatus, rotateDataKey } from '../encryption/data-keys.service.js';
 
 export type WithAppDb = <T>(work: (db: Db, config: Config) => Promise<T>) => Promise<T>;
 
@@ -34,7 +34,9 @@ export function registerKeysCommands(program: Command, withAppDb: WithAppDb): vo
         const status = await keyStatus(db, options.workspace);
         process.stdout.write(`current version: ${status.current ?? 'none yet'}\n`);
         for (const entry of status.versions) {
-          process.stdout.write(`version ${entry.version}: ${entry.values} value(s), made ${entry.createdAt.toISOString()}\n`);
+          process.stdout.write(
+            `version ${entry.version}: ${entry.values} value(s), made ${entry.createdAt.toISOString()}\n`,
+          );
         }
         process.stdout.write(`plaintext values awaiting re-encryption: ${status.legacyValues}\n`);
       });

@@ -1,5 +1,5 @@
-import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import { type QueryCreator, sql } from 'kysely';
+import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { inboundActivity } from './conversations.repository.js';

@@ -1,5 +1,5 @@
-import { sealText } from '../platform/crypto/field-codec.js';
 import { type SqlBool, sql } from 'kysely';
+import { sealText } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type { PageCursor } from '../platform/http/cursor.js';
 import type { ConversationNote } from './conversations.table.js';

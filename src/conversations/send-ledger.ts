@@ -1,7 +1,7 @@
-import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import { sql } from 'kysely';
 import type { ChannelCapabilities, ChannelKind } from '../channels/channel-adapter.js';
 import { channelAdapter } from '../channels/registry.js';
+import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { enqueue } from '../platform/jobs/enqueue.js';

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
+import { dataKeys } from '../platform/crypto/data-keys.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
-import { dataKeys } from '../platform/crypto/data-keys.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
-import { type ReencryptCursor, keyUsage, reencryptBatch } from './reencryption.js';
 import { REENCRYPT_TASK, reencryptJobKey } from './reencrypt.task-definition.js';
+import { keyUsage, type ReencryptCursor, reencryptBatch } from './reencryption.js';
 
 export interface KeyStatus {
   readonly current: number | null;
@@ -13,12 +13,21 @@ export interface KeyStatus {
   readonly legacyValues: number;
 }
 
-export async function startReencryption(trx: TenantTransaction, requestId: string, runAt?: Date): Promise<void> {
-  await enqueue(trx, REENCRYPT_TASK, { column: 0, after: null }, {
-    requestId,
-    jobKey: reencryptJobKey(await currentTenant(trx)),
-    ...(runAt ? { runAt } : {}),
-  });
+export async function startReencryption(
+  trx: TenantTransaction,
+  requestId: string,
+  runAt?: Date,
+): Promise<void> {
+  await enqueue(
+    trx,
+    REENCRYPT_TASK,
+    { column: 0, after: null },
+    {
+      requestId,
+      jobKey: reencryptJobKey(await currentTenant(trx)),
+      ...(runAt ? { runAt } : {}),
+    },
+  );
 }
 
 async function currentTenant(trx: TenantTransaction): Promise<string> {

@@ -1,5 +1,5 @@
-import { defineTask } from '../platform/jobs/task.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
+import { defineTask } from '../platform/jobs/task.js';
 import { reencryptStep, startReencryption } from './data-keys.service.js';
 import { REENCRYPT_TASK, reencryptJobKey } from './reencrypt.task-definition.js';
 

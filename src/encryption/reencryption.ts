@@ -35,8 +35,7 @@ export async function reencryptBatch(
   if (!column) return { rewritten: 0, next: null };
   const current = (await dataKeys().ensureCurrent(trx, tenantId)).current;
   const id = sql.ref(`${column.table}.${column.id}`);
-  const after =
-    cursor.after === null ? sql`true` : sql`${id} > ${cursor.after}::${sql.raw(column.idType)}`;
+  const after = cursor.after === null ? sql`true` : sql`${id} > ${cursor.after}::${sql.raw(column.idType)}`;
   // Ids and versions only: values are read (and opened) just for the rows that need work.
   const { rows } = await sql<{ id: string; version: number | null; present: boolean }>`
     select ${id}::text as id, data_key_version(${ref(column)}) as version, ${ref(column)} is not null as present
@@ -69,7 +68,9 @@ export async function reencryptBatch(
 }
 
 /** Per key version, how many stored values are sealed under it; `legacy` counts plaintext ones. */
-export async function keyUsage(trx: TenantTransaction): Promise<{ legacy: number; versions: Map<number, number> }> {
+export async function keyUsage(
+  trx: TenantTransaction,
+): Promise<{ legacy: number; versions: Map<number, number> }> {
   const versions = new Map<number, number>();
   let legacy = 0;
   for (const column of ENCRYPTED_COLUMNS) {

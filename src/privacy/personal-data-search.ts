@@ -1,10 +1,10 @@
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../platform/db/database.js';
-import type { Database } from '../platform/db/schema.js';
-import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { type EncryptedColumn, encryptedColumn } from '../encryption/encrypted-columns.js';
 import { dataKeys, type WorkspaceKeys } from '../platform/crypto/data-keys.js';
 import { openStored } from '../platform/crypto/field-codec.js';
+import type { Db } from '../platform/db/database.js';
+import type { Database } from '../platform/db/schema.js';
+import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { type PersonalDataCategory, personalColumns } from './registry.js';
 
 /** Categories whose values can contain a person's number, address or name as text. */

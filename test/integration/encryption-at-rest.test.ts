@@ -153,7 +153,9 @@ describe('encrypted columns', () => {
     await sql`update messages set text = (select text from messages where id = ${sealedId})
       where id = ${targetId}`.execute(database.ownerDb);
     await expect(
-      withTenant(database.db, second.tenantId, (trx) => listMessages(trx, second.conversationId, { limit: 5 })),
+      withTenant(database.db, second.tenantId, (trx) =>
+        listMessages(trx, second.conversationId, { limit: 5 }),
+      ),
     ).rejects.toThrow(/does not open|no data key/);
 
     const raw = await rawText('messages', sealedId);
@@ -226,14 +228,19 @@ describe('rotation, re-encryption and retirement', () => {
     const final = await runPass(workspace.tenantId, later);
     expect(final).toMatchObject({ kind: 'retired', versions: [1] });
     const { rows: left } = await sql<{ version: number }>`
-      select version from workspace_data_keys where tenant_id = ${workspace.tenantId}`.execute(database.ownerDb);
+      select version from workspace_data_keys where tenant_id = ${workspace.tenantId}`.execute(
+      database.ownerDb,
+    );
     expect(left.map((row) => row.version)).toEqual([2]);
 
     // Every value still reads, and nothing is plaintext in the columns any more.
     const texts = await withTenant(database.db, workspace.tenantId, (trx) =>
       listMessages(trx, workspace.conversationId, { limit: 10 }),
     );
-    expect(texts.map((message) => message.text).sort()).toEqual(['sealed under version 1', 'sealed under version 2']);
+    expect(texts.map((message) => message.text).sort()).toEqual([
+      'sealed under version 1',
+      'sealed under version 2',
+    ]);
     expect(texts.map((message) => message.id).sort()).toEqual([before, after].sort());
     expect(await rawText('conversation_notes', legacyId)).not.toContain('legacy');
     const notes = await withTenant(database.db, workspace.tenantId, (trx) =>

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openedRows } from '../support/sealed.js';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
@@ -25,6 +24,7 @@ import {
   taskContext,
 } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

@@ -7,7 +7,10 @@ import type { Database } from '../../src/platform/db/schema.js';
  * Rows read with an owner connection (no tenant transaction, so no codec) as the application reads them:
  * each encrypted value opened with its row's workspace keys (ADR 0036).
  */
-export async function openedRows<T extends { tenantId: string }>(db: Kysely<Database>, rows: T[]): Promise<T[]> {
+export async function openedRows<T extends { tenantId: string }>(
+  db: Kysely<Database>,
+  rows: T[],
+): Promise<T[]> {
   const keys = new Map<string, WorkspaceKeys>();
   const result: T[] = [];
   for (const row of rows) {
@@ -18,7 +21,9 @@ export async function openedRows<T extends { tenantId: string }>(db: Kysely<Data
     }
     const found = workspace;
     result.push(
-      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, openStored(found, value)])) as T,
+      Object.fromEntries(
+        Object.entries(row).map(([column, value]) => [column, openStored(found, value)]),
+      ) as T,
     );
   }
   return result;

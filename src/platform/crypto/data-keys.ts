@@ -109,7 +109,9 @@ export class DataKeys {
   /** Wraps again, under the current master key, every wrap of the workspace made under a retired one. */
   async rewrapStale(executor: Executor, tenantId: string): Promise<number> {
     const { rows } = await sql<{ version: number; wrappedKey: string }>`
-      select version, wrapped_key from workspace_data_keys where tenant_id = ${tenantId}::uuid`.execute(executor);
+      select version, wrapped_key from workspace_data_keys where tenant_id = ${tenantId}::uuid`.execute(
+      executor,
+    );
     let rewrapped = 0;
     for (const row of rows) {
       if (!this.ring.isStale(row.wrappedKey)) continue;

@@ -52,7 +52,8 @@ async function keyFor(state: CodecState, version: number): Promise<Buffer> {
     state.keys = await state.loadOutside(state.tenantId);
     key = keyOf(state, version);
   }
-  if (!key) throw new EnvelopeError(`no data key of version ${version} for this workspace (retired or destroyed)`);
+  if (!key)
+    throw new EnvelopeError(`no data key of version ${version} for this workspace (retired or destroyed)`);
   return key;
 }
 
@@ -157,12 +158,18 @@ export async function sealTextOrNull(
  * Opens a value read outside a tenant transaction (an owner connection: export, erasure search), with the
  * workspace's keys given; checks the field too.
  */
-export function openWith(keys: WorkspaceKeys, field: EncryptedField, value: string | Buffer): string | Buffer {
+export function openWith(
+  keys: WorkspaceKeys,
+  field: EncryptedField,
+  value: string | Buffer,
+): string | Buffer {
   if (typeof value === 'string') {
     if (!isSealedText(value)) return value;
-    return openBytes(keyIn(keys, field, textToEnvelope(value)), keys.tenantId, textToEnvelope(value)).toString(
-      'utf8',
-    );
+    return openBytes(
+      keyIn(keys, field, textToEnvelope(value)),
+      keys.tenantId,
+      textToEnvelope(value),
+    ).toString('utf8');
   }
   if (!isEnvelope(value)) return value;
   return openBytes(keyIn(keys, field, value), keys.tenantId, value);
@@ -179,7 +186,8 @@ function keyIn(keys: WorkspaceKeys, field: EncryptedField, envelope: Buffer): Bu
 /** The key version a stored value is sealed with; undefined for legacy plaintext. */
 export function sealedVersion(value: string | Buffer | null): number | undefined {
   if (value === null) return undefined;
-  if (typeof value === 'string') return isSealedText(value) ? readHeader(textToEnvelope(value)).keyVersion : undefined;
+  if (typeof value === 'string')
+    return isSealedText(value) ? readHeader(textToEnvelope(value)).keyVersion : undefined;
   return isEnvelope(value) ? readHeader(value).keyVersion : undefined;
 }
 
@@ -208,7 +216,8 @@ export async function sealBuffersOutside(
 ): Promise<Buffer[]> {
   const keys = dataKeys();
   let loaded = keys.cached(tenantId);
-  if (loaded?.current === undefined) loaded = await inWorkspace(db, tenantId, (trx) => keys.ensureCurrent(trx, tenantId));
+  if (loaded?.current === undefined)
+    loaded = await inWorkspace(db, tenantId, (trx) => keys.ensureCurrent(trx, tenantId));
   const version = loaded.current as number;
   const key = loaded.keys.get(version) as Buffer;
   return plaintexts.map((plaintext) => sealBytes(key, { tenantId, field, keyVersion: version }, plaintext));

@@ -27,13 +27,21 @@ export class LocalMasterKeyRing implements MasterKeyRing {
   async wrap(dataKey: Buffer, context: WrapContext): Promise<string> {
     if (dataKey.length !== 32) throw new Error('a data key is 256 bits');
     return this.box.seal(
-      JSON.stringify({ t: context.tenantId.toLowerCase(), v: context.version, k: dataKey.toString('base64') }),
+      JSON.stringify({
+        t: context.tenantId.toLowerCase(),
+        v: context.version,
+        k: dataKey.toString('base64'),
+      }),
     );
   }
 
   async unwrap(wrapped: string, context: WrapContext): Promise<Buffer> {
     const opened = JSON.parse(this.box.open(wrapped)) as { t?: unknown; v?: unknown; k?: unknown };
-    if (opened.t !== context.tenantId.toLowerCase() || opened.v !== context.version || typeof opened.k !== 'string') {
+    if (
+      opened.t !== context.tenantId.toLowerCase() ||
+      opened.v !== context.version ||
+      typeof opened.k !== 'string'
+    ) {
       throw new Error('wrapped data key belongs to another workspace or version');
     }
     const key = Buffer.from(opened.k, 'base64');

@@ -38,4 +38,3 @@ export async function withTenant<T>(
     return work(coded as TenantTransaction);
   });
 }
-
