@@ -214,13 +214,25 @@ export async function sealBuffersOutside(
   field: EncryptedField,
   plaintexts: readonly Uint8Array[],
 ): Promise<Buffer[]> {
-  const keys = dataKeys();
-  let loaded = keys.cached(tenantId);
-  if (loaded?.current === undefined)
-    loaded = await inWorkspace(db, tenantId, (trx) => keys.ensureCurrent(trx, tenantId));
+  let loaded = dataKeys().cached(tenantId);
+  if (loaded?.current === undefined) loaded = await ensureOutside(db, tenantId);
   const version = loaded.current as number;
   const key = loaded.keys.get(version) as Buffer;
   return plaintexts.map((plaintext) => sealBytes(key, { tenantId, field, keyVersion: version }, plaintext));
+}
+
+const ensuring = new Map<string, Promise<WorkspaceKeys>>();
+
+/** One load per workspace at a time: a burst of webhooks after a cache expiry waits for the same one. */
+function ensureOutside(db: Kysely<Database>, tenantId: string): Promise<WorkspaceKeys> {
+  const pending = ensuring.get(tenantId);
+  if (pending) return pending;
+  const keys = dataKeys();
+  const loading = inWorkspace(db, tenantId, (trx) => keys.ensureCurrent(trx, tenantId)).finally(() =>
+    ensuring.delete(tenantId),
+  );
+  ensuring.set(tenantId, loading);
+  return loading;
 }
 
 /** Opens a value read outside the workspace's transactions (the blob store), checking its field. */
