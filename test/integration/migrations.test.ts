@@ -157,6 +157,7 @@ const MIGRATED: SchemaState = {
     'whatsapp_inbound.tenant_isolation',
     'whatsapp_status_events.tenant_isolation',
     'whatsapp_webhook_events.tenant_isolation',
+    'workspace_data_keys.tenant_isolation',
   ],
 };
 const EMPTY: SchemaState = { tables: [], appCurrentTenant: false, whatsappIngest: false, policies: [] };

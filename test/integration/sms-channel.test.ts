@@ -11,6 +11,7 @@ import { twilioSid } from '../fakes/twilio.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
 import { taskContext } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 
 const VISITOR = '+393471234567';
 
@@ -105,12 +106,15 @@ describe('SMS over Twilio', () => {
       expect.objectContaining({ id: conversation.id, channelKind: 'sms', windowOpenUntil: null }),
     ]);
 
-    const messages = await owner()
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversationId', '=', conversation.id)
-      .orderBy('sentAt')
-      .execute();
+    const messages = await openedRows(
+      owner(),
+      await owner()
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversationId', '=', conversation.id)
+        .orderBy('sentAt')
+        .execute(),
+    );
     expect(messages[0]).toMatchObject({ direction: 'inbound', text: 'Hello, I would like a quote' });
     const replies = messages.filter((m) => m.direction === 'outbound');
     expect(replies.length).toBeGreaterThan(0);
@@ -367,11 +371,13 @@ describe('SMS through the worker', () => {
     expect(answer.status).toBe(200);
     const [reply] = await world.twilio.waitForMessages(1, 20_000);
     expect(reply).toMatchObject({ to: VISITOR, from: world.callerNumber });
-    const stored = await world.database.ownerDb
-      .selectFrom('messages')
-      .selectAll()
-      .where('providerMessageId', '=', reply!.sid)
-      .executeTakeFirstOrThrow();
+    const [stored] = await openedRows(world.database.ownerDb, [
+      await world.database.ownerDb
+        .selectFrom('messages')
+        .selectAll()
+        .where('providerMessageId', '=', reply!.sid)
+        .executeTakeFirstOrThrow(),
+    ]);
     expect(stored).toMatchObject({ direction: 'outbound', author: 'bot', text: reply!.body });
   });
 });
