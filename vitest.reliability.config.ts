@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/encryption-setup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     testTimeout: 600_000,

@@ -8,6 +8,7 @@
  * with a wrong field, and guardrail figures: claims in the model's drafts, claims that reached a customer,
  * handoffs asked for and honoured.
  */
+import '../test/support/encryption-setup.js';
 import { randomBytes } from 'node:crypto';
 import type { Agent, AgentInput, Profile } from '../src/agent/agent.js';
 import { unsupportedClaims } from '../src/agent/llm/guardrails.js';

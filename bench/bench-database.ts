@@ -1,3 +1,4 @@
+import '../test/support/encryption-setup.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,6 +9,7 @@
  * request (kernel accounting): the server process, the load generator (this process), and the rest. After Leadline's warm-up the database is ANALYZEd, as autovacuum keeps a
  * running deployment's statistics (BENCH_NO_ANALYZE=1 skips it: the tables are then planned as empty).
  */
+import '../test/support/encryption-setup.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';

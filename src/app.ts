@@ -35,6 +35,7 @@ import { leadSourcesRoutes } from './lead-sources/lead-sources.routes.js';
 import { leadWebhookRoutes } from './lead-sources/lead-webhook.routes.js';
 import { planRoutes } from './plans/plans.routes.js';
 import type { Config } from './platform/config/config.js';
+import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import type { Db } from './platform/db/database.js';
 import { clientErrorHandler } from './platform/http/client-errors.js';
 import { registerCors } from './platform/http/cors.js';
@@ -112,6 +113,7 @@ export interface AppDependencies {
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
+  configureDataKeysFrom(config);
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,

@@ -11,6 +11,7 @@ import { createHubspotRuntime } from './integrations/hubspot/hubspot-runtime.js'
 import { createMailer } from './mail/mailer.js';
 import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
+import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
 import { appRoleProblems, inspectAppRole } from './platform/db/app-role.js';
 import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js';
 import { createClient, createDb, createPool, type Db } from './platform/db/database.js';
@@ -66,6 +67,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
     }
   };
+  configureDataKeysFrom(config);
   try {
     // First, so they are closed (flushed) last; each loads its SDK only when configured (ADR 0037).
     const tracing = await startTracing(config.observability, logger);

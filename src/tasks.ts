@@ -9,6 +9,7 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
+import { reencryptTask } from './encryption/reencrypt.task.js';
 import { createHubspotTasks, type HubspotTaskDeps } from './integrations/hubspot/hubspot.tasks.js';
 import { createImportPhantombusterTask } from './lead-sources/import-phantombuster.task.js';
 import { type LeadSourceTaskDeps, leadSourceTaskParts } from './lead-sources/lead-source-tasks.js';
@@ -65,6 +66,7 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
         buttonReplies: answerQuoteButton,
       }),
     ),
+    reencryptTask,
     ...createAccountTasks(deps.accounts),
     createApprovalReminderTask({ secretKey: deps.secretKey, publicUrl: deps.publicUrl }),
     createPlaceCallTask(deps.callbacks),

@@ -9,6 +9,7 @@ import { registerHubspotCommands } from '../integrations/hubspot/hubspot-cli.js'
 import { formatOutbox, listOutboxMail } from '../mail/mail-outbox.repository.js';
 import { type Config, configuredSecrets } from '../platform/config/config.js';
 import { ConfigError, loadConfig } from '../platform/config/load.js';
+import { configureDataKeysFrom } from '../platform/crypto/data-keys.js';
 import { locateDatabase } from '../platform/db/connect.js';
 import { createDb, createPool } from '../platform/db/database.js';
 import { migrateDown, migrationStatus } from '../platform/db/migrator.js';
@@ -21,12 +22,14 @@ import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
 import { registerBackupCommands } from './backup-cli.js';
 import { configFindings, databaseFindings, formatFindings } from './doctor.js';
+import { registerKeysCommands } from './keys-cli.js';
 import { registerPlanCommands } from './plans-cli.js';
 import { registerPrivacyCommands } from './privacy-cli.js';
 
 function bootstrap(): { config: Config; logger: Logger } {
   try {
     const config = loadConfig();
+    configureDataKeysFrom(config);
     const logger = createLogger({
       level: config.log.level,
       secrets: configuredSecrets(config),
@@ -260,6 +263,7 @@ registerBackupCommands(program, (work) =>
   withOwnerDb((_db, logger, ownerUrl) => work({ config: bootstrap().config, logger, ownerUrl })),
 );
 registerPrivacyCommands(program, (work) => withOwnerDb((db) => work(db, bootstrap().config)));
+registerKeysCommands(program, (work) => withAppDb(work));
 registerTwilioCommands(program, withAppDb);
 registerHubspotCommands(program, withAppDb);
 registerDeadLetterCommands(program, (work) => withOwnerDb((db) => work(db)));

@@ -1,4 +1,5 @@
 import { type QueryCreator, sql } from 'kysely';
+import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { inboundActivity } from './conversations.repository.js';
@@ -20,6 +21,7 @@ export async function insertInboundMessage(
     message: NormalisedMessage;
   },
 ): Promise<Message | undefined> {
+  const text = await sealTextOrNull(trx, 'messages.text', input.message.text);
   return (
     trx
       .with('inserted', (db) =>
@@ -33,7 +35,7 @@ export async function insertInboundMessage(
             authorUserId: null,
             providerMessageId: input.providerMessageId,
             type: input.message.type,
-            text: input.message.text,
+            text,
             content: JSON.stringify(input.message.content),
             sentAt: input.sentAt,
             status: null,

@@ -1,4 +1,5 @@
 import { type SqlBool, sql } from 'kysely';
+import { sealText } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type { PageCursor } from '../platform/http/cursor.js';
 import type { ConversationNote } from './conversations.table.js';
@@ -9,7 +10,12 @@ export async function insertNote(
   trx: TenantTransaction,
   input: { conversationId: string; authorUserId: string | null; text: string },
 ): Promise<ConversationNote> {
-  return trx.insertInto('conversationNotes').values(input).returningAll().executeTakeFirstOrThrow();
+  const text = await sealText(trx, 'conversation_notes.text', input.text);
+  return trx
+    .insertInto('conversationNotes')
+    .values({ ...input, text })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 function notes(trx: TenantTransaction) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ChannelCapabilities, ChannelKind } from '../channels/channel-adapter.js';
 import { channelAdapter } from '../channels/registry.js';
+import { sealTextOrNull } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
@@ -114,6 +115,7 @@ export async function queueOutboundMessage(
     );
   }
   const sentAt = new Date();
+  const sealedText = await sealTextOrNull(trx, 'messages.text', fields.text);
   // The row and, when it is new, the conversation's last-message time: one statement.
   const inserted = await trx
     .with('inserted', (db) =>
@@ -126,7 +128,7 @@ export async function queueOutboundMessage(
           author: request.author,
           authorUserId: request.authorUserId ?? null,
           type: request.body.type,
-          text: fields.text,
+          text: sealedText,
           content: JSON.stringify(fields.content),
           sentAt,
           status: 'pending',

@@ -1,4 +1,7 @@
 import { sql, type Transaction } from 'kysely';
+import { type EncryptedColumn, encryptedColumn } from '../encryption/encrypted-columns.js';
+import { dataKeys, type WorkspaceKeys } from '../platform/crypto/data-keys.js';
+import { openStored } from '../platform/crypto/field-codec.js';
 import type { Db } from '../platform/db/database.js';
 import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
@@ -87,11 +90,62 @@ async function search(db: Transaction<Database>, patterns: string[], tenantId: s
     );
     const tenantFilter =
       tenantId && info.tenant ? sql`and ${sql.id(schema, name, 'tenant_id')} = ${tenantId}::uuid` : sql``;
+    // An encrypted column (ADR 0036): SQL searches its legacy plaintext only, the sealed values are opened.
+    const encrypted = schema === 'public' ? encryptedColumn(name, column) : undefined;
+    const legacyOnly = encrypted ? sql`and data_key_version(${ref}) is null` : sql``;
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from ${sql.id(schema, name)}
-      where (${sql.join(matches, sql` or `)}) ${tenantFilter}`.execute(db);
-    const count = rows[0]?.n ?? 0;
+      where (${sql.join(matches, sql` or `)}) ${legacyOnly} ${tenantFilter}`.execute(db);
+    const sealedHits = encrypted ? await searchSealed(db, encrypted, patterns, tenantFilter) : 0;
+    const count = (rows[0]?.n ?? 0) + sealedHits;
     if (count > 0) hits.push({ table, column, rows: count });
   }
   return hits;
+}
+
+const SEALED_BATCH = 1_000;
+
+/**
+ * Counts the sealed values of an encrypted column that contain a term, opening each with its workspace's
+ * keys, in batches by id. In a tenant transaction the codec has opened them already.
+ */
+async function searchSealed(
+  db: Transaction<Database>,
+  column: EncryptedColumn,
+  patterns: string[],
+  tenantFilter: ReturnType<typeof sql>,
+): Promise<number> {
+  const id = sql.ref(`${column.table}.${column.id}`);
+  const value = sql.ref(`${column.table}.${column.column}`);
+  const keys = new Map<string, WorkspaceKeys>();
+  const lowered = patterns.map((term) => term.toLowerCase());
+  let after: string | null = null;
+  let found = 0;
+  for (;;) {
+    const { rows }: { rows: { id: string; tenantId: string; value: unknown }[] } = await sql<{
+      id: string;
+      tenantId: string;
+      value: unknown;
+    }>`
+      select ${id}::text as id, ${sql.ref(`${column.table}.tenant_id`)}::text as tenant_id, ${value} as value
+      from ${sql.table(column.table)}
+      where data_key_version(${value}) is not null ${tenantFilter}
+        ${after === null ? sql`` : sql`and ${id} > ${after}::${sql.raw(column.idType)}`}
+      order by ${id} limit ${SEALED_BATCH}`.execute(db);
+    for (const row of rows) {
+      let workspace = keys.get(row.tenantId);
+      if (!workspace) {
+        workspace = await dataKeys().load(db, row.tenantId);
+        keys.set(row.tenantId, workspace);
+      }
+      const opened = openStored(workspace, row.value);
+      const hit =
+        typeof opened === 'string'
+          ? lowered.some((term) => opened.toLowerCase().includes(term))
+          : Buffer.isBuffer(opened) && patterns.some((term) => opened.includes(Buffer.from(term, 'utf8')));
+      if (hit) found += 1;
+    }
+    if (rows.length < SEALED_BATCH) return found;
+    after = rows.at(-1)?.id ?? null;
+  }
 }

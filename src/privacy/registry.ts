@@ -1018,6 +1018,12 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   // Infrastructure: schema versions, locks, worker liveness.
   'public.kysely_migration': { subjects: [], columns: { name: none, timestamp: none } },
   'public.kysely_migration_lock': { subjects: [], columns: { id: none, is_locked: none } },
+  // Encryption at rest (ADR 0036): the workspace's data keys, wrapped by the master key ring; no one's data.
+  'public.workspace_data_keys': {
+    subjects: [],
+    columns: { tenant_id: none, version: none, wrapped_key: none, created_at: none },
+  },
+
   'public.worker_heartbeats': {
     subjects: [],
     columns: { worker_id: none, hostname: none, pid: none, last_seen_at: none },

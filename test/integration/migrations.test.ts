@@ -169,6 +169,7 @@ const MIGRATED: SchemaState = {
     'whatsapp_inbound.tenant_isolation',
     'whatsapp_status_events.tenant_isolation',
     'whatsapp_webhook_events.tenant_isolation',
+    'workspace_data_keys.tenant_isolation',
     'workspace_plans.tenant_isolation',
     'workspace_usage_months.tenant_isolation',
   ],

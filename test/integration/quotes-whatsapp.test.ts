@@ -16,6 +16,7 @@ import { conversationKeyOf, deliverMessages, taskContext } from '../support/inbo
 import { seedConversation } from '../support/inbox-fixtures.js';
 import { captureLogger } from '../support/log-capture.js';
 import { type OutboundHarness, outboundHarness, runTask } from '../support/outbound-fixtures.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -119,7 +120,7 @@ async function versionOf(quoteId: string, version = 1) {
 }
 
 async function outbound(conversationId: string) {
-  return database.ownerDb
+  const rows = await database.ownerDb
     .selectFrom('messages')
     .selectAll()
     .where('conversationId', '=', conversationId)
@@ -127,6 +128,7 @@ async function outbound(conversationId: string) {
     .orderBy('createdAt')
     .orderBy('id')
     .execute();
+  return openedRows(database.ownerDb, rows);
 }
 
 async function sendAll(conversationId: string) {

@@ -14,6 +14,7 @@ import { pollUntil } from '../fixtures/leadline-process.js';
 import { type CallbackWorld, startCallbackWorld } from '../support/callback-world.js';
 import { taskContext } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 
 const VISITOR = '+393471234567';
 
@@ -115,12 +116,15 @@ describe('SMS over Twilio', () => {
       expect.objectContaining({ id: conversation.id, channelKind: 'sms', windowOpenUntil: null }),
     ]);
 
-    const messages = await owner()
-      .selectFrom('messages')
-      .selectAll()
-      .where('conversationId', '=', conversation.id)
-      .orderBy('sentAt')
-      .execute();
+    const messages = await openedRows(
+      owner(),
+      await owner()
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversationId', '=', conversation.id)
+        .orderBy('sentAt')
+        .execute(),
+    );
     expect(messages[0]).toMatchObject({ direction: 'inbound', text: 'Hello, I would like a quote' });
     const replies = messages.filter((m) => m.direction === 'outbound');
     expect(replies.length).toBeGreaterThan(0);
@@ -498,13 +502,14 @@ describe('SMS through the worker', () => {
     const [reply] = await world.twilio.waitForMessages(1, 20_000);
     expect(reply).toMatchObject({ to: VISITOR, from: world.callerNumber });
     // The fake has the request before the send's transaction saved its MessageSid: wait for the save.
-    const stored = await pollUntil('the reply saved with its MessageSid', 20_000, () =>
+    const saved = await pollUntil('the reply saved with its MessageSid', 20_000, () =>
       world.database.ownerDb
         .selectFrom('messages')
         .selectAll()
         .where('providerMessageId', '=', reply!.sid)
         .executeTakeFirst(),
     );
+    const [stored] = await openedRows(world.database.ownerDb, [saved]);
     expect(stored).toMatchObject({ direction: 'outbound', author: 'bot', text: reply!.body });
   });
 });

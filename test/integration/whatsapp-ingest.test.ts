@@ -20,6 +20,7 @@ import {
 } from '../fakes/meta-webhook-client.js';
 import { testConfig } from '../support/config.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -103,7 +104,8 @@ async function receipts(channelIds: string[]): Promise<ReceiptRow[]> {
            e.channel_id::text as event_channel_id, e.body, i.xmin::text
     from whatsapp_inbound i join whatsapp_webhook_events e on e.id = i.event_id
     where i.channel_id = any(${channelIds}::uuid[])`.execute(database.ownerDb);
-  return rows;
+  // The raw body is sealed with the workspace's data key (ADR 0036): opened as the application would.
+  return openedRows(database.ownerDb, rows);
 }
 
 interface JobRow {
@@ -232,11 +234,17 @@ describe('IngestBatcher with two tenants in one batch', () => {
       expect(carriedBy[row.providerMessageId], row.providerMessageId).toContain(row.requestId);
       expect(row.body.toString('utf8')).toContain(row.providerMessageId);
     }
-    const { rows: statusRows } = await sql<{ providerMessageId: string; requestId: string; body: Buffer }>`
-      select s.provider_message_id, e.request_id, e.body
+    const { rows: sealedStatusRows } = await sql<{
+      providerMessageId: string;
+      requestId: string;
+      body: Buffer;
+      tenantId: string;
+    }>`
+      select s.provider_message_id, e.request_id, e.body, e.tenant_id::text
       from whatsapp_status_events s join whatsapp_webhook_events e on e.id = s.event_id
       where s.channel_id = any(${channels()}::uuid[])
       order by e.request_id`.execute(database.ownerDb);
+    const statusRows = await openedRows(database.ownerDb, sealedStatusRows);
     expect(statusRows).toHaveLength(2);
     expect(statusRows.find((row) => row.providerMessageId === sentB.id)?.requestId).toBe('req-B1');
     expect(['req-A1', 'req-A3']).toContain(
@@ -244,10 +252,12 @@ describe('IngestBatcher with two tenants in one batch', () => {
     );
     for (const row of statusRows) expect(row.body.toString('utf8')).toContain(row.providerMessageId);
     // The raw bytes are stored exactly as received.
-    const { rows: bodies } = await sql<{ requestId: string; body: Buffer }>`
-      select request_id, body from whatsapp_webhook_events where request_id = 'req-A2'`.execute(
+    const { rows: sealedBodies } = await sql<{ requestId: string; body: Buffer; tenantId: string }>`
+      select request_id, body, tenant_id::text from whatsapp_webhook_events where request_id = 'req-A2'`.execute(
       database.ownerDb,
     );
+    expect(sealedBodies.map((row) => row.body.includes(Buffer.from('wamid.'))).includes(true)).toBe(false);
+    const bodies = await openedRows(database.ownerDb, sealedBodies);
     expect(bodies.map((row) => row.body.equals(A2().body))).toEqual([true]);
   });
 
@@ -350,10 +360,11 @@ describe('storeTenantDeliveries', () => {
     const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256));
     const item = { ...delivery(lineA, 'req-bytes', {}), body: bytes };
     await storeTenantDeliveries(database.db, lineA.tenantId, [item, { ...item, body: Buffer.alloc(0) }]);
-    const { rows } = await sql<{ body: Buffer }>`
-      select body from whatsapp_webhook_events where request_id = 'req-bytes' order by id`.execute(
+    const { rows: sealed } = await sql<{ body: Buffer; tenantId: string }>`
+      select body, tenant_id::text from whatsapp_webhook_events where request_id = 'req-bytes' order by id`.execute(
       database.ownerDb,
     );
+    const rows = await openedRows(database.ownerDb, sealed);
     expect(rows.map((row) => row.body.toString('hex'))).toEqual([bytes.toString('hex'), '']);
   });
 

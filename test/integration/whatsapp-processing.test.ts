@@ -24,6 +24,7 @@ import {
   taskContext,
 } from '../support/inbound-pipeline.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -102,7 +103,7 @@ async function conversationOf(from: string) {
 }
 
 async function messagesOf(conversationId: string, direction: 'inbound' | 'outbound') {
-  return database.ownerDb
+  const rows = await database.ownerDb
     .selectFrom('messages')
     .selectAll()
     .where('conversationId', '=', conversationId)
@@ -110,6 +111,7 @@ async function messagesOf(conversationId: string, direction: 'inbound' | 'outbou
     .orderBy('createdAt')
     .orderBy('sentAt')
     .execute();
+  return openedRows(database.ownerDb, rows);
 }
 
 async function ownershipEvents(conversationId: string) {

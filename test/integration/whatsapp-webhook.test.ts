@@ -21,6 +21,7 @@ import {
 } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
 import { captureLogger } from '../support/log-capture.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -197,11 +198,15 @@ describe('POST /webhooks/whatsapp/:channelId', () => {
       message: Record<string, unknown>;
       profile: string;
       body: Buffer;
+      tenantId: string;
     }>`
-      select i.conversation_key, i.sent_at, i.message, i.profile::text as profile, e.body
+      select i.conversation_key, i.sent_at, i.message, i.profile::text as profile, e.body, e.tenant_id::text
       from whatsapp_inbound i join whatsapp_webhook_events e on e.id = i.event_id
       where i.channel_id = ${channel.id}`.execute(database.ownerDb);
     expect(receipts).toHaveLength(1);
+    // The raw body is stored sealed (ADR 0036), and opens to Meta's bytes.
+    expect(receipts[0]?.body.toString('utf8')).not.toContain('whatsapp_business_account');
+    receipts.splice(0, receipts.length, ...(await openedRows(database.ownerDb, receipts)));
     const [receipt] = receipts;
     expect(receipt?.conversationKey).toBe('16505551234');
     expect(receipt?.sentAt.toISOString()).toBe(new Date(1749416383 * 1000).toISOString());
@@ -269,13 +274,18 @@ describe('POST /webhooks/whatsapp/:channelId', () => {
     // Nine more at once: they share batches, so duplicates meet inside one statement too.
     const repeats = await Promise.all(Array.from({ length: 9 }, () => postSigned(channelId, payload)));
     expect(repeats.map((response) => response.statusCode)).toEqual(Array(9).fill(200));
-    const { rows } = await sql<{ receipts: number; events: number; jobs: number }>`
+    const { rows } = await sql<{ receipts: number; jobs: number }>`
       select (select count(*)::int from whatsapp_inbound where provider_message_id = ${message.id}) as receipts,
-             (select count(*)::int from whatsapp_webhook_events e
-                where e.body = ${serialise(payload)}) as events,
              (select count(*)::int from graphile_worker.jobs
                 where key = ${`wa:${channelId}:${from}`} and attempts = 0) as jobs`.execute(database.ownerDb);
-    expect(rows[0]).toEqual({ receipts: 1, events: 10, jobs: 1 });
+    // Raw bodies are sealed (ADR 0036): the events are counted by what they open to.
+    const { rows: sealed } = await sql<{ body: Buffer; tenantId: string }>`
+      select body, tenant_id::text from whatsapp_webhook_events where channel_id = ${channelId}`.execute(
+      database.ownerDb,
+    );
+    const opened = await openedRows(database.ownerDb, sealed);
+    const events = opened.filter((row) => row.body.equals(Buffer.from(serialise(payload)))).length;
+    expect({ ...rows[0], events }).toEqual({ receipts: 1, events: 10, jobs: 1 });
   });
 
   it('stores status callbacks once each and enqueues one apply-statuses job per channel', async () => {

@@ -1,4 +1,5 @@
 import { conversationKeyOf } from './inbound-pipeline.js';
+import { openedRows } from './sealed.js';
 import type { TestDatabase } from './test-database.js';
 
 /** What a test reads back about one customer's conversation (as the database owner, past RLS). */
@@ -11,13 +12,13 @@ export function conversationQueries(database: TestDatabase) {
         .selectFrom('messages')
         .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
         .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
-        .select('messages.text')
+        .select(['messages.text', 'messages.tenantId'])
         .where('contacts.phoneE164', '=', phone(from))
         .where('messages.author', '=', 'bot')
         .orderBy('messages.createdAt')
         .orderBy('messages.idempotencyKey')
         .execute();
-      return rows.map((row) => row.text ?? '');
+      return (await openedRows(db, rows)).map((row) => row.text ?? '');
     },
     async conversation(from: string) {
       return db

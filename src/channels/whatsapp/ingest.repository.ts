@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { sealBuffersOutside } from '../../platform/crypto/field-codec.js';
 import type { Db } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/tenant-context.js';
 import { type JobSpec, jobSpec } from '../../platform/jobs/enqueue.js';
@@ -27,7 +28,14 @@ export async function storeTenantDeliveries(
   deliveries: readonly VerifiedDelivery[],
 ): Promise<void> {
   if (!isUuid(tenantId)) throw new Error('storeTenantDeliveries needs a tenant id');
-  await ingest(tenantId, deliveries).execute(db);
+  // The raw bodies are stored encrypted under the workspace's data key (ADR 0036).
+  const sealed = await sealBuffersOutside(
+    db,
+    tenantId,
+    'whatsapp_webhook_events.body',
+    deliveries.map((d) => d.body),
+  );
+  await ingest(tenantId, deliveries, sealed).execute(db);
 }
 
 /**
@@ -36,7 +44,7 @@ export async function storeTenantDeliveries(
  * candidate job's spec once (the function adds only those a stored row asks for). Names of tasks and
  * queues, job keys and payloads are all decided here, as enqueueing would.
  */
-function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[]) {
+function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[], bodies: readonly Buffer[]) {
   // One requestId for the batch's jobs, as before: the request that opened the group.
   const requestId = deliveries[0]?.requestId ?? 'webhook';
   const jobs = new Map<string, JobSpec>();
@@ -94,7 +102,7 @@ function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[]) {
     ${tenantId}::uuid,
     ${deliveries.map((d) => d.channelId)}::uuid[],
     ${deliveries.map((d) => d.requestId)}::text[],
-    ${deliveries.map((d) => d.body)}::bytea[],
+    ${bodies}::bytea[],
     ${JSON.stringify(receipts)}::json,
     ${JSON.stringify(statuses)}::json,
     ${JSON.stringify([...jobs.values()])}::json

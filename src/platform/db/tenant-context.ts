@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { loadKeysOutside, withFieldCodec } from '../crypto/field-codec.js';
 import { AppError } from '../http/app-error.js';
 import type { Db } from './database.js';
 import { resultFree } from './deferred-begin.js';
@@ -32,6 +33,8 @@ export async function withTenant<T>(
   return db.transaction().execute(async (trx) => {
     // Inlined, not a parameter (the id is a checked UUID): so it goes in one round trip with BEGIN.
     await resultFree(`select set_config('app.tenant_id', '${tenantId}', true)`).execute(trx);
-    return work(trx as TenantTransaction);
+    // Encrypted columns open in every result of the transaction, and seal with its workspace's key.
+    const coded = await withFieldCodec(trx, tenantId, (id) => loadKeysOutside(db, id));
+    return work(coded as TenantTransaction);
   });
 }

@@ -26,6 +26,7 @@ import * as smsStatusEvents from './20261208_0010_sms_status_events.js';
 import * as hubspot from './20261208_0030_hubspot.js';
 import * as importSpeed from './20261208_0040_import_speed.js';
 import * as leadSources from './20261208_0050_lead_sources.js';
+import * as encryptionAtRest from './20261208_0060_encryption_at_rest.js';
 import * as workspacePlans from './20261208_0080_workspace_plans.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
@@ -57,5 +58,6 @@ export const migrations: Record<string, Migration> = {
   '20261208_0030_hubspot': hubspot,
   '20261208_0040_import_speed': importSpeed,
   '20261208_0050_lead_sources': leadSources,
+  '20261208_0060_encryption_at_rest': encryptionAtRest,
   '20261208_0080_workspace_plans': workspacePlans,
 };
