@@ -53,6 +53,16 @@ const ZSession = z
     tenants: z.array(ZTenantMembership),
     csrfToken: z.string().describe('Send as x-csrf-token on every state-changing request'),
     mfaPending: z.boolean(),
+    automation: z
+      .object({
+        allowed: z.boolean(),
+        llm: z.boolean(),
+        reasons: z.array(z.enum(['suspended', 'trial_ended', 'conversations_limit'])),
+        llmSpendReached: z.boolean(),
+        suspendedReason: z.string().nullable(),
+      })
+      .nullable()
+      .describe("Why the active workspace's plan pauses its bot or LLM; null while nothing is paused"),
   })
   .meta({ id: 'Session' });
 const ZSessionItem = z

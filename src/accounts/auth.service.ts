@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit.repository.js';
+import { type AutomationNotice, automationNotice } from '../plans/plans.service.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
@@ -161,6 +162,8 @@ export interface SessionView {
   tenants: TenantView[];
   csrfToken: string;
   mfaPending: boolean;
+  /** Why the active workspace's bot or LLM is paused by its plan; null while nothing is paused. */
+  automation: AutomationNotice | null;
 }
 
 /**
@@ -182,12 +185,15 @@ export async function describeSession(
         role: t.role,
         requireTwoFactor: t.requireTwoFactor,
       }));
+  const activeTenant = tenants.find((t) => t.id === session.activeTenantId) ?? null;
   return {
     user: userView(user),
-    activeTenant: tenants.find((t) => t.id === session.activeTenantId) ?? null,
+    activeTenant,
     tenants,
     csrfToken: csrfTokenFor(config.secretKey, session.sessionId),
     mfaPending: session.mfaPending,
+    // Carried by the session the dashboard loads anyway, so every page's banner costs no request of its own.
+    automation: activeTenant ? await withTenant(db, activeTenant.id, (trx) => automationNotice(trx)) : null,
   };
 }
 

@@ -95,6 +95,22 @@ export async function workspaceCanAutomate(
   return gateOf(plan, usage, now);
 }
 
+/** What the dashboard's banner needs: the gate and the operator's reason for a suspension. */
+export interface AutomationNotice extends AutomationGate {
+  suspendedReason: string | null;
+}
+
+/** The gate with the suspension's reason, or null while nothing is paused (the common case: one read). */
+export async function automationNotice(
+  trx: TenantTransaction,
+  now = new Date(),
+): Promise<AutomationNotice | null> {
+  const gate = await workspaceCanAutomate(trx, now);
+  if (gate.allowed && !gate.llmSpendReached) return null;
+  const plan = await findPlan(trx);
+  return { ...gate, suspendedReason: plan.state === 'suspended' ? plan.suspendedReason : null };
+}
+
 const METER_TEXT: Record<'members' | 'channels', string> = {
   members: "The workspace's plan allows at most {n} members (pending invitations count)",
   channels: "The workspace's plan allows at most {n} channels",

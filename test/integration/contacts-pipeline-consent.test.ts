@@ -9,6 +9,7 @@ import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { messages, unixSeconds } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
+import { openedRows } from '../support/sealed.js';
 import { conversationKeyOf, deliverMessages, runProcessInbound } from '../support/inbound-pipeline.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -82,15 +83,17 @@ async function contactOf(from: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** The contact's outbound messages, their text opened as the application reads it (ADR 0036). */
 async function outboundOf(contactId: string) {
-  return database.ownerDb
+  const rows = await database.ownerDb
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversationId')
-    .select(['messages.text', 'messages.author', 'messages.conversationId'])
+    .select(['messages.tenantId', 'messages.text', 'messages.author', 'messages.conversationId'])
     .where('conversations.contactId', '=', contactId)
     .where('messages.direction', '=', 'outbound')
     .orderBy('messages.createdAt')
     .execute();
+  return openedRows(database.ownerDb, rows);
 }
 
 function api(

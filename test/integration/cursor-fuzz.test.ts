@@ -170,6 +170,22 @@ beforeAll(async () => {
   }
   // A second contact: the contacts list has two pages at limit 1.
   await withTenant(database.db, tenantId, (trx) => upsertContact(trx, { phoneE164: '+393330000002' }));
+  // Two uploaded contact imports: the imports list has two pages too.
+  for (const n of [1, 2]) {
+    await withTenant(database.db, tenantId, (trx) =>
+      trx
+        .insertInto('contactImports')
+        .values({
+          fileName: `fuzz-${n}.csv`,
+          blobParts: [`imports/fuzz-${n}`],
+          sizeBytes: 10,
+          encoding: 'utf-8',
+          delimiter: ',',
+          headers: JSON.stringify(['phone']),
+        })
+        .execute(),
+    );
+  }
   for (let i = 0; i < 3; i++)
     await recordAudit(database.db, { tenantId, action: 'fuzz.seed', context: CONTEXT });
   // Catalog items, quotes and quotes pending approval: two of each.

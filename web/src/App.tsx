@@ -190,7 +190,7 @@ function Shell(props: {
         </button>
       </header>
       <main id="main">
-        <PlanBanner />
+        <PlanBanner automation={props.session.automation} />
         {props.children}
       </main>
     </div>

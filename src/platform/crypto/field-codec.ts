@@ -67,11 +67,33 @@ async function openValue(state: CodecState, value: unknown): Promise<unknown> {
     const key = await keyFor(state, readHeader(value).keyVersion);
     return openBytes(key, state.tenantId, value);
   }
+  if (isJsonContainer(value)) {
+    // A sealed column built into a JSON value by the query (jsonb_build_object(..., m.text)): open its leaves.
+    if (Array.isArray(value)) return Promise.all(value.map((item) => openValue(state, item)));
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = await openValue(state, item);
+    return copy;
+  }
   return value;
 }
 
+function isJsonContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Buffer.isBuffer(value) &&
+    !(value instanceof Date) &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  );
+}
+
 function mayHoldSealed(value: unknown): boolean {
-  return (typeof value === 'string' && isSealedText(value)) || (Buffer.isBuffer(value) && isEnvelope(value));
+  if (typeof value === 'string') return isSealedText(value);
+  if (Buffer.isBuffer(value)) return isEnvelope(value);
+  if (isJsonContainer(value)) {
+    return Array.isArray(value) ? value.some(mayHoldSealed) : Object.values(value).some(mayHoldSealed);
+  }
+  return false;
 }
 
 export class FieldCodecPlugin implements KyselyPlugin {

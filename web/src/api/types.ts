@@ -22,6 +22,8 @@ export interface Session {
   tenants: Membership[];
   csrfToken: string;
   mfaPending: boolean;
+  /** Why the active workspace's plan pauses its bot or LLM; null while nothing is paused. */
+  automation: (WorkspacePlan['automation'] & { suspendedReason: string | null }) | null;
 }
 
 export interface ContactSummary {

@@ -1,12 +1,14 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { workspacePlanQuery } from '../api/queries';
+import type { Session } from '../api/types';
 import { planNotice } from '../settings/plan-text';
 
-/** A banner on every page while the workspace's plan pauses its bot or its LLM, saying why. */
-export function PlanBanner() {
-  const plan = useQuery(workspacePlanQuery);
-  const notice = plan.data ? planNotice(plan.data) : null;
+/**
+ * A banner on every page while the workspace's plan pauses its bot or its LLM, saying why. The session
+ * carries the reason, so the banner adds no request to a page's first load.
+ */
+export function PlanBanner(props: { automation: Session['automation'] }) {
+  const { automation } = props;
+  const notice = automation ? planNotice({ automation, suspendedReason: automation.suspendedReason }) : null;
   if (!notice) return null;
   return (
     <div className="plan-banner" role="status">

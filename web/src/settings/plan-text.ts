@@ -18,7 +18,7 @@ const REASONS: Record<PlanPauseReason, string> = {
  * What the banner says, or null when nothing is paused. Customers' messages are always stored and shown:
  * only the bot, campaigns and automations pause.
  */
-export function planNotice(plan: WorkspacePlan): string | null {
+export function planNotice(plan: Pick<WorkspacePlan, 'automation' | 'suspendedReason'>): string | null {
   const { automation } = plan;
   if (!automation.allowed) {
     const why = automation.reasons.map((reason) => REASONS[reason]).join(' and ');
