@@ -175,7 +175,7 @@ export function DeadLetters() {
                 <th scope="col">
                   <span className="visually-hidden">Select</span>
                 </th>
-                <th scope="col">Failed</th>
+                <th scope="col">When</th>
                 <th scope="col">Task</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Status</th>
