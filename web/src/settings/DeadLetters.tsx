@@ -253,7 +253,6 @@ function Row(props: {
         <td>
           <button
             type="button"
-            className="link-button"
             aria-expanded={props.open}
             aria-controls={props.open ? detailsId : undefined}
             aria-label={`${props.open ? 'Hide' : 'Inspect'} ${item.task}, failed ${when}`}
