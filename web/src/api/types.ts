@@ -535,3 +535,26 @@ export interface Erasure {
   createdAt: string;
   finishedAt: string | null;
 }
+
+/** A job that used up its attempts (Settings › Failed jobs); its error is masked by the server. */
+export interface DeadLetter {
+  id: string;
+  task: string;
+  status: 'dead' | 'replayed';
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  failedAt: string;
+  replayedAt: string | null;
+  requestId: string | null;
+}
+
+/** One dead letter with its payload, personal data masked by the server. */
+export interface DeadLetterDetail extends DeadLetter {
+  payload: unknown;
+}
+
+export interface DeadLetterReplay {
+  replayed: DeadLetter[];
+  alreadyReplayed: string[];
+}

@@ -23,3 +23,13 @@ export function contactName(contact: {
   const full = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
   return full || contact.displayName || contact.phoneE164 || 'Unknown contact';
 }
+
+/**
+ * A `<input type="date">` day as the operator picks it (their own time zone), as the API's instant at its
+ * start; `plusDays: 1` gives the start of the next day, so a `to` filter includes its day.
+ */
+export function dayStart(day: string, plusDays = 0): string | undefined {
+  if (!day) return undefined;
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(year ?? 0, (month ?? 1) - 1, (date ?? 1) + plusDays).toISOString();
+}

@@ -5,7 +5,7 @@ import { api, describeError, withQuery } from '../api/client';
 import { membersQuery } from '../api/queries';
 import type { AuditEntryNamed, Page } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
-import { fullTime } from '../common/format';
+import { dayStart, fullTime } from '../common/format';
 import { affectedLink, describeAction, KNOWN_ACTIONS } from './audit-sentences';
 
 interface Filters {
@@ -18,11 +18,6 @@ const NO_FILTERS: Filters = { actorUserId: '', action: '', from: '', to: '' };
 
 /** Days as the operator picks them (their own time zone), as the API's instants: `to` includes its day. */
 function query(filters: Filters) {
-  const dayStart = (day: string, plusDays = 0) => {
-    if (!day) return undefined;
-    const [year, month, date] = day.split('-').map(Number);
-    return new Date(year ?? 0, (month ?? 1) - 1, (date ?? 1) + plusDays).toISOString();
-  };
   return {
     actorUserId: filters.actorUserId || undefined,
     action: filters.action || undefined,

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
 import { ApiError, api, describeError } from '../api/client';
 import { keys } from '../api/queries';
 import type { HubspotConnection, HubspotSyncStatus } from '../api/types';
@@ -134,8 +135,8 @@ export function Hubspot() {
             <>
               <h3>Records HubSpot refused</h3>
               <p className="muted">
-                Each is retried on its own; one that keeps failing lands in the{' '}
-                <a href="/api/v1/dead-letters?task=hubspot.sync-record">dead-letter queue</a>, where it can be
+                Each is retried on its own; one that keeps failing lands in Settings ›{' '}
+                <Link to="/settings/failed-jobs?task=hubspot.sync-record">Failed jobs</Link>, where it can be
                 replayed.
               </p>
               <ul className="rows">

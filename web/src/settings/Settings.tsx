@@ -26,6 +26,7 @@ const BusinessHours = lazy(() =>
   import('./BusinessHours').then((module) => ({ default: module.BusinessHours })),
 );
 const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
+const DeadLetters = lazy(() => import('./DeadLetters').then((module) => ({ default: module.DeadLetters })));
 const Privacy = lazy(() => import('./Privacy').then((module) => ({ default: module.Privacy })));
 const Usage = lazy(() => import('./Usage').then((module) => ({ default: module.Usage })));
 const CustomFields = lazy(() =>
@@ -63,6 +64,7 @@ const PAGES: SettingsPage[] = [
   { id: 'lead-sources', title: 'Lead sources', access: 'admin', render: () => <LeadSources /> },
   { id: 'api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeys /> },
   { id: 'audit', title: 'Audit log', access: 'admin', render: () => <AuditLog /> },
+  { id: 'failed-jobs', title: 'Failed jobs', access: 'admin', render: () => <DeadLetters /> },
   { id: 'privacy', title: 'Privacy', access: 'admin', render: () => <Privacy /> },
   { id: 'usage', title: 'Usage', render: () => <Usage /> },
   {
