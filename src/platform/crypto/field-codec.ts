@@ -162,17 +162,15 @@ export function openWith(
   keys: WorkspaceKeys,
   field: EncryptedField,
   value: string | Buffer,
+  binding?: string,
 ): string | Buffer {
   if (typeof value === 'string') {
     if (!isSealedText(value)) return value;
-    return openBytes(
-      keyIn(keys, field, textToEnvelope(value)),
-      keys.tenantId,
-      textToEnvelope(value),
-    ).toString('utf8');
+    const envelope = textToEnvelope(value);
+    return openBytes(keyIn(keys, field, envelope), keys.tenantId, envelope, binding).toString('utf8');
   }
   if (!isEnvelope(value)) return value;
-  return openBytes(keyIn(keys, field, value), keys.tenantId, value);
+  return openBytes(keyIn(keys, field, value), keys.tenantId, value, binding);
 }
 
 function keyIn(keys: WorkspaceKeys, field: EncryptedField, envelope: Buffer): Buffer {
@@ -213,12 +211,14 @@ export async function sealBuffersOutside(
   tenantId: string,
   field: EncryptedField,
   plaintexts: readonly Uint8Array[],
+  binding?: string,
 ): Promise<Buffer[]> {
   let loaded = dataKeys().cached(tenantId);
   if (loaded?.current === undefined) loaded = await ensureOutside(db, tenantId);
   const version = loaded.current as number;
   const key = loaded.keys.get(version) as Buffer;
-  return plaintexts.map((plaintext) => sealBytes(key, { tenantId, field, keyVersion: version }, plaintext));
+  const context = { tenantId, field, keyVersion: version, ...(binding === undefined ? {} : { binding }) };
+  return plaintexts.map((plaintext) => sealBytes(key, context, plaintext));
 }
 
 const ensuring = new Map<string, Promise<WorkspaceKeys>>();
@@ -241,12 +241,13 @@ export async function openOutside(
   tenantId: string,
   field: EncryptedField,
   value: Buffer,
+  binding?: string,
 ): Promise<Buffer> {
   if (!isEnvelope(value)) return value;
   const version = readHeader(value).keyVersion;
   let loaded = dataKeys().cached(tenantId);
   if (!loaded?.keys.has(version)) loaded = await loadKeysOutside(db, tenantId);
-  return openWith(loaded, field, value) as Buffer;
+  return openWith(loaded, field, value, binding) as Buffer;
 }
 
 /** Opens any stored value with the workspace's keys (the envelope names its field); plaintext as it is. */
