@@ -26,6 +26,9 @@ export const ENCRYPTED_FIELDS = {
   'conversation_notes.text': 2,
   'whatsapp_webhook_events.body': 3,
   blob: 4,
+  'sms_inbound.body': 5,
+  'sms_inbound.params': 6,
+  'whatsapp_inbound.message': 7,
 } as const;
 
 export type EncryptedField = keyof typeof ENCRYPTED_FIELDS;

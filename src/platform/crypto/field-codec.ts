@@ -259,3 +259,11 @@ export function openStored(keys: WorkspaceKeys, value: unknown): unknown {
   if (Buffer.isBuffer(value) && isEnvelope(value)) return openWith(keys, readHeader(value).field, value);
   return value;
 }
+
+/**
+ * A jsonb column sealed as a JSON string (the receipts' raw parts): the codec opened it to its JSON text,
+ * parsed here; a legacy row holds the JSON value itself.
+ */
+export function openedJson<T>(value: T | string): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
