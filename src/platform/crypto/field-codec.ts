@@ -267,3 +267,11 @@ export function openStored(keys: WorkspaceKeys, value: unknown): unknown {
 export function openedJson<T>(value: T | string): T {
   return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }
+
+/**
+ * Opens a value that reached the transaction's code still sealed (nested in a JSON row, as `to_jsonb(t)`
+ * returns it: the contact export), with the transaction's keys; anything else is returned as it is.
+ */
+export async function openInTransaction(trx: object, value: unknown): Promise<unknown> {
+  return openValue(stateOf(trx), value);
+}
