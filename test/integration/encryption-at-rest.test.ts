@@ -1,10 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertInboundMessage, listMessages } from '../../src/conversations/messages.repository.js';
 import { insertNote, listNotes } from '../../src/conversations/notes.repository.js';
 import { keyStatus, reencryptStep, rotateDataKey } from '../../src/encryption/data-keys.service.js';
 import type { ReencryptCursor } from '../../src/encryption/reencryption.js';
+import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
+import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import { DataKeys, dataKeys } from '../../src/platform/crypto/data-keys.js';
 import { openBytes, readHeader, sealBytes, textToEnvelope } from '../../src/platform/crypto/envelope.js';
 import { loadKeysOutside, openedJson, openStored } from '../../src/platform/crypto/field-codec.js';
@@ -247,6 +253,48 @@ describe('rotation, re-encryption and retirement', () => {
       listNotes(trx, workspace.conversationId, { limit: 5 }),
     );
     expect(notes.map((note) => note.text)).toEqual(['a legacy plaintext note']);
+  });
+});
+
+describe('media blobs and rotation', () => {
+  it('retires no version while the workspace holds blobs: a blob sealed under version 1 still opens', async () => {
+    const workspace = await workspaceWithConversation();
+    const messageId = await storeInbound(workspace, 'a photo of the kitchen');
+    const dir = await mkdtemp(path.join(tmpdir(), 'leadline-rotation-blobs-'));
+    try {
+      const blobs = createEncryptedBlobStore(createFilesystemBlobStore(dir), database.db);
+      const content = randomBytes(4_000);
+      const key = mediaBlobKey(workspace.tenantId, createHash('sha256').update(content).digest('hex'));
+      await blobs.put(key, content);
+      await withTenant(database.db, workspace.tenantId, (trx) =>
+        trx
+          .insertInto('messageMedia')
+          .values({
+            messageId,
+            providerMediaId: 'media-rotation',
+            mimeType: 'image/jpeg',
+            sha256: key.split('/')[1] as string,
+            fileName: null,
+            sizeBytes: String(content.length),
+            blobKey: key,
+            state: 'stored',
+            failure: null,
+          })
+          .execute(),
+      );
+      await rotateDataKey(database.db, workspace.tenantId, 'test-rotate-blobs');
+      const final = await runPass(workspace.tenantId, new Date(Date.now() + 3 * dataKeys().ttlMs));
+      expect(final).toMatchObject({ kind: 'retired', versions: [] });
+      const { rows } = await sql<{ version: number }>`
+        select version from workspace_data_keys where tenant_id = ${workspace.tenantId} order by version`.execute(
+        database.ownerDb,
+      );
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      dataKeys().forget(workspace.tenantId);
+      expect(await blobs.get(key)).toEqual(content);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
