@@ -290,6 +290,7 @@ function ownTwilio(app: FastifyInstance, deps: AppDependencies): TwilioRuntime {
 function ownWhatsapp(app: FastifyInstance, deps: AppDependencies): InboxWhatsapp {
   const outbound = createWhatsappOutbound({
     config: deps.config,
+    db: deps.db,
     limiterStore: deps.limiterStore,
     logger: deps.logger,
     metrics: deps.metrics,

@@ -99,6 +99,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => workerLimits.close());
       const whatsappOutbound = createWhatsappOutbound({
         config,
+        db,
         limiterStore: workerLimits,
         logger,
         attachments: quoteAttachments,

@@ -93,6 +93,17 @@ export async function reencryptStep(
     const runAt = settled > now ? settled : new Date(now.getTime() + 60_000);
     return { kind: 'again', runAt, rewritten: batch.rewritten };
   }
+  // Media blobs keep the version they were sealed with (the pass does not rewrite blobs): while the
+  // workspace holds any, no version is retired, so none of them becomes unreadable.
+  if (await holdsBlobs(trx)) return { kind: 'retired', versions: [], rewritten: batch.rewritten };
   const versions = await dataKeys().retireBelow(trx, tenantId, current.version);
   return { kind: 'retired', versions, rewritten: batch.rewritten };
+}
+
+/** Whether the workspace has blobs in the blob store: stored media, or the parts of an uploaded import. */
+async function holdsBlobs(trx: TenantTransaction): Promise<boolean> {
+  const { rows } = await sql<{ holds: boolean }>`
+    select exists (select 1 from message_media where blob_key is not null)
+        or exists (select 1 from contact_imports where cardinality(blob_parts) > 0) as holds`.execute(trx);
+  return rows[0]?.holds === true;
 }

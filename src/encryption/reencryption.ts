@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { dataKeys } from '../platform/crypto/data-keys.js';
 import { sealBuffer, sealText } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import { ENCRYPTED_COLUMNS, type EncryptedColumn } from './encrypted-columns.js';
+import { ENCRYPTED_COLUMNS, type EncryptedColumn, rowKey } from './encrypted-columns.js';
 
 export const REENCRYPT_BATCH = 200;
 
@@ -34,7 +34,7 @@ export async function reencryptBatch(
   const column = ENCRYPTED_COLUMNS[cursor.column];
   if (!column) return { rewritten: 0, next: null };
   const current = (await dataKeys().ensureCurrent(trx, tenantId)).current;
-  const id = sql.ref(`${column.table}.${column.id}`);
+  const id = rowKey(column);
   const after = cursor.after === null ? sql`true` : sql`${id} > ${cursor.after}::${sql.raw(column.idType)}`;
   // Ids and versions only: values are read (and opened) just for the rows that need work.
   const { rows } = await sql<{ id: string; version: number | null; present: boolean }>`
@@ -50,10 +50,7 @@ export async function reencryptBatch(
       where ${id} = any(${stale}::${sql.raw(column.idType)}[])`.execute(trx);
     for (const row of values) {
       // Opened by the transaction's codec already (legacy plaintext as it was).
-      const sealed =
-        column.type === 'text'
-          ? await sealText(trx, column.field, row.value as string)
-          : await sealBuffer(trx, column.field, row.value as Buffer);
+      const sealed = await sealedValue(trx, column, row.value);
       await sql`update ${sql.table(column.table)} set ${sql.ref(column.column)} = ${sealed}
         where ${id} = ${row.id}::${sql.raw(column.idType)}`.execute(trx);
     }
@@ -65,6 +62,14 @@ export async function reencryptBatch(
     rewritten: stale.length,
     next: nextColumn < ENCRYPTED_COLUMNS.length ? { column: nextColumn, after: null } : null,
   };
+}
+
+async function sealedValue(trx: TenantTransaction, column: EncryptedColumn, value: unknown) {
+  if (column.type === 'bytea') return sealBuffer(trx, column.field, value as Buffer);
+  if (column.type === 'text') return sealText(trx, column.field, value as string);
+  // jsonb: the codec gave the opened JSON text of a sealed value, or the legacy JSON value itself.
+  const json = typeof value === 'string' ? value : JSON.stringify(value);
+  return sql`to_jsonb(${await sealText(trx, column.field, json)}::text)`;
 }
 
 /** Per key version, how many stored values are sealed under it; `legacy` counts plaintext ones. */

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { ZipFile } from 'yazl';
+import { encryptedColumn } from '../encryption/encrypted-columns.js';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
+import { openInTransaction } from '../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { contactIdentity } from './contact-keys.js';
@@ -33,10 +35,9 @@ export async function collectContactExport(
     const { rows } = await sql<{ row: Record<string, unknown> }>`
       select to_jsonb(t) - ${credentials}::text[] - 'tenant_id' as row from ${tableRef(table)} t
       where ${rule.rows(identity.keys)}`.execute(trx);
-    files.set(
-      rule.export,
-      rows.map((r) => readableBytes(r.row)),
-    );
+    const readable: Record<string, unknown>[] = [];
+    for (const r of rows) readable.push(readableBytes(await openSealed(trx, table, r.row)));
+    files.set(rule.export, readable);
   }
   const blobKeys = new Set<string>();
   for (const blob of Object.values(personalDataBlobs)) {
@@ -48,6 +49,35 @@ export async function collectContactExport(
     for (const row of rows) if (row.key) blobKeys.add(row.key);
   }
   return { files, blobKeys: [...blobKeys] };
+}
+
+/**
+ * Values encrypted at rest (ADR 0036) are nested in the JSON row, so the transaction's codec left them
+ * sealed: opened here with the workspace's keys (a sealed bytea as its bytes, a sealed jsonb as its JSON).
+ */
+async function openSealed(
+  trx: TenantTransaction,
+  table: string,
+  row: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const [, name] = table.split('.') as [string, string];
+  for (const [column, value] of Object.entries(row)) {
+    const encrypted = encryptedColumn(name, column);
+    if (!encrypted || typeof value !== 'string') {
+      out[column] = value;
+      continue;
+    }
+    if (encrypted.type === 'bytea') {
+      const bytes = /^\\x([0-9a-f]{2})*$/.test(value) ? Buffer.from(value.slice(2), 'hex') : undefined;
+      const opened = bytes ? await openInTransaction(trx, bytes) : value;
+      out[column] = Buffer.isBuffer(opened) ? `\\x${opened.toString('hex')}` : opened;
+      continue;
+    }
+    const opened = await openInTransaction(trx, value);
+    out[column] = encrypted.type === 'jsonb' && opened !== value ? JSON.parse(opened as string) : opened;
+  }
+  return out;
 }
 
 /** bytea columns arrive as `\\x<hex>`: raw payloads are UTF-8 JSON, so they are shown as the text they are. */

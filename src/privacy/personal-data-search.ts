@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { type EncryptedColumn, encryptedColumn } from '../encryption/encrypted-columns.js';
+import { type EncryptedColumn, encryptedColumn, rowKey } from '../encryption/encrypted-columns.js';
 import { dataKeys, type WorkspaceKeys } from '../platform/crypto/data-keys.js';
 import { openStored } from '../platform/crypto/field-codec.js';
 import type { Db } from '../platform/db/database.js';
@@ -115,7 +115,7 @@ async function searchSealed(
   patterns: string[],
   tenantFilter: ReturnType<typeof sql>,
 ): Promise<number> {
-  const id = sql.ref(`${column.table}.${column.id}`);
+  const id = rowKey(column);
   const value = sql.ref(`${column.table}.${column.column}`);
   const keys = new Map<string, WorkspaceKeys>();
   const lowered = patterns.map((term) => term.toLowerCase());

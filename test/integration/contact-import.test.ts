@@ -9,6 +9,7 @@ import {
   createImportContactsTask,
   createUndoContactImportTask,
 } from '../../src/contacts/import/import-tasks.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
@@ -50,7 +51,8 @@ beforeAll(async () => {
   });
   const deps = {
     pool: workerPool,
-    blobs: createFilesystemBlobStore(blobDir),
+    // Sealed at rest as the application stores uploads (ADR 0036).
+    blobs: createEncryptedBlobStore(createFilesystemBlobStore(blobDir), database.db),
     suppressionKeys: suppressionKeys([config.secretKey, ...config.previousSecretKeys]),
   };
   const metrics = createMetrics();

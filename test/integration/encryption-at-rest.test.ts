@@ -1,16 +1,22 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertInboundMessage, listMessages } from '../../src/conversations/messages.repository.js';
 import { insertNote, listNotes } from '../../src/conversations/notes.repository.js';
 import { keyStatus, reencryptStep, rotateDataKey } from '../../src/encryption/data-keys.service.js';
 import type { ReencryptCursor } from '../../src/encryption/reencryption.js';
+import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
+import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import { DataKeys, dataKeys } from '../../src/platform/crypto/data-keys.js';
 import { openBytes, readHeader, sealBytes, textToEnvelope } from '../../src/platform/crypto/envelope.js';
-import { loadKeysOutside, openStored } from '../../src/platform/crypto/field-codec.js';
+import { loadKeysOutside, openedJson, openStored } from '../../src/platform/crypto/field-codec.js';
 import { LocalMasterKeyRing } from '../../src/platform/crypto/master-key-ring.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
-import { searchPersonalData } from '../../src/privacy/personal-data-search.js';
+import { searchPersonalData, searchPersonalDataInTenant } from '../../src/privacy/personal-data-search.js';
 import { createTenant } from '../../src/tenants/tenants.repository.js';
 import { testConfig } from '../support/config.js';
 import { createConversation } from '../support/outbound-fixtures.js';
@@ -247,6 +253,104 @@ describe('rotation, re-encryption and retirement', () => {
       listNotes(trx, workspace.conversationId, { limit: 5 }),
     );
     expect(notes.map((note) => note.text)).toEqual(['a legacy plaintext note']);
+  });
+});
+
+describe('media blobs and rotation', () => {
+  it('retires no version while the workspace holds blobs: a blob sealed under version 1 still opens', async () => {
+    const workspace = await workspaceWithConversation();
+    const messageId = await storeInbound(workspace, 'a photo of the kitchen');
+    const dir = await mkdtemp(path.join(tmpdir(), 'leadline-rotation-blobs-'));
+    try {
+      const blobs = createEncryptedBlobStore(createFilesystemBlobStore(dir), database.db);
+      const content = randomBytes(4_000);
+      const key = mediaBlobKey(workspace.tenantId, createHash('sha256').update(content).digest('hex'));
+      await blobs.put(key, content);
+      await withTenant(database.db, workspace.tenantId, (trx) =>
+        trx
+          .insertInto('messageMedia')
+          .values({
+            messageId,
+            providerMediaId: 'media-rotation',
+            mimeType: 'image/jpeg',
+            sha256: key.split('/')[1] as string,
+            fileName: null,
+            sizeBytes: String(content.length),
+            blobKey: key,
+            state: 'stored',
+            failure: null,
+          })
+          .execute(),
+      );
+      await rotateDataKey(database.db, workspace.tenantId, 'test-rotate-blobs');
+      const final = await runPass(workspace.tenantId, new Date(Date.now() + 3 * dataKeys().ttlMs));
+      expect(final).toMatchObject({ kind: 'retired', versions: [] });
+      const { rows } = await sql<{ version: number }>`
+        select version from workspace_data_keys where tenant_id = ${workspace.tenantId} order by version`.execute(
+        database.ownerDb,
+      );
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      dataKeys().forget(workspace.tenantId);
+      expect(await blobs.get(key)).toEqual(content);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the inbound receipts (jsonb)', () => {
+  it('re-encrypts a legacy plaintext receipt, still reads it, and the erasure search finds the person in it', async () => {
+    const workspace = await workspaceWithConversation();
+    const message = {
+      from: '393331234567',
+      id: 'wamid.legacy',
+      type: 'text',
+      text: { body: 'I am Ornella Vanoni' },
+    };
+    await sql`
+      with event as (
+        insert into whatsapp_webhook_events (tenant_id, channel_id, request_id, body)
+        values (${workspace.tenantId}, ${workspace.channelId}, 'req-legacy', '\\x7b7d'::bytea) returning id)
+      insert into whatsapp_inbound (tenant_id, channel_id, provider_message_id, conversation_key, event_id, sent_at, message)
+      select ${workspace.tenantId}, ${workspace.channelId}, 'wamid.legacy', '393331234567', id, now(),
+             ${JSON.stringify(message)}::jsonb from event`.execute(database.ownerDb);
+    const raw = async () =>
+      (
+        await sql<{ message: unknown; version: number | null }>`
+          select message, data_key_version(message) as version from whatsapp_inbound
+          where provider_message_id = 'wamid.legacy' and channel_id = ${workspace.channelId}`.execute(
+          database.ownerDb,
+        )
+      ).rows[0];
+    expect(await raw()).toEqual({ message, version: null });
+    expect((await keyStatus(database.db, workspace.tenantId)).legacyValues).toBeGreaterThanOrEqual(1);
+
+    await runPass(workspace.tenantId, new Date());
+    const sealed = await raw();
+    expect(sealed?.version).toBe(1);
+    expect(JSON.stringify(sealed?.message)).not.toContain('Ornella');
+    expect((await keyStatus(database.db, workspace.tenantId)).legacyValues).toBe(0);
+
+    const read = await withTenant(database.db, workspace.tenantId, (trx) =>
+      trx
+        .selectFrom('whatsappInbound')
+        .select('message')
+        .where('providerMessageId', '=', 'wamid.legacy')
+        .executeTakeFirstOrThrow(),
+    );
+    expect(openedJson(read.message)).toEqual(message);
+    for (const search of [
+      () =>
+        searchPersonalData(database.ownerDb, { name: 'Ornella Vanoni' }, { tenantId: workspace.tenantId }),
+      () =>
+        withTenant(database.db, workspace.tenantId, (trx) =>
+          searchPersonalDataInTenant(trx, { name: 'Ornella Vanoni' }),
+        ),
+    ]) {
+      expect(await search()).toEqual(
+        expect.arrayContaining([{ table: 'public.whatsapp_inbound', column: 'message', rows: 1 }]),
+      );
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,8 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
+import { sealText } from '../../src/platform/crypto/field-codec.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { runErasure } from '../../src/privacy/erasure.service.js';
 import { searchPersonalData } from '../../src/privacy/personal-data-search.js';
@@ -39,7 +41,8 @@ const sha = (content: Buffer) => createHash('sha256').update(content).digest('he
 /** A contact with a message naming them, a media file, a raw webhook, a receipt, a note, LLM usage, an event. */
 async function seedPerson(fixture: ConversationFixture, who: { name: string; email: string }, media: Buffer) {
   const digits = fixture.phoneE164.slice(1);
-  const blobs = createFilesystemBlobStore(blobDir);
+  // Sealed at rest as the application stores media and message text (ADR 0036).
+  const blobs = createEncryptedBlobStore(createFilesystemBlobStore(blobDir), database.db);
   const key = mediaBlobKey(fixture.tenantId, sha(media));
   await blobs.put(key, media);
   await withTenant(database.db, fixture.tenantId, async (trx) => {
@@ -51,7 +54,7 @@ async function seedPerson(fixture: ConversationFixture, who: { name: string; ema
     const messageId = await insertTestMessage(trx, {
       conversationId: fixture.conversationId,
       channelId: fixture.channelId,
-      text: `Hi, I am ${who.name}, write to ${who.email}`,
+      text: await sealText(trx, 'messages.text', `Hi, I am ${who.name}, write to ${who.email}`),
     });
     await insertTestMessage(trx, {
       conversationId: fixture.conversationId,
@@ -173,6 +176,8 @@ describe('erasing a contact', () => {
     expect(entries.get('whatsapp-webhook-events.json')?.toString()).toContain(mario.phoneE164.slice(1));
     const media = [...entries.keys()].filter((name) => name.startsWith('media/'));
     expect(media).toEqual([`media/${marioBlob.split('/')[1]}`]);
+    expect(entries.get(media[0] as string)?.toString()).toBe(`png of ${mario.phoneE164}`);
+    expect(readFileSync(path.join(blobDir, ...marioBlob.split('/'))).toString()).not.toContain('png of');
     const audit = await withTenant(database.db, tenantA, (trx) =>
       trx.selectFrom('auditLog').select('detail').where('action', '=', 'privacy.contact_exported').execute(),
     );

@@ -96,6 +96,14 @@ describe('SMS over Twilio', () => {
     // Durable before the 200: the receipt and its processing job are committed.
     const receipt = await owner().selectFrom('smsInbound').selectAll().executeTakeFirstOrThrow();
     expect(receipt).toMatchObject({ messageSid: answer.messageSid, fromE164: VISITOR, processedAt: null });
+    // The text and Twilio's parameters are sealed at rest (ADR 0036) and open to what was posted.
+    expect(JSON.stringify([receipt.body, receipt.params])).not.toContain('would like a quote');
+    const [opened] = await openedRows(owner(), [{ ...receipt, tenantId: world.tenantId }]);
+    expect(opened?.body).toBe('Hello, I would like a quote');
+    expect(JSON.parse(opened?.params as unknown as string)).toMatchObject({
+      Body: 'Hello, I would like a quote',
+      From: VISITOR,
+    });
 
     const sentBefore = world.twilio.messages.length;
     await processAndSend(VISITOR);

@@ -43,6 +43,7 @@ import { createLabel } from '../../src/labels/labels.service.js';
 import { createLeadSource } from '../../src/lead-sources/lead-sources.service.js';
 import { changePlan, reserveCampaignRecipients } from '../../src/plans/plans.service.js';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool } from '../../src/platform/db/database.js';
@@ -423,7 +424,7 @@ async function seedContactImport(tenantId: string, owner: SignedInMember) {
     await runImport(
       {
         pool,
-        blobs: createFilesystemBlobStore(blobDir),
+        blobs: createEncryptedBlobStore(createFilesystemBlobStore(blobDir), database.db),
         suppressionKeys: suppressionKeys([config.secretKey]),
       },
       tenantId,

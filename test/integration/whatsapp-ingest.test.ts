@@ -190,6 +190,15 @@ describe('IngestBatcher with two tenants in one batch', () => {
         .map((x) => x.id)
         .sort(),
     );
+    // Each receipt's message is sealed at rest (ADR 0036) and opens to Meta's message object.
+    const { rows: stored } = await sql<{ tenantId: string; id: string; message: unknown }>`
+      select tenant_id::text, provider_message_id as id, message from whatsapp_inbound
+      where channel_id = any(${channels()}::uuid[])`.execute(database.ownerDb);
+    expect(JSON.stringify(stored)).not.toContain('bob again');
+    for (const row of await openedRows(database.ownerDb, stored)) {
+      const sent = Object.values(m).find((x) => x.id === row.id);
+      expect(JSON.parse(row.message as string)).toEqual(sent);
+    }
     for (const row of rows) {
       const line = tenantOf(row.providerMessageId);
       expect(row.tenantId, row.providerMessageId).toBe(line.tenantId);

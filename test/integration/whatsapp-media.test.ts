@@ -109,7 +109,11 @@ describe('media download', () => {
       sizeBytes: '20000',
       mimeType: 'image/jpeg',
     });
-    expect(await readFile(path.join(blobDir, tenantId, digest))).toEqual(bytes);
+    // Sealed at rest: the file holds an envelope, not the media; readers through the store get the media.
+    const stored = await readFile(path.join(blobDir, tenantId, digest));
+    expect(stored.subarray(0, 3).toString('latin1')).toBe('LLE');
+    expect(stored.includes(bytes.subarray(0, 64))).toBe(false);
+    expect(await harness.outbound.blobs.get(`${tenantId}/${digest}`)).toEqual(bytes);
     expect(downloads()).toHaveLength(1);
     expect(downloads()[0]?.authorization).toBe(`Bearer ${fake.accessToken}`);
     // Done is done: another run downloads nothing.

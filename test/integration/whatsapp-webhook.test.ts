@@ -195,7 +195,7 @@ describe('POST /webhooks/whatsapp/:channelId', () => {
     const { rows: receipts } = await sql<{
       conversationKey: string;
       sentAt: Date;
-      message: Record<string, unknown>;
+      message: unknown;
       profile: string;
       body: Buffer;
       tenantId: string;
@@ -204,13 +204,16 @@ describe('POST /webhooks/whatsapp/:channelId', () => {
       from whatsapp_inbound i join whatsapp_webhook_events e on e.id = i.event_id
       where i.channel_id = ${channel.id}`.execute(database.ownerDb);
     expect(receipts).toHaveLength(1);
-    // The raw body is stored sealed (ADR 0036), and opens to Meta's bytes.
+    // The raw body and the receipt's message are stored sealed (ADR 0036), and open to Meta's bytes.
     expect(receipts[0]?.body.toString('utf8')).not.toContain('whatsapp_business_account');
+    expect(JSON.stringify(receipts[0]?.message)).not.toContain('another color');
     receipts.splice(0, receipts.length, ...(await openedRows(database.ownerDb, receipts)));
     const [receipt] = receipts;
     expect(receipt?.conversationKey).toBe('16505551234');
     expect(receipt?.sentAt.toISOString()).toBe(new Date(1749416383 * 1000).toISOString());
-    expect(receipt?.message).toEqual(JSON.parse(META_TEXT_SAMPLE).entry[0].changes[0].value.messages[0]);
+    expect(JSON.parse(receipt?.message as string)).toEqual(
+      JSON.parse(META_TEXT_SAMPLE).entry[0].changes[0].value.messages[0],
+    );
     expect(JSON.parse(receipt?.profile ?? 'null')).toEqual({
       profile: { name: 'Sheena Nelson' },
       wa_id: '16505551234',

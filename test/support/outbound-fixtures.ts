@@ -4,6 +4,7 @@ import { channelSecretBox } from '../../src/channels/whatsapp/channels.service.j
 import { createGraphApiClient } from '../../src/channels/whatsapp/graph-api.client.js';
 import type { WhatsappOutbound } from '../../src/channels/whatsapp/outbound-runtime.js';
 import { createThroughput } from '../../src/channels/whatsapp/throughput.js';
+import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { createPool, type Db } from '../../src/platform/db/database.js';
@@ -51,7 +52,10 @@ export function outboundHarness(
   const outbound: WhatsappOutbound = {
     graph: createGraphApiClient({ http, baseUrl: fake.url, version: config.whatsapp.graphApiVersion }),
     throughput: createThroughput({ store, logger, maxWaitMs: 10_000 }),
-    blobs: createFilesystemBlobStore(options.blobDir ?? config.media.blobDir),
+    blobs: createEncryptedBlobStore(
+      createFilesystemBlobStore(options.blobDir ?? config.media.blobDir),
+      database.db,
+    ),
     mediaMaxBytes: options.mediaMaxBytes ?? config.media.maxBytes,
     openAccessToken: (sealed) => box.open(sealed),
     inDoubtWaitSeconds: config.whatsapp.inDoubtWaitSeconds,

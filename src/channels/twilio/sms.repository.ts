@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { sealText } from '../../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { publishInboxEvent } from '../../realtime/inbox-events.js';
@@ -40,8 +41,10 @@ export async function storeInboundSms(trx: TenantTransaction, sms: InboundSms): 
       messageSid: sms.messageSid,
       conversationKey,
       fromE164: sms.fromE164,
-      body: sms.body,
-      params: JSON.stringify(sms.params),
+      // The text and Twilio's parameters are sealed with the workspace's data key (ADR 0036); the params
+      // column holds the sealed text as a JSON string.
+      body: await sealText(trx, 'sms_inbound.body', sms.body),
+      params: JSON.stringify(await sealText(trx, 'sms_inbound.params', JSON.stringify(sms.params))),
       idempotencyToken: sms.idempotencyToken,
       requestId: sms.requestId,
       processedAt: null,

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { envelopeToText } from '../../platform/crypto/envelope.js';
 import { sealBuffersOutside } from '../../platform/crypto/field-codec.js';
 import type { Db } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/tenant-context.js';
@@ -28,14 +29,24 @@ export async function storeTenantDeliveries(
   deliveries: readonly VerifiedDelivery[],
 ): Promise<void> {
   if (!isUuid(tenantId)) throw new Error('storeTenantDeliveries needs a tenant id');
-  // The raw bodies are stored encrypted under the workspace's data key (ADR 0036).
+  // The raw bodies and each receipt's message are stored encrypted under the workspace's data key (ADR
+  // 0036); a receipt's message column holds the sealed text as a JSON string.
   const sealed = await sealBuffersOutside(
     db,
     tenantId,
     'whatsapp_webhook_events.body',
     deliveries.map((d) => d.body),
   );
-  await ingest(tenantId, deliveries, sealed).execute(db);
+  const messages = deliveries.flatMap((d) => d.extracted.inbound.map((r) => JSON.stringify(r.message)));
+  const sealedMessages = (
+    await sealBuffersOutside(
+      db,
+      tenantId,
+      'whatsapp_inbound.message',
+      messages.map((m) => Buffer.from(m, 'utf8')),
+    )
+  ).map(envelopeToText);
+  await ingest(tenantId, deliveries, sealed, sealedMessages).execute(db);
 }
 
 /**
@@ -44,7 +55,13 @@ export async function storeTenantDeliveries(
  * candidate job's spec once (the function adds only those a stored row asks for). Names of tasks and
  * queues, job keys and payloads are all decided here, as enqueueing would.
  */
-function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[], bodies: readonly Buffer[]) {
+function ingest(
+  tenantId: string,
+  deliveries: readonly VerifiedDelivery[],
+  bodies: readonly Buffer[],
+  messages: readonly string[],
+) {
+  let receiptIndex = 0;
   // One requestId for the batch's jobs, as before: the request that opened the group.
   const requestId = deliveries[0]?.requestId ?? 'webhook';
   const jobs = new Map<string, JobSpec>();
@@ -72,7 +89,7 @@ function ingest(tenantId: string, deliveries: readonly VerifiedDelivery[], bodie
         provider_message_id: receipt.providerMessageId,
         conversation_key: receipt.conversationKey,
         sent_at: receipt.sentAt,
-        message: receipt.message,
+        message: messages[receiptIndex++],
         profile: receipt.profile ?? undefined,
         job_key: queueName,
       });

@@ -1,6 +1,8 @@
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import { configuredBlobStore } from '../../platform/blobs/configured-blob-store.js';
+import { createEncryptedBlobStore } from '../../platform/blobs/encrypted-blob-store.js';
 import type { Config } from '../../platform/config/config.js';
+import type { Db } from '../../platform/db/database.js';
 import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
@@ -34,6 +36,8 @@ export interface WhatsappOutbound {
 
 export interface WhatsappOutboundOptions {
   config: Config;
+  /** Reads the workspaces' data keys: media blobs are sealed at rest with them (ADR 0036). */
+  db: Db;
   limiterStore: LimiterStore;
   logger: Logger;
   metrics?: Metrics;
@@ -56,7 +60,7 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
         : {}),
     });
   const box = channelSecretBox(config);
-  const blobs = options.blobs ?? configuredBlobStore(config, http);
+  const blobs = createEncryptedBlobStore(options.blobs ?? configuredBlobStore(config, http), options.db);
   return {
     graph: createGraphApiClient({
       http,

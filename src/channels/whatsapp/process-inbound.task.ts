@@ -19,6 +19,7 @@ import {
 import type { Message } from '../../conversations/messages.table.js';
 import { resumeIfPauseOver } from '../../conversations/ownership.service.js';
 import { enqueueSend } from '../../conversations/send-ledger.js';
+import { openedJson } from '../../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../../platform/jobs/task.js';
@@ -100,7 +101,13 @@ async function lockPendingReceipts(
     .where('whatsappInbound.processedAt', 'is', null)
     .orderBy('whatsappInbound.sentAt')
     .orderBy('whatsappInbound.providerMessageId')
-    .execute();
+    .execute()
+    .then((rows) => rows.map(opened));
+}
+
+/** The receipt's message is sealed at rest (ADR 0036): the codec gives its JSON text. */
+function opened(receipt: LockedReceipt): LockedReceipt {
+  return { ...receipt, message: openedJson<Record<string, unknown>>(receipt.message) };
 }
 
 /**
@@ -114,7 +121,8 @@ async function lockReceipt(
 ): Promise<LockedReceipt | undefined> {
   return lockedReceipts(trx, channelId)
     .where('whatsappInbound.providerMessageId', '=', providerMessageId)
-    .executeTakeFirst();
+    .executeTakeFirst()
+    .then((row) => row && opened(row));
 }
 
 function profileName(profile: Record<string, unknown> | null): string | null {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { storedBlobs } from '../blobs/encrypted-blob-store.js';
 import type { Config } from '../config/config.js';
 import { backupKeyBytes } from '../config/schema.js';
 import { type AnyTask, defineTask } from '../jobs/task.js';
@@ -34,7 +35,7 @@ export function scheduledBackupTasks(deps: {
           ownerUrl: deps.ownerUrl,
           directory: backups.directory,
           key,
-          blobs: deps.blobs,
+          blobs: storedBlobs(deps.blobs),
         });
         const verified = await verifyBackup({
           archivePath: backup.archivePath,

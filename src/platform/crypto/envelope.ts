@@ -26,6 +26,9 @@ export const ENCRYPTED_FIELDS = {
   'conversation_notes.text': 2,
   'whatsapp_webhook_events.body': 3,
   blob: 4,
+  'sms_inbound.body': 5,
+  'sms_inbound.params': 6,
+  'whatsapp_inbound.message': 7,
 } as const;
 
 export type EncryptedField = keyof typeof ENCRYPTED_FIELDS;
@@ -42,8 +45,10 @@ export interface EnvelopeHeader {
   readonly keyVersion: number;
 }
 
-function aad(tenantId: string, field: EncryptedField, keyVersion: number): Buffer {
-  return Buffer.from(`leadline:${ENVELOPE_FORMAT}:${tenantId.toLowerCase()}:${field}:${keyVersion}`, 'utf8');
+/** `binding` names the stored object a value belongs to (a blob's key), so it does not open under another. */
+function aad(tenantId: string, field: EncryptedField, keyVersion: number, binding?: string): Buffer {
+  const base = `leadline:${ENVELOPE_FORMAT}:${tenantId.toLowerCase()}:${field}:${keyVersion}`;
+  return Buffer.from(binding === undefined ? base : `${base}:${binding}`, 'utf8');
 }
 
 export function isEnvelope(bytes: Uint8Array): boolean {
@@ -66,12 +71,12 @@ export function readHeader(bytes: Uint8Array): EnvelopeHeader {
 
 export function sealBytes(
   key: Buffer,
-  context: { tenantId: string; field: EncryptedField; keyVersion: number },
+  context: { tenantId: string; field: EncryptedField; keyVersion: number; binding?: string },
   plaintext: Uint8Array,
 ): Buffer {
   const nonce = randomBytes(NONCE);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad(context.tenantId, context.field, context.keyVersion));
+  cipher.setAAD(aad(context.tenantId, context.field, context.keyVersion, context.binding));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const header = Buffer.alloc(HEADER);
   MAGIC.copy(header, 0);
@@ -82,11 +87,11 @@ export function sealBytes(
 }
 
 /** Opens an envelope with the key of its version; refuses a tampered value or one of another workspace. */
-export function openBytes(key: Buffer, tenantId: string, envelope: Uint8Array): Buffer {
+export function openBytes(key: Buffer, tenantId: string, envelope: Uint8Array, binding?: string): Buffer {
   const { field, keyVersion } = readHeader(envelope);
   const bytes = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.length);
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(HEADER, HEADER + NONCE));
-  decipher.setAAD(aad(tenantId, field, keyVersion));
+  decipher.setAAD(aad(tenantId, field, keyVersion, binding));
   decipher.setAuthTag(bytes.subarray(HEADER + NONCE, HEADER + NONCE + TAG));
   try {
     return Buffer.concat([decipher.update(bytes.subarray(HEADER + NONCE + TAG)), decipher.final()]);

@@ -184,17 +184,15 @@ export function openWith(
   keys: WorkspaceKeys,
   field: EncryptedField,
   value: string | Buffer,
+  binding?: string,
 ): string | Buffer {
   if (typeof value === 'string') {
     if (!isSealedText(value)) return value;
-    return openBytes(
-      keyIn(keys, field, textToEnvelope(value)),
-      keys.tenantId,
-      textToEnvelope(value),
-    ).toString('utf8');
+    const envelope = textToEnvelope(value);
+    return openBytes(keyIn(keys, field, envelope), keys.tenantId, envelope, binding).toString('utf8');
   }
   if (!isEnvelope(value)) return value;
-  return openBytes(keyIn(keys, field, value), keys.tenantId, value);
+  return openBytes(keyIn(keys, field, value), keys.tenantId, value, binding);
 }
 
 function keyIn(keys: WorkspaceKeys, field: EncryptedField, envelope: Buffer): Buffer {
@@ -235,12 +233,14 @@ export async function sealBuffersOutside(
   tenantId: string,
   field: EncryptedField,
   plaintexts: readonly Uint8Array[],
+  binding?: string,
 ): Promise<Buffer[]> {
   let loaded = dataKeys().cached(tenantId);
   if (loaded?.current === undefined) loaded = await ensureOutside(db, tenantId);
   const version = loaded.current as number;
   const key = loaded.keys.get(version) as Buffer;
-  return plaintexts.map((plaintext) => sealBytes(key, { tenantId, field, keyVersion: version }, plaintext));
+  const context = { tenantId, field, keyVersion: version, ...(binding === undefined ? {} : { binding }) };
+  return plaintexts.map((plaintext) => sealBytes(key, context, plaintext));
 }
 
 const ensuring = new Map<string, Promise<WorkspaceKeys>>();
@@ -263,12 +263,13 @@ export async function openOutside(
   tenantId: string,
   field: EncryptedField,
   value: Buffer,
+  binding?: string,
 ): Promise<Buffer> {
   if (!isEnvelope(value)) return value;
   const version = readHeader(value).keyVersion;
   let loaded = dataKeys().cached(tenantId);
   if (!loaded?.keys.has(version)) loaded = await loadKeysOutside(db, tenantId);
-  return openWith(loaded, field, value) as Buffer;
+  return openWith(loaded, field, value, binding) as Buffer;
 }
 
 /** Opens any stored value with the workspace's keys (the envelope names its field); plaintext as it is. */
@@ -279,4 +280,20 @@ export function openStored(keys: WorkspaceKeys, value: unknown): unknown {
   }
   if (Buffer.isBuffer(value) && isEnvelope(value)) return openWith(keys, readHeader(value).field, value);
   return value;
+}
+
+/**
+ * A jsonb column sealed as a JSON string (the receipts' raw parts): the codec opened it to its JSON text,
+ * parsed here; a legacy row holds the JSON value itself.
+ */
+export function openedJson<T>(value: T | string): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+/**
+ * Opens a value that reached the transaction's code still sealed (nested in a JSON row, as `to_jsonb(t)`
+ * returns it: the contact export), with the transaction's keys; anything else is returned as it is.
+ */
+export async function openInTransaction(trx: object, value: unknown): Promise<unknown> {
+  return openValue(stateOf(trx), value);
 }

@@ -28,6 +28,7 @@ import * as importSpeed from './20261208_0040_import_speed.js';
 import * as leadSources from './20261208_0050_lead_sources.js';
 import * as encryptionAtRest from './20261208_0060_encryption_at_rest.js';
 import * as workspacePlans from './20261208_0080_workspace_plans.js';
+import * as sealedReceipts from './20261208_0090_sealed_receipts.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '20261208_0050_lead_sources': leadSources,
   '20261208_0060_encryption_at_rest': encryptionAtRest,
   '20261208_0080_workspace_plans': workspacePlans,
+  '20261208_0090_sealed_receipts': sealedReceipts,
 };
