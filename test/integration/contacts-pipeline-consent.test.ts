@@ -9,8 +9,8 @@ import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { messages, unixSeconds } from '../fakes/meta-webhook-client.js';
 import { buildTestApp } from '../support/app.js';
-import { openedRows } from '../support/sealed.js';
 import { conversationKeyOf, deliverMessages, runProcessInbound } from '../support/inbound-pipeline.js';
+import { openedRows } from '../support/sealed.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
