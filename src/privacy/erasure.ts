@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { encryptedColumn, rowKey } from '../encryption/encrypted-columns.js';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { type ContactDataRule, type ContactKeys, contactDataRules, personalDataBlobs } from './registry.js';
@@ -18,7 +19,9 @@ export async function eraseRows(
   options: { keepAcceptedQuotes: boolean },
 ): Promise<number> {
   const { erase } = rule;
-  const where = rule.rows(keys);
+  const where = rule.sealedMentions
+    ? sql`(${rule.rows(keys)} or ${await sealedMentions(trx, table, rule.sealedMentions, keys)})`
+    : rule.rows(keys);
   const deleteWhere = async (extra = sql`true`) => {
     const result = await sql`delete from ${tableRef(table)} where ${where} and ${extra}`.execute(trx);
     return Number(result.numAffectedRows ?? 0n);
@@ -51,6 +54,50 @@ export async function eraseRows(
       return rows[0]?.n ?? 0;
     }
   }
+}
+
+const SEALED_BATCH = 1_000;
+
+/**
+ * The rows whose sealed `columns` mention one of the person's identifiers, as a SQL predicate. The tenant
+ * transaction's codec opens each value as it is read; plaintext rows are left to the rule's own SQL.
+ */
+async function sealedMentions(
+  trx: TenantTransaction,
+  table: string,
+  columns: readonly string[],
+  keys: ContactKeys,
+) {
+  const terms = keys.identifiers.filter((term) => term.length >= 5).map((term) => term.toLowerCase());
+  const name = table.split('.')[1] as string;
+  const predicates = [];
+  for (const column of columns) {
+    const encrypted = encryptedColumn(name, column);
+    if (!encrypted || terms.length === 0) continue;
+    const matched = new Set<string>();
+    const key = rowKey(encrypted);
+    const value = sql.ref(`${name}.${column}`);
+    let after: string | null = null;
+    for (;;) {
+      const { rows }: { rows: { key: string; value: unknown }[] } = await sql<{
+        key: string;
+        value: unknown;
+      }>`
+        select ${key}::text as key, ${value} as value from ${tableRef(table)}
+        where data_key_version(${value}) is not null ${after === null ? sql`` : sql`and ${key}::text > ${after}`}
+        order by ${key}::text limit ${SEALED_BATCH}`.execute(trx);
+      for (const row of rows) {
+        const text = (
+          Buffer.isBuffer(row.value) ? row.value.toString('utf8') : String(row.value)
+        ).toLowerCase();
+        if (terms.some((term) => text.includes(term))) matched.add(row.key);
+      }
+      if (rows.length < SEALED_BATCH) break;
+      after = rows[rows.length - 1]?.key ?? null;
+    }
+    if (matched.size > 0) predicates.push(sql`${key}::text = any(${[...matched]}::text[])`);
+  }
+  return predicates.length === 0 ? sql`false` : sql`(${sql.join(predicates, sql` or `)})`;
 }
 
 /**

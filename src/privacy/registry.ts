@@ -1217,6 +1217,11 @@ export type ErasureAction =
 
 export interface ContactDataRule {
   readonly rows: RowFilter;
+  /**
+   * Encrypted columns (ADR 0036) whose sealed values SQL cannot read: an erasure opens them and also takes
+   * the rows that mention the person there, as `mentioning` does for plaintext.
+   */
+  readonly sealedMentions?: readonly string[];
   readonly erase: ErasureAction;
   /** The file name in a contact's export; absent: not exported (with a reason in the erase entry). */
   readonly export?: string;
@@ -1233,11 +1238,13 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
   },
   'public.whatsapp_inbound': {
     rows: mentioning('conversation_key', 'message', 'profile'),
+    sealedMentions: ['message'],
     erase: { kind: 'delete' },
   },
   'public.whatsapp_webhook_events': {
     // A delivery can carry other people's messages too; theirs were stored as messages already.
     rows: mentioningBytes('body'),
+    sealedMentions: ['body'],
     erase: { kind: 'delete' },
     export: 'whatsapp-webhook-events',
   },

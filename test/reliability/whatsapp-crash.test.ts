@@ -19,6 +19,7 @@ import {
 } from '../fixtures/leadline-process.js';
 import { TEST_SECRET_KEY, testConfig } from '../support/config.js';
 import { freePort } from '../support/free-port.js';
+import { openedRows } from '../support/sealed.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -405,16 +406,21 @@ describe('WhatsApp and SMS pipelines under repeated SIGKILL', () => {
     // repeated before Meta's status webhook (echoing its row id) had its chance to name it (ADR 0018).
     // Duplicates are counted per recipient and text, and those whose first copy reached the fake within a
     // moment before a worker was killed are shown apart.
-    const ledger = await sql<{ kind: string; to: string; text: string; count: string }>`
-      select c.channel_kind as kind,
+    // Texts are sealed at rest (ADR 0036): each row is read, opened with its workspace's keys, then counted.
+    const ledger = await sql<{ tenantId: string; kind: string; to: string; text: string }>`
+      select m.tenant_id, c.channel_kind as kind,
              case when c.channel_kind = 'sms' then substr(ct.phone_e164, 2)
                   else coalesce(ct.wa_id, substr(ct.phone_e164, 2)) end as to,
-             m.text, count(*) as count
+             m.text
       from messages m join conversations c on c.id = m.conversation_id join contacts ct on ct.id = c.contact_id
-      where m.direction = 'outbound' group by 1, 2, 3`.execute(owner);
+      where m.direction = 'outbound'`.execute(owner);
     const sendKey = (kind: string, to: string, text: string) =>
       `${kind}\u0000${to.replace(/^\+/, '')}\u0000${text}`;
-    const expected = new Map(ledger.rows.map((r) => [sendKey(r.kind, r.to, r.text), Number(r.count)]));
+    const expected = new Map<string, number>();
+    for (const row of await openedRows(owner, ledger.rows)) {
+      const key = sendKey(row.kind, row.to, row.text);
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
     const arrivals = new Map<string, number[]>();
     const arrived = (key: string, at: number) => arrivals.set(key, [...(arrivals.get(key) ?? []), at]);
     for (const send of graph.sends()) {
