@@ -153,7 +153,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
               blobs: whatsappOutbound.blobs,
               suppressionKeys: suppressionKeys([config.secretKey, ...config.previousSecretKeys]),
             },
-            sms: { rest: twilio.rest, config, throughput: whatsappOutbound.throughput },
+            sms: {
+              rest: twilio.rest,
+              config,
+              throughput: whatsappOutbound.throughput,
+              inDoubtWaitMs: config.twilio.smsInDoubtWaitSeconds * 1000,
+            },
             leadSources: { db, config, blobs: whatsappOutbound.blobs, http: integrationsHttp },
             hubspot: { client: hubspot.client, box: hubspotSecretBox(config) },
           }),

@@ -146,6 +146,7 @@ function environment(port: number, metricsPort: number): Record<string, string> 
     RATE_LIMIT_WEBHOOK_PER_MINUTE: '1000000',
     WHATSAPP_GRAPH_API_URL: graph.url,
     WHATSAPP_IN_DOUBT_WAIT_SECONDS: String(IN_DOUBT_WAIT_SECONDS),
+    SMS_IN_DOUBT_WAIT_SECONDS: String(IN_DOUBT_WAIT_SECONDS),
     TWILIO_API_URL: twilio.url,
     OUTBOUND_ALLOW_PRIVATE_HOSTS: `${graph.hostPort},${twilio.hostPort}`,
   };

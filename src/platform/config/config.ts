@@ -72,6 +72,8 @@ export interface Config {
   readonly twilio: {
     /** Twilio's REST API (a local fake in tests); trusted: set by the operator, never by a tenant. */
     readonly apiUrl: string;
+    /** How long an SMS send in doubt waits for a status callback naming it before it is sent again. */
+    readonly smsInDoubtWaitSeconds: number;
   };
   readonly hubspot: {
     /** HubSpot's API (a local fake in tests); trusted: set by the operator, never by a tenant. */
@@ -204,7 +206,10 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       webhookBatchWindowMs: env.WEBHOOK_BATCH_WINDOW_MS,
       inDoubtWaitSeconds: env.WHATSAPP_IN_DOUBT_WAIT_SECONDS,
     },
-    twilio: { apiUrl: env.TWILIO_API_URL.replace(/\/+$/, '') },
+    twilio: {
+      apiUrl: env.TWILIO_API_URL.replace(/\/+$/, ''),
+      smsInDoubtWaitSeconds: env.SMS_IN_DOUBT_WAIT_SECONDS,
+    },
     hubspot: { apiUrl: env.HUBSPOT_API_URL.replace(/\/+$/, '') },
     callbacks: {
       altchaMaxCounter: env.ALTCHA_MAX_COUNTER,

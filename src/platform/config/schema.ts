@@ -112,6 +112,7 @@ export const ZEnvironment = z
     WHATSAPP_IN_DOUBT_WAIT_SECONDS: positiveInt(600).default(60),
     WEBHOOK_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     TWILIO_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+    SMS_IN_DOUBT_WAIT_SECONDS: positiveInt(600).default(120),
     HUBSPOT_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.hubapi.com'),
     ALTCHA_MAX_COUNTER: positiveInt(10_000_000).default(50_000),
     ALTCHA_EXPIRES_SECONDS: z.coerce.number().int().min(30).max(3_600).default(600),
