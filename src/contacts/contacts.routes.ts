@@ -159,7 +159,8 @@ const ZContactEdit = z
 
 const ZTimelineEntry = z
   .object({
-    id: z.uuid(),
+    // Entries derived from other rows carry a key of UUID shape (an md5), not an RFC 4122 UUID.
+    id: z.guid(),
     at: z.iso.datetime(),
     kind: z.enum(TIMELINE_KINDS),
     detail: z.record(z.string(), z.unknown()),

@@ -14,6 +14,8 @@ export const TIMELINE_KINDS = [
   'owner_changed',
   'consent',
   'lead_received',
+  'imported',
+  'crm_synced',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
@@ -79,6 +81,18 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
       jsonb_build_object('sourceId', d.source_id, 'sourceName', s.name, 'externalId', d.payload ->> 'externalId')
     from lead_deliveries d join lead_sources s on s.id = d.source_id
     where d.contact_id = ${id} and d.status = 'processed'`,
+  // CSV imports that created or updated this contact (an undone import no longer names it).
+  ({ id }) => sql`
+    select md5('import:' || ch.import_id::text || ':' || ch.contact_id::text)::uuid,
+      ${ms(sql`coalesce(ci.finished_at, ci.started_at, ci.created_at)`)}, 'imported',
+      jsonb_build_object('importId', ci.id, 'fileName', ci.file_name, 'created', ch.created)
+    from contact_import_changes ch join contact_imports ci on ci.id = ch.import_id
+    where ch.contact_id = ${id}`,
+  // The contact's last sync to the CRM (HubSpot keeps one record per contact).
+  ({ id }) => sql`
+    select md5('hubspot:' || r.ref_id::text)::uuid, ${ms(sql`r.synced_at`)}, 'crm_synced',
+      jsonb_build_object('crm', 'HubSpot', 'recordId', r.hubspot_id)
+    from hubspot_records r where r.kind = 'contact' and r.ref_id = ${id}`,
 ];
 
 /** A page of a contact's timeline, newest first: one UNION ALL over the sources with one keyset. */

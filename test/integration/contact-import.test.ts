@@ -194,6 +194,21 @@ describe('CSV import', () => {
     expect(lines[1]).toBe('6,invalid phone number,Luca,Verdi,12,luca@example.it,Verdi,');
     expect(lines[2]).toBe('8,invalid e-mail address,Anna,Neri,,non-una-mail,,');
 
+    // Each contact's timeline names the import that created or updated it.
+    for (const [phone, isNew] of [
+      ['+393331234567', true],
+      ['+393477654321', false],
+    ] as const) {
+      const contact = await contactByPhone(phone);
+      const timeline = await api(owner, 'GET', `/api/v1/contacts/${contact?.id}/timeline`);
+      expect(timeline.json().items).toContainEqual(
+        expect.objectContaining({
+          kind: 'imported',
+          detail: { importId: created.id, fileName: expect.any(String), created: isNew },
+        }),
+      );
+    }
+
     const mappings = await api(owner, 'GET', '/api/v1/contact-import-mappings');
     expect(mappings.json().items).toEqual([expect.objectContaining({ name: 'Fiera Milano' })]);
 

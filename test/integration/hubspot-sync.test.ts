@@ -275,6 +275,15 @@ describe('the outbox', () => {
     expect(status.json()).toMatchObject({ backlog: 0, errors: [] });
     expect(status.json().syncedTotal).toBeGreaterThanOrEqual(230);
     expect(status.json().lastSyncAt).not.toBeNull();
+    // The contact's timeline shows the sync with HubSpot's record id.
+    const timeline = await api(admin, 'GET', `/api/v1/contacts/${ids[0]}/timeline`);
+    expect(timeline.statusCode, timeline.body).toBe(200);
+    expect(timeline.json().items).toContainEqual(
+      expect.objectContaining({
+        kind: 'crm_synced',
+        detail: { crm: 'HubSpot', recordId: fake.contactBy('leadline_id', ids[0] as string)?.id },
+      }),
+    );
   });
 
   it('falls back to the e-mail address for a contact HubSpot already has, stamping leadline_id on it', async () => {

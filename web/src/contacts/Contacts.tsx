@@ -154,6 +154,10 @@ function describeEntry(entry: TimelineEntry): string {
       return `Consent on ${String(d.channel)}: ${d.state === 'opted_out' ? 'opted out' : 'opted in'} (${String(d.source)})`;
     case 'lead_received':
       return `Lead received from ${String(d.sourceName)}${d.externalId ? ` (${String(d.externalId)})` : ''}`;
+    case 'imported':
+      return `${d.created ? 'Created' : 'Updated'} by the import of ${String(d.fileName)}`;
+    case 'crm_synced':
+      return `Synced to ${String(d.crm)} (record ${String(d.recordId)})`;
     default:
       return entry.kind;
   }
