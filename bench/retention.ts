@@ -25,7 +25,9 @@ import { percentile } from './stats.js';
 const MESSAGES = Math.min(5_000_000, Number(process.env.BENCH_MESSAGES ?? 1_000_000));
 const RATE = Math.min(2_000, Number(process.env.BENCH_RATE ?? 200));
 const MAX_SECONDS = Math.min(900, Number(process.env.BENCH_SECONDS ?? 300));
-const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
+// The retention job's settings (RETENTION_BATCH_SIZE, RETENTION_WORK_SHARE); their defaults unless given.
+const BATCH = Number(process.env.RETENTION_BATCH_SIZE ?? 1_000);
+const WORK_SHARE = Number(process.env.RETENTION_WORK_SHARE ?? 0.5);
 const WARMUP_SECONDS = 3;
 const BASELINE_SECONDS = Math.min(120, Number(process.env.BENCH_BASELINE_SECONDS ?? 15));
 // WEBHOOK_BATCH_WINDOW_MS of the server (group commit of webhooks; 0, the default, commits each alone).
@@ -148,6 +150,7 @@ async function main() {
     const run = await applyRetention((work) => withTenant(bench.db, tenantId, work), tenantId, {
       blobs: createFilesystemBlobStore(`${bench.dataDir}/blobs`),
       batchSize: BATCH,
+      workShare: WORK_SHARE,
       onRemoved: (kind, count) => {
         if (kind === 'messages') removed += count;
         if (Date.now() > deadline) throw new Error(`removal not finished within ${MAX_SECONDS} s`);
@@ -168,7 +171,7 @@ async function main() {
     };
     process.stdout.write(
       `${[
-        `removed ${run.removed.messages ?? removed} messages in ${seconds.toFixed(1)} s: ${Math.round(removed / seconds)} rows/s (batch ${BATCH})`,
+        `removed ${run.removed.messages ?? removed} messages in ${seconds.toFixed(1)} s: ${Math.round(removed / seconds)} rows/s (batch ${BATCH}, work share ${WORK_SHARE})`,
         describe('baseline', 'webhooks before the removal'),
         describe('removal', 'webhooks during the removal'),
         `webhook p99 during the removal: ${percentile(phases.removal?.latencies ?? [], 99)} ms (target p99 <= 50 ms); webhook batch window ${WINDOW_MS} ms`,

@@ -13,7 +13,12 @@ import { llmSettingsRoutes } from './agent/llm/llm-settings.routes.js';
 import { qualifierSettingsRoutes } from './agent/qualifier-settings.routes.js';
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { automationsRoutes } from './automations/automations.routes.js';
+import { killSwitchRoutes } from './automations/kill-switch.routes.js';
 import { businessHoursRoutes } from './business-hours/business-hours.routes.js';
+import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { installCampaigns } from './campaigns/recipient-outcomes.js';
+import { campaignReportRoutes } from './campaigns/report/report.routes.js';
 import { cannedResponsesRoutes } from './canned-responses/canned-responses.routes.js';
 import { CHANNEL_PLUGINS } from './channels/channels.js';
 import { createTwilioRuntime, type TwilioRuntime } from './channels/twilio/twilio-runtime.js';
@@ -25,14 +30,22 @@ import { customFieldsRoutes } from './contacts/custom-fields/custom-fields.route
 import { enrichmentRoutes } from './contacts/enrichment/enrichment.routes.js';
 import { contactImportsRoutes } from './contacts/import/imports.routes.js';
 import { pipelineRoutes } from './contacts/pipeline/pipeline.routes.js';
+import { conversationAttachmentsRoutes } from './conversations/attachments/attachments.routes.js';
 import { conversationsRoutes } from './conversations/conversations.routes.js';
 import { inboxRoutes } from './conversations/inbox.routes.js';
+import { encryptionRoutes } from './encryption/encryption.routes.js';
+import { emailEventHooks } from './integrations/email-events/hooks.js';
+import { emailEventSettingsRoutes } from './integrations/email-events/settings.routes.js';
+import { emailEventWebhookRoutes } from './integrations/email-events/webhooks.routes.js';
 import { hubspotRoutes } from './integrations/hubspot/hubspot.routes.js';
 import { createHubspotRuntime, type HubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
 import { hubspotWebhookRoutes } from './integrations/hubspot/webhook.routes.js';
+import { createLemlistRuntime, type LemlistRuntime } from './integrations/lemlist/lemlist-runtime.js';
+import { mcpRoutes } from './integrations/mcp/mcp.routes.js';
 import { labelsRoutes } from './labels/labels.routes.js';
 import { leadSourcesRoutes } from './lead-sources/lead-sources.routes.js';
 import { leadWebhookRoutes } from './lead-sources/lead-webhook.routes.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { planRoutes } from './plans/plans.routes.js';
 import type { Config } from './platform/config/config.js';
 import { configureDataKeysFrom } from './platform/crypto/data-keys.js';
@@ -68,11 +81,14 @@ import type { Metrics } from './platform/metrics/metrics.js';
 import type { LimiterStore } from './platform/rate-limit/limiter-store.js';
 import { VERSION } from './platform/version.js';
 import { privacyRoutes } from './privacy/privacy.routes.js';
+import { configureSuppressionFrom } from './privacy/suppression.js';
 import { acceptanceRoutes } from './quotes/acceptance/acceptance.routes.js';
 import { catalogRoutes } from './quotes/catalog/catalog.routes.js';
 import { quoteSettingsRoutes } from './quotes/quote-settings.routes.js';
 import { quotesRoutes } from './quotes/quotes.routes.js';
 import { liveRoutes, websocketOptions } from './realtime/live.routes.js';
+import { reportsRoutes } from './reports/reports.routes.js';
+import { segmentsRoutes } from './segments/segments.routes.js';
 import { invitationsRoutes } from './tenants/invitations.routes.js';
 import { membersRoutes } from './tenants/members.routes.js';
 import { signupRoutes } from './tenants/signup.routes.js';
@@ -103,6 +119,8 @@ export interface AppDependencies {
   twilio?: TwilioRuntime;
   /** HubSpot's API client; by default built from the configuration (closed with the app). */
   hubspot?: HubspotRuntime;
+  /** Lemlist's API client; by default built from the configuration (closed with the app). */
+  lemlist?: LemlistRuntime;
   /** The built single-page app (dist/web by default). */
   dashboard?: Dashboard;
 }
@@ -114,6 +132,7 @@ export interface AppDependencies {
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
   configureDataKeysFrom(config);
+  configureSuppressionFrom(config);
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generic parameters.
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -217,13 +236,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(conversationsRoutes, { db: deps.db });
   await app.register(inboxRoutes, { db: deps.db });
   await app.register(labelsRoutes, { db: deps.db });
+  await app.register(killSwitchRoutes, { db: deps.db });
+  await app.register(automationsRoutes, { db: deps.db });
+  await app.register(notificationsRoutes, { db: deps.db });
+  installCampaigns();
+  await app.register(campaignsRoutes, { db: deps.db });
   await app.register(cannedResponsesRoutes, { db: deps.db });
   await app.register(deadLettersRoutes, { db: deps.db });
   await app.register(contactsRoutes, { db: deps.db });
   await app.register(pipelineRoutes, { db: deps.db });
   await app.register(customFieldsRoutes, { db: deps.db });
+  await app.register(segmentsRoutes, { db: deps.db });
   const whatsapp = deps.whatsapp ?? ownWhatsapp(app, deps);
   await app.register(privacyRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  await app.register(conversationAttachmentsRoutes, {
+    db: deps.db,
+    blobs: whatsapp.blobs,
+    mediaMaxBytes: config.media.maxBytes,
+  });
+  await app.register(reportsRoutes, { db: deps.db });
+  await app.register(encryptionRoutes, { db: deps.db, config, blobs: whatsapp.blobs });
+  await app.register(mcpRoutes, { db: deps.db });
   await app.register(planRoutes, { db: deps.db, operatorApi: Boolean(config.operatorApiToken) });
   await app.register(liveRoutes, {
     connectListener: deps.connectListener,
@@ -232,6 +265,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     live: config.live,
     metrics: deps.metrics,
     logger: deps.logger,
+    db: deps.db,
   });
   await app.register(catalogRoutes, { db: deps.db });
   await app.register(quoteSettingsRoutes, { db: deps.db });
@@ -254,12 +288,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(callbacksRoutes, { db: deps.db });
   await app.register(contactImportsRoutes, { db: deps.db, blobs: whatsapp.blobs });
+  await app.register(campaignReportRoutes, { db: deps.db });
   await app.register(leadSourcesRoutes, { db: deps.db, config });
   await app.register(leadWebhookRoutes, { db: deps.db, config, metrics: deps.metrics });
   await app.register(enrichmentRoutes, { db: deps.db, config });
   const hubspot = deps.hubspot ?? ownHubspot(app, deps);
   await app.register(hubspotRoutes, { db: deps.db, config, client: hubspot.client });
   await app.register(hubspotWebhookRoutes, { db: deps.db, config });
+  const lemlist = deps.lemlist ?? ownLemlist(app, deps);
+  await app.register(emailEventSettingsRoutes, { db: deps.db, config, lemlist: lemlist.client });
+  await app.register(emailEventWebhookRoutes, {
+    db: deps.db,
+    config,
+    metrics: deps.metrics,
+    hooks: emailEventHooks,
+  });
   await app.register(widgetScriptRoutes, {});
   await app.register(publicWidgetRoutes, {
     db: deps.db,
@@ -279,6 +322,12 @@ function ownHubspot(app: FastifyInstance, deps: AppDependencies): HubspotRuntime
   const hubspot = createHubspotRuntime({ config: deps.config });
   app.addHook('onClose', () => hubspot.close());
   return hubspot;
+}
+
+function ownLemlist(app: FastifyInstance, deps: AppDependencies): LemlistRuntime {
+  const lemlist = createLemlistRuntime({ config: deps.config });
+  app.addHook('onClose', () => lemlist.close());
+  return lemlist;
 }
 
 function ownTwilio(app: FastifyInstance, deps: AppDependencies): TwilioRuntime {

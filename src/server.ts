@@ -4,10 +4,14 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { createLlmAgent } from './agent/llm/llm-agent.js';
 import { createQualifier } from './agent/qualifier/qualifier.js';
 import { buildApp } from './app.js';
+import { createAutomationTasks } from './automations/automations.tasks.js';
 import { createTwilioRuntime } from './channels/twilio/twilio-runtime.js';
 import { createWhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
+import { conversationAttachmentSources } from './conversations/attachments/attachments.service.js';
+import { emailEventsSecretBox } from './integrations/email-events/settings.service.js';
 import { hubspotSecretBox } from './integrations/hubspot/connection.service.js';
 import { createHubspotRuntime } from './integrations/hubspot/hubspot-runtime.js';
+import { createLemlistRuntime } from './integrations/lemlist/lemlist-runtime.js';
 import { createMailer } from './mail/mailer.js';
 import { scheduledBackupTasks } from './platform/backups/scheduled-backup.task.js';
 import { type Config, configuredSecrets } from './platform/config/config.js';
@@ -30,9 +34,10 @@ import { startTracing } from './platform/observability/tracing.js';
 import { startRateLimitCleanup } from './platform/rate-limit/cleanup.js';
 import { createLimiterStore } from './platform/rate-limit/limiter-store.js';
 import { privacyTasks } from './privacy/privacy.tasks.js';
-import { suppressionKeys } from './privacy/suppression.js';
+import { configureSuppressionFrom, suppressionKeys } from './privacy/suppression.js';
 import { createQuoteDrafting } from './quotes/drafting/llm-drafter.js';
 import { quoteAttachments } from './quotes/quote-attachments.js';
+import { reportsTasks } from './reports/reports.tasks.js';
 import { buildTasks } from './tasks.js';
 
 export interface RuntimeOptions {
@@ -68,6 +73,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
   };
   configureDataKeysFrom(config);
+  configureSuppressionFrom(config);
   try {
     // First, so they are closed (flushed) last; each loads its SDK only when configured (ADR 0037).
     const tracing = await startTracing(config.observability, logger);
@@ -102,7 +108,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         db,
         limiterStore: workerLimits,
         logger,
-        attachments: quoteAttachments,
+        attachments: { ...quoteAttachments, ...conversationAttachmentSources },
       });
       closers.push(() => whatsappOutbound.close());
       // Phantombuster's API and result files, and the enrichment provider: one client, a breaker per provider.
@@ -128,6 +134,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => twilio.close());
       const hubspot = createHubspotRuntime({ config });
       closers.push(() => hubspot.close());
+      const lemlist = createLemlistRuntime({ config });
+      closers.push(() => lemlist.close());
       const callbacks = {
         bridge: twilio.bridge,
         sms: twilio.bridge,
@@ -161,9 +169,21 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             },
             leadSources: { db, config, blobs: whatsappOutbound.blobs, http: integrationsHttp },
             hubspot: { client: hubspot.client, box: hubspotSecretBox(config) },
+            lemlist: { client: lemlist.client, box: emailEventsSecretBox(config) },
           }),
           ...scheduledBackupTasks({ config, ownerUrl: location.ownerUrl, blobs: whatsappOutbound.blobs }),
-          ...privacyTasks({ db, blobs: whatsappOutbound.blobs, secretKey: config.secretKey, metrics }),
+          ...reportsTasks({ db }),
+          ...privacyTasks({
+            db,
+            blobs: whatsappOutbound.blobs,
+            secretKey: config.secretKey,
+            metrics,
+            retention: config.retention,
+          }),
+          ...createAutomationTasks({
+            db,
+            hubspot: { client: hubspot.client, box: hubspotSecretBox(config) },
+          }),
         ],
         concurrency: config.worker.concurrency,
         pollIntervalMs: config.worker.pollIntervalMs,

@@ -1,5 +1,8 @@
 import { createPasswordResetRequestTask } from './accounts/password-reset.service.js';
 import type { Agent } from './agent/agent.js';
+import { registerCampaignSender } from './campaigns/campaign-sender.js';
+import { createCampaignDispatchTask } from './campaigns/dispatch.task.js';
+import { installCampaigns } from './campaigns/recipient-outcomes.js';
 import { CHANNEL_PLUGINS } from './channels/channels.js';
 import type { SmsOutbound } from './channels/twilio/sms-send.task.js';
 import type { WhatsappOutbound } from './channels/whatsapp/outbound-runtime.js';
@@ -9,14 +12,20 @@ import {
   createUndoContactImportTask,
   type ImportTaskDeps,
 } from './contacts/import/import-tasks.js';
-import { reencryptTask } from './encryption/reencrypt.task.js';
+import { wakeSnoozedTask } from './conversations/snooze.js';
+import { createReencryptTask } from './encryption/reencrypt.task.js';
+import { createApplyEmailEventsTask } from './integrations/email-events/apply-events.task.js';
+import { emailEventHooks } from './integrations/email-events/hooks.js';
 import { createHubspotTasks, type HubspotTaskDeps } from './integrations/hubspot/hubspot.tasks.js';
+import { createLemlistCampaignSender } from './integrations/lemlist/campaign-sender.js';
+import type { LemlistClient } from './integrations/lemlist/lemlist.client.js';
 import { createImportPhantombusterTask } from './lead-sources/import-phantombuster.task.js';
 import { type LeadSourceTaskDeps, leadSourceTaskParts } from './lead-sources/lead-source-tasks.js';
 import { processLeadTaskDefinition } from './lead-sources/process-lead.task.js';
 import { createMailTask } from './mail/mail.task.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Config } from './platform/config/config.js';
+import type { SecretBox } from './platform/crypto/secret-box.js';
 import type { Db } from './platform/db/database.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { answerQuoteButton } from './quotes/acceptance/button-replies.js';
@@ -49,12 +58,17 @@ export interface TaskDependencies {
   sms: SmsOutbound;
   /** Lead sources and enrichment: Phantombuster's API and result files, the enrichment provider. */
   leadSources?: LeadSourceTaskDeps;
+  /** Lemlist outreach (campaign channel `lemlist`): its API client and the box its keys are sealed in. */
+  lemlist?: { client: LemlistClient; box: SecretBox };
   /** HubSpot sync (outbox drain, refused records, GDPR deletes); absent: those tasks are not run here. */
   hubspot?: HubspotTaskDeps;
 }
 
 /** Every task the worker runs. Domains add their task definitions here. */
 export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
+  // Campaign senders and the listeners that follow their messages' statuses and replies.
+  installCampaigns();
+  if (deps.lemlist) registerCampaignSender(createLemlistCampaignSender(deps.lemlist));
   return [
     createMailTask({ mailer: deps.mailer, secretKey: deps.secretKey }),
     // Each channel's jobs: processing, sends, statuses (WhatsApp's and SMS's).
@@ -66,7 +80,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
         buttonReplies: answerQuoteButton,
       }),
     ),
-    reencryptTask,
+    createReencryptTask({ blobs: deps.whatsappOutbound.blobs }),
+    wakeSnoozedTask,
     ...createAccountTasks(deps.accounts),
     createApprovalReminderTask({ secretKey: deps.secretKey, publicUrl: deps.publicUrl }),
     createPlaceCallTask(deps.callbacks),
@@ -76,6 +91,8 @@ export function buildTasks(deps: TaskDependencies): readonly AnyTask[] {
     createUndoContactImportTask(deps.contactImports),
     ...leadSourceTasks(deps.leadSources),
     ...(deps.hubspot ? createHubspotTasks(deps.hubspot) : []),
+    createApplyEmailEventsTask(emailEventHooks),
+    createCampaignDispatchTask(),
   ];
 }
 

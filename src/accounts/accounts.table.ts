@@ -1,5 +1,9 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+/** The dashboard's languages (ADR 0045). */
+export const DASHBOARD_LOCALES = ['en', 'it', 'pt-BR', 'es'] as const;
+export type DashboardLocale = (typeof DASHBOARD_LOCALES)[number];
+
 export interface UsersTable {
   id: Generated<string>;
   /** Canonical form (see canonicalEmail): the login and uniqueness key, and where mail is sent. */
@@ -14,6 +18,8 @@ export interface UsersTable {
   totpLastStep: string | null;
   passwordChangedAt: Generated<Date>;
   disabledAt: Date | null;
+  /** The dashboard language chosen in My account (ADR 0045); null follows the browser. */
+  locale: Generated<DashboardLocale | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }

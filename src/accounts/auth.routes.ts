@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PAUSE_REASONS } from '../plans/plans.service.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -8,6 +9,7 @@ import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.
 import { requestContext } from '../platform/http/request-context.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import type { LimiterStore } from '../platform/rate-limit/limiter-store.js';
+import { DASHBOARD_LOCALES } from './accounts.table.js';
 import {
   type AuthDeps,
   describeSession,
@@ -23,6 +25,7 @@ import {
 import { ZEmail } from './email-address.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { verifyAgainstDummy } from './passwords.js';
+import { setPreferences } from './preferences.service.js';
 import { sessionPrincipal as sessionOf } from './session-principal.js';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-tokens.js';
 
@@ -30,12 +33,17 @@ import { SESSION_COOKIE, sessionCookieOptions } from './session-tokens.js';
 // 256-character policy maximum may take up to twice as many UTF-16 units.
 const ZPassword = z.string().min(1).max(1024);
 
+const ZLocale = z.enum(DASHBOARD_LOCALES);
+
 const ZUser = z
   .object({
     id: z.uuid(),
     email: z.string(),
     displayName: z.string().nullable(),
     twoFactorEnabled: z.boolean(),
+    locale: ZLocale.nullable().describe(
+      "The dashboard language chosen in My account; null follows the browser's",
+    ),
   })
   .meta({ id: 'User' });
 const ZTenantMembership = z
@@ -57,7 +65,7 @@ const ZSession = z
       .object({
         allowed: z.boolean(),
         llm: z.boolean(),
-        reasons: z.array(z.enum(['suspended', 'trial_ended', 'conversations_limit'])),
+        reasons: z.array(z.enum(PAUSE_REASONS)),
         llmSpendReached: z.boolean(),
         suspendedReason: z.string().nullable(),
       })
@@ -169,6 +177,20 @@ export const authRoutes: FastifyPluginAsyncZod<{
       reply.header('cache-control', 'no-store');
       return switchTenant(db, config, sessionOf(request), request.body.tenantId, requestContext(request));
     },
+  );
+
+  app.patch(
+    '/api/v1/auth/preferences',
+    {
+      config: { access: signedIn },
+      schema: {
+        tags: ['auth'],
+        summary: 'Your own dashboard preferences: the language (null follows the browser)',
+        body: z.strictObject({ locale: ZLocale.nullable() }),
+        response: { 200: z.object({ locale: ZLocale.nullable() }), ...errors },
+      },
+    },
+    async (request) => setPreferences(db, sessionOf(request).userId, { locale: request.body.locale }),
   );
 
   app.get(

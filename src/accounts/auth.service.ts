@@ -12,7 +12,7 @@ import {
   revokeUserSessions,
   userTenants,
 } from './accounts.repository.js';
-import type { User } from './accounts.table.js';
+import type { DashboardLocale, User } from './accounts.table.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { Principal, RequestContext, SessionPrincipal } from './principal.js';
@@ -38,6 +38,8 @@ export interface UserView {
   email: string;
   displayName: string | null;
   twoFactorEnabled: boolean;
+  /** The dashboard language chosen in My account; null follows the browser. */
+  locale: DashboardLocale | null;
 }
 
 /** Too many failures from this address (for this account): retry after the given number of seconds. */
@@ -59,6 +61,7 @@ function userView(user: User): UserView {
     email: user.email,
     displayName: user.displayName,
     twoFactorEnabled: user.totpEnabledAt !== null,
+    locale: user.locale,
   };
 }
 

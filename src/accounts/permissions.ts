@@ -15,6 +15,10 @@ export const SCOPES = [
   'quotes:read',
   'quotes:write',
   'quotes:approve',
+  /** The MCP server (/mcp) for AI assistants: search contacts, read summaries, list quotes awaiting approval. */
+  'mcp:read',
+  /** Includes mcp:read; assistants may also draft replies (private notes) and campaigns (drafts); never send. */
+  'mcp:draft',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -49,6 +53,20 @@ export const PERMISSIONS = {
   'dead-letters.manage': ['owner', 'admin'],
   /** Retention policies, erasure and export of a person's data: irreversible, or all of someone's data. */
   'privacy.manage': ['owner', 'admin'],
+  /** Reports compare members with each other: for those who run the team. */
+  'reports.read': ['owner', 'admin'],
+  /**
+   * Automations: everyone sees the rules and their runs and may pull the kill switch (stopping is always
+   * safe); only admins write rules or lift the switch (they send messages in the workspace's name).
+   */
+  'automations.read': ['owner', 'admin', 'agent'],
+  'automations.halt': ['owner', 'admin', 'agent'],
+  'automations.manage': ['owner', 'admin'],
+  /** Rotating the workspace's data key (encryption at rest) and seeing its versions. */
+  'encryption.manage': ['owner', 'admin'],
+  /** Campaigns message many people at once: everyone follows them, admins create and launch them. */
+  'campaigns.read': ['owner', 'admin', 'agent'],
+  'campaigns.manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -56,9 +74,16 @@ export function roleAllows(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }
 
-/** An `admin` key may do everything a scope allows; other scopes are exact. */
+/** Scopes that include others: an assistant that may draft may also read what it drafts from. */
+const IMPLIED: Partial<Record<Scope, readonly Scope[]>> = { 'mcp:draft': ['mcp:read'] };
+
+/** An `admin` key may do everything a scope allows; other scopes are exact (or implied, above). */
 export function scopesAllow(granted: readonly Scope[], required: Scope): boolean {
-  return granted.includes('admin') || granted.includes(required);
+  return (
+    granted.includes('admin') ||
+    granted.includes(required) ||
+    granted.some((scope) => IMPLIED[scope]?.includes(required) === true)
+  );
 }
 
 /** Only an owner may grant or hold the owner role; admins manage admins and agents. */

@@ -4,6 +4,7 @@ import { SCOPES } from '../accounts/permissions.js';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
+import { ZPageLimit } from '../platform/http/cursor.js';
 import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine } from '../platform/http/text-fields.js';
@@ -107,7 +108,7 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
         tags: ['api-keys'],
         summary: 'List API keys, newest first (no secrets)',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           cursor: z.uuid().optional(),
         }),
         response: { 200: z.object({ items: z.array(ZApiKey), nextCursor: z.uuid().nullable() }), ...errors },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
 import { csvStream } from '../platform/export/csv.js';
-import { ZSerialCursor } from '../platform/http/cursor.js';
+import { ZPage, ZSerialCursor } from '../platform/http/cursor.js';
 import { ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { allAuditEntries, listAuditEntries, type NamedAuditEntry } from './audit.repository.js';
@@ -84,7 +84,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: {
-          200: z.object({ items: z.array(ZAuditEntry), nextCursor: z.string().nullable() }),
+          200: ZPage(ZAuditEntry),
           400: ZErrorEnvelope,
           401: ZErrorEnvelope,
           403: ZErrorEnvelope,

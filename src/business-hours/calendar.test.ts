@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isOpen,
   nextOpening,
+  openSecondsBetween,
   type TBusinessHoursInput,
   upcomingHolidays,
   ZBusinessHours,
@@ -28,6 +29,18 @@ describe('Business hours in Europe/Rome', () => {
     expect(isOpen(rome, at('2026-03-30T06:59:00Z'))).toBe(false);
     expect(isOpen(rome, at('2026-03-30T07:00:00Z'))).toBe(true);
     expect(isOpen(rome, at('2026-03-30T11:30:00Z'))).toBe(false); // lunch, 13:30 local
+  });
+
+  it('counts only open time between two instants (response times in business hours)', () => {
+    // Friday 12:30 local (UTC+2 in June) to Monday 09:30: 30 min before lunch, 4 h after, 30 min on Monday.
+    expect(openSecondsBetween(rome, at('2026-06-12T10:30:00Z'), at('2026-06-15T07:30:00Z'))).toBe(5 * 3600);
+    // Within one interval, it is the wall-clock wait.
+    expect(openSecondsBetween(rome, at('2026-06-10T08:15:00Z'), at('2026-06-10T08:20:30Z'))).toBe(330);
+    // Entirely at night, or reversed: nothing.
+    expect(openSecondsBetween(rome, at('2026-06-10T20:00:00Z'), at('2026-06-11T05:00:00Z'))).toBe(0);
+    expect(openSecondsBetween(rome, at('2026-06-11T08:00:00Z'), at('2026-06-10T08:00:00Z'))).toBe(0);
+    // Over Christmas (a holiday) and the weekend after it: Thursday 24 Dec 17:00 to Monday 28 Dec 10:00.
+    expect(openSecondsBetween(rome, at('2026-12-24T16:00:00Z'), at('2026-12-28T09:00:00Z'))).toBe(2 * 3600);
   });
 
   it('is open now when asked during an interval', () => {

@@ -108,6 +108,27 @@ export function isOpen(hours: TBusinessHours, at: Date): boolean {
 }
 
 /**
+ * Seconds the calendar is open between `from` and `to` (0 when `to` is not after `from`): a wait counted in
+ * business time, as the reports' business-hours option measures response times. Bounded to HORIZON_DAYS.
+ */
+export function openSecondsBetween(hours: TBusinessHours, from: Date, to: Date): number {
+  if (to <= from) return 0;
+  let openMs = 0;
+  const first = addDays(toLocal(from, hours.timeZone), -1);
+  for (let offset = 0; offset <= HORIZON_DAYS; offset += 1) {
+    const day = addDays(first, offset);
+    for (const opening of openingsOn(hours, day)) {
+      const start = Math.max(opening.start.getTime(), from.getTime());
+      const end = Math.min(opening.end.getTime(), to.getTime());
+      if (end > start) openMs += end - start;
+    }
+    // Intervals end by local midnight (24:00 at the latest): no later day can overlap [from, to).
+    if (fromLocal({ ...addDays(day, 1), hour: 0, minute: 0 }, hours.timeZone) >= to) break;
+  }
+  return Math.floor(openMs / 1000);
+}
+
+/**
  * The next time the calendar is open, from `from` on: `from` itself when open now, otherwise the start of
  * the next interval; null when nothing opens within about a year (a calendar with no hours at all).
  */

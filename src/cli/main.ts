@@ -17,6 +17,7 @@ import { prepareDatabase } from '../platform/db/prepare.js';
 import { registerDeadLetterCommands } from '../platform/jobs/dead-letters/dead-letters-cli.js';
 import { createLogger, type Logger, wantsPrettyLogs } from '../platform/logging/logger.js';
 import { VERSION } from '../platform/version.js';
+import { configureSuppressionFrom } from '../privacy/suppression.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../server.js';
 import { ZWorkspaceName } from '../tenants/fields.js';
 import { announceDevelopmentSetup, createWorkspaceWithOwnerInvitation } from '../tenants/first-owner.js';
@@ -30,6 +31,7 @@ function bootstrap(): { config: Config; logger: Logger } {
   try {
     const config = loadConfig();
     configureDataKeysFrom(config);
+    configureSuppressionFrom(config);
     const logger = createLogger({
       level: config.log.level,
       secrets: configuredSecrets(config),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toInboxConversation, ZInboxConversation } from '../conversations/conversation.schemas.js';
 import { listContactConversationPage } from '../conversations/conversations.service.js';
 import type { Db } from '../platform/db/database.js';
-import { pageBody, ZCursor } from '../platform/http/cursor.js';
+import { pageBody, ZCursor, ZPage, ZPageLimit, ZPageQuery } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine, ZText } from '../platform/http/text-fields.js';
@@ -189,7 +189,7 @@ const ZFieldFilter = z
   .regex(/^[a-z][a-z0-9_]{0,39}:/, 'key:value');
 
 const ZListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: ZPageLimit,
   cursor: ZCursor.optional(),
   q: z.string().max(200).optional().describe('Names, e-mail, company or phone number'),
   stageId: z.uuid().optional(),
@@ -233,7 +233,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary: 'Contacts, newest first: search and filters (stage, owner, source, label, consent, fields)',
         querystring: ZListQuery,
         response: {
-          200: z.object({ items: z.array(ZContactSummary), nextCursor: z.string().nullable() }),
+          200: ZPage(ZContactSummary),
           ...errors,
         },
       },
@@ -305,12 +305,9 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         summary:
           "A contact's timeline, newest first: messages, notes, call-backs, quotes, pipeline moves, consent",
         params: ZId,
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
-          cursor: ZCursor.optional(),
-        }),
+        querystring: ZPageQuery,
         response: {
-          200: z.object({ items: z.array(ZTimelineEntry), nextCursor: z.string().nullable() }),
+          200: ZPage(ZTimelineEntry),
           ...errors,
         },
       },
@@ -382,12 +379,9 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         tags: ['contacts'],
         summary: "A contact's conversations, open and closed, most recently active first",
         params: ZId,
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
-          cursor: ZCursor.optional(),
-        }),
+        querystring: ZPageQuery,
         response: {
-          200: z.object({ items: z.array(ZInboxConversation), nextCursor: z.string().nullable() }),
+          200: ZPage(ZInboxConversation),
           ...errors,
         },
       },

@@ -49,3 +49,19 @@ function canonicalDigits(digits: string): CanonicalPhone {
   const e164 = parsed?.isPossible() ? parsed.number : `+${candidate}`;
   return { e164, key: e164.slice(1) };
 }
+
+/** The shape every messageable number has (set-based checks in SQL use the same pattern). */
+export const E164_PATTERN = '^\\+[1-9][0-9]{7,14}$';
+const MESSAGEABLE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
+/**
+ * Whether a bulk message (a campaign's WhatsApp template or SMS) can reach this number: a valid number whose
+ * type is a mobile one, or one libphonenumber cannot type (some countries' plans do not tell).
+ */
+export function isMessageableMobile(e164: string): boolean {
+  if (!new RegExp(E164_PATTERN).test(e164)) return false;
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed?.isValid()) return false;
+  const type = parsed.getType();
+  return type === undefined || MESSAGEABLE_TYPES.has(type);
+}

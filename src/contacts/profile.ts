@@ -2,6 +2,8 @@ import { canonicalEmail } from '../accounts/email-address.js';
 import type { Profile } from '../agent/agent.js';
 import type { ProfileField } from '../agent/qualifier-settings.table.js';
 import { insertDomainEvent } from '../events/domain-events.repository.js';
+import { notify } from '../notifications/notify.js';
+import { allMembers, contactLabel } from '../notifications/recipients.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
@@ -126,4 +128,34 @@ export async function recordProfileCompleted(trx: TenantTransaction, contact: Co
     payload: { ...profileOf(contact), completedAt: contact.profileCompletedAt?.toISOString() ?? null },
   });
   await advanceOnEvent(trx, contact.id, 'qualified');
+  await notifyLeadQualified(trx, contact);
+}
+
+/**
+ * The lead's owner hears that it qualified; a lead nobody owns goes to the assignees of its open
+ * conversations, or to every member. The notification opens the contact's latest conversation.
+ */
+async function notifyLeadQualified(trx: TenantTransaction, contact: Contact): Promise<void> {
+  const conversations = await trx
+    .selectFrom('conversations')
+    .select(['id', 'assigneeUserId', 'status'])
+    .where('contactId', '=', contact.id)
+    .orderBy('activityAt', 'desc')
+    .execute();
+  const assignees = conversations
+    .filter((c) => c.status === 'open' && c.assigneeUserId)
+    .map((c) => c.assigneeUserId as string);
+  const userIds = contact.ownerUserId
+    ? [contact.ownerUserId]
+    : assignees.length > 0
+      ? assignees
+      : await allMembers(trx);
+  const latest = conversations[0];
+  await notify(trx, {
+    kind: 'lead_qualified',
+    userIds,
+    subject: latest ? { type: 'conversation', id: latest.id } : { type: 'contact', id: contact.id },
+    title: `${await contactLabel(trx, contact.id)} is a qualified lead`,
+    dedupeKey: `lead_qualified:${contact.id}:${contact.profileCompletedAt?.toISOString() ?? ''}`,
+  });
 }

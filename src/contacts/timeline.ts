@@ -16,6 +16,7 @@ export const TIMELINE_KINDS = [
   'lead_received',
   'imported',
   'crm_synced',
+  'email_event',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
@@ -93,6 +94,12 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
     select md5('hubspot:' || r.ref_id::text)::uuid, ${ms(sql`r.synced_at`)}, 'crm_synced',
       jsonb_build_object('crm', 'HubSpot', 'recordId', r.hubspot_id)
     from hubspot_records r where r.kind = 'contact' and r.ref_id = ${id}`,
+  // E-mail events from Postmark and Lemlist once applied to this contact (opened, replied, bounced, ...).
+  ({ id }) => sql`
+    select ee.id, ${ms(sql`ee.occurred_at`)}, 'email_event',
+      jsonb_build_object('provider', ee.provider, 'type', ee.event_type, 'campaignId', ee.campaign_id,
+        'campaignName', ee.detail ->> 'campaignName', 'bounceType', ee.detail ->> 'bounceType')
+    from email_events ee where ee.contact_id = ${id} and ee.applied_at is not null`,
 ];
 
 /** A page of a contact's timeline, newest first: one UNION ALL over the sources with one keyset. */

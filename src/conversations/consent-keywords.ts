@@ -5,6 +5,7 @@ import type { Contact } from '../contacts/contacts.table.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import type { Conversation } from './conversations.table.js';
+import { publishCustomerOptOut } from './message-outcomes.js';
 import type { Message } from './messages.table.js';
 import { queueOutboundMessage } from './send-ledger.js';
 
@@ -39,6 +40,13 @@ export async function handleConsentKeyword(
       shownText: message.text,
       evidence: { messageId: message.id, keyword: keyword.action },
     });
+    if (keyword.action === 'opt_out') {
+      await publishCustomerOptOut(trx, {
+        conversationId: conversation.id,
+        messageId: message.id,
+        sentAt: message.sentAt,
+      });
+    }
   }
   await queueOutboundMessage(trx, {
     conversationId: conversation.id,

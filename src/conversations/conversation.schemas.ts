@@ -18,6 +18,10 @@ export const ZInboxConversation = z
     channelKind: z.enum(CHANNEL_KINDS).describe("The conversation's channel: WhatsApp or SMS"),
     ownership: ZOwnership,
     pausedUntil: z.iso.datetime().nullable(),
+    snoozedUntil: z.iso
+      .datetime()
+      .nullable()
+      .describe('Out of the open inbox until then, or until the customer writes'),
     language: z.enum(LANGUAGES).nullable(),
     lastInboundAt: z.iso.datetime().nullable(),
     lastMessageAt: z.iso.datetime().nullable(),
@@ -41,6 +45,9 @@ export const ZInboxConversation = z
       })
       .nullable(),
     windowOpenUntil: z.iso.datetime().nullable().describe('Free text may be sent until then'),
+    canAttach: z
+      .boolean()
+      .describe('Whether its channel sends images and documents (POST /conversations/{id}/attachments)'),
     contact: z.object({
       id: z.uuid(),
       phoneE164: z.string(),
@@ -87,6 +94,7 @@ export function toInboxConversation(row: InboxConversation): z.infer<typeof ZInb
     channelKind: row.channelKind,
     ownership: row.ownership,
     pausedUntil: iso(row.pausedUntil),
+    snoozedUntil: row.snoozedUntil && row.snoozedUntil > new Date() ? row.snoozedUntil.toISOString() : null,
     language: row.language,
     lastInboundAt: iso(row.lastInboundAt),
     lastMessageAt: iso(row.lastMessageAt),
@@ -109,6 +117,7 @@ export function toInboxConversation(row: InboxConversation): z.infer<typeof ZInb
           }
         : null,
     windowOpenUntil: iso(channelAdapter(row.channelKind).replyWindow.closesAt(row.lastInboundAt)),
+    canAttach: channelAdapter(row.channelKind).outboundMedia.length > 0,
     contact: {
       id: row.contactId,
       phoneE164: row.contactPhoneE164,

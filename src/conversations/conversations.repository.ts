@@ -77,7 +77,8 @@ export function inboundActivity(
         : {}),
       lastMessageAt: sql<Date>`greatest(last_message_at, ${sentAt}::timestamptz)`,
       // The customer writing again reopens a closed conversation.
-      ...(options.fromCustomer ? { status: 'open' as const } : {}),
+      // ... and brings a snoozed one back at once.
+      ...(options.fromCustomer ? { status: 'open' as const, snoozedUntil: null } : {}),
       updatedAt: sql<Date>`now()`,
     })
     .where('id', '=', id);

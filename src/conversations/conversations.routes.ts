@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
-import { pageBody, ZCursor } from '../platform/http/cursor.js';
+import { pageBody, ZCursor, ZPage } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine } from '../platform/http/text-fields.js';
@@ -34,18 +34,18 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         summary: 'The inbox: conversations, most recently active first',
         description:
           'filter: open (default), mine (open, assigned to the signed-in user), unassigned, bot, human ' +
-          '(human or paused), all open; closed. q matches part of the contact name, e-mail, company or ' +
+          '(human or paused), all open and not snoozed; snoozed; closed. q matches part of the contact name, e-mail, company or ' +
           'phone number (digits, with or without +), ignoring case.',
         querystring: z.strictObject({
           limit: ZLimit,
           cursor: ZCursor.optional(),
-          filter: z.enum(['open', 'mine', 'unassigned', 'bot', 'human', 'closed']).default('open'),
+          filter: z.enum(['open', 'mine', 'unassigned', 'bot', 'human', 'closed', 'snoozed']).default('open'),
           ownership: ZOwnership.optional(),
           labelId: z.uuid().optional(),
           q: ZLine(100).optional(),
         }),
         response: {
-          200: z.object({ items: z.array(ZInboxConversation), nextCursor: z.string().nullable() }),
+          200: ZPage(ZInboxConversation),
           ...errors,
         },
       },
@@ -102,7 +102,7 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
           order: z.enum(['asc', 'desc']).default('asc'),
         }),
         response: {
-          200: z.object({ items: z.array(ZMessage), nextCursor: z.string().nullable() }),
+          200: ZPage(ZMessage),
           ...errors,
         },
       },

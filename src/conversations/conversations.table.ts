@@ -21,6 +21,8 @@ export interface ConversationsTable {
   /** Who answers: the agent (`bot`), nobody automatic (`human`), or nobody until `pausedUntil`. */
   ownership: Generated<Ownership>;
   pausedUntil: Date | null;
+  /** Out of the open inbox until then, or until the customer writes (whichever comes first). */
+  snoozedUntil: Generated<Date | null>;
   language: Language | null;
   /** The agent's own memory between turns (the qualifier's step, pending confirmation, ...). */
   agentState: JsonColumn<Record<string, unknown>>;

@@ -1,6 +1,8 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { auditChange } from '../audit/audit.repository.js';
 import { countLabels, replaceConversationLabels } from '../labels/labels.repository.js';
+import { notify } from '../notifications/notify.js';
+import { contactLabel } from '../notifications/recipients.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -10,6 +12,7 @@ import { findMembership } from '../tenants/members.repository.js';
 import { findConversation, markRead, setAssignee, setStatus } from './conversations.repository.js';
 import { type InboxConversation, loadInboxConversation } from './conversations.service.js';
 import type { Conversation, ConversationStatus } from './conversations.table.js';
+import { memberName, mentionedMembers } from './mentions.js';
 import { findNote, insertNote, listNotes, type NoteView } from './notes.repository.js';
 
 /**
@@ -55,25 +58,46 @@ export async function assignConversation(
   id: string,
   assigneeUserId: string | null,
 ): Promise<InboxConversation> {
-  return changeConversation(db, tenantId, actor, id, async (trx, conversation) => {
-    if (assigneeUserId && !(await findMembership(trx, assigneeUserId))) {
-      throw new AppError('not_a_member', 'The assignee is not a member of this workspace');
-    }
-    if (conversation.assigneeUserId === assigneeUserId) return false;
-    await setAssignee(trx, id, assigneeUserId);
-    await auditChange(
-      trx,
-      tenantId,
-      actor,
-      assigneeUserId ? 'conversation.assigned' : 'conversation.unassigned',
-      {
-        conversationId: id,
-        assigneeUserId,
-        previousAssigneeUserId: conversation.assigneeUserId,
-      },
-    );
-    return true;
-  });
+  return changeConversation(db, tenantId, actor, id, (trx, conversation) =>
+    applyAssignee(trx, tenantId, actor, conversation, assigneeUserId),
+  );
+}
+
+/** Assigns a conversation the caller holds locked; the assignee is notified (unless they did it). */
+export async function applyAssignee(
+  trx: TenantTransaction,
+  tenantId: string,
+  actor: Actor,
+  conversation: Conversation,
+  assigneeUserId: string | null,
+): Promise<boolean> {
+  const id = conversation.id;
+  if (assigneeUserId && !(await findMembership(trx, assigneeUserId))) {
+    throw new AppError('not_a_member', 'The assignee is not a member of this workspace');
+  }
+  if (conversation.assigneeUserId === assigneeUserId) return false;
+  await setAssignee(trx, id, assigneeUserId);
+  await auditChange(
+    trx,
+    tenantId,
+    actor,
+    assigneeUserId ? 'conversation.assigned' : 'conversation.unassigned',
+    {
+      conversationId: id,
+      assigneeUserId,
+      previousAssigneeUserId: conversation.assigneeUserId,
+    },
+  );
+  if (assigneeUserId && assigneeUserId !== actor.userId) {
+    await notify(trx, {
+      kind: 'assigned',
+      userIds: [assigneeUserId],
+      subject: { type: 'conversation', id },
+      title: `${await contactLabel(trx, conversation.contactId)} was assigned to you`,
+      dedupeKey: `assigned:${id}:${new Date().toISOString()}`,
+    });
+  }
+  return true;
 }
 
 /** Makes the conversation's labels exactly these (each one of the tenant's). */
@@ -121,6 +145,17 @@ export async function addNote(
     if (!conversation) throw new AppError('not_found', 'Conversation not found');
     const note = await insertNote(trx, { conversationId, authorUserId: actor.userId, text });
     await publishInboxEvent(trx, { type: 'note.created', conversationId, noteId: note.id });
+    const mentioned = (await mentionedMembers(trx, text)).filter((userId) => userId !== actor.userId);
+    if (mentioned.length > 0) {
+      const author = actor.userId ? await memberName(trx, actor.userId) : 'Someone';
+      await notify(trx, {
+        kind: 'mention',
+        userIds: mentioned,
+        subject: { type: 'conversation', id: conversationId },
+        title: `${author} mentioned you in a note on ${await contactLabel(trx, conversation.contactId)}`,
+        dedupeKey: `mention:${note.id}`,
+      });
+    }
     return (await findNote(trx, note.id)) as NoteView;
   });
 }

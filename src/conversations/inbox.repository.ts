@@ -7,7 +7,7 @@ import type { MessageAuthor, MessageDirection } from './messages.table.js';
 /** Unread counts stop here: an index range of at most this many rows per conversation, never a scan. */
 export const UNREAD_COUNT_CAP = 100;
 
-export type InboxFilter = 'open' | 'mine' | 'unassigned' | 'bot' | 'human' | 'closed';
+export type InboxFilter = 'open' | 'mine' | 'unassigned' | 'bot' | 'human' | 'closed' | 'snoozed';
 
 /** A conversation as the inbox shows it: its contact, assignee, last message and the viewer's unread count. */
 export type InboxRow = Conversation & {
@@ -147,22 +147,26 @@ export function likeContains(term: string): string {
 }
 
 function filterCondition(filter: InboxFilter, viewerUserId: string | null): Expression<SqlBool> {
+  // A snoozed conversation is out of every open view until its time comes (or the customer writes).
+  const awake = sql<SqlBool>`(c.snoozed_until is null or c.snoozed_until <= now())`;
   switch (filter) {
     case 'open':
-      return sql<SqlBool>`c.status = 'open'`;
+      return sql<SqlBool>`c.status = 'open' and ${awake}`;
     case 'closed':
       return sql<SqlBool>`c.status = 'closed'`;
+    case 'snoozed':
+      return sql<SqlBool>`c.status = 'open' and c.snoozed_until > now()`;
     case 'mine':
       return viewerUserId
-        ? sql<SqlBool>`c.status = 'open' and c.assignee_user_id = ${viewerUserId}`
+        ? sql<SqlBool>`c.status = 'open' and ${awake} and c.assignee_user_id = ${viewerUserId}`
         : sql<SqlBool>`false`;
     case 'unassigned':
-      return sql<SqlBool>`c.status = 'open' and c.assignee_user_id is null`;
+      return sql<SqlBool>`c.status = 'open' and ${awake} and c.assignee_user_id is null`;
     case 'bot':
-      return sql<SqlBool>`c.status = 'open' and c.ownership = 'bot'`;
+      return sql<SqlBool>`c.status = 'open' and ${awake} and c.ownership = 'bot'`;
     // A pause is a person holding the conversation for a while: it belongs with the human ones.
     case 'human':
-      return sql<SqlBool>`c.status = 'open' and c.ownership in ('human', 'paused')`;
+      return sql<SqlBool>`c.status = 'open' and ${awake} and c.ownership in ('human', 'paused')`;
   }
 }
 

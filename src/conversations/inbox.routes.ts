@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
+import { withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
-import { pageBody, ZCursor } from '../platform/http/cursor.js';
+import { pageBody, ZPage, ZPageQuery } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZText } from '../platform/http/text-fields.js';
+import { readInboxSettings, writeInboxSettings } from './auto-assign.js';
+import { bulkAction, MAX_BULK } from './bulk-actions.service.js';
 import { toInboxConversation, ZInboxConversation } from './conversation.schemas.js';
 import {
   addNote,
@@ -16,6 +20,7 @@ import {
   setConversationStatus,
 } from './inbox-actions.service.js';
 import type { NoteView } from './notes.repository.js';
+import { snoozeConversation } from './snooze.js';
 
 const ZNote = z
   .object({
@@ -132,11 +137,8 @@ export const inboxRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
         tags: ['conversations'],
         summary: "A conversation's private notes, oldest first",
         params: ZId,
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
-          cursor: ZCursor.optional(),
-        }),
-        response: { 200: z.object({ items: z.array(ZNote), nextCursor: z.string().nullable() }), ...errors },
+        querystring: ZPageQuery,
+        response: { 200: ZPage(ZNote), ...errors },
       },
     },
     async (request, reply) => {
@@ -165,6 +167,97 @@ export const inboxRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
       const note = await addNote(db, tenantId, actor, request.params.id, request.body.text);
       reply.code(201);
       return toNote(note);
+    },
+  );
+
+  app.put(
+    '/api/v1/conversations/:id/snooze',
+    {
+      config: { access: write },
+      schema: {
+        tags: ['conversations'],
+        summary:
+          'Snooze a conversation until a time (it leaves the open inbox and comes back then, or when the customer writes); null wakes it',
+        params: ZId,
+        body: z.strictObject({ until: z.iso.datetime({ offset: true }).nullable() }),
+        response: updated,
+      },
+    },
+    async (request) => {
+      const { tenantId, ...actor } = tenantActor(request);
+      const until = request.body.until === null ? null : new Date(request.body.until);
+      return toInboxConversation(await snoozeConversation(db, tenantId, actor, request.params.id, until));
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/bulk-actions',
+    {
+      config: { access: write },
+      schema: {
+        tags: ['conversations'],
+        summary:
+          'One action on up to 100 conversations at once, all or nothing: assign, add labels, close, reopen, snooze',
+        body: z.strictObject({
+          conversationIds: z.array(z.uuid()).min(1).max(MAX_BULK),
+          action: z.discriminatedUnion('type', [
+            z.strictObject({ type: z.literal('assign'), userId: z.uuid().nullable() }),
+            z.strictObject({ type: z.literal('label'), labelIds: z.array(z.uuid()).min(1).max(50) }),
+            z.strictObject({ type: z.literal('close') }),
+            z.strictObject({ type: z.literal('reopen') }),
+            z.strictObject({ type: z.literal('snooze'), until: z.iso.datetime({ offset: true }) }),
+          ]),
+        }),
+        response: { 200: z.object({ changed: z.number().int() }), ...errors, 422: errors[400] },
+      },
+    },
+    async (request) => {
+      const { tenantId, ...actor } = tenantActor(request);
+      const { action } = request.body;
+      return bulkAction(
+        db,
+        tenantId,
+        actor,
+        request.body.conversationIds,
+        action.type === 'snooze' ? { type: 'snooze', until: new Date(action.until) } : action,
+      );
+    },
+  );
+
+  const ZInboxSettings = z.strictObject({ autoAssign: z.boolean() }).meta({ id: 'InboxSettings' });
+
+  app.get(
+    '/api/v1/inbox/settings',
+    {
+      config: { access: read },
+      schema: {
+        tags: ['conversations'],
+        summary: "The workspace's inbox settings (auto-assignment of handed-off conversations)",
+        response: { 200: ZInboxSettings, ...errors },
+      },
+    },
+    async (request) => readInboxSettings(db, tenantActor(request).tenantId),
+  );
+
+  app.put(
+    '/api/v1/inbox/settings',
+    {
+      config: { access: { permission: 'members.manage', apiKeyScope: 'admin' } },
+      schema: {
+        tags: ['conversations'],
+        summary:
+          'Turn auto-assignment on or off: conversations handed to people go round robin to members online',
+        body: ZInboxSettings,
+        response: { 200: ZInboxSettings, ...errors },
+      },
+    },
+    async (request) => {
+      const { tenantId, ...actor } = tenantActor(request);
+      return withTenant(db, tenantId, async (trx) => {
+        const settings = await writeInboxSettings(trx, request.body);
+        await auditChange(trx, tenantId, actor, 'inbox.settings_changed', { ...settings });
+        return settings;
+      });
     },
   );
 };

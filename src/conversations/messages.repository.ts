@@ -4,6 +4,7 @@ import type { Database } from '../platform/db/schema.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { inboundActivity } from './conversations.repository.js';
 import type { InboundMedia, NormalisedMessage } from './inbound-message.js';
+import { publishCustomerReply } from './message-outcomes.js';
 import type { Message } from './messages.table.js';
 
 /**
@@ -22,44 +23,50 @@ export async function insertInboundMessage(
   },
 ): Promise<Message | undefined> {
   const text = await sealTextOrNull(trx, 'messages.text', input.message.text);
-  return (
-    trx
-      .with('inserted', (db) =>
-        db
-          .insertInto('messages')
-          .values({
-            conversationId: input.conversationId,
-            channelId: input.channelId,
-            direction: 'inbound',
-            author: input.message.author,
-            authorUserId: null,
-            providerMessageId: input.providerMessageId,
-            type: input.message.type,
-            text,
-            content: JSON.stringify(input.message.content),
-            sentAt: input.sentAt,
-            status: null,
-            statusAt: null,
-            errorCode: null,
-            errorTitle: null,
-            idempotencyKey: null,
-          })
-          .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
-          .returningAll(),
-      )
-      // Only when the message is new: a repeat changes nothing.
-      .with('recorded', (db) =>
-        // The CTE's creator knows `inserted` as well; the update needs only the schema's tables.
-        inboundActivity(db as unknown as QueryCreator<Database>, input.conversationId, input.sentAt, {
-          fromCustomer: input.message.author === 'customer',
+  const stored = await trx
+    .with('inserted', (db) =>
+      db
+        .insertInto('messages')
+        .values({
+          conversationId: input.conversationId,
+          channelId: input.channelId,
+          direction: 'inbound',
+          author: input.message.author,
+          authorUserId: null,
+          providerMessageId: input.providerMessageId,
+          type: input.message.type,
+          text,
+          content: JSON.stringify(input.message.content),
+          sentAt: input.sentAt,
+          status: null,
+          statusAt: null,
+          errorCode: null,
+          errorTitle: null,
+          idempotencyKey: null,
         })
-          .where(sql<boolean>`exists (select 1 from inserted)`)
-          .returning('conversations.id'),
-      )
-      .selectFrom('inserted')
-      .selectAll()
-      .executeTakeFirst()
-  );
+        .onConflict((oc) => oc.columns(['channelId', 'providerMessageId']).doNothing())
+        .returningAll(),
+    )
+    // Only when the message is new: a repeat changes nothing.
+    .with('recorded', (db) =>
+      // The CTE's creator knows `inserted` as well; the update needs only the schema's tables.
+      inboundActivity(db as unknown as QueryCreator<Database>, input.conversationId, input.sentAt, {
+        fromCustomer: input.message.author === 'customer',
+      })
+        .where(sql<boolean>`exists (select 1 from inserted)`)
+        .returning('conversations.id'),
+    )
+    .selectFrom('inserted')
+    .selectAll()
+    .executeTakeFirst();
+  if (stored && stored.author === 'customer') {
+    await publishCustomerReply(trx, {
+      conversationId: stored.conversationId,
+      messageId: stored.id,
+      sentAt: stored.sentAt,
+    });
+  }
+  return stored;
 }
 
 export async function findMessageByProviderId(

@@ -43,7 +43,8 @@ export type Message = Selectable<MessagesTable>;
 export interface MessageMediaTable {
   messageId: string;
   tenantId: Generated<string>;
-  providerMediaId: string;
+  /** Meta's id of an inbound file; null on an outbound message's media (our own upload). */
+  providerMediaId: string | null;
   mimeType: string | null;
   sha256: string | null;
   fileName: string | null;

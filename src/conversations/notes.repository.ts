@@ -1,5 +1,5 @@
-import { type SqlBool, sql } from 'kysely';
 import { sealText } from '../platform/crypto/field-codec.js';
+import { keysetPage } from '../platform/db/keyset.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type { PageCursor } from '../platform/http/cursor.js';
 import type { ConversationNote } from './conversations.table.js';
@@ -30,23 +30,12 @@ export async function findNote(trx: TenantTransaction, id: string): Promise<Note
   return notes(trx).where('n.id', '=', id).executeTakeFirst();
 }
 
-// What a cursor (a JavaScript Date) holds: ordering by the full microseconds would let a cursor split rows.
-const createdMs = sql<Date>`date_trunc('milliseconds', n.created_at)`;
-
 /** Oldest first, keyset on (created_at, id), like the messages they sit beside. */
 export async function listNotes(
   trx: TenantTransaction,
   conversationId: string,
   options: { limit: number; after?: PageCursor | undefined },
 ): Promise<NoteView[]> {
-  let query = notes(trx)
-    .where('n.conversationId', '=', conversationId)
-    .orderBy(createdMs)
-    .orderBy('n.id')
-    .limit(options.limit);
-  const after = options.after;
-  if (after) {
-    query = query.where(sql<SqlBool>`(${createdMs}, n.id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
-  }
-  return query.execute();
+  const query = notes(trx).where('n.conversationId', '=', conversationId).limit(options.limit);
+  return keysetPage(query, { time: 'n.created_at', id: 'n.id', direction: 'asc' }, options.after).execute();
 }

@@ -4,6 +4,7 @@ import { AppError } from '../platform/http/app-error.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
 import { findConversation, insertOwnershipEvent, setOwnership } from './conversations.repository.js';
 import type { Conversation } from './conversations.table.js';
+import { announceHandoff } from './handoff-notice.js';
 import { decideOwnership, isPauseOver, type OwnershipRequest, type OwnershipState } from './ownership.js';
 
 export const PAUSE_ENDED_REASON = 'pause ended';
@@ -35,7 +36,17 @@ export async function changeOwnership(
     reason: request.reason,
   });
   await publishInboxEvent(trx, { type: 'conversation.updated', conversationId: conversation.id });
-  return { ...conversation, ownership: change.to.ownership, pausedUntil: change.to.pausedUntil };
+  // A handoff (not an operator taking over themselves): people must hear of it, and one may be picked.
+  const assigneeUserId =
+    change.to.ownership === 'human' && request.actor.type !== 'user'
+      ? await announceHandoff(trx, conversation, now)
+      : conversation.assigneeUserId;
+  return {
+    ...conversation,
+    ownership: change.to.ownership,
+    pausedUntil: change.to.pausedUntil,
+    assigneeUserId,
+  };
 }
 
 /**

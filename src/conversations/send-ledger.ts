@@ -17,6 +17,11 @@ export interface OutboundAttachment {
   id: string;
   filename: string;
   mimeType: string;
+  /**
+   * The file is in our blob store already (an operator's upload): the row gets its media row at once, so
+   * the inbox shows and serves it like an inbound file.
+   */
+  stored?: { blobKey: string; sizeBytes: number };
 }
 
 export interface ReplyButton {
@@ -31,10 +36,16 @@ export type OutboundBody =
   | {
       type: 'template';
       template: { name: string; language: string; components?: Array<Record<string, unknown>> };
+      /**
+       * What the customer reads (header, body and footer with the parameters filled), when the caller
+       * rendered it from the template's definition; otherwise the channel renders it when it sends.
+       */
+      text?: string | null;
       /** The file of the template's DOCUMENT header. */
       document?: OutboundAttachment;
     }
   | { type: 'document'; document: OutboundAttachment; caption?: string }
+  | { type: 'image'; image: OutboundAttachment; caption?: string }
   | { type: 'interactive'; text: string; buttons: readonly ReplyButton[] };
 
 /** What a channel must be able to carry for each kind of outbound body. */
@@ -42,6 +53,7 @@ const CAPABILITY_OF: Record<OutboundBody['type'], keyof ChannelCapabilities> = {
   text: 'text',
   template: 'template',
   document: 'media',
+  image: 'media',
   interactive: 'interactive',
 };
 
@@ -52,14 +64,29 @@ function ledgerFields(body: OutboundBody): { text: string | null; content: Recor
       return { text: body.text, content: {} };
     case 'template':
       return {
-        text: null,
+        text: body.text ?? null,
         content: { template: body.template, ...(body.document ? { document: body.document } : {}) },
       };
     case 'document':
-      return { text: body.caption ?? null, content: { document: body.document } };
+      return { text: body.caption ?? null, content: fileContent('document', body.document) };
+    case 'image':
+      return { text: body.caption ?? null, content: fileContent('image', body.image) };
     case 'interactive':
       return { text: body.text, content: { buttons: body.buttons } };
   }
+}
+
+/** A file message's content: the attachment (where its bytes are), and its name as the inbox shows it. */
+function fileContent(key: 'document' | 'image', attachment: OutboundAttachment): Record<string, unknown> {
+  const { stored: _stored, ...named } = attachment;
+  return { [key]: named, fileName: attachment.filename };
+}
+
+/** The attachment of a file message, if any. */
+function attachmentOf(body: OutboundBody): OutboundAttachment | undefined {
+  if (body.type === 'document' || body.type === 'template') return body.document;
+  if (body.type === 'image') return body.image;
+  return undefined;
 }
 
 export interface OutboundRequest {
@@ -81,6 +108,11 @@ export interface OutboundRequest {
    * processing run sends it).
    */
   withSendJob?: boolean;
+  /**
+   * A bulk send (a campaign's): its send job yields to conversational ones (a lower job priority) and
+   * takes only the campaign share of the number's throughput (ADR 0039).
+   */
+  bulk?: boolean;
   requestId: string;
 }
 
@@ -159,6 +191,22 @@ export async function queueOutboundMessage(
       .executeTakeFirstOrThrow();
     return { message: existing, created: false };
   }
+  const stored = attachmentOf(request.body);
+  if (stored?.stored) {
+    await trx
+      .insertInto('messageMedia')
+      .values({
+        messageId: inserted.id,
+        providerMediaId: null,
+        mimeType: stored.mimeType,
+        fileName: stored.filename,
+        sizeBytes: String(stored.stored.sizeBytes),
+        blobKey: stored.stored.blobKey,
+        sha256: stored.stored.blobKey.slice(stored.stored.blobKey.indexOf('/') + 1),
+        state: 'stored',
+      })
+      .execute();
+  }
   await publishInboxEvent(trx, {
     type: 'message.created',
     conversationId: conversation.id,
@@ -170,6 +218,7 @@ export async function queueOutboundMessage(
       messageId: inserted.id,
       queueName: adapter.conversationQueue(conversation.channelId, conversation.phoneE164.slice(1)),
       requestId: request.requestId,
+      ...(request.bulk ? { bulk: true } : {}),
     });
   }
   return { message: inserted, created: true };
@@ -181,13 +230,46 @@ export async function queueOutboundMessage(
  */
 export async function enqueueSend(
   trx: TenantTransaction,
-  send: { channelKind: ChannelKind; messageId: string; queueName: string; requestId: string },
+  send: { channelKind: ChannelKind; messageId: string; queueName: string; requestId: string; bulk?: boolean },
 ): Promise<void> {
   const adapter = channelAdapter(send.channelKind);
   await enqueue(
     trx,
     adapter.sendTask,
-    { messageId: send.messageId },
-    { requestId: send.requestId, queueName: send.queueName, jobKey: adapter.sendJobKey(send.messageId) },
+    { messageId: send.messageId, ...(send.bulk ? { bulk: true } : {}) },
+    {
+      requestId: send.requestId,
+      queueName: send.queueName,
+      jobKey: adapter.sendJobKey(send.messageId),
+      // graphile-worker runs lower numbers first: a conversational reply never queues behind bulk sends.
+      ...(send.bulk ? { priority: BULK_JOB_PRIORITY } : {}),
+    },
   );
+}
+
+/** The job priority of bulk sends (conversational sends keep graphile-worker's default, 0). */
+export const BULK_JOB_PRIORITY = 10;
+
+/**
+ * Withdraws ledger rows no send has started on (a cancelled campaign's): they are failed with the reason
+ * and their send jobs, finding them no longer pending, send nothing. A row whose send has started (marked,
+ * maybe at the provider already) is left to finish: it may have left. Returns the withdrawn ids.
+ */
+export async function withdrawUnsentMessages(
+  trx: TenantTransaction,
+  messageIds: readonly string[],
+  reason: string,
+): Promise<string[]> {
+  if (messageIds.length === 0) return [];
+  const rows = await trx
+    .updateTable('messages')
+    .set({ status: 'failed', statusAt: new Date(), errorTitle: reason, updatedAt: new Date() })
+    .where('id', 'in', messageIds)
+    .where('direction', '=', 'outbound')
+    .where('status', '=', 'pending')
+    .where('sendStartedAt', 'is', null)
+    .where('providerMessageId', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
 }

@@ -3,7 +3,7 @@ import type { TaskReference } from '../platform/jobs/task.js';
 
 export const ZReencryptPayload = z.object({
   column: z.number().int().min(0).max(100),
-  after: z.string().max(64).nullable(),
+  after: z.string().max(200).nullable(),
 });
 
 /** One bounded batch of a workspace's re-encryption pass; it queues the next batch itself. */

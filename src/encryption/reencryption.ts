@@ -6,7 +6,10 @@ import { ENCRYPTED_COLUMNS, type EncryptedColumn, rowKey } from './encrypted-col
 
 export const REENCRYPT_BATCH = 200;
 
-/** Where a pass of the re-encryption job stands: a column (by position) and the last id it looked at. */
+/**
+ * Where a pass of the re-encryption job stands: a column (by position in ENCRYPTED_COLUMNS; the position
+ * after the last column is the blob walk) and the last id (or blob key) it looked at.
+ */
 export interface ReencryptCursor {
   readonly column: number;
   readonly after: string | null;
@@ -14,7 +17,7 @@ export interface ReencryptCursor {
 
 export interface BatchOutcome {
   readonly rewritten: number;
-  /** Null when the pass is complete: every column was walked to its end. */
+  /** Null past the last column; after the last column's end, the position of the blob walk. */
   readonly next: ReencryptCursor | null;
 }
 
@@ -57,11 +60,8 @@ export async function reencryptBatch(
   }
   const last = rows.at(-1)?.id ?? null;
   if (rows.length === limit) return { rewritten: stale.length, next: { column: cursor.column, after: last } };
-  const nextColumn = cursor.column + 1;
-  return {
-    rewritten: stale.length,
-    next: nextColumn < ENCRYPTED_COLUMNS.length ? { column: nextColumn, after: null } : null,
-  };
+  // After the last column comes the blob walk (position ENCRYPTED_COLUMNS.length, see data-keys.service).
+  return { rewritten: stale.length, next: { column: cursor.column + 1, after: null } };
 }
 
 async function sealedValue(trx: TenantTransaction, column: EncryptedColumn, value: unknown) {

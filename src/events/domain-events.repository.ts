@@ -2,7 +2,7 @@ import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import type { DomainEvent } from './domain-events.table.js';
 
 /** Facts other parts of the product react to; written in the transaction of the change they describe. */
-export type DomainEventType = 'profile.completed' | 'quote.accepted';
+export type DomainEventType = 'profile.completed' | 'quote.accepted' | 'campaign.event';
 
 export async function insertDomainEvent(
   trx: TenantTransaction,

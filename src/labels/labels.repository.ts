@@ -77,3 +77,17 @@ export async function replaceConversationLabels(
     .executeTakeFirst();
   return removed.numDeletedRows > 0n || (added.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
+
+/** Adds one label to a conversation, keeping its others; true when it was not there yet. */
+export async function addConversationLabel(
+  trx: TenantTransaction,
+  conversationId: string,
+  labelId: string,
+): Promise<boolean> {
+  const added = await trx
+    .insertInto('conversationLabels')
+    .values({ conversationId, labelId })
+    .onConflict((oc) => oc.columns(['conversationId', 'labelId']).doNothing())
+    .executeTakeFirst();
+  return (added.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}

@@ -1,20 +1,42 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
+import { createOutboundClient } from '../platform/http/outbound/outbound-client.js';
 import { insertOutboxMail } from './mail-outbox.repository.js';
 import { assertSafeFrom, type TMailMessage } from './message.js';
+import { postmarkMailer } from './postmark-mailer.js';
 
 /** Delivers one message or throws (the mail job then retries). */
 export interface Mailer {
-  readonly transport: 'smtp' | 'outbox';
+  readonly transport: 'smtp' | 'postmark' | 'outbox';
   send(message: TMailMessage): Promise<void>;
   close(): Promise<void>;
 }
 
-/** SMTP when SMTP_URL is set; otherwise the local outbox table that `leadline mail list` shows. */
+/**
+ * The configured transport (MAIL_TRANSPORT): SMTP, Postmark's e-mail API, or the local outbox table that
+ * `leadline mail list` shows.
+ */
 export function createMailer(config: Config, db: Db): Mailer {
   assertSafeFrom(config.mail.from);
-  return config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(db);
+  const { transport, smtpUrl, postmark } = config.mail;
+  if (transport === 'smtp' && smtpUrl) return smtpMailer(smtpUrl, config.mail.from);
+  if (transport === 'postmark' && postmark.serverToken) {
+    return postmarkMailer({
+      http: createOutboundClient({
+        connectTimeoutMs: config.outbound.connectTimeoutMs,
+        timeoutMs: config.outbound.timeoutMs,
+        allowPrivateHosts: config.outbound.allowPrivateHosts,
+        // The mail job retries with its own backoff; in-call retries only for a short Retry-After.
+        retry: { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 },
+      }),
+      apiUrl: postmark.apiUrl,
+      serverToken: postmark.serverToken,
+      from: config.mail.from,
+      messageStream: postmark.messageStream,
+    });
+  }
+  return outboxMailer(db);
 }
 
 export function smtpMailer(smtpUrl: string, from: string): Mailer {

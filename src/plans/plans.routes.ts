@@ -4,7 +4,7 @@ import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
-import { changePlan, type PlanStatus, planStatus, readPlanStatus } from './plans.service.js';
+import { changePlan, PAUSE_REASONS, type PlanStatus, planStatus, readPlanStatus } from './plans.service.js';
 
 const ZLimit = z.number().int().min(0).max(2_000_000_000).nullable();
 const ZLimits = z.strictObject({
@@ -15,7 +15,7 @@ const ZLimits = z.strictObject({
   campaignRecipients: ZLimit.describe('campaign recipients per UTC month'),
 });
 const ZState = z.enum(['trial', 'active', 'suspended']);
-const ZReason = z.enum(['suspended', 'trial_ended', 'conversations_limit']);
+const ZReason = z.enum(PAUSE_REASONS);
 
 const ZPlanStatus = z
   .object({

@@ -23,8 +23,17 @@ export interface Plan {
   limits: Limits;
 }
 
-/** Why the bot and outbound automations of a workspace are paused (empty: they run). */
-export type PauseReason = 'suspended' | 'trial_ended' | 'conversations_limit';
+/**
+ * Why the bot and outbound automations of a workspace are paused (empty: they run). The first three come
+ * from the plan; `automations_halted` is the workspace's own kill switch (ADR 0042).
+ */
+export const PAUSE_REASONS = [
+  'suspended',
+  'trial_ended',
+  'conversations_limit',
+  'automations_halted',
+] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export interface AutomationGate {
   /** The bot (scripted and LLM), campaigns and automations may act. */
@@ -79,20 +88,33 @@ export function gateOf(plan: Plan, usage: Pick<Usage, 'conversations' | 'llmSpen
   return { allowed, llm: allowed && !llmSpendReached, reasons, llmSpendReached };
 }
 
+async function isHalted(trx: TenantTransaction): Promise<boolean> {
+  const halt = await trx.selectFrom('automationHalts').select('tenantId').executeTakeFirst();
+  return halt !== undefined;
+}
+
+/** The kill switch adds its reason to what the plan says: everything stops at once, the LLM too. */
+function withHalt(gate: AutomationGate, halted: boolean): AutomationGate {
+  if (!halted) return gate;
+  return { ...gate, allowed: false, llm: false, reasons: [...gate.reasons, 'automations_halted'] };
+}
+
 /**
  * The one gate the bot, campaigns and outbound automations ask before acting for a workspace. Inbound
- * messages never ask it: they are always stored. A workspace without a plan row costs one indexed read.
+ * messages never ask it: they are always stored. A workspace without a plan row costs two indexed reads
+ * (the plan, the kill switch).
  */
 export async function workspaceCanAutomate(
   trx: TenantTransaction,
   now = new Date(),
 ): Promise<AutomationGate> {
+  const halted = await isHalted(trx);
   const row = await trx.selectFrom('workspacePlans').selectAll().executeTakeFirst();
-  if (!row) return OPEN_GATE;
+  if (!row) return withHalt(OPEN_GATE, halted);
   const plan = toPlan(row);
   const needsUsage = plan.limits.conversations !== null || plan.limits.llmSpendMicros !== null;
   const usage = needsUsage ? await measureUsage(trx, now) : { conversations: 0, llmSpendMicros: 0 };
-  return gateOf(plan, usage, now);
+  return withHalt(gateOf(plan, usage, now), halted);
 }
 
 /** What the dashboard's banner needs: the gate and the operator's reason for a suspension. */
@@ -205,7 +227,7 @@ export async function planStatus(trx: TenantTransaction, now = new Date()): Prom
       reading('llmSpendMicros', 'month'),
       reading('campaignRecipients', 'month'),
     ],
-    gate: gateOf(plan, usage, now),
+    gate: withHalt(gateOf(plan, usage, now), await isHalted(trx)),
   };
 }
 

@@ -4,7 +4,7 @@ import { canonicalPhone } from '../contacts/phone.js';
 import { requestHubspotErasure } from '../integrations/hubspot/erasure.js';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
 import type { Db } from '../platform/db/database.js';
-import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
+import { type InTenant, type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { enqueue } from '../platform/jobs/enqueue.js';
 import { contactIdentity } from './contact-keys.js';
@@ -77,9 +77,6 @@ export async function findErasure(db: Db, tenantId: string, id: string): Promise
   if (!row) throw new AppError('not_found', 'Erasure not found');
   return row;
 }
-
-/** A transaction in the erasure's workspace: a job's `withTenant`, or `withTenant(db, id, ...)` elsewhere. */
-export type InTenant = <T>(work: (trx: TenantTransaction) => Promise<T>) => Promise<T>;
 
 export interface ErasureDeps {
   blobs: BlobStore;

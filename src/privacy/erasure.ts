@@ -117,7 +117,30 @@ export async function contactBlobKeys(trx: TenantTransaction, keys: ContactKeys)
                         where other.${column} = mine.${column} and not (${rule.rows(keys)}))`.execute(trx);
     found.push(...rows.map((row) => row.key));
   }
-  return found;
+  return withoutOtherReferences(trx, keys, [...new Set(found)]);
+}
+
+/**
+ * Blob kinds keyed by one key column can name the same blob (an upload and the media row of the message
+ * that sent it, or another person's copy of the same file): a key still named by a row that is not the
+ * contact's, in any such kind, is kept.
+ */
+async function withoutOtherReferences(
+  trx: TenantTransaction,
+  keys: ContactKeys,
+  found: readonly string[],
+): Promise<string[]> {
+  if (found.length === 0) return [];
+  const kept = new Set<string>();
+  for (const blob of Object.values(personalDataBlobs)) {
+    const rule = contactDataRules[blob.keyColumn.table];
+    if (!rule || blob.keyColumn.column !== 'blob_key') continue;
+    const { rows } = await sql<{ key: string }>`
+      select distinct blob_key as key from ${tableRef(blob.keyColumn.table)}
+      where blob_key = any(${found}::text[]) and not (${rule.rows(keys)})`.execute(trx);
+    for (const row of rows) kept.add(row.key);
+  }
+  return found.filter((key) => !kept.has(key));
 }
 
 export async function deleteBlobs(blobs: BlobStore, keys: readonly string[]): Promise<void> {

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import { z } from 'zod';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
 import type { Db } from '../platform/db/database.js';
-import { withTenant } from '../platform/db/tenant-context.js';
 import { type AnyTask, defineTask } from '../platform/jobs/task.js';
+import { defineTenantSweep } from '../platform/jobs/tenant-sweep.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import { runErasure } from './erasure.service.js';
 import { ERASE_CONTACT_TASK } from './erasure.task-definition.js';
@@ -18,6 +17,8 @@ export interface PrivacyTaskDeps {
   metrics: Pick<Metrics, 'retentionRemoved'>;
   /** Cron pattern (UTC) of the daily retention run. */
   retentionSchedule?: string;
+  /** Batch size and work share of the retention job (config.retention). */
+  retention?: { batchSize: number; workShare: number };
 }
 
 /** The erasure job (per request) and the daily retention job (every workspace, one after the other). */
@@ -37,22 +38,21 @@ export function privacyTasks(deps: PrivacyTaskDeps): AnyTask[] {
         );
       },
     }),
-    defineTask({
+    defineTenantSweep({
       id: RETENTION_TASK,
-      scope: 'system',
       schedule: deps.retentionSchedule ?? '30 3 * * *',
       maxAttempts: 3,
-      schema: z.object({}),
-      async handle(_payload, ctx) {
-        const { rows } = await sql<{ id: string }>`select privacy_tenant_ids() as id`.execute(deps.db);
-        for (const { id } of rows) {
-          const run = await applyRetention((work) => withTenant(deps.db, id, work), id, {
-            blobs: deps.blobs,
-            onRemoved: (kind, count) => deps.metrics.retentionRemoved.inc({ kind }, count),
-          });
-          if (Object.keys(run.removed).length > 0) {
-            ctx.logger.info({ tenantId: id, removed: run.removed }, 'retention applied');
-          }
+      db: deps.db,
+      tenants: () => sql`select privacy_tenant_ids() as id`,
+      async visit({ id, inTenant }, ctx) {
+        const run = await applyRetention(inTenant, id, {
+          blobs: deps.blobs,
+          batchSize: deps.retention?.batchSize,
+          workShare: deps.retention?.workShare,
+          onRemoved: (kind, count) => deps.metrics.retentionRemoved.inc({ kind }, count),
+        });
+        if (Object.keys(run.removed).length > 0) {
+          ctx.logger.info({ tenantId: id, removed: run.removed }, 'retention applied');
         }
       },
     }),

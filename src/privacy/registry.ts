@@ -57,6 +57,8 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       totp_last_step: none,
       password_changed_at: none,
       disabled_at: none,
+      // The dashboard language the person chose.
+      locale: none,
       created_at: none,
       updated_at: none,
     },
@@ -257,6 +259,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       contact_id: 'reference',
       ownership: none,
       paused_until: none,
+      snoozed_until: none,
       language: 'profile',
       agent_state: 'profile',
       last_inbound_at: none,
@@ -311,6 +314,23 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       updated_at: none,
     },
   },
+  // Files operators uploaded to send (image and document messages); the bytes are a registered blob.
+  'public.conversation_attachments': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      conversation_id: none,
+      kind: none,
+      mime_type: none,
+      file_name: 'content',
+      size_bytes: none,
+      sha256: none,
+      blob_key: 'reference',
+      uploaded_by_user_id: 'reference',
+      created_at: none,
+    },
+  },
   'public.conversation_notes': {
     subjects: ['contact', 'user'],
     columns: {
@@ -361,6 +381,19 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
     subjects: [],
     columns: { ...tenantScoped, id: none, name: none, color: none, created_at: none, updated_at: none },
   },
+  // A segment's filter names the workspace's labels, stages, fields and imports, not people.
+  'public.segments': {
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      name: none,
+      filter: none,
+      created_by_user_id: 'reference',
+      created_at: none,
+      updated_at: none,
+    },
+  },
   'public.canned_responses': {
     subjects: ['user'],
     columns: {
@@ -392,6 +425,7 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       previous_app_secret_expires_at: none,
       verify_token_hash: none,
       messages_per_second: none,
+      messaging_tier: none,
       mark_as_read: none,
       disabled_at: none,
       created_at: none,
@@ -968,6 +1002,54 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
       updated_at: none,
     },
   },
+  // Campaigns: what was sent to whom, and what became of it (ADR 0039).
+  'public.campaigns': {
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      name: none,
+      channel_kind: none,
+      channel_id: none,
+      segment_id: none,
+      status: none,
+      paused_reason: none,
+      scheduled_at: none,
+      reply_handling: none,
+      content: none,
+      quiet_hours_start: none,
+      quiet_hours_end: none,
+      created_by_user_id: 'reference',
+      launched_at: none,
+      completed_at: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.campaign_recipients': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      campaign_id: none,
+      contact_id: 'reference',
+      variant: none,
+      status: 'profile',
+      skip_reason: 'profile',
+      error_code: none,
+      not_before: none,
+      attempts: none,
+      message_id: 'reference',
+      conversation_id: 'reference',
+      sent_at: 'profile',
+      delivered_at: 'profile',
+      read_at: 'profile',
+      replied_at: 'profile',
+      failed_at: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
   // Workspace plans (set by the instance operator), usage counters and retention runs: counts, no people.
   'public.workspace_plans': {
     subjects: [],
@@ -988,9 +1070,155 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
     subjects: [],
     columns: { ...tenantScoped, month: none, campaign_recipients: none },
   },
+  // The reports' rollup: ids and times of conversations and members, no personal data of its own.
+  'public.report_conversation_facts': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      conversation_id: none,
+      channel_kind: none,
+      started_at: none,
+      first_inbound_at: none,
+      first_bot_reply_at: none,
+      first_bot_reply_business_s: none,
+      handed_over_at: none,
+      first_human_reply_at: none,
+      first_human_reply_user_id: none,
+      first_human_reply_business_s: none,
+      qualified_at: none,
+      quoted_at: none,
+      accepted_at: none,
+      refreshed_at: none,
+    },
+  },
+  'public.report_member_facts': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      conversation_id: none,
+      user_id: none,
+      first_message_at: none,
+      messages: none,
+      response_seconds: none,
+    },
+  },
+  'public.report_rollup_state': {
+    subjects: [],
+    columns: { ...tenantScoped, watermark: none },
+  },
   'public.retention_runs': {
     subjects: [],
     columns: { ...tenantScoped, ran_at: none, removed: none },
+  },
+  // The automation kill switch: who pulled it (a member's id) and the reason they gave.
+  'public.automation_halts': {
+    subjects: ['user'],
+    columns: { ...tenantScoped, halted_at: none, halted_by_user_id: 'reference', reason: none },
+  },
+  // Automation rules (the workspace's configuration: names, texts it sends, member ids) and their runs (which
+  // contact a rule acted on, and what each action did: ids only).
+  'public.automation_rules': {
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      name: none,
+      enabled: none,
+      trigger: none,
+      segment_id: none,
+      actions: none,
+      daily_cap: none,
+      enabled_at: none,
+      next_run_at: none,
+      created_by_user_id: 'reference',
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.automation_runs': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      rule_id: none,
+      contact_id: 'reference',
+      window_key: none,
+      status: none,
+      skip_reason: none,
+      outcomes: none,
+      error: none,
+      created_at: none,
+      finished_at: none,
+    },
+  },
+  // E-mail events from Postmark and Lemlist (ADR 0041): the address they are about, and the contact once known.
+  'public.email_event_settings': {
+    subjects: [],
+    columns: {
+      ...tenantScoped,
+      postmark_user: none,
+      postmark_secret_sealed: none,
+      lemlist_secret_sealed: none,
+      lemlist_api_key_sealed: none,
+      lemlist_connected_at: none,
+      created_at: none,
+      updated_at: none,
+    },
+  },
+  'public.email_events': {
+    subjects: ['contact'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      provider: none,
+      event_key: none,
+      event_type: none,
+      email: 'identifier',
+      provider_campaign_id: none,
+      occurred_at: none,
+      detail: 'profile',
+      contact_id: 'reference',
+      campaign_id: none,
+      received_at: none,
+      applied_at: none,
+    },
+  },
+  'public.notifications': {
+    // A title may name the contact it is about ("Maria Rossi asked for a person"); erased with the contact.
+    subjects: ['contact', 'user'],
+    columns: {
+      ...tenantScoped,
+      id: none,
+      user_id: 'reference',
+      kind: none,
+      subject_type: none,
+      subject_id: 'reference',
+      title: 'content',
+      dedupe_key: none,
+      in_app: none,
+      browser: none,
+      read_at: none,
+      created_at: none,
+    },
+  },
+  'public.notification_preferences': {
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      user_id: 'reference',
+      kind: none,
+      in_app: none,
+      browser: none,
+      updated_at: none,
+    },
+  },
+  'public.member_presence': {
+    subjects: ['user'],
+    columns: { ...tenantScoped, user_id: 'reference', online_until: none },
+  },
+  'public.inbox_settings': {
+    subjects: ['user'],
+    columns: { ...tenantScoped, auto_assign: none, last_assigned_user_id: 'reference', updated_at: none },
   },
   'public.privacy_erasures': {
     // The erased contact's id only: it points at nothing once the erasure is done.
@@ -1022,6 +1250,23 @@ export const personalDataTables: Readonly<Record<string, TableClassification>> =
   'public.workspace_data_keys': {
     subjects: [],
     columns: { tenant_id: none, version: none, wrapped_key: none, created_at: none },
+  },
+  'public.data_key_reencryptions': {
+    // Counts and positions of the latest re-encryption pass; the member who asked for the rotation.
+    subjects: ['user'],
+    columns: {
+      ...tenantScoped,
+      target_version: none,
+      requested_by_user_id: 'reference',
+      state: none,
+      position: none,
+      rows_rewritten: none,
+      blobs_rewritten: none,
+      retired_versions: none,
+      started_at: none,
+      updated_at: none,
+      finished_at: none,
+    },
   },
 
   'public.worker_heartbeats': {
@@ -1071,6 +1316,13 @@ export const personalDataBlobs: Readonly<Record<string, BlobClassification>> = {
     category: 'content',
     keyColumn: { table: 'public.message_media', column: 'blob_key' },
     description: 'images, documents, audio and video received on WhatsApp, stored as <tenant>/<sha256>',
+  },
+  'conversation-attachments': {
+    subjects: ['contact'],
+    category: 'content',
+    keyColumn: { table: 'public.conversation_attachments', column: 'blob_key' },
+    description:
+      'images and documents operators uploaded to send in a conversation, stored as <tenant>/<sha256>; once sent, the message media row names the same blob',
   },
   'contact-import-files': {
     subjects: ['contact'],
@@ -1256,6 +1508,11 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
     erase: { kind: 'delete' },
     export: 'media',
   },
+  'public.conversation_attachments': {
+    rows: byConversation(),
+    erase: { kind: 'delete' },
+    export: 'attachments',
+  },
   'public.messages': { rows: byConversation(), erase: { kind: 'delete' }, export: 'messages' },
   'public.conversation_notes': { rows: byConversation(), erase: { kind: 'delete' }, export: 'notes' },
   'public.llm_calls': { rows: byConversation(), erase: { kind: 'delete' }, export: 'llm-calls' },
@@ -1317,6 +1574,16 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
     },
     export: 'consent',
   },
+  // What automation rules did to a person (ids and outcomes): deleted with them.
+  'public.automation_runs': { rows: byContact(), erase: { kind: 'delete' } },
+  // A person's place in campaigns: deleted with them (the campaign's counts lose one recipient).
+  'public.campaign_recipients': { rows: byContact(), erase: { kind: 'delete' }, export: 'campaigns' },
+  // A person's e-mail events: applied ones name the contact, waiting ones only the address.
+  'public.email_events': {
+    rows: anyOf(byContact(), mentioning('email')),
+    erase: { kind: 'delete' },
+    export: 'email-events',
+  },
   'public.contact_import_changes': { rows: byContact(), erase: { kind: 'delete' } },
   // A refused row is matched by the identifiers as written in the file (other spellings are not found).
   'public.contact_import_rejects': { rows: mentioning('cells'), erase: { kind: 'delete' } },
@@ -1337,6 +1604,11 @@ export const contactDataRules: Readonly<Record<string, ContactDataRule>> = {
     export: 'sms-receipts',
   },
   'public.conversations': { rows: byContact(), erase: { kind: 'delete' }, export: 'conversations' },
+  'public.notifications': {
+    rows: (keys) =>
+      ids('subject_id', [keys.contactId, ...keys.conversationIds, ...keys.quoteIds, ...keys.callbackIds]),
+    erase: { kind: 'delete' },
+  },
   'public.hubspot_outbox': {
     rows: anyOf(byContact('ref_id'), (keys) => ids('ref_id', keys.quoteIds)),
     erase: { kind: 'delete' },
@@ -1412,6 +1684,14 @@ export const retentionRules: readonly RetentionRule[] = [
     age: sql`(select m.created_at from messages m where m.id = message_media.message_id)`,
     blobs: (batch) => mediaOfMessages(sql`select unnest(${batch}::uuid[])`),
   },
+  // Operators' uploads with the media: a sent one's blob stays while its message's media row names it.
+  {
+    table: 'conversation_attachments',
+    policy: 'media',
+    key: 'id',
+    age: sql`created_at`,
+    blobs: (batch) => sql`select blob_key from conversation_attachments where id = any(${batch}::uuid[])`,
+  },
   {
     table: 'messages',
     policy: 'messages',
@@ -1425,7 +1705,9 @@ export const retentionRules: readonly RetentionRule[] = [
     key: 'id',
     age: sql`activity_at`,
     only: sql`status = 'closed'`,
+    // A conversation's rows go with it (cascade), uploads included: their blobs too.
     blobs: (batch) =>
-      mediaOfMessages(sql`select id from messages where conversation_id = any(${batch}::uuid[])`),
+      sql`${mediaOfMessages(sql`select id from messages where conversation_id = any(${batch}::uuid[])`)}
+        union select blob_key from conversation_attachments where conversation_id = any(${batch}::uuid[])`,
   },
 ];

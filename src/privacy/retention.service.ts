@@ -1,8 +1,8 @@
+import { setTimeout } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.repository.js';
 import type { BlobStore } from '../platform/blobs/blob-store.js';
-import type { TenantTransaction } from '../platform/db/tenant-context.js';
-import type { InTenant } from './erasure.service.js';
+import type { InTenant, TenantTransaction } from '../platform/db/tenant-context.js';
 import { type RetentionKind, type RetentionRule, retentionRules } from './registry.js';
 import { retentionPolicy } from './retention.repository.js';
 
@@ -16,6 +16,12 @@ export interface RetentionOptions {
   now?: Date;
   /** Rows per transaction: small, so no lock is held long and the webhook path keeps its pace. */
   batchSize?: number;
+  /**
+   * The share of wall time the removal may spend working (0 < share <= 1): after each batch it rests for
+   * as long as the share requires, so a large backlog of expired rows never crowds out the webhook path
+   * (measured by bench:retention). 1 removes as fast as the database allows.
+   */
+  workShare?: number;
   /** Called after each batch (metrics). */
   onRemoved?: (kind: RetentionKind | 'blobs', count: number) => void;
 }
@@ -36,6 +42,7 @@ export async function applyRetention(
 ): Promise<RetentionRun> {
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? 2000;
+  const pace = pacer(options.workShare ?? 1);
   const policy = await inTenant(retentionPolicy);
   const removed: Record<string, number> = {};
   const count = (kind: RetentionKind | 'blobs', n: number) => {
@@ -53,7 +60,7 @@ export async function applyRetention(
     if (days === null || !Number.isFinite(days)) continue;
     const cutoff = new Date(now.getTime() - days * DAY_MS);
     for (;;) {
-      const batch = await inTenant((trx) => removeBatch(trx, rule, cutoff, batchSize));
+      const batch = await pace(() => inTenant((trx) => removeBatch(trx, rule, cutoff, batchSize)));
       count(rule.policy, batch.rows);
       if (batch.blobKeys.length > 0)
         count('blobs', await deleteUnreferenced(inTenant, options.blobs, batch.blobKeys));
@@ -65,11 +72,13 @@ export async function applyRetention(
   if (auditDays !== null) {
     const before = new Date(now.getTime() - auditDays * DAY_MS);
     for (;;) {
-      const n = await inTenant(async (trx) => {
-        const { rows } = await sql<{ n: number }>`
+      const n = await pace(() =>
+        inTenant(async (trx) => {
+          const { rows } = await sql<{ n: number }>`
           select audit_log_pseudonymise(${before}, ${batchSize}) as n`.execute(trx);
-        return rows[0]?.n ?? 0;
-      });
+          return rows[0]?.n ?? 0;
+        }),
+      );
       count('auditPseudonymise', n);
       if (n < batchSize) break;
     }
@@ -82,6 +91,18 @@ export async function applyRetention(
     );
   }
   return { removed };
+}
+
+/** Runs each unit of work, then rests so that work takes at most `workShare` of the elapsed time. */
+function pacer(workShare: number) {
+  const share = Math.min(1, Math.max(0.01, workShare));
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    const restMs = ((performance.now() - started) * (1 - share)) / share;
+    if (restMs >= 1) await setTimeout(restMs);
+    return result;
+  };
 }
 
 async function removeBatch(trx: TenantTransaction, rule: RetentionRule, cutoff: Date, limit: number) {
@@ -108,7 +129,8 @@ async function deleteUnreferenced(inTenant: InTenant, blobs: BlobStore, keys: re
   const unused = await inTenant(async (trx) => {
     const { rows } = await sql<{ key: string }>`
       select k as key from unnest(${keys}::text[]) k
-      where not exists (select 1 from message_media where blob_key = k)`.execute(trx);
+      where not exists (select 1 from message_media where blob_key = k)
+        and not exists (select 1 from conversation_attachments where blob_key = k)`.execute(trx);
     return rows.map((row) => row.key);
   });
   for (const key of unused) await blobs.delete(key);

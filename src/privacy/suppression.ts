@@ -27,6 +27,25 @@ export function suppressionKeys(secretKeys: readonly string[]): Buffer[] {
   return secretKeys.map(suppressionKey);
 }
 
+let processKeys: readonly Buffer[] | undefined;
+
+/**
+ * Set once per process at start, beside the data keys (server, worker, CLI): the set-based checks that
+ * have no request to carry the keys (segment audiences, campaign sends) read them here.
+ */
+export function configureSuppressionFrom(config: {
+  readonly secretKey: string;
+  readonly previousSecretKeys: readonly string[];
+}): void {
+  processKeys = suppressionKeys([config.secretKey, ...config.previousSecretKeys]);
+}
+
+/** The process's suppression HMAC keys (current first); refuses to run unconfigured rather than skip the check. */
+export function configuredSuppressionKeys(): readonly Buffer[] {
+  if (!processKeys) throw new Error('privacy suppression is not configured (configureSuppressionFrom)');
+  return processKeys;
+}
+
 function digests(secretKey: string, target: SuppressionTarget) {
   const key = suppressionKey(secretKey);
   const found: { kind: 'phone' | 'email'; digest: Buffer }[] = [];

@@ -1,5 +1,7 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { latestMessagesOf } from '../conversations/messages.repository.js';
+import { notify } from '../notifications/notify.js';
+import { approvers, without } from '../notifications/recipients.js';
 import type { Db } from '../platform/db/database.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
@@ -48,6 +50,13 @@ export async function submitForApproval(
       BigInt(current.totalMinor) < BigInt(settings.autoApproveBelowMinor);
     if (!below || current.manualPriceChange) {
       await scheduleApprovalReminder(trx, pending.id, 1, actor.context.requestId);
+      await notify(trx, {
+        kind: 'quote_awaiting_approval',
+        userIds: without(await approvers(trx), actor.userId),
+        subject: { type: 'quote', id: quote.id },
+        title: `Quote ${quote.number} awaits approval`,
+        dedupeKey: `quote_awaiting_approval:${pending.id}`,
+      });
     } else {
       await transition(
         trx,

@@ -16,13 +16,23 @@ describe('money', () => {
   it('round-trips minor units through decimal text exactly', () => {
     fc.assert(
       fc.property(
-        fc.bigInt({ min: 0n, max: 10n ** 15n }),
         fc.constantFrom('EUR', 'JPY', 'BHD', 'BRL'),
-        (minor, currency) => {
+        fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }),
+        fc.bigInt({ min: 0n, max: 999n }),
+        (currency, whole, fraction) => {
+          // Amounts are accepted up to 15 whole digits in every currency; the property covers exactly that range.
+          const scale = 10n ** BigInt(minorDigits(currency));
+          const minor = whole * scale + (fraction % scale);
           expect(decimalToMinor(minorToDecimal(minor, currency), currency)).toBe(minor);
         },
       ),
     );
+  });
+
+  it('refuses a whole part beyond 15 digits rather than misreading it', () => {
+    expect(decimalToMinor('999999999999999', 'JPY')).toBe(999999999999999n);
+    expect(decimalToMinor('1000000000000000', 'JPY')).toBeUndefined();
+    expect(decimalToMinor('1000000000000000.00', 'EUR')).toBeUndefined();
   });
 
   it('formats large amounts exactly, in the locale', () => {

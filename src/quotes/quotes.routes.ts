@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
-import { pageBody, ZCursor } from '../platform/http/cursor.js';
+import { pageBody, ZCursor, ZPage, ZPageLimit } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZLine } from '../platform/http/text-fields.js';
@@ -50,7 +50,7 @@ export const quotesRoutes: FastifyPluginAsyncZod<{
         summary: 'Quotes, newest first (keyset cursor), with their current status and total',
         querystring: z.strictObject({
           cursor: ZCursor.optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           conversationId: z.uuid().optional(),
         }),
         response: {
@@ -143,7 +143,7 @@ export const quotesRoutes: FastifyPluginAsyncZod<{
           details: z.enum(['true', 'false']).default('true'),
         }),
         response: {
-          200: z.object({ items: z.array(ZQueueEntry), nextCursor: z.string().nullable() }),
+          200: ZPage(ZQueueEntry),
           ...errors,
         },
       },

@@ -27,7 +27,13 @@ export type InboxEvent =
   /** A call-back was requested or moved through its states (calling, connected, completed, canceled, ...). */
   | { type: 'callback.updated'; callbackId: string; status: string }
   /** A contact import moved on (a chunk committed, finished, failed, cancelled, undone). */
-  | { type: 'contact_import.updated'; importId: string };
+  | { type: 'contact_import.updated'; importId: string }
+  /** A notification was recorded for one member: only that member's sockets hear of it. */
+  | { type: 'notification.created'; userId: string; notificationId: string }
+  /** A member's notifications were read (their unread count changed): only that member's sockets. */
+  | { type: 'notifications.read'; userId: string }
+  /** A campaign's progress moved (recipients sent, delivered, ...; status changes); throttled per campaign. */
+  | { type: 'campaign.progress'; campaignId: string };
 
 export interface InboxNotification {
   tenantId: string;

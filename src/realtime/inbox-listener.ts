@@ -22,6 +22,8 @@ const ZInboxNotification = z.object({
     }),
     z.object({ type: z.literal('quote.approval_overdue'), quoteId: ZId, conversationId: ZId.nullable() }),
     z.object({ type: z.literal('callback.updated'), callbackId: ZId, status: z.string().max(32) }),
+    z.object({ type: z.literal('notification.created'), userId: ZId, notificationId: ZId }),
+    z.object({ type: z.literal('notifications.read'), userId: ZId }),
   ]),
 });
 

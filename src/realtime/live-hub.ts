@@ -56,7 +56,20 @@ export class LiveHub {
     const sockets = this.byTenant.get(notification.tenantId);
     if (!sockets) return;
     const frame = JSON.stringify(notification.event);
-    for (const socket of sockets) this.send(notification.tenantId, socket, frame);
+    // A member's own notifications reach only that member's sockets.
+    const onlyUser = 'userId' in notification.event ? notification.event.userId : undefined;
+    for (const socket of sockets) {
+      if (onlyUser !== undefined && this.holders.get(socket)?.userId !== onlyUser) continue;
+      this.send(notification.tenantId, socket, frame);
+    }
+  }
+
+  /** Whether this process still holds a socket of this member in this tenant. */
+  hasUser(tenantId: string, userId: string): boolean {
+    for (const socket of this.byTenant.get(tenantId) ?? []) {
+      if (this.holders.get(socket)?.userId === userId) return true;
+    }
+    return false;
   }
 
   /** Someone's access changed (in any process): re-check the sockets it may concern, now. */

@@ -5,11 +5,14 @@ import type { Authenticate } from '../accounts/authenticate.js';
 import { roleAllows } from '../accounts/permissions.js';
 import type { SessionPrincipal } from '../accounts/principal.js';
 import { SESSION_COOKIE } from '../accounts/session-tokens.js';
+import { unreadNotificationCount } from '../notifications/notifications.service.js';
+import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import { InboxListener } from './inbox-listener.js';
 import { LIVE_CLOSE, LiveHub } from './live-hub.js';
+import { markOffline, markOnline, PRESENCE_REFRESH_MS } from './presence.js';
 
 export interface LiveRoutesOptions {
   /** A new, unconnected database client for this process's one LISTEN connection. */
@@ -20,6 +23,8 @@ export interface LiveRoutesOptions {
   live: { maxBufferedBytes: number; sessionRecheckMs: number };
   metrics: Metrics;
   logger: Logger;
+  /** Presence (who is online, for auto-assignment) is written here while sockets are open. */
+  db: Db;
 }
 
 const LISTENER_READY_TIMEOUT_MS = 10_000;
@@ -94,11 +99,32 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, opt
       // Access changes announce themselves (ACCESS_CHANGES_CHANNEL); the periodic re-check catches what
       // ends without an announcement, such as an idle or expired session.
       const recheck = setInterval(recheckNow, options.live.sessionRecheckMs);
+      // An open socket is a member online (for the round robin); presence lapses by itself if we die.
+      const present = () =>
+        markOnline(options.db, tenantId, principal.userId).catch((error: unknown) =>
+          options.logger.warn({ err: error }, 'could not record presence'),
+        );
+      void present();
+      const presence = setInterval(present, PRESENCE_REFRESH_MS);
       socket.once('close', () => {
         clearInterval(recheck);
+        clearInterval(presence);
         leave();
+        if (!hub.hasUser(tenantId, principal.userId)) {
+          markOffline(options.db, tenantId, principal.userId).catch((error: unknown) =>
+            options.logger.warn({ err: error }, 'could not record presence'),
+          );
+        }
       });
-      socket.send(JSON.stringify({ type: 'hello' }));
+      // The greeting carries the member's unread notification count: the bell needs no request of its own.
+      const unreadNotifications = await unreadNotificationCount(options.db, tenantId, principal.userId).catch(
+        (error: unknown) => {
+          options.logger.warn({ err: error }, 'could not count unread notifications');
+          return undefined;
+        },
+      );
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(JSON.stringify({ type: 'hello', unreadNotifications }));
     },
   );
 };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../accounts/permissions.js';
 import type { Db } from '../platform/db/database.js';
+import { ZPageLimit } from '../platform/http/cursor.js';
 import { errorResponses, ZErrorEnvelope } from '../platform/http/error-envelope.js';
 import { ZWorkspaceName } from './fields.js';
 import { memberActor } from './member-actor.js';
@@ -93,7 +94,7 @@ export const membersRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         tags: ['workspace'],
         summary: 'Members of the workspace, by user id (keyset pagination)',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           cursor: z.uuid().optional(),
         }),
         response: { 200: z.object({ items: z.array(ZMember), nextCursor: z.uuid().nullable() }), ...errors },

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { notify } from '../notifications/notify.js';
+import { allMembers } from '../notifications/recipients.js';
 import type { Db } from '../platform/db/database.js';
 import type { TenantTransaction } from '../platform/db/tenant-context.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
@@ -65,5 +67,17 @@ export async function moveCallback(
     .returningAll()
     .executeTakeFirst();
   if (moved) await publishCallbackChange(trx, moved);
+  if (moved?.status === 'business_no_answer') await notifyMissedCallback(trx, moved);
   return moved;
+}
+
+/** Nobody at the business answered a visitor's call-back request: every member hears of it. */
+async function notifyMissedCallback(trx: TenantTransaction, callback: Callback): Promise<void> {
+  await notify(trx, {
+    kind: 'missed_callback',
+    userIds: await allMembers(trx),
+    subject: { type: 'callback', id: callback.id },
+    title: `Missed call-back request from ${callback.visitorName?.trim() || 'a visitor'}`,
+    dedupeKey: `missed_callback:${callback.id}:${callback.attempts}`,
+  });
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
+import { ZPageLimit } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { CALLBACK_STATUSES } from './callback-state.js';
@@ -64,7 +65,7 @@ export const callbacksRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
           contactId: z.uuid().optional().describe('Only the call-backs asked for with this contact’s number'),
           createdFrom: z.iso.datetime().optional(),
           createdTo: z.iso.datetime().optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           cursor: z.uuid().optional(),
         }),
         response: {

@@ -4,6 +4,7 @@ import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
+import { ZPageLimit } from '../platform/http/cursor.js';
 import { errorResponses } from '../platform/http/error-envelope.js';
 import { tenantActor } from '../platform/http/request-context.js';
 import { ZCallbackSettings, ZNewWidget, ZWidgetChanges } from './widgets.fields.js';
@@ -89,7 +90,7 @@ export const callbackWidgetsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Conf
         tags,
         summary: 'List call-me-back widgets, newest first',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           cursor: z.uuid().optional(),
         }),
         response: { 200: z.object({ items: z.array(ZWidget), nextCursor: z.uuid().nullable() }), ...errors },

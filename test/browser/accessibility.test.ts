@@ -126,8 +126,9 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
   });
 
   it('draws a focus ring of 3:1 or more inside list items, where the scrolling list cannot clip it', async () => {
+    // The search box, the seven filters, then the first conversation.
     await page.getByRole('searchbox', { name: 'Search conversations' }).focus();
-    for (let step = 0; step < 7; step += 1) await page.keyboard.press('Tab');
+    for (let step = 0; step < 8; step += 1) await page.keyboard.press('Tab');
     const ring = (await page.evaluate(`(() => {
       const element = document.activeElement;
       const style = getComputedStyle(element);
@@ -149,10 +150,12 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
     expect(contrast).toBeGreaterThanOrEqual(3);
   });
 
-  it('each settings page', async () => {
+  // Thirteen fresh page loads, each with its screen's code and strings: generous on a loaded machine.
+  it('each settings page', { timeout: 240_000 }, async () => {
     for (const [link, screen] of [
       ['Channels', 'settings: channels'],
       ['Members', 'settings: members'],
+      ['Inbox', 'settings: inbox'],
       ['API keys', 'settings: API keys'],
       ['Audit log', 'settings: audit log'],
       ['Catalog', 'settings: catalog'],
@@ -172,6 +175,18 @@ describe('accessibility of the main screens (axe-core)', { timeout: 60_000 }, ()
       await expectAccessible(page, screen);
     }
   });
+
+  it('the e-mail events settings page', async () => {
+    await page.goto(`${stack.url}/settings`);
+    await page
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'E-mail events' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'E-mail events' }).waitFor();
+    await page.getByLabel(/^Postmark/).waitFor();
+    expect(await page.title()).toBe('E-mail events · Settings · Leadline');
+    await expectAccessible(page, 'settings: e-mail events');
+  });
 });
 
 describe('accessibility of the quote screens', { timeout: 60_000 }, () => {
@@ -180,7 +195,10 @@ describe('accessibility of the quote screens', { timeout: 60_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Quote approvals' }).waitFor();
     await page.getByText('No quote is waiting for approval').waitFor();
     await expectAccessible(page, 'quote approvals');
-    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
     const panel = page.getByRole('region', { name: 'Quotes' });
     await panel.getByText('No quotes in this conversation').waitFor();

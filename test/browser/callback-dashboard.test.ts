@@ -180,7 +180,10 @@ describe('call-backs in the dashboard', { timeout: 90_000 }, () => {
 
   it('a visitor on another site asks for a call-back: the business is called, then bridged, live in the inbox', async () => {
     await stack.customerWrites({ from: CUSTOMER.wa, name: CUSTOMER.name, body: 'Mi richiamate?' });
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: new RegExp(CUSTOMER.name) }).click();
     const panel = page.getByRole('complementary', { name: 'Contact' });
     await panel.getByText(CUSTOMER.e164).waitFor();

@@ -3,29 +3,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_HUBSPOT_TOKEN, type FakeHubspot, startFakeHubspot } from '../fakes/hubspot.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
-import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
+import type { TestBrowser } from '../support/browser.js';
+import type { DashboardStack } from '../support/dashboard-stack.js';
+import { signedInDashboard } from '../support/signed-in-dashboard.js';
 
 /** Settings › HubSpot (issue 15): connect with a private-app token and watch a sync happen. */
-let stack: DashboardStack;
-let browser: TestBrowser;
-let page: Page;
 let fake: FakeHubspot;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeHubspot();
-  browser = await launchBrowser();
-  stack = await startDashboardStack({ env: { HUBSPOT_API_URL: fake.url } });
-  page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await signInThroughPage(page, stack);
-}, 120_000);
+});
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
   await fake?.close();
+});
+
+const dashboard = signedInDashboard({ env: () => ({ HUBSPOT_API_URL: fake.url }) });
+const { pageErrors } = dashboard;
+let stack: DashboardStack;
+let browser: TestBrowser;
+let page: Page;
+
+beforeAll(() => {
+  ({ stack, browser, page } = dashboard);
 });
 
 describe('Settings › HubSpot', { timeout: 120_000 }, () => {

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
+import type { FakeTemplate } from '../fakes/graph-api.js';
 import { pollUntil } from '../fixtures/leadline-process.js';
 import { totpCode } from '../support/account-session.js';
 import { launchBrowser, measureTransfer, type TestBrowser, type TransferReport } from '../support/browser.js';
@@ -9,8 +10,9 @@ import { type DashboardStack, startDashboardStack } from '../support/dashboard-s
 
 /**
  * The operator inbox in Debian's Chromium against a real Leadline process: sign-in with 2FA, live
- * arrival of a webhook's message, a reply reaching the (fake) Graph API, takeover silencing the bot, and
- * hostile customer input rendered as text.
+ * arrival of a webhook's message, a reply reaching the (fake) Graph API, takeover silencing the bot, a
+ * template with variables sent outside the window (its text shown, its ticks following Meta's statuses),
+ * and hostile customer input rendered as text.
  */
 
 let stack: DashboardStack;
@@ -21,6 +23,22 @@ const pageErrors: string[] = [];
 /** Console messages about the Content-Security-Policy: the page must not need anything it forbids. */
 const cspViolations: string[] = [];
 const customer = () => `3934${randomInt(10_000_000, 99_999_999)}`;
+const WABA = '102290129340398';
+const ORDER_UPDATE: FakeTemplate = {
+  name: 'order_update',
+  language: 'en_US',
+  status: 'APPROVED',
+  category: 'UTILITY',
+  components: [
+    { type: 'HEADER', format: 'TEXT', text: 'Order {{1}}', example: { header_text: ['A-17'] } },
+    {
+      type: 'BODY',
+      text: 'Hello {{1}}, your order ships on {{2}}.',
+      example: { body_text: [['Ada', 'Monday']] },
+    },
+    { type: 'FOOTER', text: 'Acme Sales' },
+  ],
+};
 
 async function messagesBy(author: string, conversationPhone: string): Promise<string[]> {
   return withTenant(stack.database.db, stack.tenantId, async (trx) => {
@@ -81,6 +99,10 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await item.waitFor();
     // Each conversation names its channel (ADR 0027).
     expect(await item.locator('.channel-tag').textContent()).toBe('WhatsApp');
+    // The name and the preview are readable beside the selection box, not squeezed to nothing.
+    const listWidth = (await page.locator('.conversation-list').boundingBox())?.width ?? 0;
+    expect((await item.boundingBox())?.width ?? 0).toBeGreaterThan(listWidth * 0.7);
+    expect((await item.locator('.item-name').boundingBox())?.width ?? 0).toBeGreaterThan(40);
     await browser.screenshot(page, 'inbox-list');
     await item.click();
     await page.getByText('Hi, I would like a quote for 40 chairs').waitFor();
@@ -126,6 +148,39 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     expect(sent.body).toMatchObject({ type: 'text', text: { body: reply } });
     // In the thread: the list's preview of the conversation may show the same text once it refreshes.
     await page.getByRole('region', { name: 'Conversation' }).getByText(reply).waitFor();
+  });
+
+  it('attaches an image with a caption: uploaded, sent through Meta’s media upload, shown in the thread', async () => {
+    // A real (1×1) PNG, so the thread can show it as an image.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const thread = page.getByRole('region', { name: 'Conversation' });
+    await thread.getByRole('button', { name: 'Attach' }).waitFor();
+    await thread
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'chairs.png', mimeType: 'image/png', buffer: png });
+    await thread.getByText(/Attachment: chairs\.png/).waitFor();
+    await page.getByRole('textbox', { name: 'Reply' }).fill('The chairs we spoke of');
+    await thread.getByRole('button', { name: 'Send' }).click();
+    const sent = await pollUntil('the image at the Graph API', 15_000, async () =>
+      stack.fake.sends().find((request) => (request.body as { type?: string } | undefined)?.type === 'image'),
+    );
+    const uploaded = stack.fake.uploads().find((file) => file.body.equals(png));
+    expect(uploaded?.mimeType).toBe('image/png');
+    expect(sent.body).toMatchObject({
+      type: 'image',
+      image: { id: uploaded?.id, caption: 'The chairs we spoke of' },
+    });
+    // In the thread, like an inbound image: the picture (served by Leadline) with its caption.
+    const shown = thread.getByRole('img', { name: 'The chairs we spoke of' });
+    await shown.waitFor();
+    // The browser loaded and decoded it from our media route (a broken image has no natural width).
+    await expect
+      .poll(() => shown.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(1);
+    await expect.poll(() => thread.getByText(/Attachment: chairs\.png/).count()).toBe(0);
   });
 
   it('keeps the bot silent while a human owns the conversation', async () => {
@@ -232,9 +287,9 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await page.goto(`${stack.url}/inbox`);
     const list = page.getByRole('navigation', { name: 'Conversations' });
     await list.getByRole('link').first().waitFor();
-    // From the search box: the six filters, then the newest conversation; Enter opens it.
+    // From the search box: the seven filters, then the newest conversation; Enter opens it.
     await page.getByRole('searchbox', { name: 'Search conversations' }).focus();
-    for (let step = 0; step < 7; step += 1) await page.keyboard.press('Tab');
+    for (let step = 0; step < 8; step += 1) await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.className')).toContain('conversation-item');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
@@ -249,6 +304,101 @@ describe('the operator inbox in a browser', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: '← Conversations' }).click();
     await list.waitFor();
     await page.setViewportSize({ width: 1400, height: 860 });
+  });
+
+  it('sends a template with a variable outside the window, shows its text, and its ticks follow Meta live', async () => {
+    stack.fake.setTemplates(WABA, [ORDER_UPDATE]);
+    const from = customer();
+    await stack.customerWrites({ from, name: 'Tess Template', body: 'Hello, any news on my order?' });
+    // The bot answers first; then the customer's last message is made 30 hours old: the window is closed.
+    await pollUntil(
+      'the bot’s answer',
+      30_000,
+      async () => (await messagesBy('bot', from)).length > 0 || undefined,
+    );
+    const conversationId = await withTenant(stack.database.db, stack.tenantId, async (trx) => {
+      const row = await trx
+        .selectFrom('conversations')
+        .innerJoin('contacts', 'contacts.id', 'conversations.contactId')
+        .select('conversations.id')
+        .where('contacts.phoneE164', '=', `+${from}`)
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('conversations')
+        .set({ lastInboundAt: new Date(Date.now() - 30 * 3_600_000) })
+        .where('id', '=', row.id)
+        .execute();
+      return row.id;
+    });
+    await page.goto(`${stack.url}/inbox/${conversationId}`);
+    const thread = page.getByRole('region', { name: 'Conversation' });
+    await thread.getByText('WhatsApp only allows approved templates until they reply.').waitFor();
+    await page.locator('option[value="order_update|en_US"]').waitFor({ state: 'attached' });
+    await thread.getByRole('combobox', { name: 'Template' }).selectOption('order_update|en_US');
+    const preview = thread.getByRole('figure');
+    await preview.getByText('Hello {{1}}, your order ships on {{2}}.', { exact: false }).waitFor();
+
+    // Sent empty: nothing leaves, the first variable is marked, named and focused, the problem announced.
+    await thread.getByRole('button', { name: 'Send template' }).click();
+    await thread
+      .getByRole('alert')
+      .filter({ hasText: "Fill in the template's variables before sending." })
+      .waitFor();
+    const header = thread.getByRole('textbox', { name: 'Header variable 1' });
+    expect(await header.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe(await header.getAttribute('id'));
+    expect(await thread.getByText('Fill in this variable.').count()).toBe(3);
+
+    await header.fill('A-17');
+    await thread.getByRole('textbox', { name: 'Body variable 1' }).fill('Tess');
+    await thread.getByRole('textbox', { name: 'Body variable 2' }).fill('Monday');
+    await preview.getByText('Hello Tess, your order ships on Monday.', { exact: false }).waitFor();
+    expect(await thread.getByText("Fill in the template's variables before sending.").count()).toBe(0);
+    await browser.screenshot(page, 'template-variables');
+    await thread.getByRole('button', { name: 'Send template' }).click();
+
+    const sent = await pollUntil('the template at the Graph API', 15_000, async () =>
+      stack.fake.sends().find((request) => JSON.stringify(request.body).includes('order_update')),
+    );
+    expect(sent.body).toMatchObject({
+      type: 'template',
+      template: {
+        name: 'order_update',
+        language: { code: 'en_US' },
+        components: [
+          { type: 'header', parameters: [{ type: 'text', text: 'A-17' }] },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Tess' },
+              { type: 'text', text: 'Monday' },
+            ],
+          },
+        ],
+      },
+    });
+    // The thread shows what the customer read, under the template's name.
+    const bubble = thread.locator('.message.outbound').filter({ hasText: 'Template · order_update' });
+    await bubble.getByText('Hello Tess, your order ships on Monday.', { exact: false }).waitFor();
+    expect(await bubble.textContent()).toContain('Order A-17');
+
+    // Meta reports it delivered: the ticks follow, live.
+    const wamid = await pollUntil('the wamid', 15_000, () =>
+      withTenant(stack.database.db, stack.tenantId, async (trx) => {
+        const row = await trx
+          .selectFrom('messages')
+          .select('providerMessageId')
+          .where('conversationId', '=', conversationId)
+          .where('type', '=', 'template')
+          .executeTakeFirst();
+        return row?.providerMessageId ?? undefined;
+      }),
+    );
+    await bubble.locator('.ticks').waitFor();
+    await stack.metaReports(wamid, from, 'delivered');
+    await bubble.locator('.ticks-delivered').waitFor({ timeout: 30_000 });
+    expect(await bubble.locator('.ticks').getAttribute('title')).toBe('Delivered');
+    await browser.screenshot(page, 'template-sent');
   });
 
   it('shows the settings pages: a channel with its webhook URL', async () => {

@@ -1,28 +1,21 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
-import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
+import type { TestBrowser } from '../support/browser.js';
+import type { DashboardStack } from '../support/dashboard-stack.js';
+import { signedInDashboard } from '../support/signed-in-dashboard.js';
 
 /** Settings → Lead sources: a webhook source's secret shown once, rotation, disabling, enrichment. */
 
+const dashboard = signedInDashboard();
+const { pageErrors } = dashboard;
 let stack: DashboardStack;
 let browser: TestBrowser;
 let page: Page;
-const pageErrors: string[] = [];
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  stack = await startDashboardStack();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await signInThroughPage(page, stack);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+beforeAll(() => {
+  ({ stack, browser, page } = dashboard);
 });
 
 describe('lead sources in the dashboard', { timeout: 90_000 }, () => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changePlan } from '../../src/plans/plans.service.js';
@@ -72,6 +73,32 @@ describe('privacy screens', { timeout: 120_000 }, () => {
     expect(await page.getByLabel('Messages (days)').inputValue()).toBe('400');
     await expectAccessible(page, 'settings: privacy');
     await browser.screenshot(page, 'settings-privacy');
+  });
+
+  it('rotates the data key from Settings › Privacy after a confirmation and shows the versions', async () => {
+    await openSettings('Privacy');
+    const panel = page.getByRole('region', { name: 'Encryption at rest' });
+    await panel.getByRole('cell', { name: '1 (current)' }).waitFor();
+    await panel.getByRole('button', { name: 'Rotate data key' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Rotate the data key?' });
+    await dialog.waitFor();
+    await expectAccessible(page, 'data key rotation confirmation');
+    // Cancelling changes nothing.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await panel.getByRole('button', { name: 'Rotate data key' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Rotate the data key?' })
+      .getByRole('button', { name: 'Rotate' })
+      .click();
+    await panel.getByText('Version 2 now encrypts new data; older data is being re-encrypted.').waitFor();
+    await panel.getByRole('cell', { name: '2 (current)' }).waitFor();
+    const { rows } = await sql<{ version: number }>`
+      select version from workspace_data_keys where tenant_id = ${stack.tenantId} and version = 2`.execute(
+      stack.database.ownerDb,
+    );
+    expect(rows).toHaveLength(1);
+    await expectAccessible(page, 'settings: privacy, key rotated');
   });
 
   it('exports a contact as a ZIP, then erases it after a typed confirmation and shows the verified result', async () => {

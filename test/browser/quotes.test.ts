@@ -6,7 +6,8 @@ import { createQuote } from '../../src/quotes/quotes.service.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { expectAccessible } from '../support/axe.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
-import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
+import type { DashboardStack } from '../support/dashboard-stack.js';
+import { signedInDashboard } from '../support/signed-in-dashboard.js';
 
 /**
  * Quotes in the dashboard against a real Leadline process: the catalog page (form, CSV import, search
@@ -18,12 +19,7 @@ import { type DashboardStack, signInThroughPage, startDashboardStack } from '../
 
 const CONTEXT = { requestId: 'browser-quotes', ip: '127.0.0.1', userAgent: 'vitest' };
 
-let stack: DashboardStack;
-let browser: TestBrowser;
 let customerBrowser: TestBrowser;
-let page: Page;
-const pageErrors: string[] = [];
-const cspViolations: string[] = [];
 
 const stored = <T>(work: (trx: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>) =>
   withTenant(stack.database.db, stack.tenantId, work);
@@ -34,21 +30,19 @@ async function openSettings(name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
 }
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  stack = await startDashboardStack();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
-  });
-  await signInThroughPage(page, stack);
-}, 120_000);
+const dashboard = signedInDashboard();
+const { pageErrors, cspViolations } = dashboard;
+let stack: DashboardStack;
+let browser: TestBrowser;
+let page: Page;
 
+beforeAll(() => {
+  ({ stack, browser, page } = dashboard);
+});
+
+// Registered after the dashboard's, so it runs before it: the customer's browser closes first.
 afterAll(async () => {
   await customerBrowser?.close();
-  await browser?.close();
-  await stack?.close();
 });
 
 describe('quotes in the dashboard', { timeout: 90_000 }, () => {
@@ -140,7 +134,10 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
       name: 'Lina Bo Bardi',
       body: 'Preciso de 12 m² de piso e 2 rodapés',
     });
-    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
     const panel = page.getByRole('region', { name: 'Quotes' });
     await panel.getByText('No quotes in this conversation').waitFor();
@@ -227,7 +224,10 @@ describe('quotes in the dashboard', { timeout: 90_000 }, () => {
     expect(await nav.getByText('waiting for approval').count()).toBe(0);
 
     // Back in the conversation: send, with the customer's link and the message from the template.
-    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: /Lina Bo Bardi/ }).click();
     await panel.getByRole('button', { name: /Quote \d{4}-\d{4}/ }).click();
     await panel.getByText('Approved', { exact: true }).first().waitFor();

@@ -1,22 +1,17 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { totpCode } from '../support/account-session.js';
 import { expectAccessible } from '../support/axe.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
-import { type DashboardStack, signInThroughPage, startDashboardStack } from '../support/dashboard-stack.js';
+import type { TestBrowser } from '../support/browser.js';
+import type { DashboardStack } from '../support/dashboard-stack.js';
+import { signedInDashboard } from '../support/signed-in-dashboard.js';
 
 /**
  * Settings that needed the API before (issue 18): two-factor enrolment and recovery codes, the bot and
  * the LLM agent, a WhatsApp channel's changes, and the audit log in words with filters and CSV.
  */
-
-let stack: DashboardStack;
-let browser: TestBrowser;
-let page: Page;
-const pageErrors: string[] = [];
-const cspViolations: string[] = [];
 
 const stored = <T>(work: (trx: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>) =>
   withTenant(stack.database.db, stack.tenantId, work);
@@ -27,20 +22,14 @@ async function openSettings(name: string, heading = name): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  stack = await startDashboardStack();
-  page = await browser.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
-  });
-  await signInThroughPage(page, stack);
-}, 120_000);
+const dashboard = signedInDashboard();
+const { pageErrors, cspViolations } = dashboard;
+let stack: DashboardStack;
+let browser: TestBrowser;
+let page: Page;
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+beforeAll(() => {
+  ({ stack, browser, page } = dashboard);
 });
 
 describe('settings pages in the dashboard', { timeout: 90_000 }, () => {

@@ -62,7 +62,10 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByLabel('Email').fill('teammate@acme.test');
     await page.getByRole('button', { name: 'Invite' }).click();
     await page.getByText('teammate@acme.test').waitFor();
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await checklist.getByText('2 of 3 done').waitFor();
     await checklist.getByRole('button', { name: 'Dismiss' }).click();
     expect(await checklist.count()).toBe(0);
@@ -98,7 +101,10 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     ]);
 
     // Offered at once by the open conversation's label picker (the cache was invalidated).
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: /Gio Ponti/ }).click();
     await page.getByRole('region', { name: 'Conversation' }).getByText('Wholesale EU').first().waitFor();
 
@@ -135,7 +141,10 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByText('Open Monday to Saturday, 9 to 18.').waitFor();
 
     // The composer offers the edited text.
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('link', { name: /Gio Ponti/ }).click();
     await page.getByRole('textbox', { name: 'Reply' }).fill('/ho');
     await page.getByRole('list', { name: 'Canned responses' }).getByText('Open Monday to Saturday').waitFor();
@@ -174,7 +183,10 @@ describe('settings in the dashboard', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText(/^Password changed\./).waitFor();
     // Still signed in here, with the new password stored.
-    await page.getByRole('link', { name: 'Inbox' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox', exact: true })
+      .click();
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
   });
 

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
  *   platform's own parser: `messaging_product=whatsapp`, `type`, `file` with a file name), answered
  *   `{"id": media id}`; a missing field or a type that is not the file's gets Meta's error 100. The file
  *   is then readable like inbound media (`GET /{version}/{media-id}`) and listed by `uploads()`.
- * - Document (`document{id|link, filename, caption}`) and interactive reply-button messages
+ * - Document (`document{id|link, filename, caption}`), image (`image{id|link, caption}`) and interactive reply-button messages
  *   (`interactive{type:"button", body{text}, action{buttons[{type:"reply", reply{id,title}}]}}`, 1–3
  *   buttons, ids ≤ 256 characters and unique, titles ≤ 20) are checked like Meta does.
  * - `GET /{version}/{phone-number-id}`: the number (id, display_phone_number, verified_name), answered
@@ -540,6 +540,17 @@ function messageShapeProblem(body: Record<string, unknown>): string | undefined 
     return document.filename === undefined || typeof document.filename === 'string'
       ? undefined
       : 'document.filename must be a string';
+  }
+  if (body.type === 'image') {
+    const image = body.image as
+      | { id?: unknown; link?: unknown; caption?: unknown; filename?: unknown }
+      | undefined;
+    if (typeof image?.id !== 'string' && typeof image?.link !== 'string')
+      return 'image.id or image.link is required';
+    if (image.filename !== undefined) return 'image has no filename';
+    return image.caption === undefined || (typeof image.caption === 'string' && image.caption.length <= 1024)
+      ? undefined
+      : 'image.caption must be a string of at most 1024 characters';
   }
   if (body.type === 'interactive') return interactiveProblem(body.interactive);
   return 'unsupported type';

@@ -42,6 +42,8 @@ export class FakeHubspot {
   readonly contacts = new Map<string, HubObject>();
   readonly deals = new Map<string, HubObject>();
   readonly associations = new Set<string>();
+  /** Tasks created (CRM v3 tasks): their properties and the contact ids they are associated with. */
+  readonly tasks: { id: string; properties: Record<string, string>; contactIds: string[] }[] = [];
   readonly gdprDeleted: { idProperty: string | undefined; objectId: string }[] = [];
   readonly properties = {
     contacts: new Map<string, Record<string, unknown>>(),
@@ -292,6 +294,10 @@ export class FakeHubspot {
       });
       return;
     }
+    if (method === 'POST' && path === '/crm/v3/objects/tasks') {
+      this.createTask(body, res);
+      return;
+    }
     if (method === 'POST' && path === '/crm/v3/objects/contacts/gdpr-delete') {
       const input = body as { objectId?: string; idProperty?: string } | undefined;
       if (!input?.objectId) {
@@ -312,6 +318,38 @@ export class FakeHubspot {
       return;
     }
     this.error(res, 404, 'OBJECT_NOT_FOUND', `No route for ${method} ${path}`);
+  }
+
+  /** HubSpot's create-task call: hs_timestamp is required; associations name existing contacts. */
+  private createTask(body: unknown, res: ServerResponse): void {
+    const input = body as
+      | {
+          properties?: Record<string, unknown>;
+          associations?: { to?: { id?: string }; types?: { associationTypeId?: number }[] }[];
+        }
+      | undefined;
+    const properties = input?.properties;
+    if (
+      !properties ||
+      typeof properties.hs_timestamp !== 'string' ||
+      Number.isNaN(Date.parse(properties.hs_timestamp))
+    ) {
+      this.error(res, 400, 'VALIDATION_ERROR', 'Property values were not valid: hs_timestamp is required');
+      return;
+    }
+    const contactIds: string[] = [];
+    for (const association of input?.associations ?? []) {
+      const id = association.to?.id;
+      if (!id || !this.contacts.has(id) || association.types?.[0]?.associationTypeId !== 204) {
+        this.error(res, 400, 'VALIDATION_ERROR', 'Invalid association');
+        return;
+      }
+      contactIds.push(id);
+    }
+    const id = String(this.nextId++);
+    const stored = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, String(v)]));
+    this.tasks.push({ id, properties: stored, contactIds });
+    this.send(res, 201, { id, properties: stored, createdAt: new Date().toISOString(), archived: false });
   }
 
   private batchUpsert(objectType: 'contacts' | 'deals', body: unknown, res: ServerResponse): void {

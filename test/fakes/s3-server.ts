@@ -11,11 +11,14 @@ export interface FakeS3 {
   readonly url: string;
   readonly hostPort: string;
   readonly objects: Map<string, Buffer>;
+  /** How many ranged GETs were answered (peeks at a header rather than whole reads). */
+  readonly rangedGets: () => number;
   close(): Promise<void>;
 }
 
 export async function startFakeS3(options: { bucket: string; credentials: S3Credentials }): Promise<FakeS3> {
   const objects = new Map<string, Buffer>();
+  let ranged = 0;
   const xmlError = (code: string) =>
     `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code></Error>`;
   const server = createServer(async (req, res) => {
@@ -52,11 +55,18 @@ export async function startFakeS3(options: { bucket: string; credentials: S3Cred
     const object = objects.get(key);
     if (req.method === 'GET') {
       if (!object) return fail(404, 'NoSuchKey');
-      res.writeHead(200, {
+      // `Range: bytes=first-last` as S3 answers it: 206 with that slice.
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+      const first = range ? Number(range[1]) : 0;
+      const last = range ? Math.min(Number(range[2]), object.length - 1) : object.length - 1;
+      const slice = object.subarray(first, last + 1);
+      res.writeHead(range ? 206 : 200, {
         'content-type': 'application/octet-stream',
-        'content-length': String(object.length),
+        'content-length': String(slice.length),
+        ...(range ? { 'content-range': `bytes ${first}-${last}/${object.length}` } : {}),
       });
-      return res.end(object);
+      ranged += range ? 1 : 0;
+      return res.end(slice);
     }
     if (req.method === 'DELETE') {
       objects.delete(key);
@@ -71,6 +81,7 @@ export async function startFakeS3(options: { bucket: string; credentials: S3Cred
     url: `http://127.0.0.1:${port}`,
     hostPort: `127.0.0.1:${port}`,
     objects,
+    rangedGets: () => ranged,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -452,6 +452,10 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       SmsStatus: status,
       ApiVersion: '2010-04-01',
       ...(options.errorCode ? { ErrorCode: options.errorCode } : {}),
+      // The carrier's delivery report time (YYMMDDhhmm, UTC) on delivered and undelivered SMS.
+      ...(status === 'delivered' || status === 'undelivered'
+        ? { RawDlrDoneDate: new Date().toISOString().replace(/[-:T]/g, '').slice(2, 12) }
+        : {}),
     };
     const answer = await signedPost(message.statusCallback, params, {
       authToken: account.authToken,

@@ -52,7 +52,13 @@ describe('sign-in', () => {
     expect(cookie?.value.length).toBeGreaterThanOrEqual(43);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json()).toEqual({
-      user: { id: user.id, email: user.email, displayName: 'Test User', twoFactorEnabled: false },
+      user: {
+        id: user.id,
+        email: user.email,
+        displayName: 'Test User',
+        twoFactorEnabled: false,
+        locale: null,
+      },
       csrfToken: expect.any(String),
       mfaRequired: false,
     });

@@ -111,6 +111,36 @@ function api(
 }
 
 describe('opt-out keywords', () => {
+  it.each([
+    ['PARAR', 'INICIAR', 'Inscrição cancelada'],
+    ['SAIR', 'VOLTAR', 'Inscrição cancelada'],
+    ['ANNULLA', 'ATTIVA', 'Iscrizione annullata'],
+    ['BAJA', 'ALTA', 'Te has dado de baja'],
+    ['CANCELAR', 'START', 'Inscrição cancelada'],
+    ['STOPP', 'START', 'You have been unsubscribed'],
+  ])(
+    'on WhatsApp, %s opts out with a confirmation in that language, and %s opts in again',
+    async (stop, start, confirmation) => {
+      const from = newCustomer();
+      await customerSays(from, stop);
+      const contact = await contactOf(from);
+      expect((await outboundOf(contact.id)).map((m) => m.text)).toEqual([
+        expect.stringContaining(confirmation),
+      ]);
+      await customerSays(from, start);
+      const ledger = await database.ownerDb
+        .selectFrom('consentEntries')
+        .select(['channel', 'state', 'source'])
+        .where('contactId', '=', contact.id)
+        .orderBy('recordedAt')
+        .execute();
+      expect(ledger).toEqual([
+        { channel: 'whatsapp', state: 'opted_out', source: 'customer' },
+        { channel: 'whatsapp', state: 'opted_in', source: 'customer' },
+      ]);
+    },
+  );
+
   it('matches whole-message keywords in every language, never a sentence', () => {
     expect(matchKeyword('STOP')).toEqual({ action: 'opt_out', language: 'en' });
     expect(matchKeyword(' parar! ')).toEqual({ action: 'opt_out', language: 'pt' });

@@ -3,15 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
+import { createRule } from '../../src/automations/automations.service.js';
+import { createCampaign } from '../../src/campaigns/campaigns.service.js';
 import { createChannel } from '../../src/channels/whatsapp/channels.service.js';
 import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { addNote } from '../../src/conversations/inbox-actions.service.js';
+import { notify } from '../../src/notifications/notify.js';
 import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { submitForApproval } from '../../src/quotes/approval.service.js';
 import { createCatalogItem } from '../../src/quotes/catalog/catalog.service.js';
 import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
+import { createSegment } from '../../src/segments/segments.service.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { addDeadLetter } from '../fixtures/dead-letters.js';
 import { buildTestApp } from '../support/app.js';
@@ -170,6 +174,32 @@ beforeAll(async () => {
   }
   // A second contact: the contacts list has two pages at limit 1.
   await withTenant(database.db, tenantId, (trx) => upsertContact(trx, { phoneE164: '+393330000002' }));
+  // Two campaigns, the first with two recipients: the campaigns and recipients lists have two pages.
+  const lemlist = {
+    channelKind: 'lemlist',
+    channelId: null,
+    segmentId: null,
+    replyHandling: 'bot',
+    quietHours: null,
+  } as const;
+  const campaigns: Array<{ id: string }> = [];
+  for (const n of [1, 2]) {
+    campaigns.push(
+      await createCampaign(database.db, tenantId, actor, {
+        ...lemlist,
+        name: `Fuzz campaign ${n}`,
+        content: { variants: [], lemlistCampaignId: `cam_fuzz${n}` },
+      }),
+    );
+  }
+  fixtureIds.set('campaigns', campaigns[0]?.id as string);
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contacts = await trx.selectFrom('contacts').select('id').execute();
+    await trx
+      .insertInto('campaignRecipients')
+      .values(contacts.map((contact) => ({ campaignId: campaigns[0]?.id as string, contactId: contact.id })))
+      .execute();
+  });
   // Two uploaded contact imports: the imports list has two pages too.
   for (const n of [1, 2]) {
     await withTenant(database.db, tenantId, (trx) =>
@@ -186,6 +216,10 @@ beforeAll(async () => {
         .execute(),
     );
   }
+  // Two segments: the segments list has two pages at limit 1.
+  for (const n of [1, 2]) {
+    await createSegment(database.db, tenantId, actor, { name: `Fuzz segment ${n}`, filter: {} });
+  }
   for (let i = 0; i < 3; i++)
     await recordAudit(database.db, { tenantId, action: 'fuzz.seed', context: CONTEXT });
   // Catalog items, quotes and quotes pending approval: two of each.
@@ -201,6 +235,44 @@ beforeAll(async () => {
     });
     await submitForApproval(database.db, tenantId, actor, quote.id, 1);
     await addDeadLetter(database, tenantId, { marker: `fuzz ${n}` });
+  }
+  // Two automation rules, and two runs of one of them: both lists have two pages.
+  const contactIds = await withTenant(database.db, tenantId, (trx) =>
+    trx.selectFrom('contacts').select('id').orderBy('id').limit(2).execute(),
+  );
+  for (const n of [1, 2]) {
+    const rule = await createRule(database.db, tenantId, actor, {
+      name: `Fuzz rule ${n}`,
+      trigger: { type: 'silence', lastMessage: 'outbound', hours: 24 },
+      segmentId: null,
+      actions: [{ type: 'send_sms', text: 'Hello again' }],
+      dailyCap: 100,
+    });
+    fixtureIds.set('automations', rule.id);
+  }
+  await withTenant(database.db, tenantId, (trx) =>
+    trx
+      .insertInto('automationRuns')
+      .values(
+        contactIds.map(({ id }) => ({
+          ruleId: fixtureIds.get('automations') as string,
+          contactId: id,
+          windowKey: 'fuzz',
+        })),
+      )
+      .execute(),
+  );
+  // Two notifications for the owner: their list has two pages at limit 1.
+  for (const n of [1, 2]) {
+    await withTenant(database.db, tenantId, (trx) =>
+      notify(trx, {
+        kind: 'automation',
+        userIds: [owner.userId],
+        subject: { type: 'contact', id: fixtureIds.get('contacts') as string },
+        title: `Fuzz notification ${n}`,
+        dedupeKey: `fuzz:${n}`,
+      }),
+    );
   }
   // Twilio connected, a widget and a call-back, then a second widget and a second call-back.
   callbackSeeding = createCallbackSeeding({ database, app, config, twilio: fakeTwilio, context: CONTEXT });
@@ -223,6 +295,7 @@ describe('pagination cursors', () => {
       '/api/v1/conversations',
       '/api/v1/audit-log',
       '/api/v1/conversations/:id/messages',
+      '/api/v1/segments',
     ]) {
       expect(urls).toContain(known);
     }

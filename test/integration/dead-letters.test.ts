@@ -519,7 +519,7 @@ describe('leadline dead-letters (CLI)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 150_000); // four CLI processes, each allowed 30 s on a loaded machine
 });
 
 describe('API documentation', () => {

@@ -8,7 +8,7 @@ import { insertInboundMessage, listMessages } from '../../src/conversations/mess
 import { insertNote, listNotes } from '../../src/conversations/notes.repository.js';
 import { keyStatus, reencryptStep, rotateDataKey } from '../../src/encryption/data-keys.service.js';
 import type { ReencryptCursor } from '../../src/encryption/reencryption.js';
-import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
+import { type BlobStore, mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
 import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
 import { DataKeys, dataKeys } from '../../src/platform/crypto/data-keys.js';
@@ -56,10 +56,15 @@ async function rawText(table: 'messages' | 'conversation_notes', id: string): Pr
   return rows[0]?.text as string;
 }
 
-async function runPass(tenantId: string, now: Date) {
+/** A blob store with nothing in it, for passes over workspaces without blobs. */
+const noBlobs: BlobStore = createFilesystemBlobStore(path.join(tmpdir(), 'leadline-no-blobs'));
+
+async function runPass(tenantId: string, now: Date, stored: BlobStore = noBlobs) {
   let cursor: ReencryptCursor = { column: 0, after: null };
   for (let batches = 0; batches < 100; batches += 1) {
-    const step = await withTenant(database.db, tenantId, (trx) => reencryptStep(trx, tenantId, cursor, now));
+    const step = await withTenant(database.db, tenantId, (trx) =>
+      reencryptStep(trx, tenantId, cursor, stored, now),
+    );
     if (step.kind !== 'next') return step;
     cursor = step.cursor;
   }
@@ -202,7 +207,7 @@ describe('rotation, re-encryption and retirement', () => {
     const version = await rotateDataKey(database.db, workspace.tenantId, 'test-rotate');
     expect(version).toBe(2);
     const after = await storeInbound(workspace, 'sealed under version 2');
-    const status = await keyStatus(database.db, workspace.tenantId);
+    const status = await keyStatus(database.db, workspace.tenantId, noBlobs);
     expect(status.current).toBe(2);
     expect(status.legacyValues).toBe(1);
     expect(status.versions.map((entry) => [entry.version, entry.values])).toEqual([
@@ -223,7 +228,7 @@ describe('rotation, re-encryption and retirement', () => {
       database.ownerDb,
     );
     expect(versions.map((row) => row.version)).toEqual([1, 2]);
-    const rewritten = await keyStatus(database.db, workspace.tenantId);
+    const rewritten = await keyStatus(database.db, workspace.tenantId, noBlobs);
     expect(rewritten.legacyValues).toBe(0);
     expect(rewritten.versions.map((entry) => [entry.version, entry.values])).toEqual([
       [1, 0],
@@ -257,7 +262,7 @@ describe('rotation, re-encryption and retirement', () => {
 });
 
 describe('media blobs and rotation', () => {
-  it('retires no version while the workspace holds blobs: a blob sealed under version 1 still opens', async () => {
+  it('re-encrypts a blob sealed under version 1 before retiring it: the blob still opens', async () => {
     const workspace = await workspaceWithConversation();
     const messageId = await storeInbound(workspace, 'a photo of the kitchen');
     const dir = await mkdtemp(path.join(tmpdir(), 'leadline-rotation-blobs-'));
@@ -283,13 +288,18 @@ describe('media blobs and rotation', () => {
           .execute(),
       );
       await rotateDataKey(database.db, workspace.tenantId, 'test-rotate-blobs');
-      const final = await runPass(workspace.tenantId, new Date(Date.now() + 3 * dataKeys().ttlMs));
-      expect(final).toMatchObject({ kind: 'retired', versions: [] });
+      const final = await runPass(
+        workspace.tenantId,
+        new Date(Date.now() + 3 * dataKeys().ttlMs),
+        createFilesystemBlobStore(dir),
+      );
+      expect(final).toMatchObject({ kind: 'retired', versions: [1] });
       const { rows } = await sql<{ version: number }>`
         select version from workspace_data_keys where tenant_id = ${workspace.tenantId} order by version`.execute(
         database.ownerDb,
       );
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([2]);
+      expect((await createFilesystemBlobStore(dir).get(key))?.readUInt32BE(5)).toBe(2);
       dataKeys().forget(workspace.tenantId);
       expect(await blobs.get(key)).toEqual(content);
     } finally {
@@ -323,13 +333,15 @@ describe('the inbound receipts (jsonb)', () => {
         )
       ).rows[0];
     expect(await raw()).toEqual({ message, version: null });
-    expect((await keyStatus(database.db, workspace.tenantId)).legacyValues).toBeGreaterThanOrEqual(1);
+    expect((await keyStatus(database.db, workspace.tenantId, noBlobs)).legacyValues).toBeGreaterThanOrEqual(
+      1,
+    );
 
     await runPass(workspace.tenantId, new Date());
     const sealed = await raw();
     expect(sealed?.version).toBe(1);
     expect(JSON.stringify(sealed?.message)).not.toContain('Ornella');
-    expect((await keyStatus(database.db, workspace.tenantId)).legacyValues).toBe(0);
+    expect((await keyStatus(database.db, workspace.tenantId, noBlobs)).legacyValues).toBe(0);
 
     const read = await withTenant(database.db, workspace.tenantId, (trx) =>
       trx

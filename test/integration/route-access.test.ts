@@ -163,6 +163,7 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'HEAD', url: '/api/v1/auth/sessions', access: { signedIn: true } },
   { method: 'DELETE', url: '/api/v1/auth/sessions/:id', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/sessions/revoke-others', access: { signedIn: true } },
+  { method: 'PATCH', url: '/api/v1/auth/preferences', access: { signedIn: true } },
   { method: 'POST', url: '/api/v1/auth/reauthenticate', access: { signedIn: true } },
   { method: 'GET', url: '/api/v1/auth/two-factor', access: { signedIn: true } },
   { method: 'HEAD', url: '/api/v1/auth/two-factor', access: { signedIn: true } },
@@ -237,6 +238,11 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/conversations/:id/messages',
     access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
   },
+  {
+    method: 'POST',
+    url: '/api/v1/conversations/:id/attachments',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
   ...(['GET', 'HEAD', 'PUT'] as const).map((method) => ({
     method,
     url: '/api/v1/agent/llm-settings',
@@ -258,6 +264,58 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     access: { permission: 'conversations.read', apiKeyScope: 'messages:read' },
   },
   { method: 'POST', url: '/api/v1/labels', access: { permission: 'labels.manage', apiKeyScope: 'admin' } },
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/automations/kill-switch',
+    access: { permission: 'automations.read', apiKeyScope: 'admin' } as const,
+  })),
+  {
+    method: 'POST',
+    url: '/api/v1/automations/kill-switch',
+    access: { permission: 'automations.halt', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/automations/kill-switch',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' },
+  },
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    ['/api/v1/automations', '/api/v1/automations/:id', '/api/v1/automations/:id/runs'].map((url) => ({
+      method,
+      url,
+      access: { permission: 'automations.read', apiKeyScope: 'admin' } as const,
+    })),
+  ),
+  {
+    method: 'POST',
+    url: '/api/v1/automations',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' } as const,
+  },
+  {
+    method: 'PUT',
+    url: '/api/v1/automations/:id',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' } as const,
+  },
+  {
+    method: 'DELETE',
+    url: '/api/v1/automations/:id',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' } as const,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/automations/:id/enable',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' } as const,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/automations/:id/disable',
+    access: { permission: 'automations.manage', apiKeyScope: 'admin' } as const,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/automations/:id/dry-run',
+    access: { permission: 'automations.read', apiKeyScope: 'admin' } as const,
+  },
   {
     method: 'PATCH',
     url: '/api/v1/labels/:id',
@@ -268,6 +326,39 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/labels/:id',
     access: { permission: 'labels.manage', apiKeyScope: 'admin' },
   },
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    [
+      '/api/v1/campaigns',
+      '/api/v1/campaigns/:id',
+      '/api/v1/campaigns/:id/progress',
+      '/api/v1/campaigns/:id/recipients',
+    ].map((url) => ({
+      method,
+      url,
+      access: { permission: 'campaigns.read', apiKeyScope: 'admin' } as const,
+    })),
+  ),
+  {
+    method: 'POST',
+    url: '/api/v1/campaigns/:id/preview',
+    access: { permission: 'campaigns.read', apiKeyScope: 'admin' },
+  },
+  ...(
+    [
+      ['POST', '/api/v1/campaigns'],
+      ['PATCH', '/api/v1/campaigns/:id'],
+      ['DELETE', '/api/v1/campaigns/:id'],
+      ['POST', '/api/v1/campaigns/:id/launch'],
+      ['POST', '/api/v1/campaigns/:id/pause'],
+      ['POST', '/api/v1/campaigns/:id/resume'],
+      ['POST', '/api/v1/campaigns/:id/cancel'],
+      ['POST', '/api/v1/campaigns/:id/retry-failed'],
+    ] as const
+  ).map(([method, url]) => ({
+    method,
+    url,
+    access: { permission: 'campaigns.manage', apiKeyScope: 'admin' } as const,
+  })),
   {
     method: 'GET',
     url: '/api/v1/canned-responses',
@@ -567,6 +658,31 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/privacy/retention/last-run',
     access: { permission: 'privacy.manage', apiKeyScope: 'admin' } as const,
   })),
+  // Reports (owners and admins: they compare members).
+  ...['/api/v1/reports/summary', '/api/v1/reports/conversations', '/api/v1/reports/export'].flatMap((url) =>
+    (['GET', 'HEAD'] as const).map((method) => ({
+      method,
+      url,
+      access: { permission: 'reports.read', apiKeyScope: 'admin' } as const,
+    })),
+  ),
+  // Encryption at rest: data-key status and rotation (owners and admins, by session only).
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/encryption/data-keys',
+    access: { permission: 'encryption.manage' } as const,
+  })),
+  {
+    method: 'POST',
+    url: '/api/v1/encryption/data-keys/rotate',
+    access: { permission: 'encryption.manage' },
+  },
+  // The MCP server for AI assistants: API keys with mcp:read (sessions are refused by the handler).
+  ...(['POST', 'GET', 'HEAD', 'DELETE'] as const).map((method) => ({
+    method,
+    url: '/mcp',
+    access: { permission: 'conversations.read', apiKeyScope: 'mcp:read' } as const,
+  })),
   // The workspace's plan and usage meters (every member: the dashboard's banner and usage page).
   ...(['GET', 'HEAD'] as const).map((method) => ({
     method,
@@ -597,6 +713,29 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     url: '/api/v1/contacts/:id/enrichment',
     access: { permission: 'contacts.read' } as const,
   })),
+  // Segments (issue 16): everyone who reads contacts reads and previews them; contact writers save them.
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    ['/api/v1/segments', '/api/v1/segments/:id'].map((url) => ({
+      method,
+      url,
+      access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' } as const,
+    })),
+  ),
+  {
+    method: 'POST',
+    url: '/api/v1/segments/preview',
+    access: { permission: 'contacts.read', apiKeyScope: 'contacts:read' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/segments',
+    access: { permission: 'contacts.write', apiKeyScope: 'contacts:write' },
+  },
+  ...(['PATCH', 'DELETE'] as const).map((method) => ({
+    method,
+    url: '/api/v1/segments/:id',
+    access: { permission: 'contacts.write', apiKeyScope: 'contacts:write' } as const,
+  })),
   // The dashboard (static, public like any web page; its data comes from the API).
   { method: 'GET', url: '/', access: 'public' },
   { method: 'HEAD', url: '/', access: 'public' },
@@ -604,6 +743,39 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'HEAD', url: '/assets/*', access: 'public' },
   // The live inbox WebSocket (upgrade only; plain GETs are 404).
   { method: 'GET', url: '/api/v1/live', access: { permission: 'conversations.read' } },
+  // Notifications (issue 18): the signed-in member's own; API keys have none.
+  ...(['GET', 'HEAD'] as const).flatMap((method) =>
+    [
+      '/api/v1/notifications',
+      '/api/v1/notifications/unread-count',
+      '/api/v1/notifications/preferences',
+      '/api/v1/notifications/:id',
+    ].map((url) => ({ method, url, access: { permission: 'conversations.read' } as const })),
+  ),
+  { method: 'PUT', url: '/api/v1/notifications/preferences', access: { permission: 'conversations.read' } },
+  { method: 'POST', url: '/api/v1/notifications/read-all', access: { permission: 'conversations.read' } },
+  { method: 'POST', url: '/api/v1/notifications/:id/read', access: { permission: 'conversations.read' } },
+  // Inbox quality (issue 18): snooze, bulk actions, auto-assignment setting.
+  {
+    method: 'PUT',
+    url: '/api/v1/conversations/:id/snooze',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/conversations/bulk-actions',
+    access: { permission: 'conversations.write', apiKeyScope: 'messages:write' },
+  },
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/inbox/settings',
+    access: { permission: 'conversations.read', apiKeyScope: 'messages:read' } as const,
+  })),
+  {
+    method: 'PUT',
+    url: '/api/v1/inbox/settings',
+    access: { permission: 'members.manage', apiKeyScope: 'admin' },
+  },
   // Quotes (issue 14): catalog, settings, quotes and approval; the customer's link is public.
   {
     method: 'GET',
@@ -819,6 +991,24 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
     access: { permission: 'channels.manage', apiKeyScope: 'admin' },
   },
   { method: 'POST', url: '/webhooks/hubspot/:tenantId', access: 'public' },
+  // E-mail events (issue 16): Postmark (Basic auth in the URL) and Lemlist (secret path segment).
+  { method: 'POST', url: '/webhooks/postmark/:tenantId', access: 'public' },
+  { method: 'POST', url: '/webhooks/lemlist/:tenantId/:secret', access: 'public' },
+  ...(['GET', 'HEAD'] as const).map((method) => ({
+    method,
+    url: '/api/v1/settings/email-events',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' } as const,
+  })),
+  {
+    method: 'POST',
+    url: '/api/v1/settings/email-events/rotate',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' },
+  },
+  ...(['PUT', 'DELETE'] as const).map((method) => ({
+    method,
+    url: '/api/v1/settings/email-events/lemlist',
+    access: { permission: 'contacts.settings', apiKeyScope: 'admin' } as const,
+  })),
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/whisper', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/gather', access: 'public' },
   { method: 'POST', url: '/webhooks/twilio/:tenantId/callbacks/:callbackId/dial-done', access: 'public' },
@@ -933,6 +1123,27 @@ const EXPECTED_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/api/v1/public/widgets/:key/config', access: 'public' },
   { method: 'HEAD', url: '/api/v1/public/widgets/:key/config', access: 'public' },
   { method: 'HEAD', url: '/widget.js', access: 'public' },
+  // Campaign report (ADR 0046): everyone who follows campaigns reads it; the CSV is a bulk export.
+  {
+    method: 'GET',
+    url: '/api/v1/campaigns/:id/report',
+    access: { permission: 'campaigns.read', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/campaigns/:id/report',
+    access: { permission: 'campaigns.read', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/campaigns/:id/report.csv',
+    access: { permission: 'contacts.export', apiKeyScope: 'admin' },
+  },
+  {
+    method: 'HEAD',
+    url: '/api/v1/campaigns/:id/report.csv',
+    access: { permission: 'contacts.export', apiKeyScope: 'admin' },
+  },
 ];
 const METRICS_ROUTES: CatalogEntry[] = [
   { method: 'GET', url: '/metrics', access: 'metrics-token' },
@@ -1132,30 +1343,40 @@ describe('API-key scopes', () => {
       '/api/v1/whatsapp/channels/:id/templates',
       '/api/v1/contacts/:id/conversations',
       '/api/v1/callbacks',
+      '/api/v1/inbox/settings',
     ),
     'messages:write': at(
       ['POST', 'PUT'],
       '/api/v1/conversations/:id/messages',
+      '/api/v1/conversations/:id/attachments',
       '/api/v1/conversations/:id/ownership',
       '/api/v1/conversations/:id/status',
       '/api/v1/conversations/:id/assignee',
       '/api/v1/conversations/:id/labels',
       '/api/v1/conversations/:id/notes',
+      '/api/v1/conversations/:id/snooze',
+      '/api/v1/conversations/bulk-actions',
       '/api/v1/callbacks/:id/cancel',
       '/api/v1/callbacks/:id/reschedule',
     ),
-    'contacts:read': at(
-      READ,
-      '/api/v1/contacts',
-      '/api/v1/contacts/:id',
-      '/api/v1/contacts/:id/timeline',
-      '/api/v1/contacts/:id/consent',
-      '/api/v1/pipeline/stages',
-      '/api/v1/custom-fields',
-      '/api/v1/contacts/export.csv',
-    ),
+    'contacts:read': (route) =>
+      at(['POST'], '/api/v1/segments/preview')(route) ||
+      at(
+        READ,
+        '/api/v1/contacts',
+        '/api/v1/contacts/:id',
+        '/api/v1/contacts/:id/timeline',
+        '/api/v1/contacts/:id/consent',
+        '/api/v1/pipeline/stages',
+        '/api/v1/custom-fields',
+        '/api/v1/contacts/export.csv',
+        '/api/v1/segments',
+        '/api/v1/segments/:id',
+      )(route),
     'contacts:write': (route) =>
       at(['PATCH'], '/api/v1/contacts/:id')(route) ||
+      at(['POST'], '/api/v1/segments')(route) ||
+      at(['PATCH', 'DELETE'], '/api/v1/segments/:id')(route) ||
       at(['POST'], '/api/v1/contacts/:id/consent')(route) ||
       route.url.startsWith('/api/v1/contact-import'),
     'channels:manage': (route) =>
@@ -1175,6 +1396,9 @@ describe('API-key scopes', () => {
     'quotes:approve': (route) =>
       route.url === '/api/v1/quotes/approvals' ||
       /^\/api\/v1\/quotes\/:id\/(approve|reject)$/.test(route.url),
+    // The MCP endpoint; which tools a key may call is checked per call (mcp:draft includes mcp:read).
+    'mcp:read': (route) => route.url === '/mcp',
+    'mcp:draft': (route) => route.url === '/mcp',
   };
   const ADMIN_ONLY = (route: CatalogEntry) =>
     route.url.startsWith('/api/v1/audit-log') ||
@@ -1183,11 +1407,16 @@ describe('API-key scopes', () => {
     (!READ.includes(route.method) && /^\/api\/v1\/(labels|canned-responses)(\/:id)?$/.test(route.url)) ||
     (!READ.includes(route.method) &&
       /^\/api\/v1\/(catalog\/|quotes\/(settings|templates))/.test(route.url)) ||
-    /^\/api\/v1\/(twilio|hubspot|widgets|callback-settings|business-hours|dead-letters|privacy)(\/|$)/.test(
+    /^\/api\/v1\/(twilio|hubspot|widgets|callback-settings|business-hours|dead-letters|privacy|automations)(\/|$)/.test(
       route.url,
     ) ||
     route.url === '/api/v1/contacts/:id/export' ||
     route.url === '/api/v1/workspace/plan' ||
+    route.url.startsWith('/api/v1/reports/') ||
+    route.url.startsWith('/api/v1/settings/email-events') ||
+    (route.method === 'PUT' && route.url === '/api/v1/inbox/settings') ||
+    // Campaigns (ADR 0039) and their reports (ADR 0046): keys need the admin scope.
+    /^\/api\/v1\/campaigns(\/|$)/.test(route.url) ||
     (!READ.includes(route.method) && /^\/api\/v1\/(pipeline\/stages|custom-fields)(\/|$)/.test(route.url));
 
   /** The route's verdict for a key with exactly `scope`, as the README's table states it. */
@@ -1253,6 +1482,6 @@ describe('API-key scopes', () => {
     }
     expect(mismatches).toEqual([]);
     expect(checked).toBeGreaterThan(SCOPES.length * 50);
-    // Several hundred requests: generous for a machine shared with other test runs.
-  }, 180_000);
+    // Thousands of requests (every scope on every route): generous for a machine shared with other runs.
+  }, 420_000);
 });

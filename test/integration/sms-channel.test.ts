@@ -121,7 +121,12 @@ describe('SMS over Twilio', () => {
     });
     expect(inbox.statusCode).toBe(200);
     expect(inbox.json().items).toEqual([
-      expect.objectContaining({ id: conversation.id, channelKind: 'sms', windowOpenUntil: null }),
+      expect.objectContaining({
+        id: conversation.id,
+        channelKind: 'sms',
+        windowOpenUntil: null,
+        canAttach: false,
+      }),
     ]);
 
     const messages = await openedRows(
@@ -378,6 +383,36 @@ describe('SMS over Twilio', () => {
     await processAndSend(from);
     expect(world.twilio.messages.length).toBe(sentBefore + 1);
   });
+
+  it.each([
+    ['+393471230101', 'PARAR', 'INICIAR', 'Inscrição cancelada'],
+    ['+393471230102', 'ANNULLA', 'ATTIVA', 'Iscrizione annullata'],
+    ['+393471230103', 'BAJA', 'ALTA', 'Te has dado de baja'],
+    ['+393471230104', 'STOPP', 'START', 'You have been unsubscribed'],
+  ])(
+    'on SMS (%s), %s opts out with a confirmation in that language, and %s opts in again',
+    async (from, stop, start, confirmation) => {
+      const sentBefore = world.twilio.messages.length;
+      await sms(from, stop);
+      await processAndSend(from);
+      const confirmations = world.twilio.messages.slice(sentBefore);
+      expect(confirmations).toHaveLength(1);
+      expect(confirmations[0]?.body).toContain(confirmation);
+      await sms(from, start);
+      await processAndSend(from);
+      const consent = await owner()
+        .selectFrom('consentEntries')
+        .innerJoin('contacts', 'contacts.id', 'consentEntries.contactId')
+        .select(['consentEntries.channel', 'consentEntries.state', 'consentEntries.source'])
+        .where('contacts.phoneE164', '=', from)
+        .orderBy('consentEntries.recordedAt')
+        .execute();
+      expect(consent).toEqual([
+        { channel: 'sms', state: 'opted_out', source: 'customer' },
+        { channel: 'sms', state: 'opted_in', source: 'customer' },
+      ]);
+    },
+  );
 
   it('refuses a bad signature with nothing stored', async () => {
     const before = await receiptCount();

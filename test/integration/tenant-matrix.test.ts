@@ -15,7 +15,10 @@ import {
 } from '../../src/agent/qualifier-settings.repository.js';
 import { createApiKey } from '../../src/api-keys/api-keys.service.js';
 import { recordAudit } from '../../src/audit/audit.repository.js';
+import { createRule, setRuleEnabled } from '../../src/automations/automations.service.js';
+import { haltAutomations, resumeAutomations } from '../../src/automations/kill-switch.js';
 import { saveCalendar } from '../../src/business-hours/business-hours.repository.js';
+import { createCampaign } from '../../src/campaigns/campaigns.service.js';
 import { createCannedResponse } from '../../src/canned-responses/canned-responses.service.js';
 import { addNumber } from '../../src/channels/twilio/connection.service.js';
 import { storeInboundSms } from '../../src/channels/twilio/sms.repository.js';
@@ -27,6 +30,7 @@ import { upsertContact } from '../../src/contacts/contacts.repository.js';
 import { createCustomField } from '../../src/contacts/custom-fields/custom-fields.js';
 import { runImport } from '../../src/contacts/import/import-engine.js';
 import { createStage, listStages, moveContact } from '../../src/contacts/pipeline/pipeline.js';
+import { writeInboxSettings } from '../../src/conversations/auto-assign.js';
 import {
   recordInboundActivity,
   upsertConversation,
@@ -37,9 +41,12 @@ import {
   setConversationLabels,
 } from '../../src/conversations/inbox-actions.service.js';
 import { setOwnershipByUser } from '../../src/conversations/ownership.service.js';
+import { rotateDataKey } from '../../src/encryption/data-keys.service.js';
 import { insertDomainEvent } from '../../src/events/domain-events.repository.js';
 import { createLabel } from '../../src/labels/labels.service.js';
 import { createLeadSource } from '../../src/lead-sources/lead-sources.service.js';
+import { setNotificationPreferences } from '../../src/notifications/notifications.service.js';
+import { notify } from '../../src/notifications/notify.js';
 import { changePlan, reserveCampaignRecipients } from '../../src/plans/plans.service.js';
 import { mediaBlobKey } from '../../src/platform/blobs/blob-store.js';
 import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
@@ -59,6 +66,9 @@ import { changeQuoteSettings } from '../../src/quotes/quote-settings.js';
 import type { QuoteStatus } from '../../src/quotes/quote-state.js';
 import { createQuote } from '../../src/quotes/quotes.service.js';
 import { sendQuote } from '../../src/quotes/sending.service.js';
+import { markOnline } from '../../src/realtime/presence.js';
+import { rollUpWorkspace } from '../../src/reports/rollup.js';
+import { createSegment } from '../../src/segments/segments.service.js';
 import { inviteMember } from '../../src/tenants/invitations.service.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { change, envelope, messages, serialise, status, wamid } from '../fakes/meta-webhook-client.js';
@@ -175,6 +185,21 @@ async function seedWhatsapp(tenantId: string, owner: SignedInMember, label: stri
   seededLabels.set(tenantId, tag.id);
   await setConversationLabels(database.db, tenantId, actor, conversation.id, [tag.id]);
   await addNote(database.db, tenantId, actor, conversation.id, `Note ${label}`);
+  await withTenant(database.db, tenantId, (trx) =>
+    trx
+      .insertInto('conversationAttachments')
+      .values({
+        conversationId: conversation.id,
+        kind: 'document',
+        mimeType: 'application/pdf',
+        fileName: `${label}.pdf`,
+        sizeBytes: '10',
+        sha256: '0'.repeat(64),
+        blobKey: `${tenantId}/${'0'.repeat(64)}`,
+        uploadedByUserId: owner.userId,
+      })
+      .execute(),
+  );
   await markConversationRead(database.db, tenantId, owner.userId, conversation.id);
   await createCannedResponse(database.db, tenantId, actor, {
     shortcut: 'hello',
@@ -303,8 +328,107 @@ async function seedTenant(tenantId: string, owner: SignedInMember, label: string
   await seedSms(tenantId, label);
   await seedPrivacy(tenantId, owner, label);
   await seedPlan(tenantId);
+  await seedNotifications(tenantId, owner);
+  await seedCampaign(tenantId, owner);
   await seedLeadSources(tenantId, owner, label);
+  // Last: the reports' facts of everything above, and a member's part in a conversation.
+  await rollUpWorkspace((work) => withTenant(database.db, tenantId, work));
+  await withTenant(database.db, tenantId, async (trx) => {
+    const conversation = await trx
+      .selectFrom('conversations')
+      .select('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('reportMemberFacts')
+      .values({
+        conversationId: conversation.id,
+        userId: owner.userId,
+        firstMessageAt: new Date(),
+        messages: 1,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  });
   await seedHubspot(tenantId, label);
+  // A data-key rotation through the API's service: a new key version and the re-encryption's progress row.
+  await rotateDataKey(database.db, tenantId, `matrix-${label}`, {
+    userId: owner.userId,
+    apiKeyId: null,
+    context: CONTEXT,
+  });
+  await createSegment(
+    database.db,
+    tenantId,
+    { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+    { name: `Matrix segment ${label}`, filter: { sources: ['whatsapp'] } },
+  );
+  await seedAutomations(tenantId, owner);
+  await seedEmailEvents(tenantId, label);
+}
+
+/** E-mail event settings (sealed URL credentials) and one applied and one waiting event. */
+async function seedEmailEvents(tenantId: string, label: string) {
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await trx.selectFrom('contacts').select('id').limit(1).executeTakeFirstOrThrow();
+    await trx
+      .insertInto('emailEventSettings')
+      .values({
+        postmarkUser: `leadline-matrix-${label.toLowerCase()}`,
+        postmarkSecretSealed: 'sealed-secret',
+        lemlistSecretSealed: 'sealed-secret',
+      })
+      .execute();
+    await trx
+      .insertInto('emailEvents')
+      .values([
+        {
+          provider: 'postmark',
+          eventKey: `m-${label}:Open`,
+          eventType: 'Open',
+          email: `matrix-${label}@example.com`,
+          providerCampaignId: null,
+          occurredAt: new Date(),
+          detail: '{}',
+          contactId: contact.id,
+          campaignId: null,
+          appliedAt: new Date(),
+        },
+        {
+          provider: 'lemlist',
+          eventKey: `act_${label}`,
+          eventType: 'emailsOpened',
+          email: `early-${label}@example.com`,
+          providerCampaignId: 'cam_matrix',
+          occurredAt: new Date(),
+          detail: '{}',
+          contactId: null,
+          campaignId: null,
+          appliedAt: null,
+        },
+      ])
+      .execute();
+  });
+}
+
+/** An automation rule with a run, and the kill switch pulled (then the gate says so). */
+async function seedAutomations(tenantId: string, owner: SignedInMember) {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const rule = await createRule(database.db, tenantId, actor, {
+    name: 'Seeded rule',
+    trigger: { type: 'silence', lastMessage: 'outbound', hours: 24 },
+    segmentId: null,
+    actions: [{ type: 'send_sms', text: 'Seeded follow-up' }],
+    dailyCap: 100,
+  });
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await trx.selectFrom('contacts').select('id').limit(1).executeTakeFirstOrThrow();
+    await trx
+      .insertInto('automationRuns')
+      .values({ ruleId: rule.id, contactId: contact.id, windowKey: 'seed' })
+      .execute();
+    await haltAutomations(trx, tenantId, actor, 'matrix');
+  });
 }
 
 /** A HubSpot connection with a pending outbox row, a synced record and a stored webhook delivery. */
@@ -334,6 +458,89 @@ async function seedHubspot(tenantId: string, label: string) {
     await trx
       .insertInto('hubspotWebhookEvents')
       .values({ body: JSON.stringify([{ objectId: 501 }]) })
+      .execute();
+  });
+}
+
+/** A notification, a member's preferences and presence, and the inbox settings (issue 18). */
+async function seedNotifications(tenantId: string, owner: SignedInMember) {
+  await withTenant(database.db, tenantId, async (trx) => {
+    await notify(trx, {
+      kind: 'automation',
+      userIds: [owner.userId],
+      subject: { type: 'contact', id: randomUUID() },
+      title: 'Matrix notification',
+      dedupeKey: `matrix:${randomUUID()}`,
+    });
+    await writeInboxSettings(trx, { autoAssign: true });
+  });
+  await setNotificationPreferences(database.db, tenantId, owner.userId, [
+    { kind: 'mention', inApp: true, browser: false },
+  ]);
+  await markOnline(database.db, tenantId, owner.userId);
+}
+
+/** A draft campaign on the tenant's WhatsApp channel, with a recipient row (as a launch freezes them). */
+async function matrixCampaign(
+  tenantId: string,
+  owner: SignedInMember,
+  status: 'draft' | 'running' | 'paused' = 'draft',
+) {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  // A segment of everyone (C1's table, written as its service would).
+  const segmentId = await withTenant(database.db, tenantId, async (trx) => {
+    const { rows } = await sql<{ id: string }>`
+      insert into segments (name, filter) values (${`Matrix segment ${randomDigits(8)}`}, '{}'::jsonb)
+      returning id`.execute(trx);
+    return rows[0]?.id as string;
+  });
+  const campaign = await createCampaign(database.db, tenantId, actor, {
+    name: `Matrix campaign ${randomDigits(6)}`,
+    channelKind: 'whatsapp',
+    channelId: seededChannels.get(tenantId) ?? null,
+    segmentId,
+    replyHandling: 'bot',
+    content: { variants: [{ key: 'A', template: { name: 'hello', language: 'en_US', variables: [] } }] },
+    quietHours: null,
+  });
+  if (status === 'draft') return campaign;
+  // A live campaign with no recipients left to send (its dispatcher finds nothing to do).
+  return database.ownerDb
+    .updateTable('campaigns')
+    .set({ status, launchedAt: new Date() })
+    .where('id', '=', campaign.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+function campaignKind(status: 'draft' | 'running' | 'paused') {
+  return async (tenantId: string, owner: SignedInMember): Promise<TenantObject> => {
+    const campaign = await matrixCampaign(tenantId, owner, status);
+    return {
+      params: { id: campaign.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('campaigns')
+          .select(['status', 'name', 'updatedAt'])
+          .where('id', '=', campaign.id)
+          .executeTakeFirst();
+        return (
+          row?.status === status &&
+          row.name === campaign.name &&
+          row.updatedAt.getTime() === campaign.updatedAt.getTime()
+        );
+      },
+    };
+  };
+}
+
+async function seedCampaign(tenantId: string, owner: SignedInMember) {
+  const campaign = await matrixCampaign(tenantId, owner);
+  await withTenant(database.db, tenantId, async (trx) => {
+    const contact = await trx.selectFrom('contacts').select('id').limit(1).executeTakeFirstOrThrow();
+    await trx
+      .insertInto('campaignRecipients')
+      .values({ campaignId: campaign.id, contactId: contact.id })
       .execute();
   });
 }
@@ -390,6 +597,25 @@ function enrichContact(trx: TenantTransaction, contactId: string) {
 }
 
 const IMPORT_BOUNDARY = 'matrix-import-boundary';
+
+/** An entry's headers and body: JSON, or a multipart upload of one file for upload routes. */
+function requestOf(
+  entry: { body?: Record<string, unknown>; upload?: { fileName: string; bytes: Buffer } },
+  headers: Record<string, string>,
+): { headers: Record<string, string>; payload?: Record<string, unknown> | Buffer } {
+  if (entry.upload) {
+    const head = `--${IMPORT_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${entry.upload.fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    return {
+      headers: { ...headers, 'content-type': `multipart/form-data; boundary=${IMPORT_BOUNDARY}` },
+      payload: Buffer.concat([
+        Buffer.from(head),
+        entry.upload.bytes,
+        Buffer.from(`\r\n--${IMPORT_BOUNDARY}--\r\n`),
+      ]),
+    };
+  }
+  return { headers, ...(entry.body === undefined ? {} : { payload: entry.body }) };
+}
 
 /** A CSV uploaded through the API, as an owner would. */
 async function uploadImport(owner: SignedInMember, csv: string): Promise<string> {
@@ -645,6 +871,9 @@ async function tableMatrixViolations(target: TestDatabase): Promise<string[]> {
   return violations;
 }
 
+/** Each sweep requests every parameterised route (hundreds); a loaded machine needs more than the default. */
+const SWEEP_TIMEOUT_MS = 180_000;
+
 describe('V8.4.1 every tenant-owned table refuses tenant A access to tenant B rows', () => {
   it('finds the tenant-owned tables, each seeded with rows of both tenants', async () => {
     const tables = await tenantTables();
@@ -731,7 +960,14 @@ type Kind =
   | 'finishedImport'
   | 'leadSource'
   | 'disabledLeadSource'
-  | 'enrichedContact';
+  | 'enrichedContact'
+  | 'automationRule'
+  | 'enabledAutomationRule'
+  | 'notification'
+  | 'campaign'
+  | 'runningCampaign'
+  | 'pausedCampaign'
+  | 'segment';
 
 /** A webhook lead source, enabled or disabled; intact while its secret and state are as created. */
 async function matrixLeadSource(
@@ -769,9 +1005,66 @@ async function matrixLeadSource(
   };
 }
 
+/** An automation rule, enabled or not; intact while its name and state are as created. */
+async function matrixRule(tenantId: string, owner: SignedInMember, enabled: boolean): Promise<TenantObject> {
+  const actor = { userId: owner.userId, apiKeyId: null, context: CONTEXT };
+  const rule = await createRule(database.db, tenantId, actor, {
+    name: 'Matrix rule',
+    trigger: { type: 'silence', lastMessage: 'outbound', hours: 24 },
+    segmentId: null,
+    actions: [{ type: 'send_sms', text: 'Matrix follow-up' }],
+    dailyCap: 100,
+  });
+  if (enabled) await setRuleEnabled(database.db, tenantId, actor, rule.id, true);
+  return {
+    params: { id: rule.id },
+    intact: async () => {
+      const row = await database.ownerDb
+        .selectFrom('automationRules')
+        .select(['name', 'enabled'])
+        .where('id', '=', rule.id)
+        .executeTakeFirst();
+      return row?.name === 'Matrix rule' && row.enabled === enabled;
+    },
+  };
+}
+
 /** Creates one object of a kind in a tenant, as its owner would. */
 const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<TenantObject>> = {
+  notification: async (tenantId, owner) => {
+    const dedupeKey = `matrix-route:${randomUUID()}`;
+    await withTenant(database.db, tenantId, (trx) =>
+      notify(trx, {
+        kind: 'mention',
+        userIds: [owner.userId],
+        subject: { type: 'contact', id: randomUUID() },
+        title: 'Matrix route notification',
+        dedupeKey,
+      }),
+    );
+    const row = await database.ownerDb
+      .selectFrom('notifications')
+      .select('id')
+      .where('dedupeKey', '=', dedupeKey)
+      .executeTakeFirstOrThrow();
+    return {
+      params: { id: row.id },
+      intact: async () => {
+        const now = await database.ownerDb
+          .selectFrom('notifications')
+          .select('readAt')
+          .where('id', '=', row.id)
+          .executeTakeFirstOrThrow();
+        return now.readAt === null;
+      },
+    };
+  },
+  campaign: campaignKind('draft'),
+  runningCampaign: campaignKind('running'),
+  pausedCampaign: campaignKind('paused'),
   leadSource: async (tenantId, owner) => matrixLeadSource(tenantId, owner, false),
+  automationRule: async (tenantId, owner) => matrixRule(tenantId, owner, false),
+  enabledAutomationRule: async (tenantId, owner) => matrixRule(tenantId, owner, true),
   disabledLeadSource: async (tenantId, owner) => matrixLeadSource(tenantId, owner, true),
   enrichedContact: async (tenantId) => {
     const contact = await withTenant(database.db, tenantId, async (trx) => {
@@ -985,7 +1278,7 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
       intact: async () => {
         const row = await database.ownerDb
           .selectFrom('conversations')
-          .select(['ownership', 'status', 'assigneeUserId'])
+          .select(['ownership', 'status', 'assigneeUserId', 'snoozedUntil'])
           .where('id', '=', conversation.id)
           .executeTakeFirstOrThrow();
         const outbound = await database.ownerDb
@@ -993,10 +1286,17 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .select('id')
           .where('conversationId', '=', conversation.id)
           .execute();
+        const attachments = await database.ownerDb
+          .selectFrom('conversationAttachments')
+          .select('id')
+          .where('conversationId', '=', conversation.id)
+          .execute();
         return (
+          attachments.length === 0 &&
           row.ownership === 'bot' &&
           row.status === 'open' &&
           row.assigneeUserId === null &&
+          row.snoozedUntil === null &&
           outbound.length === 0 &&
           (await inboxRowsOf(conversation.id)) === 0
         );
@@ -1019,6 +1319,25 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
           .where('id', '=', label.id)
           .executeTakeFirst();
         return row?.color === '#123456';
+      },
+    };
+  },
+  segment: async (tenantId, owner) => {
+    const segment = await createSegment(
+      database.db,
+      tenantId,
+      { userId: owner.userId, apiKeyId: null, context: CONTEXT },
+      { name: `Matrix ${Math.random().toString(36).slice(2, 10)}`, filter: { sources: ['import'] } },
+    );
+    return {
+      params: { id: segment.id },
+      intact: async () => {
+        const row = await database.ownerDb
+          .selectFrom('segments')
+          .select('name')
+          .where('id', '=', segment.id)
+          .executeTakeFirst();
+        return row?.name === segment.name;
       },
     };
   },
@@ -1223,8 +1542,34 @@ const KINDS: Record<Kind, (tenantId: string, owner: SignedInMember) => Promise<T
  * Every route with a path parameter, the kind of object it addresses and a valid body. A route missing
  * here fails the first test below: add it with the kind of object its parameter names.
  */
-const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>; readOnly?: true }> = {
+const OBJECT_ROUTES: Record<
+  string,
+  {
+    kind: Kind;
+    body?: Record<string, unknown>;
+    readOnly?: true;
+    upload?: { fileName: string; bytes: Buffer };
+  }
+> = {
+  'POST /api/v1/conversations/:id/attachments': {
+    kind: 'conversation',
+    upload: { fileName: 'notes.pdf', bytes: Buffer.from('%PDF-1.4\n%matrix\n') },
+  },
   'PATCH /api/v1/members/:userId': { kind: 'member', body: { role: 'admin' } },
+  'GET /api/v1/automations/:id': { kind: 'automationRule', readOnly: true },
+  'GET /api/v1/automations/:id/runs': { kind: 'automationRule', readOnly: true },
+  'PUT /api/v1/automations/:id': {
+    kind: 'automationRule',
+    body: {
+      name: 'Changed',
+      trigger: { type: 'silence', lastMessage: 'outbound', hours: 24 },
+      actions: [{ type: 'send_sms', text: 'Changed' }],
+    },
+  },
+  'DELETE /api/v1/automations/:id': { kind: 'automationRule' },
+  'POST /api/v1/automations/:id/enable': { kind: 'automationRule' },
+  'POST /api/v1/automations/:id/disable': { kind: 'enabledAutomationRule' },
+  'POST /api/v1/automations/:id/dry-run': { kind: 'automationRule', readOnly: true },
   'DELETE /api/v1/members/:userId': { kind: 'member' },
   'DELETE /api/v1/invitations/:id': { kind: 'invitation' },
   'DELETE /api/v1/api-keys/:id': { kind: 'apiKey' },
@@ -1241,6 +1586,14 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'GET /api/v1/whatsapp/channels/:id/templates': { kind: 'channel', readOnly: true },
   'POST /api/v1/conversations/:id/read': { kind: 'conversation' },
   'PUT /api/v1/conversations/:id/status': { kind: 'conversation', body: { status: 'closed' } },
+  'PUT /api/v1/conversations/:id/snooze': {
+    kind: 'conversation',
+    get body() {
+      return { until: new Date(Date.now() + 3_600_000).toISOString() };
+    },
+  },
+  'GET /api/v1/notifications/:id': { kind: 'notification', readOnly: true },
+  'POST /api/v1/notifications/:id/read': { kind: 'notification' },
   // Bodies naming tenant A's own member and label: acting on A's conversation, found on B's.
   'PUT /api/v1/conversations/:id/assignee': {
     kind: 'conversation',
@@ -1260,6 +1613,9 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   'DELETE /api/v1/labels/:id': { kind: 'label' },
   'PATCH /api/v1/canned-responses/:id': { kind: 'cannedResponse', body: { text: 'Changed' } },
   'DELETE /api/v1/canned-responses/:id': { kind: 'cannedResponse' },
+  'GET /api/v1/segments/:id': { kind: 'segment', readOnly: true },
+  'PATCH /api/v1/segments/:id': { kind: 'segment', body: { name: 'Renamed segment' } },
+  'DELETE /api/v1/segments/:id': { kind: 'segment' },
   'GET /api/v1/contacts/:id': { kind: 'contact', readOnly: true },
   'PATCH /api/v1/contacts/:id': { kind: 'contact', body: { firstName: 'Changed' } },
   'GET /api/v1/contacts/:id/conversations': { kind: 'contact', readOnly: true },
@@ -1314,6 +1670,20 @@ const OBJECT_ROUTES: Record<string, { kind: Kind; body?: Record<string, unknown>
   },
   'DELETE /api/v1/widgets/:id/business-hours': { kind: 'widgetWithHours' },
   'POST /api/v1/callbacks/:id/cancel': { kind: 'callback' },
+  'GET /api/v1/campaigns/:id': { kind: 'campaign', readOnly: true },
+  'GET /api/v1/campaigns/:id/report': { kind: 'campaign', readOnly: true },
+  'GET /api/v1/campaigns/:id/report.csv': { kind: 'campaign', readOnly: true },
+  'PATCH /api/v1/campaigns/:id': { kind: 'campaign', body: { name: 'Renamed' } },
+  'DELETE /api/v1/campaigns/:id': { kind: 'campaign' },
+  'POST /api/v1/campaigns/:id/preview': { kind: 'campaign', readOnly: true },
+  'POST /api/v1/campaigns/:id/launch': { kind: 'campaign', body: {} },
+  'POST /api/v1/campaigns/:id/pause': { kind: 'runningCampaign' },
+  'POST /api/v1/campaigns/:id/resume': { kind: 'pausedCampaign' },
+  'POST /api/v1/campaigns/:id/cancel': { kind: 'runningCampaign' },
+  // No failed recipient to re-queue: the campaign row itself does not change.
+  'POST /api/v1/campaigns/:id/retry-failed': { kind: 'runningCampaign', readOnly: true },
+  'GET /api/v1/campaigns/:id/progress': { kind: 'campaign', readOnly: true },
+  'GET /api/v1/campaigns/:id/recipients': { kind: 'campaign', readOnly: true },
   'POST /api/v1/callbacks/:id/reschedule': {
     kind: 'callback',
     get body() {
@@ -1352,6 +1722,19 @@ function urlFor(pattern: string, params: Record<string, string>): string {
 }
 
 describe('V8.4.1 V8.2.2 every endpoint taking an id answers 404 to another tenant', () => {
+  // The seed pulled each workspace's automation kill switch (its table needs rows); lifted here, so that
+  // a campaign launch on A's own objects succeeds and its 404 for B's comes from the tenant boundary alone.
+  beforeAll(async () => {
+    for (const [tenantId, owner] of [
+      [tenantA, ownerA],
+      [tenantB, ownerB],
+    ] as const) {
+      await withTenant(database.db, tenantId, (trx) =>
+        resumeAutomations(trx, tenantId, { userId: owner.userId, apiKeyId: null, context: CONTEXT }),
+      );
+    }
+  });
+
   it('knows the object kind of every route with a path parameter', () => {
     const routes = parameterisedRoutes().map((route) => `${route.method} ${route.url}`);
     expect(
@@ -1364,77 +1747,86 @@ describe('V8.4.1 V8.2.2 every endpoint taking an id answers 404 to another tenan
     ).toEqual([]);
   });
 
-  it("tenant A's owner addressing tenant B's object gets 404 (never 403) and B's object is untouched", async () => {
-    const routes = parameterisedRoutes();
-    expect(routes.length).toBeGreaterThan(0);
-    for (const route of routes) {
-      const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
-      if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
-      const object = await KINDS[entry.kind](tenantB, ownerB);
-      const response = await app.inject({
-        method: route.method as 'GET',
-        url: urlFor(route.url, object.params),
-        headers: ownerA.headers,
-        ...(entry.body === undefined ? {} : { payload: entry.body }),
-      });
-      expect(response.statusCode, `${route.method} ${route.url}: ${response.body}`).toBe(404);
-      expect(await object.intact(), `${route.method} ${route.url} changed B's object`).toBe(true);
-    }
-  });
+  it(
+    "tenant A's owner addressing tenant B's object gets 404 (never 403) and B's object is untouched",
+    async () => {
+      const routes = parameterisedRoutes();
+      expect(routes.length).toBeGreaterThan(0);
+      for (const route of routes) {
+        const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
+        if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
+        const object = await KINDS[entry.kind](tenantB, ownerB);
+        const response = await app.inject({
+          method: route.method as 'GET',
+          url: urlFor(route.url, object.params),
+          ...requestOf(entry, ownerA.headers),
+        });
+        expect(response.statusCode, `${route.method} ${route.url}: ${response.body}`).toBe(404);
+        expect(await object.intact(), `${route.method} ${route.url} changed B's object`).toBe(true);
+      }
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 
-  it('the same requests on A’s own objects succeed, so the 404 above comes from the tenant boundary', async () => {
-    for (const route of parameterisedRoutes()) {
-      const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
-      if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
-      const object = await KINDS[entry.kind](tenantA, ownerA);
-      const response = await app.inject({
-        method: route.method as 'GET',
-        url: urlFor(route.url, object.params),
-        headers: ownerA.headers,
-        ...(entry.body === undefined ? {} : { payload: entry.body }),
-      });
-      expect(response.statusCode, `${route.method} ${route.url}: ${response.body}`).toBeLessThan(300);
-      // A read leaves the object as it was; every other route must have changed it.
-      expect(await object.intact(), `${route.method} ${route.url} should have acted`).toBe(
-        entry.readOnly === true,
+  it(
+    'the same requests on A’s own objects succeed, so the 404 above comes from the tenant boundary',
+    async () => {
+      for (const route of parameterisedRoutes()) {
+        const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
+        if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
+        const object = await KINDS[entry.kind](tenantA, ownerA);
+        const response = await app.inject({
+          method: route.method as 'GET',
+          url: urlFor(route.url, object.params),
+          ...requestOf(entry, ownerA.headers),
+        });
+        expect(response.statusCode, `${route.method} ${route.url}: ${response.body}`).toBeLessThan(300);
+        // A read leaves the object as it was; every other route must have changed it.
+        expect(await object.intact(), `${route.method} ${route.url} should have acted`).toBe(
+          entry.readOnly === true,
+        );
+      }
+    },
+    SWEEP_TIMEOUT_MS,
+  );
+
+  it(
+    'an admin-scoped API key of tenant A gets 404 for B’s objects on routes API keys may call',
+    async () => {
+      const issued = await createApiKey(
+        database.db,
+        tenantA,
+        { userId: ownerA.userId, apiKeyId: null, context: CONTEXT },
+        {
+          name: 'matrix admin key',
+          scopes: ['admin'],
+          expiresAt: null,
+        },
       );
-    }
-  });
-
-  it('an admin-scoped API key of tenant A gets 404 for B’s objects on routes API keys may call', async () => {
-    const issued = await createApiKey(
-      database.db,
-      tenantA,
-      { userId: ownerA.userId, apiKeyId: null, context: CONTEXT },
-      {
-        name: 'matrix admin key',
-        scopes: ['admin'],
-        expiresAt: null,
-      },
-    );
-    const keyRoutes = parameterisedRoutes().filter(
-      (route) =>
-        typeof route.access === 'object' && 'apiKeyScope' in route.access && route.access.apiKeyScope,
-    );
-    for (const route of keyRoutes) {
-      const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
-      if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
-      const object = await KINDS[entry.kind](tenantB, ownerB);
-      const response = await app.inject({
-        method: route.method as 'GET',
-        url: urlFor(route.url, object.params),
+      const keyRoutes = parameterisedRoutes().filter(
+        (route) =>
+          typeof route.access === 'object' && 'apiKeyScope' in route.access && route.access.apiKeyScope,
+      );
+      for (const route of keyRoutes) {
+        const entry = OBJECT_ROUTES[`${route.method} ${route.url}`];
+        if (!entry) throw new Error(`${route.method} ${route.url} is not in OBJECT_ROUTES`);
+        const object = await KINDS[entry.kind](tenantB, ownerB);
+        const response = await app.inject({
+          method: route.method as 'GET',
+          url: urlFor(route.url, object.params),
+          ...requestOf(entry, { authorization: `Bearer ${issued.key}` }),
+        });
+        expect(response.statusCode, `${route.method} ${route.url}`).toBe(404);
+        expect(await object.intact()).toBe(true);
+      }
+      // Key-reachable routes may not exist yet; the key itself must work so the loop above means something.
+      const self = await app.inject({
+        method: 'GET',
+        url: '/api/v1/api-keys/self',
         headers: { authorization: `Bearer ${issued.key}` },
-        ...(entry.body === undefined ? {} : { payload: entry.body }),
       });
-      expect(response.statusCode, `${route.method} ${route.url}`).toBe(404);
-      expect(await object.intact()).toBe(true);
-    }
-    // Key-reachable routes may not exist yet; the key itself must work so the loop above means something.
-    const self = await app.inject({
-      method: 'GET',
-      url: '/api/v1/api-keys/self',
-      headers: { authorization: `Bearer ${issued.key}` },
-    });
-    expect(self.statusCode).toBe(200);
-  });
+      expect(self.statusCode).toBe(200);
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 });

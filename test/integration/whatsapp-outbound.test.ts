@@ -305,12 +305,51 @@ describe('throughput cap per phone number', () => {
     return rows[0]?.points;
   };
 
-  it('takes slots from the shared count an eighth of the rate at a time (80/s: ten per take)', async () => {
+  it('takes bulk slots from the shared count an eighth of the bulk share at a time (70 of 80/s: eight per take)', async () => {
     const phoneNumberId = `1555${randomInt(100_000_000, 999_999_999)}`;
-    for (let i = 0; i < 10; i++) await harness.outbound.throughput.acquire(phoneNumberId, 80);
-    expect(await counted(80, phoneNumberId)).toBe(10);
+    for (let i = 0; i < 8; i++)
+      await harness.outbound.throughput.acquire(phoneNumberId, 80, undefined, 'bulk');
+    expect(await counted(80, phoneNumberId)).toBe(8);
+    await harness.outbound.throughput.acquire(phoneNumberId, 80, undefined, 'bulk');
+    expect(await counted(80, phoneNumberId)).toBe(16);
+  });
+
+  it('gives a conversational send its one slot, not a lease the window may not hold', async () => {
+    const phoneNumberId = `1555${randomInt(100_000_000, 999_999_999)}`;
     await harness.outbound.throughput.acquire(phoneNumberId, 80);
-    expect(await counted(80, phoneNumberId)).toBe(20);
+    expect(await counted(80, phoneNumberId)).toBe(1);
+  });
+
+  it('lets no more than the rate out in any sliding second, replies ahead of a saturating campaign', async () => {
+    const phoneNumberId = `1555${randomInt(100_000_000, 999_999_999)}`;
+    const end = Date.now() + 3_000;
+    const sent: number[] = [];
+    const replyWaits: number[] = [];
+    const campaign = async () => {
+      while (Date.now() < end) {
+        await harness.outbound.throughput.acquire(phoneNumberId, 40, undefined, 'bulk');
+        sent.push(Date.now());
+      }
+    };
+    const replies = async () => {
+      while (Date.now() < end) {
+        const asked = Date.now();
+        await harness.outbound.throughput.acquire(phoneNumberId, 40);
+        sent.push(Date.now());
+        replyWaits.push(Date.now() - asked);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    await Promise.all([...Array.from({ length: 8 }, campaign), replies()]);
+    sent.sort((a, b) => a - b);
+    // A send and the fortieth after it a second apart (less 50 ms for the timer noise of a loaded host);
+    // one-second windows alone let a window's forty and the next one's forty out within a few ms.
+    expect(sent.length).toBeGreaterThan(80);
+    for (let i = 0; i + 40 < sent.length; i++) {
+      expect((sent[i + 40] as number) - (sent[i] as number)).toBeGreaterThanOrEqual(950);
+    }
+    // A reply waits for a pacing slot (25 ms at 40/s), never for the next one-second window.
+    expect(Math.max(...replyWaits)).toBeLessThan(500);
   });
 
   it('still holds the rate when it takes several slots at a time (16/s: forty slots take two seconds)', async () => {

@@ -22,7 +22,7 @@ export interface TestBrowser {
  * Debian's Chromium driven by playwright-core, headless, with a fresh profile. No download of a browser
  * build: when Chromium is missing the suite fails with how to install it.
  */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(options: { locale?: string } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `The browser tests need Debian's Chromium at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`,
@@ -43,7 +43,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     ],
     viewport: { width: 1400, height: 860 },
     timezoneId: 'Europe/Rome',
-    locale: 'en-GB',
+    // The browser's language (navigator.languages), which the dashboard starts in (ADR 0045).
+    locale: options.locale ?? 'en-GB',
   });
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   return {
@@ -79,9 +80,12 @@ export async function measureTransfer(
   const urls = new Map<string, string>();
   const requests: { url: string; bytes: number }[] = [];
   cdp.on('Network.requestWillBeSent', (event) => urls.set(event.requestId, event.request.url));
-  cdp.on('Network.loadingFinished', (event) =>
-    requests.push({ url: urls.get(event.requestId) ?? '?', bytes: event.encodedDataLength }),
-  );
+  cdp.on('Network.loadingFinished', (event) => {
+    const url = urls.get(event.requestId);
+    // A request the previous page started before the action (a live refetch still in flight) finishes
+    // here too: it is not part of what the action loads.
+    if (url !== undefined) requests.push({ url, bytes: event.encodedDataLength });
+  });
   try {
     await action();
   } finally {

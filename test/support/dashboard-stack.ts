@@ -6,7 +6,14 @@ import type { Config } from '../../src/platform/config/config.js';
 import { withTenant } from '../../src/platform/db/tenant-context.js';
 import { type Runtime, startRuntime } from '../../src/server.js';
 import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
-import { change, envelope, messages, serialise, signedHeaders } from '../fakes/meta-webhook-client.js';
+import {
+  change,
+  envelope,
+  messages,
+  serialise,
+  signedHeaders,
+  status,
+} from '../fakes/meta-webhook-client.js';
 import { ACCOUNT_PASSWORD, createAccount, totpCode } from './account-session.js';
 import { testConfig } from './config.js';
 import { freePort } from './free-port.js';
@@ -28,6 +35,8 @@ export interface DashboardStack {
   readonly operator: { email: string; password: string; secret: string; userId: string };
   /** Posts one signed text delivery from `from` (with a profile name) to the channel's webhook. */
   customerWrites(input: { from: string; name: string; body: string }): Promise<void>;
+  /** Posts Meta's signed status webhook for a sent message (its wamid) to the channel's webhook. */
+  metaReports(wamid: string, recipient: string, state: 'sent' | 'delivered' | 'read'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +93,16 @@ export async function startDashboardStack(
       accessToken: fake.accessToken,
     });
     const running = runtime;
+    const postWebhook = async (value: ReturnType<typeof change>) => {
+      const bytes = serialise(envelope([{ changes: [value] }]));
+      const response = await fetch(`${url}/webhooks/whatsapp/${channel.channelId}`, {
+        method: 'POST',
+        headers: signedHeaders(APP_SECRET, bytes),
+        body: bytes,
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    };
     return {
       url,
       config,
@@ -97,26 +116,19 @@ export async function startDashboardStack(
         secret: account.secret as string,
         userId: account.user.id,
       },
-      customerWrites: async ({ from, name, body }) => {
-        const payload = envelope([
-          {
-            changes: [
-              change(channel.phoneNumberId, {
-                contacts: [{ profile: { name }, wa_id: from }],
-                messages: [messages.text({ from, body })],
-              }),
-            ],
-          },
-        ]);
-        const bytes = serialise(payload);
-        const response = await fetch(`${url}/webhooks/whatsapp/${channel.channelId}`, {
-          method: 'POST',
-          headers: signedHeaders(APP_SECRET, bytes),
-          body: bytes,
-        });
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-      },
+      customerWrites: ({ from, name, body }) =>
+        postWebhook(
+          change(channel.phoneNumberId, {
+            contacts: [{ profile: { name }, wa_id: from }],
+            messages: [messages.text({ from, body })],
+          }),
+        ),
+      metaReports: (wamid, recipient, state) =>
+        postWebhook(
+          change(channel.phoneNumberId, {
+            statuses: [status({ id: wamid, status: state, recipient_id: recipient })],
+          }),
+        ),
       close: async () => {
         await running.close();
         await fake.close();

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { channelSecretBox } from '../../src/channels/whatsapp/channels.service.js';
 import { createGraphApiClient } from '../../src/channels/whatsapp/graph-api.client.js';
 import type { WhatsappOutbound } from '../../src/channels/whatsapp/outbound-runtime.js';
+import { TemplateCatalog } from '../../src/channels/whatsapp/template-catalog.js';
 import { createThroughput } from '../../src/channels/whatsapp/throughput.js';
 import { createEncryptedBlobStore } from '../../src/platform/blobs/encrypted-blob-store.js';
 import { createFilesystemBlobStore } from '../../src/platform/blobs/filesystem-blob-store.js';
@@ -32,11 +33,11 @@ export function outboundHarness(
   config: Config,
   fake: FakeGraphApi,
   logger: Logger,
-  options: { allowFake?: boolean; mediaMaxBytes?: number; blobDir?: string } = {},
+  options: { allowFake?: boolean; mediaMaxBytes?: number; blobDir?: string; timeoutMs?: number } = {},
 ): OutboundHarness {
   const http = createOutboundClient({
     connectTimeoutMs: 1_000,
-    timeoutMs: 500,
+    timeoutMs: options.timeoutMs ?? 500,
     allowPrivateHosts: options.allowFake === false ? [] : [fake.hostPort],
     retry: { maxRetries: 2, initialDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 3_000 },
     breaker: { consecutiveFailures: 5, halfOpenAfterMs: 60_000 },
@@ -49,8 +50,10 @@ export function outboundHarness(
   const store = createLimiterStore({ pool, redisUrl: undefined });
   const metrics = createMetrics();
   const box = channelSecretBox(config);
+  const graph = createGraphApiClient({ http, baseUrl: fake.url, version: config.whatsapp.graphApiVersion });
   const outbound: WhatsappOutbound = {
-    graph: createGraphApiClient({ http, baseUrl: fake.url, version: config.whatsapp.graphApiVersion }),
+    graph,
+    templates: new TemplateCatalog(graph),
     throughput: createThroughput({ store, logger, maxWaitMs: 10_000 }),
     blobs: createEncryptedBlobStore(
       createFilesystemBlobStore(options.blobDir ?? config.media.blobDir),

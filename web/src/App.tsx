@@ -1,36 +1,84 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { lazy, type ReactNode, Suspense, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { Navigate, NavLink, Route, Routes, useParams } from 'react-router';
 import { createQueryClient } from './api/queries';
 import type { Session } from './api/types';
 import { ACCOUNT_PATHS } from './auth/account-paths';
-import { useSession } from './auth/session';
+import { type SessionState, useSession } from './auth/session';
 import { Empty } from './common/feedback';
-import { PlanBanner } from './common/PlanBanner';
+import { activateLocale, currentLocale, onLocaleChange, t, withStrings } from './i18n/i18n';
+import { browserLocale, type Locale } from './i18n/locales';
 import { Inbox } from './inbox/Inbox';
 import { useLiveQuerySync } from './live/live-query-sync';
 import { LiveProvider, useLiveState } from './live/use-live';
+import { NotificationBell } from './notifications/NotificationBell';
 import { QuotesNavLink } from './quotes/QuotesNavLink';
 
-const AccountPage = lazy(() =>
-  import('./auth/account-pages').then((module) => ({ default: module.AccountPage })),
+// Shown only while the plan pauses something (rare): it and its strings load then.
+const PlanBanner = lazy(() =>
+  withStrings(['plan'], () => import('./common/PlanBanner')).then((module) => ({
+    default: module.PlanBanner,
+  })),
 );
-const SignIn = lazy(() => import('./auth/SignIn').then((module) => ({ default: module.SignIn })));
-// Loaded when first shown: the inbox's first load carries only what the inbox needs.
-const Settings = lazy(() => import('./settings/Settings').then((module) => ({ default: module.Settings })));
-const Approvals = lazy(() => import('./quotes/Approvals').then((module) => ({ default: module.Approvals })));
-const Contacts = lazy(() => import('./contacts/Contacts').then((module) => ({ default: module.Contacts })));
+const AccountPage = lazy(() =>
+  withStrings(['auth'], () => import('./auth/account-pages')).then((module) => ({
+    default: module.AccountPage,
+  })),
+);
+const SignIn = lazy(() =>
+  withStrings(['auth'], () => import('./auth/SignIn')).then((module) => ({ default: module.SignIn })),
+);
+// Loaded when first shown, each with its strings: the inbox's first load carries only what the inbox needs.
+const Settings = lazy(() =>
+  withStrings(['settings', 'conversation', 'auth', 'plan'], () => import('./settings/Settings')).then(
+    (module) => ({
+      default: module.Settings,
+    }),
+  ),
+);
+const Approvals = lazy(() =>
+  withStrings(['quotes'], () => import('./quotes/Approvals')).then((module) => ({
+    default: module.Approvals,
+  })),
+);
+const Reports = lazy(() =>
+  withStrings(['reports'], () => import('./reports/Reports')).then((module) => ({ default: module.Reports })),
+);
+const Contacts = lazy(() =>
+  withStrings(['contacts', 'conversation'], () => import('./contacts/Contacts')).then((module) => ({
+    default: module.Contacts,
+  })),
+);
+const Automations = lazy(() =>
+  withStrings(['automations'], () => import('./automations/Automations')).then((module) => ({
+    default: module.Automations,
+  })),
+);
+const Segments = lazy(() =>
+  withStrings(['segments'], () => import('./segments/Segments')).then((module) => ({
+    default: module.Segments,
+  })),
+);
+const Campaigns = lazy(() =>
+  withStrings(['campaigns'], () => import('./campaigns/Campaigns')).then((module) => ({
+    default: module.Campaigns,
+  })),
+);
 const ImportScreen = lazy(() =>
-  import('./contacts/ImportScreen').then((module) => ({ default: module.ImportScreen })),
+  withStrings(['contacts'], () => import('./contacts/ImportScreen')).then((module) => ({
+    default: module.ImportScreen,
+  })),
 );
 
 type SessionControls = ReturnType<typeof useSession>;
 
 export function App() {
   const controls = useSession();
-  if (controls.state.status === 'loading') return <p className="loading">Loading…</p>;
+  const locale = useDashboardLocale(controls.state);
+  if (controls.state.status === 'loading') return <p className="loading">{t('common.loading')}</p>;
+  // Keyed by language: a change of language renders every view again in the new one.
   return (
-    <Routes>
+    <Routes key={locale}>
       {ACCOUNT_PATHS.map((path) => (
         <Route
           key={path}
@@ -62,9 +110,9 @@ function Workspace(props: { controls: SessionControls }) {
     return (
       <main className="sign-in">
         <div className="card sign-in-card">
-          <h1>Choose a workspace</h1>
+          <h1>{t('shell.chooseWorkspace')}</h1>
           {session.tenants.length === 0 && (
-            <Empty title="You are not a member of any workspace yet">Ask an owner for an invitation.</Empty>
+            <Empty title={t('shell.noWorkspace')}>{t('shell.noWorkspaceHint')}</Empty>
           )}
           {session.tenants.map((tenant) => (
             <button key={tenant.id} type="button" onClick={() => void switchTenant(tenant.id)}>
@@ -72,7 +120,7 @@ function Workspace(props: { controls: SessionControls }) {
             </button>
           ))}
           <button type="button" className="link-button" onClick={() => void signOut()}>
-            Sign out
+            {t('shell.signOut')}
           </button>
         </div>
       </main>
@@ -111,10 +159,42 @@ function Workspace(props: { controls: SessionControls }) {
               }
             />
             <Route
+              path="/reports"
+              element={
+                <Loading>
+                  <Reports />
+                </Loading>
+              }
+            />
+            <Route
+              path="/automations"
+              element={
+                <Loading>
+                  <Automations role={session.activeTenant?.role ?? 'agent'} />
+                </Loading>
+              }
+            />
+            <Route
+              path="/segments/:segmentId?"
+              element={
+                <Loading>
+                  <Segments />
+                </Loading>
+              }
+            />
+            <Route
+              path="/campaigns/:campaignId?/:page?"
+              element={
+                <Loading>
+                  <Campaigns role={session.activeTenant?.role ?? 'agent'} />
+                </Loading>
+              }
+            />
+            <Route
               path="/settings/:page?"
               element={
                 <Loading>
-                  <Settings session={session} />
+                  <Settings session={session} onSessionChanged={reload} />
                 </Loading>
               }
             />
@@ -126,8 +206,22 @@ function Workspace(props: { controls: SessionControls }) {
   );
 }
 
+/**
+ * The dashboard's language (ADR 0045): the one the person chose in My account (stored on the server), or
+ * else the browser's. Returns the active language once its strings are loaded.
+ */
+function useDashboardLocale(state: SessionState): Locale {
+  const chosen = state.status === 'signed-in' ? state.session.user.locale : undefined;
+  const wanted = chosen ?? browserLocale();
+  const active = useSyncExternalStore(onLocaleChange, currentLocale);
+  useEffect(() => {
+    if (wanted !== currentLocale()) void activateLocale(wanted);
+  }, [wanted]);
+  return active;
+}
+
 function Loading(props: { children: ReactNode }) {
-  return <Suspense fallback={<p className="loading">Loading…</p>}>{props.children}</Suspense>;
+  return <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>{props.children}</Suspense>;
 }
 
 function WorkspaceCache(props: { children: ReactNode }) {
@@ -156,22 +250,30 @@ function Shell(props: {
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
-        Skip to content
+        {t('shell.skipToContent')}
       </a>
       <header className="topbar">
         <span className="brand">Leadline</span>
-        <nav aria-label="Main">
-          <NavLink to="/inbox">Inbox</NavLink>
-          <NavLink to="/contacts">Contacts</NavLink>
+        <nav aria-label={t('shell.mainNav')}>
+          <NavLink to="/inbox">{t('shell.inbox')}</NavLink>
+          <NavLink to="/contacts">{t('shell.contacts')}</NavLink>
+          <NavLink to="/segments">{t('shell.segments')}</NavLink>
+          <NavLink to="/campaigns">{t('shell.campaigns')}</NavLink>
           {session.activeTenant?.role !== 'agent' && <QuotesNavLink />}
-          <NavLink to="/settings">Settings</NavLink>
+          <NavLink to="/automations">{t('shell.automations')}</NavLink>
+          {session.activeTenant?.role !== 'agent' && <NavLink to="/reports">{t('shell.reports')}</NavLink>}
+          <NavLink to="/settings">{t('shell.settings')}</NavLink>
         </nav>
         <span className={`live live-${live}`} role="status">
-          {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline — reconnecting'}
+          {live === 'live'
+            ? t('shell.live')
+            : live === 'connecting'
+              ? t('shell.connecting')
+              : t('shell.offline')}
         </span>
         {session.tenants.length > 1 ? (
           <select
-            aria-label="Workspace"
+            aria-label={t('shell.workspace')}
             value={session.activeTenant?.id}
             onChange={(event) => void props.onSwitchTenant(event.target.value)}
           >
@@ -184,13 +286,18 @@ function Shell(props: {
         ) : (
           <span className="workspace">{session.activeTenant?.name}</span>
         )}
+        <NotificationBell />
         <span className="user muted">{session.user.email}</span>
         <button type="button" onClick={() => void props.onSignOut()}>
-          Sign out
+          {t('shell.signOut')}
         </button>
       </header>
       <main id="main">
-        <PlanBanner automation={props.session.automation} />
+        {props.session.automation && (
+          <Suspense fallback={null}>
+            <PlanBanner automation={props.session.automation} />
+          </Suspense>
+        )}
         {props.children}
       </main>
     </div>

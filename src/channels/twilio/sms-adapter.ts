@@ -1,4 +1,5 @@
 import type { ChannelAdapter, DeliveryState } from '../channel-adapter.js';
+import { smsBulkSending } from './bulk-sending.js';
 import { smsConversationQueue, smsSendJobKey, smsSendMessageTask } from './sms-task-refs.js';
 
 /** Twilio's MessageStatus words (protocols.md) as delivery states; `undelivered` is a failure. */
@@ -17,6 +18,9 @@ const TWILIO_STATES: Record<string, DeliveryState> = {
 export const smsAdapter: ChannelAdapter = {
   kind: 'sms',
   capabilities: { text: true, template: false, media: false, interactive: false },
+  // MMS reaches only US and Canadian numbers (elsewhere Twilio converts it to a link or refuses it): SMS
+  // conversations offer no attachments (ADR 0049).
+  outboundMedia: [],
   // SMS has no customer-service window: a business may write any time (opt-outs still apply).
   replyWindow: { closesAt: () => null, needsWindow: () => false },
   // Twilio queues what a long code cannot send at once (one segment a second in the US); a conservative
@@ -26,4 +30,5 @@ export const smsAdapter: ChannelAdapter = {
   sendTask: smsSendMessageTask,
   sendJobKey: smsSendJobKey,
   deliveryState: (status) => TWILIO_STATES[status],
+  bulk: smsBulkSending,
 };

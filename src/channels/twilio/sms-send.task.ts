@@ -85,7 +85,7 @@ export function createSmsSendMessageTask(outbound: SmsOutbound) {
   const inDoubtWaitMs = outbound.inDoubtWaitMs ?? DEFAULT_IN_DOUBT_WAIT_MS;
   return defineTask({
     ...smsSendMessageTask,
-    async handle({ messageId }, ctx) {
+    async handle({ messageId, bulk }, ctx) {
       const marked = await markForSend(ctx, messageId, inDoubtWaitMs);
       if (!marked) return;
       if (marked === 'in-doubt') throw new SmsSendInDoubt();
@@ -108,6 +108,7 @@ export function createSmsSendMessageTask(outbound: SmsOutbound) {
           `sms:${row.numberId}`,
           smsAdapter.defaultMessagesPerSecond,
           ctx.signal,
+          bulk ? 'bulk' : 'conversation',
         );
       } catch (error) {
         await unmark();

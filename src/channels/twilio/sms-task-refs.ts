@@ -16,7 +16,8 @@ export const smsProcessInboundTask = {
 /** Sends one outbound message of an SMS conversation from the ledger through Twilio's Messages.json. */
 export const smsSendMessageTask = {
   id: 'sms.send-message',
-  schema: z.object({ messageId: z.uuid() }),
+  /** `bulk`: a campaign's send, which takes only the campaign share of the sender's throughput. */
+  schema: z.object({ messageId: z.uuid(), bulk: z.boolean().optional() }),
   maxAttempts: 10,
 } satisfies TaskReference;
 

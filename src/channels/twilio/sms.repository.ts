@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { publishOutboundOutcomes } from '../../conversations/message-outcomes.js';
 import { sealText } from '../../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { enqueue } from '../../platform/jobs/enqueue.js';
@@ -116,5 +117,10 @@ export async function applySmsStatus(
     conversationId: row.conversationId,
     messageId: row.id,
   });
+  if (forward && next !== undefined) {
+    await publishOutboundOutcomes(trx, [
+      { messageId: row.id, status: next, errorCode: next === 'failed' ? input.errorCode : null },
+    ]);
+  }
   return forward ? 'applied' : 'ignored';
 }

@@ -20,6 +20,7 @@ export const whatsappChannelPlugin: ChannelPlugin = {
     await app.register(whatsappMessagesRoutes, {
       db,
       secretKeys: [config.secretKey, ...config.previousSecretKeys],
+      whatsapp,
     });
     const webhookChannels = new WebhookChannels(db, config);
     await app.register(whatsappChannelsRoutes, {

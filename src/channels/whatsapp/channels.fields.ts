@@ -17,6 +17,8 @@ export const ZChangeable = {
   appSecret: ZSecret,
   verifyToken: ZSecret.max(200),
   messagesPerSecond: z.number().int().min(1).max(1000),
+  /** Meta's messaging tier (unique recipients per rolling 24 h); null: unlimited. Campaigns respect it. */
+  messagingTier: z.union([z.literal(250), z.literal(2000), z.literal(10000), z.literal(100000)]).nullable(),
   markAsRead: z.boolean(),
 };
 
@@ -41,6 +43,7 @@ export const ZChannelChanges = z
     appSecret: ZChangeable.appSecret.optional(),
     verifyToken: ZChangeable.verifyToken.optional(),
     messagesPerSecond: ZChangeable.messagesPerSecond.optional(),
+    messagingTier: ZChangeable.messagingTier.optional(),
     markAsRead: ZChangeable.markAsRead.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../platform/config/config.js';
 import type { Db } from '../../platform/db/database.js';
+import { ZPageLimit } from '../../platform/http/cursor.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZChannelChanges, ZNewChannel } from './channels.fields.js';
@@ -24,6 +25,11 @@ const ZChannel = z
     wabaId: z.string(),
     webhookUrl: z.string(),
     messagesPerSecond: z.number().int(),
+    messagingTier: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Meta's messaging tier: unique recipients per rolling 24 h (null: unlimited)"),
     markAsRead: z.boolean(),
     appSecretRotating: z.boolean().describe('True while the previous app secret is still accepted'),
     previousAppSecretValidUntil: z.iso
@@ -60,6 +66,7 @@ function toChannel(config: Config, channel: WhatsappChannel): z.infer<typeof ZCh
     wabaId: channel.wabaId,
     webhookUrl: webhookUrl(config, channel.id),
     messagesPerSecond: channel.messagesPerSecond,
+    messagingTier: channel.messagingTier,
     markAsRead: channel.markAsRead,
     appSecretRotating: rotating,
     previousAppSecretValidUntil: rotating && graceEnds ? graceEnds.toISOString() : null,
@@ -120,7 +127,7 @@ export const whatsappChannelsRoutes: FastifyPluginAsyncZod<WhatsappChannelsRoute
         tags: ['whatsapp'],
         summary: 'List WhatsApp channels, newest first',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(50),
+          limit: ZPageLimit,
           cursor: z.uuid().optional(),
         }),
         response: { 200: z.object({ items: z.array(ZChannel), nextCursor: z.uuid().nullable() }), ...errors },

@@ -28,6 +28,7 @@ export interface ChannelInput {
 export type ChannelChanges = Partial<
   Pick<ChannelInput, 'name' | 'displayPhoneNumber' | 'accessToken' | 'appSecret' | 'verifyToken'> & {
     messagesPerSecond: number;
+    messagingTier: number | null;
     markAsRead: boolean;
   }
 >;
@@ -134,6 +135,7 @@ export async function changeChannel(
       name: changes.name,
       displayPhoneNumber: changes.displayPhoneNumber,
       messagesPerSecond: changes.messagesPerSecond,
+      messagingTier: changes.messagingTier,
       markAsRead: changes.markAsRead,
     };
     if (changes.accessToken) {

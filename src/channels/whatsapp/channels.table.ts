@@ -17,6 +17,8 @@ export interface WhatsappChannelsTable {
   /** SHA-256 of the verify token: it is only ever compared. */
   verifyTokenHash: Buffer;
   messagesPerSecond: Generated<number>;
+  /** Meta's messaging tier: unique recipients per rolling 24 h (null: unlimited). */
+  messagingTier: Generated<number | null>;
   markAsRead: Generated<boolean>;
   disabledAt: Date | null;
   /** When Meta confirmed the access token controls `phoneNumberId`; only then is the number held exclusively. */

@@ -79,14 +79,16 @@ export function createDownloadMediaTask(outbound: WhatsappOutbound) {
           .where('messageMedia.messageId', '=', messageId)
           .executeTakeFirst(),
       );
-      if (media?.state !== 'pending') return;
+      // Outbound media (our own uploads) are stored from the start and have no Meta id to fetch.
+      if (media?.state !== 'pending' || media.providerMediaId === null) return;
+      const { providerMediaId } = media;
       const channel = {
         id: media.channelId,
         phoneNumberId: media.phoneNumberId,
         accessToken: outbound.openAccessToken(media.accessTokenSealed),
       };
       try {
-        const info = await outbound.graph.mediaInfo(channel, media.providerMediaId);
+        const info = await outbound.graph.mediaInfo(channel, providerMediaId);
         if (!isSupportedMediaType(info.mime_type))
           throw new MediaRefused(`unsupported media type ${baseMimeType(info.mime_type)}`);
         if (info.file_size !== undefined && info.file_size > outbound.mediaMaxBytes) {

@@ -3,14 +3,17 @@ import type { Db } from '../../platform/db/database.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
 import { findChannel } from './channels.repository.js';
-import { type GraphApiClient, GraphApiError, type GraphTemplatePage } from './graph-api.client.js';
+import { type GraphApiClient, GraphApiError } from './graph-api.client.js';
 import { downloadFileName } from './media-file.js';
 import { baseMimeType, isSupportedMediaType } from './media-types.js';
+import type { Template, TemplateCatalog } from './template-catalog.js';
 
 /** What the inbox's WhatsApp reads need: the blob store and the Graph API with a channel's token. */
 export interface InboxWhatsapp {
   graph: GraphApiClient;
   blobs: BlobStore;
+  /** Channels' approved templates, remembered for rendering template messages. */
+  templates: TemplateCatalog;
   openAccessToken(sealed: string): string;
 }
 
@@ -47,17 +50,6 @@ export async function readMessageMedia(
   return { body, contentType, fileName: downloadFileName(media.fileName, contentType, `media-${messageId}`) };
 }
 
-export interface Template {
-  name: string;
-  language: string;
-  category: string | null;
-  status: string;
-  components: Record<string, unknown>[];
-}
-
-/** Graph pages followed per request: a business account with more templates than this is cut off. */
-const MAX_TEMPLATE_PAGES = 10;
-
 /** The channel's approved message templates, asked of Meta now (they change outside Leadline). */
 export async function approvedTemplates(
   db: Db,
@@ -72,30 +64,13 @@ export async function approvedTemplates(
     phoneNumberId: channel.phoneNumberId,
     accessToken: whatsapp.openAccessToken(channel.accessTokenSealed),
   };
-  const templates: Template[] = [];
-  let after: string | undefined;
-  for (let pages = 0; pages < MAX_TEMPLATE_PAGES; pages++) {
-    let page: GraphTemplatePage;
-    try {
-      page = await whatsapp.graph.listTemplates(graphChannel, channel.wabaId, after);
-    } catch (error) {
-      if (!(error instanceof GraphApiError)) throw error;
-      throw new AppError('provider_unavailable', `Meta did not list the templates: ${error.title}`, {
-        cause: error,
-      });
-    }
-    for (const item of page.data) {
-      if (item.status !== 'APPROVED') continue;
-      templates.push({
-        name: item.name,
-        language: item.language,
-        category: item.category ?? null,
-        status: item.status,
-        components: item.components,
-      });
-    }
-    after = page.paging?.next ? page.paging.cursors?.after : undefined;
-    if (!after) break;
+  try {
+    // Remembered too: the next template message of this channel renders from this listing.
+    return await whatsapp.templates.list(graphChannel, channel.wabaId);
+  } catch (error) {
+    if (!(error instanceof GraphApiError)) throw error;
+    throw new AppError('provider_unavailable', `Meta did not list the templates: ${error.title}`, {
+      cause: error,
+    });
   }
-  return templates;
 }

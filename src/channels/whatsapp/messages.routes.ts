@@ -5,6 +5,7 @@ import type { Db } from '../../platform/db/database.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZText } from '../../platform/http/text-fields.js';
+import type { InboxWhatsapp } from './inbox-whatsapp.service.js';
 import { sendConversationMessage } from './messages.service.js';
 
 // Tabs and line breaks are fine in a message; other control characters only ever confuse a display.
@@ -33,6 +34,17 @@ const ZSendBody = z
           .max(10)
           .optional(),
       }),
+    }),
+    // A file uploaded first (POST /conversations/:id/attachments): an image, or a document under its name.
+    z.strictObject({
+      type: z.literal('image'),
+      attachmentId: z.uuid(),
+      caption: ZText(1024).optional(),
+    }),
+    z.strictObject({
+      type: z.literal('document'),
+      attachmentId: z.uuid(),
+      caption: ZText(1024).optional(),
     }),
   ])
   .meta({ id: 'SendMessage' });
@@ -77,7 +89,8 @@ function toSentMessage(message: Message): z.infer<typeof ZSentMessage> {
 export const whatsappMessagesRoutes: FastifyPluginAsyncZod<{
   db: Db;
   secretKeys: readonly string[];
-}> = async (app, { db, secretKeys }) => {
+  whatsapp: InboxWhatsapp;
+}> = async (app, { db, secretKeys, whatsapp }) => {
   app.post(
     '/api/v1/conversations/:id/messages',
     {
@@ -107,7 +120,7 @@ export const whatsappMessagesRoutes: FastifyPluginAsyncZod<{
           body: request.body,
           idempotencyKey: request.headers['idempotency-key'],
         },
-        secretKeys,
+        { secretKeys, whatsapp, logger: request.log },
       );
       reply.code(created ? 202 : 200);
       return toSentMessage(message);

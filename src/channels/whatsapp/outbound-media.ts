@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import type { TaskContext } from '../../platform/jobs/task.js';
 import { GraphApiError, type GraphChannel } from './graph-api.client.js';
@@ -8,11 +9,12 @@ import type { WhatsappOutbound } from './outbound-runtime.js';
 
 /**
  * Where the bytes of an outbound file are read when its message is sent, by source name: the composition
- * root gives the runtime the sources (e.g. `quote-pdf` from the quotes domain), so this channel never
- * imports the domains whose files it carries. A source answers undefined for an id it does not know.
+ * root gives the runtime the sources (`quote-pdf` from the quotes domain, `upload` for operators' files),
+ * so this channel never imports the domains whose files it carries. A source answers undefined for an id
+ * it does not know; one whose bytes are blobs reads them from the runtime's (decrypting) blob store.
  */
 export type AttachmentSources = Readonly<
-  Record<string, (trx: TenantTransaction, id: string) => Promise<Buffer | undefined>>
+  Record<string, (trx: TenantTransaction, id: string, blobs: BlobStore) => Promise<Buffer | undefined>>
 >;
 
 /** Meta's limit for a document (100 MB); our own media limit usually comes first. */
@@ -26,6 +28,7 @@ const ZAttachment = z.object({
 });
 const ZAttachmentContent = z.looseObject({
   document: ZAttachment.optional(),
+  image: ZAttachment.optional(),
   /** Meta's id of the uploaded file, kept on the row so a retried send does not upload it again. */
   mediaId: z.string().min(1).max(256).optional(),
 });
@@ -38,20 +41,28 @@ const ZButtons = z.looseObject({
 
 export type Attachment = z.infer<typeof ZAttachment>;
 
-/** The file a ledger row carries (document messages, templates with a DOCUMENT header), if any. */
+/** The file a ledger row carries (document and image messages, templates with a DOCUMENT header), if any. */
 export function rowAttachment(message: Pick<OutboundForSend, 'content'>): Attachment | undefined {
   const parsed = ZAttachmentContent.safeParse(message.content);
-  return parsed.success ? parsed.data.document : undefined;
+  return parsed.success ? (parsed.data.document ?? parsed.data.image) : undefined;
 }
 
-/** Meta's `document` object for a row whose file was uploaded as `mediaId`. */
-export function documentObject(message: OutboundForSend, mediaId: string): Record<string, unknown> {
+/** The message types whose own object is a file (`document`, `image`), with the text as its caption. */
+export function isFileMessage(type: string): type is 'document' | 'image' {
+  return type === 'document' || type === 'image';
+}
+
+/**
+ * Meta's `document` or `image` object for a row whose file was uploaded as `mediaId`: an image has no file
+ * name; a template's DOCUMENT header has no caption.
+ */
+export function mediaObject(message: OutboundForSend, mediaId: string): Record<string, unknown> {
   const attachment = rowAttachment(message);
-  if (!attachment) throw new Error(`message ${message.id} has no document`);
+  if (!attachment) throw new Error(`message ${message.id} has no file`);
   return {
     id: mediaId,
-    filename: attachment.filename,
-    ...(message.type === 'document' && message.text ? { caption: message.text } : {}),
+    ...(message.type === 'image' ? {} : { filename: attachment.filename }),
+    ...(isFileMessage(message.type) && message.text ? { caption: message.text } : {}),
   };
 }
 
@@ -80,12 +91,12 @@ export async function prepareAttachment(
   ctx: TaskContext<'tenant'>,
 ): Promise<PreparedAttachment | undefined> {
   const parsed = ZAttachmentContent.safeParse(message.content);
-  const attachment = parsed.success ? parsed.data.document : undefined;
+  const attachment = rowAttachment(message);
   if (!attachment) return undefined;
   if (parsed.data?.mediaId) return { mediaId: parsed.data.mediaId };
   const source = outbound.attachments?.[attachment.source];
   if (!source) return { failed: { code: null, title: `no source for ${attachment.source} files` } };
-  const bytes = await ctx.withTenant((trx) => source(trx, attachment.id));
+  const bytes = await ctx.withTenant((trx) => source(trx, attachment.id, outbound.blobs));
   if (!bytes) return { failed: { code: null, title: 'the file to send no longer exists' } };
   if (bytes.length > Math.min(DOCUMENT_MAX_BYTES, outbound.mediaMaxBytes)) {
     return { failed: { code: null, title: 'the file is larger than the media limit' } };

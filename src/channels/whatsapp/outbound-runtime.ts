@@ -11,6 +11,7 @@ import type { LimiterStore } from '../../platform/rate-limit/limiter-store.js';
 import { channelSecretBox } from './channels.service.js';
 import { createGraphApiClient, type GraphApiClient } from './graph-api.client.js';
 import type { AttachmentSources } from './outbound-media.js';
+import { TemplateCatalog } from './template-catalog.js';
 import { createThroughput, type Throughput } from './throughput.js';
 
 /** What the outbound WhatsApp tasks (send, mark-as-read, media download) need at run time. */
@@ -19,6 +20,8 @@ export interface WhatsappOutbound {
   throughput: Throughput;
   blobs: BlobStore;
   mediaMaxBytes: number;
+  /** Channels' approved templates, remembered: a template message's text is rendered from them. */
+  templates: TemplateCatalog;
   /** Opens a channel's sealed access token; the plaintext lives only for the call. */
   openAccessToken(sealed: string): string;
   /** How long a send in doubt waits for a status callback naming it (ADR 0018). */
@@ -61,12 +64,14 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
     });
   const box = channelSecretBox(config);
   const blobs = createEncryptedBlobStore(options.blobs ?? configuredBlobStore(config, http), options.db);
+  const graph = createGraphApiClient({
+    http,
+    baseUrl: config.whatsapp.graphApiUrl,
+    version: config.whatsapp.graphApiVersion,
+  });
   return {
-    graph: createGraphApiClient({
-      http,
-      baseUrl: config.whatsapp.graphApiUrl,
-      version: config.whatsapp.graphApiVersion,
-    }),
+    graph,
+    templates: new TemplateCatalog(graph),
     throughput: createThroughput({ store: options.limiterStore, logger: options.logger }),
     blobs,
     mediaMaxBytes: config.media.maxBytes,

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { publishOutboundOutcomes } from '../../conversations/message-outcomes.js';
+import { sealText } from '../../platform/crypto/field-codec.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { publishInboxEvent } from '../../realtime/inbox-events.js';
 
@@ -37,6 +39,7 @@ function sendColumns<Q extends ReturnType<typeof markedForSend>>(query: Q) {
     'contacts.phoneE164',
     'contacts.waId',
     'whatsappChannels.phoneNumberId',
+    'whatsappChannels.wabaId',
     'whatsappChannels.accessTokenSealed',
     'whatsappChannels.messagesPerSecond',
     'whatsappChannels.disabledAt',
@@ -202,6 +205,32 @@ export async function markAccepted(
  * Records Meta's acceptance of a send whose wamid is already stored on another of the channel's messages
  * (a reused id): the row is done (never sent again), its statuses cannot be told apart.
  */
+/**
+ * Stores the text a template message's customer reads, rendered when it is sent; a row that has a text
+ * already (rendered when it was queued) keeps it.
+ */
+export async function storeTemplateText(
+  trx: TenantTransaction,
+  messageId: string,
+  text: string,
+): Promise<void> {
+  const updated = await trx
+    .updateTable('messages')
+    .set({ text: await sealText(trx, 'messages.text', text), updatedAt: sql`now()` })
+    .where('id', '=', messageId)
+    .where('type', '=', 'template')
+    .where('text', 'is', null)
+    .returning('conversationId')
+    .executeTakeFirst();
+  if (updated) {
+    await publishInboxEvent(trx, {
+      type: 'message.updated',
+      conversationId: updated.conversationId,
+      messageId,
+    });
+  }
+}
+
 export async function markAcceptedWithoutWamid(trx: TenantTransaction, messageId: string): Promise<void> {
   const updated = await trx
     .updateTable('messages')
@@ -249,5 +278,6 @@ export async function markSendFailed(
       conversationId: updated.conversationId,
       messageId,
     });
+    await publishOutboundOutcomes(trx, [{ messageId, status: 'failed', errorCode: error.code }]);
   }
 }

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import { enqueue, removeJob } from '../../platform/jobs/enqueue.js';
 import { defineTask, type TaskContext } from '../../platform/jobs/task.js';
 import { isCustomerWindowOpen, needsCustomerWindow } from './customer-window.js';
-import { GraphApiError } from './graph-api.client.js';
+import { GraphApiError, type GraphChannel } from './graph-api.client.js';
 import { OUTSIDE_WINDOW_CODE, OUTSIDE_WINDOW_TITLE } from './graph-errors.js';
 import {
   clearSendMark,
@@ -13,11 +13,13 @@ import {
   markOutboundForSend,
   markSendFailed,
   type OutboundForSend,
+  storeTemplateText,
 } from './outbound.repository.js';
-import { documentObject, interactiveObject, prepareAttachment } from './outbound-media.js';
+import { interactiveObject, isFileMessage, mediaObject, prepareAttachment } from './outbound-media.js';
 import type { WhatsappOutbound } from './outbound-runtime.js';
 import { applyPendingStatuses } from './statuses.repository.js';
 import { conversationQueue, sendJobKey, sendMessageTask } from './task-refs.js';
+import { findTemplateDefinition, renderedTemplateText, type TemplateSend } from './template-message.js';
 
 /** Saves of an accepted send tried in the call before the job's retry takes over (as a save, ADR 0018). */
 const SAVE_ATTEMPTS = 4;
@@ -38,16 +40,13 @@ export function graphMessageBody(message: OutboundForSend, mediaId?: string): Re
     biz_opaque_callback_data: message.id,
   };
   if (message.type === 'template') {
-    const template = (
-      message.content as { template?: { name: string; language: string; components?: unknown } }
-    ).template;
-    if (!template) throw new Error(`template message ${message.id} has no template`);
+    const template = templateOf(message);
     // A file for the template's DOCUMENT header is a header parameter, ahead of the other components.
     const components = [
       ...(mediaId
-        ? [{ type: 'header', parameters: [{ type: 'document', document: documentObject(message, mediaId) }] }]
+        ? [{ type: 'header', parameters: [{ type: 'document', document: mediaObject(message, mediaId) }] }]
         : []),
-      ...((template.components as unknown[] | undefined) ?? []),
+      ...(template.components ?? []),
     ];
     return {
       ...base,
@@ -59,9 +58,9 @@ export function graphMessageBody(message: OutboundForSend, mediaId?: string): Re
       },
     };
   }
-  if (message.type === 'document') {
-    if (!mediaId) throw new Error(`document message ${message.id} has no uploaded file`);
-    return { ...base, type: 'document', document: documentObject(message, mediaId) };
+  if (isFileMessage(message.type)) {
+    if (!mediaId) throw new Error(`${message.type} message ${message.id} has no uploaded file`);
+    return { ...base, type: message.type, [message.type]: mediaObject(message, mediaId) };
   }
   if (message.type === 'interactive') {
     return { ...base, type: 'interactive', interactive: interactiveObject(message) };
@@ -81,7 +80,7 @@ export function graphMessageBody(message: OutboundForSend, mediaId?: string): Re
 export function createSendMessageTask(outbound: WhatsappOutbound) {
   return defineTask({
     ...sendMessageTask,
-    handle: ({ messageId }, ctx) => sendLedgerMessage(outbound, messageId, ctx),
+    handle: ({ messageId, bulk }, ctx) => sendLedgerMessage(outbound, messageId, ctx, bulk === true),
   });
 }
 
@@ -90,14 +89,17 @@ export async function sendLedgerMessage(
   outbound: WhatsappOutbound,
   messageId: string,
   ctx: TaskContext<'tenant'>,
+  bulk = false,
 ): Promise<void> {
   const message = await ctx.withTenant((trx) => markOutboundForSend(trx, messageId));
-  if (message) await sendOutbound(outbound, message, ctx);
+  if (message) await sendOutbound(outbound, message, ctx, { bulk });
 }
 
 interface SendOptions {
   /** Sent by someone else than its send job: drop that job once the row is done with. */
   dropSendJob?: boolean;
+  /** A campaign's send: it takes only the campaign share of the number's throughput. */
+  bulk?: boolean;
 }
 
 /**
@@ -144,6 +146,10 @@ export async function sendOutbound(
   // A file goes up first (outbound media); the message then names Meta's media id.
   let mediaId: string | undefined;
   try {
+    // A template queued without its text (a campaign's, an automation's) gets it now, from its definition.
+    if (message.type === 'template' && message.text === null) {
+      await renderTemplateText(outbound, message, channel, ctx);
+    }
     const uploaded = await prepareAttachment(outbound, message, channel, ctx);
     if (uploaded && 'failed' in uploaded) {
       await fail(uploaded.failed);
@@ -157,7 +163,12 @@ export async function sendOutbound(
     throw error;
   }
   try {
-    await outbound.throughput.acquire(message.phoneNumberId, message.messagesPerSecond, ctx.signal);
+    await outbound.throughput.acquire(
+      message.phoneNumberId,
+      message.messagesPerSecond,
+      ctx.signal,
+      options.bulk ? 'bulk' : 'conversation',
+    );
   } catch (error) {
     await unmark();
     throw error;
@@ -188,6 +199,30 @@ export async function sendOutbound(
 
   await saveAcceptance(outbound, message, wamid, ctx, options);
   count('accepted');
+}
+
+async function renderTemplateText(
+  outbound: WhatsappOutbound,
+  message: OutboundForSend,
+  channel: GraphChannel,
+  ctx: TaskContext<'tenant'>,
+): Promise<void> {
+  const send = templateOf(message);
+  const definition = await findTemplateDefinition(
+    outbound.templates,
+    channel,
+    message.wabaId,
+    send,
+    ctx.logger,
+  );
+  const text = renderedTemplateText(send, definition);
+  if (text !== null) await ctx.withTenant((trx) => storeTemplateText(trx, message.id, text));
+}
+
+function templateOf(message: OutboundForSend): TemplateSend {
+  const template = (message.content as { template?: TemplateSend }).template;
+  if (!template) throw new Error(`template message ${message.id} has no template`);
+  return template;
 }
 
 /**

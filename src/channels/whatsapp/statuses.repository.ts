@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { publishOutboundOutcomes } from '../../conversations/message-outcomes.js';
+import type { MessageStatus } from '../../conversations/messages.table.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import { publishInboxEvents } from '../../realtime/inbox-events.js';
 
@@ -16,7 +18,10 @@ export async function applyPendingStatuses(
 ): Promise<{ applied: number; moved: number }> {
   const wamidFilter = onlyWamid === undefined ? sql`` : sql`and e.provider_message_id = ${onlyWamid}`;
   // Row locks on the events serialise this with a concurrent apply (the send task and this task).
-  const { rows } = await sql<{ applied: string; moved: { id: string; conversationId: string }[] }>`
+  const { rows } = await sql<{
+    applied: string;
+    moved: { id: string; conversationId: string; status: MessageStatus; errorCode: number | null }[];
+  }>`
     with pending as (
       select e.id, e.provider_message_id, e.status, e.occurred_at, e.errors
       from whatsapp_status_events e
@@ -45,7 +50,7 @@ export async function applyPendingStatuses(
       where m.channel_id = ${channelId} and m.provider_message_id = b.provider_message_id
         and m.direction = 'outbound'
         and message_status_rank(b.status) > message_status_rank(m.status)
-      returning m.id, m.conversation_id
+      returning m.id, m.conversation_id, m.status, m.error_code
     ),
     applied as (
       update whatsapp_status_events e set applied_at = now()
@@ -53,7 +58,8 @@ export async function applyPendingStatuses(
       returning e.id
     )
     select (select count(*) from applied)::text as applied,
-           (select coalesce(json_agg(json_build_object('id', id, 'conversationId', conversation_id)), '[]')
+           (select coalesce(json_agg(json_build_object('id', id, 'conversationId', conversation_id,
+                                                       'status', status, 'errorCode', error_code)), '[]')
               from moved) as moved
   `.execute(trx);
   const row = rows[0];
@@ -65,6 +71,10 @@ export async function applyPendingStatuses(
       conversationId: message.conversationId,
       messageId: message.id,
     })),
+  );
+  await publishOutboundOutcomes(
+    trx,
+    moved.map((message) => ({ messageId: message.id, status: message.status, errorCode: message.errorCode })),
   );
   return { applied: Number(row?.applied ?? 0), moved: moved.length };
 }

@@ -23,7 +23,8 @@ export const applyStatusesTask = {
 /** Sends one outbound message from the ledger (never twice once Meta accepted it). */
 export const sendMessageTask = {
   id: 'whatsapp.send-message',
-  schema: z.object({ messageId: z.uuid() }),
+  /** `bulk`: a campaign's send, which takes only the campaign share of the number's throughput. */
+  schema: z.object({ messageId: z.uuid(), bulk: z.boolean().optional() }),
   maxAttempts: 10,
 } satisfies TaskReference;
 

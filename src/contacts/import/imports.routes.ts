@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/app-error.js';
-import { pageBody, ZCursor } from '../../platform/http/cursor.js';
+import { pageBody, ZCursor, ZPage } from '../../platform/http/cursor.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
+import { multipartError } from '../../platform/http/multipart-errors.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZLine } from '../../platform/http/text-fields.js';
 import { exportContactsCsv } from './contacts-export.js';
@@ -184,7 +185,7 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
       try {
         file = await request.file();
       } catch (error) {
-        throw uploadError(error);
+        throw multipartError(error, IMPORT_MAX_BYTES);
       }
       if (!file) throw new AppError('bad_request', 'No file in the upload');
       let view: ImportView;
@@ -197,7 +198,7 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
           { fileName: file.filename, content: file.file },
         );
       } catch (error) {
-        throw uploadError(error);
+        throw multipartError(error, IMPORT_MAX_BYTES);
       }
       reply.code(201);
       return toImport(view);
@@ -216,7 +217,7 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
           cursor: ZCursor.optional(),
         }),
         response: {
-          200: z.object({ items: z.array(ZImportSummary), nextCursor: z.string().nullable() }),
+          200: ZPage(ZImportSummary),
           ...errors,
         },
       },
@@ -390,18 +391,3 @@ export const contactImportsRoutes: FastifyPluginAsyncZod<{ db: Db; blobs: BlobSt
     },
   );
 };
-
-/** Multipart's own refusals as the API's errors (its size limit is a 413, the rest 400s). */
-function uploadError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') {
-    return new AppError('payload_too_large', `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB`);
-  }
-  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return new AppError('bad_request', 'Send exactly one file and no other fields');
-  }
-  if (typeof code === 'string' && code.startsWith('FST_'))
-    return new AppError('bad_request', 'Malformed upload');
-  return error;
-}

@@ -88,9 +88,23 @@ export interface HubspotClient {
     auth: HubspotAuth,
     input: { idProperty: string; objectId: string },
   ): Promise<'deleted' | 'not_found'>;
+  /** Creates a task (CRM v3 tasks), associated with a HubSpot contact when one is given; returns its id. */
+  createTask(auth: HubspotAuth, task: TaskInput): Promise<{ id: string }>;
   /** 429s received across accounts (for the benchmark and the sync page). */
   tooManyRequests(portalId: string): number;
 }
+
+export interface TaskInput {
+  subject: string;
+  body?: string;
+  dueAt: Date;
+  /** The HubSpot contact id the task is about (omitted: a task on no record). */
+  contactId?: string;
+}
+
+/** HubSpot's default association type of a task to a contact. */
+const TASK_TO_CONTACT = 204;
+const ZCreated = z.object({ id: z.string().regex(/^\d{1,20}$/) });
 
 export const MAX_BATCH_INPUTS = 100;
 const MAX_429_WAITS = 8;
@@ -204,6 +218,27 @@ export function createHubspotClient(options: {
         if (error instanceof HubspotApiError && error.status === 404) return 'not_found';
         throw error;
       }
+    },
+    async createTask(auth, task) {
+      const { json } = await call(auth, 'POST', '/crm/v3/objects/tasks', {
+        properties: {
+          hs_timestamp: task.dueAt.toISOString(),
+          hs_task_subject: task.subject,
+          hs_task_status: 'NOT_STARTED',
+          ...(task.body ? { hs_task_body: task.body } : {}),
+        },
+        ...(task.contactId
+          ? {
+              associations: [
+                {
+                  to: { id: task.contactId },
+                  types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TASK_TO_CONTACT }],
+                },
+              ],
+            }
+          : {}),
+      });
+      return { id: ZCreated.parse(json).id };
     },
     tooManyRequests(portalId) {
       return limiters.for(portalId).tooManyRequests;

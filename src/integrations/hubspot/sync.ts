@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
-import type { TenantTransaction } from '../../platform/db/tenant-context.js';
+import type { InTenant, TenantTransaction } from '../../platform/db/tenant-context.js';
 import { minorToDecimal } from '../../quotes/money.js';
 import { findHubspotConnection, hubspotAuth } from './connection.service.js';
 import {
@@ -13,8 +13,6 @@ import {
 import type { FieldMapping, OutboxKind, OutboxRow } from './hubspot.table.js';
 import { contactProperties, LEADLINE_ID, LEADLINE_QUOTE_ID, type SyncedContact } from './mapping.js';
 import { contactSnapshots, dealSnapshots } from './snapshot.js';
-
-export type InTenant = <T>(work: (trx: TenantTransaction) => Promise<T>) => Promise<T>;
 
 export interface SyncContext {
   inTenant: InTenant;

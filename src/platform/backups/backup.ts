@@ -148,8 +148,8 @@ export async function createBackup(options: {
 /** Content-addressed blobs: a missing one is counted (the live store lost it), never silently skipped. */
 async function writeBlobs(client: pg.Client, store: BlobStore, frames: FrameWriter) {
   const { rows } = await client.query<{ key: string }>(
-    `select distinct blob_key as key from public.message_media
-     where blob_key is not null and state = 'stored' order by 1`,
+    `select blob_key as key from public.message_media where blob_key is not null and state = 'stored'
+     union select blob_key from public.conversation_attachments order by 1`,
   );
   const totals = { count: 0, bytes: 0, missing: 0 };
   for (const { key } of rows) {

@@ -7,6 +7,12 @@ export interface BlobStore {
   put(key: string, content: Buffer): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * The first `length` bytes of an object (fewer if it is shorter), without reading the rest: enough to
+   * read an envelope's header (key version) when counting blobs per data-key version. The stores of bytes
+   * (filesystem, S3) have it; an encrypting wrapper does not (its prefix would be ciphertext).
+   */
+  peek?(key: string, length: number): Promise<Buffer | undefined>;
 }
 
 const KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{64}$/;

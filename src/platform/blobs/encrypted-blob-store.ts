@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { openOutside, sealBuffersOutside } from '../crypto/field-codec.js';
+import type { WorkspaceKeys } from '../crypto/data-keys.js';
+import { ENVELOPE_OVERHEAD, isEnvelope, readHeader, sealBytes } from '../crypto/envelope.js';
+import { openOutside, openWith, sealBuffersOutside } from '../crypto/field-codec.js';
 import type { Database } from '../db/schema.js';
 import { assertBlobKey, type BlobStore } from './blob-store.js';
 
@@ -41,4 +43,33 @@ function tenantOf(key: string): string {
 /** The bytes as stored, for copying (backups): the underlying store of an encrypting one. */
 export function storedBlobs(blobs: BlobStore): BlobStore {
   return 'stored' in blobs ? (blobs as EncryptedBlobStore).stored : blobs;
+}
+
+/** The data-key version a stored object is sealed with: null for legacy plaintext, undefined when absent. */
+export async function storedBlobVersion(stored: BlobStore, key: string): Promise<number | null | undefined> {
+  const head = stored.peek ? await stored.peek(key, ENVELOPE_OVERHEAD) : await stored.get(key);
+  if (head === undefined) return undefined;
+  return isEnvelope(head) ? readHeader(head).keyVersion : null;
+}
+
+/**
+ * Seals a stored object again under the workspace's current key (the re-encryption pass), with the keys
+ * the caller loaded in its transaction (not the process cache, which may not know the newest version yet):
+ * opens it (legacy plaintext as it is) and writes the new envelope in place under the same key (a PUT or a
+ * rename: readers see the old object or the new one). `current` when it already was; `missing` when gone.
+ */
+export async function resealBlob(
+  stored: BlobStore,
+  key: string,
+  keys: WorkspaceKeys & { current: number },
+): Promise<'resealed' | 'current' | 'missing'> {
+  if (tenantOf(key) !== keys.tenantId.toLowerCase()) throw new Error('blob of another workspace');
+  const content = await stored.get(key);
+  if (content === undefined) return 'missing';
+  if (isEnvelope(content) && readHeader(content).keyVersion === keys.current) return 'current';
+  const plaintext = openWith(keys, 'blob', content, key) as Buffer;
+  const dataKey = keys.keys.get(keys.current) as Buffer;
+  const context = { tenantId: keys.tenantId, field: 'blob' as const, keyVersion: keys.current, binding: key };
+  await stored.put(key, sealBytes(dataKey, context, plaintext));
+  return 'resealed';
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertBlobKey, type BlobStore } from './blob-store.js';
 
@@ -36,6 +36,22 @@ export function createFilesystemBlobStore(root: string): BlobStore {
     },
     async delete(key) {
       await rm(fileOf(key), { force: true });
+    },
+    async peek(key, length) {
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(fileOf(key), 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+      try {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
     },
   };
 }

@@ -21,7 +21,12 @@ export interface S3BlobStoreOptions {
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const endpoint = new URL(options.endpoint);
   const basePath = endpoint.pathname.replace(/\/+$/, '');
-  const request = async (method: 'GET' | 'PUT' | 'DELETE', key: string, body?: Buffer) => {
+  const request = async (
+    method: 'GET' | 'PUT' | 'DELETE',
+    key: string,
+    body?: Buffer,
+    extraHeaders: Record<string, string> = {},
+  ) => {
     assertBlobKey(key);
     const path = `${basePath}/${options.bucket}/${key}`;
     const payloadSha256 = sha256Hex(body ?? '');
@@ -44,6 +49,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       headers: {
         ...sent,
         authorization,
+        ...extraHeaders,
         ...(body
           ? { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }
           : {}),
@@ -60,6 +66,16 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async get(key) {
       try {
         return (await request('GET', key)).body;
+      } catch (error) {
+        if (error instanceof OutboundError && error.details.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async peek(key, length) {
+      try {
+        // A ranged GET (206); a store that ignores Range answers 200 with the whole object, cut here.
+        const { body } = await request('GET', key, undefined, { range: `bytes=0-${length - 1}` });
+        return body.subarray(0, length);
       } catch (error) {
         if (error instanceof OutboundError && error.details.status === 404) return undefined;
         throw error;

@@ -46,7 +46,21 @@ export interface Config {
     readonly reauthWindowMs: number;
     readonly apiKeyRotationGraceMs: number;
   };
-  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Where Leadline's own mail goes: SMTP, Postmark's e-mail API, or the local outbox. */
+    readonly transport: 'smtp' | 'postmark' | 'outbox';
+    readonly postmark: {
+      readonly apiUrl: string;
+      readonly serverToken: string | undefined;
+      readonly messageStream: string;
+    };
+  };
+  readonly lemlist: {
+    /** Lemlist's API (a local fake in tests); trusted: set by the operator, never by a tenant. */
+    readonly apiUrl: string;
+  };
   readonly redisUrl: string | undefined;
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustProxy: readonly string[];
@@ -137,6 +151,12 @@ export interface Config {
     readonly schedule: string | undefined;
     readonly keep: { readonly daily: number; readonly weekly: number };
   };
+  readonly retention: {
+    /** Rows per transaction of the daily retention job. */
+    readonly batchSize: number;
+    /** Share of wall time (0–1] the retention job spends removing; it rests the remainder between batches. */
+    readonly workShare: number;
+  };
   readonly dashboard: {
     /** Whether /assets/*.map is served: it publishes the page's source, so off in production by default. */
     readonly sourceMaps: boolean;
@@ -188,7 +208,17 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       reauthWindowMs: env.REAUTH_WINDOW_MINUTES * 60_000,
       apiKeyRotationGraceMs: env.API_KEY_ROTATION_GRACE_HOURS * 3_600_000,
     },
-    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      transport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? 'smtp' : 'outbox'),
+      postmark: {
+        apiUrl: env.POSTMARK_API_URL.replace(/\/+$/, ''),
+        serverToken: env.POSTMARK_SERVER_TOKEN,
+        messageStream: env.POSTMARK_MESSAGE_STREAM,
+      },
+    },
+    lemlist: { apiUrl: env.LEMLIST_API_URL.replace(/\/+$/, '') },
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
@@ -254,6 +284,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
       schedule: env.BACKUP_SCHEDULE,
       keep: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
     },
+    retention: { batchSize: env.RETENTION_BATCH_SIZE, workShare: env.RETENTION_WORK_SHARE },
     dashboard: { sourceMaps: env.DASHBOARD_SOURCE_MAPS ?? env.NODE_ENV !== 'production' },
     observability: {
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -14,6 +14,7 @@ export const SECRET_VARIABLES = [
   'BACKUP_KEY',
   'SENTRY_DSN',
   'HUNTER_API_KEY',
+  'POSTMARK_SERVER_TOKEN',
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -90,6 +91,17 @@ export const ZEnvironment = z
       .refine((value) => /^smtps?:\/\//.test(value), 'must be an smtp:// or smtps:// URL')
       .optional(),
     MAIL_FROM: z.string().trim().min(3).default('Leadline <no-reply@leadline.local>'),
+    // How Leadline's own mail leaves: SMTP (SMTP_URL), Postmark's e-mail API (POSTMARK_SERVER_TOKEN), or
+    // unset: SMTP when SMTP_URL is set, else the local outbox.
+    MAIL_TRANSPORT: z.enum(['smtp', 'postmark', 'outbox']).optional(),
+    POSTMARK_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.postmarkapp.com'),
+    POSTMARK_SERVER_TOKEN: z.string().trim().min(8).max(200).optional(),
+    POSTMARK_MESSAGE_STREAM: z
+      .string()
+      .regex(/^[a-z0-9-]{1,30}$/)
+      .default('outbound'),
+    // Lemlist's API (leads pushed into outreach campaigns); trusted: set by the operator.
+    LEMLIST_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.lemlist.com'),
     REDIS_URL: z
       .string()
       .trim()
@@ -185,6 +197,10 @@ export const ZEnvironment = z
       .optional(),
     BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3_650).default(7),
     BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
+    // The daily retention job: rows per transaction, and the share of wall time it may spend removing (it
+    // rests between batches so the webhook path keeps its latency; bench:retention measures both).
+    RETENTION_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(1_000),
+    RETENTION_WORK_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     // Unset: the dashboard's source maps are served in development and test, never in production.
     DASHBOARD_SOURCE_MAPS: flag.optional(),
     // Set: traces (HTTP request -> job -> outbound call) are exported over OTLP/HTTP to <endpoint>/v1/traces.
@@ -195,6 +211,16 @@ export const ZEnvironment = z
   })
   .superRefine(
     (env, ctx) => {
+      if (env.MAIL_TRANSPORT === 'postmark' && !env.POSTMARK_SERVER_TOKEN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAIL_TRANSPORT'],
+          message: 'postmark needs POSTMARK_SERVER_TOKEN',
+        });
+      }
+      if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+        ctx.addIssue({ code: 'custom', path: ['MAIL_TRANSPORT'], message: 'smtp needs SMTP_URL' });
+      }
       if (env.BACKUP_SCHEDULE && !env.BACKUP_KEY) {
         ctx.addIssue({ code: 'custom', path: ['BACKUP_SCHEDULE'], message: 'needs BACKUP_KEY' });
       }

@@ -8,7 +8,10 @@ import type { LlmBudgetWindowsTable, LlmCallsTable, LlmSettingsTable } from '../
 import type { QualifierSettingsTable } from '../../agent/qualifier-settings.table.js';
 import type { ApiKeysTable } from '../../api-keys/api-keys.table.js';
 import type { AuditLogTable } from '../../audit/audit-log.table.js';
+import type { AutomationRulesTable, AutomationRunsTable } from '../../automations/automations.table.js';
+import type { AutomationHaltsTable } from '../../automations/kill-switch.table.js';
 import type { BusinessHoursTable } from '../../business-hours/business-hours.table.js';
+import type { CampaignRecipientsTable, CampaignsTable } from '../../campaigns/campaigns.table.js';
 import type { CannedResponsesTable } from '../../canned-responses/canned-responses.table.js';
 import type { SmsInboundTable, SmsStatusEventsTable } from '../../channels/twilio/sms.table.js';
 import type { TwilioConnectionsTable, TwilioNumbersTable } from '../../channels/twilio/twilio.table.js';
@@ -34,6 +37,7 @@ import type {
   ContactImportsTable,
 } from '../../contacts/import/imports.table.js';
 import type { ContactEventsTable, PipelineStagesTable } from '../../contacts/pipeline/pipeline.table.js';
+import type { ConversationAttachmentsTable } from '../../conversations/attachments/attachments.table.js';
 import type {
   ConversationNotesTable,
   ConversationOwnershipEventsTable,
@@ -41,7 +45,12 @@ import type {
   ConversationsTable,
 } from '../../conversations/conversations.table.js';
 import type { MessageMediaTable, MessagesTable } from '../../conversations/messages.table.js';
+import type { DataKeyReencryptionsTable } from '../../encryption/reencryptions.table.js';
 import type { DomainEventsTable } from '../../events/domain-events.table.js';
+import type {
+  EmailEventSettingsTable,
+  EmailEventsTable,
+} from '../../integrations/email-events/email-events.table.js';
 import type {
   HubspotConnectionsTable,
   HubspotOutboxTable,
@@ -51,6 +60,12 @@ import type {
 import type { ConversationLabelsTable, LabelsTable } from '../../labels/labels.table.js';
 import type { LeadDeliveriesTable, LeadSourcesTable } from '../../lead-sources/lead-sources.table.js';
 import type { MailOutboxTable } from '../../mail/mail-outbox.table.js';
+import type {
+  InboxSettingsTable,
+  MemberPresenceTable,
+  NotificationPreferencesTable,
+  NotificationsTable,
+} from '../../notifications/notifications.table.js';
 import type {
   RetentionRunsTable,
   WorkspacePlansTable,
@@ -71,6 +86,12 @@ import type {
   QuotesTable,
   QuoteVersionsTable,
 } from '../../quotes/quotes.table.js';
+import type {
+  ReportConversationFactsTable,
+  ReportMemberFactsTable,
+  ReportRollupStateTable,
+} from '../../reports/report-facts.table.js';
+import type { SegmentsTable } from '../../segments/segments.table.js';
 import type { InvitationsTable, MembershipsTable } from '../../tenants/members.table.js';
 import type { TenantsTable } from '../../tenants/tenants.table.js';
 import type {
@@ -107,6 +128,7 @@ export interface Database {
   conversationOwnershipEvents: ConversationOwnershipEventsTable;
   messages: MessagesTable;
   messageMedia: MessageMediaTable;
+  conversationAttachments: ConversationAttachmentsTable;
   qualifierSettings: QualifierSettingsTable;
   domainEvents: DomainEventsTable;
   llmSettings: LlmSettingsTable;
@@ -155,9 +177,25 @@ export interface Database {
   workspacePlans: WorkspacePlansTable;
   workspaceUsageMonths: WorkspaceUsageMonthsTable;
   retentionRuns: RetentionRunsTable;
+  automationHalts: AutomationHaltsTable;
+  automationRules: AutomationRulesTable;
+  automationRuns: AutomationRunsTable;
   leadSources: LeadSourcesTable;
   leadDeliveries: LeadDeliveriesTable;
   enrichmentSettings: EnrichmentSettingsTable;
   enrichmentUsage: EnrichmentUsageTable;
   contactEnrichments: ContactEnrichmentsTable;
+  reportConversationFacts: ReportConversationFactsTable;
+  reportMemberFacts: ReportMemberFactsTable;
+  reportRollupState: ReportRollupStateTable;
+  emailEventSettings: EmailEventSettingsTable;
+  emailEvents: EmailEventsTable;
+  notifications: NotificationsTable;
+  notificationPreferences: NotificationPreferencesTable;
+  memberPresence: MemberPresenceTable;
+  inboxSettings: InboxSettingsTable;
+  dataKeyReencryptions: DataKeyReencryptionsTable;
+  segments: SegmentsTable;
+  campaigns: CampaignsTable;
+  campaignRecipients: CampaignRecipientsTable;
 }

@@ -14,6 +14,9 @@ declare const tenantScoped: unique symbol;
  */
 export type TenantTransaction = Transaction<Database> & { readonly [tenantScoped]: string };
 
+/** Runs work in a transaction bound to one given tenant: a job's `withTenant`, or `withTenant(db, id, ...)`. */
+export type InTenant = <T>(work: (trx: TenantTransaction) => Promise<T>) => Promise<T>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: string): boolean {

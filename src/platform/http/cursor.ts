@@ -42,6 +42,17 @@ export const ZCursor = z
     return cursor;
   });
 
+/** How many rows a page holds: 50 unless asked, 100 at most. */
+export const ZPageLimit = z.coerce.number().int().min(1).max(100).default(50);
+
+/** The query of a list paged by time and id and filtered by nothing else: `?limit=&cursor=`. */
+export const ZPageQuery = z.strictObject({ limit: ZPageLimit, cursor: ZCursor.optional() });
+
+/** The response schema of a page of `item`, as `pageBody` writes it: `{ items, nextCursor }`. */
+export function ZPage<Item extends z.ZodType>(item: Item) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
 const BIGINT_MAX = 2n ** 63n - 1n;
 
 /**

@@ -82,8 +82,8 @@ function serializeResponse(res: { statusCode: number }) {
   return { statusCode: res.statusCode };
 }
 
-// Paths whose next segment is a capability (a quote's customer link): logged as ~.
-const CAPABILITY_PATH = /^(\/q\/|\/api\/v1\/public\/quotes\/)[^/?]+/;
+// Paths whose next segment is a capability (a quote's customer link, a Lemlist webhook's secret): logged as ~.
+const CAPABILITY_PATH = /^(\/q\/|\/api\/v1\/public\/quotes\/|\/webhooks\/lemlist\/[^/?]+\/)[^/?]+/;
 
 export function withoutCapabilities(url: string): string {
   return url.replace(CAPABILITY_PATH, '$1~');

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { keysetPage } from '../../platform/db/keyset.js';
 import type { TenantTransaction } from '../../platform/db/tenant-context.js';
 import type { PageCursor } from '../../platform/http/cursor.js';
 import type { CatalogItem } from '../quotes.table.js';
@@ -98,21 +99,10 @@ export async function listCatalogItems(
   let query = trx
     .selectFrom('catalogItems')
     .selectAll()
-    .orderBy('createdAt', 'desc')
-    .orderBy('id', 'desc')
     .limit(filters.limit + 1);
   if (filters.active !== undefined) query = query.where('active', '=', filters.active);
   if (filters.category !== undefined) query = query.where('category', '=', filters.category);
-  const after = filters.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('createdAt', '<', after.at),
-        eb.and([eb('createdAt', '=', after.at), eb('id', '<', after.id)]),
-      ]),
-    );
-  }
-  return query.execute();
+  return keysetPage(query, { time: 'created_at', id: 'id', direction: 'desc' }, filters.after).execute();
 }
 
 /**

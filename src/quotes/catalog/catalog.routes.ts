@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../platform/db/database.js';
-import { pageBody, ZCursor } from '../../platform/http/cursor.js';
+import { pageBody, ZCursor, ZPage } from '../../platform/http/cursor.js';
 import { errorResponses } from '../../platform/http/error-envelope.js';
 import { tenantActor } from '../../platform/http/request-context.js';
 import { ZLine, ZText } from '../../platform/http/text-fields.js';
@@ -88,7 +88,7 @@ export const catalogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           category: ZLine(100).optional(),
         }),
         response: {
-          200: z.object({ items: z.array(ZCatalogItem), nextCursor: z.string().nullable() }),
+          200: ZPage(ZCatalogItem),
           ...errors,
         },
       },

@@ -1,3 +1,4 @@
+import { t } from '../i18n/i18n';
 /** An error answer of the API: `{ error: { code, message, requestId, details? } }`, or a network failure. */
 export class ApiError extends Error {
   constructor(
@@ -24,7 +25,7 @@ export function setUnauthenticatedHandler(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
-type Query = Record<string, string | number | undefined | null>;
+export type Query = Record<string, string | number | undefined | null>;
 
 export function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
@@ -63,7 +64,7 @@ export async function api<T>(
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError(0, 'network', 'Leadline cannot be reached. Check your connection and try again.');
+    throw new ApiError(0, 'network', t('common.networkError'));
   }
   if (response.status === 204) return undefined as T;
   const payload: unknown = await response.json().catch(() => null);
@@ -74,7 +75,7 @@ export async function api<T>(
     throw new ApiError(
       response.status,
       error?.code ?? 'http_error',
-      error?.message ?? `The server answered ${response.status}`,
+      error?.message ?? t('common.httpError', { status: response.status }),
       Array.isArray(error?.details) ? (error.details as { path: string; message: string }[]) : [],
     );
   }
@@ -92,5 +93,5 @@ export function describeError(error: unknown): string {
       ? `${error.message}: ${detail.path} ${detail.message}`
       : error.message;
   }
-  return 'Something went wrong. Try again.';
+  return t('common.unexpectedError');
 }

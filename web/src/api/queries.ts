@@ -36,6 +36,14 @@ export const keys = {
   /** The import screen: the list of imports and each import's state. */
   contactImports: ['contact-imports'] as const,
   contactImport: (id: string) => ['contact-imports', id] as const,
+  /** The signed-in member's notifications: the bell's count and its list. */
+  notifications: ['notifications'] as const,
+  notificationCount: ['notifications', 'count'] as const,
+  notificationPreferences: ['notification-preferences'] as const,
+  inboxSettings: ['inbox-settings'] as const,
+  /** Campaigns: the list, and each campaign with its progress, recipients and report. */
+  campaigns: ['campaigns'] as const,
+  campaign: (id: string) => ['campaigns', id] as const,
 };
 
 /** Client errors (4xx) will not change on a retry; a network failure or a 5xx may. */

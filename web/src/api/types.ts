@@ -1,6 +1,8 @@
 // Wire types of the Leadline API (docs/contract: /api/docs). Optional fields are ones the page copes
 // without, so a server that lacks them (an older release) still renders.
 
+import type { Locale } from '../i18n/locales';
+
 export type Role = 'owner' | 'admin' | 'agent';
 export type Ownership = 'bot' | 'human' | 'paused';
 
@@ -17,7 +19,14 @@ export interface Membership {
 }
 
 export interface Session {
-  user: { id: string; email: string; displayName: string | null; twoFactorEnabled: boolean };
+  user: {
+    id: string;
+    email: string;
+    displayName: string | null;
+    twoFactorEnabled: boolean;
+    /** The language chosen in My account (ADR 0045); null follows the browser. */
+    locale?: Locale | null;
+  };
   activeTenant: Membership | null;
   tenants: Membership[];
   csrfToken: string;
@@ -47,8 +56,12 @@ export interface Conversation {
   channelId: string;
   /** Absent from servers older than channel-agnostic conversations: WhatsApp then. */
   channelKind?: 'whatsapp' | 'sms';
+  /** Whether the channel sends images and documents; absent from servers without attachments. */
+  canAttach?: boolean;
   ownership: Ownership;
   pausedUntil: string | null;
+  /** Absent from servers without snooze. */
+  snoozedUntil?: string | null;
   language: string | null;
   lastInboundAt: string | null;
   lastMessageAt: string | null;
@@ -164,7 +177,8 @@ export interface AuditEntry {
 
 /** Ids only: the page refetches what changed through the REST API. */
 export type LiveEvent =
-  | { type: 'hello' }
+  /** The socket is live; with the signed-in member's unread notification count (the bell's first figure). */
+  | { type: 'hello'; unreadNotifications?: number }
   | { type: 'resync' }
   | { type: 'message.created' | 'message.updated'; conversationId: string; messageId: string }
   | { type: 'conversation.updated'; conversationId: string }
@@ -173,7 +187,36 @@ export type LiveEvent =
   | { type: 'quote.updated'; quoteId: string; conversationId: string | null; status: string }
   | { type: 'quote.approval_overdue'; quoteId: string; conversationId: string | null }
   | { type: 'callback.updated'; callbackId: string; status: CallbackStatus }
-  | { type: 'contact_import.updated'; importId: string };
+  | { type: 'contact_import.updated'; importId: string }
+  | { type: 'notification.created'; userId: string; notificationId: string }
+  | { type: 'notifications.read'; userId: string }
+  | { type: 'campaign.progress'; campaignId: string };
+
+export type NotificationKind =
+  | 'handoff'
+  | 'assigned'
+  | 'lead_qualified'
+  | 'quote_awaiting_approval'
+  | 'missed_callback'
+  | 'mention'
+  | 'lemlist_reply'
+  | 'automation';
+
+export interface AppNotification {
+  id: string;
+  kind: NotificationKind;
+  subject: { type: 'conversation' | 'contact' | 'quote' | 'callback' | 'campaign'; id: string };
+  title: string;
+  browser: boolean;
+  readAt: string | null;
+  createdAt: string;
+}
+
+export interface NotificationPreference {
+  kind: NotificationKind;
+  inApp: boolean;
+  browser: boolean;
+}
 
 export type QuoteStatus =
   | 'draft'
@@ -499,7 +542,7 @@ export interface LlmUsage {
 }
 
 export type PlanMeter = 'members' | 'channels' | 'conversations' | 'llmSpendUsd' | 'campaignRecipients';
-export type PlanPauseReason = 'suspended' | 'trial_ended' | 'conversations_limit';
+export type PlanPauseReason = 'suspended' | 'trial_ended' | 'conversations_limit' | 'automations_halted';
 
 /** GET /workspace/plan: the plan the instance operator set, its meters and whether the bot is paused. */
 export interface WorkspacePlan {

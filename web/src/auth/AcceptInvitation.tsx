@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { rich, t } from '../i18n/i18n';
 import { AccountCard, Field, NewPasswordField } from './fields';
 import { SignIn } from './SignIn';
 import type { SessionState } from './session';
@@ -31,7 +32,7 @@ export function AcceptInvitation(props: Props) {
       <SignIn
         secondFactor={props.state.status === 'second-factor'}
         onSignedIn={props.reload}
-        intro="Sign in with the invited address to accept the invitation."
+        intro={t('auth.accept.signInIntro')}
       />
     );
   }
@@ -69,10 +70,10 @@ function ChoosePassword(props: {
   });
 
   return (
-    <AccountCard title="Join Leadline" onSubmit={submit}>
-      <p className="muted">Choose your password to accept the invitation. You will be signed in.</p>
+    <AccountCard title={t('auth.accept.join')} onSubmit={submit}>
+      <p className="muted">{t('auth.accept.choosePassword')}</p>
       <Field
-        label="Your name"
+        label={t('auth.yourName')}
         type="text"
         autoComplete="name"
         required={false}
@@ -83,11 +84,11 @@ function ChoosePassword(props: {
       <ErrorNote message={error} />
       {existing ? (
         <button type="button" className="primary" onClick={props.onExistingAccount}>
-          Sign in to accept
+          {t('auth.accept.signInToAccept')}
         </button>
       ) : (
         <button type="submit" className="primary" aria-disabled={busy || undefined}>
-          Accept and sign in
+          {t('auth.accept.acceptAndSignIn')}
         </button>
       )}
     </AccountCard>
@@ -105,17 +106,14 @@ function AcceptSignedIn(props: Props & { email: string }) {
   });
 
   return (
-    <AccountCard title="Accept invitation" onSubmit={submit}>
-      <p>
-        You are signed in as <strong>{props.email}</strong>. Accept the invitation to join its workspace with
-        this account.
-      </p>
+    <AccountCard title={t('auth.accept.title')} onSubmit={submit}>
+      <p>{rich('auth.accept.signedInAs', [(email) => <strong>{email}</strong>], { email: props.email })}</p>
       <ErrorNote message={error} />
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Accept invitation
+        {t('auth.accept.title')}
       </button>
       <button type="button" className="link-button" onClick={() => void props.signOut()}>
-        Sign in as someone else
+        {t('auth.accept.someoneElse')}
       </button>
     </AccountCard>
   );

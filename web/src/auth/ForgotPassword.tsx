@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 import { AccountCard, Field } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -23,25 +24,29 @@ export function ForgotPassword() {
   });
 
   return (
-    <AccountCard title="Forgot password" onSubmit={submit}>
+    <AccountCard title={t('auth.forgot.title')} onSubmit={submit}>
       {sent ? (
         <p className="success-note" role="status">
           {sent}
         </p>
       ) : (
         <>
-          <p className="muted">
-            Enter your e-mail address and we will send you a link to set a new password.
-          </p>
-          <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+          <p className="muted">{t('auth.forgot.hint')}</p>
+          <Field
+            label={t('auth.email')}
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={setEmail}
+          />
           <ErrorNote message={error} />
           <button type="submit" className="primary" aria-disabled={busy || undefined}>
-            Send reset link
+            {t('auth.forgot.send')}
           </button>
         </>
       )}
       <Link to="/login" className="small-link">
-        Back to sign in
+        {t('auth.backToSignIn')}
       </Link>
     </AccountCard>
   );

@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useRef, useState } from 'react';
 import { api, describeError, errorDetail, setCsrfToken } from '../api/client';
 import { Dialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 
 interface Pending {
   retry: () => void;
@@ -67,23 +68,23 @@ function PasswordDialog(props: { pending: Pending }) {
   };
   return (
     <Dialog
-      title="Confirm your password"
+      title={t('auth.reauth.title')}
       onClose={props.pending.cancel}
       actions={
         <>
           <button type="button" onClick={props.pending.cancel}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" form="reauthenticate-form" className="primary">
-            Confirm
+            {t('auth.reauth.confirm')}
           </button>
         </>
       }
     >
       <form id="reauthenticate-form" className="settings-form" onSubmit={(event) => void submit(event)}>
-        <p>This change needs a recent sign-in. Enter your password to go on.</p>
+        <p>{t('auth.reauth.hint')}</p>
         <label>
-          Password
+          {t('auth.password')}
           <input
             type="password"
             autoComplete="current-password"

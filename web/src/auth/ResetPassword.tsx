@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, errorDetail } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 import { AccountCard, Done, NewPasswordField, SecondFactorField, useSecondFactor } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -28,21 +29,18 @@ export function ResetPassword(props: { token: string; onDone: () => void }) {
 
   if (done) {
     return (
-      <AccountCard title="Password changed">
-        <Done next={{ to: '/login', label: 'Sign in' }}>
-          Your password has been changed and every session has been signed out. Sign in with your new
-          password.
-        </Done>
+      <AccountCard title={t('auth.reset.done')}>
+        <Done next={{ to: '/login', label: t('auth.signIn') }}>{t('auth.reset.doneText')}</Done>
       </AccountCard>
     );
   }
   return (
-    <AccountCard title="Reset password" onSubmit={submit}>
+    <AccountCard title={t('auth.reset.title')} onSubmit={submit}>
       <NewPasswordField value={password} onChange={setPassword} />
       {needsCode && <SecondFactorField {...secondFactor.field} />}
       <ErrorNote message={error} />
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Set new password
+        {t('auth.reset.submit')}
       </button>
     </AccountCard>
   );

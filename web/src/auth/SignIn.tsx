@@ -1,9 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { api, describeError, setCsrfToken } from '../api/client';
+import { api, setCsrfToken } from '../api/client';
 import { ErrorNote } from '../common/feedback';
 import { useView } from '../common/view';
+import { t } from '../i18n/i18n';
 import { Field, SecondFactorField, useSecondFactor } from './fields';
+import { useSubmit } from './use-submit';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */
 export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<void>; intro?: string }) {
@@ -11,42 +13,30 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const secondFactor = useSecondFactor();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  useView(step === 'password' ? 'Sign in' : 'Two-factor authentication');
+  useView(step === 'password' ? t('auth.signIn') : t('auth.twoFactor'));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      if (step === 'password') {
-        const result = await api<{ csrfToken: string; mfaRequired: boolean }>(
-          'POST',
-          '/auth/login',
-          { email, password },
-          { quietUnauthenticated: true },
-        );
-        setCsrfToken(result.csrfToken);
-        if (result.mfaRequired) {
-          setStep('code');
-          return;
-        }
-      } else {
-        const proof = secondFactor.proof();
-        const result = await api<{ csrfToken: string }>('POST', '/auth/login/second-factor', proof, {
-          quietUnauthenticated: true,
-        });
-        setCsrfToken(result.csrfToken);
+  const { busy, error, submit } = useSubmit(async () => {
+    if (step === 'password') {
+      const result = await api<{ csrfToken: string; mfaRequired: boolean }>(
+        'POST',
+        '/auth/login',
+        { email, password },
+        { quietUnauthenticated: true },
+      );
+      setCsrfToken(result.csrfToken);
+      if (result.mfaRequired) {
+        setStep('code');
+        return;
       }
-      await props.onSignedIn();
-    } catch (caught) {
-      setError(describeError(caught));
-    } finally {
-      setBusy(false);
+    } else {
+      const proof = secondFactor.proof();
+      const result = await api<{ csrfToken: string }>('POST', '/auth/login/second-factor', proof, {
+        quietUnauthenticated: true,
+      });
+      setCsrfToken(result.csrfToken);
     }
-  };
+    await props.onSignedIn();
+  });
 
   return (
     <main className="sign-in">
@@ -54,17 +44,23 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         <h1 id="sign-in-title">Leadline</h1>
         {step === 'password' ? (
           <>
-            <p className="muted">{props.intro ?? 'Sign in to your inbox.'}</p>
-            <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+            <p className="muted">{props.intro ?? t('auth.signInIntro')}</p>
             <Field
-              label="Password"
+              label={t('auth.email')}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={setEmail}
+            />
+            <Field
+              label={t('auth.password')}
               type="password"
               autoComplete="current-password"
               value={password}
               onChange={setPassword}
             />
             <Link to="/forgot-password" className="small-link">
-              Forgot password?
+              {t('auth.forgotLink')}
             </Link>
           </>
         ) : (
@@ -72,7 +68,7 @@ export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise
         )}
         <ErrorNote message={error} />
         <button type="submit" className="primary" aria-disabled={busy || undefined}>
-          {step === 'password' ? 'Sign in' : 'Verify'}
+          {step === 'password' ? t('auth.signIn') : t('auth.verify')}
         </button>
       </form>
     </main>

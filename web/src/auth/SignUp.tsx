@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 import { AccountCard, Field, NewPasswordField } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -26,18 +27,14 @@ export function SignUp() {
       setSent(answer.message);
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 404) {
-        throw new ApiError(
-          404,
-          caught.code,
-          'Sign-up is closed here: ask a workspace owner for an invitation.',
-        );
+        throw new ApiError(404, caught.code, t('auth.signUp.closed'));
       }
       throw caught;
     }
   });
 
   return (
-    <AccountCard title="Create an account" onSubmit={submit}>
+    <AccountCard title={t('auth.signUp.title')} onSubmit={submit}>
       {sent ? (
         <p className="success-note" role="status">
           {sent}
@@ -45,29 +42,35 @@ export function SignUp() {
       ) : (
         <>
           <Field
-            label="Your name"
+            label={t('auth.yourName')}
             type="text"
             autoComplete="name"
             value={displayName}
             onChange={setDisplayName}
           />
           <Field
-            label="Workspace name"
+            label={t('auth.signUp.workspace')}
             type="text"
             autoComplete="organization"
             value={workspaceName}
             onChange={setWorkspaceName}
           />
-          <Field label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
-          <NewPasswordField label="Password" value={password} onChange={setPassword} />
+          <Field
+            label={t('auth.email')}
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={setEmail}
+          />
+          <NewPasswordField label={t('auth.password')} value={password} onChange={setPassword} />
           <ErrorNote message={error} />
           <button type="submit" className="primary" aria-disabled={busy || undefined}>
-            Create account
+            {t('auth.signUp.submit')}
           </button>
         </>
       )}
       <Link to="/login" className="small-link">
-        Already have an account? Sign in
+        {t('auth.signUp.haveAccount')}
       </Link>
     </AccountCard>
   );

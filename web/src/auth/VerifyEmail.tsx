@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api/client';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 import { AccountCard, Done } from './fields';
 import { useSubmit } from './use-submit';
 
@@ -20,21 +21,19 @@ export function VerifyEmail(props: { token: string; onDone: () => Promise<void> 
 
   if (outcome) {
     return (
-      <AccountCard title="Address confirmed">
-        <Done next={{ to: '/inbox', label: 'Continue to Leadline' }}>
-          {outcome === 'changed'
-            ? 'Your sign-in address has been changed. Use the new address from now on.'
-            : 'Your e-mail address is confirmed.'}
+      <AccountCard title={t('auth.verifyEmail.done')}>
+        <Done next={{ to: '/inbox', label: t('auth.verifyEmail.continue') }}>
+          {outcome === 'changed' ? t('auth.verifyEmail.changed') : t('auth.verifyEmail.confirmed')}
         </Done>
       </AccountCard>
     );
   }
   return (
-    <AccountCard title="Confirm e-mail address" onSubmit={submit}>
-      <p className="muted">Confirm that this e-mail address is yours.</p>
+    <AccountCard title={t('auth.verifyEmail.title')} onSubmit={submit}>
+      <p className="muted">{t('auth.verifyEmail.hint')}</p>
       <ErrorNote message={error} />
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Confirm address
+        {t('auth.verifyEmail.submit')}
       </button>
     </AccountCard>
   );

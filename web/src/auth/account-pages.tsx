@@ -1,3 +1,4 @@
+import { t } from '../i18n/i18n';
 import { AcceptInvitation } from './AcceptInvitation';
 import { ForgotPassword } from './ForgotPassword';
 import { AccountCard, MissingToken } from './fields';
@@ -15,17 +16,20 @@ interface SessionControls {
   switchTenant: (tenantId: string) => Promise<void>;
 }
 
-const LINK_PAGES: Record<string, { title: string; what: string }> = {
-  '/accept-invitation': { title: 'Accept invitation', what: 'invitation' },
-  '/reset-password': { title: 'Reset password', what: 'password reset' },
-  '/verify-email': { title: 'Confirm e-mail address', what: 'confirmation' },
-};
+const linkPage = (path: string): { title: string; what: string } | undefined =>
+  (
+    ({
+      '/accept-invitation': { title: t('auth.accept.title'), what: t('auth.link.invitation') },
+      '/reset-password': { title: t('auth.reset.title'), what: t('auth.link.reset') },
+      '/verify-email': { title: t('auth.verifyEmail.title'), what: t('auth.link.confirmation') },
+    }) as Record<string, { title: string; what: string }>
+  )[path];
 
 /** One of ACCOUNT_PATHS' pages. They work signed in or out. */
 export function AccountPage(props: { path: string; session: SessionControls }) {
   if (props.path === '/forgot-password') return <ForgotPassword />;
   if (props.path === '/signup') return <SignUp />;
-  const page = LINK_PAGES[props.path];
+  const page = linkPage(props.path);
   return page ? <LinkPage path={props.path} session={props.session} {...page} /> : null;
 }
 

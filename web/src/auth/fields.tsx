@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import { useView } from '../common/view';
+import { t } from '../i18n/i18n';
 
 /** One labelled input of the sign-in and account pages. */
 export function Field(props: {
@@ -35,10 +36,10 @@ export function NewPasswordField(props: {
 }) {
   return (
     <Field
-      label={props.label ?? 'New password'}
+      label={props.label ?? t('account.password.new')}
       type="password"
       autoComplete="new-password"
-      hint="At least 8 characters; common passwords are refused."
+      hint={t('account.password.rule')}
       value={props.value}
       onChange={props.onChange}
     />
@@ -91,8 +92,7 @@ export function Done(props: { children: ReactNode; next: { to: string; label: st
 export function MissingToken(props: { what: string }) {
   return (
     <p role="alert" className="error-note">
-      This {props.what} link is incomplete. Open the link from the e-mail again, or copy all of it into the
-      address bar.
+      {t('auth.linkIncomplete', { what: props.what })}
     </p>
   );
 }
@@ -106,13 +106,9 @@ export function SecondFactorField(props: {
 }) {
   return (
     <>
-      <p className="muted">
-        {props.useRecovery
-          ? 'Enter one of your recovery codes.'
-          : 'Enter the 6-digit code from your authenticator app.'}
-      </p>
+      <p className="muted">{props.useRecovery ? t('auth.recoveryHint') : t('auth.codeHint')}</p>
       <label>
-        {props.useRecovery ? 'Recovery code' : 'Authentication code'}
+        {props.useRecovery ? t('auth.recoveryCode') : t('auth.code')}
         <input
           // biome-ignore lint/a11y/noAutofocus: it replaces the field that had focus (the password step)
           autoFocus
@@ -124,7 +120,7 @@ export function SecondFactorField(props: {
         />
       </label>
       <button type="button" className="link-button" onClick={props.onToggle}>
-        {props.useRecovery ? 'Use an authenticator code' : 'Use a recovery code'}
+        {props.useRecovery ? t('auth.useCode') : t('auth.useRecovery')}
       </button>
     </>
   );

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import type { Session } from '../api/types';
+import { t } from '../i18n/i18n';
 import { planNotice } from '../settings/plan-text';
 
 /**
@@ -12,7 +13,7 @@ export function PlanBanner(props: { automation: Session['automation'] }) {
   if (!notice) return null;
   return (
     <div className="plan-banner" role="status">
-      <span>{notice}</span> <Link to="/settings/usage">See usage</Link>
+      <span>{notice}</span> <Link to="/settings/usage">{t('plan.seeUsage')}</Link>
     </div>
   );
 }

@@ -1,17 +1,41 @@
-/** The operator's own time zone and locale (the browser's), for Meta's UTC timestamps. */
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+import { currentLocale, t } from '../i18n/i18n';
+
+/**
+ * Dates in the operator's own time zone (the browser's) and in the dashboard's active language (ADR 0045),
+ * for Meta's UTC timestamps. One formatter per language and style, made when first needed.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(style: 'time' | 'day' | 'full'): Intl.DateTimeFormat {
+  const locale = currentLocale();
+  const key = `${locale} ${style}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(
+      locale,
+      style === 'time'
+        ? { hour: '2-digit', minute: '2-digit' }
+        : style === 'day'
+          ? { day: 'numeric', month: 'short' }
+          : { dateStyle: 'medium', timeStyle: 'short' },
+    );
+    formats.set(key, format);
+  }
+  return format;
+}
+
+/** A number in the active language (1,234.5 · 1.234,5). */
+export const formatNumber = (value: number, options?: Intl.NumberFormatOptions): string =>
+  new Intl.NumberFormat(currentLocale(), options).format(value);
 
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
   const today = new Date();
-  return date.toDateString() === today.toDateString() ? timeFormat.format(date) : dayFormat.format(date);
+  return dateFormat(date.toDateString() === today.toDateString() ? 'time' : 'day').format(date);
 }
 
 export function fullTime(iso: string | null | undefined): string {
-  return iso ? fullFormat.format(new Date(iso)) : '';
+  return iso ? dateFormat('full').format(new Date(iso)) : '';
 }
 
 export function contactName(contact: {
@@ -21,7 +45,7 @@ export function contactName(contact: {
   phoneE164?: string;
 }): string {
   const full = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
-  return full || contact.displayName || contact.phoneE164 || 'Unknown contact';
+  return full || contact.displayName || contact.phoneE164 || t('common.unknownContact');
 }
 
 /**

@@ -3,8 +3,9 @@ import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
-import { ErrorNote } from '../common/feedback';
+import { ErrorNote, QueryError } from '../common/feedback';
 import { contactName } from '../common/format';
+import { t } from '../i18n/i18n';
 import { type ContactSummary, type Stage, useStages } from './contact-api';
 
 const PAGE = 20;
@@ -29,7 +30,7 @@ export function Board() {
   const move = useMutation({
     mutationFn: ({ contact, to }: Move) => api('PATCH', `/contacts/${contact.id}`, { stageId: to.id }),
     onSuccess: (_result, { contact, to }) => {
-      setAnnouncement(`${contactName(contact)} moved to ${to.name}.`);
+      setAnnouncement(t('board.moved', { name: contactName(contact), stage: to.name }));
       setFocusStage({ id: to.id });
     },
     onSettled: () => void client.invalidateQueries({ queryKey: keys.contactLists }),
@@ -120,10 +121,7 @@ function BoardColumn(props: {
       <h2 id={headingId} ref={heading} tabIndex={-1}>
         {stage.name}
       </h2>
-      <ErrorNote
-        message={cards.error ? describeError(cards.error) : null}
-        onRetry={() => void cards.refetch()}
-      />
+      <QueryError query={cards} />
       <ul className="board-cards">
         {contacts.map((contact) => (
           <li
@@ -138,14 +136,14 @@ function BoardColumn(props: {
             <Link to={`/contacts/${contact.id}`}>{contactName(contact)}</Link>
             <span className="muted">{contact.company ?? contact.phoneE164}</span>
             <label className="visually-hidden" htmlFor={`move-${contact.id}`}>
-              Move {contactName(contact)} to
+              {t('board.moveNamed', { name: contactName(contact) })}
             </label>
             <select
               id={`move-${contact.id}`}
               value=""
               onChange={(event) => props.onMove(contact, event.target.value)}
             >
-              <option value="">Move to…</option>
+              <option value="">{t('board.moveTo')}</option>
               {props.stages
                 .filter((other) => other.id !== stage.id)
                 .map((other) => (
@@ -157,10 +155,11 @@ function BoardColumn(props: {
           </li>
         ))}
       </ul>
-      {cards.data && contacts.length === 0 && <p className="muted">No contacts</p>}
+      {cards.data && contacts.length === 0 && <p className="muted">{t('board.empty')}</p>}
       {cards.hasNextPage && (
         <button type="button" disabled={cards.isFetchingNextPage} onClick={() => void cards.fetchNextPage()}>
-          Show more<span className="visually-hidden"> in {stage.name}</span>
+          {t('board.showMore')}
+          <span className="visually-hidden"> {t('board.inStage', { stage: stage.name })}</span>
         </button>
       )}
     </section>

@@ -6,10 +6,12 @@ import type { Erasure } from '../api/types';
 import { useSubmit } from '../auth/use-submit';
 import { Dialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
+import { formatNumber } from '../common/format';
+import { rich, t } from '../i18n/i18n';
 
 /** A progress key (`public.messages`, `blobs`) as words. */
 const stepName = (step: string) =>
-  step === 'blobs' ? 'media files' : step.replace(/^[a-z_]+\./, '').replaceAll('_', ' ');
+  step === 'blobs' ? t('privacy.step.blobs') : step.replace(/^[a-z_]+\./, '').replaceAll('_', ' ');
 
 /**
  * A contact's data rights (admins and owners): export everything as a ZIP (GDPR art. 15/20), or erase it
@@ -20,14 +22,14 @@ export function ContactPrivacy(props: { contactId: string; phone: string; onEras
   const [erasureId, setErasureId] = useState<string | null>(null);
   return (
     <section aria-labelledby="contact-privacy" className="contact-privacy">
-      <h2 id="contact-privacy">Personal data</h2>
+      <h2 id="contact-privacy">{t('contactPrivacy.title')}</h2>
       {!erasureId && (
         <div className="button-row">
           <a className="button-link" href={`/api/v1/contacts/${props.contactId}/export`} download>
-            Export data
+            {t('contactPrivacy.export')}
           </a>
           <button type="button" className="danger" onClick={() => setConfirming(true)}>
-            Erase contact
+            {t('contactPrivacy.erase')}
           </button>
         </div>
       )}
@@ -64,13 +66,13 @@ function EraseDialog(props: {
   });
   return (
     <Dialog
-      title="Erase this contact?"
+      title={t('contactPrivacy.eraseTitle')}
       role="alertdialog"
       onClose={props.onClose}
       actions={
         <>
           <button type="button" onClick={props.onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button
             type="submit"
@@ -78,7 +80,7 @@ function EraseDialog(props: {
             className="danger"
             aria-disabled={!matches || busy || undefined}
           >
-            Erase permanently
+            {t('contactPrivacy.erasePermanently')}
           </button>
         </>
       }
@@ -87,12 +89,9 @@ function EraseDialog(props: {
         id={formId}
         onSubmit={(event: FormEvent) => (matches ? void submit(event) : event.preventDefault())}
       >
-        <p>
-          Messages on every channel, media, notes, call records and LLM logs of this person are deleted, and
-          their number and address are blocked from imports and campaigns. This cannot be undone.
-        </p>
+        <p>{t('contactPrivacy.eraseHint')}</p>
         <label>
-          Type the phone number <strong>{props.phone}</strong> to confirm
+          {rich('contactPrivacy.typePhone', [(phone) => <strong>{phone}</strong>], { phone: props.phone })}
           <input
             value={typed}
             autoComplete="off"
@@ -122,18 +121,18 @@ function ErasureProgress(props: { id: string }) {
   const steps = Object.entries(data?.progress ?? {}).filter(([, count]) => count > 0);
   return (
     <div className="erasure">
-      <p role="status">{data ? erasureSentence(data) : 'Starting the erasure…'}</p>
+      <p role="status">{data ? erasureSentence(data) : t('contactPrivacy.starting')}</p>
       <ErrorNote message={erasure.error ? describeError(erasure.error) : null} />
       {steps.length > 0 && (
-        <ul aria-label="Removed so far">
+        <ul aria-label={t('contactPrivacy.removed')}>
           {steps.map(([step, count]) => (
             <li key={step}>
-              {stepName(step)}: {count.toLocaleString('en')}
+              {stepName(step)}: {formatNumber(count)}
             </li>
           ))}
         </ul>
       )}
-      {finished && <Link to="/contacts">Back to all contacts</Link>}
+      {finished && <Link to="/contacts">{t('contactPrivacy.back')}</Link>}
     </div>
   );
 }
@@ -141,14 +140,12 @@ function ErasureProgress(props: { id: string }) {
 function erasureSentence(erasure: Erasure): string {
   switch (erasure.status) {
     case 'queued':
-      return 'Erasure queued…';
+      return t('contactPrivacy.queued');
     case 'running':
-      return 'Erasing…';
+      return t('contactPrivacy.running');
     case 'failed':
-      return `The erasure failed: ${erasure.failure ?? 'unknown error'}. Try again.`;
+      return t('contactPrivacy.failed', { reason: erasure.failure ?? t('contactPrivacy.unknownError') });
     default:
-      return erasure.verifiedClean
-        ? 'Erasure done. Verified: no trace of this person was found in any registered column or file.'
-        : 'Erasure done, but the verification still found some of this person’s data. Check the audit log.';
+      return erasure.verifiedClean ? t('contactPrivacy.doneClean') : t('contactPrivacy.doneDirty');
   }
 }

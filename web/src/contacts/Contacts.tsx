@@ -3,13 +3,14 @@ import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import type { Role } from '../api/types';
-import { Empty, ErrorNote } from '../common/feedback';
+import { Empty, ErrorNote, QueryError } from '../common/feedback';
 import { contactName, fullTime } from '../common/format';
 import { useView } from '../common/view';
 import { Board } from './Board';
 import { ContactPrivacy } from './ContactPrivacy';
 import { type ConsentEntry, type ContactSummary, stageName, useStages } from './contact-api';
 import './contacts.css';
+import { t } from '../i18n/i18n';
 
 interface ContactDetail extends ContactSummary {
   customFields: Record<string, string | number | boolean>;
@@ -37,22 +38,22 @@ export function Contacts(props: { role: Role }) {
 function ContactList(props: { canImport: boolean }) {
   const [search, setSearch] = useSearchParams();
   const board = search.get('view') === 'board';
-  const heading = useView(board ? 'Pipeline board' : 'Contacts');
+  const heading = useView(board ? t('contacts.board') : t('shell.contacts'));
   return (
     <section className={`settings-page card contacts${board ? ' board-page' : ''}`}>
       <h1 ref={heading} tabIndex={-1}>
-        {board ? 'Pipeline board' : 'Contacts'}
+        {board ? t('contacts.board') : t('shell.contacts')}
       </h1>
       <div className="view-switch">
         <button type="button" aria-pressed={!board} onClick={() => setSearch({})}>
-          List
+          {t('contacts.list')}
         </button>
         <button type="button" aria-pressed={board} onClick={() => setSearch({ view: 'board' })}>
-          Board
+          {t('contacts.boardButton')}
         </button>
         {props.canImport && (
           <Link className="button-link" to="/contacts/import">
-            Import contacts
+            {t('contacts.import')}
           </Link>
         )}
       </div>
@@ -79,13 +80,13 @@ function ContactTable() {
     <>
       <div className="contacts-filters">
         <label>
-          Search
+          {t('contacts.search')}
           <input type="search" value={q} onChange={(event) => setQ(event.target.value)} />
         </label>
         <label>
-          Stage
+          {t('contacts.stage')}
           <select value={stageId} onChange={(event) => setStageId(event.target.value)}>
-            <option value="">All stages</option>
+            <option value="">{t('contacts.allStages')}</option>
             {stages.data?.map((stage) => (
               <option key={stage.id} value={stage.id}>
                 {stage.name}
@@ -94,24 +95,19 @@ function ContactTable() {
           </select>
         </label>
       </div>
-      <ErrorNote
-        message={list.error ? describeError(list.error) : null}
-        onRetry={() => void list.refetch()}
-      />
+      <QueryError query={list} />
       {list.data && list.data.items.length === 0 && (
-        <Empty title="No contacts match">
-          Contacts appear when customers write to your channels; clear the search or the stage filter.
-        </Empty>
+        <Empty title={t('contacts.empty')}>{t('contacts.emptyHint')}</Empty>
       )}
       {list.data && list.data.items.length > 0 && (
         <table className="table">
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Phone</th>
-              <th scope="col">Company</th>
-              <th scope="col">Stage</th>
-              <th scope="col">Source</th>
+              <th scope="col">{t('contacts.name')}</th>
+              <th scope="col">{t('contacts.phone')}</th>
+              <th scope="col">{t('contact.field.company')}</th>
+              <th scope="col">{t('contacts.stage')}</th>
+              <th scope="col">{t('contacts.source')}</th>
             </tr>
           </thead>
           <tbody>
@@ -133,31 +129,57 @@ function ContactTable() {
   );
 }
 
+/** A detail as text for a message (`none` when absent, for the message's `select`). */
+const s = (value: unknown): string =>
+  value === null || value === undefined || value === '' ? 'none' : String(value);
+
 function describeEntry(entry: TimelineEntry): string {
   const d = entry.detail;
   switch (entry.kind) {
     case 'message':
-      return `${d.direction === 'inbound' ? 'Customer' : String(d.author)}: ${String(d.text ?? `[${String(d.type)}]`)}`;
+      return t('timeline.message', {
+        who: d.direction === 'inbound' ? t('timeline.customer') : String(d.author),
+        text: String(d.text ?? `[${String(d.type)}]`),
+      });
     case 'note':
-      return `Note: ${String(d.text)}`;
+      return t('timeline.note', { text: String(d.text) });
     case 'callback':
-      return `Call-back ${String(d.status)}`;
+      return t('timeline.callback', { status: String(d.status) });
     case 'quote_created':
-      return `Quote ${String(d.number)} created`;
+      return t('timeline.quoteCreated', { number: String(d.number) });
     case 'quote_status':
-      return `Quote ${String(d.number)}: ${String(d.from)} → ${String(d.to)}`;
+      return t('timeline.quoteStatus', { number: String(d.number), from: String(d.from), to: String(d.to) });
     case 'stage_changed':
-      return `Stage: ${String(d.fromStage ?? '—')} → ${String(d.toStage)}${d.event ? ` (${String(d.event)})` : ''}`;
+      return t('timeline.stageChanged', {
+        from: String(d.fromStage ?? '—'),
+        to: String(d.toStage),
+        event: s(d.event),
+      });
     case 'owner_changed':
-      return 'Owner changed';
+      return t('timeline.ownerChanged');
     case 'consent':
-      return `Consent on ${String(d.channel)}: ${d.state === 'opted_out' ? 'opted out' : 'opted in'} (${String(d.source)})`;
+      return t('timeline.consent', {
+        channel: String(d.channel),
+        state: d.state === 'opted_out' ? 'out' : 'in',
+        source: String(d.source),
+      });
     case 'lead_received':
-      return `Lead received from ${String(d.sourceName)}${d.externalId ? ` (${String(d.externalId)})` : ''}`;
+      return t('timeline.leadReceived', { source: String(d.sourceName), externalId: s(d.externalId) });
     case 'imported':
-      return `${d.created ? 'Created' : 'Updated'} by the import of ${String(d.fileName)}`;
+      return t('timeline.imported', { created: d.created ? 'yes' : 'no', file: String(d.fileName) });
     case 'crm_synced':
-      return `Synced to ${String(d.crm)} (record ${String(d.recordId)})`;
+      return t('timeline.crmSynced', { crm: String(d.crm), record: String(d.recordId) });
+    case 'email_event':
+      return d.campaignName
+        ? t('timeline.emailEventCampaign', {
+            provider: d.provider === 'lemlist' ? 'Lemlist' : 'Postmark',
+            type: String(d.type),
+            campaign: String(d.campaignName),
+          })
+        : t('timeline.emailEvent', {
+            provider: d.provider === 'lemlist' ? 'Lemlist' : 'Postmark',
+            type: String(d.type),
+          });
     default:
       return entry.kind;
   }
@@ -181,7 +203,7 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
         signal,
       }),
   });
-  const heading = useView(contact.data ? contactName(contact.data) : 'Contact');
+  const heading = useView(contact.data ? contactName(contact.data) : t('thread.contact'));
   const move = useMutation({
     mutationFn: (stageId: string) => api('PATCH', `/contacts/${props.id}`, { stageId }),
     onSettled: () => {
@@ -193,11 +215,11 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
   const data = contact.data;
   return (
     <section className="settings-page card contact-page">
-      <nav aria-label="Breadcrumb">
-        <Link to="/contacts">All contacts</Link>
+      <nav aria-label={t('contacts.breadcrumb')}>
+        <Link to="/contacts">{t('contacts.all')}</Link>
       </nav>
       <h1 ref={heading} tabIndex={-1}>
-        {data ? contactName(data) : 'Contact'}
+        {data ? contactName(data) : t('thread.contact')}
       </h1>
       <ErrorNote message={contact.error ? describeError(contact.error) : null} />
       {data && props.canManagePrivacy && (
@@ -206,11 +228,11 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
       {data && !erasing && (
         <>
           <dl className="contact-facts">
-            <dt>Phone</dt>
+            <dt>{t('contacts.phone')}</dt>
             <dd>{data.phoneE164}</dd>
-            <dt>E-mail</dt>
+            <dt>{t('contact.field.email')}</dt>
             <dd>{data.email ?? '—'}</dd>
-            <dt>Company</dt>
+            <dt>{t('contact.field.company')}</dt>
             <dd>{data.company ?? '—'}</dd>
             {Object.entries(data.customFields).map(([key, value]) => (
               <div key={key}>
@@ -220,7 +242,7 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
             ))}
           </dl>
           <label>
-            Stage
+            {t('contacts.stage')}
             <select
               value={data.stageId ?? stages.data?.[0]?.id ?? ''}
               disabled={move.isPending}
@@ -234,16 +256,18 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
             </select>
           </label>
           <ErrorNote message={move.error ? describeError(move.error) : null} />
-          <h2>Consent</h2>
+          <h2>{t('contacts.consent')}</h2>
           <ul className="consent">
             {(['whatsapp', 'sms', 'email_marketing'] as const).map((channel) => {
               const entry = data.consent[channel];
               return (
                 <li key={channel}>
-                  {channel.replace('_', ' ')}:{' '}
-                  {entry
-                    ? `${entry.state === 'opted_out' ? 'Opted out' : 'Opted in'} (${entry.source}, ${fullTime(entry.recordedAt)})`
-                    : 'not recorded'}
+                  {t('contacts.consentLine', {
+                    channel,
+                    state: entry ? (entry.state === 'opted_out' ? 'out' : 'in') : 'none',
+                    source: entry?.source ?? '',
+                    when: entry ? fullTime(entry.recordedAt) : '',
+                  })}
                 </li>
               );
             })}
@@ -252,9 +276,9 @@ function ContactPage(props: { id: string; canManagePrivacy: boolean }) {
       )}
       {!erasing && (
         <>
-          <h2>Timeline</h2>
+          <h2>{t('contacts.timeline')}</h2>
           <ErrorNote message={timeline.error ? describeError(timeline.error) : null} />
-          {timeline.data && timeline.data.items.length === 0 && <Empty title="Nothing has happened yet" />}
+          {timeline.data && timeline.data.items.length === 0 && <Empty title={t('contacts.timelineEmpty')} />}
           <ol className="timeline">
             {timeline.data?.items.map((entry) => (
               <li key={entry.id}>

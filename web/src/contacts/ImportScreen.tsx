@@ -4,10 +4,11 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import { Dialog } from '../common/Dialog';
-import { Empty, ErrorNote } from '../common/feedback';
-import { fullTime } from '../common/format';
+import { Empty, ErrorNote, QueryError } from '../common/feedback';
+import { formatNumber, fullTime } from '../common/format';
 import { useView } from '../common/view';
 import './contacts.css';
+import { t } from '../i18n/i18n';
 
 type ImportStatus =
   | 'uploaded'
@@ -59,20 +60,21 @@ interface SavedMapping {
 }
 
 const ACTIVE: ImportStatus[] = ['queued', 'running', 'undoing'];
-const STATUS_TEXT: Record<ImportStatus, string> = {
-  uploaded: 'Waiting for its mapping',
-  queued: 'Queued',
-  running: 'Importing',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-  undoing: 'Undoing',
-  undone: 'Undone',
-};
-const POLICIES: { value: Policy; label: string; hint: string }[] = [
-  { value: 'skip', label: 'Skip', hint: 'existing contacts are left as they are' },
-  { value: 'fill', label: 'Fill empty fields', hint: 'only fields an existing contact lacks are set' },
-  { value: 'overwrite', label: 'Overwrite', hint: "the file's values win (an empty cell never erases)" },
+const statusText = (status: ImportStatus): string =>
+  ({
+    uploaded: t('import.status.uploaded'),
+    queued: t('import.status.queued'),
+    running: t('import.status.running'),
+    completed: t('import.status.completed'),
+    failed: t('import.status.failed'),
+    cancelled: t('import.status.cancelled'),
+    undoing: t('import.status.undoing'),
+    undone: t('import.status.undone'),
+  })[status];
+const policies = (): { value: Policy; label: string; hint: string }[] => [
+  { value: 'skip', label: t('import.policy.skip'), hint: t('import.policy.skipHint') },
+  { value: 'fill', label: t('import.policy.fill'), hint: t('import.policy.fillHint') },
+  { value: 'overwrite', label: t('import.policy.overwrite'), hint: t('import.policy.overwriteHint') },
 ];
 
 /** /contacts/import and /contacts/import/:importId: upload, map, follow, and undo CSV imports. */
@@ -82,7 +84,7 @@ export function ImportScreen() {
 }
 
 function ImportStart() {
-  const heading = useView('Import contacts');
+  const heading = useView(t('contacts.import'));
   const navigate = useNavigate();
   const client = useQueryClient();
   const [dragging, setDragging] = useState(false);
@@ -108,16 +110,13 @@ function ImportStart() {
   };
   return (
     <section className="settings-page card contact-import">
-      <nav aria-label="Breadcrumb">
-        <Link to="/contacts">All contacts</Link>
+      <nav aria-label={t('contacts.breadcrumb')}>
+        <Link to="/contacts">{t('contacts.all')}</Link>
       </nav>
       <h1 ref={heading} tabIndex={-1}>
-        Import contacts
+        {t('contacts.import')}
       </h1>
-      <p className="muted">
-        A CSV file from a spreadsheet or another CRM: any encoding Excel writes, separated by commas,
-        semicolons, tabs or bars. You choose where each column goes before anything is imported.
-      </p>
+      <p className="muted">{t('import.intro')}</p>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the drop zone is an extra; the file input inside is the accessible control */}
       <div
         className={`drop-zone${dragging ? ' dragging' : ''}`}
@@ -128,9 +127,9 @@ function ImportStart() {
         onDragLeave={() => setDragging(false)}
         onDrop={drop}
       >
-        <p>Drop a CSV file here, or choose one.</p>
+        <p>{t('import.drop')}</p>
         <label>
-          CSV file
+          {t('import.file')}
           <input
             type="file"
             accept=".csv,.txt,.tsv,text/csv,text/plain"
@@ -140,7 +139,7 @@ function ImportStart() {
             }}
           />
         </label>
-        {upload.isPending && <p role="status">Uploading…</p>}
+        {upload.isPending && <p role="status">{t('import.uploading')}</p>}
       </div>
       <ErrorNote message={upload.error ? describeError(upload.error) : null} />
       <PastImports />
@@ -163,22 +162,19 @@ function PastImports() {
   });
   return (
     <section aria-labelledby="past-imports">
-      <h2 id="past-imports">Past imports</h2>
-      <ErrorNote
-        message={list.error ? describeError(list.error) : null}
-        onRetry={() => void list.refetch()}
-      />
-      {list.data?.items.length === 0 && cursors.length === 1 && <Empty title="No imports yet" />}
+      <h2 id="past-imports">{t('import.past')}</h2>
+      <QueryError query={list} />
+      {list.data?.items.length === 0 && cursors.length === 1 && <Empty title={t('import.none')} />}
       {list.data && list.data.items.length > 0 && (
         <table className="table">
           <thead>
             <tr>
-              <th scope="col">File</th>
-              <th scope="col">Uploaded</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Rejected</th>
+              <th scope="col">{t('import.fileColumn')}</th>
+              <th scope="col">{t('import.uploaded')}</th>
+              <th scope="col">{t('import.statusColumn')}</th>
+              <th scope="col">{t('import.created')}</th>
+              <th scope="col">{t('import.updated')}</th>
+              <th scope="col">{t('import.rejected')}</th>
             </tr>
           </thead>
           <tbody>
@@ -188,7 +184,7 @@ function PastImports() {
                   <Link to={`/contacts/import/${item.id}`}>{item.fileName}</Link>
                 </td>
                 <td>{fullTime(item.createdAt)}</td>
-                <td>{STATUS_TEXT[item.status]}</td>
+                <td>{statusText(item.status)}</td>
                 <td>{item.progress.created}</td>
                 <td>{item.progress.updated}</td>
                 <td>{item.progress.rejected}</td>
@@ -200,12 +196,12 @@ function PastImports() {
       <div className="pager">
         {cursors.length > 1 && (
           <button type="button" onClick={() => setCursors((all) => all.slice(0, -1))}>
-            Newer imports
+            {t('import.newer')}
           </button>
         )}
         {list.data?.nextCursor && (
           <button type="button" onClick={() => setCursors((all) => [...all, list.data?.nextCursor ?? null])}>
-            Older imports
+            {t('import.older')}
           </button>
         )}
       </div>
@@ -222,7 +218,7 @@ function ImportPage(props: { id: string }) {
     refetchInterval: (current) =>
       current.state.data && ACTIVE.includes(current.state.data.status) ? 2000 : false,
   });
-  const heading = useView(query.data ? `Import of ${query.data.fileName}` : 'Import');
+  const heading = useView(query.data ? t('import.of', { file: query.data.fileName }) : t('import.title'));
   const act = useMutation({
     mutationFn: (action: 'cancel' | 'undo') =>
       api<ContactImport>('POST', `/contact-imports/${props.id}/${action}`),
@@ -235,16 +231,14 @@ function ImportPage(props: { id: string }) {
   const data = query.data;
   return (
     <section className="settings-page card contact-import">
-      <nav aria-label="Breadcrumb">
-        <Link to="/contacts">All contacts</Link> › <Link to="/contacts/import">Import</Link>
+      <nav aria-label={t('contacts.breadcrumb')}>
+        <Link to="/contacts">{t('contacts.all')}</Link> ›{' '}
+        <Link to="/contacts/import">{t('import.title')}</Link>
       </nav>
       <h1 ref={heading} tabIndex={-1}>
-        {data ? `Import of ${data.fileName}` : 'Import'}
+        {data ? t('import.of', { file: data.fileName }) : t('import.title')}
       </h1>
-      <ErrorNote
-        message={query.error ? describeError(query.error) : null}
-        onRetry={() => void query.refetch()}
-      />
+      <QueryError query={query} />
       <ErrorNote message={act.error ? describeError(act.error) : null} />
       {data?.status === 'uploaded' && (
         <MappingForm contactImport={data} onCancel={() => act.mutate('cancel')} />
@@ -255,36 +249,36 @@ function ImportPage(props: { id: string }) {
           <div className="import-actions">
             {(data.status === 'queued' || data.status === 'running') && (
               <button type="button" disabled={act.isPending} onClick={() => act.mutate('cancel')}>
-                Cancel import
+                {t('import.cancel')}
               </button>
             )}
             {data.progress.rejected > 0 && (
               <a className="button-link" href={`/api/v1/contact-imports/${data.id}/rejects.csv`} download>
-                Download rejected rows ({data.progress.rejected})
+                {t('import.downloadRejected', { count: data.progress.rejected })}
               </a>
             )}
             {(data.status === 'completed' || data.status === 'cancelled') &&
               Date.parse(data.undoUntil) > Date.now() && (
                 <button type="button" className="danger" onClick={() => setConfirmUndo(true)}>
-                  Undo import
+                  {t('import.undo')}
                 </button>
               )}
           </div>
           {(data.status === 'completed' || data.status === 'cancelled') && (
-            <p className="muted">Can be undone until {fullTime(data.undoUntil)}.</p>
+            <p className="muted">{t('import.undoUntil', { when: fullTime(data.undoUntil) })}</p>
           )}
         </>
       )}
       {confirmUndo && data && (
         <Dialog
-          title="Undo this import?"
+          title={t('import.undoTitle')}
           role="alertdialog"
           onClose={() => setConfirmUndo(false)}
           actions={
             <>
               {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
               <button type="button" autoFocus onClick={() => setConfirmUndo(false)}>
-                Keep the import
+                {t('import.keep')}
               </button>
               <button
                 type="button"
@@ -294,21 +288,19 @@ function ImportPage(props: { id: string }) {
                   act.mutate('undo');
                 }}
               >
-                Undo import
+                {t('import.undo')}
               </button>
             </>
           }
         >
-          <p>
-            The {data.progress.created} contacts it created are removed (unless a conversation has started
-            with them) and the {data.progress.updated} it updated get their previous values back.
-          </p>
+          <p>{t('import.undoHint', { created: data.progress.created, updated: data.progress.updated })}</p>
         </Dialog>
       )}
     </section>
   );
 }
 
+/** SI symbols (h, min, s) read the same in the dashboard's four languages. */
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
@@ -324,37 +316,42 @@ function ImportProgress(props: { contactImport: ContactImport }) {
   return (
     <div className="import-progress">
       <p id={labelId}>
-        <strong>{STATUS_TEXT[status]}</strong>
+        <strong>{statusText(status)}</strong>
         {running && ` — ${percent}%`}
       </p>
       <progress aria-labelledby={labelId} max={1} value={progress.fraction}>
         {percent}%
       </progress>
       <p role="status" className="import-figures">
-        {progress.rowsRead.toLocaleString()} rows read · {progress.rowsPerSecond.toLocaleString()} rows/s
-        {running && progress.etaSeconds !== null && ` · about ${duration(progress.etaSeconds)} left`}
+        {t('import.figures', {
+          rows: formatNumber(progress.rowsRead),
+          speed: formatNumber(progress.rowsPerSecond),
+        })}
+        {running &&
+          progress.etaSeconds !== null &&
+          ` · ${t('import.eta', { left: duration(progress.etaSeconds) })}`}
       </p>
       {error && <p className="error-note">{error}</p>}
       <dl className="import-counts">
-        <dt>Created</dt>
+        <dt>{t('import.created')}</dt>
         <dd>{progress.created}</dd>
-        <dt>Updated</dt>
+        <dt>{t('import.updated')}</dt>
         <dd>{progress.updated}</dd>
-        <dt>Unchanged</dt>
+        <dt>{t('import.unchanged')}</dt>
         <dd>{progress.unchanged}</dd>
-        <dt>Duplicates in the file</dt>
+        <dt>{t('import.duplicates')}</dt>
         <dd>{progress.duplicates}</dd>
-        <dt>Rejected</dt>
+        <dt>{t('import.rejected')}</dt>
         <dd>{progress.rejected}</dd>
       </dl>
     </div>
   );
 }
 
-const GROUPS: { label: string; match: (key: string) => boolean }[] = [
-  { label: 'Contact fields', match: (key) => !key.includes(':') },
-  { label: 'Custom fields', match: (key) => key.startsWith('custom:') },
-  { label: 'Consent', match: (key) => key.startsWith('consent:') },
+const groups = (): { label: string; match: (key: string) => boolean }[] => [
+  { label: t('import.group.contact'), match: (key) => !key.includes(':') },
+  { label: t('import.group.custom'), match: (key) => key.startsWith('custom:') },
+  { label: t('import.group.consent'), match: (key) => key.startsWith('consent:') },
 ];
 
 function MappingForm(props: { contactImport: ContactImport; onCancel: () => void }) {
@@ -413,16 +410,13 @@ function MappingForm(props: { contactImport: ContactImport; onCancel: () => void
   const mapsContact = Object.values(mapping).some((target) => target === 'phone' || target === 'email');
   return (
     <form className="import-mapping" onSubmit={submit}>
-      <h2>Columns</h2>
-      <p className="muted">
-        Each column goes to a contact field, a custom field or a consent channel, or is left out. The
-        suggestion comes from the column names.
-      </p>
+      <h2>{t('import.columns')}</h2>
+      <p className="muted">{t('import.columnsHint')}</p>
       {saved.data && saved.data.length > 0 && (
         <label>
-          Saved mapping
+          {t('import.savedMapping')}
           <select defaultValue="" onChange={(event) => applySaved(event.target.value)}>
-            <option value="">Choose a saved mapping…</option>
+            <option value="">{t('import.chooseMapping')}</option>
             {saved.data.map((item) => (
               <option key={item.id} value={item.id}>
                 {item.name}
@@ -433,29 +427,27 @@ function MappingForm(props: { contactImport: ContactImport; onCancel: () => void
       )}
       <div className="table-scroll">
         <table className="table import-preview">
-          <caption className="visually-hidden">
-            The file's columns, their first rows and where each goes
-          </caption>
+          <caption className="visually-hidden">{t('import.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Column</th>
-              <th scope="col">Import as</th>
-              <th scope="col">First rows</th>
+              <th scope="col">{t('import.column')}</th>
+              <th scope="col">{t('import.importAs')}</th>
+              <th scope="col">{t('import.firstRows')}</th>
             </tr>
           </thead>
           <tbody>
             {headers.map((header, column) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: a file's columns are positions; they never reorder
               <tr key={column}>
-                <th scope="row">{header || `Column ${column + 1}`}</th>
+                <th scope="row">{header || t('import.columnNumber', { number: column + 1 })}</th>
                 <td>
                   <select
-                    aria-label={`Import column “${header || column + 1}” as`}
+                    aria-label={t('import.columnAs', { column: header || column + 1 })}
                     value={mapping[String(column)] ?? ''}
                     onChange={(event) => setColumn(column, event.target.value)}
                   >
-                    <option value="">Don't import</option>
-                    {GROUPS.map((group) => {
+                    <option value="">{t('import.skipColumn')}</option>
+                    {groups().map((group) => {
                       const targets = contactImport.targets.filter((target) => group.match(target.key));
                       if (targets.length === 0) return null;
                       return (
@@ -483,8 +475,8 @@ function MappingForm(props: { contactImport: ContactImport; onCancel: () => void
         </table>
       </div>
       <fieldset>
-        <legend>Contacts already in Leadline (same phone, or same e-mail)</legend>
-        {POLICIES.map((option) => (
+        <legend>{t('import.existing')}</legend>
+        {policies().map((option) => (
           <label key={option.value} className="radio">
             <input
               type="radio"
@@ -498,7 +490,7 @@ function MappingForm(props: { contactImport: ContactImport; onCancel: () => void
         ))}
       </fieldset>
       <label>
-        Default country for numbers without a country code
+        {t('import.country')}
         <input
           value={country}
           maxLength={2}
@@ -509,24 +501,24 @@ function MappingForm(props: { contactImport: ContactImport; onCancel: () => void
         />
       </label>
       <p id="country-hint" className="muted">
-        Two letters (IT, PT, ES, BR…); remembered for the next import.
+        {t('import.countryHint')}
       </p>
       <label>
-        Save this mapping as (optional)
+        {t('import.saveAs')}
         <input value={saveAs} maxLength={100} onChange={(event) => setSaveAs(event.target.value)} />
       </label>
       {!mapsContact && (
         <p className="error-note" role="alert">
-          Map a column to the phone number or the e-mail address.
+          {t('import.needContact')}
         </p>
       )}
       <ErrorNote message={start.error ? describeError(start.error) : null} />
       <div className="import-actions">
         <button type="submit" className="primary" disabled={!mapsContact || start.isPending}>
-          Start import
+          {t('import.start')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Discard this file
+          {t('import.discard')}
         </button>
       </div>
     </form>

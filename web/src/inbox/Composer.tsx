@@ -1,18 +1,29 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import {
+  type ClipboardEvent,
+  type DragEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 import { smsSegments } from '../../../src/channels/twilio/sms-segments';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
-import type { CannedResponse, Conversation, Template } from '../api/types';
+import type { CannedResponse, Conversation } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import { Tabs } from '../common/Tabs';
+import { currentLocale, t } from '../i18n/i18n';
+import { TemplatePicker } from './TemplatePicker';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-const COMPOSE_TABS = [
-  { value: 'reply', label: 'Reply' },
-  { value: 'note', label: 'Private note' },
-] as const;
+const composeTabs = () =>
+  [
+    { value: 'reply', label: t('composer.reply') },
+    { value: 'note', label: t('composer.note') },
+  ] as const;
 
 function windowOpenUntil(conversation: Conversation): Date | null {
   if (conversation.windowOpenUntil !== undefined) {
@@ -21,6 +32,19 @@ function windowOpenUntil(conversation: Conversation): Date | null {
   return conversation.lastInboundAt
     ? new Date(new Date(conversation.lastInboundAt).getTime() + WINDOW_MS)
     : null;
+}
+
+/** What the file picker offers (Meta's types); the server reads each file's bytes and has the last word. */
+const ACCEPT = 'image/jpeg,image/png,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt';
+
+/** A file size in the dashboard's language: kB, or MB with one decimal. */
+function fileSize(bytes: number): string {
+  const mega = bytes >= 1048576;
+  return new Intl.NumberFormat(currentLocale(), {
+    style: 'unit',
+    unit: mega ? 'megabyte' : 'kilobyte',
+    maximumFractionDigits: mega ? 1 : 0,
+  }).format(mega ? bytes / 1048576 : Math.ceil(bytes / 1024));
 }
 
 /** Reply (free text inside WhatsApp's 24-hour window, templates outside it) or a private note. */
@@ -32,6 +56,9 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   const [cannedIndex, setCannedIndex] = useState(0);
   const textarea = useRef<HTMLTextAreaElement>(null);
   const [cannedDismissed, setCannedDismissed] = useState(false);
+  const [file, setFile] = useState<File | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const canAttach = mode === 'reply' && props.conversation.canAttach === true;
   const until = windowOpenUntil(props.conversation);
   // SMS has no reply window: free text may always go out (opt-outs are enforced by the server).
   const sms = props.conversation.channelKind === 'sms';
@@ -57,14 +84,39 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
     setCannedDismissed(false);
   }, [cannedSearch]);
 
+  const choose = (chosen: File | undefined | null) => {
+    if (!chosen || !canAttach) return;
+    setError(null);
+    setFile(chosen);
+  };
+  const attached = canAttach ? file : null;
+
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
     const body = text.trim();
-    if (!body || busy) return;
+    if ((!body && !attached) || busy) return;
     setBusy(true);
     setError(null);
     try {
-      if (mode === 'note') {
+      if (attached) {
+        // The file first, then the message naming it; the text box is its caption.
+        const form = new FormData();
+        form.append('file', attached, attached.name);
+        const upload = await api<{ id: string; kind: 'image' | 'document' }>(
+          'POST',
+          `/conversations/${props.conversation.id}/attachments`,
+          form,
+        );
+        await api(
+          'POST',
+          `/conversations/${props.conversation.id}/messages`,
+          { type: upload.kind, attachmentId: upload.id, ...(body ? { caption: body } : {}) },
+          { headers: { 'idempotency-key': crypto.randomUUID() } },
+        );
+        setFile(null);
+        if (fileInput.current) fileInput.current.value = '';
+        props.onSent();
+      } else if (mode === 'note') {
         await api('POST', `/conversations/${props.conversation.id}/notes`, { text: body });
         props.onNoted();
       } else {
@@ -117,13 +169,30 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
   };
 
   return (
-    <Tabs className="composer" label="Compose" tabs={COMPOSE_TABS} value={mode} onChange={setMode}>
+    <Tabs
+      className="composer"
+      label={t('composer.label')}
+      tabs={composeTabs()}
+      value={mode}
+      onChange={setMode}
+    >
       {mode === 'reply' && !windowOpen ? (
         <TemplatePicker conversation={props.conversation} closedAt={until} onSent={props.onSent} />
       ) : (
-        <form onSubmit={submit} className={mode === 'note' ? 'note-form' : undefined}>
+        <form
+          onSubmit={submit}
+          className={mode === 'note' ? 'note-form' : undefined}
+          onDragOver={(event: DragEvent) => {
+            if (canAttach && event.dataTransfer.types.includes('Files')) event.preventDefault();
+          }}
+          onDrop={(event: DragEvent) => {
+            if (!canAttach || event.dataTransfer.files.length === 0) return;
+            event.preventDefault();
+            choose(event.dataTransfer.files[0]);
+          }}
+        >
           {canned.length > 0 && (
-            <ul className="canned" aria-label="Canned responses">
+            <ul className="canned" aria-label={t('composer.canned')}>
               {canned.map((item, index) => (
                 <li key={item.id}>
                   <button
@@ -140,93 +209,92 @@ export function Composer(props: { conversation: Conversation; onSent: () => void
           )}
           <textarea
             ref={textarea}
-            aria-label={mode === 'note' ? 'Private note' : 'Reply'}
+            aria-label={mode === 'note' ? t('composer.note') : t('composer.reply')}
             placeholder={
-              mode === 'note' ? 'Only your team sees this note' : 'Type a reply — / for canned responses'
+              mode === 'note'
+                ? t('composer.notePlaceholder')
+                : attached
+                  ? t('composer.captionPlaceholder')
+                  : t('composer.replyPlaceholder')
             }
             value={text}
-            maxLength={4096}
+            maxLength={attached ? 1024 : 4096}
             rows={3}
             onChange={(event) => setText(event.target.value)}
             onKeyDown={onKeyDown}
+            onPaste={(event: ClipboardEvent) => {
+              if (!canAttach || event.clipboardData.files.length === 0) return;
+              event.preventDefault();
+              choose(event.clipboardData.files[0]);
+            }}
           />
+          {attached && (
+            <p className="attachment-chip">
+              <span>{t('composer.attachment', { name: attached.name, size: fileSize(attached.size) })}</span>
+              <button
+                type="button"
+                className="link"
+                disabled={busy}
+                onClick={() => {
+                  setFile(null);
+                  if (fileInput.current) fileInput.current.value = '';
+                }}
+              >
+                {t('composer.removeAttachment', { name: attached.name })}
+              </button>
+            </p>
+          )}
           <ErrorNote message={error} />
           <div className="composer-actions">
             {mode === 'reply' && !sms && until && (
-              <span className="muted">Free replies until {fullTime(until.toISOString())}</span>
+              <span className="muted">
+                {t('composer.freeUntil', { until: fullTime(until.toISOString()) })}
+              </span>
             )}
             {segments && (
               <span className="muted" aria-live="polite">
-                {segments.segments} SMS segment{segments.segments === 1 ? '' : 's'} · {segments.encoding} ·{' '}
-                {segments.remaining} left
+                {t('composer.smsSegments', {
+                  count: segments.segments,
+                  encoding: segments.encoding,
+                  remaining: segments.remaining,
+                })}
               </span>
             )}
-            <button type="submit" className="primary" aria-disabled={busy || text.trim() === '' || undefined}>
-              {mode === 'note' ? 'Add note' : 'Send'}
+            {canAttach && (
+              <>
+                <input
+                  ref={fileInput}
+                  type="file"
+                  hidden
+                  accept={ACCEPT}
+                  aria-label={t('composer.attachHint')}
+                  onChange={(event) => choose(event.target.files?.[0])}
+                />
+                <button
+                  type="button"
+                  title={t('composer.attachHint')}
+                  disabled={busy}
+                  onClick={() => fileInput.current?.click()}
+                >
+                  {t('composer.attach')}
+                </button>
+              </>
+            )}
+            <button
+              type="submit"
+              className="primary"
+              aria-busy={busy || undefined}
+              aria-disabled={busy || (text.trim() === '' && !attached) || undefined}
+            >
+              {busy && attached
+                ? t('composer.uploading')
+                : mode === 'note'
+                  ? t('composer.addNote')
+                  : t('composer.send')}
             </button>
           </div>
         </form>
       )}
     </Tabs>
-  );
-}
-
-function TemplatePicker(props: { conversation: Conversation; closedAt: Date | null; onSent: () => void }) {
-  const channelId = props.conversation.channelId;
-  const templatesQuery = useQuery({
-    queryKey: keys.templates(channelId),
-    queryFn: async ({ signal }) => {
-      const path = `/whatsapp/channels/${channelId}/templates`;
-      const result = await api<{ items: Template[] }>('GET', path, undefined, { signal });
-      return result.items.filter((item) => item.status.toUpperCase() === 'APPROVED');
-    },
-  });
-  const templates = templatesQuery.data ?? null;
-  const [sendError, setError] = useState<string | null>(null);
-  const loadError = templatesQuery.error ? describeError(templatesQuery.error) : null;
-  const [choice, setChoice] = useState('');
-
-  const send = async (event: FormEvent) => {
-    event.preventDefault();
-    const template = templates?.find((item) => `${item.name}|${item.language}` === choice);
-    if (!template) return;
-    try {
-      await api(
-        'POST',
-        `/conversations/${props.conversation.id}/messages`,
-        { type: 'template', template: { name: template.name, language: template.language } },
-        { headers: { 'idempotency-key': crypto.randomUUID() } },
-      );
-      props.onSent();
-    } catch (caught) {
-      setError(describeError(caught));
-    }
-  };
-
-  return (
-    <form className="template-picker" onSubmit={send}>
-      <p className="window-closed" role="note">
-        {props.closedAt
-          ? `The customer last wrote more than 24 hours ago (the window closed ${fullTime(props.closedAt.toISOString())}).`
-          : 'The customer has not written yet.'}{' '}
-        WhatsApp only allows approved templates until they reply.
-      </p>
-      <ErrorNote message={sendError} />
-      <ErrorNote message={loadError} onRetry={() => void templatesQuery.refetch()} />
-      <label>
-        Template
-        <select value={choice} onChange={(event) => setChoice(event.target.value)}>
-          <option value="">{templates === null ? 'Loading templates…' : 'Choose a template'}</option>
-          {(templates ?? []).map((item) => (
-            <option key={`${item.name}|${item.language}`} value={`${item.name}|${item.language}`}>
-              {item.name} ({item.language})
-            </option>
-          ))}
-        </select>
-      </label>
-      <button type="submit" className="primary" disabled={!choice}>
-        Send template
-      </button>
-    </form>
   );
 }

@@ -2,8 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { Callback, Page } from '../api/types';
-import { CALLBACK_STATUS_LABELS, callDuration } from '../common/callback-status';
+import { callbackStatusLabel, callDuration } from '../common/callback-status';
 import { shortTime } from '../common/format';
+import { t } from '../i18n/i18n';
 
 /**
  * The call-backs this contact asked for through a website widget, newest first. A live call-back event
@@ -21,14 +22,14 @@ export function ContactCallbacks(props: { contactId: string }) {
   if (items.length === 0) return null;
   return (
     <section aria-labelledby="contact-callbacks">
-      <h3 id="contact-callbacks">Call-backs</h3>
+      <h3 id="contact-callbacks">{t('callback.title')}</h3>
       <ul className="history" aria-live="polite">
         {items.map((callback) => (
           <li key={callback.id} data-callback-status={callback.status}>
-            {shortTime(callback.createdAt)} · {CALLBACK_STATUS_LABELS[callback.status]}
+            {shortTime(callback.createdAt)} · {callbackStatusLabel(callback.status)}
             {callback.status === 'scheduled' &&
               callback.scheduledFor &&
-              ` for ${shortTime(callback.scheduledFor)}`}
+              ` ${t('callback.for', { when: shortTime(callback.scheduledFor) })}`}
             {callback.durationSeconds !== null && ` · ${callDuration(callback.durationSeconds)}`}
           </li>
         ))}

@@ -6,21 +6,34 @@ import { keys } from '../api/queries';
 import type { Contact, ContactSummary, Conversation } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
+import { currentLocale, t } from '../i18n/i18n';
 import { ContactCallbacks } from './ContactCallbacks';
+import './conversation.css';
 
 const FIELDS = [
-  { key: 'firstName', label: 'First name', type: 'text' },
-  { key: 'lastName', label: 'Last name', type: 'text' },
-  { key: 'company', label: 'Company', type: 'text' },
-  { key: 'email', label: 'Email', type: 'email' },
+  { key: 'firstName', type: 'text' },
+  { key: 'lastName', type: 'text' },
+  { key: 'company', type: 'text' },
+  { key: 'email', type: 'email' },
 ] as const;
 type FieldKey = (typeof FIELDS)[number]['key'];
-const FIELD_NAMES: Record<string, string> = {
-  firstName: 'first name',
-  lastName: 'last name',
-  company: 'company',
-  email: 'email',
-};
+const fieldLabel = (key: FieldKey): string =>
+  ({
+    firstName: t('contact.field.firstName'),
+    lastName: t('contact.field.lastName'),
+    company: t('contact.field.company'),
+    email: t('contact.field.email'),
+  })[key];
+/** A qualification field the bot still misses, as a word in a sentence. */
+const missingName = (field: string): string =>
+  (
+    ({
+      firstName: t('contact.missing.firstName'),
+      lastName: t('contact.missing.lastName'),
+      company: t('contact.missing.company'),
+      email: t('contact.missing.email'),
+    }) as Record<string, string>
+  )[field] ?? field;
 
 function draftOf(contact: ContactSummary): Record<FieldKey, string> {
   return {
@@ -105,14 +118,14 @@ export function ContactPanel(props: {
   const required = contact.qualification?.required ?? [];
   const missing = contact.qualification?.missing ?? [];
   return (
-    <aside className="contact-panel" id="contact-panel" aria-label="Contact">
+    <aside className="contact-panel" id="contact-panel" aria-label={t('thread.contact')}>
       <div className="contact-panel-header">
         <h2 tabIndex={-1} ref={heading}>
-          Contact
+          {t('thread.contact')}
         </h2>
         {props.open && (
           <button type="button" className="contact-close" onClick={props.onClose}>
-            Close
+            {t('common.close')}
           </button>
         )}
       </div>
@@ -121,11 +134,17 @@ export function ContactPanel(props: {
       {required.length > 0 && (
         <div className="qualification">
           <p>
-            Qualification: {required.length - missing.length} of {required.length}
+            {t('contact.qualification', { done: required.length - missing.length, total: required.length })}
           </p>
           <progress max={required.length} value={required.length - missing.length} />
           {missing.length > 0 && (
-            <p className="muted">Missing: {missing.map((field) => FIELD_NAMES[field] ?? field).join(', ')}</p>
+            <p className="muted">
+              {t('contact.missing', {
+                fields: new Intl.ListFormat(currentLocale(), { type: 'unit' }).format(
+                  missing.map(missingName),
+                ),
+              })}
+            </p>
           )}
         </div>
       )}
@@ -133,7 +152,7 @@ export function ContactPanel(props: {
         <form onSubmit={save} className="profile-form">
           {FIELDS.map((field) => (
             <label key={field.key}>
-              {field.label}
+              {fieldLabel(field.key)}
               <input
                 type={field.type}
                 value={draft[field.key]}
@@ -146,16 +165,16 @@ export function ContactPanel(props: {
           <ErrorNote message={error} />
           {saved && (
             <p className="saved" role="status">
-              Saved
+              {t('common.saved')}
             </p>
           )}
-          <button type="submit">Save profile</button>
+          <button type="submit">{t('contact.save')}</button>
         </form>
       )}
       <ContactCallbacks contactId={contactId} />
       {history.length > 0 && (
         <>
-          <h3>Conversations</h3>
+          <h3>{t('inbox.conversations')}</h3>
           <ul className="history">
             {history.map((item) => (
               <li key={item.id}>
@@ -163,7 +182,12 @@ export function ContactPanel(props: {
                   to={`/inbox/${item.id}`}
                   aria-current={item.id === props.conversationId ? 'page' : undefined}
                 >
-                  {shortTime(item.lastMessageAt ?? item.createdAt)} · {item.status ?? item.ownership}
+                  {shortTime(item.lastMessageAt ?? item.createdAt)} ·{' '}
+                  {item.status === 'closed'
+                    ? t('inbox.closed')
+                    : item.status === 'open'
+                      ? t('contact.open')
+                      : (item.status ?? item.ownership)}
                 </Link>
               </li>
             ))}

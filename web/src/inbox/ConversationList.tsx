@@ -1,30 +1,50 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { NavLink } from 'react-router';
 import { describeError } from '../api/client';
 import { keys } from '../api/queries';
 import type { Conversation } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
+import { t, withStrings } from '../i18n/i18n';
 import { FILTERS, type Filter, listConversations } from './inbox-api';
 import { LabelSwatch } from './LabelSwatch';
 
-const FILTER_LABELS: Record<Filter, string> = {
-  open: 'Open',
-  mine: 'Mine',
-  unassigned: 'Unassigned',
-  bot: 'Bot',
-  human: 'Human',
-  closed: 'Closed',
-};
+// The bulk actions load with the first selection: most visits select nothing.
+const BulkBar = lazy(() =>
+  withStrings(['conversation'], () => import('./BulkBar')).then((module) => ({ default: module.BulkBar })),
+);
 
-const OWNERSHIP_LABELS = { bot: 'Bot', human: 'Human', paused: 'Paused' } as const;
+const filterLabel = (filter: Filter): string =>
+  ({
+    open: t('inbox.filter.open'),
+    mine: t('inbox.filter.mine'),
+    unassigned: t('inbox.filter.unassigned'),
+    bot: t('inbox.filter.bot'),
+    human: t('inbox.filter.human'),
+    snoozed: t('inbox.filter.snoozed'),
+    closed: t('inbox.filter.closed'),
+  })[filter];
+
+const ownershipLabel = (ownership: Conversation['ownership']): string =>
+  ({ bot: t('inbox.ownership.bot'), human: t('inbox.ownership.human'), paused: t('inbox.ownership.paused') })[
+    ownership
+  ];
 
 /** `onWorkspaceEmpty` learns whether the workspace has any open conversation (the unfiltered list). */
 export function ConversationList(props: { onWorkspaceEmpty?: (empty: boolean) => void }) {
   const [filter, setFilter] = useState<Filter>('open');
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const toggle = useCallback((id: string, on: boolean) => {
+    setSelected((was) => {
+      const next = new Set(was);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
   const sentinel = useRef<HTMLLIElement>(null);
 
   useEffect(() => {
@@ -63,47 +83,60 @@ export function ConversationList(props: { onWorkspaceEmpty?: (empty: boolean) =>
   }, [loadMore]);
 
   return (
-    <nav className="conversation-list" aria-label="Conversations">
+    <nav className="conversation-list" aria-label={t('inbox.conversations')}>
       <div className="list-tools">
         <input
           type="search"
-          placeholder="Search name, phone, email, company"
-          aria-label="Search conversations"
+          placeholder={t('inbox.searchPlaceholder')}
+          aria-label={t('inbox.search')}
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />
         <fieldset className="filters">
-          <legend className="visually-hidden">Filter conversations</legend>
+          <legend className="visually-hidden">{t('inbox.filterLegend')}</legend>
           {FILTERS.map((name) => (
             <button
               key={name}
               type="button"
               className="chip"
               aria-pressed={filter === name}
-              onClick={() => setFilter(name)}
+              onClick={() => {
+                setFilter(name);
+                setSelected(new Set());
+              }}
             >
-              {FILTER_LABELS[name]}
+              {filterLabel(name)}
             </button>
           ))}
         </fieldset>
       </div>
+      {selected.size > 0 && (
+        <Suspense fallback={null}>
+          <BulkBar
+            selected={[...selected]}
+            onDone={() => setSelected(new Set())}
+            onClear={() => setSelected(new Set())}
+          />
+        </Suspense>
+      )}
       <ErrorNote message={error} onRetry={() => void query.refetch()} />
       {!query.isPending && !error && items.length === 0 && (
-        <Empty title="No conversations here">
-          {q
-            ? 'Nothing matches this search. Try a phone number or another spelling.'
-            : 'New WhatsApp messages appear here as they arrive.'}
-        </Empty>
+        <Empty title={t('inbox.empty')}>{q ? t('inbox.emptySearch') : t('inbox.emptyHint')}</Empty>
       )}
       <ul className="conversations">
         {items.map((conversation) => (
-          <ConversationItem key={conversation.id} conversation={conversation} />
+          <ConversationItem
+            key={conversation.id}
+            conversation={conversation}
+            selected={selected.has(conversation.id)}
+            onSelect={toggle}
+          />
         ))}
         <li ref={sentinel} className="sentinel" aria-hidden="true" />
       </ul>
       {hasNextPage && (
         <button type="button" className="link-button load-more" onClick={loadMore}>
-          Load more
+          {t('common.loadMore')}
         </button>
       )}
     </nav>
@@ -116,14 +149,18 @@ function uniqueById(conversations: Conversation[]): Conversation[] {
   return conversations.filter((item) => !seen.has(item.id) && seen.add(item.id));
 }
 
-function ConversationItem(props: { conversation: Conversation }) {
+function ConversationItem(props: {
+  conversation: Conversation;
+  selected: boolean;
+  onSelect: (id: string, on: boolean) => void;
+}) {
   const { conversation } = props;
   const unread = conversation.unreadCount ?? 0;
   const preview =
     conversation.lastMessage?.preview ??
     (conversation.lastMessage ? `[${conversation.lastMessage.type}]` : '');
   return (
-    <li>
+    <li className="selectable">
       <NavLink to={`/inbox/${conversation.id}`} className="conversation-item">
         <span className="item-top">
           <span className="item-name">{contactName(conversation.contact)}</span>
@@ -136,16 +173,19 @@ function ConversationItem(props: { conversation: Conversation }) {
           {unread > 0 && (
             <span className="badge">
               {unread}
-              <span className="visually-hidden"> unread</span>
+              <span className="visually-hidden"> {t('inbox.unread', { count: unread })}</span>
             </span>
           )}
         </span>
         <span className="item-tags">
-          <span className="tag channel-tag">{conversation.channelKind === 'sms' ? 'SMS' : 'WhatsApp'}</span>
-          <span className={`tag ownership-${conversation.ownership}`}>
-            {OWNERSHIP_LABELS[conversation.ownership]}
+          <span className="tag channel-tag">
+            {conversation.channelKind === 'sms' ? t('common.channel.sms') : t('common.channel.whatsapp')}
           </span>
-          {conversation.status === 'closed' && <span className="tag">Closed</span>}
+          <span className={`tag ownership-${conversation.ownership}`}>
+            {ownershipLabel(conversation.ownership)}
+          </span>
+          {conversation.status === 'closed' && <span className="tag">{t('inbox.closed')}</span>}
+          {conversation.snoozedUntil && <span className="tag">{t('inbox.snoozed')}</span>}
           {(conversation.labels ?? []).map((label) => (
             <span key={label.id} className="tag label-tag">
               <LabelSwatch color={label.color} />
@@ -154,6 +194,14 @@ function ConversationItem(props: { conversation: Conversation }) {
           ))}
         </span>
       </NavLink>
+      {/* After the link: Tab reaches the conversation first, then its selection box. */}
+      <input
+        type="checkbox"
+        className="select-conversation"
+        aria-label={`Select ${contactName(conversation.contact)}`}
+        checked={props.selected}
+        onChange={(event) => props.onSelect(conversation.id, event.target.checked)}
+      />
     </li>
   );
 }

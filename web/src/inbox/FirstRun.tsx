@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import type { Channel, Invitation, Member, Session } from '../api/types';
+import { t } from '../i18n/i18n';
+import './conversation.css';
 
 interface Step {
   id: string;
@@ -58,23 +60,23 @@ export function FirstRunChecklist(props: { session: Session }) {
     {
       id: 'whatsapp',
       done: channels.data.length > 0,
-      title: 'Connect a WhatsApp number',
-      hint: 'Customers’ messages arrive here once a number is connected.',
-      action: { to: '/settings/channels', label: 'Connect WhatsApp' },
+      title: t('firstRun.whatsapp.title'),
+      hint: t('firstRun.whatsapp.hint'),
+      action: { to: '/settings/channels', label: t('firstRun.whatsapp.action') },
     },
     {
       id: 'bot',
       done: bot.data.updatedAt !== null,
-      title: 'Configure the bot',
-      hint: 'Its language, the details it collects and its texts.',
-      action: { to: '/settings/bot', label: 'Configure the bot' },
+      title: t('firstRun.bot.title'),
+      hint: t('firstRun.bot.hint'),
+      action: { to: '/settings/bot', label: t('firstRun.bot.title') },
     },
     {
       id: 'teammate',
       done: members.data.length > 1 || invitations.data.length > 0,
-      title: 'Invite a teammate',
-      hint: 'Share the inbox: conversations can be assigned and handed over.',
-      action: { to: '/settings/members', label: 'Invite someone' },
+      title: t('firstRun.teammate.title'),
+      hint: t('firstRun.teammate.hint'),
+      action: { to: '/settings/members', label: t('firstRun.teammate.action') },
     },
   ];
   const remaining = steps.filter((step) => !step.done).length;
@@ -85,9 +87,9 @@ export function FirstRunChecklist(props: { session: Session }) {
   };
   return (
     <section className="card first-run" aria-labelledby="first-run-title">
-      <h2 id="first-run-title">Get started</h2>
+      <h2 id="first-run-title">{t('firstRun.title')}</h2>
       <p className="muted">
-        {steps.length - remaining} of {steps.length} done
+        {t('firstRun.progress', { done: steps.length - remaining, total: steps.length })}
       </p>
       <ol className="first-run-steps">
         {steps.map((step) => (
@@ -96,7 +98,7 @@ export function FirstRunChecklist(props: { session: Session }) {
             <span>
               <strong>{step.title}</strong>
               {step.done ? (
-                <span className="visually-hidden"> (done)</span>
+                <span className="visually-hidden"> {t('firstRun.done')}</span>
               ) : (
                 <span className="muted"> {step.hint}</span>
               )}
@@ -111,7 +113,7 @@ export function FirstRunChecklist(props: { session: Session }) {
         ))}
       </ol>
       <button type="button" className="link-button" onClick={dismiss}>
-        Dismiss
+        {t('firstRun.dismiss')}
       </button>
     </section>
   );

@@ -1,19 +1,34 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ContactSummary, Session } from '../api/types';
 import { Empty } from '../common/feedback';
 import { useView } from '../common/view';
+import { t, withStrings } from '../i18n/i18n';
 import { ConversationList } from './ConversationList';
+import { useInboxShortcuts } from './use-shortcuts';
 
 // The open conversation's code loads with the first conversation opened: the list comes first.
-const Thread = lazy(() => import('./Thread').then((module) => ({ default: module.Thread })));
+const Thread = lazy(() =>
+  withStrings(['conversation'], () => import('./Thread')).then((module) => ({ default: module.Thread })),
+);
 const FirstRunChecklist = lazy(() =>
-  import('./FirstRun').then((module) => ({ default: module.FirstRunChecklist })),
+  withStrings(['conversation'], () => import('./FirstRun')).then((module) => ({
+    default: module.FirstRunChecklist,
+  })),
 );
 const QuotePanel = lazy(() =>
-  import('../quotes/QuotePanel').then((module) => ({ default: module.QuotePanel })),
+  withStrings(['quotes'], () => import('../quotes/QuotePanel')).then((module) => ({
+    default: module.QuotePanel,
+  })),
+);
+const ShortcutsHelp = lazy(() =>
+  withStrings(['conversation'], () => import('./ShortcutsHelp')).then((module) => ({
+    default: module.ShortcutsHelp,
+  })),
 );
 const ContactPanel = lazy(() =>
-  import('./ContactPanel').then((module) => ({ default: module.ContactPanel })),
+  withStrings(['conversation'], () => import('./ContactPanel')).then((module) => ({
+    default: module.ContactPanel,
+  })),
 );
 
 /** List, thread and contact side by side (stacked on narrow screens: the open pane shows). */
@@ -24,6 +39,11 @@ export function Inbox(props: { session: Session; conversationId: string | null }
   // A workspace without conversations yet is a new one: it gets the first-run checklist.
   const [workspaceEmpty, setWorkspaceEmpty] = useState(false);
   const { conversationId } = props;
+  const [help, setHelp] = useState(false);
+  useInboxShortcuts(
+    conversationId,
+    useCallback(() => setHelp(true), []),
+  );
   // Another conversation starts with the drawer closed.
   // biome-ignore lint/correctness/useExhaustiveDependencies: conversationId is the trigger on purpose
   useEffect(() => setContactOpen(false), [conversationId]);
@@ -32,9 +52,16 @@ export function Inbox(props: { session: Session; conversationId: string | null }
       {!conversationId && <InboxHeading />}
       <ReturnFocusToClosedConversation conversationId={conversationId} />
       <ConversationList onWorkspaceEmpty={setWorkspaceEmpty} />
+      {help && (
+        <Suspense fallback={null}>
+          <ShortcutsHelp onClose={() => setHelp(false)} />
+        </Suspense>
+      )}
       {conversationId ? (
         <>
-          <Suspense fallback={<section className="thread" aria-label="Conversation" aria-busy="true" />}>
+          <Suspense
+            fallback={<section className="thread" aria-label={t('inbox.conversation')} aria-busy="true" />}
+          >
             <Thread
               key={conversationId}
               conversationId={conversationId}
@@ -69,15 +96,13 @@ export function Inbox(props: { session: Session; conversationId: string | null }
           </Suspense>
         </>
       ) : (
-        <section className="thread thread-empty" aria-label="Conversation">
+        <section className="thread thread-empty" aria-label={t('inbox.conversation')}>
           {workspaceEmpty && props.session.activeTenant?.role !== 'agent' && (
             <Suspense fallback={null}>
               <FirstRunChecklist session={props.session} />
             </Suspense>
           )}
-          <Empty title="Choose a conversation">
-            Pick one from the list, or wait for a customer to write.
-          </Empty>
+          <Empty title={t('inbox.chooseConversation')}>{t('inbox.chooseConversationHint')}</Empty>
         </section>
       )}
     </div>
@@ -85,10 +110,10 @@ export function Inbox(props: { session: Session; conversationId: string | null }
 }
 
 function InboxHeading() {
-  const heading = useView('Inbox');
+  const heading = useView(t('inbox.title'));
   return (
     <h1 className="visually-hidden" tabIndex={-1} ref={heading}>
-      Inbox
+      {t('inbox.title')}
     </h1>
   );
 }

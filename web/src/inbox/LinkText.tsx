@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Dialog } from '../common/Dialog';
+import { t } from '../i18n/i18n';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 
@@ -30,7 +31,7 @@ export function LinkText(props: { text: string }) {
           <span key={index} className="link-part">
             <span className="link-text">{part.url}</span>
             <button type="button" className="link-open" onClick={() => setPending(part.url)}>
-              Open link
+              {t('link.open')}
             </button>
           </span>
         ),
@@ -47,22 +48,22 @@ function ConfirmLink(props: { url: string; onClose: () => void }) {
   };
   return (
     <Dialog
-      title="Open this link?"
+      title={t('link.confirmTitle')}
       role="alertdialog"
       onClose={props.onClose}
       actions={
         <>
           {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
           <button type="button" autoFocus onClick={props.onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="button" className="primary" onClick={open}>
-            Open in new tab
+            {t('link.openInNewTab')}
           </button>
         </>
       }
     >
-      <p>It was sent in a message. Check the full address before opening it:</p>
+      <p>{t('link.confirmText')}</p>
       <p className="full-url">{props.url}</p>
     </Dialog>
   );

@@ -1,16 +1,20 @@
 import type { Message } from '../api/types';
 import { fullTime, shortTime } from '../common/format';
+import { t } from '../i18n/i18n';
 import { LinkText } from './LinkText';
 
 const MEDIA = new Set(['image', 'sticker', 'video', 'audio', 'document']);
-const TICKS: Record<string, string> = {
-  pending: 'Queued',
-  accepted: 'Accepted by the provider',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-  played: 'Played',
-};
+const tick = (status: string): string | undefined =>
+  (
+    ({
+      pending: t('message.status.pending'),
+      accepted: t('message.status.accepted'),
+      sent: t('message.status.sent'),
+      delivered: t('message.status.delivered'),
+      read: t('message.status.read'),
+      played: t('message.status.played'),
+    }) as Record<string, string>
+  )[status];
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 const num = (value: unknown): number | null =>
@@ -24,10 +28,10 @@ export function MessageView(props: { message: Message; mediaVersion: number }) {
     message.author === 'customer'
       ? null
       : message.author === 'bot'
-        ? 'Bot'
+        ? t('message.author.bot')
         : message.author === 'operator'
-          ? 'You'
-          : 'System';
+          ? t('message.author.you')
+          : t('message.author.system');
   return (
     <li className={`message ${side} ${message.status === 'failed' ? 'failed' : ''}`}>
       <div className="bubble">
@@ -38,8 +42,8 @@ export function MessageView(props: { message: Message; mediaVersion: number }) {
             {shortTime(message.sentAt)}
           </time>
           {message.direction === 'outbound' && message.status && message.status !== 'failed' && (
-            <span className={`ticks ticks-${message.status}`} title={TICKS[message.status]}>
-              <span className="visually-hidden">{TICKS[message.status]} </span>
+            <span className={`ticks ticks-${message.status}`} title={tick(message.status)}>
+              <span className="visually-hidden">{tick(message.status)} </span>
               {message.status === 'read' || message.status === 'played'
                 ? '✓✓'
                 : message.status === 'delivered'
@@ -52,8 +56,8 @@ export function MessageView(props: { message: Message; mediaVersion: number }) {
         </span>
         {message.status === 'failed' && (
           <span className="failure" role="note">
-            Not delivered: {message.errorTitle ?? 'The provider refused the message'}
-            {message.errorCode !== null ? ` (code ${message.errorCode})` : ''}
+            {t('message.notDelivered', { reason: message.errorTitle ?? t('message.refused') })}
+            {message.errorCode !== null ? ` ${t('message.errorCode', { code: message.errorCode })}` : ''}
           </span>
         )}
       </div>
@@ -65,7 +69,7 @@ function Body(props: { message: Message; mediaVersion: number }) {
   const { message } = props;
   const content = message.content ?? {};
   if (message.unsupported || content.unsupported === true) {
-    return <span className="unsupported">Unsupported message type: {message.type}</span>;
+    return <span className="unsupported">{t('message.unsupported', { type: message.type })}</span>;
   }
   if (MEDIA.has(message.type)) {
     const src = `/api/v1/messages/${message.id}/media?v=${props.mediaVersion}`;
@@ -77,18 +81,21 @@ function Body(props: { message: Message; mediaVersion: number }) {
             <img
               className="thumb"
               src={src}
-              alt={message.text ?? `${message.type} from the customer`}
+              alt={
+                message.text ??
+                (message.direction === 'outbound'
+                  ? t('message.mediaSent', { type: message.type })
+                  : t('message.mediaFromCustomer', { type: message.type }))
+              }
               loading="lazy"
             />
           </a>
         ) : (
           <a href={src} target="_blank" rel="noopener noreferrer" className="file">
-            {message.type === 'audio'
-              ? 'Voice or audio message'
-              : message.type === 'video'
-                ? 'Video'
-                : 'Document'}
-            : {label}
+            {t('message.file', {
+              kind: message.type === 'audio' ? 'audio' : message.type === 'video' ? 'video' : 'document',
+              label,
+            })}
           </a>
         )}
         {message.text && (
@@ -104,7 +111,8 @@ function Body(props: { message: Message; mediaVersion: number }) {
     const lng = num(content.longitude);
     return (
       <span className="location">
-        <span className="kind">Location</span> {str(content.name) ?? ''} {str(content.address) ?? ''}
+        <span className="kind">{t('message.location')}</span> {str(content.name) ?? ''}{' '}
+        {str(content.address) ?? ''}
         {lat !== null && lng !== null && (
           <span className="coords">
             {' '}
@@ -118,9 +126,10 @@ function Body(props: { message: Message; mediaVersion: number }) {
     const cards = Array.isArray(content.contacts) ? (content.contacts as Record<string, unknown>[]) : [];
     return (
       <span className="contacts">
-        <span className="kind">Shared contact{cards.length === 1 ? '' : 's'}</span>
+        <span className="kind">{t('message.sharedContacts', { count: cards.length })}</span>
         {cards.map((card, index) => {
-          const name = str((card.name as Record<string, unknown> | undefined)?.formatted_name) ?? 'Unnamed';
+          const name =
+            str((card.name as Record<string, unknown> | undefined)?.formatted_name) ?? t('message.unnamed');
           const phones = Array.isArray(card.phones) ? (card.phones as Record<string, unknown>[]) : [];
           return (
             // biome-ignore lint/suspicious/noArrayIndexKey: cards of one message never reorder
@@ -144,28 +153,34 @@ function Body(props: { message: Message; mediaVersion: number }) {
   if (message.type === 'reaction') {
     return (
       <span className="reaction">
-        {content.removed === true ? 'Removed a reaction' : `Reacted ${str(content.emoji) ?? ''}`}
+        {content.removed === true
+          ? t('message.reactionRemoved')
+          : t('message.reacted', { emoji: str(content.emoji) ?? '' })}
       </span>
     );
   }
   if (message.type === 'interactive' || message.type === 'button') {
     return (
       <span className="interactive">
-        <span className="kind">Chose</span> {message.text ?? str(content.title) ?? ''}
+        <span className="kind">{t('message.chose')}</span> {message.text ?? str(content.title) ?? ''}
       </span>
     );
   }
   if (message.type === 'template') {
     const template = content.template as Record<string, unknown> | undefined;
+    // The text the customer read, when it was rendered from the template; the tag names the template.
     return (
       <span className="template">
-        <span className="kind">Template</span> {str(template?.name) ?? ''}
+        <span className="tag template-tag">
+          {t('message.templateTag', { name: str(template?.name) ?? '' })}
+        </span>
+        {message.text && <LinkText text={message.text} />}
       </span>
     );
   }
   return message.text ? (
     <LinkText text={message.text} />
   ) : (
-    <span className="unsupported">Empty {message.type} message</span>
+    <span className="unsupported">{t('message.empty', { type: message.type })}</span>
   );
 }

@@ -7,11 +7,13 @@ import type { Conversation, Message, Note } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { contactName, shortTime } from '../common/format';
 import { useView } from '../common/view';
+import { t } from '../i18n/i18n';
 import { useLiveEvents } from '../live/use-live';
 import { Composer } from './Composer';
 import { ConversationControls } from './ConversationControls';
 import { listMessages } from './inbox-api';
 import { MessageView } from './MessageView';
+import './conversation.css';
 
 /** Marks what the operator now sees as read (a server without read marks simply refuses). */
 function markRead(conversationId: string) {
@@ -63,7 +65,7 @@ export function Thread(props: {
     },
   });
   const conversation = conversationQuery.data ?? null;
-  const heading = useView(conversation ? contactName(conversation.contact) : 'Conversation');
+  const heading = useView(conversation ? contactName(conversation.contact) : t('inbox.conversation'));
   const messages = chronological(messagesQuery.data?.pages ?? []);
   const notes = notesQuery.data ?? [];
   const failed = conversationQuery.error ?? messagesQuery.error;
@@ -108,13 +110,13 @@ export function Thread(props: {
   ].sort((a, b) => a.at.localeCompare(b.at));
 
   return (
-    <section className="thread" aria-label="Conversation">
+    <section className="thread" aria-label={t('inbox.conversation')}>
       <header className="thread-header">
         <Link to="/inbox" className="back-link">
-          ← Conversations
+          ← {t('inbox.conversations')}
         </Link>
         <h1 tabIndex={-1} ref={heading}>
-          {conversation ? contactName(conversation.contact) : 'Loading…'}
+          {conversation ? contactName(conversation.contact) : t('common.loading')}
         </h1>
         {conversation && <span className="muted">{conversation.contact.phoneE164}</span>}
         <button
@@ -124,7 +126,7 @@ export function Thread(props: {
           aria-controls="contact-panel"
           onClick={props.onToggleContact}
         >
-          Contact
+          {t('thread.contact')}
         </button>
       </header>
       {conversation && (
@@ -135,7 +137,7 @@ export function Thread(props: {
       <div
         className="messages"
         role="log"
-        aria-label="Messages"
+        aria-label={t('thread.messages')}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard
         tabIndex={0}
         ref={scroller}
@@ -146,7 +148,7 @@ export function Thread(props: {
       >
         {messagesQuery.hasNextPage && (
           <button type="button" className="link-button older" onClick={loadOlder}>
-            Load older messages
+            {t('thread.loadOlder')}
           </button>
         )}
         <ol className="message-list">
@@ -155,7 +157,9 @@ export function Thread(props: {
               <MessageView key={item.message.id} message={item.message} mediaVersion={mediaVersion} />
             ) : 'note' in item && item.note ? (
               <li key={item.note.id} className="note">
-                <span className="author">Private note · {item.note.authorEmail ?? 'operator'}</span>
+                <span className="author">
+                  {t('thread.noteBy', { author: item.note.authorEmail ?? t('thread.operator') })}
+                </span>
                 <span className="note-text">{item.note.text}</span>
                 <time dateTime={item.note.createdAt}>{shortTime(item.note.createdAt)}</time>
               </li>

@@ -1,7 +1,7 @@
 import { ApiError, api, withQuery } from '../api/client';
 import type { Conversation, Message, Page } from '../api/types';
 
-export const FILTERS = ['open', 'mine', 'unassigned', 'bot', 'human', 'closed'] as const;
+export const FILTERS = ['open', 'mine', 'unassigned', 'bot', 'human', 'snoozed', 'closed'] as const;
 export type Filter = (typeof FILTERS)[number];
 
 const refusedQuery = (error: unknown) => error instanceof ApiError && error.code === 'validation_failed';

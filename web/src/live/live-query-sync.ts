@@ -31,6 +31,12 @@ export function staleKeys(event: LiveEvent): QueryKey[] {
       return [keys.callbacks];
     case 'contact_import.updated':
       return [keys.contactImports, keys.contactLists];
+    case 'notification.created':
+    case 'notifications.read':
+      return [keys.notifications];
+    case 'campaign.progress':
+      // The campaign (status, progress, recipients, report) and the list's status column.
+      return [keys.campaign(event.campaignId), [...keys.campaigns, 'list']];
     default:
       return [];
   }

@@ -43,6 +43,8 @@ export function connectLive(options: LiveOptions): () => void {
         options.onState('live');
         if (connectedBefore) options.onResync();
         connectedBefore = true;
+        // Listeners read what the greeting carries (the bell's unread count) without a request of their own.
+        options.onEvent(event);
       } else if (event.type === 'resync') {
         options.onResync();
       } else {

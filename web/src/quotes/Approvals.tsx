@@ -7,15 +7,17 @@ import type { ApprovalEntry, Page } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import { useView } from '../common/view';
+import { currentLocale, t } from '../i18n/i18n';
 import { formatMoney } from './money';
 import { QuoteEditor } from './QuoteEditor';
 import { RejectForm } from './QuotePanel';
 import { useQuoteActions } from './quote-actions';
 import { DiffView, QuoteLines, useQuote } from './quote-parts';
+import './quotes.css';
 
 /** Quotes awaiting approval, oldest first, live: approve, edit into a new version, or reject with a reason. */
 export function Approvals() {
-  const heading = useView('Quote approvals');
+  const heading = useView(t('approvals.title'));
   const queue = useInfiniteQuery({
     queryKey: keys.approvals,
     initialPageParam: null as string | null,
@@ -35,17 +37,12 @@ export function Approvals() {
   return (
     <div className="approvals">
       <h1 tabIndex={-1} ref={heading}>
-        Quote approvals
+        {t('approvals.title')}
       </h1>
-      <p className="muted">
-        Quotes wait here until someone with the approval permission approves them; nothing reaches a customer
-        before. The approval policy is in Settings › Quotes.
-      </p>
+      <p className="muted">{t('approvals.intro')}</p>
       <ErrorNote message={actionError ?? (queue.error ? describeError(queue.error) : null)} />
       {entries && entries.length === 0 && (
-        <Empty title="No quote is waiting for approval">
-          Quotes appear here when someone submits one from a conversation's side panel.
-        </Empty>
+        <Empty title={t('approvals.empty')}>{t('approvals.emptyHint')}</Empty>
       )}
       <ul className="approval-list">
         {(entries ?? []).map((entry) => (
@@ -54,7 +51,7 @@ export function Approvals() {
       </ul>
       {queue.hasNextPage && (
         <button type="button" onClick={() => void queue.fetchNextPage()}>
-          Show more
+          {t('approvals.showMore')}
         </button>
       )}
     </div>
@@ -71,25 +68,29 @@ function ApprovalCard(props: { entry: ApprovalEntry; onError: (message: string |
   return (
     <li className="card approval-card" aria-labelledby={titleId}>
       <h2 id={titleId}>
-        Quote {entry.number} · {entry.contactName ?? 'Unknown contact'}
+        {t('quote.numbered', { number: entry.number })} · {entry.contactName ?? t('common.unknownContact')}
       </h2>
       <p>
-        <strong>{formatMoney(entry.totalMinor, entry.currency)}</strong> · version {entry.version} · waiting
-        since {fullTime(entry.waitingSince)}
-        {entry.manualPriceChange && <span className="warning"> · prices changed by hand</span>}
+        <strong>{formatMoney(entry.totalMinor, entry.currency, currentLocale())}</strong> ·{' '}
+        {t('approvals.versionWaiting', { version: entry.version, since: fullTime(entry.waitingSince) })}
+        {entry.manualPriceChange && <span className="warning"> · {t('approvals.manualPrices')}</span>}
       </p>
       {entry.excerpt.length > 0 && (
         <div className="approval-excerpt">
-          <h3>Conversation</h3>
+          <h3>{t('approvals.conversation')}</h3>
           <ol>
             {entry.excerpt.map((message) => (
               <li key={message.sentAt} className={`excerpt-${message.direction}`}>
-                <span className="muted">{message.direction === 'inbound' ? 'Customer' : 'Us'}:</span>{' '}
-                {message.text ?? '(no text)'}
+                <span className="muted">
+                  {message.direction === 'inbound' ? t('approvals.customer') : t('approvals.us')}:
+                </span>{' '}
+                {message.text ?? t('approvals.noText')}
               </li>
             ))}
           </ol>
-          {entry.conversationId && <Link to={`/inbox/${entry.conversationId}`}>Open the conversation</Link>}
+          {entry.conversationId && (
+            <Link to={`/inbox/${entry.conversationId}`}>{t('approvals.openConversation')}</Link>
+          )}
         </div>
       )}
       <DiffView diff={entry.diff} currency={entry.currency} />
@@ -98,7 +99,7 @@ function ApprovalCard(props: { entry: ApprovalEntry; onError: (message: string |
         <QuoteEditor
           currency={current.version.currency}
           quote={current}
-          submitLabel="Save as a new version and submit"
+          submitLabel={t('approvals.saveAndSubmit')}
           onCancel={() => setMode('view')}
           onSubmit={async (content) => {
             const saved = await actions.edit(current, content);
@@ -120,13 +121,16 @@ function ApprovalCard(props: { entry: ApprovalEntry; onError: (message: string |
       {mode === 'view' && current && (
         <div className="quote-actions">
           <button type="button" className="primary" onClick={() => void actions.approve(current)}>
-            Approve<span className="visually-hidden"> quote {entry.number}</span>
+            {t('quote.approve')}
+            <span className="visually-hidden"> {t('approvals.quoteNumber', { number: entry.number })}</span>
           </button>
           <button type="button" onClick={() => setMode('edit')}>
-            Edit<span className="visually-hidden"> quote {entry.number}</span>
+            {t('quote.edit')}
+            <span className="visually-hidden"> {t('approvals.quoteNumber', { number: entry.number })}</span>
           </button>
           <button type="button" onClick={() => setMode('reject')}>
-            Reject<span className="visually-hidden"> quote {entry.number}</span>
+            {t('quote.reject')}
+            <span className="visually-hidden"> {t('approvals.quoteNumber', { number: entry.number })}</span>
           </button>
         </div>
       )}

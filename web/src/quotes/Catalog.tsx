@@ -6,6 +6,8 @@ import type { CatalogItem, Page } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { useLazyPageHeading } from './lazy-page';
 import { bpToPercent, decimalToMinor, formatMoney, minorToDecimal, percentToBp } from './money';
+import './quotes.css';
+import { currentLocale, rich, t } from '../i18n/i18n';
 
 type ItemInput = {
   sku: string;
@@ -79,8 +81,8 @@ export function Catalog() {
     const unitPriceMinor = decimalToMinor(input.price, currency);
     const taxRateBp = percentToBp(input.tax);
     if (unitPriceMinor === null)
-      throw new FormError(`Write the price as an amount in ${currency}, e.g. 12.50`);
-    if (taxRateBp === null) throw new FormError('Write the tax rate as a percentage, e.g. 22');
+      throw new FormError(t('catalog.badPrice', { currency, example: minorToDecimal(1250, currency) }));
+    if (taxRateBp === null) throw new FormError(t('catalog.badTax'));
     return {
       sku: input.sku.trim(),
       name: input.name.trim(),
@@ -98,12 +100,9 @@ export function Catalog() {
   return (
     <>
       <h1 tabIndex={-1} ref={heading}>
-        Catalog
+        {t('catalog.title')}
       </h1>
-      <p className="muted">
-        What quotes are drafted from. Prices are in {currency} (change the currency in Quotes settings);
-        quotes keep the price they were drafted with.
-      </p>
+      <p className="muted">{t('catalog.intro', { currency })}</p>
       <ErrorNote message={error ?? (list.error ? describeError(list.error) : null)} />
       <form
         className="inline-form"
@@ -113,10 +112,10 @@ export function Catalog() {
         }}
       >
         <label>
-          Search the catalog
+          {t('catalog.search')}
           <input type="search" value={q} onChange={(event) => setQ(event.target.value)} maxLength={200} />
         </label>
-        <button type="submit">Search</button>
+        <button type="submit">{t('editor.search')}</button>
         {search && (
           <button
             type="button"
@@ -125,18 +124,16 @@ export function Catalog() {
               setSearch('');
             }}
           >
-            Show all
+            {t('catalog.showAll')}
           </button>
         )}
       </form>
       {items && items.length === 0 && (
-        <Empty title={search ? `Nothing in the catalog matches “${search}”` : 'The catalog is empty'}>
-          {search
-            ? 'Search ignores accents and small typos; inactive items are not searched.'
-            : 'Add your first item below, or import a CSV of your price list.'}
+        <Empty title={search ? t('catalog.noMatch', { search }) : t('catalog.empty')}>
+          {search ? t('catalog.noMatchHint') : t('catalog.emptyHint')}
         </Empty>
       )}
-      <ul className="rows" aria-label="Catalog items">
+      <ul className="rows" aria-label={t('catalog.items')}>
         {(items ?? []).map((item) =>
           editing === item.id ? (
             <li key={item.id} className="row">
@@ -152,7 +149,7 @@ export function Catalog() {
                   active: item.active,
                 }}
                 currency={currency}
-                submitLabel="Save item"
+                submitLabel={t('catalog.saveItem')}
                 onCancel={() => setEditing(null)}
                 onSubmit={async (input) => {
                   const saved = await save((value) =>
@@ -168,13 +165,14 @@ export function Catalog() {
               <span className="mono">{item.sku}</span>
               <strong className="catalog-name">{item.name}</strong>
               <span>
-                {formatMoney(item.unitPriceMinor, currency)}
+                {formatMoney(item.unitPriceMinor, currency, currentLocale())}
                 {item.unit && ` / ${item.unit}`}
               </span>
-              <span className="muted">tax {bpToPercent(item.taxRateBp)} %</span>
-              {!item.active && <span className="muted">inactive</span>}
+              <span className="muted">{t('catalog.taxRate', { percent: bpToPercent(item.taxRateBp) })}</span>
+              {!item.active && <span className="muted">{t('catalog.inactive')}</span>}
               <button type="button" onClick={() => setEditing(item.id)}>
-                Edit<span className="visually-hidden"> {item.name}</span>
+                {t('quote.edit')}
+                <span className="visually-hidden"> {item.name}</span>
               </button>
               <button
                 type="button"
@@ -182,7 +180,7 @@ export function Catalog() {
                   void change(() => api('PATCH', `/catalog/items/${item.id}`, { active: !item.active }))
                 }
               >
-                {item.active ? 'Deactivate' : 'Activate'}
+                {item.active ? t('catalog.deactivate') : t('catalog.activate')}
                 <span className="visually-hidden"> {item.name}</span>
               </button>
             </li>
@@ -191,15 +189,15 @@ export function Catalog() {
       </ul>
       {list.hasNextPage && (
         <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more items
+          {t('catalog.loadMore')}
         </button>
       )}
       <section className="card settings-form" aria-labelledby="new-item">
-        <h2 id="new-item">New item</h2>
+        <h2 id="new-item">{t('catalog.newItem')}</h2>
         <ItemForm
           initial={blank}
           currency={currency}
-          submitLabel="Add item"
+          submitLabel={t('catalog.addItem')}
           resetOnSubmit
           onSubmit={save((input) => api('POST', '/catalog/items', toBody(input)))}
         />
@@ -233,37 +231,37 @@ function ItemForm(props: {
   return (
     <form className="form-grid catalog-form" onSubmit={submit}>
       <label>
-        SKU
+        {t('catalog.sku')}
         <input required maxLength={64} pattern="[A-Za-z0-9._\-\/]{1,64}" {...field('sku')} />
       </label>
       <label>
-        Name
+        {t('catalog.name')}
         <input required maxLength={200} {...field('name')} />
       </label>
       <label>
-        Price ({props.currency})
+        {t('editor.priceIn', { currency: props.currency })}
         <input
           required
           inputMode="decimal"
           pattern="\d{1,13}([.,]\d{0,3})?"
-          title="e.g. 12.50"
+          title={t('catalog.priceExample', { example: minorToDecimal(1250, props.currency) })}
           {...field('price')}
         />
       </label>
       <label>
-        Unit
-        <input maxLength={32} placeholder="e.g. piece, m², hour" {...field('unit')} />
+        {t('catalog.unit')}
+        <input maxLength={32} placeholder={t('catalog.unitExample')} {...field('unit')} />
       </label>
       <label>
-        Tax rate (%)
+        {t('catalog.tax')}
         <input inputMode="decimal" pattern="\d{1,3}([.,]\d{0,2})?" {...field('tax')} />
       </label>
       <label>
-        Category
+        {t('catalog.category')}
         <input maxLength={100} {...field('category')} />
       </label>
       <label className="wide">
-        Description
+        {t('catalog.description')}
         <textarea rows={2} maxLength={4000} {...field('description')} />
       </label>
       <label className="checkbox">
@@ -272,7 +270,7 @@ function ItemForm(props: {
           checked={input.active}
           onChange={(event) => setInput({ ...input, active: event.target.checked })}
         />
-        Active (offered in new quotes)
+        {t('catalog.active')}
       </label>
       <div className="form-actions">
         <button type="submit" className="primary">
@@ -280,7 +278,7 @@ function ItemForm(props: {
         </button>
         {props.onCancel && (
           <button type="button" onClick={props.onCancel}>
-            Cancel
+            {t('quote.cancel')}
           </button>
         )}
       </div>
@@ -302,30 +300,26 @@ function CsvImport(props: { onImported: () => Promise<unknown> }) {
     try {
       const answer = await api<{ inserted: number; updated: number }>('POST', '/catalog/import', { csv });
       setError(null);
-      setResult(
-        `Imported: ${answer.inserted} new item${answer.inserted === 1 ? '' : 's'}, ${answer.updated} updated.`,
-      );
+      setResult(t('catalog.imported', { count: answer.inserted, updated: answer.updated }));
       setCsv('');
       await props.onImported();
     } catch (caught) {
-      setError(`Nothing was imported. ${describeError(caught)}`);
+      setError(t('catalog.importFailed', { reason: describeError(caught) }));
     }
   };
   return (
     <section className="card settings-form" aria-labelledby="csv-import">
-      <h2 id="csv-import">Import from CSV</h2>
+      <h2 id="csv-import">{t('catalog.csvTitle')}</h2>
       <p className="muted">
-        A header row <code>sku,name,unit_price</code> and optionally{' '}
-        <code>description,unit,tax_rate,active,category,options</code>. Prices are decimal amounts (12.50);
-        rows whose SKU exists update that item. All rows are imported, or none.
+        {rich('catalog.csvHint', [(columns) => <code>{columns}</code>, (columns) => <code>{columns}</code>])}
       </p>
       <form className="settings-form" onSubmit={submit}>
         <label>
-          CSV file
+          {t('catalog.csvFile')}
           <input type="file" accept=".csv,text/csv" onChange={(event) => void pick(event)} />
         </label>
         <label>
-          CSV text
+          {t('catalog.csvText')}
           <textarea rows={5} value={csv} onChange={(event) => setCsv(event.target.value)} />
         </label>
         <ErrorNote message={error} />
@@ -335,7 +329,7 @@ function CsvImport(props: { onImported: () => Promise<unknown> }) {
           </p>
         )}
         <button type="submit" className="primary" disabled={csv.trim() === ''}>
-          Import
+          {t('catalog.import')}
         </button>
       </form>
     </section>

@@ -4,6 +4,7 @@ import { api, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import type { CatalogItem, Quote } from '../api/types';
 import { ErrorNote } from '../common/feedback';
+import { currentLocale, t } from '../i18n/i18n';
 import { bpToPercent, decimalToMinor, formatMoney, minorToDecimal, percentToBp } from './money';
 
 interface DraftLine {
@@ -101,8 +102,7 @@ export function QuoteEditor(props: {
     const content: QuoteContent = { lines: [], discountBp: 0, notes: notes.trim() };
     for (const line of lines) {
       const discountBp = percentToBp(line.discount);
-      if (discountBp === null)
-        return setError(`The discount of ${line.name} is not a percentage (0 to 100).`);
+      if (discountBp === null) return setError(t('editor.badLineDiscount', { name: line.name }));
       const entry: QuoteContent['lines'][number] = {
         catalogItemId: line.catalogItemId,
         quantity: line.quantity.trim(),
@@ -110,15 +110,14 @@ export function QuoteEditor(props: {
       };
       if (line.price.trim() !== line.originalPrice) {
         const unitPriceMinor = decimalToMinor(line.price, currency);
-        if (unitPriceMinor === null)
-          return setError(`The price of ${line.name} is not an amount in ${currency}.`);
+        if (unitPriceMinor === null) return setError(t('editor.badPrice', { name: line.name, currency }));
         entry.unitPriceMinor = unitPriceMinor;
       }
       if (line.note.trim()) entry.note = line.note.trim();
       content.lines.push(entry);
     }
     const discountBp = percentToBp(discount);
-    if (discountBp === null) return setError('The quote discount is not a percentage (0 to 100).');
+    if (discountBp === null) return setError(t('editor.badDiscount'));
     content.discountBp = discountBp;
     if (validUntil) content.validUntil = validUntil;
     setError(null);
@@ -134,11 +133,11 @@ export function QuoteEditor(props: {
     <form
       className="quote-editor"
       onSubmit={submit}
-      aria-label={quote ? `Edit quote ${quote.number}` : 'New quote'}
+      aria-label={quote ? t('editor.editNamed', { number: quote.number }) : t('quote.new')}
     >
       <CatalogPicker currency={currency} onPick={add} />
       {lines.length === 0 ? (
-        <p className="muted">No lines yet: search the catalog above and add items.</p>
+        <p className="muted">{t('editor.noLines')}</p>
       ) : (
         <ol className="editor-lines">
           {lines.map((line, index) => (
@@ -147,7 +146,7 @@ export function QuoteEditor(props: {
                 {index + 1}. {line.name}
               </strong>
               <label>
-                Quantity{line.unit && ` (${line.unit})`}
+                {line.unit ? t('editor.quantityUnit', { unit: line.unit }) : t('editor.quantity')}
                 <input
                   required
                   inputMode="decimal"
@@ -157,7 +156,7 @@ export function QuoteEditor(props: {
                 />
               </label>
               <label>
-                Price ({currency})
+                {t('editor.priceIn', { currency })}
                 <input
                   required
                   inputMode="decimal"
@@ -166,7 +165,7 @@ export function QuoteEditor(props: {
                 />
               </label>
               <label>
-                Discount (%)
+                {t('editor.lineDiscount')}
                 <input
                   inputMode="decimal"
                   value={line.discount}
@@ -174,7 +173,7 @@ export function QuoteEditor(props: {
                 />
               </label>
               <label className="wide">
-                Line note
+                {t('editor.lineNote')}
                 <input
                   maxLength={1000}
                   value={line.note}
@@ -186,7 +185,7 @@ export function QuoteEditor(props: {
                 aria-describedby={`${id}-${line.key}`}
                 onClick={() => setLines((current) => current.filter((other) => other.key !== line.key))}
               >
-                Remove
+                {t('editor.remove')}
               </button>
             </li>
           ))}
@@ -194,15 +193,15 @@ export function QuoteEditor(props: {
       )}
       <div className="form-grid">
         <label>
-          Quote discount (%)
+          {t('editor.discount')}
           <input inputMode="decimal" value={discount} onChange={(event) => setDiscount(event.target.value)} />
         </label>
         <label>
-          Valid until
+          {t('editor.validUntil')}
           <input type="date" value={validUntil} onChange={(event) => setValidUntil(event.target.value)} />
         </label>
         <label className="wide">
-          Notes for the customer
+          {t('editor.notes')}
           <textarea
             rows={2}
             maxLength={4000}
@@ -217,7 +216,7 @@ export function QuoteEditor(props: {
           {props.submitLabel}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('quote.cancel')}
         </button>
       </div>
     </form>
@@ -247,7 +246,7 @@ function CatalogPicker(props: { currency: string; onPick: (item: CatalogItem) =>
   return (
     <div className="catalog-picker">
       <label>
-        Find a catalog item
+        {t('editor.find')}
         <input
           type="search"
           value={q}
@@ -262,18 +261,18 @@ function CatalogPicker(props: { currency: string; onPick: (item: CatalogItem) =>
         />
       </label>
       <button type="button" onClick={find}>
-        Search
+        {t('editor.search')}
       </button>
       {search && results.data && (
-        <ul className="picker-results" aria-label="Catalog matches">
-          {results.data.length === 0 && <li className="muted">No active item matches “{search}”.</li>}
+        <ul className="picker-results" aria-label={t('editor.matches')}>
+          {results.data.length === 0 && <li className="muted">{t('editor.noMatch', { search })}</li>}
           {results.data.map((item) => (
             <li key={item.id}>
               <button type="button" onClick={() => props.onPick(item)}>
-                Add {item.name}
+                {t('editor.add', { name: item.name })}
               </button>{' '}
               <span className="muted">
-                {item.sku} · {formatMoney(item.unitPriceMinor, props.currency)}
+                {item.sku} · {formatMoney(item.unitPriceMinor, props.currency, currentLocale())}
               </span>
             </li>
           ))}

@@ -5,10 +5,12 @@ import { keys, quoteSettingsQuery } from '../api/queries';
 import type { Page, QuoteSummary, SentQuote } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { shortTime } from '../common/format';
+import { currentLocale, t } from '../i18n/i18n';
 import { formatMoney } from './money';
 import { QuoteEditor } from './QuoteEditor';
 import { useQuoteActions } from './quote-actions';
 import { pdfUrl, QuoteLines, StatusBadge, useQuote } from './quote-parts';
+import './quotes.css';
 
 /** The open conversation's quotes, live: draft one from the conversation or by hand, and take it to sent. */
 export function QuotePanel(props: { conversationId: string; canApprove: boolean }) {
@@ -34,13 +36,13 @@ export function QuotePanel(props: { conversationId: string; canApprove: boolean 
 
   return (
     <section className="quote-panel" aria-labelledby="quote-panel-title">
-      <h3 id="quote-panel-title">Quotes</h3>
+      <h3 id="quote-panel-title">{t('quote.panelTitle')}</h3>
       <ErrorNote message={actions.error ?? (list.error ? describeError(list.error) : null)} />
       {composing ? (
         <QuoteEditor
           currency={currency}
           quote={null}
-          submitLabel="Save draft"
+          submitLabel={t('quote.saveDraft')}
           onCancel={() => setComposing(false)}
           onSubmit={async (content) => {
             const quote = await actions.create(conversationId, content);
@@ -54,17 +56,15 @@ export function QuotePanel(props: { conversationId: string; canApprove: boolean 
       ) : (
         <div className="quote-panel-actions">
           <button type="button" className="primary" onClick={() => void draft()}>
-            Draft from conversation
+            {t('quote.draftFromConversation')}
           </button>
           <button type="button" onClick={() => setComposing(true)}>
-            New quote
+            {t('quote.new')}
           </button>
         </div>
       )}
       {quotes && quotes.length === 0 && !composing && (
-        <Empty title="No quotes in this conversation">
-          Draft one from what the customer asked, or compose one from the catalog.
-        </Empty>
+        <Empty title={t('quote.none')}>{t('quote.noneHint')}</Empty>
       )}
       <ul className="quote-list">
         {(quotes ?? []).map((summary) => (
@@ -75,9 +75,9 @@ export function QuotePanel(props: { conversationId: string; canApprove: boolean 
               aria-expanded={open === summary.id}
               onClick={() => setOpen(open === summary.id ? null : summary.id)}
             >
-              <span>Quote {summary.number}</span>
+              <span>{t('quote.numbered', { number: summary.number })}</span>
               <StatusBadge status={summary.status} />
-              <span>{formatMoney(summary.totalMinor, summary.currency)}</span>
+              <span>{formatMoney(summary.totalMinor, summary.currency, currentLocale())}</span>
               <span className="muted">{shortTime(summary.createdAt)}</span>
             </button>
             {open === summary.id && (
@@ -104,7 +104,7 @@ function QuoteCard(props: { id: string; currency: string; canApprove: boolean })
       <QuoteEditor
         currency={quote.version.currency}
         quote={quote}
-        submitLabel={status === 'draft' ? 'Save draft' : 'Save as a new version'}
+        submitLabel={status === 'draft' ? t('quote.saveDraft') : t('quote.saveNewVersion')}
         onCancel={() => setEditing(false)}
         onSubmit={async (content) => {
           const saved = await actions.edit(quote, content);
@@ -118,8 +118,9 @@ function QuoteCard(props: { id: string; currency: string; canApprove: boolean })
   return (
     <div className="quote-card">
       <p>
-        Version {version} · <StatusBadge status={status} /> · valid until {quote.version.validUntil}
-        {quote.version.manualPriceChange && <span className="muted"> · manual price</span>}
+        {t('quote.version', { version })} · <StatusBadge status={status} /> ·{' '}
+        {t('quote.validUntil', { date: quote.version.validUntil })}
+        {quote.version.manualPriceChange && <span className="muted"> · {t('quote.manualPrice')}</span>}
       </p>
       <QuoteLines quote={quote} />
       {quote.version.notes && <p className="quote-note">{quote.version.notes}</p>}
@@ -127,9 +128,9 @@ function QuoteCard(props: { id: string; currency: string; canApprove: boolean })
       {sent && (
         <div className="quote-sent" role="status">
           <p>
-            Sent. The customer's link: <a href={sent.link}>{sent.link}</a>
+            {t('quote.sentLink')} <a href={sent.link}>{sent.link}</a>
           </p>
-          <p className="muted">The message:</p>
+          <p className="muted">{t('quote.theMessage')}</p>
           <pre className="quote-message">{sent.messageText}</pre>
         </div>
       )}
@@ -144,16 +145,16 @@ function QuoteCard(props: { id: string; currency: string; canApprove: boolean })
         <div className="quote-actions">
           {status === 'draft' && quote.lines.length > 0 && (
             <button type="button" className="primary" onClick={() => void actions.submit(quote)}>
-              Submit for approval
+              {t('quote.submit')}
             </button>
           )}
           {status === 'pending_approval' && props.canApprove && (
             <>
               <button type="button" className="primary" onClick={() => void actions.approve(quote)}>
-                Approve
+                {t('quote.approve')}
               </button>
               <button type="button" onClick={() => setRejecting(true)}>
-                Reject
+                {t('quote.reject')}
               </button>
             </>
           )}
@@ -163,16 +164,16 @@ function QuoteCard(props: { id: string; currency: string; canApprove: boolean })
               className="primary"
               onClick={async () => setSent((await actions.send(quote)) ?? null)}
             >
-              Send to the customer
+              {t('quote.send')}
             </button>
           )}
           {canEdit && (
             <button type="button" onClick={() => setEditing(true)}>
-              Edit
+              {t('quote.edit')}
             </button>
           )}
           <a href={pdfUrl(quote, version)} target="_blank" rel="noreferrer">
-            View PDF
+            {t('quote.pdf')}
           </a>
         </div>
       )}
@@ -189,7 +190,7 @@ export function RejectForm(props: { onReject: (reason: string) => Promise<void>;
   return (
     <form className="settings-form" onSubmit={submit}>
       <label>
-        Reason for rejecting (the drafter sees it)
+        {t('quote.rejectReason')}
         <textarea
           required
           rows={2}
@@ -200,10 +201,10 @@ export function RejectForm(props: { onReject: (reason: string) => Promise<void>;
       </label>
       <div className="form-actions">
         <button type="submit" className="danger">
-          Reject quote
+          {t('quote.rejectQuote')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('quote.cancel')}
         </button>
       </div>
     </form>

@@ -6,6 +6,8 @@ import type { QuoteSettings as Settings } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { useLazyPageHeading } from './lazy-page';
 import { decimalToMinor, minorToDecimal } from './money';
+import './quotes.css';
+import { t } from '../i18n/i18n';
 
 const LOCALES = [
   { value: 'en', label: 'English' },
@@ -20,7 +22,7 @@ export function QuoteSettings() {
   if (!query.data) {
     return (
       <>
-        <h1>Quotes</h1>
+        <h1>{t('quote.panelTitle')}</h1>
         <ErrorNote message={query.error ? describeError(query.error) : null} />
       </>
     );
@@ -60,7 +62,12 @@ function SettingsForm(props: { settings: Settings }) {
     if (form.approvalMode === 'auto_below') {
       autoApproveBelowMinor = decimalToMinor(form.autoApproveBelow, form.currency);
       if (autoApproveBelowMinor === null) {
-        return setError(`Write the automatic-approval limit as an amount in ${form.currency}, e.g. 500.00`);
+        return setError(
+          t('quoteSettings.badLimit', {
+            currency: form.currency,
+            example: minorToDecimal(50000, form.currency),
+          }),
+        );
       }
     }
     try {
@@ -86,13 +93,13 @@ function SettingsForm(props: { settings: Settings }) {
   return (
     <>
       <h1 tabIndex={-1} ref={heading}>
-        Quotes
+        {t('quote.panelTitle')}
       </h1>
       <form className="settings-form quote-settings" onSubmit={save}>
         <fieldset className="form-grid">
-          <legend>Money and language</legend>
+          <legend>{t('quoteSettings.money')}</legend>
           <label>
-            Currency (ISO 4217)
+            {t('quoteSettings.currency')}
             <input
               required
               maxLength={3}
@@ -102,7 +109,7 @@ function SettingsForm(props: { settings: Settings }) {
             />
           </label>
           <label>
-            Language of quotes
+            {t('quoteSettings.language')}
             <select
               value={form.locale}
               onChange={(event) => set('locale', event.target.value as Settings['locale'])}
@@ -115,7 +122,7 @@ function SettingsForm(props: { settings: Settings }) {
             </select>
           </label>
           <label>
-            Valid for (days)
+            {t('quoteSettings.validity')}
             <input
               type="number"
               min={1}
@@ -125,13 +132,10 @@ function SettingsForm(props: { settings: Settings }) {
               onChange={(event) => set('validityDays', event.target.value)}
             />
           </label>
-          <p className="muted wide">
-            Quotes are numbered per year without gaps: 2026-0001, 2026-0002, … Catalog prices are in this
-            currency; existing quotes keep theirs.
-          </p>
+          <p className="muted wide">{t('quoteSettings.numbering')}</p>
         </fieldset>
         <fieldset className="settings-form">
-          <legend>Approval policy</legend>
+          <legend>{t('quoteSettings.policy')}</legend>
           <label className="checkbox">
             <input
               type="radio"
@@ -139,7 +143,7 @@ function SettingsForm(props: { settings: Settings }) {
               checked={form.approvalMode === 'always'}
               onChange={() => set('approvalMode', 'always')}
             />
-            Every quote needs a person's approval
+            {t('quoteSettings.always')}
           </label>
           <label className="checkbox">
             <input
@@ -148,11 +152,11 @@ function SettingsForm(props: { settings: Settings }) {
               checked={form.approvalMode === 'auto_below'}
               onChange={() => set('approvalMode', 'auto_below')}
             />
-            Approve automatically below a total, when no price was changed by hand
+            {t('quoteSettings.autoBelow')}
           </label>
           {form.approvalMode === 'auto_below' && (
             <label>
-              Automatic approval below ({form.currency})
+              {t('quoteSettings.autoLimit', { currency: form.currency })}
               <input
                 required
                 inputMode="decimal"
@@ -167,10 +171,10 @@ function SettingsForm(props: { settings: Settings }) {
               checked={form.drafterCannotApprove}
               onChange={(event) => set('drafterCannotApprove', event.target.checked)}
             />
-            The person who drafted a quote cannot approve it
+            {t('quoteSettings.drafterCannotApprove')}
           </label>
           <label>
-            Remind approvers after (minutes)
+            {t('quoteSettings.reminder')}
             <input
               type="number"
               min={5}
@@ -183,14 +187,14 @@ function SettingsForm(props: { settings: Settings }) {
         </fieldset>
         <TemplateEditor
           kind="message"
-          title="WhatsApp message template"
+          title={t('quoteSettings.messageTemplate')}
           locale={form.locale}
           value={form.messageTemplate}
           onChange={(value) => set('messageTemplate', value)}
         />
         <TemplateEditor
           kind="document"
-          title="Document (PDF) text template"
+          title={t('quoteSettings.documentTemplate')}
           locale={form.locale}
           value={form.documentTemplate}
           onChange={(value) => set('documentTemplate', value)}
@@ -198,12 +202,12 @@ function SettingsForm(props: { settings: Settings }) {
         <ErrorNote message={error} />
         {saved && (
           <p className="saved" role="status">
-            Saved
+            {t('quoteSettings.saved')}
           </p>
         )}
         <div className="form-actions">
           <button type="submit" className="primary">
-            Save quote settings
+            {t('quoteSettings.save')}
           </button>
         </div>
       </form>
@@ -248,7 +252,7 @@ function TemplateEditor(props: {
     <fieldset className="template-editor">
       <legend>{props.title}</legend>
       <label>
-        Template (LiquidJS; empty uses the default for the language)
+        {t('quoteSettings.template')}
         <textarea
           className="mono"
           rows={8}
@@ -260,7 +264,7 @@ function TemplateEditor(props: {
         />
       </label>
       <div className="template-preview">
-        <h2 className="preview-title">Preview with sample data</h2>
+        <h2 className="preview-title">{t('quoteSettings.preview')}</h2>
         <div id={`${id}-preview-status`} role="status">
           {preview.error ? <p className="field-error">{describeError(preview.error)}</p> : null}
         </div>
@@ -278,7 +282,7 @@ function LogoUpload(props: { hasLogo: boolean }) {
     try {
       await api('PUT', '/quotes/settings/logo', { imageBase64 });
       setError(null);
-      setDone(imageBase64 === null ? 'Logo removed' : 'Logo saved');
+      setDone(imageBase64 === null ? t('quoteSettings.logoRemoved') : t('quoteSettings.logoSaved'));
       await client.invalidateQueries({ queryKey: keys.quoteSettings });
     } catch (caught) {
       setError(describeError(caught));
@@ -287,7 +291,7 @@ function LogoUpload(props: { hasLogo: boolean }) {
   const pick = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     if (!file) return;
-    if (file.size > 256 * 1024) return setError('The logo must be at most 256 KiB.');
+    if (file.size > 256 * 1024) return setError(t('quoteSettings.logoTooBig'));
     const bytes = new Uint8Array(await file.arrayBuffer());
     let binary = '';
     for (const byte of bytes) binary += String.fromCharCode(byte);
@@ -295,18 +299,18 @@ function LogoUpload(props: { hasLogo: boolean }) {
   };
   return (
     <section className="card settings-form" aria-labelledby="quote-logo">
-      <h2 id="quote-logo">Logo on quotes</h2>
+      <h2 id="quote-logo">{t('quoteSettings.logo')}</h2>
       <p className="muted">
-        {props.hasLogo ? 'Quotes print your logo.' : 'No logo yet: quotes print your workspace name.'} PNG or
-        JPEG, at most 256 KiB.
+        {props.hasLogo ? t('quoteSettings.hasLogo') : t('quoteSettings.noLogo')}{' '}
+        {t('quoteSettings.logoFormat')}
       </p>
       <label>
-        Logo image
+        {t('quoteSettings.logoImage')}
         <input type="file" accept="image/png,image/jpeg" onChange={(event) => void pick(event)} />
       </label>
       {props.hasLogo && (
         <button type="button" onClick={() => void put(null)}>
-          Remove logo
+          {t('quoteSettings.removeLogo')}
         </button>
       )}
       <ErrorNote message={error} />

@@ -3,6 +3,7 @@ import { NavLink } from 'react-router';
 import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { Page } from '../api/types';
+import { t } from '../i18n/i18n';
 
 /** "Quotes" in the main navigation, with how many wait for approval (kept current by live events). */
 export function QuotesNavLink() {
@@ -15,11 +16,11 @@ export function QuotesNavLink() {
   const label = waiting.data?.nextCursor ? '100+' : String(count);
   return (
     <NavLink to="/quotes/approvals">
-      Quotes{' '}
+      {t('shell.quotes')}{' '}
       {count > 0 && (
         <span className="badge nav-badge">
           {label}
-          <span className="visually-hidden"> waiting for approval</span>
+          <span className="visually-hidden"> {t('shell.quotesWaiting')}</span>
         </span>
       )}
     </NavLink>

@@ -2,22 +2,24 @@ import { useQuery } from '@tanstack/react-query';
 import { ApiError, api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import type { Quote, QuoteDiff, QuoteStatus } from '../api/types';
+import { currentLocale, t } from '../i18n/i18n';
 import { bpToPercent, formatMoney, scaledToDecimal } from './money';
 
-export const STATUS_LABELS: Record<QuoteStatus, string> = {
-  draft: 'Draft',
-  pending_approval: 'Awaiting approval',
-  approved: 'Approved',
-  sent: 'Sent',
-  viewed: 'Viewed by the customer',
-  accepted: 'Accepted',
-  declined: 'Declined',
-  expired: 'Expired',
-  superseded: 'Superseded',
-};
+export const statusLabel = (status: QuoteStatus): string =>
+  ({
+    draft: t('quote.status.draft'),
+    pending_approval: t('quote.status.pendingApproval'),
+    approved: t('quote.status.approved'),
+    sent: t('quote.status.sent'),
+    viewed: t('quote.status.viewed'),
+    accepted: t('quote.status.accepted'),
+    declined: t('quote.status.declined'),
+    expired: t('quote.status.expired'),
+    superseded: t('quote.status.superseded'),
+  })[status];
 
 export function StatusBadge(props: { status: QuoteStatus }) {
-  return <span className={`quote-status status-${props.status}`}>{STATUS_LABELS[props.status]}</span>;
+  return <span className={`quote-status status-${props.status}`}>{statusLabel(props.status)}</span>;
 }
 
 export function useQuote(id: string | null) {
@@ -34,7 +36,7 @@ export const pdfUrl = (quote: Pick<Quote, 'id'>, version: number) =>
 /** A 409 is someone else's action (another approver, a customer) that came first: say so plainly. */
 export function describeQuoteError(error: unknown): string {
   if (error instanceof ApiError && error.status === 409) {
-    return `Someone else acted on this quote first: ${error.message}. The list now shows its current state.`;
+    return t('quote.conflict', { reason: error.message });
   }
   return describeError(error);
 }
@@ -47,19 +49,19 @@ export function QuoteLines(props: { quote: Quote }) {
   return (
     <table className="quote-lines">
       <caption className="visually-hidden">
-        Quote {quote.number}, version {quote.version.version}
+        {t('quote.caption', { number: quote.number, version: quote.version.version })}
       </caption>
       <thead>
         <tr>
-          <th scope="col">Item</th>
+          <th scope="col">{t('quote.item')}</th>
           <th scope="col" className="n">
-            Qty
+            {t('quote.qty')}
           </th>
           <th scope="col" className="n">
-            Price
+            {t('quote.price')}
           </th>
           <th scope="col" className="n">
-            Amount
+            {t('quote.amount')}
           </th>
         </tr>
       </thead>
@@ -70,7 +72,10 @@ export function QuoteLines(props: { quote: Quote }) {
               {line.name}
               {line.discountBp > 0 && <span className="muted"> (−{bpToPercent(line.discountBp)} %)</span>}
               {line.catalogPriceMinor !== null && line.catalogPriceMinor !== line.unitPriceMinor && (
-                <span className="muted"> (catalog {money(line.catalogPriceMinor)})</span>
+                <span className="muted">
+                  {' '}
+                  ({t('quote.catalogPrice', { price: money(line.catalogPriceMinor) })})
+                </span>
               )}
               {line.note && <span className="quote-note">{line.note}</span>}
             </td>
@@ -86,7 +91,7 @@ export function QuoteLines(props: { quote: Quote }) {
         {quote.totals.discountMinor > 0 && (
           <tr>
             <th scope="row" colSpan={3}>
-              Discount {bpToPercent(quote.version.discountBp)} %
+              {t('quote.discount', { percent: bpToPercent(quote.version.discountBp) })}
             </th>
             <td className="n">−{money(quote.totals.discountMinor)}</td>
           </tr>
@@ -94,14 +99,14 @@ export function QuoteLines(props: { quote: Quote }) {
         {quote.totals.taxes.map((tax) => (
           <tr key={tax.rateBp}>
             <th scope="row" colSpan={3}>
-              Tax {bpToPercent(tax.rateBp)} %
+              {t('quote.tax', { percent: bpToPercent(tax.rateBp) })}
             </th>
             <td className="n">{money(tax.taxMinor)}</td>
           </tr>
         ))}
         <tr className="quote-total">
           <th scope="row" colSpan={3}>
-            Total
+            {t('quote.total')}
           </th>
           <td className="n">{money(quote.totals.totalMinor)}</td>
         </tr>
@@ -110,36 +115,40 @@ export function QuoteLines(props: { quote: Quote }) {
   );
 }
 
-const FIELD_NAMES: Record<string, string> = {
-  validUntil: 'valid until',
-  notes: 'notes',
-  discountBp: 'discount',
-  subtotalMinor: 'subtotal',
-  discountMinor: 'discount amount',
-  taxMinor: 'tax',
-  totalMinor: 'total',
-  quantityMilli: 'quantity',
-  unitPriceMinor: 'price',
-  taxRateBp: 'tax rate',
-  note: 'note',
-};
+const fieldName = (field: string): string =>
+  (
+    ({
+      validUntil: t('quote.field.validUntil'),
+      notes: t('quote.field.notes'),
+      discountBp: t('quote.field.discountBp'),
+      subtotalMinor: t('quote.field.subtotalMinor'),
+      discountMinor: t('quote.field.discountMinor'),
+      taxMinor: t('quote.field.taxMinor'),
+      totalMinor: t('quote.field.totalMinor'),
+      quantityMilli: t('quote.field.quantityMilli'),
+      unitPriceMinor: t('quote.field.unitPriceMinor'),
+      taxRateBp: t('quote.field.taxRateBp'),
+      note: t('quote.field.note'),
+    }) as Record<string, string>
+  )[field] ?? field;
 
 /** A diff value in the reader's terms: money, percentages and quantities rather than stored integers. */
 function shown(field: string, value: string | number, currency: string): string {
   const number = Number(value);
-  if (field.endsWith('Minor') && Number.isSafeInteger(number)) return formatMoney(number, currency);
+  if (field.endsWith('Minor') && Number.isSafeInteger(number))
+    return formatMoney(number, currency, currentLocale());
   if (field.endsWith('Bp') && Number.isSafeInteger(number)) return `${bpToPercent(number)} %`;
   if (field === 'quantityMilli' && Number.isSafeInteger(number)) {
     return scaledToDecimal(number, 3).replace(/\.?0+$/, '');
   }
-  return String(value) || '(empty)';
+  return String(value) || t('quote.empty');
 }
 
 /** What changed from the previous version, in words. */
 export function DiffView(props: { diff: QuoteDiff | null; currency: string }) {
   const { diff, currency } = props;
-  if (!diff) return <p className="muted">First version: nothing to compare with.</p>;
-  const name = (field: string) => FIELD_NAMES[field] ?? field;
+  if (!diff) return <p className="muted">{t('quote.firstVersion')}</p>;
+  const name = fieldName;
   const change = (f: { field: string; from: string | number; to: string | number }) => (
     <>
       {name(f.field)} <del>{shown(f.field, f.from, currency)}</del> →{' '}
@@ -148,23 +157,25 @@ export function DiffView(props: { diff: QuoteDiff | null; currency: string }) {
   );
   return (
     <div className="quote-diff">
-      <p>
-        Changes from version {diff.fromVersion} to {diff.toVersion}:
-      </p>
+      <p>{t('quote.changes', { from: diff.fromVersion, to: diff.toVersion })}</p>
       <ul>
         {diff.fields.map((f) => (
           <li key={f.field}>{change(f)}</li>
         ))}
         {diff.lines.map((line) => (
           <li key={`${line.sku}-${line.change}`}>
-            {line.change === 'added' ? 'Added' : line.change === 'removed' ? 'Removed' : 'Changed'}{' '}
+            {line.change === 'added'
+              ? t('quote.lineAdded')
+              : line.change === 'removed'
+                ? t('quote.lineRemoved')
+                : t('quote.lineChanged')}{' '}
             {line.name}
             {line.fields.map((f) => (
               <span key={f.field}>; {change(f)}</span>
             ))}
           </li>
         ))}
-        {diff.fields.length === 0 && diff.lines.length === 0 && <li>No change in content.</li>}
+        {diff.fields.length === 0 && diff.lines.length === 0 && <li>{t('quote.noChange')}</li>}
       </ul>
     </div>
   );

@@ -1,9 +1,12 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
+import { api, describeError } from '../api/client';
+import type { Session } from '../api/types';
 import { useReauthentication } from '../auth/Reauthenticate';
 import { useSubmit } from '../auth/use-submit';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { t } from '../i18n/i18n';
+import { browserLocale, LOCALE_NAMES, LOCALES, type Locale } from '../i18n/locales';
 import { TwoFactor } from './TwoFactor';
 import { attempt, useList } from './use-list';
 
@@ -17,15 +20,61 @@ interface SessionItem {
 }
 
 /** The signed-in person's own settings: password, two-factor, address, and where they are signed in. */
-export function Account() {
+export function Account(props: { session: Session; onSessionChanged: () => Promise<void> }) {
   return (
     <>
-      <h1>My account</h1>
+      <h1>{t('settings.page.account')}</h1>
+      <LanguagePicker chosen={props.session.user.locale ?? null} onSessionChanged={props.onSessionChanged} />
       <ChangePassword />
       <TwoFactor />
       <ChangeEmail />
       <Sessions />
     </>
+  );
+}
+
+/**
+ * The dashboard's language, stored for this person on the server (ADR 0045); "the browser's language"
+ * stores null. The session's reload switches the dashboard over.
+ */
+function LanguagePicker(props: { chosen: Locale | null; onSessionChanged: () => Promise<void> }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const choose = async (value: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('PATCH', '/auth/preferences', { locale: value === '' ? null : value });
+      await props.onSessionChanged();
+    } catch (failure) {
+      setError(describeError(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card settings-form" aria-labelledby="language-title">
+      <h2 id="language-title">{t('account.language.title')}</h2>
+      <label>
+        {t('account.language.label')}
+        <select
+          value={props.chosen ?? ''}
+          aria-disabled={busy || undefined}
+          onChange={(event) => void choose(event.target.value)}
+        >
+          <option value="">
+            {t('account.language.browser', { language: LOCALE_NAMES[browserLocale()] })}
+          </option>
+          {LOCALES.map((locale) => (
+            <option key={locale} value={locale} lang={locale}>
+              {LOCALE_NAMES[locale]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">{t('account.language.hint')}</p>
+      <ErrorNote message={error} />
+    </section>
   );
 }
 
@@ -41,11 +90,7 @@ function ChangePassword() {
     });
     setCurrentPassword('');
     setNewPassword('');
-    setDone(
-      result.otherSessionsRevoked === 1
-        ? 'Password changed. Your one other session was signed out.'
-        : `Password changed. ${result.otherSessionsRevoked} other sessions were signed out.`,
-    );
+    setDone(t('account.password.changed', { count: result.otherSessionsRevoked }));
   });
   return (
     <form
@@ -53,13 +98,10 @@ function ChangePassword() {
       aria-labelledby="password-title"
       onSubmit={(event: FormEvent) => void submit(event)}
     >
-      <h2 id="password-title">Password</h2>
-      <p className="muted">
-        Changing it signs you out everywhere else. It needs a recent sign-in: if it is refused, sign out and
-        in again first.
-      </p>
+      <h2 id="password-title">{t('account.password.title')}</h2>
+      <p className="muted">{t('account.password.hint')}</p>
       <label>
-        Current password
+        {t('account.password.current')}
         <input
           type="password"
           autoComplete="current-password"
@@ -69,7 +111,7 @@ function ChangePassword() {
         />
       </label>
       <label>
-        New password
+        {t('account.password.new')}
         <input
           type="password"
           autoComplete="new-password"
@@ -77,7 +119,7 @@ function ChangePassword() {
           value={newPassword}
           onChange={(event) => setNewPassword(event.target.value)}
         />
-        <span className="muted">At least 8 characters; common passwords are refused.</span>
+        <span className="muted">{t('account.password.rule')}</span>
       </label>
       <ErrorNote message={error} />
       {done && (
@@ -86,7 +128,7 @@ function ChangePassword() {
         </p>
       )}
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Change password
+        {t('account.password.change')}
       </button>
     </form>
   );
@@ -102,7 +144,7 @@ function ChangeEmail() {
     const address = email.trim();
     await guard(() => api('POST', '/auth/email', { email: address }));
     setEmail('');
-    setSent(`We sent a link to ${address}. Your address changes when you follow it (within an hour).`);
+    setSent(t('account.email.sent', { address }));
   });
   return (
     <>
@@ -111,10 +153,10 @@ function ChangeEmail() {
         aria-labelledby="email-title"
         onSubmit={(event: FormEvent) => void submit(event)}
       >
-        <h2 id="email-title">E-mail address</h2>
-        <p className="muted">You sign in with it and security notices go to it.</p>
+        <h2 id="email-title">{t('account.email.title')}</h2>
+        <p className="muted">{t('account.email.hint')}</p>
         <label>
-          New e-mail address
+          {t('account.email.new')}
           <input
             type="email"
             autoComplete="email"
@@ -131,7 +173,7 @@ function ChangeEmail() {
           </p>
         )}
         <button type="submit" aria-disabled={busy || undefined}>
-          Change e-mail address
+          {t('account.email.change')}
         </button>
       </form>
       {dialog}
@@ -147,16 +189,14 @@ function Sessions() {
     attempt(
       async () => {
         const { revoked } = await api<{ revoked: number }>('POST', '/auth/sessions/revoke-others');
-        setEnded(
-          revoked === 1 ? 'One other session was signed out.' : `${revoked} other sessions were signed out.`,
-        );
+        setEnded(t('account.sessions.ended', { count: revoked }));
       },
       setError,
       reload,
     );
   return (
     <section className="card settings-form" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Where you are signed in</h2>
+      <h2 id="sessions-title">{t('account.sessions.title')}</h2>
       <ErrorNote message={error} />
       {ended && (
         <p className="saved" role="status">
@@ -166,10 +206,17 @@ function Sessions() {
       <ul className="rows">
         {(items ?? []).map((session) => (
           <li key={session.id} className="row">
-            <strong>{session.current ? 'This browser' : (session.userAgent ?? 'Unknown browser')}</strong>
-            <span className="muted">{session.ip ?? 'unknown address'}</span>
+            <strong>
+              {session.current
+                ? t('account.sessions.thisBrowser')
+                : (session.userAgent ?? t('account.sessions.unknownBrowser'))}
+            </strong>
+            <span className="muted">{session.ip ?? t('account.sessions.unknownAddress')}</span>
             <span className="muted">
-              signed in {fullTime(session.createdAt)}, last active {fullTime(session.lastSeenAt)}
+              {t('account.sessions.times', {
+                signedIn: fullTime(session.createdAt),
+                lastActive: fullTime(session.lastSeenAt),
+              })}
             </span>
             {!session.current && (
               <button
@@ -178,16 +225,17 @@ function Sessions() {
                   void attempt(() => api('DELETE', `/auth/sessions/${session.id}`), setError, reload)
                 }
               >
-                Sign out<span className="visually-hidden"> this session</span>
+                {t('shell.signOut')}
+                <span className="visually-hidden"> {t('account.sessions.thisSession')}</span>
               </button>
             )}
           </li>
         ))}
       </ul>
-      {items && others.length === 0 && <Empty title="You are signed in only here" />}
+      {items && others.length === 0 && <Empty title={t('account.sessions.onlyHere')} />}
       {others.length > 0 && (
         <button type="button" onClick={() => void endOthers()}>
-          Sign out everywhere else
+          {t('account.sessions.endOthers')}
         </button>
       )}
     </section>

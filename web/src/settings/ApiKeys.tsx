@@ -5,20 +5,32 @@ import { api } from '../api/client';
 import type { ApiKey } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { rich, t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
 
 /** What each scope lets a key do, in the words an admin choosing scopes needs. */
-const SCOPE_EXPLANATIONS: Record<(typeof SCOPES)[number], string> = {
-  'messages:read': 'Read conversations, their messages and notes.',
-  'messages:write': 'Send messages and change conversations (reply, hand over, assign, label).',
-  'contacts:read': 'Read contacts and their profiles.',
-  'contacts:write': 'Change contacts’ profiles.',
-  'channels:manage': 'Connect and change WhatsApp channels.',
-  'quotes:read': 'Read quotes, their PDFs and the catalog.',
-  'quotes:write': 'Create, edit, submit and send quotes.',
-  'quotes:approve': 'Approve or reject quotes waiting for approval.',
-  admin: 'Everything an admin can do in this workspace, except managing API keys and members.',
-};
+const scopeExplanation = (scope: (typeof SCOPES)[number]): string =>
+  ({
+    'messages:read': t('apiKeys.scope.messagesRead'),
+    'messages:write': t('apiKeys.scope.messagesWrite'),
+    'contacts:read': t('apiKeys.scope.contactsRead'),
+    'contacts:write': t('apiKeys.scope.contactsWrite'),
+    'channels:manage': t('apiKeys.scope.channelsManage'),
+    'quotes:read': t('apiKeys.scope.quotesRead'),
+    'quotes:write': t('apiKeys.scope.quotesWrite'),
+    'quotes:approve': t('apiKeys.scope.quotesApprove'),
+    'mcp:read': t('apiKeys.scope.mcpRead'),
+    'mcp:draft': t('apiKeys.scope.mcpDraft'),
+    admin: t('apiKeys.scope.admin'),
+  })[scope];
+
+const keyStatus = (status: ApiKey['status']): string =>
+  ({
+    active: t('apiKeys.active'),
+    rotating: t('apiKeys.rotating'),
+    revoked: t('apiKeys.revoked'),
+    expired: t('apiKeys.expired'),
+  })[status];
 
 export function ApiKeys() {
   const { items, error, setError, reload } = useList<ApiKey>('/api-keys?limit=100');
@@ -42,40 +54,42 @@ export function ApiKeys() {
 
   return (
     <>
-      <h1>API keys</h1>
+      <h1>{t('settings.page.apiKeys')}</h1>
       <ErrorNote message={error} />
       {shown && (
         <div className="once" role="status">
-          <p>
-            <strong>Copy this key now.</strong> It is shown only once.
-          </p>
+          <p>{rich('apiKeys.copyNow', [(words) => <strong>{words}</strong>])}</p>
           <p className="mono">{shown}</p>
           <button type="button" onClick={() => setShown(null)}>
-            Done
+            {t('apiKeys.done')}
           </button>
         </div>
       )}
-      {items && items.length === 0 && <Empty title="No API keys">Create one for an integration below.</Empty>}
+      {items && items.length === 0 && <Empty title={t('apiKeys.empty')}>{t('apiKeys.emptyHint')}</Empty>}
       <ul className="rows">
         {(items ?? []).map((key) => (
           <li key={key.id} className="row">
             <strong>{key.name}</strong> <span className="mono">{key.prefix}…</span>{' '}
-            <span className="tag">{key.status}</span>
+            <span className="tag">{keyStatus(key.status)}</span>
             <span className="muted">{key.scopes.join(', ')}</span>
-            <span className="muted">last used {key.lastUsedAt ? fullTime(key.lastUsedAt) : 'never'}</span>
+            <span className="muted">
+              {key.lastUsedAt
+                ? t('apiKeys.lastUsed', { when: fullTime(key.lastUsedAt) })
+                : t('apiKeys.neverUsed')}
+            </span>
             {key.status === 'active' && (
               <>
                 <button
                   type="button"
                   onClick={() => void issue(() => api('POST', `/api-keys/${key.id}/rotate`, {}))}
                 >
-                  Rotate
+                  {t('apiKeys.rotate')}
                 </button>
                 <button
                   type="button"
                   onClick={() => void attempt(() => api('DELETE', `/api-keys/${key.id}`), setError, reload)}
                 >
-                  Revoke
+                  {t('apiKeys.revoke')}
                 </button>
               </>
             )}
@@ -83,13 +97,13 @@ export function ApiKeys() {
         ))}
       </ul>
       <form className="card form-grid" onSubmit={create}>
-        <h2>Create a key</h2>
+        <h2>{t('apiKeys.createTitle')}</h2>
         <label>
-          Name
+          {t('apiKeys.name')}
           <input required value={name} maxLength={100} onChange={(event) => setName(event.target.value)} />
         </label>
         <fieldset>
-          <legend>Scopes</legend>
+          <legend>{t('apiKeys.scopes')}</legend>
           {SCOPES.map((scope) => (
             <label key={scope} className="check">
               <input
@@ -102,14 +116,13 @@ export function ApiKeys() {
                 }
               />
               <span>
-                <span className="mono">{scope}</span>{' '}
-                <span className="muted">{SCOPE_EXPLANATIONS[scope]}</span>
+                <span className="mono">{scope}</span> <span className="muted">{scopeExplanation(scope)}</span>
               </span>
             </label>
           ))}
         </fieldset>
         <button type="submit" className="primary" disabled={scopes.length === 0}>
-          Create key
+          {t('apiKeys.create')}
         </button>
       </form>
     </>

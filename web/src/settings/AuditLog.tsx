@@ -1,18 +1,17 @@
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, describeError, withQuery } from '../api/client';
+import { withQuery } from '../api/client';
 import { membersQuery } from '../api/queries';
-import type { AuditEntryNamed, Page } from '../api/types';
-import { Empty, ErrorNote } from '../common/feedback';
+import type { AuditEntryNamed } from '../api/types';
+import { Empty, QueryError } from '../common/feedback';
 import { dayStart, fullTime } from '../common/format';
-import { affectedLink, describeAction, KNOWN_ACTIONS } from './audit-sentences';
+import { currentLocale, t } from '../i18n/i18n';
+import { affectedLink, describeAction, knownActions } from './audit-sentences';
+import { type DayRange, FilterBar, LoadMore, useFilters, usePagedList } from './FilterBar';
 
-interface Filters {
+interface Filters extends DayRange {
   actorUserId: string;
   action: string;
-  from: string;
-  to: string;
 }
 const NO_FILTERS: Filters = { actorUserId: '', action: '', from: '', to: '' };
 
@@ -28,41 +27,35 @@ function query(filters: Filters) {
 
 /** The workspace's audit trail in words: who did what, when, with filters, pages and a CSV download. */
 export function AuditLog() {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const { filters, draft, set, apply, clear, filtered } = useFilters(NO_FILTERS, NO_FILTERS);
   const members = useQuery(membersQuery);
-  const entries = useInfiniteQuery({
-    queryKey: ['audit-log', filters],
-    initialPageParam: null as string | null,
-    queryFn: ({ pageParam, signal }) =>
-      api<Page<AuditEntryNamed>>(
-        'GET',
-        withQuery('/audit-log', { ...query(filters), limit: 50, cursor: pageParam }),
-        undefined,
-        { signal },
-      ),
-    getNextPageParam: (page) => page.nextCursor,
-    // The table stays while the next filter's answer loads, instead of flashing empty.
-    placeholderData: keepPreviousData,
-  });
-  const items = entries.data?.pages.flatMap((page) => page.items) ?? [];
-  const filtered = Object.values(filters).some(Boolean);
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setFilters(draft);
-  };
-  const set = (key: keyof Filters) => (event: { target: { value: string } }) =>
-    setDraft({ ...draft, [key]: event.target.value });
+  const { list: entries, items } = usePagedList<AuditEntryNamed>(
+    ['audit-log', filters],
+    '/audit-log',
+    query(filters),
+  );
 
   return (
     <>
-      <h1>Audit log</h1>
-      <p className="muted">Changes to the workspace and its security events, newest first.</p>
-      <form className="audit-filters" aria-label="Filter the audit log" onSubmit={apply}>
+      <h1>{t('settings.page.audit')}</h1>
+      <p className="muted">{t('audit.intro')}</p>
+      <FilterBar
+        label={t('audit.filter')}
+        draft={draft}
+        set={set}
+        filtered={filtered}
+        onApply={() => apply(draft)}
+        onClear={clear}
+        after={
+          <a className="button-link" href={withQuery('/api/v1/audit-log/export', query(filters))} download>
+            {t('audit.csv')}
+          </a>
+        }
+      >
         <label>
-          Who
+          {t('audit.who')}
           <select value={draft.actorUserId} onChange={set('actorUserId')}>
-            <option value="">Anyone</option>
+            <option value="">{t('audit.anyone')}</option>
             {(members.data ?? []).map((member) => (
               <option key={member.userId} value={member.userId}>
                 {member.displayName ?? member.email}
@@ -71,62 +64,34 @@ export function AuditLog() {
           </select>
         </label>
         <label>
-          What
+          {t('audit.what')}
           <select value={draft.action} onChange={set('action')}>
-            <option value="">Any action</option>
-            {KNOWN_ACTIONS.map(({ action, label }) => (
+            <option value="">{t('audit.anyAction')}</option>
+            {knownActions().map(({ action, label }) => (
               <option key={action} value={action}>
                 {label}
               </option>
             ))}
           </select>
         </label>
-        <label>
-          From
-          <input type="date" value={draft.from} onChange={set('from')} />
-        </label>
-        <label>
-          To
-          <input type="date" value={draft.to} min={draft.from || undefined} onChange={set('to')} />
-        </label>
-        <button type="submit" className="primary">
-          Apply filters
-        </button>
-        {filtered && (
-          <button
-            type="button"
-            onClick={() => {
-              setDraft(NO_FILTERS);
-              setFilters(NO_FILTERS);
-            }}
-          >
-            Clear filters
-          </button>
-        )}
-        <a className="button-link" href={withQuery('/api/v1/audit-log/export', query(filters))} download>
-          Download CSV
-        </a>
-      </form>
-      <ErrorNote
-        message={entries.error ? describeError(entries.error) : null}
-        onRetry={() => void entries.refetch()}
-      />
+      </FilterBar>
+      <QueryError query={entries} />
       {entries.isSuccess && items.length === 0 && (
-        <Empty title={filtered ? 'Nothing matches these filters' : 'Nothing recorded yet'}>
-          {filtered
-            ? 'Widen the dates or clear the filters.'
-            : 'Changes to settings, members and keys appear here as they happen.'}
+        <Empty title={filtered ? t('audit.noMatch') : t('audit.empty')}>
+          {filtered ? t('audit.noMatchHint') : t('audit.emptyHint')}
         </Empty>
       )}
       {items.length > 0 && (
         <table className="table">
-          <caption className="visually-hidden">Audit entries{filtered ? ', filtered' : ''}</caption>
+          <caption className="visually-hidden">
+            {filtered ? t('audit.entriesFiltered') : t('audit.entries')}
+          </caption>
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">From</th>
+              <th scope="col">{t('audit.when')}</th>
+              <th scope="col">{t('audit.who')}</th>
+              <th scope="col">{t('audit.what')}</th>
+              <th scope="col">{t('audit.address')}</th>
             </tr>
           </thead>
           <tbody>
@@ -153,26 +118,20 @@ export function AuditLog() {
           </tbody>
         </table>
       )}
-      {entries.hasNextPage && (
-        <button
-          type="button"
-          aria-disabled={entries.isFetchingNextPage || undefined}
-          onClick={() => void entries.fetchNextPage()}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore list={entries} />
     </>
   );
 }
 
 function actorOf(entry: AuditEntryNamed): string {
-  if (entry.actorName) return entry.actorApiKeyId ? `API key “${entry.actorName}”` : entry.actorName;
-  if (entry.actorApiKeyId) return 'A deleted API key';
-  if (entry.actorUserId) return 'A former member';
+  if (entry.actorName) {
+    return entry.actorApiKeyId ? t('audit.actor.apiKey', { name: entry.actorName }) : entry.actorName;
+  }
+  if (entry.actorApiKeyId) return t('audit.actor.deletedKey');
+  if (entry.actorUserId) return t('audit.actor.formerMember');
   return 'Leadline';
 }
 
 function capitalise(sentence: string): string {
-  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+  return sentence.charAt(0).toLocaleUpperCase(currentLocale()) + sentence.slice(1);
 }

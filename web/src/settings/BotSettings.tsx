@@ -1,23 +1,25 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, describeError } from '../api/client';
+import { api } from '../api/client';
 import type { BotLanguage, ProfileField, QualifierSettings } from '../api/types';
 import { useSubmit } from '../auth/use-submit';
-import { ErrorNote } from '../common/feedback';
+import { ErrorNote, QueryError } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { currentLocale, rich, t } from '../i18n/i18n';
 
-const LANGUAGE_NAMES: Record<BotLanguage, string> = {
-  en: 'English',
-  it: 'Italian',
-  pt: 'Portuguese (Brazil)',
-  es: 'Spanish',
-};
-const FIELD_NAMES: Record<ProfileField, string> = {
-  first_name: 'First name',
-  last_name: 'Last name',
-  company: 'Company',
-  email: 'E-mail address',
-};
+const BOT_LANGUAGES: BotLanguage[] = ['en', 'it', 'pt', 'es'];
+/** The bot's languages named in the dashboard's language (Intl knows every name). */
+const languageName = (language: BotLanguage): string =>
+  new Intl.DisplayNames([currentLocale()], { type: 'language' }).of(language === 'pt' ? 'pt-BR' : language) ??
+  language;
+const PROFILE_FIELDS: ProfileField[] = ['first_name', 'last_name', 'company', 'email'];
+const fieldName = (field: ProfileField): string =>
+  ({
+    first_name: t('contact.field.firstName'),
+    last_name: t('contact.field.lastName'),
+    company: t('contact.field.company'),
+    email: t('bot.field.email'),
+  })[field];
 const key = ['qualifier-settings'] as const;
 
 /** "askFirstName" → "Ask first name". */
@@ -38,15 +40,9 @@ export function BotSettings() {
   });
   return (
     <>
-      <h1>Bot</h1>
-      <p className="muted">
-        The bot greets new customers, collects their details and hands the conversation to a person when they
-        ask or when it cannot help.
-      </p>
-      <ErrorNote
-        message={settings.error ? describeError(settings.error) : null}
-        onRetry={() => void settings.refetch()}
-      />
+      <h1>{t('settings.page.bot')}</h1>
+      <p className="muted">{t('bot.intro')}</p>
+      <QueryError query={settings} />
       {settings.data && <BotForm settings={settings.data} />}
     </>
   );
@@ -65,9 +61,7 @@ function BotForm(props: { settings: QualifierSettings }) {
   const toggleField = (field: ProfileField, on: boolean) =>
     setRequiredFields((current) =>
       on
-        ? (Object.keys(FIELD_NAMES) as ProfileField[]).filter(
-            (name) => name === field || current.includes(name),
-          )
+        ? PROFILE_FIELDS.filter((name) => name === field || current.includes(name))
         : current.filter((name) => name !== field),
     );
   const setPrompt = (id: string, text: string) =>
@@ -87,37 +81,37 @@ function BotForm(props: { settings: QualifierSettings }) {
       prompts,
     });
     client.setQueryData(key, result);
-    setSaved(`Saved. The bot uses these settings from the next message.`);
+    setSaved(t('bot.saved'));
   });
 
   return (
     <form className="settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
       <section className="card settings-form" aria-labelledby="bot-basics">
-        <h2 id="bot-basics">Language and details</h2>
+        <h2 id="bot-basics">{t('bot.basics')}</h2>
         <label>
-          Default language
+          {t('bot.defaultLanguage')}
           <select
             value={defaultLanguage}
             onChange={(event) => setDefaultLanguage(event.target.value as BotLanguage)}
           >
-            {(Object.keys(LANGUAGE_NAMES) as BotLanguage[]).map((language) => (
+            {BOT_LANGUAGES.map((language) => (
               <option key={language} value={language}>
-                {LANGUAGE_NAMES[language]}
+                {languageName(language)}
               </option>
             ))}
           </select>
-          <span className="muted">Used when the customer’s first message does not reveal a language.</span>
+          <span className="muted">{t('bot.defaultLanguageHint')}</span>
         </label>
         <fieldset className="fields-check">
-          <legend>Details the bot collects</legend>
-          {(Object.keys(FIELD_NAMES) as ProfileField[]).map((field) => (
+          <legend>{t('bot.collects')}</legend>
+          {PROFILE_FIELDS.map((field) => (
             <label key={field} className="check">
               <input
                 type="checkbox"
                 checked={requiredFields.includes(field)}
                 onChange={(event) => toggleField(field, event.target.checked)}
               />
-              {FIELD_NAMES[field]}
+              {fieldName(field)}
             </label>
           ))}
         </fieldset>
@@ -127,21 +121,18 @@ function BotForm(props: { settings: QualifierSettings }) {
             checked={confirmProfile}
             onChange={(event) => setConfirmProfile(event.target.checked)}
           />
-          End with a summary the customer confirms
+          {t('bot.confirm')}
         </label>
       </section>
       <section className="card settings-form" aria-labelledby="bot-texts">
-        <h2 id="bot-texts">Texts</h2>
-        <p className="muted">
-          Leave a text empty to use the built-in one (shown greyed). Words in double braces, like{' '}
-          <code>{'{{firstName}}'}</code>, are filled in by the bot.
-        </p>
+        <h2 id="bot-texts">{t('bot.texts')}</h2>
+        <p className="muted">{rich('bot.textsHint', [() => <code>{'{{firstName}}'}</code>])}</p>
         <label>
-          Texts in
+          {t('bot.textsIn')}
           <select value={textsIn} onChange={(event) => setTextsIn(event.target.value as BotLanguage)}>
-            {(Object.keys(LANGUAGE_NAMES) as BotLanguage[]).map((language) => (
+            {BOT_LANGUAGES.map((language) => (
               <option key={language} value={language}>
-                {LANGUAGE_NAMES[language]}
+                {languageName(language)}
               </option>
             ))}
           </select>
@@ -160,7 +151,9 @@ function BotForm(props: { settings: QualifierSettings }) {
                   onChange={(event) => setPrompt(id, event.target.value)}
                 />
                 {allowed.length > 0 && (
-                  <span className="muted">May use {allowed.map((name) => `{{${name}}}`).join(', ')}</span>
+                  <span className="muted">
+                    {t('bot.mayUse', { names: allowed.map((name) => `{{${name}}}`).join(', ') })}
+                  </span>
                 )}
               </label>
             );
@@ -174,12 +167,10 @@ function BotForm(props: { settings: QualifierSettings }) {
         </p>
       )}
       <p className="muted">
-        {settings.updatedAt
-          ? `Last saved ${fullTime(settings.updatedAt)}.`
-          : 'The bot uses the built-in settings.'}
+        {settings.updatedAt ? t('bot.lastSaved', { when: fullTime(settings.updatedAt) }) : t('bot.builtIn')}
       </p>
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Save bot settings
+        {t('bot.save')}
       </button>
     </form>
   );

@@ -3,10 +3,11 @@ import { useState } from 'react';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
 import { CALLBACK_STATUSES, type Callback, type CallbackStatus, type Page } from '../api/types';
-import { CALLBACK_STATUS_LABELS, callDuration, isPendingCallback } from '../common/callback-status';
+import { callbackStatusLabel, callDuration, isPendingCallback } from '../common/callback-status';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import './telephony.css';
+import { t } from '../i18n/i18n';
 
 /** A local date (YYYY-MM-DD) as the instant its day starts in the operator's time zone. */
 const dayStart = (date: string, plusDays = 0) => {
@@ -55,57 +56,52 @@ export function Callbacks() {
 
   return (
     <>
-      <h1>Call-backs</h1>
-      <p className="muted">
-        What visitors asked for through your widgets and how each call went. The list follows calls as they
-        happen.
-      </p>
+      <h1>{t('settings.page.callbacks')}</h1>
+      <p className="muted">{t('callbacks.intro')}</p>
       <ErrorNote message={error ?? (list.error ? describeError(list.error) : null)} />
       <p role="status" className="visually-hidden">
         {notice}
       </p>
       <form
         className="callback-filters"
-        aria-label="Filter call-backs"
+        aria-label={t('callbacks.filter')}
         onSubmit={(event) => event.preventDefault()}
       >
         <label>
-          Status or outcome
+          {t('callbacks.status')}
           <select value={status} onChange={(event) => setStatus(event.target.value as CallbackStatus | '')}>
-            <option value="">All</option>
+            <option value="">{t('callbacks.all')}</option>
             {CALLBACK_STATUSES.map((each) => (
               <option key={each} value={each}>
-                {CALLBACK_STATUS_LABELS[each]}
+                {callbackStatusLabel(each)}
               </option>
             ))}
           </select>
         </label>
         <label>
-          From
+          {t('audit.from')}
           <input type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
         </label>
         <label>
-          To
+          {t('audit.to')}
           <input type="date" value={to} onChange={(event) => setTo(event.target.value)} />
         </label>
       </form>
       {items && items.length === 0 && (
-        <Empty title={status || from || to ? 'No call-back matches these filters' : 'No call-backs yet'}>
-          {status || from || to
-            ? 'Clear a filter to see more.'
-            : 'Add a widget to your website (Settings, Widgets); requests appear here as visitors send them.'}
+        <Empty title={status || from || to ? t('callbacks.noMatch') : t('callbacks.empty')}>
+          {status || from || to ? t('callbacks.noMatchHint') : t('callbacks.emptyHint')}
         </Empty>
       )}
       {items && items.length > 0 && (
         <table className="table">
-          <caption className="visually-hidden">Call-backs, newest first</caption>
+          <caption className="visually-hidden">{t('callbacks.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Asked</th>
-              <th scope="col">Visitor</th>
-              <th scope="col">Status</th>
-              <th scope="col">Call</th>
-              <th scope="col">Actions</th>
+              <th scope="col">{t('callbacks.asked')}</th>
+              <th scope="col">{t('callbacks.visitor')}</th>
+              <th scope="col">{t('deadLetters.statusLabel')}</th>
+              <th scope="col">{t('callbacks.call')}</th>
+              <th scope="col">{t('callbacks.actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -117,18 +113,24 @@ export function Callbacks() {
                   <span className="mono">{callback.visitorE164}</span>
                 </td>
                 <td>
-                  {CALLBACK_STATUS_LABELS[callback.status]}
+                  {callbackStatusLabel(callback.status)}
                   {callback.status === 'scheduled' && callback.scheduledFor && (
-                    <div className="muted">for {fullTime(callback.scheduledFor)}</div>
+                    <div className="muted">
+                      {t('callback.for', { when: fullTime(callback.scheduledFor) })}
+                    </div>
                   )}
                   {callback.outcomeDetail && <div className="muted">{callback.outcomeDetail}</div>}
                 </td>
                 <td>
                   {callback.durationSeconds !== null && <div>{callDuration(callback.durationSeconds)}</div>}
                   {callback.answeredByNumber && (
-                    <div className="muted">answered by {callback.answeredByNumber}</div>
+                    <div className="muted">
+                      {t('callbacks.answeredBy', { number: callback.answeredByNumber })}
+                    </div>
                   )}
-                  {callback.attempts > 1 && <div className="muted">{callback.attempts} attempts</div>}
+                  {callback.attempts > 1 && (
+                    <div className="muted">{t('callbacks.attempts', { count: callback.attempts })}</div>
+                  )}
                 </td>
                 <td>
                   {isPendingCallback(callback.status) &&
@@ -141,12 +143,12 @@ export function Callbacks() {
                           setMoving(null);
                           void act(
                             () => api('POST', `/callbacks/${callback.id}/reschedule`, { at }),
-                            'Call-back moved',
+                            t('callbacks.moved'),
                           );
                         }}
                       >
                         <label>
-                          Call at
+                          {t('callbacks.callAt')}
                           <input
                             type="datetime-local"
                             required
@@ -155,10 +157,10 @@ export function Callbacks() {
                           />
                         </label>
                         <button type="submit" className="primary">
-                          Move
+                          {t('callbacks.move')}
                         </button>
                         <button type="button" onClick={() => setMoving(null)}>
-                          Keep
+                          {t('callbacks.keep')}
                         </button>
                       </form>
                     ) : (
@@ -169,18 +171,20 @@ export function Callbacks() {
                             setMoving({ id: callback.id, at: localInput(callback.scheduledFor) })
                           }
                         >
-                          Reschedule<span className="visually-hidden"> {callback.visitorE164}</span>
+                          {t('callbacks.reschedule')}
+                          <span className="visually-hidden"> {callback.visitorE164}</span>
                         </button>{' '}
                         <button
                           type="button"
                           onClick={() =>
                             void act(
                               () => api('POST', `/callbacks/${callback.id}/cancel`),
-                              'Call-back canceled',
+                              t('callbacks.canceled'),
                             )
                           }
                         >
-                          Cancel call<span className="visually-hidden"> {callback.visitorE164}</span>
+                          {t('callbacks.cancel')}
+                          <span className="visually-hidden"> {callback.visitorE164}</span>
                         </button>
                       </>
                     ))}
@@ -192,7 +196,7 @@ export function Callbacks() {
       )}
       {list.hasNextPage && (
         <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Show more
+          {t('callbacks.showMore')}
         </button>
       )}
     </>

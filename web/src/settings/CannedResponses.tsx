@@ -1,101 +1,50 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
 import type { CannedResponse } from '../api/types';
-import { Dialog } from '../common/Dialog';
-import { Empty, ErrorNote } from '../common/feedback';
-import { attempt, useList } from './use-list';
+import { rich, t } from '../i18n/i18n';
+import { EditableList } from './EditableList';
 
 /** Replies saved under a shortcut: typing `/shortcut` in the composer offers them. */
 export function CannedResponses() {
   const client = useQueryClient();
-  const { items, error, setError, reload } = useList<CannedResponse>('/canned-responses');
-  const [editing, setEditing] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<CannedResponse | null>(null);
-  const change = (work: () => Promise<unknown>) =>
-    attempt(work, setError, async () => {
-      await reload();
-      // The composer's suggestions are cached per search.
-      await client.invalidateQueries({ queryKey: ['canned-responses'] });
-    });
-
   return (
     <>
-      <h1>Canned responses</h1>
-      <p className="muted">
-        Type <kbd>/</kbd> and a shortcut in the reply box to insert one. Listed by shortcut.
-      </p>
-      <ErrorNote message={error} />
-      {items && items.length === 0 && (
-        <Empty title="No canned responses yet">
-          Save the answers you give most often below, for example /hours with your opening times.
-        </Empty>
-      )}
-      <ul className="rows">
-        {(items ?? []).map((item) =>
-          editing === item.id ? (
-            <li key={item.id} className="row">
-              <CannedForm
-                initial={item}
-                submitLabel="Save"
-                onCancel={() => setEditing(null)}
-                onSubmit={async (input) => {
-                  if (await change(() => api('PATCH', `/canned-responses/${item.id}`, input)))
-                    setEditing(null);
-                }}
-              />
-            </li>
-          ) : (
-            <li key={item.id} className="row canned-row">
-              <strong className="mono">/{item.shortcut}</strong>
-              <span className="canned-text">{item.text}</span>
-              <button type="button" onClick={() => setEditing(item.id)}>
-                Edit<span className="visually-hidden"> /{item.shortcut}</span>
-              </button>
-              <button type="button" onClick={() => setDeleting(item)}>
-                Delete<span className="visually-hidden"> /{item.shortcut}</span>
-              </button>
-            </li>
-          ),
+      <h1>{t('settings.page.cannedResponses')}</h1>
+      <p className="muted">{rich('canned.intro', [(slash) => <kbd>{slash}</kbd>])}</p>
+      <EditableList<CannedResponse>
+        path="/canned-responses"
+        // The composer's suggestions are cached per search.
+        afterChange={() => client.invalidateQueries({ queryKey: ['canned-responses'] })}
+        empty={{ title: t('canned.empty'), hint: t('canned.emptyHint') }}
+        name={(item) => `/${item.shortcut}`}
+        rowClassName="row canned-row"
+        row={(item) => (
+          <>
+            <strong className="mono">/{item.shortcut}</strong>
+            <span className="canned-text">{item.text}</span>
+          </>
         )}
-      </ul>
-      <section className="card settings-form" aria-labelledby="new-canned">
-        <h2 id="new-canned">New canned response</h2>
-        <CannedForm
-          initial={{ shortcut: '', text: '' }}
-          submitLabel="Save response"
-          resetOnSubmit
-          onSubmit={(input) => change(() => api('POST', '/canned-responses', input))}
-        />
-      </section>
-      {deleting && (
-        <Dialog
-          title={`Delete /${deleting.shortcut}?`}
-          role="alertdialog"
-          onClose={() => setDeleting(null)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const { id } = deleting;
-                  setDeleting(null);
-                  void change(() => api('DELETE', `/canned-responses/${id}`));
-                }}
-              >
-                Delete response
-              </button>
-            </>
-          }
-        >
-          <p>Messages already sent with it stay as they are.</p>
-        </Dialog>
-      )}
+        edit={(item, save, cancel) => (
+          <CannedForm initial={item} submitLabel={t('common.save')} onCancel={cancel} onSubmit={save} />
+        )}
+        create={{
+          id: 'new-canned',
+          title: t('canned.new'),
+          form: (create) => (
+            <CannedForm
+              initial={{ shortcut: '', text: '' }}
+              submitLabel={t('canned.saveNew')}
+              resetOnSubmit
+              onSubmit={create}
+            />
+          ),
+        }}
+        remove={{
+          title: (item) => t('canned.deleteTitle', { shortcut: item.shortcut }),
+          action: t('canned.delete'),
+          hint: t('canned.deleteHint'),
+        }}
+      />
     </>
   );
 }
@@ -120,18 +69,18 @@ function CannedForm(props: {
   return (
     <form className="inline-form canned-form" onSubmit={submit}>
       <label>
-        Shortcut
+        {t('canned.shortcut')}
         <input
           required
           maxLength={33}
           pattern="/?[a-z0-9_\-]{1,32}"
-          title="Lower-case letters, digits, _ and -, at most 32"
+          title={t('canned.shortcutRule')}
           value={shortcut}
           onChange={(event) => setShortcut(event.target.value)}
         />
       </label>
       <label>
-        Text
+        {t('canned.text')}
         <textarea
           required
           rows={3}
@@ -145,7 +94,7 @@ function CannedForm(props: {
       </button>
       {props.onCancel && (
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       )}
     </form>

@@ -3,6 +3,7 @@ import { api } from '../api/client';
 import type { WhatsappChannelSettings } from '../api/types';
 import { Dialog } from '../common/Dialog';
 import { fullTime } from '../common/format';
+import { t } from '../i18n/i18n';
 
 type Mode = 'view' | 'edit' | 'rotate';
 
@@ -28,40 +29,45 @@ export function ChannelCard(props: {
       <div className="row-head">
         <h2 className="channel-name">{channel.name}</h2>
         <span>{channel.displayPhoneNumber}</span>
-        {channel.disabled && <span className="tag">Disabled</span>}
+        {channel.disabled && <span className="tag">{t('channels.disabled')}</span>}
         {!channel.disabled && (
-          <span className="tag">{channel.verified ? 'Verified' : 'Waiting for Meta’s confirmation'}</span>
+          <span className="tag">
+            {channel.verified ? t('channels.verified') : t('channels.waitingForMeta')}
+          </span>
         )}
       </div>
       {channel.verificationError && (
-        <p className="field-error">Meta did not confirm the number: {channel.verificationError}</p>
+        <p className="field-error">{t('channels.notConfirmed', { error: channel.verificationError })}</p>
       )}
       <p className="muted">
-        Up to {channel.messagesPerSecond} messages a second ·{' '}
-        {channel.markAsRead ? 'marks customers’ messages as read' : 'does not mark messages as read'}
+        {t('channels.throughput', { count: channel.messagesPerSecond })} ·{' '}
+        {channel.markAsRead ? t('channels.marksRead') : t('channels.doesNotMarkRead')}
       </p>
-      <p className="muted mono">Webhook: {channel.webhookUrl}</p>
+      <p className="muted mono">{t('channels.webhook', { url: channel.webhookUrl })}</p>
       {channel.previousAppSecretValidUntil && (
         <p role="status">
-          The previous app secret is still accepted until {fullTime(channel.previousAppSecretValidUntil)}; set
-          the new one in Meta’s app before then.
+          {t('channels.previousSecret', { until: fullTime(channel.previousAppSecretValidUntil) })}
         </p>
       )}
       {mode === 'view' && (
         <div className="button-row">
           <button type="button" onClick={() => setMode('edit')}>
-            Edit<span className="visually-hidden"> {channel.name}</span>
+            {t('common.edit')}
+            <span className="visually-hidden"> {channel.name}</span>
           </button>
           <button type="button" onClick={() => setMode('rotate')}>
-            Rotate secrets<span className="visually-hidden"> of {channel.name}</span>
+            {t('channels.rotate')}
+            <span className="visually-hidden"> {t('channels.ofChannel', { name: channel.name })}</span>
           </button>
           {channel.disabled ? (
             <button type="button" onClick={() => toggle('enable')}>
-              Enable<span className="visually-hidden"> {channel.name}</span>
+              {t('channels.enable')}
+              <span className="visually-hidden"> {channel.name}</span>
             </button>
           ) : (
             <button type="button" className="danger" onClick={() => setDisabling(true)}>
-              Disable<span className="visually-hidden"> {channel.name}</span>
+              {t('channels.disable')}
+              <span className="visually-hidden"> {channel.name}</span>
             </button>
           )}
         </div>
@@ -70,14 +76,14 @@ export function ChannelCard(props: {
       {mode === 'rotate' && <RotateForm onSave={change} onCancel={() => setMode('view')} />}
       {disabling && (
         <Dialog
-          title={`Disable “${channel.name}”?`}
+          title={t('channels.disableTitle', { name: channel.name })}
           role="alertdialog"
           onClose={() => setDisabling(false)}
           actions={
             <>
               {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
               <button type="button" autoFocus onClick={() => setDisabling(false)}>
-                Cancel
+                {t('common.cancel')}
               </button>
               <button
                 type="button"
@@ -87,15 +93,12 @@ export function ChannelCard(props: {
                   toggle('disable');
                 }}
               >
-                Disable channel
+                {t('channels.disableChannel')}
               </button>
             </>
           }
         >
-          <p>
-            Its webhook stops accepting Meta’s deliveries and nothing is sent from it until it is enabled
-            again.
-          </p>
+          <p>{t('channels.disableHint')}</p>
         </Dialog>
       )}
     </>
@@ -121,13 +124,17 @@ function EditForm(props: {
     });
   };
   return (
-    <form className="form-grid" aria-label={`Edit ${props.channel.name}`} onSubmit={submit}>
+    <form
+      className="form-grid"
+      aria-label={t('channels.editNamed', { name: props.channel.name })}
+      onSubmit={submit}
+    >
       <label>
-        Name
+        {t('channels.name')}
         <input required maxLength={200} value={name} onChange={(event) => setName(event.target.value)} />
       </label>
       <label>
-        Display phone number
+        {t('channels.displayPhoneNumber')}
         <input
           required
           maxLength={32}
@@ -136,7 +143,7 @@ function EditForm(props: {
         />
       </label>
       <label>
-        Messages per second
+        {t('channels.messagesPerSecond')}
         <input
           type="number"
           required
@@ -145,7 +152,7 @@ function EditForm(props: {
           value={messagesPerSecond}
           onChange={(event) => setMessagesPerSecond(event.target.value)}
         />
-        <span className="muted">Meta allows 80 by default; higher tiers allow up to 1000.</span>
+        <span className="muted">{t('channels.messagesPerSecondHint')}</span>
       </label>
       <label className="check">
         <input
@@ -153,14 +160,14 @@ function EditForm(props: {
           checked={markAsRead}
           onChange={(event) => setMarkAsRead(event.target.checked)}
         />
-        Mark customers’ messages as read when they arrive
+        {t('channels.markAsRead')}
       </label>
       <div className="button-row">
         <button type="submit" className="primary">
-          Save
+          {t('common.save')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -182,20 +189,16 @@ function RotateForm(props: {
       ...(accessToken ? { accessToken } : {}),
     };
     if (Object.keys(body).length === 0) {
-      setNote('Enter a new app secret, a new access token, or both.');
+      setNote(t('channels.rotateNothing'));
       return;
     }
     void props.onSave(body);
   };
   return (
-    <form className="form-grid" aria-label="Rotate secrets" onSubmit={submit}>
-      <p className="muted">
-        A new app secret takes over at once; the previous one stays accepted for a grace period, so Meta’s
-        deliveries signed with it are not lost while you change it in Meta’s app. A new access token is used
-        for everything sent from now on.
-      </p>
+    <form className="form-grid" aria-label={t('channels.rotate')} onSubmit={submit}>
+      <p className="muted">{t('channels.rotateHint')}</p>
       <label>
-        New app secret
+        {t('channels.newAppSecret')}
         <input
           type="password"
           autoComplete="off"
@@ -205,7 +208,7 @@ function RotateForm(props: {
         />
       </label>
       <label>
-        New access token
+        {t('channels.newAccessToken')}
         <input
           type="password"
           autoComplete="off"
@@ -221,10 +224,10 @@ function RotateForm(props: {
       )}
       <div className="button-row">
         <button type="submit" className="primary">
-          Save new secrets
+          {t('channels.saveSecrets')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { WhatsappChannelSettings } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
+import { rich, t } from '../i18n/i18n';
 import { ChannelCard } from './ChannelCard';
 import { attempt, useList } from './use-list';
 
@@ -38,11 +39,9 @@ export function Channels() {
 
   return (
     <>
-      <h1>WhatsApp channels</h1>
+      <h1>{t('channels.title')}</h1>
       <ErrorNote message={error} />
-      {items && items.length === 0 && (
-        <Empty title="No WhatsApp number yet">Connect one below to start receiving messages.</Empty>
-      )}
+      {items && items.length === 0 && <Empty title={t('channels.empty')}>{t('channels.emptyHint')}</Empty>}
       <ul className="rows">
         {(items ?? []).map((channel) => (
           <li key={channel.id} className="row channel-card">
@@ -52,24 +51,21 @@ export function Channels() {
       </ul>
       {created && (
         <div className="once" role="status">
-          <p>
-            <strong>Channel connected.</strong> In Meta’s app settings, set the callback URL and verify token.
-            The token is shown only now.
-          </p>
-          <p className="mono">Callback URL: {created.webhookUrl}</p>
-          <p className="mono">Verify token: {created.verifyToken}</p>
+          <p>{rich('channels.connected', [(words) => <strong>{words}</strong>])}</p>
+          <p className="mono">{t('channels.callbackUrl', { url: created.webhookUrl })}</p>
+          <p className="mono">{t('channels.verifyToken', { token: created.verifyToken })}</p>
         </div>
       )}
       <form className="card form-grid" onSubmit={add}>
-        <h2>Connect a WhatsApp number</h2>
+        <h2>{t('channels.connectTitle')}</h2>
         {(
           [
-            ['name', 'Name', 'text'],
-            ['displayPhoneNumber', 'Display phone number', 'text'],
-            ['phoneNumberId', 'Phone number ID', 'text'],
-            ['wabaId', 'WhatsApp Business account ID', 'text'],
-            ['accessToken', 'Access token', 'password'],
-            ['appSecret', 'App secret', 'password'],
+            ['name', t('channels.name'), 'text'],
+            ['displayPhoneNumber', t('channels.displayPhoneNumber'), 'text'],
+            ['phoneNumberId', t('channels.phoneNumberId'), 'text'],
+            ['wabaId', t('channels.wabaId'), 'text'],
+            ['accessToken', t('channels.accessToken'), 'password'],
+            ['appSecret', t('channels.appSecret'), 'password'],
           ] as const
         ).map(([key, label, type]) => (
           <label key={key}>
@@ -84,7 +80,7 @@ export function Channels() {
           </label>
         ))}
         <button type="submit" className="primary">
-          Connect
+          {t('channels.connect')}
         </button>
       </form>
     </>

@@ -1,8 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
-import { Dialog } from '../common/Dialog';
-import { Empty, ErrorNote } from '../common/feedback';
-import { attempt, useList } from './use-list';
+import { rich, t } from '../i18n/i18n';
+import { EditableList } from './EditableList';
 
 type FieldType = 'text' | 'number' | 'date' | 'select' | 'boolean';
 interface CustomField {
@@ -14,13 +12,15 @@ interface CustomField {
   position: number;
 }
 
-const TYPES: { value: FieldType; label: string }[] = [
-  { value: 'text', label: 'Text' },
-  { value: 'number', label: 'Number' },
-  { value: 'date', label: 'Date' },
-  { value: 'select', label: 'Select (a list of options)' },
-  { value: 'boolean', label: 'Yes / no' },
-];
+const TYPES: FieldType[] = ['text', 'number', 'date', 'select', 'boolean'];
+const typeName = (type: FieldType): string =>
+  ({
+    text: t('fields.type.text'),
+    number: t('fields.type.number'),
+    date: t('fields.type.date'),
+    select: t('fields.type.select'),
+    boolean: t('fields.type.boolean'),
+  })[type];
 
 /** Options as typed: one per line, blank lines ignored. */
 function optionLines(text: string): string[] {
@@ -44,83 +44,36 @@ function keyFrom(label: string): string {
 
 /** Custom fields of contacts: typed, shown on contacts, usable in filters, templates and imports. */
 export function CustomFields() {
-  const { items, error, setError, reload } = useList<CustomField>('/custom-fields');
-  const [editing, setEditing] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<CustomField | null>(null);
-  const change = (work: () => Promise<unknown>) => attempt(work, setError, reload);
   return (
     <>
-      <h1>Custom fields</h1>
-      <p className="muted">
-        Extra facts about contacts (a VAT number, a budget, a visit date). Templates read them as{' '}
-        <code>contact.fields.key</code>; imports and filters use them too. A field's key and type never
-        change.
-      </p>
-      <ErrorNote message={error} />
-      {items && items.length === 0 && <Empty title="No custom fields yet">Create one below.</Empty>}
-      <ul className="rows">
-        {(items ?? []).map((field) =>
-          editing === field.id ? (
-            <li key={field.id} className="row">
-              <FieldEdit
-                field={field}
-                onCancel={() => setEditing(null)}
-                onSave={async (changes) => {
-                  if (await change(() => api('PATCH', `/custom-fields/${field.id}`, changes)))
-                    setEditing(null);
-                }}
-              />
-            </li>
-          ) : (
-            <li key={field.id} className="row">
-              <strong>{field.label}</strong>
-              <code>{field.key}</code>
-              <span className="muted">
-                {TYPES.find((type) => type.value === field.type)?.label}
-                {field.type === 'select' && `: ${field.options.join(', ')}`}
-              </span>
-              <button type="button" onClick={() => setEditing(field.id)}>
-                Edit<span className="visually-hidden"> {field.label}</span>
-              </button>
-              <button type="button" onClick={() => setDeleting(field)}>
-                Delete<span className="visually-hidden"> {field.label}</span>
-              </button>
-            </li>
-          ),
+      <h1>{t('settings.page.customFields')}</h1>
+      <p className="muted">{rich('fields.intro', [(code) => <code>{code}</code>])}</p>
+      <EditableList<CustomField>
+        path="/custom-fields"
+        empty={{ title: t('fields.empty'), hint: t('fields.emptyHint') }}
+        name={(field) => field.label}
+        row={(field) => (
+          <>
+            <strong>{field.label}</strong>
+            <code>{field.key}</code>
+            <span className="muted">
+              {typeName(field.type)}
+              {field.type === 'select' && `: ${field.options.join(', ')}`}
+            </span>
+          </>
         )}
-      </ul>
-      <section className="card settings-form" aria-labelledby="new-field">
-        <h2 id="new-field">New custom field</h2>
-        <FieldCreate onCreate={(input) => change(() => api('POST', '/custom-fields', input))} />
-      </section>
-      {deleting && (
-        <Dialog
-          title={`Delete “${deleting.label}”?`}
-          role="alertdialog"
-          onClose={() => setDeleting(null)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const { id } = deleting;
-                  setDeleting(null);
-                  void change(() => api('DELETE', `/custom-fields/${id}`));
-                }}
-              >
-                Delete field
-              </button>
-            </>
-          }
-        >
-          <p>Its value is removed from every contact, and templates that use it stop working.</p>
-        </Dialog>
-      )}
+        edit={(field, save, cancel) => <FieldEdit field={field} onCancel={cancel} onSave={save} />}
+        create={{
+          id: 'new-field',
+          title: t('fields.new'),
+          form: (create) => <FieldCreate onCreate={create} />,
+        }}
+        remove={{
+          title: (field) => t('common.deleteNamed', { name: field.label }),
+          action: t('fields.delete'),
+          hint: t('fields.deleteHint'),
+        }}
+      />
     </>
   );
 }
@@ -151,7 +104,7 @@ function FieldCreate(props: {
   return (
     <form className="form-grid" onSubmit={submit}>
       <label>
-        Label
+        {t('fields.label')}
         <input
           required
           maxLength={80}
@@ -163,7 +116,7 @@ function FieldCreate(props: {
         />
       </label>
       <label>
-        Key
+        {t('fields.key')}
         <input
           required
           maxLength={40}
@@ -177,26 +130,26 @@ function FieldCreate(props: {
         />
       </label>
       <p id="field-key-hint" className="muted">
-        Lower-case letters, digits and _, starting with a letter.
+        {t('fields.keyHint')}
       </p>
       <label>
-        Type
+        {t('fields.type')}
         <select value={type} onChange={(event) => setType(event.target.value as FieldType)}>
           {TYPES.map((option) => (
-            <option key={option.value} value={option.value}>
-              {option.label}
+            <option key={option} value={option}>
+              {typeName(option)}
             </option>
           ))}
         </select>
       </label>
       {type === 'select' && (
         <label>
-          Options (one per line)
+          {t('fields.options')}
           <textarea required rows={4} value={options} onChange={(event) => setOptions(event.target.value)} />
         </label>
       )}
       <button type="submit" className="primary">
-        Create field
+        {t('fields.create')}
       </button>
     </form>
   );
@@ -220,20 +173,20 @@ function FieldEdit(props: {
   return (
     <form className="inline-form" onSubmit={submit}>
       <label>
-        Label
+        {t('fields.label')}
         <input required maxLength={80} value={label} onChange={(event) => setLabel(event.target.value)} />
       </label>
       {field.type === 'select' && (
         <label>
-          Options (one per line)
+          {t('fields.options')}
           <textarea required rows={4} value={options} onChange={(event) => setOptions(event.target.value)} />
         </label>
       )}
       <button type="submit" className="primary">
-        Save
+        {t('common.save')}
       </button>
       <button type="button" onClick={props.onCancel}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </form>
   );

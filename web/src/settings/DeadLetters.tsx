@@ -1,25 +1,24 @@
-import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, describeError, withQuery } from '../api/client';
-import type { DeadLetter, DeadLetterDetail, DeadLetterReplay, Page } from '../api/types';
+import { api, describeError } from '../api/client';
+import type { DeadLetter, DeadLetterDetail, DeadLetterReplay } from '../api/types';
 import { Dialog } from '../common/Dialog';
-import { Empty, ErrorNote } from '../common/feedback';
+import { Empty, ErrorNote, QueryError } from '../common/feedback';
 import { dayStart, fullTime } from '../common/format';
 import './telephony.css';
+import { t } from '../i18n/i18n';
+import { type DayRange, FilterBar, LoadMore, useFilters, usePagedList } from './FilterBar';
 
-interface Filters {
+interface Filters extends DayRange {
   task: string;
   status: '' | DeadLetter['status'];
-  from: string;
-  to: string;
 }
 const NO_FILTERS: Filters = { task: '', status: '', from: '', to: '' };
 /** The API replays or discards at most this many per request. */
 const MAX_SELECTED = 100;
-const STATUS_WORDS: Record<DeadLetter['status'], string> = { dead: 'Failed', replayed: 'Replayed' };
-
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+const statusWord = (status: DeadLetter['status']): string =>
+  status === 'dead' ? t('deadLetters.status.dead') : t('deadLetters.status.replayed');
 
 /**
  * Settings › Failed jobs: the workspace's dead-letter queue (jobs that used up their attempts), with
@@ -28,45 +27,23 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
  */
 export function DeadLetters() {
   const [params] = useSearchParams();
-  const initial: Filters = { ...NO_FILTERS, task: params.get('task') ?? '' };
-  const [filters, setFilters] = useState<Filters>(initial);
-  const [draft, setDraft] = useState<Filters>(initial);
+  const { filters, draft, set, apply, clear, filtered } = useFilters<Filters>(
+    { ...NO_FILTERS, task: params.get('task') ?? '' },
+    NO_FILTERS,
+  );
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [open, setOpen] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<'replay' | 'discard' | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const queryClient = useQueryClient();
-  const letters = useInfiniteQuery({
-    queryKey: ['dead-letters', filters],
-    initialPageParam: null as string | null,
-    queryFn: ({ pageParam, signal }) =>
-      api<Page<DeadLetter>>(
-        'GET',
-        withQuery('/dead-letters', {
-          task: filters.task || undefined,
-          status: filters.status || undefined,
-          from: dayStart(filters.from),
-          to: dayStart(filters.to, 1),
-          limit: 50,
-          cursor: pageParam,
-        }),
-        undefined,
-        { signal },
-      ),
-    getNextPageParam: (page) => page.nextCursor,
-    placeholderData: keepPreviousData,
+  const { list: letters, items } = usePagedList<DeadLetter>(['dead-letters', filters], '/dead-letters', {
+    task: filters.task || undefined,
+    status: filters.status || undefined,
+    from: dayStart(filters.from),
+    to: dayStart(filters.to, 1),
   });
-  const items = letters.data?.pages.flatMap((page) => page.items) ?? [];
-  const filtered = Object.values(filters).some(Boolean);
   const chosen = items.filter((item) => selected.has(item.id));
 
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setSelected(new Set());
-    setFilters({ ...draft, task: draft.task.trim() });
-  };
-  const set = (key: keyof Filters) => (event: { target: { value: string } }) =>
-    setDraft({ ...draft, [key]: event.target.value });
   const toggle = (id: string, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(id);
@@ -82,69 +59,50 @@ export function DeadLetters() {
 
   return (
     <>
-      <h1>Failed jobs</h1>
-      <p className="muted">
-        Background jobs (syncs, messages, e-mails…) that failed on every attempt stay here until you replay or
-        discard them. Replaying runs a job again with fresh attempts; discarding deletes it for good. Both are
-        recorded in the audit log.
-      </p>
-      <form className="audit-filters" aria-label="Filter failed jobs" onSubmit={apply}>
+      <h1>{t('settings.page.failedJobs')}</h1>
+      <p className="muted">{t('deadLetters.intro')}</p>
+      <FilterBar
+        label={t('deadLetters.filter')}
+        draft={draft}
+        set={set}
+        filtered={filtered}
+        onApply={() => {
+          setSelected(new Set());
+          apply({ ...draft, task: draft.task.trim() });
+        }}
+        onClear={() => {
+          clear();
+          setSelected(new Set());
+        }}
+      >
         <label>
-          Task
+          {t('deadLetters.task')}
           <input
             value={draft.task}
             onChange={set('task')}
-            placeholder="e.g. hubspot.sync-record"
+            placeholder={t('deadLetters.taskExample', { task: 'hubspot.sync-record' })}
             maxLength={100}
             spellCheck={false}
           />
         </label>
         <label>
-          Status
+          {t('deadLetters.statusLabel')}
           <select value={draft.status} onChange={set('status')}>
-            <option value="">Any status</option>
-            <option value="dead">Failed</option>
-            <option value="replayed">Replayed</option>
+            <option value="">{t('deadLetters.anyStatus')}</option>
+            <option value="dead">{t('deadLetters.status.dead')}</option>
+            <option value="replayed">{t('deadLetters.status.replayed')}</option>
           </select>
         </label>
-        <label>
-          From
-          <input type="date" value={draft.from} onChange={set('from')} />
-        </label>
-        <label>
-          To
-          <input type="date" value={draft.to} min={draft.from || undefined} onChange={set('to')} />
-        </label>
-        <button type="submit" className="primary">
-          Apply filters
-        </button>
-        {filtered && (
-          <button
-            type="button"
-            onClick={() => {
-              setDraft(NO_FILTERS);
-              setFilters(NO_FILTERS);
-              setSelected(new Set());
-            }}
-          >
-            Clear filters
-          </button>
-        )}
-      </form>
-      <ErrorNote
-        message={letters.error ? describeError(letters.error) : null}
-        onRetry={() => void letters.refetch()}
-      />
+      </FilterBar>
+      <QueryError query={letters} />
       {result && (
         <p className="success-note" role="status">
           {result}
         </p>
       )}
       {letters.isSuccess && items.length === 0 && (
-        <Empty title={filtered ? 'No failed jobs match these filters' : 'No failed jobs'}>
-          {filtered
-            ? 'Widen the dates or clear the filters.'
-            : 'Every background job has succeeded or is still being retried.'}
+        <Empty title={filtered ? t('deadLetters.noMatch') : t('deadLetters.empty')}>
+          {filtered ? t('audit.noMatchHint') : t('deadLetters.emptyHint')}
         </Empty>
       )}
       {items.length > 0 && (
@@ -156,7 +114,7 @@ export function DeadLetters() {
               aria-disabled={chosen.length === 0 || undefined}
               onClick={() => chosen.length > 0 && setConfirming('replay')}
             >
-              Replay selected ({chosen.length})
+              {t('deadLetters.replaySelected', { count: chosen.length })}
             </button>
             <button
               type="button"
@@ -164,23 +122,25 @@ export function DeadLetters() {
               aria-disabled={chosen.length === 0 || undefined}
               onClick={() => chosen.length > 0 && setConfirming('discard')}
             >
-              Discard selected ({chosen.length})
+              {t('deadLetters.discardSelected', { count: chosen.length })}
             </button>
-            <span className="muted">Up to {MAX_SELECTED} at a time.</span>
+            <span className="muted">{t('deadLetters.max', { max: MAX_SELECTED })}</span>
           </div>
           <table className="table dead-letters">
-            <caption className="visually-hidden">Failed jobs{filtered ? ', filtered' : ''}</caption>
+            <caption className="visually-hidden">
+              {filtered ? t('deadLetters.captionFiltered') : t('settings.page.failedJobs')}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">
-                  <span className="visually-hidden">Select</span>
+                  <span className="visually-hidden">{t('deadLetters.select')}</span>
                 </th>
-                <th scope="col">When</th>
-                <th scope="col">Task</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t('audit.when')}</th>
+                <th scope="col">{t('deadLetters.task')}</th>
+                <th scope="col">{t('deadLetters.attempts')}</th>
+                <th scope="col">{t('deadLetters.statusLabel')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Details</span>
+                  <span className="visually-hidden">{t('deadLetters.details')}</span>
                 </th>
               </tr>
             </thead>
@@ -200,15 +160,7 @@ export function DeadLetters() {
           </table>
         </>
       )}
-      {letters.hasNextPage && (
-        <button
-          type="button"
-          aria-disabled={letters.isFetchingNextPage || undefined}
-          onClick={() => void letters.fetchNextPage()}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore list={letters} />
       {confirming && (
         <ConfirmDialog
           action={confirming}
@@ -240,25 +192,27 @@ function Row(props: {
             type="checkbox"
             checked={props.selected}
             disabled={!props.canSelect}
-            aria-label={`Select ${item.task}, failed ${when}`}
+            aria-label={t('deadLetters.selectJob', { task: item.task, when })}
             onChange={(event) => props.onSelect(event.target.checked)}
           />
         </td>
         <td>{when}</td>
         <td className="mono">{item.task}</td>
-        <td>
-          {item.attempts} of {item.maxAttempts}
-        </td>
-        <td>{STATUS_WORDS[item.status]}</td>
+        <td>{t('deadLetters.attemptsOf', { attempts: item.attempts, max: item.maxAttempts })}</td>
+        <td>{statusWord(item.status)}</td>
         <td>
           <button
             type="button"
             aria-expanded={props.open}
             aria-controls={props.open ? detailsId : undefined}
-            aria-label={`${props.open ? 'Hide' : 'Inspect'} ${item.task}, failed ${when}`}
+            aria-label={
+              props.open
+                ? t('deadLetters.hideJob', { task: item.task, when })
+                : t('deadLetters.inspectJob', { task: item.task, when })
+            }
             onClick={props.onToggle}
           >
-            {props.open ? 'Hide' : 'Inspect'}
+            {props.open ? t('deadLetters.hide') : t('deadLetters.inspect')}
           </button>
         </td>
       </tr>
@@ -282,36 +236,34 @@ function Details(props: { id: string }) {
   if (detail.error)
     return <ErrorNote message={describeError(detail.error)} onRetry={() => void detail.refetch()} />;
   const letter = detail.data;
-  if (!letter) return <p className="loading">Loading…</p>;
+  if (!letter) return <p className="loading">{t('common.loading')}</p>;
   return (
     <div className="dead-letter-detail" data-testid="dead-letter-detail">
       <dl className="facts">
-        <dt>Task</dt>
+        <dt>{t('deadLetters.task')}</dt>
         <dd className="mono">{letter.task}</dd>
-        <dt>Attempts</dt>
-        <dd>
-          {letter.attempts} of {letter.maxAttempts}
-        </dd>
-        <dt>Failed</dt>
+        <dt>{t('deadLetters.attempts')}</dt>
+        <dd>{t('deadLetters.attemptsOf', { attempts: letter.attempts, max: letter.maxAttempts })}</dd>
+        <dt>{t('deadLetters.status.dead')}</dt>
         <dd>{fullTime(letter.failedAt)}</dd>
         {letter.replayedAt && (
           <>
-            <dt>Replayed</dt>
+            <dt>{t('deadLetters.status.replayed')}</dt>
             <dd>{fullTime(letter.replayedAt)}</dd>
           </>
         )}
         {letter.requestId && (
           <>
-            <dt>Request id</dt>
+            <dt>{t('deadLetters.requestId')}</dt>
             <dd className="mono">{letter.requestId}</dd>
           </>
         )}
-        <dt>Last error</dt>
-        <dd className="mono">{letter.lastError ?? 'None recorded'}</dd>
+        <dt>{t('deadLetters.lastError')}</dt>
+        <dd className="mono">{letter.lastError ?? t('deadLetters.noError')}</dd>
       </dl>
-      <p className="muted">Payload (personal data masked):</p>
+      <p className="muted">{t('deadLetters.payload')}</p>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe: scrollable-region-focusable) */}
-      <section className="dead-letter-payload" aria-label="Payload, personal data masked" tabIndex={0}>
+      <section className="dead-letter-payload" aria-label={t('deadLetters.payloadLabel')} tabIndex={0}>
         <pre>{JSON.stringify(letter.payload, null, 2)}</pre>
       </section>
     </div>
@@ -327,7 +279,6 @@ function ConfirmDialog(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const count = props.items.length;
-  const jobs = plural(count, 'job', 'jobs');
   const replay = props.action === 'replay';
   const confirm = async () => {
     if (busy) return;
@@ -338,13 +289,10 @@ function ConfirmDialog(props: {
       if (replay) {
         const outcome = await api<DeadLetterReplay>('POST', '/dead-letters/replay', { ids });
         const already = outcome.alreadyReplayed.length;
-        props.onDone(
-          `${plural(outcome.replayed.length, 'job', 'jobs')} queued to run again.` +
-            (already > 0 ? ` ${plural(already, 'was', 'were')} already replayed and left as is.` : ''),
-        );
+        props.onDone(t('deadLetters.replayed', { count: outcome.replayed.length, already }));
       } else {
         await api('POST', '/dead-letters/discard', { ids });
-        props.onDone(`${jobs} discarded.`);
+        props.onDone(t('deadLetters.discarded', { count }));
       }
     } catch (caught) {
       setError(describeError(caught));
@@ -353,13 +301,13 @@ function ConfirmDialog(props: {
   };
   return (
     <Dialog
-      title={replay ? `Replay ${jobs}?` : `Discard ${jobs}?`}
+      title={replay ? t('deadLetters.replayTitle', { count }) : t('deadLetters.discardTitle', { count })}
       role="alertdialog"
       onClose={props.onClose}
       actions={
         <>
           <button type="button" onClick={props.onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button
             type="button"
@@ -367,20 +315,17 @@ function ConfirmDialog(props: {
             aria-disabled={busy || undefined}
             onClick={() => void confirm()}
           >
-            {replay ? 'Replay' : 'Discard permanently'}
+            {replay ? t('deadLetters.replay') : t('deadLetters.discard')}
           </button>
         </>
       }
     >
-      <p>
-        {replay
-          ? 'Each job runs again with its original data and a fresh set of attempts. Jobs already replayed are left as they are.'
-          : 'The jobs and their data are deleted and will not run. This cannot be undone.'}
-      </p>
+      <p>{replay ? t('deadLetters.replayHint') : t('deadLetters.discardHint')}</p>
       <ul>
         {props.items.map((item) => (
           <li key={item.id}>
-            <span className="mono">{item.task}</span>, failed {fullTime(item.failedAt)}
+            <span className="mono">{item.task}</span>,{' '}
+            {t('deadLetters.failedAt', { when: fullTime(item.failedAt) })}
           </li>
         ))}
       </ul>

@@ -11,16 +11,15 @@ import {
 } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { currentLocale, t } from '../i18n/i18n';
 
-const DAY_NAMES: Record<Weekday, string> = {
-  mon: 'Monday',
-  tue: 'Tuesday',
-  wed: 'Wednesday',
-  thu: 'Thursday',
-  fri: 'Friday',
-  sat: 'Saturday',
-  sun: 'Sunday',
-};
+/** A weekday's name in the active language, capitalised (Intl gives Italian and Spanish lower-case). */
+function dayName(day: Weekday): string {
+  // 1 January 2024 was a Monday.
+  const date = Date.UTC(2024, 0, 1 + WEEKDAYS.indexOf(day));
+  const name = new Intl.DateTimeFormat(currentLocale(), { weekday: 'long', timeZone: 'UTC' }).format(date);
+  return name.charAt(0).toLocaleUpperCase(currentLocale()) + name.slice(1);
+}
 
 const OFFICE: HoursInterval[] = [
   { start: '09:00', end: '13:00' },
@@ -107,18 +106,18 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
       {state && (
         <p role="status">
           <span className={state.open ? 'state-open' : 'state-closed'}>
-            {state.open ? 'Open now' : 'Closed now'}
+            {state.open ? t('hours.openNow') : t('hours.closedNow')}
           </span>
           {!state.open &&
             (state.nextOpening
-              ? ` · next opening ${fullTime(state.nextOpening)}`
-              : ' · no opening in the next year')}
-          {saved && ' · Saved'}
+              ? ` · ${t('hours.nextOpening', { when: fullTime(state.nextOpening) })}`
+              : ` · ${t('hours.noOpening')}`)}
+          {saved && ` · ${t('common.saved')}`}
         </p>
       )}
       {following && (
         <div className="inline-form">
-          <p className="muted">This widget follows the workspace’s business hours.</p>
+          <p className="muted">{t('hours.widgetFollows')}</p>
           <button
             type="button"
             onClick={() => {
@@ -126,14 +125,14 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
               setDraft(starterCalendar());
             }}
           >
-            Set hours for this widget
+            {t('hours.setForWidget')}
           </button>
         </div>
       )}
       {draft && !following && (
-        <form className="settings-form" onSubmit={save} aria-label="Business hours">
+        <form className="settings-form" onSubmit={save} aria-label={t('settings.page.businessHours')}>
           <label>
-            Time zone
+            {t('hours.timeZone')}
             <input
               required
               list={`${ids}-zones`}
@@ -148,16 +147,16 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
           </label>
           {WEEKDAYS.map((day) => (
             <fieldset key={day} className="hours-day">
-              <legend>{DAY_NAMES[day]}</legend>
+              <legend>{dayName(day)}</legend>
               <Intervals
-                label={DAY_NAMES[day]}
+                label={dayName(day)}
                 intervals={draft.weekly[day]}
                 onChange={(intervals) => change({ ...draft, weekly: { ...draft.weekly, [day]: intervals } })}
               />
             </fieldset>
           ))}
           <fieldset className="hours-day">
-            <legend>Public holidays</legend>
+            <legend>{t('hours.holidays')}</legend>
             <label className="checkbox">
               <input
                 type="checkbox"
@@ -166,12 +165,12 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                   change({ ...draft, holidays: event.target.checked ? { country: 'IT' } : null })
                 }
               />
-              Closed on public holidays
+              {t('hours.closedOnHolidays')}
             </label>
             {draft.holidays && (
               <>
                 <label>
-                  Country (ISO code)
+                  {t('hours.country')}
                   <input
                     required
                     maxLength={2}
@@ -186,7 +185,7 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                   />
                 </label>
                 <label>
-                  Region (optional)
+                  {t('hours.region')}
                   <input
                     maxLength={3}
                     size={4}
@@ -202,13 +201,13 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
             )}
           </fieldset>
           <fieldset className="hours-day">
-            <legend>Closures</legend>
-            {draft.closures.length === 0 && <p className="muted">No one-off closures.</p>}
+            <legend>{t('hours.closures')}</legend>
+            {draft.closures.length === 0 && <p className="muted">{t('hours.noClosures')}</p>}
             {draft.closures.map((closure, index) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place; a key from their values would remount the field being typed in
               <div key={index} className="hours-interval">
                 <label>
-                  Closed on
+                  {t('hours.closedOn')}
                   <input
                     type="date"
                     required
@@ -222,7 +221,7 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                   />
                 </label>
                 <label>
-                  Note
+                  {t('hours.note')}
                   <input
                     maxLength={200}
                     value={closure.note ?? ''}
@@ -241,7 +240,8 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                   type="button"
                   onClick={() => change({ ...draft, closures: removeAt(draft.closures, index) })}
                 >
-                  Remove<span className="visually-hidden"> closure {closure.date}</span>
+                  {t('llm.remove')}
+                  <span className="visually-hidden"> {t('hours.closureNamed', { date: closure.date })}</span>
                 </button>
               </div>
             ))}
@@ -249,19 +249,17 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
               type="button"
               onClick={() => change({ ...draft, closures: [...draft.closures, { date: today() }] })}
             >
-              Add a closure
+              {t('hours.addClosure')}
             </button>
           </fieldset>
           <fieldset className="hours-day">
-            <legend>Special openings</legend>
-            {draft.specialOpenings.length === 0 && (
-              <p className="muted">None: a special opening replaces a day’s hours, even on a holiday.</p>
-            )}
+            <legend>{t('hours.specialOpenings')}</legend>
+            {draft.specialOpenings.length === 0 && <p className="muted">{t('hours.noSpecialOpenings')}</p>}
             {draft.specialOpenings.map((opening, index) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place; a key from their values would remount the field being typed in
               <div key={index} className="hours-interval">
                 <label>
-                  Open on
+                  {t('hours.openOn')}
                   <input
                     type="date"
                     required
@@ -278,7 +276,7 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                   />
                 </label>
                 <Intervals
-                  label={`special opening ${opening.date}`}
+                  label={t('hours.openingNamed', { date: opening.date })}
                   intervals={opening.intervals}
                   onChange={(intervals) =>
                     change({
@@ -293,7 +291,8 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                     change({ ...draft, specialOpenings: removeAt(draft.specialOpenings, index) })
                   }
                 >
-                  Remove<span className="visually-hidden"> special opening {opening.date}</span>
+                  {t('llm.remove')}
+                  <span className="visually-hidden"> {t('hours.openingNamed', { date: opening.date })}</span>
                 </button>
               </div>
             ))}
@@ -309,24 +308,24 @@ export function HoursEditor(props: { path: string; widget?: boolean }) {
                 })
               }
             >
-              Add a special opening
+              {t('hours.addOpening')}
             </button>
           </fieldset>
           <div className="inline-form">
             <button type="submit" className="primary">
-              Save hours
+              {t('hours.save')}
             </button>
             {props.widget && state?.calendar && (
               <button type="button" onClick={() => void dropOverride()}>
-                Follow the workspace’s hours
+                {t('hours.follow')}
               </button>
             )}
           </div>
         </form>
       )}
       {state && state.upcomingHolidays.length > 0 && (
-        <section aria-label="Coming holidays">
-          <Heading>Coming holidays</Heading>
+        <section aria-label={t('hours.coming')}>
+          <Heading>{t('hours.coming')}</Heading>
           <ul className="rows">
             {state.upcomingHolidays.map((holiday) => (
               <li key={`${holiday.date}-${holiday.name}`} className="row">
@@ -349,12 +348,13 @@ function Intervals(props: {
   const { intervals, onChange } = props;
   return (
     <>
-      {intervals.length === 0 && <span className="muted">Closed</span>}
+      {intervals.length === 0 && <span className="muted">{t('hours.closed')}</span>}
       {intervals.map((interval, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place; a key from their values would remount the field being typed in
         <div key={index} className="hours-interval">
           <label>
-            From<span className="visually-hidden"> ({props.label})</span>
+            {t('hours.from')}
+            <span className="visually-hidden"> ({props.label})</span>
             <input
               type="time"
               required
@@ -365,7 +365,8 @@ function Intervals(props: {
             />
           </label>
           <label>
-            To<span className="visually-hidden"> ({props.label})</span>
+            {t('hours.to')}
+            <span className="visually-hidden"> ({props.label})</span>
             <input
               type="time"
               required
@@ -376,7 +377,7 @@ function Intervals(props: {
             />
           </label>
           <button type="button" onClick={() => onChange(removeAt(intervals, index))}>
-            Remove
+            {t('llm.remove')}
             <span className="visually-hidden">
               {' '}
               {props.label} {interval.start}
@@ -393,7 +394,8 @@ function Intervals(props: {
           ])
         }
       >
-        Add hours<span className="visually-hidden"> on {props.label}</span>
+        {t('hours.addHours')}
+        <span className="visually-hidden"> {t('hours.onDay', { day: props.label })}</span>
       </button>
     </>
   );

@@ -6,18 +6,19 @@ import { keys } from '../api/queries';
 import type { HubspotConnection, HubspotSyncStatus } from '../api/types';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { rich, t } from '../i18n/i18n';
 import { attempt } from './use-list';
 
 /** Leadline fields the mapping offers (custom fields are `custom:<key>`, entered by hand). */
-const FIELDS: { id: string; label: string }[] = [
-  { id: 'firstName', label: 'First name' },
-  { id: 'lastName', label: 'Last name' },
-  { id: 'email', label: 'E-mail' },
-  { id: 'phoneE164', label: 'Phone' },
-  { id: 'company', label: 'Company' },
-  { id: 'stage', label: 'Pipeline stage' },
-  { id: 'source', label: 'Source' },
-  { id: 'consent.email_marketing', label: 'E-mail marketing consent' },
+const FIELDS: { id: string; label: () => string }[] = [
+  { id: 'firstName', label: () => t('contact.field.firstName') },
+  { id: 'lastName', label: () => t('contact.field.lastName') },
+  { id: 'email', label: () => t('contact.field.email') },
+  { id: 'phoneE164', label: () => t('hubspot.field.phone') },
+  { id: 'company', label: () => t('contact.field.company') },
+  { id: 'stage', label: () => t('hubspot.field.stage') },
+  { id: 'source', label: () => t('hubspot.field.source') },
+  { id: 'consent.email_marketing', label: () => t('hubspot.field.emailConsent') },
 ];
 
 async function orNull<T>(work: () => Promise<T>): Promise<T | null> {
@@ -84,72 +85,65 @@ export function Hubspot() {
   return (
     <>
       <h1>HubSpot</h1>
-      <p className="muted">
-        Leadline keeps HubSpot’s contacts up to date with your leads and creates a deal when a quote is
-        accepted. Connect with a private-app access token: Leadline checks it with HubSpot, keeps it encrypted
-        and never shows it again.
-      </p>
+      <p className="muted">{t('hubspot.intro')}</p>
       <ErrorNote message={shownError} />
       {connected === null && connection.isSuccess && (
-        <Empty title="HubSpot is not connected">
-          Create a private app in HubSpot (Settings › Integrations › Private apps) with the CRM contacts and
-          deals scopes, and paste its access token below.
-        </Empty>
+        <Empty title={t('hubspot.notConnected')}>{t('hubspot.notConnectedHint')}</Empty>
       )}
       {connected && (
         <section className="card" aria-labelledby="hubspot-account">
-          <h2 id="hubspot-account">Connected account</h2>
+          <h2 id="hubspot-account">{t('integration.connectedAccount')}</h2>
           <dl className="facts">
-            <dt>HubSpot account</dt>
+            <dt>{t('hubspot.account')}</dt>
             <dd className="mono">{connected.portalId}</dd>
-            <dt>Checked with HubSpot</dt>
+            <dt>{t('hubspot.checked')}</dt>
             <dd>{fullTime(connected.verifiedAt)}</dd>
-            <dt>Inbound webhooks</dt>
-            <dd>{connected.webhooks ? 'On' : 'Off'}</dd>
+            <dt>{t('hubspot.webhooks')}</dt>
+            <dd>{connected.webhooks ? t('integration.on') : t('integration.off')}</dd>
           </dl>
           <button
             type="button"
             className="danger"
             onClick={() => void attempt(() => api('DELETE', '/hubspot/connection'), setError, reload)}
           >
-            Disconnect HubSpot
+            {t('hubspot.disconnect')}
           </button>
         </section>
       )}
       {connected && (
         <section className="card" aria-labelledby="hubspot-sync" aria-live="polite">
-          <h2 id="hubspot-sync">Sync</h2>
+          <h2 id="hubspot-sync">{t('hubspot.sync')}</h2>
           {status && (
             <dl className="facts">
-              <dt>Last sync</dt>
+              <dt>{t('hubspot.lastSync')}</dt>
               <dd data-testid="hubspot-last-sync">
-                {status.lastSyncAt ? fullTime(status.lastSyncAt) : 'Not yet'}
+                {status.lastSyncAt ? fullTime(status.lastSyncAt) : t('hubspot.notYet')}
               </dd>
-              <dt>Records synced</dt>
+              <dt>{t('hubspot.synced')}</dt>
               <dd data-testid="hubspot-synced">{status.syncedTotal}</dd>
-              <dt>Waiting to sync</dt>
+              <dt>{t('hubspot.backlog')}</dt>
               <dd data-testid="hubspot-backlog">{status.backlog}</dd>
             </dl>
           )}
           {status && status.errors.length > 0 && (
             <>
-              <h3>Records HubSpot refused</h3>
+              <h3>{t('hubspot.refused')}</h3>
               <p className="muted">
-                Each is retried on its own; one that keeps failing lands in Settings ›{' '}
-                <Link to="/settings/failed-jobs?task=hubspot.sync-record">Failed jobs</Link>, where it can be
-                replayed.
+                {rich('hubspot.refusedHint', [
+                  (words) => <Link to="/settings/failed-jobs?task=hubspot.sync-record">{words}</Link>,
+                ])}
               </p>
               <ul className="rows">
                 {status.errors.map((item) => (
                   <li key={`${item.kind}:${item.refId}`} className="row">
                     {item.kind === 'contact' ? (
-                      <a href={`/contacts/${item.refId}`}>Contact</a>
+                      <a href={`/contacts/${item.refId}`}>{t('hubspot.contact')}</a>
                     ) : (
-                      <span>Deal</span>
+                      <span>{t('hubspot.deal')}</span>
                     )}
                     <span>{item.error}</span>
                     <span className="muted">
-                      {item.attempts} attempt{item.attempts === 1 ? '' : 's'} since {fullTime(item.since)}
+                      {t('hubspot.attempts', { count: item.attempts, since: fullTime(item.since) })}
                     </span>
                   </li>
                 ))}
@@ -160,28 +154,27 @@ export function Hubspot() {
       )}
       {connected && (
         <form className="card" aria-labelledby="hubspot-mapping" onSubmit={saveMapping}>
-          <h2 id="hubspot-mapping">Field mapping</h2>
+          <h2 id="hubspot-mapping">{t('hubspot.mapping')}</h2>
           <p className="muted">
-            The HubSpot contact property each Leadline field is written to (leave empty to skip it). Leadline
-            matches contacts by its own <span className="mono">leadline_id</span> property, then by e-mail.
+            {rich('hubspot.mappingHint', [(name) => <span className="mono">{name}</span>])}
           </p>
           {FIELDS.map((field) => (
             <label key={field.id}>
-              {field.label}
+              {field.label()}
               <input
                 value={shownMapping[field.id] ?? ''}
                 onChange={(event) => setMapping({ ...shownMapping, [field.id]: event.target.value })}
-                placeholder="HubSpot property name"
+                placeholder={t('hubspot.property')}
               />
             </label>
           ))}
-          <button type="submit">Save mapping</button>
+          <button type="submit">{t('hubspot.saveMapping')}</button>
         </form>
       )}
       <form className="card" aria-labelledby="hubspot-connect" onSubmit={connect}>
-        <h2 id="hubspot-connect">{connected ? 'Replace the token' : 'Connect HubSpot'}</h2>
+        <h2 id="hubspot-connect">{connected ? t('hubspot.replace') : t('hubspot.connect')}</h2>
         <label>
-          Private-app access token
+          {t('hubspot.token')}
           <input
             type="password"
             autoComplete="off"
@@ -192,7 +185,7 @@ export function Hubspot() {
           />
         </label>
         <label>
-          Webhook client secret (optional)
+          {t('hubspot.webhookSecret')}
           <input
             type="password"
             autoComplete="off"
@@ -201,7 +194,7 @@ export function Hubspot() {
           />
         </label>
         <button type="submit" disabled={busy}>
-          {connected ? 'Save token' : 'Connect'}
+          {connected ? t('hubspot.saveToken') : t('channels.connect')}
         </button>
       </form>
     </>

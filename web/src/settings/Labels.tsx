@@ -1,101 +1,52 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
 import { keys } from '../api/queries';
 import type { Label } from '../api/types';
-import { Dialog } from '../common/Dialog';
-import { Empty, ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 import { LabelSwatch } from '../inbox/LabelSwatch';
-import { attempt, useList } from './use-list';
+import { EditableList } from './EditableList';
 
 const DEFAULT_COLOR = '#1f6feb';
 
 /** The workspace's labels: create, rename, recolour, delete (the inbox's label picker follows at once). */
 export function Labels() {
   const client = useQueryClient();
-  const { items, error, setError, reload } = useList<Label>('/labels');
-  const [editing, setEditing] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<Label | null>(null);
-  const change = (work: () => Promise<unknown>) =>
-    attempt(work, setError, async () => {
-      await reload();
-      await client.invalidateQueries({ queryKey: keys.labels });
-    });
-
   return (
     <>
-      <h1>Labels</h1>
-      <p className="muted">
-        Labels sort conversations in the inbox; everyone in the workspace can apply them.
-      </p>
-      <ErrorNote message={error} />
-      {items && items.length === 0 && (
-        <Empty title="No labels yet">Create one below, for example “Quote sent” or “Wholesale”.</Empty>
-      )}
-      <ul className="rows">
-        {(items ?? []).map((label) =>
-          editing === label.id ? (
-            <li key={label.id} className="row">
-              <LabelForm
-                initial={label}
-                submitLabel="Save"
-                onCancel={() => setEditing(null)}
-                onSubmit={async (input) => {
-                  if (await change(() => api('PATCH', `/labels/${label.id}`, input))) setEditing(null);
-                }}
-              />
-            </li>
-          ) : (
-            <li key={label.id} className="row">
-              <LabelSwatch color={label.color} />
-              <strong>{label.name}</strong>
-              <button type="button" onClick={() => setEditing(label.id)}>
-                Edit<span className="visually-hidden"> {label.name}</span>
-              </button>
-              <button type="button" onClick={() => setDeleting(label)}>
-                Delete<span className="visually-hidden"> {label.name}</span>
-              </button>
-            </li>
-          ),
+      <h1>{t('settings.page.labels')}</h1>
+      <p className="muted">{t('labels.intro')}</p>
+      <EditableList<Label>
+        path="/labels"
+        afterChange={() => client.invalidateQueries({ queryKey: keys.labels })}
+        empty={{ title: t('labels.empty'), hint: t('labels.emptyHint') }}
+        name={(label) => label.name}
+        row={(label) => (
+          <>
+            <LabelSwatch color={label.color} />
+            <strong>{label.name}</strong>
+          </>
         )}
-      </ul>
-      <section className="card settings-form" aria-labelledby="new-label">
-        <h2 id="new-label">New label</h2>
-        <LabelForm
-          initial={{ name: '', color: DEFAULT_COLOR }}
-          submitLabel="Create label"
-          resetOnSubmit
-          onSubmit={(input) => change(() => api('POST', '/labels', input))}
-        />
-      </section>
-      {deleting && (
-        <Dialog
-          title={`Delete “${deleting.name}”?`}
-          role="alertdialog"
-          onClose={() => setDeleting(null)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const { id } = deleting;
-                  setDeleting(null);
-                  void change(() => api('DELETE', `/labels/${id}`));
-                }}
-              >
-                Delete label
-              </button>
-            </>
-          }
-        >
-          <p>It is removed from every conversation that has it.</p>
-        </Dialog>
-      )}
+        edit={(label, save, cancel) => (
+          <LabelForm initial={label} submitLabel={t('common.save')} onCancel={cancel} onSubmit={save} />
+        )}
+        create={{
+          id: 'new-label',
+          title: t('labels.new'),
+          form: (create) => (
+            <LabelForm
+              initial={{ name: '', color: DEFAULT_COLOR }}
+              submitLabel={t('labels.create')}
+              resetOnSubmit
+              onSubmit={create}
+            />
+          ),
+        }}
+        remove={{
+          title: (label) => t('common.deleteNamed', { name: label.name }),
+          action: t('labels.delete'),
+          hint: t('labels.deleteHint'),
+        }}
+      />
     </>
   );
 }
@@ -117,11 +68,11 @@ function LabelForm(props: {
   return (
     <form className="inline-form" onSubmit={submit}>
       <label>
-        Name
+        {t('labels.name')}
         <input required maxLength={50} value={name} onChange={(event) => setName(event.target.value)} />
       </label>
       <label>
-        Colour
+        {t('labels.colour')}
         <input type="color" value={color} onChange={(event) => setColor(event.target.value)} />
       </label>
       <button type="submit" className="primary">
@@ -129,7 +80,7 @@ function LabelForm(props: {
       </button>
       {props.onCancel && (
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       )}
     </form>

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, describeError } from '../api/client';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { rich, t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
 
 interface LeadSource {
@@ -62,45 +63,50 @@ export function LeadSources() {
 
   return (
     <>
-      <h1>Lead sources</h1>
+      <h1>{t('settings.page.leadSources')}</h1>
       <ErrorNote message={error} />
       {shown && (
         <div className="once" role="status">
-          <p>
-            <strong>Copy this signing secret now.</strong> It is shown only once.
-          </p>
+          <p>{rich('leadSources.copyNow', [(words) => <strong>{words}</strong>])}</p>
           <p className="mono">{shown}</p>
           <button type="button" onClick={() => setShown(null)}>
-            Done
+            {t('apiKeys.done')}
           </button>
         </div>
       )}
       {items && items.length === 0 && (
-        <Empty title="No lead sources">
-          Create one below for a web form, a landing page or Phantombuster.
-        </Empty>
+        <Empty title={t('leadSources.empty')}>{t('leadSources.emptyHint')}</Empty>
       )}
       <ul className="rows">
         {(items ?? []).map((source) => (
           <li key={source.id} className="row">
-            <strong>{source.name}</strong> <span className="tag">{source.kind}</span>
-            {!source.enabled && <span className="tag">disabled</span>}
+            <strong>{source.name}</strong>{' '}
+            <span className="tag">
+              {source.kind === 'webhook' ? t('leadSources.kind.webhook') : 'Phantombuster'}
+            </span>
+            {!source.enabled && <span className="tag">{t('leadSources.disabled')}</span>}
             <span className="mono">{source.endpoint}</span>
             <span className="muted">
-              last lead {source.lastReceivedAt ? fullTime(source.lastReceivedAt) : 'never'}
+              {source.lastReceivedAt
+                ? t('leadSources.lastLead', { when: fullTime(source.lastReceivedAt) })
+                : t('leadSources.noLead')}
             </span>
             {source.kind === 'webhook' && (
               <button
                 type="button"
-                aria-label={`Rotate secret of ${source.name}`}
+                aria-label={t('leadSources.rotateNamed', { name: source.name })}
                 onClick={() => void issue(() => api('POST', `/lead-sources/${source.id}/rotate-secret`))}
               >
-                Rotate secret
+                {t('leadSources.rotate')}
               </button>
             )}
             <button
               type="button"
-              aria-label={`${source.enabled ? 'Disable' : 'Enable'} ${source.name}`}
+              aria-label={
+                source.enabled
+                  ? t('leadSources.disableNamed', { name: source.name })
+                  : t('leadSources.enableNamed', { name: source.name })
+              }
               onClick={() =>
                 void attempt(
                   () => api('POST', `/lead-sources/${source.id}/${source.enabled ? 'disable' : 'enable'}`),
@@ -109,28 +115,28 @@ export function LeadSources() {
                 )
               }
             >
-              {source.enabled ? 'Disable' : 'Enable'}
+              {source.enabled ? t('channels.disable') : t('channels.enable')}
             </button>
           </li>
         ))}
       </ul>
       <form className="card form-grid" onSubmit={create}>
-        <h2>Create a lead source</h2>
+        <h2>{t('leadSources.create')}</h2>
         <label>
-          Type
+          {t('fields.type')}
           <select value={kind} onChange={(event) => setKind(event.target.value as LeadSource['kind'])}>
-            <option value="webhook">Signed webhook (forms, landing pages, Zapier)</option>
-            <option value="phantombuster">Phantombuster agent</option>
+            <option value="webhook">{t('leadSources.webhookOption')}</option>
+            <option value="phantombuster">{t('leadSources.phantombusterOption')}</option>
           </select>
         </label>
         <label>
-          Name
+          {t('channels.name')}
           <input required value={name} maxLength={100} onChange={(event) => setName(event.target.value)} />
         </label>
         {kind === 'phantombuster' && (
           <>
             <label>
-              Agent id
+              {t('leadSources.agentId')}
               <input
                 required
                 inputMode="numeric"
@@ -140,7 +146,7 @@ export function LeadSources() {
               />
             </label>
             <label>
-              Phantombuster API key
+              {t('leadSources.phantombusterKey')}
               <input
                 required
                 type="password"
@@ -150,7 +156,7 @@ export function LeadSources() {
               />
             </label>
             <label>
-              Country of numbers without a prefix (e.g. IT)
+              {t('leadSources.country')}
               <input
                 value={country}
                 maxLength={2}
@@ -161,7 +167,7 @@ export function LeadSources() {
           </>
         )}
         <button type="submit" className="primary">
-          Create source
+          {t('leadSources.createButton')}
         </button>
       </form>
       <Enrichment />
@@ -200,24 +206,21 @@ function Enrichment() {
   const data = settings.data;
   return (
     <form className="card form-grid" onSubmit={save} aria-labelledby="enrichment-heading">
-      <h2 id="enrichment-heading">Company enrichment</h2>
+      <h2 id="enrichment-heading">{t('enrichment.title')}</h2>
       <ErrorNote message={error ?? (settings.error ? describeError(settings.error) : null)} />
       <p className="muted">
-        Looks up a new lead’s company from their e-mail domain ({data?.provider ?? 'provider'}); free-mail
-        addresses are never looked up.
+        {t('enrichment.hint', { provider: data?.provider ?? t('enrichment.provider') })}
       </p>
-      {data && !data.available && <p role="note">No enrichment provider key is configured on this server.</p>}
+      {data && !data.available && <p role="note">{t('enrichment.unavailable')}</p>}
       {data && (
-        <p role="status">
-          {data.usedThisMonth} of {data.monthlyBudget} lookups used this month.
-        </p>
+        <p role="status">{t('enrichment.used', { used: data.usedThisMonth, budget: data.monthlyBudget })}</p>
       )}
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
-        <span>Enrich new leads</span>
+        <span>{t('enrichment.enable')}</span>
       </label>
       <label>
-        Monthly budget (lookups)
+        {t('enrichment.budget')}
         <input
           type="number"
           min={0}
@@ -228,9 +231,9 @@ function Enrichment() {
         />
       </label>
       <button type="submit" className="primary">
-        Save enrichment
+        {t('enrichment.save')}
       </button>
-      {saved && <p role="status">Saved.</p>}
+      {saved && <p role="status">{t('llm.saved')}</p>}
     </form>
   );
 }

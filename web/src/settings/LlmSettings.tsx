@@ -1,26 +1,35 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { api, describeError, withQuery } from '../api/client';
+import { api, withQuery } from '../api/client';
 import type { LlmLimits, LlmProvider, LlmUsage, LlmSettings as Settings } from '../api/types';
 import { useSubmit } from '../auth/use-submit';
-import { Empty, ErrorNote } from '../common/feedback';
+import { Empty, ErrorNote, QueryError } from '../common/feedback';
+import { formatNumber } from '../common/format';
+import { t } from '../i18n/i18n';
 
 const key = ['llm-settings'] as const;
 const BASE_URLS = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
-const LIMITS: [keyof LlmLimits, string][] = [
-  ['requestsPerMinute', 'Requests per minute'],
-  ['requestsPerDay', 'Requests per day'],
-  ['tokensPerMinute', 'Tokens per minute'],
-  ['tokensPerDay', 'Tokens per day'],
-  ['monthlySpendCapUsd', 'Monthly spend cap (USD)'],
+const LIMITS: (keyof LlmLimits)[] = [
+  'requestsPerMinute',
+  'requestsPerDay',
+  'tokensPerMinute',
+  'tokensPerDay',
+  'monthlySpendCapUsd',
 ];
-const usd = new Intl.NumberFormat(undefined, {
-  style: 'currency',
-  currency: 'USD',
-  maximumFractionDigits: 4,
-});
-const count = new Intl.NumberFormat();
+const limitName = (limit: keyof LlmLimits): string =>
+  ({
+    requestsPerMinute: t('llm.limit.requestsPerMinute'),
+    requestsPerDay: t('llm.limit.requestsPerDay'),
+    tokensPerMinute: t('llm.limit.tokensPerMinute'),
+    tokensPerDay: t('llm.limit.tokensPerDay'),
+    monthlySpendCapUsd: t('llm.limit.monthlySpendCapUsd'),
+  })[limit];
+const usd = {
+  format: (value: number) =>
+    formatNumber(value, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 }),
+};
+const count = { format: (value: number) => formatNumber(value) };
 
 /** The LLM agent: on or off, its providers in failover order, what it says, its budgets, and its usage. */
 export function LlmSettings() {
@@ -30,15 +39,9 @@ export function LlmSettings() {
   });
   return (
     <>
-      <h1>LLM agent</h1>
-      <p className="muted">
-        When on, a language model answers customers once the bot has their details, within the budgets below,
-        and hands the conversation to a person when it cannot help.
-      </p>
-      <ErrorNote
-        message={settings.error ? describeError(settings.error) : null}
-        onRetry={() => void settings.refetch()}
-      />
+      <h1>{t('settings.page.llm')}</h1>
+      <p className="muted">{t('llm.intro')}</p>
+      <QueryError query={settings} />
       {settings.data && <LlmForm settings={settings.data} />}
       <Usage />
     </>
@@ -56,7 +59,7 @@ function LlmForm(props: { settings: Settings }) {
   const [persona, setPersona] = useState(props.settings.persona);
   const [knowledge, setKnowledge] = useState(props.settings.knowledge);
   const [limits, setLimits] = useState<Record<keyof LlmLimits, string>>(() => {
-    const entries = LIMITS.map(([name]) => [name, props.settings.limits[name]?.toString() ?? '']);
+    const entries = LIMITS.map((name) => [name, props.settings.limits[name]?.toString() ?? '']);
     return Object.fromEntries(entries) as Record<keyof LlmLimits, string>;
   });
   const [saved, setSaved] = useState<string | null>(null);
@@ -82,7 +85,7 @@ function LlmForm(props: { settings: Settings }) {
       persona,
       knowledge,
       limits: Object.fromEntries(
-        LIMITS.map(([name]) => [name, limits[name].trim() === '' ? null : Number(limits[name])]),
+        LIMITS.map((name) => [name, limits[name].trim() === '' ? null : Number(limits[name])]),
       ),
       historyTokens: props.settings.historyTokens,
       maxOutputTokens: props.settings.maxOutputTokens,
@@ -90,46 +93,39 @@ function LlmForm(props: { settings: Settings }) {
     });
     client.setQueryData(key, result);
     setProviders(result.providers.map(draft));
-    setSaved('Saved.');
+    setSaved(t('llm.saved'));
   });
 
   return (
     <form className="settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
       <section className="card settings-form" aria-labelledby="llm-providers">
-        <h2 id="llm-providers">Providers</h2>
+        <h2 id="llm-providers">{t('llm.providers')}</h2>
         <label className="check">
           <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
-          Answer customers with the LLM agent
+          {t('llm.enabled')}
         </label>
-        <p className="muted">
-          Tried in this order: when one fails or times out, the next answers. Keys are stored encrypted and
-          never shown again; leave the key empty to keep the saved one.
-        </p>
-        {providers.length === 0 && (
-          <Empty title="No provider yet">
-            Add OpenAI, Anthropic or any OpenAI-compatible server (Ollama).
-          </Empty>
-        )}
+        <p className="muted">{t('llm.providersHint')}</p>
+        {providers.length === 0 && <Empty title={t('llm.noProvider')}>{t('llm.noProviderHint')}</Empty>}
         {providers.map((provider, index) => (
           <fieldset key={provider.draftId} className="provider">
             <legend>
-              {index + 1}. {provider.kind === 'openai' ? 'OpenAI-compatible' : 'Anthropic'} ·{' '}
-              {provider.model || 'new'}
+              {index + 1}. {provider.kind === 'openai' ? t('llm.openaiCompatible') : 'Anthropic'} ·{' '}
+              {provider.model || t('llm.new')}
             </legend>
             <label>
-              Kind
+              {t('llm.kind')}
               <select
                 value={provider.kind}
                 onChange={(event) =>
                   update(provider.draftId, { kind: event.target.value as LlmProvider['kind'] })
                 }
               >
-                <option value="openai">OpenAI-compatible</option>
+                <option value="openai">{t('llm.openaiCompatible')}</option>
                 <option value="anthropic">Anthropic</option>
               </select>
             </label>
             <label>
-              Model
+              {t('llm.model')}
               <input
                 required
                 maxLength={200}
@@ -138,7 +134,7 @@ function LlmForm(props: { settings: Settings }) {
               />
             </label>
             <label>
-              Address
+              {t('llm.address')}
               <input
                 type="url"
                 required
@@ -148,18 +144,20 @@ function LlmForm(props: { settings: Settings }) {
               />
             </label>
             <label>
-              API key
+              {t('llm.apiKey')}
               <input
                 type="password"
                 autoComplete="off"
                 maxLength={500}
-                placeholder={provider.apiKeyHint ? `saved, ends in ${provider.apiKeyHint}` : 'none saved'}
+                placeholder={
+                  provider.apiKeyHint ? t('llm.keySaved', { hint: provider.apiKeyHint }) : t('llm.noKey')
+                }
                 value={provider.apiKey ?? ''}
                 onChange={(event) => update(provider.draftId, { apiKey: event.target.value })}
               />
             </label>
             <label>
-              Timeout (ms)
+              {t('llm.timeout')}
               <input
                 type="number"
                 min={100}
@@ -172,12 +170,14 @@ function LlmForm(props: { settings: Settings }) {
             <div className="button-row">
               {index > 0 && (
                 <button type="button" onClick={() => move(index, -1)}>
-                  Move up<span className="visually-hidden"> provider {index + 1}</span>
+                  {t('llm.moveUp')}
+                  <span className="visually-hidden"> {t('llm.providerNumber', { number: index + 1 })}</span>
                 </button>
               )}
               {index < providers.length - 1 && (
                 <button type="button" onClick={() => move(index, 1)}>
-                  Move down<span className="visually-hidden"> provider {index + 1}</span>
+                  {t('llm.moveDown')}
+                  <span className="visually-hidden"> {t('llm.providerNumber', { number: index + 1 })}</span>
                 </button>
               )}
               <button
@@ -186,7 +186,8 @@ function LlmForm(props: { settings: Settings }) {
                   setProviders((list) => list.filter((item) => item.draftId !== provider.draftId))
                 }
               >
-                Remove<span className="visually-hidden"> provider {index + 1}</span>
+                {t('llm.remove')}
+                <span className="visually-hidden"> {t('llm.providerNumber', { number: index + 1 })}</span>
               </button>
             </div>
           </fieldset>
@@ -201,39 +202,39 @@ function LlmForm(props: { settings: Settings }) {
               ])
             }
           >
-            Add a provider
+            {t('llm.add')}
           </button>
         )}
       </section>
       <section className="card settings-form" aria-labelledby="llm-voice">
-        <h2 id="llm-voice">What it says</h2>
+        <h2 id="llm-voice">{t('llm.voice')}</h2>
         <label>
-          Persona
+          {t('llm.persona')}
           <textarea
             rows={4}
             maxLength={8000}
             value={persona}
             onChange={(event) => setPersona(event.target.value)}
           />
-          <span className="muted">Who the agent is and how it speaks.</span>
+          <span className="muted">{t('llm.personaHint')}</span>
         </label>
         <label>
-          Knowledge
+          {t('llm.knowledge')}
           <textarea
             rows={6}
             maxLength={50000}
             value={knowledge}
             onChange={(event) => setKnowledge(event.target.value)}
           />
-          <span className="muted">What it may tell customers: products, prices, terms.</span>
+          <span className="muted">{t('llm.knowledgeHint')}</span>
         </label>
       </section>
       <section className="card form-grid" aria-labelledby="llm-budgets">
-        <h2 id="llm-budgets">Budgets</h2>
-        <p className="muted">Empty: no limit. When a budget runs out, conversations go to people.</p>
-        {LIMITS.map(([name, label]) => (
+        <h2 id="llm-budgets">{t('llm.budgets')}</h2>
+        <p className="muted">{t('llm.budgetsHint')}</p>
+        {LIMITS.map((name) => (
           <label key={name}>
-            {label}
+            {limitName(name)}
             <input
               type="number"
               min={name === 'monthlySpendCapUsd' ? 0.01 : 1}
@@ -251,7 +252,7 @@ function LlmForm(props: { settings: Settings }) {
         </p>
       )}
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Save LLM settings
+        {t('llm.save')}
       </button>
     </form>
   );
@@ -267,41 +268,32 @@ function Usage() {
   const total = days.reduce((sum, day) => sum + day.costUsd, 0);
   return (
     <section className="card settings-form" aria-labelledby="llm-usage">
-      <h2 id="llm-usage">Usage and costs</h2>
-      <ErrorNote
-        message={usage.error ? describeError(usage.error) : null}
-        onRetry={() => void usage.refetch()}
-      />
+      <h2 id="llm-usage">{t('llm.usage')}</h2>
+      <QueryError query={usage} />
       {usage.data && (
-        <p>
-          {usage.data.from} to {usage.data.to}: estimated {usd.format(total)} (from the configured prices).
-        </p>
+        <p>{t('llm.usageTotal', { from: usage.data.from, to: usage.data.to, total: usd.format(total) })}</p>
       )}
-      {usage.data && days.length === 0 && (
-        <Empty title="No calls in the last 30 days">
-          Turn the agent on above; its calls and costs appear here.
-        </Empty>
-      )}
+      {usage.data && days.length === 0 && <Empty title={t('llm.noCalls')}>{t('llm.noCallsHint')}</Empty>}
       {days.length > 0 && (
         <table className="table">
-          <caption className="visually-hidden">Usage per day</caption>
+          <caption className="visually-hidden">{t('llm.perDay')}</caption>
           <thead>
             <tr>
-              <th scope="col">Day (UTC)</th>
+              <th scope="col">{t('llm.day')}</th>
               <th scope="col" className="numeric">
-                Calls
+                {t('llm.calls')}
               </th>
               <th scope="col" className="numeric">
-                Failed
+                {t('llm.failed')}
               </th>
               <th scope="col" className="numeric">
-                Tokens in
+                {t('llm.tokensIn')}
               </th>
               <th scope="col" className="numeric">
-                Tokens out
+                {t('llm.tokensOut')}
               </th>
               <th scope="col" className="numeric">
-                Cost
+                {t('llm.cost')}
               </th>
             </tr>
           </thead>
@@ -321,15 +313,18 @@ function Usage() {
       )}
       {(usage.data?.conversations.length ?? 0) > 0 && (
         <>
-          <h3>By conversation</h3>
+          <h3>{t('llm.byConversation')}</h3>
           <ul className="rows">
             {usage.data?.conversations.slice(0, 10).map((conversation) => (
               <li key={conversation.conversationId} className="row">
                 <Link to={`/inbox/${conversation.conversationId}`}>
-                  Conversation {conversation.conversationId.slice(0, 8)}
+                  {t('llm.conversation', { id: conversation.conversationId.slice(0, 8) })}
                 </Link>
                 <span>
-                  {count.format(conversation.calls)} calls · {usd.format(conversation.costUsd)}
+                  {t('llm.conversationCalls', {
+                    count: conversation.calls,
+                    cost: usd.format(conversation.costUsd),
+                  })}
                 </span>
               </li>
             ))}

@@ -3,21 +3,26 @@ import { api } from '../api/client';
 import type { Invitation, Member, Role } from '../api/types';
 import { ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
+
+/** A role as people read it. */
+export const roleName = (role: Role): string =>
+  ({ owner: t('members.role.owner'), admin: t('members.role.admin'), agent: t('members.role.agent') })[role];
 
 export function Members(props: { canManage: boolean }) {
   const members = useList<Member>('/members?limit=100');
   return (
     <>
-      <h1>Members</h1>
+      <h1>{t('settings.page.members')}</h1>
       <ErrorNote message={members.error} />
       <table className="table">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Email</th>
-            <th>Role</th>
-            <th>Joined</th>
+            <th>{t('members.name')}</th>
+            <th>{t('members.email')}</th>
+            <th>{t('members.role')}</th>
+            <th>{t('members.joined')}</th>
           </tr>
         </thead>
         <tbody>
@@ -25,7 +30,7 @@ export function Members(props: { canManage: boolean }) {
             <tr key={member.userId}>
               <td>{member.displayName ?? '—'}</td>
               <td>{member.email}</td>
-              <td>{member.role}</td>
+              <td>{roleName(member.role)}</td>
               <td>{fullTime(member.joinedAt)}</td>
             </tr>
           ))}
@@ -46,38 +51,38 @@ function Invitations() {
   };
   return (
     <>
-      <h2>Invitations</h2>
+      <h2>{t('members.invitations')}</h2>
       <ErrorNote message={error} />
       <ul className="rows">
         {(items ?? []).map((invitation) => (
           <li key={invitation.id} className="row">
-            <span>{invitation.email}</span> <span className="tag">{invitation.role}</span>
-            <span className="muted">expires {fullTime(invitation.expiresAt)}</span>
+            <span>{invitation.email}</span> <span className="tag">{roleName(invitation.role)}</span>
+            <span className="muted">{t('members.expires', { when: fullTime(invitation.expiresAt) })}</span>
             <button
               type="button"
               onClick={() =>
                 void attempt(() => api('DELETE', `/invitations/${invitation.id}`), setError, reload)
               }
             >
-              Withdraw
+              {t('members.withdraw')}
             </button>
           </li>
         ))}
       </ul>
       <form className="inline-form" onSubmit={invite}>
         <label>
-          Email
+          {t('members.email')}
           <input type="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
         </label>
         <label>
-          Role
+          {t('members.role')}
           <select value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            <option value="agent">Agent</option>
-            <option value="admin">Admin</option>
+            <option value="agent">{roleName('agent')}</option>
+            <option value="admin">{roleName('admin')}</option>
           </select>
         </label>
         <button type="submit" className="primary">
-          Invite
+          {t('members.invite')}
         </button>
       </form>
     </>

@@ -4,9 +4,11 @@ import { api, withQuery } from '../api/client';
 import { Dialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
 import { type Stage, stagesKey } from '../contacts/contact-api';
+import { t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
 
-const OUTCOMES: Record<Stage['outcome'], string> = { open: 'Open', won: 'Won', lost: 'Lost' };
+const outcomeName = (outcome: Stage['outcome']): string =>
+  ({ open: t('stages.outcome.open'), won: t('stages.outcome.won'), lost: t('stages.outcome.lost') })[outcome];
 
 /** The pipeline's stages: add, rename, reorder, delete (moving the stage's contacts to another). */
 export function PipelineStages() {
@@ -27,26 +29,26 @@ export function PipelineStages() {
     if (!moved) return;
     ids.splice(index + by, 0, moved);
     if (await change(() => api('PUT', '/pipeline/stages/order', { ids }))) {
-      setAnnouncement(`${stages[index]?.name} moved to position ${index + by + 1} of ${ids.length}.`);
+      setAnnouncement(
+        t('stages.moved', { name: stages[index]?.name ?? '', position: index + by + 1, total: ids.length }),
+      );
     }
   };
   return (
     <>
-      <h1>Pipeline stages</h1>
-      <p className="muted">
-        The columns of the contacts board, in order. A contact without a stage is in the first one.
-      </p>
+      <h1>{t('settings.page.pipeline')}</h1>
+      <p className="muted">{t('stages.intro')}</p>
       <ErrorNote message={error} />
       <p className="visually-hidden" role="status">
         {announcement}
       </p>
-      <ol className="rows" aria-label="Stages">
+      <ol className="rows" aria-label={t('stages.list')}>
         {stages.map((stage, index) => (
           <li key={stage.id} className="row">
             {renaming === stage.id ? (
               <StageName
                 initial={stage.name}
-                submitLabel="Save"
+                submitLabel={t('common.save')}
                 onCancel={() => setRenaming(null)}
                 onSubmit={async (name) => {
                   const saved = await change(() => api('PATCH', `/pipeline/stages/${stage.id}`, { name }));
@@ -57,22 +59,26 @@ export function PipelineStages() {
             ) : (
               <>
                 <strong>{stage.name}</strong>
-                <span className="muted">{OUTCOMES[stage.outcome]}</span>
+                <span className="muted">{outcomeName(stage.outcome)}</span>
                 <button type="button" onClick={() => setRenaming(stage.id)}>
-                  Rename<span className="visually-hidden"> {stage.name}</span>
+                  {t('stages.rename')}
+                  <span className="visually-hidden"> {stage.name}</span>
                 </button>
                 <button type="button" disabled={index === 0} onClick={() => void move(index, -1)}>
-                  Move up<span className="visually-hidden"> {stage.name}</span>
+                  {t('llm.moveUp')}
+                  <span className="visually-hidden"> {stage.name}</span>
                 </button>
                 <button
                   type="button"
                   disabled={index === stages.length - 1}
                   onClick={() => void move(index, 1)}
                 >
-                  Move down<span className="visually-hidden"> {stage.name}</span>
+                  {t('llm.moveDown')}
+                  <span className="visually-hidden"> {stage.name}</span>
                 </button>
                 <button type="button" disabled={stages.length === 1} onClick={() => setDeleting(stage)}>
-                  Delete<span className="visually-hidden"> {stage.name}</span>
+                  {t('common.delete')}
+                  <span className="visually-hidden"> {stage.name}</span>
                 </button>
               </>
             )}
@@ -80,10 +86,10 @@ export function PipelineStages() {
         ))}
       </ol>
       <section className="card settings-form" aria-labelledby="new-stage">
-        <h2 id="new-stage">New stage</h2>
+        <h2 id="new-stage">{t('stages.new')}</h2>
         <StageName
           initial=""
-          submitLabel="Add stage"
+          submitLabel={t('stages.add')}
           resetOnSubmit
           onSubmit={(name) => change(() => api('POST', '/pipeline/stages', { name }))}
         />
@@ -112,23 +118,23 @@ function DeleteStage(props: {
   const [moveTo, setMoveTo] = useState(props.others[0]?.id ?? '');
   return (
     <Dialog
-      title={`Delete “${props.stage.name}”?`}
+      title={t('common.deleteNamed', { name: props.stage.name })}
       role="alertdialog"
       onClose={props.onClose}
       actions={
         <>
           {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
           <button type="button" autoFocus onClick={props.onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="button" className="danger" disabled={!moveTo} onClick={() => props.onDelete(moveTo)}>
-            Delete stage
+            {t('stages.delete')}
           </button>
         </>
       }
     >
       <label>
-        Move its contacts to
+        {t('stages.moveContacts')}
         <select value={moveTo} onChange={(event) => setMoveTo(event.target.value)}>
           {props.others.map((stage) => (
             <option key={stage.id} value={stage.id}>
@@ -157,7 +163,7 @@ function StageName(props: {
   return (
     <form className="inline-form" onSubmit={submit}>
       <label>
-        Stage name
+        {t('stages.name')}
         <input required maxLength={50} value={name} onChange={(event) => setName(event.target.value)} />
       </label>
       <button type="submit" className="primary">
@@ -165,7 +171,7 @@ function StageName(props: {
       </button>
       {props.onCancel && (
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       )}
     </form>

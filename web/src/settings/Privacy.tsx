@@ -3,32 +3,51 @@ import { type FormEvent, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { RetentionKind, RetentionPolicy } from '../api/types';
 import { useSubmit } from '../auth/use-submit';
-import { Empty, ErrorNote } from '../common/feedback';
+import { Empty, ErrorNote, QueryError } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { t } from '../i18n/i18n';
+import { DataKeys } from './DataKeys';
 
 const policyKey = ['privacy', 'retention'] as const;
 const lastRunKey = ['privacy', 'retention', 'last-run'] as const;
 
 /** The retention categories in the order shown, with what each removes. */
-const CATEGORIES: { kind: Exclude<RetentionKind, 'auditPseudonymise'>; label: string }[] = [
-  { kind: 'messages', label: 'Messages' },
-  { kind: 'media', label: 'Media files (photos, documents, voice notes)' },
-  { kind: 'webhookEvents', label: 'Raw webhook events and receipts' },
-  { kind: 'callRecords', label: 'Call records' },
-  { kind: 'llmCalls', label: 'LLM call logs' },
-  { kind: 'closedConversations', label: 'Closed conversations' },
+const CATEGORIES: Exclude<RetentionKind, 'auditPseudonymise'>[] = [
+  'messages',
+  'media',
+  'webhookEvents',
+  'callRecords',
+  'llmCalls',
+  'closedConversations',
 ];
+const categoryDays = (kind: Exclude<RetentionKind, 'auditPseudonymise'>): string =>
+  ({
+    messages: t('privacy.days.messages'),
+    media: t('privacy.days.media'),
+    webhookEvents: t('privacy.days.webhookEvents'),
+    callRecords: t('privacy.days.callRecords'),
+    llmCalls: t('privacy.days.llmCalls'),
+    closedConversations: t('privacy.days.closedConversations'),
+  })[kind];
 
-const REMOVED_NAMES: Record<string, string> = {
-  messages: 'messages',
-  media: 'media rows',
-  webhookEvents: 'raw webhook events',
-  callRecords: 'call records',
-  llmCalls: 'LLM call logs',
-  closedConversations: 'closed conversations',
-  auditPseudonymise: 'audit entries pseudonymised',
-  blobs: 'media files',
-};
+/** "1,234 messages": how many of a kind the last run removed. */
+const removed = (kind: string, count: number): string =>
+  t('privacy.removed', {
+    count,
+    kind: [
+      'messages',
+      'media',
+      'webhookEvents',
+      'callRecords',
+      'llmCalls',
+      'closedConversations',
+      'auditPseudonymise',
+      'blobs',
+    ].includes(kind)
+      ? kind
+      : 'other',
+    name: kind,
+  });
 
 interface RetentionRun {
   ranAt: string | null;
@@ -47,37 +66,30 @@ export function Privacy() {
   });
   return (
     <>
-      <h1>Privacy</h1>
-      <p className="muted">
-        A daily job removes data older than these limits. To erase or export one person's data, open their
-        contact page.
-      </p>
-      <ErrorNote
-        message={policy.error ? describeError(policy.error) : null}
-        onRetry={() => void policy.refetch()}
-      />
+      <h1>{t('settings.page.privacy')}</h1>
+      <p className="muted">{t('privacy.intro')}</p>
+      <QueryError query={policy} />
       {policy.data && <RetentionForm policy={policy.data} />}
       <section className="card" aria-labelledby="retention-last-run">
-        <h2 id="retention-last-run">Last retention run</h2>
+        <h2 id="retention-last-run">{t('privacy.lastRun')}</h2>
         <ErrorNote message={lastRun.error ? describeError(lastRun.error) : null} />
-        {lastRun.data?.ranAt === null && <Empty title="The retention job has not run yet" />}
+        {lastRun.data?.ranAt === null && <Empty title={t('privacy.notRun')} />}
         {lastRun.data?.ranAt && (
           <>
-            <p>Ran {fullTime(lastRun.data.ranAt)}.</p>
+            <p>{t('privacy.ran', { when: fullTime(lastRun.data.ranAt) })}</p>
             {Object.keys(lastRun.data.removed).length === 0 ? (
-              <p>Nothing was old enough to remove.</p>
+              <p>{t('privacy.nothingRemoved')}</p>
             ) : (
               <ul>
                 {Object.entries(lastRun.data.removed).map(([kind, count]) => (
-                  <li key={kind}>
-                    {count.toLocaleString('en')} {REMOVED_NAMES[kind] ?? kind}
-                  </li>
+                  <li key={kind}>{removed(kind, count)}</li>
                 ))}
               </ul>
             )}
           </>
         )}
       </section>
+      <DataKeys />
     </>
   );
 }
@@ -101,7 +113,7 @@ function RetentionForm(props: { policy: RetentionPolicy }) {
     };
     const result = await api<RetentionPolicy>('PUT', '/privacy/retention', body);
     client.setQueryData(policyKey, result);
-    setSaved('Saved. The next daily run applies the new limits.');
+    setSaved(t('privacy.saved'));
   });
   const dayField = (kind: RetentionKind, label: string, hint: string) => (
     <label key={kind}>
@@ -120,23 +132,17 @@ function RetentionForm(props: { policy: RetentionPolicy }) {
   );
   return (
     <form className="card settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
-      <h2>Retention</h2>
-      <p className="muted">
-        Days to keep each kind of data. Leave a field empty to keep it until it is erased.
-      </p>
-      {CATEGORIES.map(({ kind, label }) => dayField(kind, `${label} (days)`, ''))}
-      {dayField(
-        'auditPseudonymise',
-        'Pseudonymise the audit log after (days)',
-        'Entries older than this lose the IP address and browser; what happened and who did it stay.',
-      )}
+      <h2>{t('privacy.retention')}</h2>
+      <p className="muted">{t('privacy.retentionHint')}</p>
+      {CATEGORIES.map((kind) => dayField(kind, categoryDays(kind), ''))}
+      {dayField('auditPseudonymise', t('privacy.days.audit'), t('privacy.days.auditHint'))}
       <label className="check">
         <input
           type="checkbox"
           checked={keepAcceptedQuotes}
           onChange={(event) => setKeepAcceptedQuotes(event.target.checked)}
         />
-        Legal hold: keep accepted quotes' numbers and amounts, without personal data, when a contact is erased
+        {t('privacy.legalHold')}
       </label>
       <ErrorNote message={error} />
       {saved && (
@@ -145,7 +151,7 @@ function RetentionForm(props: { policy: RetentionPolicy }) {
         </p>
       )}
       <button type="submit" className="primary" aria-disabled={busy || undefined}>
-        Save retention
+        {t('privacy.save')}
       </button>
     </form>
   );

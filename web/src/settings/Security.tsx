@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { Session } from '../api/types';
 import { ErrorNote } from '../common/feedback';
+import { t } from '../i18n/i18n';
 
 /** Workspace security, for owners: whether every member must use two-factor authentication. */
 export function Security(props: { session: Session }) {
@@ -22,11 +23,7 @@ export function Security(props: { session: Session }) {
         requireTwoFactor,
       });
       setRequired(result.requireTwoFactor);
-      setSaved(
-        result.requireTwoFactor
-          ? 'Two-factor authentication is now required. Members without it can only set it up until they do.'
-          : 'Two-factor authentication is no longer required.',
-      );
+      setSaved(result.requireTwoFactor ? t('security.required') : t('security.notRequired'));
     } catch (caught) {
       setRequired(before);
       setError(describeError(caught));
@@ -36,14 +33,10 @@ export function Security(props: { session: Session }) {
   };
   return (
     <>
-      <h1>Security</h1>
+      <h1>{t('settings.page.security')}</h1>
       <section className="card settings-form" aria-labelledby="two-factor-title">
-        <h2 id="two-factor-title">Two-factor authentication</h2>
-        <p className="muted">
-          When required, every member signs in with a code from an authenticator app as well as a password.
-          Members who have not set it up yet are asked to before they can work in this workspace. You need it
-          turned on for your own account first.
-        </p>
+        <h2 id="two-factor-title">{t('auth.twoFactor')}</h2>
+        <p className="muted">{t('security.hint')}</p>
         <label className="check">
           <input
             type="checkbox"
@@ -51,7 +44,7 @@ export function Security(props: { session: Session }) {
             aria-disabled={busy || undefined}
             onChange={(event) => void change(event.target.checked)}
           />
-          Require two-factor authentication for every member
+          {t('security.require')}
         </label>
         <ErrorNote message={error} />
         {saved && (

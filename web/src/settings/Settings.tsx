@@ -13,13 +13,19 @@ import { LlmSettings } from './LlmSettings';
 import { Members } from './Members';
 import { Security } from './Security';
 import './settings.css';
+import { t, withStrings } from '../i18n/i18n';
 
 // Pages load when first opened (the widget builder and the hours editor are the largest).
-const Catalog = lazy(() => import('../quotes/Catalog').then((module) => ({ default: module.Catalog })));
+const Catalog = lazy(() =>
+  withStrings(['quotes'], () => import('../quotes/Catalog')).then((module) => ({ default: module.Catalog })),
+);
 const QuoteSettings = lazy(() =>
-  import('../quotes/QuoteSettings').then((module) => ({ default: module.QuoteSettings })),
+  withStrings(['quotes'], () => import('../quotes/QuoteSettings')).then((module) => ({
+    default: module.QuoteSettings,
+  })),
 );
 const Hubspot = lazy(() => import('./Hubspot').then((module) => ({ default: module.Hubspot })));
+const EmailEvents = lazy(() => import('./EmailEvents').then((module) => ({ default: module.EmailEvents })));
 const Twilio = lazy(() => import('./Twilio').then((module) => ({ default: module.Twilio })));
 const Widgets = lazy(() => import('./Widgets').then((module) => ({ default: module.Widgets })));
 const BusinessHours = lazy(() =>
@@ -28,6 +34,9 @@ const BusinessHours = lazy(() =>
 const Callbacks = lazy(() => import('./Callbacks').then((module) => ({ default: module.Callbacks })));
 const DeadLetters = lazy(() => import('./DeadLetters').then((module) => ({ default: module.DeadLetters })));
 const Privacy = lazy(() => import('./Privacy').then((module) => ({ default: module.Privacy })));
+const InboxSettings = lazy(() =>
+  import('./InboxSettings').then((module) => ({ default: module.InboxSettings })),
+);
 const Usage = lazy(() => import('./Usage').then((module) => ({ default: module.Usage })));
 const CustomFields = lazy(() =>
   import('./CustomFields').then((module) => ({ default: module.CustomFields })),
@@ -38,42 +47,90 @@ const PipelineStages = lazy(() =>
 
 interface SettingsPage {
   id: string;
-  title: string;
+  /** In the active language: read when shown. */
+  title: () => string;
   /** Who sees it: owners and admins (`admin`), owners only (`owner`), or everyone. */
   access?: 'admin' | 'owner';
-  render: (context: { session: Session; role: Role }) => ReactNode;
+  render: (context: { session: Session; role: Role; onSessionChanged: () => Promise<void> }) => ReactNode;
 }
 
 /** The settings nav, in order: a new page is one entry here. */
 const PAGES: SettingsPage[] = [
-  { id: 'channels', title: 'Channels', access: 'admin', render: () => <Channels /> },
-  { id: 'twilio', title: 'Twilio', access: 'admin', render: () => <Twilio /> },
-  { id: 'hubspot', title: 'HubSpot', access: 'admin', render: () => <Hubspot /> },
-  { id: 'widgets', title: 'Call-back widgets', access: 'admin', render: () => <Widgets /> },
-  { id: 'business-hours', title: 'Business hours', access: 'admin', render: () => <BusinessHours /> },
-  { id: 'callbacks', title: 'Call-backs', render: () => <Callbacks /> },
-  { id: 'members', title: 'Members', render: ({ role }) => <Members canManage={role !== 'agent'} /> },
-  { id: 'labels', title: 'Labels', access: 'admin', render: () => <Labels /> },
-  { id: 'canned-responses', title: 'Canned responses', access: 'admin', render: () => <CannedResponses /> },
-  { id: 'custom-fields', title: 'Custom fields', access: 'admin', render: () => <CustomFields /> },
-  { id: 'pipeline', title: 'Pipeline stages', access: 'admin', render: () => <PipelineStages /> },
-  { id: 'catalog', title: 'Catalog', access: 'admin', render: () => <Catalog /> },
-  { id: 'quotes', title: 'Quotes', access: 'admin', render: () => <QuoteSettings /> },
-  { id: 'bot', title: 'Bot', access: 'admin', render: () => <BotSettings /> },
-  { id: 'llm', title: 'LLM agent', access: 'admin', render: () => <LlmSettings /> },
-  { id: 'lead-sources', title: 'Lead sources', access: 'admin', render: () => <LeadSources /> },
-  { id: 'api-keys', title: 'API keys', access: 'admin', render: () => <ApiKeys /> },
-  { id: 'audit', title: 'Audit log', access: 'admin', render: () => <AuditLog /> },
-  { id: 'failed-jobs', title: 'Failed jobs', access: 'admin', render: () => <DeadLetters /> },
-  { id: 'privacy', title: 'Privacy', access: 'admin', render: () => <Privacy /> },
-  { id: 'usage', title: 'Usage', render: () => <Usage /> },
+  { id: 'channels', title: () => t('settings.page.channels'), access: 'admin', render: () => <Channels /> },
+  { id: 'twilio', title: () => t('settings.page.twilio'), access: 'admin', render: () => <Twilio /> },
+  { id: 'hubspot', title: () => t('settings.page.hubspot'), access: 'admin', render: () => <Hubspot /> },
+  { id: 'widgets', title: () => t('settings.page.widgets'), access: 'admin', render: () => <Widgets /> },
+  {
+    id: 'business-hours',
+    title: () => t('settings.page.businessHours'),
+    access: 'admin',
+    render: () => <BusinessHours />,
+  },
+  { id: 'callbacks', title: () => t('settings.page.callbacks'), render: () => <Callbacks /> },
+  {
+    id: 'members',
+    title: () => t('settings.page.members'),
+    render: ({ role }) => <Members canManage={role !== 'agent'} />,
+  },
+  { id: 'inbox', title: () => t('settings.page.inbox'), access: 'admin', render: () => <InboxSettings /> },
+  { id: 'labels', title: () => t('settings.page.labels'), access: 'admin', render: () => <Labels /> },
+  {
+    id: 'canned-responses',
+    title: () => t('settings.page.cannedResponses'),
+    access: 'admin',
+    render: () => <CannedResponses />,
+  },
+  {
+    id: 'custom-fields',
+    title: () => t('settings.page.customFields'),
+    access: 'admin',
+    render: () => <CustomFields />,
+  },
+  {
+    id: 'pipeline',
+    title: () => t('settings.page.pipeline'),
+    access: 'admin',
+    render: () => <PipelineStages />,
+  },
+  { id: 'catalog', title: () => t('settings.page.catalog'), access: 'admin', render: () => <Catalog /> },
+  { id: 'quotes', title: () => t('settings.page.quotes'), access: 'admin', render: () => <QuoteSettings /> },
+  { id: 'bot', title: () => t('settings.page.bot'), access: 'admin', render: () => <BotSettings /> },
+  { id: 'llm', title: () => t('settings.page.llm'), access: 'admin', render: () => <LlmSettings /> },
+  {
+    id: 'lead-sources',
+    title: () => t('settings.page.leadSources'),
+    access: 'admin',
+    render: () => <LeadSources />,
+  },
+  { id: 'api-keys', title: () => t('settings.page.apiKeys'), access: 'admin', render: () => <ApiKeys /> },
+  { id: 'audit', title: () => t('settings.page.audit'), access: 'admin', render: () => <AuditLog /> },
+  {
+    id: 'failed-jobs',
+    title: () => t('settings.page.failedJobs'),
+    access: 'admin',
+    render: () => <DeadLetters />,
+  },
+  { id: 'privacy', title: () => t('settings.page.privacy'), access: 'admin', render: () => <Privacy /> },
+  {
+    id: 'email-events',
+    title: () => t('settings.page.emailEvents'),
+    access: 'admin',
+    render: () => <EmailEvents />,
+  },
+  { id: 'usage', title: () => t('settings.page.usage'), render: () => <Usage /> },
   {
     id: 'security',
-    title: 'Security',
+    title: () => t('settings.page.security'),
     access: 'owner',
     render: ({ session }) => <Security session={session} />,
   },
-  { id: 'account', title: 'My account', render: () => <Account /> },
+  {
+    id: 'account',
+    title: () => t('settings.page.account'),
+    render: ({ session, onSessionChanged }) => (
+      <Account session={session} onSessionChanged={onSessionChanged} />
+    ),
+  },
 ];
 
 function visible(page: SettingsPage, role: Role): boolean {
@@ -82,7 +139,7 @@ function visible(page: SettingsPage, role: Role): boolean {
   return true;
 }
 
-export function Settings(props: { session: Session }) {
+export function Settings(props: { session: Session; onSessionChanged: () => Promise<void> }) {
   const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
   const pages = PAGES.filter((page) => visible(page, role));
@@ -90,7 +147,7 @@ export function Settings(props: { session: Session }) {
   // Each page is a view: its title, and focus on its heading when it opens.
   const section = useRef<HTMLElement>(null);
   useEffect(() => {
-    document.title = `${page?.title ?? 'Settings'} · Settings · Leadline`;
+    document.title = `${page?.title() ?? t('shell.settings')} · ${t('shell.settings')} · Leadline`;
     const focusHeading = () => {
       const heading = section.current?.querySelector('h1');
       heading?.setAttribute('tabindex', '-1');
@@ -104,23 +161,23 @@ export function Settings(props: { session: Session }) {
     });
     observer.observe(section.current, { childList: true, subtree: true });
     return () => observer.disconnect();
-  }, [page?.title]);
+  }, [page]);
   return (
     <div className="settings">
-      <nav className="settings-nav" aria-label="Settings">
+      <nav className="settings-nav" aria-label={t('shell.settings')}>
         <ul>
           {pages.map((item) => (
             <li key={item.id}>
               <NavLink to={`/settings/${item.id}`} aria-current={item.id === page?.id ? 'page' : undefined}>
-                {item.title}
+                {item.title()}
               </NavLink>
             </li>
           ))}
         </ul>
       </nav>
       <section className="settings-page" ref={section}>
-        <Suspense fallback={<p className="loading">Loading…</p>}>
-          {page?.render({ session: props.session, role })}
+        <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>
+          {page?.render({ session: props.session, role, onSessionChanged: props.onSessionChanged })}
         </Suspense>
       </section>
     </div>

@@ -6,6 +6,7 @@ import type { TwilioConnection, TwilioNumber } from '../api/types';
 import { Dialog } from '../common/Dialog';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
+import { t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
 
 const EMPTY_FORM = { accountSid: '', authToken: '', apiKeySid: '', apiKeySecret: '' };
@@ -61,55 +62,49 @@ export function Twilio() {
   return (
     <>
       <h1>Twilio</h1>
-      <p className="muted">
-        Twilio places the call-backs your website widget asks for and sends their text messages. Leadline
-        checks the credentials with Twilio before saving them, keeps them encrypted and never shows them
-        again.
-      </p>
+      <p className="muted">{t('twilio.intro')}</p>
       <ErrorNote message={shownError} />
       {connected === null && connection.isSuccess && (
-        <Empty title="Twilio is not connected">
-          Enter your Account SID and auth token below (Twilio Console, Account info).
-        </Empty>
+        <Empty title={t('twilio.notConnected')}>{t('twilio.notConnectedHint')}</Empty>
       )}
       {connected && (
         <section className="card" aria-labelledby="twilio-account">
-          <h2 id="twilio-account">Connected account</h2>
+          <h2 id="twilio-account">{t('integration.connectedAccount')}</h2>
           <dl className="facts">
-            <dt>Account SID</dt>
+            <dt>{t('twilio.accountSid')}</dt>
             <dd className="mono">{connected.accountSid}</dd>
             {connected.friendlyName && (
               <>
-                <dt>Name</dt>
+                <dt>{t('channels.name')}</dt>
                 <dd>{connected.friendlyName}</dd>
               </>
             )}
-            <dt>Authentication</dt>
+            <dt>{t('twilio.authentication')}</dt>
             <dd>
-              {connected.authentication === 'api-key' ? `API key ${connected.apiKeySid ?? ''}` : 'Auth token'}
+              {connected.authentication === 'api-key'
+                ? t('twilio.apiKey', { sid: connected.apiKeySid ?? '' })
+                : t('twilio.authToken')}
             </dd>
-            <dt>Checked with Twilio</dt>
+            <dt>{t('twilio.checked')}</dt>
             <dd>{fullTime(connected.verifiedAt)}</dd>
           </dl>
           <button type="button" className="danger" onClick={() => setDisconnecting(true)}>
-            Disconnect Twilio
+            {t('twilio.disconnect')}
           </button>
         </section>
       )}
       {connected && (
         <section className="card" aria-labelledby="twilio-numbers">
-          <h2 id="twilio-numbers">Numbers</h2>
-          <p className="muted">Used as caller id for call-backs and to send text messages.</p>
+          <h2 id="twilio-numbers">{t('twilio.numbers')}</h2>
+          <p className="muted">{t('twilio.numbersHint')}</p>
           {numbers.items && numbers.items.length === 0 && (
-            <Empty title="No numbers yet">
-              Refresh from Twilio to load the account’s numbers, or add a verified caller id.
-            </Empty>
+            <Empty title={t('twilio.noNumbers')}>{t('twilio.noNumbersHint')}</Empty>
           )}
           <ul className="rows">
             {(numbers.items ?? []).map((number) => (
               <li key={number.id} className="row">
                 <strong className="mono">{number.phoneE164}</strong>
-                {number.voice && <span className="tag">Calls</span>}
+                {number.voice && <span className="tag">{t('twilio.calls')}</span>}
                 {number.sms && <span className="tag">SMS</span>}
                 <button
                   type="button"
@@ -117,7 +112,8 @@ export function Twilio() {
                     void attempt(() => api('DELETE', `/twilio/numbers/${number.id}`), setError, reload)
                   }
                 >
-                  Remove<span className="visually-hidden"> {number.phoneE164}</span>
+                  {t('llm.remove')}
+                  <span className="visually-hidden"> {number.phoneE164}</span>
                 </button>
               </li>
             ))}
@@ -127,7 +123,7 @@ export function Twilio() {
               type="button"
               onClick={() => void attempt(() => api('POST', '/twilio/numbers/sync'), setError, reload)}
             >
-              Refresh from Twilio
+              {t('twilio.refresh')}
             </button>
           </div>
           <form
@@ -140,7 +136,7 @@ export function Twilio() {
             }}
           >
             <label>
-              Add a caller id (E.164)
+              {t('twilio.addCallerId')}
               <input
                 type="tel"
                 required
@@ -149,26 +145,26 @@ export function Twilio() {
                 onChange={(event) => setNewNumber(event.target.value)}
               />
             </label>
-            <button type="submit">Add number</button>
+            <button type="submit">{t('twilio.addNumber')}</button>
           </form>
         </section>
       )}
       <form className="card form-grid" onSubmit={connect}>
-        <h2>{connected ? 'Replace the credentials' : 'Connect Twilio'}</h2>
+        <h2>{connected ? t('twilio.replace') : t('twilio.connect')}</h2>
         <label>
-          Account SID
+          {t('twilio.accountSid')}
           <input
             required
             autoComplete="off"
             spellCheck={false}
             pattern="AC[0-9a-f]{32}"
-            title="AC followed by 32 hexadecimal digits"
+            title={t('twilio.accountSidRule')}
             value={form.accountSid}
             onChange={(event) => setForm({ ...form, accountSid: event.target.value })}
           />
         </label>
         <label>
-          Auth token
+          {t('twilio.authToken')}
           <input
             type="password"
             required
@@ -183,12 +179,12 @@ export function Twilio() {
             checked={useApiKey}
             onChange={(event) => setUseApiKey(event.target.checked)}
           />
-          Call Twilio’s API with an API key (the auth token still checks Twilio’s webhooks)
+          {t('twilio.useApiKey')}
         </label>
         {useApiKey && (
           <>
             <label>
-              API key SID
+              {t('twilio.apiKeySid')}
               <input
                 required
                 autoComplete="off"
@@ -198,7 +194,7 @@ export function Twilio() {
               />
             </label>
             <label>
-              API key secret
+              {t('twilio.apiKeySecret')}
               <input
                 type="password"
                 required
@@ -210,19 +206,19 @@ export function Twilio() {
           </>
         )}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Checking with Twilio…' : connected ? 'Check and save' : 'Connect'}
+          {busy ? t('twilio.checking') : connected ? t('twilio.checkAndSave') : t('channels.connect')}
         </button>
       </form>
       {disconnecting && (
         <Dialog
-          title="Disconnect Twilio?"
+          title={t('twilio.disconnectTitle')}
           role="alertdialog"
           onClose={() => setDisconnecting(false)}
           actions={
             <>
               {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
               <button type="button" autoFocus onClick={() => setDisconnecting(false)}>
-                Cancel
+                {t('common.cancel')}
               </button>
               <button
                 type="button"
@@ -232,12 +228,12 @@ export function Twilio() {
                   void attempt(() => api('DELETE', '/twilio/connection'), setError, reload);
                 }}
               >
-                Disconnect
+                {t('twilio.disconnectShort')}
               </button>
             </>
           }
         >
-          <p>Leadline forgets the credentials and the numbers; call-back widgets stop placing calls.</p>
+          <p>{t('twilio.disconnectHint')}</p>
         </Dialog>
       )}
     </>

@@ -5,6 +5,7 @@ import { SecondFactorField, useSecondFactor } from '../auth/fields';
 import { useReauthentication } from '../auth/Reauthenticate';
 import { useSubmit } from '../auth/use-submit';
 import { ErrorNote } from '../common/feedback';
+import { rich, t } from '../i18n/i18n';
 
 interface Status {
   enabled: boolean;
@@ -45,12 +46,12 @@ export function TwoFactor() {
 
   return (
     <section className="card settings-form" aria-labelledby="two-factor-title">
-      <h2 id="two-factor-title">Two-factor authentication</h2>
+      <h2 id="two-factor-title">{t('auth.twoFactor')}</h2>
       {status.data && step.kind === 'idle' && (
         <p>
           {status.data.enabled
-            ? `On. ${status.data.recoveryCodesLeft} of 10 recovery codes left.`
-            : 'Off. Turn it on to sign in with a code from an authenticator app as well as your password.'}
+            ? t('twoFactor.on', { count: status.data.recoveryCodesLeft })
+            : t('twoFactor.off')}
         </p>
       )}
       <ErrorNote message={start.error} />
@@ -74,7 +75,7 @@ export function TwoFactor() {
           codes={step.codes}
           onDone={() => {
             setStep({ kind: 'idle' });
-            setDone('Two-factor authentication is on.');
+            setDone(t('twoFactor.turnedOn'));
           }}
         />
       )}
@@ -85,16 +86,16 @@ export function TwoFactor() {
           aria-disabled={start.busy || undefined}
           onClick={() => void start.submit()}
         >
-          Set up two-factor authentication
+          {t('twoFactor.setUp')}
         </button>
       )}
       {step.kind === 'idle' && status.data?.enabled && proofFor === null && (
         <div className="button-row">
           <button type="button" onClick={() => setProofFor('regenerate')}>
-            New recovery codes
+            {t('twoFactor.newCodes')}
           </button>
           <button type="button" className="danger" onClick={() => setProofFor('disable')}>
-            Turn off two-factor authentication
+            {t('twoFactor.turnOffLong')}
           </button>
         </div>
       )}
@@ -107,7 +108,7 @@ export function TwoFactor() {
             setProofFor(null);
             void refresh();
             if (codes) setStep({ kind: 'codes', codes });
-            else setDone('Two-factor authentication is off. Your other sessions were signed out.');
+            else setDone(t('twoFactor.turnedOff'));
           }}
         />
       )}
@@ -128,21 +129,21 @@ function Enrol(props: { setup: Setup; onCancel: () => void; onEnabled: (codes: s
     <form className="settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
       <ol className="steps">
         <li>
-          Scan this code with an authenticator app (for example Google Authenticator, 1Password or Aegis).
+          {t('twoFactor.scan')}
           <img
             className="qr-code"
             src={props.setup.qrCodeDataUrl}
             width={200}
             height={200}
-            alt="QR code to add Leadline to your authenticator app"
+            alt={t('twoFactor.qrAlt')}
           />
           <span className="muted">
-            Cannot scan it? Enter this key instead: <code className="mono secret">{props.setup.secret}</code>
+            {t('twoFactor.cannotScan')} <code className="mono secret">{props.setup.secret}</code>
           </span>
         </li>
         <li>
           <label>
-            Code from the app
+            {t('twoFactor.codeFromApp')}
             <input
               inputMode="numeric"
               autoComplete="one-time-code"
@@ -157,10 +158,10 @@ function Enrol(props: { setup: Setup; onCancel: () => void; onEnabled: (codes: s
       <ErrorNote message={error} />
       <div className="button-row">
         <button type="submit" className="primary" aria-disabled={busy || undefined}>
-          Turn on
+          {t('twoFactor.turnOn')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -188,11 +189,7 @@ function ProveAndChange(props: {
   });
   return (
     <form className="settings-form" onSubmit={(event: FormEvent) => void submit(event)}>
-      <p>
-        {props.purpose === 'disable'
-          ? 'Turning it off signs you out everywhere else.'
-          : 'New recovery codes replace the ones you have: the old ones stop working.'}
-      </p>
+      <p>{props.purpose === 'disable' ? t('twoFactor.turnOffHint') : t('twoFactor.newCodesHint')}</p>
       <SecondFactorField {...secondFactor.field} />
       <ErrorNote message={error} />
       <div className="button-row">
@@ -201,10 +198,10 @@ function ProveAndChange(props: {
           className={props.purpose === 'disable' ? 'danger' : 'primary'}
           aria-disabled={busy || undefined}
         >
-          {props.purpose === 'disable' ? 'Turn off' : 'Make new recovery codes'}
+          {props.purpose === 'disable' ? t('twoFactor.turnOff') : t('twoFactor.makeNewCodes')}
         </button>
         <button type="button" onClick={props.onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </form>
@@ -226,13 +223,10 @@ function RecoveryCodes(props: { codes: string[]; onDone: () => void }) {
   return (
     <div className="once">
       <h3 ref={heading} tabIndex={-1}>
-        Your recovery codes
+        {t('twoFactor.codesTitle')}
       </h3>
-      <p>
-        Each signs you in once if you lose your authenticator app. Keep them somewhere safe:{' '}
-        <strong>they are shown only now.</strong>
-      </p>
-      <ul className="recovery-codes mono" aria-label="Recovery codes">
+      <p>{rich('twoFactor.codesHint', [(words) => <strong>{words}</strong>])}</p>
+      <ul className="recovery-codes mono" aria-label={t('twoFactor.codes')}>
         {props.codes.map((code) => (
           <li key={code}>{code}</li>
         ))}
@@ -247,20 +241,20 @@ function RecoveryCodes(props: { codes: string[]; onDone: () => void }) {
             )
           }
         >
-          Copy codes
+          {t('twoFactor.copy')}
         </button>
         {download && (
           <a className="button-link" href={download} download="leadline-recovery-codes.txt">
-            Download codes
+            {t('twoFactor.download')}
           </a>
         )}
         <button type="button" className="primary" onClick={props.onDone}>
-          I have saved them
+          {t('twoFactor.saved')}
         </button>
       </div>
       {copied && (
         <p className="saved" role="status">
-          Copied.
+          {t('twoFactor.copied')}
         </p>
       )}
     </div>

@@ -1,50 +1,53 @@
 import { useQuery } from '@tanstack/react-query';
-import { describeError } from '../api/client';
 import { workspacePlanQuery } from '../api/queries';
-import { ErrorNote } from '../common/feedback';
-import { fullTime } from '../common/format';
-import { METER_NAMES, planNotice } from './plan-text';
+import { QueryError } from '../common/feedback';
+import { formatNumber, fullTime } from '../common/format';
+import { currentLocale, rich, t } from '../i18n/i18n';
+import { meterName, planNotice } from './plan-text';
 
-const STATE_NAMES = { trial: 'Trial', active: 'Active', suspended: 'Suspended' } as const;
+const stateName = (state: 'trial' | 'active' | 'suspended'): string =>
+  ({ trial: t('usage.state.trial'), active: t('usage.state.active'), suspended: t('usage.state.suspended') })[
+    state
+  ];
 
 const amount = (meter: string, value: number) =>
-  meter === 'llmSpendUsd' ? value.toFixed(2) : value.toLocaleString('en');
+  meter === 'llmSpendUsd'
+    ? formatNumber(value, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    : formatNumber(value);
 
 /** Settings › Usage: the plan the instance operator set and each meter, used / limit, with its period. */
 export function Usage() {
   const plan = useQuery(workspacePlanQuery);
   const data = plan.data;
   const month = data
-    ? new Date(data.periodStart).toLocaleDateString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+    ? new Date(data.periodStart).toLocaleDateString(currentLocale(), {
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      })
     : '';
   const notice = data ? planNotice(data) : null;
   return (
     <>
-      <h1>Usage</h1>
-      <p className="muted">
-        Your plan's limits are set by whoever runs this Leadline instance. Monthly meters start again on the
-        first of each month (UTC).
-      </p>
-      <ErrorNote
-        message={plan.error ? describeError(plan.error) : null}
-        onRetry={() => void plan.refetch()}
-      />
+      <h1>{t('settings.page.usage')}</h1>
+      <p className="muted">{t('usage.intro')}</p>
+      <QueryError query={plan} />
       {data && (
         <section className="card" aria-labelledby="usage-plan">
-          <h2 id="usage-plan">Plan</h2>
+          <h2 id="usage-plan">{t('usage.plan')}</h2>
           <p>
-            State: <strong>{STATE_NAMES[data.state]}</strong>
-            {data.trialEndsAt && ` — trial until ${fullTime(data.trialEndsAt)}`}
+            {rich('usage.stateLine', [(state) => <strong>{state}</strong>], { state: stateName(data.state) })}
+            {data.trialEndsAt && ` — ${t('usage.trialUntil', { when: fullTime(data.trialEndsAt) })}`}
           </p>
           {notice && <p className="plan-notice">{notice}</p>}
           <table className="table usage-table">
-            <caption className="visually-hidden">Usage meters</caption>
+            <caption className="visually-hidden">{t('usage.meters')}</caption>
             <thead>
               <tr>
-                <th scope="col">Meter</th>
-                <th scope="col">Used</th>
-                <th scope="col">Limit</th>
-                <th scope="col">Period</th>
+                <th scope="col">{t('usage.meter')}</th>
+                <th scope="col">{t('usage.used')}</th>
+                <th scope="col">{t('usage.limit')}</th>
+                <th scope="col">{t('usage.period')}</th>
               </tr>
             </thead>
             <tbody>
@@ -52,10 +55,12 @@ export function Usage() {
                 const over = reading.limit !== null && reading.used >= reading.limit;
                 return (
                   <tr key={reading.meter} className={over ? 'usage-over' : undefined}>
-                    <th scope="row">{METER_NAMES[reading.meter]}</th>
+                    <th scope="row">{meterName(reading.meter)}</th>
                     <td>{amount(reading.meter, reading.used)}</td>
-                    <td>{reading.limit === null ? 'Unlimited' : amount(reading.meter, reading.limit)}</td>
-                    <td>{reading.period === 'month' ? month : 'Now'}</td>
+                    <td>
+                      {reading.limit === null ? t('usage.unlimited') : amount(reading.meter, reading.limit)}
+                    </td>
+                    <td>{reading.period === 'month' ? month : t('usage.now')}</td>
                   </tr>
                 );
               })}

@@ -13,13 +13,15 @@ import { Empty, ErrorNote } from '../common/feedback';
 import { HoursEditor } from './HoursEditor';
 import { attempt, useList } from './use-list';
 import './telephony.css';
+import { currentLocale, t } from '../i18n/i18n';
 
-const LANGUAGES: { code: WidgetLanguage; name: string }[] = [
-  { code: 'en', name: 'English' },
-  { code: 'it', name: 'Italian' },
-  { code: 'pt', name: 'Portuguese' },
-  { code: 'es', name: 'Spanish' },
-];
+const LANGUAGES: { code: WidgetLanguage; name: () => string }[] = (['en', 'it', 'pt', 'es'] as const).map(
+  (code) => ({
+    code,
+    // Named in the dashboard's language (Intl knows every language's name).
+    name: () => new Intl.DisplayNames([currentLocale()], { type: 'language' }).of(code) ?? code,
+  }),
+);
 
 /** One value per line (origins, numbers), blank lines dropped. */
 const lines = (text: string) =>
@@ -59,27 +61,19 @@ export function Widgets() {
 
   return (
     <>
-      <h1>Call-back widgets</h1>
-      <p className="muted">
-        A widget is a “call me back” button for your website: a visitor leaves their number and Leadline calls
-        your team, then connects the visitor. The numbers Leadline dials for your team are set here only;
-        nothing a visitor sends can change them.
-      </p>
+      <h1>{t('settings.page.widgets')}</h1>
+      <p className="muted">{t('widgets.intro')}</p>
       <ErrorNote message={error ?? widgets.error} />
       <CallbackRules />
       {numbers.items && !callerNumberId && (
-        <Empty title="No Twilio number to call from">
-          Connect Twilio first (Settings, Twilio): widgets call from one of its numbers.
-        </Empty>
+        <Empty title={t('widgets.noNumber')}>{t('widgets.noNumberHint')}</Empty>
       )}
       {widgets.items && widgets.items.length === 0 && (
-        <Empty title="No widget yet">
-          Create one below with your website’s address and the numbers your team answers on.
-        </Empty>
+        <Empty title={t('widgets.empty')}>{t('widgets.emptyHint')}</Empty>
       )}
       {widgets.items && widgets.items.length > 1 && (
         <label>
-          Widget
+          {t('widgets.widget')}
           <select value={current?.id ?? ''} onChange={(event) => setSelected(event.target.value)}>
             {widgets.items.map((widget) => (
               <option key={widget.id} value={widget.id}>
@@ -91,9 +85,9 @@ export function Widgets() {
       )}
       {current && <WidgetBuilder key={current.id} widget={current} onSaved={widgets.reload} />}
       <form className="card form-grid" onSubmit={create}>
-        <h2>New widget</h2>
+        <h2>{t('widgets.new')}</h2>
         <label>
-          Name
+          {t('channels.name')}
           <input
             required
             maxLength={100}
@@ -102,7 +96,7 @@ export function Widgets() {
           />
         </label>
         <label>
-          Website origins (one per line)
+          {t('widgets.origins')}
           <textarea
             rows={2}
             placeholder="https://www.example.com"
@@ -111,7 +105,7 @@ export function Widgets() {
           />
         </label>
         <label>
-          Numbers to call for your team (one per line)
+          {t('widgets.agents')}
           <textarea
             rows={2}
             required
@@ -121,7 +115,7 @@ export function Widgets() {
           />
         </label>
         <button type="submit" className="primary">
-          Create widget
+          {t('widgets.create')}
         </button>
       </form>
     </>
@@ -170,11 +164,11 @@ function CallbackRules() {
   };
   return (
     <details className="card">
-      <summary>Call-back rules (countries, retries, limits, out-of-hours notices)</summary>
+      <summary>{t('widgets.rules')}</summary>
       <form className="form-grid" onSubmit={save}>
         <ErrorNote message={error} />
         <label>
-          Countries visitors’ numbers may be in (ISO codes, comma-separated)
+          {t('widgets.countries')}
           <input
             value={draft.allowedCountries.join(', ')}
             placeholder="IT, ES, PT"
@@ -190,20 +184,20 @@ function CallbackRules() {
             }}
           />
         </label>
-        {number('retryAfterMinutes', 'Retry the team after (minutes)', 1, 1440)}
-        {number('maxRetries', 'Retries', 0, 10)}
-        {number('perNumberPerDay', 'Requests per visitor number per day', 1, 100)}
-        {number('perWidgetPerDay', 'Requests per widget per day', 1, 100000)}
+        {number('retryAfterMinutes', t('widgets.retryAfter'), 1, 1440)}
+        {number('maxRetries', t('widgets.retries'), 0, 10)}
+        {number('perNumberPerDay', t('widgets.perNumber'), 1, 100)}
+        {number('perWidgetPerDay', t('widgets.perWidget'), 1, 100000)}
         <label className="checkbox">
           <input
             type="checkbox"
             checked={draft.machineDetection}
             onChange={(event) => setDraft({ ...draft, machineDetection: event.target.checked })}
           />
-          Detect answering machines
+          {t('widgets.machineDetection')}
         </label>
         <label>
-          Out-of-hours notice by email
+          {t('widgets.notifyEmail')}
           <input
             type="email"
             value={draft.notifyEmail ?? ''}
@@ -211,7 +205,7 @@ function CallbackRules() {
           />
         </label>
         <label>
-          Out-of-hours notice by SMS (E.164)
+          {t('widgets.notifySms')}
           <input
             type="tel"
             value={draft.notifySmsE164 ?? ''}
@@ -220,13 +214,11 @@ function CallbackRules() {
         </label>
         <div className="inline-form">
           <button type="submit" className="primary">
-            Save rules
+            {t('widgets.saveRules')}
           </button>
-          {saved && <span role="status">Saved</span>}
+          {saved && <span role="status">{t('common.saved')}</span>}
         </div>
-        <p className="muted">
-          Premium-rate, shared-cost and other special numbers are refused whatever the list says.
-        </p>
+        <p className="muted">{t('widgets.specialNumbers')}</p>
       </form>
     </details>
   );
@@ -333,15 +325,15 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
       setError,
       props.onSaved,
     );
-    setStatus(done ? 'Widget saved' : '');
+    setStatus(done ? t('widgets.saved') : '');
   };
 
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(widget.snippet);
-      setStatus('Snippet copied');
+      setStatus(t('widgets.copied'));
     } catch {
-      setStatus('Select the snippet and copy it');
+      setStatus(t('widgets.copyByHand'));
     }
   };
 
@@ -357,9 +349,9 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
         {status}
       </p>
       <div className="widget-builder">
-        <form className="settings-form" onSubmit={save} aria-label="Widget settings">
+        <form className="settings-form" onSubmit={save} aria-label={t('widgets.settings')}>
           <label>
-            Name
+            {t('channels.name')}
             <input
               required
               maxLength={100}
@@ -368,7 +360,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Allowed website origins (one per line)
+            {t('widgets.allowedOrigins')}
             <textarea
               rows={3}
               value={draft.origins}
@@ -376,7 +368,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Default country (ISO code)
+            {t('widgets.defaultCountry')}
             <input
               required
               maxLength={2}
@@ -386,7 +378,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Numbers to call for your team (one per line; never sent to the website)
+            {t('widgets.agentsPrivate')}
             <textarea
               rows={3}
               required
@@ -395,25 +387,25 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Ring the team
+            {t('widgets.ring')}
             <select
               value={draft.ringStrategy}
               onChange={(event) =>
                 setDraft({ ...draft, ringStrategy: event.target.value as Draft['ringStrategy'] })
               }
             >
-              <option value="simultaneous">All numbers at once</option>
-              <option value="sequential">One after another</option>
+              <option value="simultaneous">{t('widgets.ring.simultaneous')}</option>
+              <option value="sequential">{t('widgets.ring.sequential')}</option>
             </select>
           </label>
           <label>
-            Caller id (the number visitors see)
+            {t('widgets.callerId')}
             <select
               required
               value={draft.callerNumberId}
               onChange={(event) => setDraft({ ...draft, callerNumberId: event.target.value })}
             >
-              {!draft.callerNumberId && <option value="">Choose one of your Twilio numbers</option>}
+              {!draft.callerNumberId && <option value="">{t('widgets.chooseNumber')}</option>}
               {(numbers.items ?? [])
                 .filter((number) => number.voice)
                 .map((number) => (
@@ -425,7 +417,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
           </label>
           <div className="inline-form">
             <label>
-              Button colour
+              {t('widgets.buttonColour')}
               <input
                 type="color"
                 value={draft.accent}
@@ -433,7 +425,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
               />
             </label>
             <label>
-              Button text colour
+              {t('widgets.buttonTextColour')}
               <input
                 type="color"
                 value={draft.text}
@@ -442,17 +434,17 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             </label>
           </div>
           <label>
-            Texts in
+            {t('bot.textsIn')}
             <select value={language} onChange={(event) => setLanguage(event.target.value as WidgetLanguage)}>
               {LANGUAGES.map((each) => (
                 <option key={each.code} value={each.code}>
-                  {each.name}
+                  {each.name()}
                 </option>
               ))}
             </select>
           </label>
           <label>
-            Title
+            {t('widgets.title')}
             <input
               maxLength={80}
               value={texts.title ?? ''}
@@ -460,7 +452,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Button label
+            {t('widgets.buttonLabel')}
             <input
               maxLength={40}
               value={texts.button ?? ''}
@@ -468,7 +460,7 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
             />
           </label>
           <label>
-            Consent line
+            {t('widgets.consent')}
             <textarea
               rows={2}
               maxLength={300}
@@ -482,32 +474,32 @@ function WidgetBuilder(props: { widget: CallbackWidget; onSaved: () => Promise<v
               checked={draft.disabled}
               onChange={(event) => setDraft({ ...draft, disabled: event.target.checked })}
             />
-            Disabled (the website shows nothing)
+            {t('widgets.disabled')}
           </label>
           <button type="submit" className="primary">
-            Save widget
+            {t('widgets.save')}
           </button>
         </form>
         <div className="settings-form">
-          <h3>Live preview</h3>
+          <h3>{t('widgets.preview')}</h3>
           <iframe
             ref={frame}
             className="widget-preview"
-            title="Widget preview"
+            title={t('widgets.previewTitle')}
             src={`/api/v1/widgets/${widget.id}/preview`}
             onLoad={onFrameLoad}
           />
           <label>
-            Snippet for your website
+            {t('widgets.snippet')}
             <textarea className="snippet" readOnly rows={3} value={widget.snippet} />
           </label>
           <button type="button" onClick={() => void copy()}>
-            Copy snippet
+            {t('widgets.copy')}
           </button>
         </div>
       </div>
       <details>
-        <summary>Business hours of this widget</summary>
+        <summary>{t('widgets.hours')}</summary>
         <HoursEditor path={`/widgets/${widget.id}/business-hours`} widget />
       </details>
     </section>

@@ -1,18 +1,23 @@
 import type { PlanMeter, PlanPauseReason, WorkspacePlan } from '../api/types';
+import { currentLocale, t } from '../i18n/i18n';
 
-export const METER_NAMES: Record<PlanMeter, string> = {
-  members: 'Members (with pending invitations)',
-  channels: 'Channels',
-  conversations: 'Conversations started',
-  llmSpendUsd: 'LLM spend (estimated, USD)',
-  campaignRecipients: 'Campaign recipients',
-};
+/** A meter's name in the active language. */
+export const meterName = (meter: PlanMeter): string =>
+  ({
+    members: t('plan.meter.members'),
+    channels: t('plan.meter.channels'),
+    conversations: t('plan.meter.conversations'),
+    llmSpendUsd: t('plan.meter.llmSpendUsd'),
+    campaignRecipients: t('plan.meter.campaignRecipients'),
+  })[meter];
 
-const REASONS: Record<PlanPauseReason, string> = {
-  suspended: 'the workspace is suspended',
-  trial_ended: 'the trial has ended',
-  conversations_limit: "this month's conversations are used up",
-};
+const reason = (why: PlanPauseReason): string =>
+  ({
+    suspended: t('plan.reason.suspended'),
+    trial_ended: t('plan.reason.trialEnded'),
+    conversations_limit: t('plan.reason.conversationsLimit'),
+    automations_halted: t('plan.reason.automationsHalted'),
+  })[why];
 
 /**
  * What the banner says, or null when nothing is paused. Customers' messages are always stored and shown:
@@ -21,12 +26,14 @@ const REASONS: Record<PlanPauseReason, string> = {
 export function planNotice(plan: Pick<WorkspacePlan, 'automation' | 'suspendedReason'>): string | null {
   const { automation } = plan;
   if (!automation.allowed) {
-    const why = automation.reasons.map((reason) => REASONS[reason]).join(' and ');
+    const why = new Intl.ListFormat(currentLocale(), { type: 'conjunction' }).format(
+      automation.reasons.map(reason),
+    );
     const detail = plan.suspendedReason ? ` (${plan.suspendedReason})` : '';
-    return `The bot, campaigns and automations are paused: ${why}${detail}. Customers' messages still arrive in the inbox; answer them yourself.`;
+    return t('plan.paused', { why: `${why}${detail}` });
   }
   if (automation.llmSpendReached) {
-    return "This month's LLM spend limit is reached: the built-in qualifier answers instead of the LLM agent until next month.";
+    return t('plan.llmSpendReached');
   }
   return null;
 }

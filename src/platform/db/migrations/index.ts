@@ -29,6 +29,17 @@ import * as leadSources from './20261208_0050_lead_sources.js';
 import * as encryptionAtRest from './20261208_0060_encryption_at_rest.js';
 import * as workspacePlans from './20261208_0080_workspace_plans.js';
 import * as sealedReceipts from './20261208_0090_sealed_receipts.js';
+import * as segments from './20261209_0100_segments.js';
+import * as campaigns from './20261209_0200_campaigns.js';
+import * as campaignReportIndexes from './20261209_0300_campaign_report_indexes.js';
+import * as emailEvents from './20261209_0400_email_events.js';
+import * as automationHalts from './20261209_0500_automation_halts.js';
+import * as automations from './20261209_0510_automations.js';
+import * as dataKeyReencryptions from './20261209_0600_data_key_reencryptions.js';
+import * as notifications from './20261209_0700_notifications.js';
+import * as userLocale from './20261209_0800_user_locale.js';
+import * as reportFacts from './20261209_0900_report_facts.js';
+import * as conversationAttachments from './20261210_1100_conversation_attachments.js';
 
 /** All migrations in order. Names are dated; Kysely applies them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +73,15 @@ export const migrations: Record<string, Migration> = {
   '20261208_0060_encryption_at_rest': encryptionAtRest,
   '20261208_0080_workspace_plans': workspacePlans,
   '20261208_0090_sealed_receipts': sealedReceipts,
+  '20261209_0100_segments': segments,
+  '20261209_0200_campaigns': campaigns,
+  '20261209_0300_campaign_report_indexes': campaignReportIndexes,
+  '20261209_0400_email_events': emailEvents,
+  '20261209_0500_automation_halts': automationHalts,
+  '20261209_0510_automations': automations,
+  '20261209_0600_data_key_reencryptions': dataKeyReencryptions,
+  '20261209_0700_notifications': notifications,
+  '20261209_0800_user_locale': userLocale,
+  '20261209_0900_report_facts': reportFacts,
+  '20261210_1100_conversation_attachments': conversationAttachments,
 };

@@ -1,4 +1,5 @@
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { keysetPage } from '../../db/keyset.js';
 import type { Database } from '../../db/schema.js';
 import type { PageCursor } from '../../http/cursor.js';
 import type { DeadLetter } from './dead-letters.table.js';
@@ -19,9 +20,6 @@ export interface DeadLetterFilters {
   limit: number;
 }
 
-// What a cursor (a JavaScript Date) holds: ordering by the full microseconds would let a cursor split rows.
-const failedMs = sql<Date>`date_trunc('milliseconds', failed_at)`;
-
 function scoped(trx: Executor, scope: DeadLetterScope) {
   const query = trx.selectFrom('deadLetters').selectAll();
   return scope === 'system' ? query.where('tenantId', 'is', null) : query;
@@ -33,16 +31,12 @@ export async function listDeadLetters(
   scope: DeadLetterScope,
   filters: DeadLetterFilters,
 ): Promise<DeadLetter[]> {
-  let query = scoped(trx, scope).orderBy(failedMs, 'desc').orderBy('id', 'desc').limit(filters.limit);
+  let query = scoped(trx, scope).limit(filters.limit);
   if (filters.task) query = query.where('task', '=', filters.task);
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.from) query = query.where('failedAt', '>=', filters.from);
   if (filters.to) query = query.where('failedAt', '<', filters.to);
-  const after = filters.after;
-  if (after) {
-    query = query.where(sql<SqlBool>`(${failedMs}, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
-  }
-  return query.execute();
+  return keysetPage(query, { time: 'failed_at', id: 'id', direction: 'desc' }, filters.after).execute();
 }
 
 /** `lock`: held until the transaction ends, so concurrent replays of one dead letter run one after the other. */

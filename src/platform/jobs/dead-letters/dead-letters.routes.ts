@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/database.js';
-import { pageBody, ZCursor } from '../../http/cursor.js';
+import { pageBody, ZCursor, ZPage } from '../../http/cursor.js';
 import { errorResponses } from '../../http/error-envelope.js';
 import { tenantActor } from '../../http/request-context.js';
 import {
@@ -69,7 +69,7 @@ export const deadLettersRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: {
-          200: z.object({ items: z.array(ZDeadLetter), nextCursor: z.string().nullable() }),
+          200: ZPage(ZDeadLetter),
           ...errors,
         },
       },
