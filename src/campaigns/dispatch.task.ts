@@ -27,6 +27,8 @@ const TICK_MS = 100;
  * after a pause, what is already on its way leaves within that time.
  */
 const IN_FLIGHT_SECONDS = 0.8;
+/** A campaign whose last messages are still waiting at the channel completes after at most this. */
+const IN_FLIGHT_GRACE_MS = 5 * 60_000;
 /** Recipients handed to the channel at the same time, each in its own transaction. */
 const PARALLEL_RECIPIENTS = 4;
 /** A retryable sender failure (Lemlist busy) is tried this many times, backing off, before it fails. */
@@ -202,7 +204,12 @@ async function dueRecipients(trx: TenantTransaction, campaignId: string, limit: 
   return rows.map((row) => row.id);
 }
 
-/** No recipient is due: the campaign is complete when none is queued, else the next due time. */
+/**
+ * No recipient is due: the campaign is complete when none is queued and none of the messages it handed
+ * to the channel in the last few minutes is still waiting there, else the time to look again. Waiting
+ * for those lets a template error on the last sends still pause the campaign with its reason; the bound
+ * keeps a message stuck at a channel that is down from holding the campaign open.
+ */
 async function finishOrNext(trx: TenantTransaction, campaign: Campaign): Promise<'done' | Date> {
   const next = await trx
     .selectFrom('campaignRecipients')
@@ -212,6 +219,17 @@ async function finishOrNext(trx: TenantTransaction, campaign: Campaign): Promise
     .executeTakeFirstOrThrow();
   if (next.at) return new Date(next.at);
   const now = new Date();
+  const waitingAtChannel = await trx
+    .selectFrom('campaignRecipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.messageId')
+    .select('r.id')
+    .where('r.campaignId', '=', campaign.id)
+    .where('r.sentAt', '>', new Date(now.getTime() - IN_FLIGHT_GRACE_MS))
+    .where('r.status', '=', 'sent')
+    .where('m.status', '=', 'pending')
+    .limit(1)
+    .executeTakeFirst();
+  if (waitingAtChannel) return new Date(now.getTime() + TICK_MS);
   await trx
     .updateTable('campaigns')
     .set({ status: 'completed', completedAt: now, updatedAt: now })
