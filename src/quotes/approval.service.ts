@@ -142,6 +142,22 @@ export interface QueueEntry extends PendingRow {
   diff: QuoteDiff | null;
 }
 
+/**
+ * How many quote versions wait for approval, counted up to `cap + 1` (the badge says "100+" past that):
+ * the live channel's greeting carries it, so the navigation's badge needs no request of its own.
+ */
+export async function approvalsWaitingCount(db: Db, tenantId: string, cap: number): Promise<number> {
+  return withTenant(db, tenantId, async (trx) => {
+    const rows = await trx
+      .selectFrom('quoteVersions')
+      .select('id')
+      .where('status', '=', 'pending_approval')
+      .limit(cap + 1)
+      .execute();
+    return rows.length;
+  });
+}
+
 export async function approvalQueue(
   db: Db,
   tenantId: string,

@@ -10,6 +10,7 @@ import type { Db } from '../platform/db/database.js';
 import { AppError } from '../platform/http/app-error.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
+import { approvalsWaitingCount } from '../quotes/approval.service.js';
 import { InboxListener } from './inbox-listener.js';
 import { LIVE_CLOSE, LiveHub } from './live-hub.js';
 import { markOffline, markOnline, PRESENCE_REFRESH_MS } from './presence.js';
@@ -28,6 +29,8 @@ export interface LiveRoutesOptions {
 }
 
 const LISTENER_READY_TIMEOUT_MS = 10_000;
+/** The navigation's approval badge counts to this, then says "100+". */
+const APPROVALS_BADGE_CAP = 100;
 
 /**
  * GET /api/v1/live: the inbox's event stream. The session cookie is checked by the route access policy
@@ -116,15 +119,25 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, opt
           );
         }
       });
-      // The greeting carries the member's unread notification count: the bell needs no request of its own.
-      const unreadNotifications = await unreadNotificationCount(options.db, tenantId, principal.userId).catch(
-        (error: unknown) => {
-          options.logger.warn({ err: error }, 'could not count unread notifications');
+      // The greeting carries the member's unread notification count and, for approvers, the number of
+      // quotes awaiting approval: the bell and the navigation's badge need no request of their own.
+      const countOrNothing = <T>(what: string, count: () => Promise<T>) =>
+        count().catch((error: unknown) => {
+          options.logger.warn({ err: error }, `could not count ${what}`);
           return undefined;
-        },
-      );
+        });
+      const [unreadNotifications, approvalsWaiting] = await Promise.all([
+        countOrNothing('unread notifications', () =>
+          unreadNotificationCount(options.db, tenantId, principal.userId),
+        ),
+        principal.role !== null && roleAllows(principal.role, 'quotes.approve')
+          ? countOrNothing('quotes awaiting approval', () =>
+              approvalsWaitingCount(options.db, tenantId, APPROVALS_BADGE_CAP),
+            )
+          : undefined,
+      ]);
       if (socket.readyState !== socket.OPEN) return;
-      socket.send(JSON.stringify({ type: 'hello', unreadNotifications }));
+      socket.send(JSON.stringify({ type: 'hello', unreadNotifications, approvalsWaiting }));
     },
   );
 };

@@ -12,6 +12,7 @@ import { type FakeGraphApi, startFakeGraphApi } from '../fakes/graph-api.js';
 import { buildTestApp } from '../support/app.js';
 import { taskContext } from '../support/inbound-pipeline.js';
 import { listenToInbox, seedConversation } from '../support/inbox-fixtures.js';
+import { openLive } from '../support/live-client.js';
 import type { CapturedLogger } from '../support/log-capture.js';
 import { pdfText } from '../support/pdf-text.js';
 import { newTenant, type SignedInMember, signedInMember } from '../support/tenant-members.js';
@@ -313,6 +314,29 @@ describe('quotes', () => {
       'quote.pending_approval',
       'quote.approved',
     ]);
+  });
+
+  it("the live channel's greeting tells approvers how many quotes wait, and agents nothing", async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+    const origin = new URL(config.http.publicUrl).origin;
+    const greeting = async (member: SignedInMember) => {
+      const live = await openLive(baseUrl, { cookie: member.headers.cookie as string, origin });
+      live.close();
+      return live.frames.find((frame) => frame.type === 'hello');
+    };
+    const waiting = async () =>
+      (await call('GET', '/api/v1/quotes/approvals?details=false&limit=100', admin)).json().items.length;
+    const before = await waiting();
+    expect((await greeting(admin))?.approvalsWaiting).toBe(before);
+    const quote = await draft(agent);
+    await call('POST', `/api/v1/quotes/${quote.id}/submit`, agent, { version: 1 });
+    expect((await greeting(owner))?.approvalsWaiting).toBe(before + 1);
+    const agentHello = await greeting(agent);
+    expect(agentHello).toBeDefined();
+    expect(agentHello).not.toHaveProperty('approvalsWaiting');
   });
 
   it('the approval queue shows the conversation excerpt, and a rejection sends the quote back to draft with its reason', async () => {

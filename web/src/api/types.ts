@@ -178,7 +178,7 @@ export interface AuditEntry {
 /** Ids only: the page refetches what changed through the REST API. */
 export type LiveEvent =
   /** The socket is live; with the signed-in member's unread notification count (the bell's first figure). */
-  | { type: 'hello'; unreadNotifications?: number }
+  | { type: 'hello'; unreadNotifications?: number; approvalsWaiting?: number }
   | { type: 'resync' }
   | { type: 'message.created' | 'message.updated'; conversationId: string; messageId: string }
   | { type: 'conversation.updated'; conversationId: string }
