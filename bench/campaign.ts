@@ -6,6 +6,8 @@
  *    conversational replies are queued at 10/s on other conversations of the same number, for
  *    BENCH_SECONDS (60) s measured at the fake: no one-second window above the limit (sliding windows and
  *    wall-clock seconds), the average within 5 % of it, replies' p95 (queued → at the fake) <= 100 ms.
+ *    The fake answers each send after BENCH_GRAPH_ANSWER_MS (250), as Meta takes a while, and the worker
+ *    runs with the configuration's lanes (WORKER_CONCURRENCY, WORKER_OUTBOUND_CONCURRENCY), as served.
  * 3. Cancel: the last campaign send reaches the fake within 1 s of the cancel request (not of its answer).
  * 4. No recipient messaged twice (counted at the fake, and ledger rows per recipient).
  * The whole run is bounded (BENCH_TIMEOUT_SECONDS, 600). PostgreSQL is embedded unless BENCH_DATABASE_URL
@@ -35,7 +37,10 @@ const RECIPIENTS = Math.min(1_000_000, Number(process.env.BENCH_RECIPIENTS ?? 10
 const SECONDS = Math.min(300, Number(process.env.BENCH_SECONDS ?? 60));
 const LIMIT = Number(process.env.BENCH_LIMIT ?? 80);
 const REPLIES_PER_SECOND = 10;
-const CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 24);
+// The worker as `leadline serve` runs it: its lanes' concurrency from the configuration's defaults unless
+// WORKER_CONCURRENCY / WORKER_OUTBOUND_CONCURRENCY say otherwise.
+/** Meta answers a send after this long (a real Cloud API answer from Europe takes a few hundred ms). */
+const GRAPH_ANSWER_MS = Number(process.env.BENCH_GRAPH_ANSWER_MS ?? 250);
 const TIMEOUT_SECONDS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 600);
 
 const timeout = setTimeout(() => {
@@ -68,17 +73,29 @@ function maxWallClockSecond(times: readonly number[]): number {
 
 async function main() {
   const bench = await startBenchDatabase('campaign', { poolSize: 12 });
-  const fake = await startFakeGraphApi();
-  const env = { WHATSAPP_GRAPH_API_URL: fake.url, OUTBOUND_ALLOW_PRIVATE_HOSTS: fake.hostPort };
+  const fake = await startFakeGraphApi({ answerDelayMs: GRAPH_ANSWER_MS });
+  const env = {
+    WHATSAPP_GRAPH_API_URL: fake.url,
+    OUTBOUND_ALLOW_PRIVATE_HOSTS: fake.hostPort,
+    ...Object.fromEntries(
+      ['WORKER_CONCURRENCY', 'WORKER_OUTBOUND_CONCURRENCY'].flatMap((name) =>
+        process.env[name] ? [[name, process.env[name] as string]] : [],
+      ),
+    ),
+  };
   const { app, config, ownerDb, close } = await startBenchApp(bench, 'campaign', env);
   const logger = createLogger({ level: 'error', secrets: [] });
+  line(
+    'worker lanes (main / outbound) and Meta answer time',
+    `${config.worker.concurrency} / ${config.worker.outboundConcurrency} jobs at once; ${GRAPH_ANSWER_MS} ms`,
+  );
   const database = { db: bench.db, appUrl: bench.appUrl, ownerDb } as unknown as TestDatabase;
   // A loaded machine answers late: a timed-out send is in doubt and waits (ADR 0018), which would measure the
   // host, not the pacing.
   const harness = outboundHarness(database, config, fake, logger, { timeoutMs: 10_000 });
   const workerPool = createPool({
     connectionString: bench.appUrl,
-    max: CONCURRENCY + 4,
+    max: config.worker.concurrency + 2 + Math.min(config.worker.outboundConcurrency, 8),
     applicationName: 'bench-campaign-worker',
   });
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
@@ -184,7 +201,8 @@ async function main() {
       db: bench.db,
       logger,
       tasks,
-      concurrency: CONCURRENCY,
+      concurrency: config.worker.concurrency,
+      outboundConcurrency: config.worker.outboundConcurrency,
       pollIntervalMs: 500,
       staleAfterMs: 600_000,
       shutdownTimeoutMs: 5_000,

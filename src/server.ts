@@ -97,7 +97,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     registerDatabaseGauges(metrics.registry, db);
     let worker: RunningWorker | undefined;
     if (options.worker) {
-      const workerPool = appPool(location, config.worker.concurrency + 2, 'leadline-worker', logger);
+      const workerPool = appPool(location, workerPoolSize(config.worker), 'leadline-worker', logger);
       closers.push(() => workerPool.end());
       const mailer = createMailer(config, db);
       closers.push(() => mailer.close());
@@ -186,6 +186,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           }),
         ],
         concurrency: config.worker.concurrency,
+        outboundConcurrency: config.worker.outboundConcurrency,
         pollIntervalMs: config.worker.pollIntervalMs,
         staleAfterMs: config.worker.staleAfterSeconds * 1000,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -193,7 +194,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         deadLettersWaiting: metrics.jobsDeadLetters,
       });
       closers.push(() => worker!.stop());
-      logger.info({ concurrency: config.worker.concurrency }, 'job worker started');
+      logger.info(
+        { concurrency: config.worker.concurrency, outboundConcurrency: config.worker.outboundConcurrency },
+        'job worker started',
+      );
     }
 
     let app: FastifyInstance | undefined;
@@ -237,6 +241,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await close();
     throw error;
   }
+}
+
+/**
+ * The worker's pool: a connection per main-lane job and one for each runner's LISTEN. Outbound jobs hold no
+ * connection while they wait on a provider, only to fetch and complete a job, so their lane shares a few.
+ */
+function workerPoolSize(worker: Config['worker']): number {
+  return worker.concurrency + 2 + Math.min(worker.outboundConcurrency, 8);
 }
 
 function appPool(location: DatabaseLocation, max: number, applicationName: string, logger: Logger) {

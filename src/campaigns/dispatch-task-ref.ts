@@ -11,6 +11,7 @@ export const campaignDispatchTask = {
   id: 'campaigns.dispatch',
   schema: z.object({ campaignId: z.uuid() }),
   maxAttempts: 25,
+  lane: 'outbound',
 } satisfies TaskReference;
 
 export function dispatchJobKey(campaignId: string): string {

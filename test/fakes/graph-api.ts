@@ -138,7 +138,13 @@ function graphError(code: number, message: string, details = message, type = 'OA
   };
 }
 
-export async function startFakeGraphApi(options: { accessToken?: string } = {}): Promise<FakeGraphApi> {
+export async function startFakeGraphApi(
+  options: {
+    accessToken?: string;
+    /** Each message send is answered this long after it arrives (Meta's own answer time; 0 by default). */
+    answerDelayMs?: number;
+  } = {},
+): Promise<FakeGraphApi> {
   const accessToken = options.accessToken ?? `EAAG${randomBytes(12).toString('hex')}`;
   const requests: RecordedRequest[] = [];
   const media = new Map<string, FakeMedia>();
@@ -286,6 +292,7 @@ export async function startFakeGraphApi(options: { accessToken?: string } = {}):
       res.socket?.destroy();
       return;
     }
+    if (options.answerDelayMs) await new Promise((resolve) => setTimeout(resolve, options.answerDelayMs));
     return json(res, 200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: body.to, wa_id: recipient }],

@@ -381,3 +381,76 @@ describe('graceful stop', () => {
     }
   });
 });
+
+describe('lanes', () => {
+  it('outbound jobs run in a lane of their own: a full main lane does not hold them back, nor they it', async () => {
+    const release = { main: false, outbound: false };
+    const started: string[] = [];
+    const blocking = (id: string, lane: 'main' | 'outbound') =>
+      defineTask({
+        id,
+        lane,
+        schema: z.object({ n: z.number().int() }),
+        async handle(payload) {
+          started.push(`${lane} ${payload.n}`);
+          await waitFor(() => release[lane] || undefined, {
+            timeoutMs: 20_000,
+            description: `${lane} release`,
+          });
+        },
+      });
+    const mainTask = blocking('test.lane-main', 'main');
+    const outboundTask = blocking('test.lane-outbound', 'outbound');
+    const pool = createPool({
+      connectionString: database.appUrl,
+      max: 6,
+      applicationName: 'jobs-test-lanes',
+    });
+    const laned = await startWorker({
+      pool,
+      db: database.db,
+      logger: logs.logger,
+      tasks: [mainTask, outboundTask],
+      concurrency: 1,
+      outboundConcurrency: 3,
+      pollIntervalMs: POLL_INTERVAL_MS,
+      staleAfterMs: 600_000,
+      shutdownTimeoutMs: 5_000,
+    });
+    try {
+      await withTenant(database.db, tenantA, async (trx) => {
+        for (const n of [1, 2]) await enqueue(trx, mainTask, { n }, { requestId: 'req-lane' });
+        for (const n of [1, 2, 3, 4]) await enqueue(trx, outboundTask, { n }, { requestId: 'req-lane' });
+      });
+      // One main job (its lane's one slot) and three outbound jobs at once, while the main job still runs.
+      await waitFor(() => started.filter((s) => s.startsWith('outbound')).length === 3 || undefined, {
+        timeoutMs: 10_000,
+        description: 'three outbound jobs running',
+      });
+      await waitFor(() => started.includes('main 1') || undefined, {
+        timeoutMs: 10_000,
+        description: 'main 1',
+      });
+      await sleep(POLL_INTERVAL_MS * 2);
+      expect(started.filter((s) => s.startsWith('main'))).toEqual(['main 1']);
+      expect(started.filter((s) => s.startsWith('outbound'))).toHaveLength(3);
+      // The outbound lane full, the main lane still takes its next job once its slot frees.
+      release.main = true;
+      await waitFor(() => started.includes('main 2') || undefined, {
+        timeoutMs: 10_000,
+        description: 'main 2',
+      });
+      expect(started.filter((s) => s.startsWith('outbound'))).toHaveLength(3);
+      release.outbound = true;
+      await waitFor(() => started.filter((s) => s.startsWith('outbound')).length === 4 || undefined, {
+        timeoutMs: 10_000,
+        description: 'the fourth outbound job',
+      });
+    } finally {
+      release.main = true;
+      release.outbound = true;
+      await laned.stop();
+      await pool.end();
+    }
+  });
+});

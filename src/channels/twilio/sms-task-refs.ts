@@ -19,6 +19,7 @@ export const smsSendMessageTask = {
   /** `bulk`: a campaign's send, which takes only the campaign share of the sender's throughput. */
   schema: z.object({ messageId: z.uuid(), bulk: z.boolean().optional() }),
   maxAttempts: 10,
+  lane: 'outbound',
 } satisfies TaskReference;
 
 export function smsSendJobKey(messageId: string): string {

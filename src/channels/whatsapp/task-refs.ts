@@ -26,6 +26,7 @@ export const sendMessageTask = {
   /** `bulk`: a campaign's send, which takes only the campaign share of the number's throughput. */
   schema: z.object({ messageId: z.uuid(), bulk: z.boolean().optional() }),
   maxAttempts: 10,
+  lane: 'outbound',
 } satisfies TaskReference;
 
 /**

@@ -35,6 +35,8 @@ export interface Config {
   readonly operatorApiToken: string | undefined;
   readonly worker: {
     readonly concurrency: number;
+    /** Jobs of the outbound lane (sends, campaign dispatchers) at once: they wait on providers, not the CPU. */
+    readonly outboundConcurrency: number;
     readonly pollIntervalMs: number;
     readonly staleAfterSeconds: number;
   };
@@ -197,6 +199,7 @@ export function toConfig(env: TEnvironment, secretKey: string, secretKeySource: 
     operatorApiToken: env.OPERATOR_API_TOKEN,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
+      outboundConcurrency: env.WORKER_OUTBOUND_CONCURRENCY,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
       staleAfterSeconds: env.WORKER_STALE_AFTER_SECONDS,
     },

@@ -77,6 +77,7 @@ export const ZEnvironment = z
     /** The instance operator's bearer token for /api/operator/v1 (workspace plans); unset: no operator API. */
     OPERATOR_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     WORKER_CONCURRENCY: positiveInt(64).default(2),
+    WORKER_OUTBOUND_CONCURRENCY: positiveInt(256).default(48),
     WORKER_POLL_INTERVAL_MS: positiveInt(60_000).default(2_000),
     WORKER_STALE_AFTER_SECONDS: positiveInt(86_400).default(60),
     SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),

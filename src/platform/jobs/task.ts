@@ -21,6 +21,14 @@ export type TJobEnvelope = z.infer<typeof ZJobEnvelope>;
  */
 export type TaskScope = 'tenant' | 'system';
 
+/**
+ * `outbound`: a job that spends most of its time waiting on a provider (a number's pacing, Meta's or
+ * Twilio's answer) rather than on the CPU: message sends and campaign dispatchers. They run in a lane of
+ * their own, many at once (WORKER_OUTBOUND_CONCURRENCY), so a campaign can reach the channel's rate and
+ * never takes the slots inbound messages are processed in. Absent: the worker's main lane.
+ */
+export type TaskLane = 'main' | 'outbound';
+
 export interface TaskContext<Scope extends TaskScope = TaskScope> {
   readonly tenantId: Scope extends 'tenant' ? string : null;
   readonly requestId: string;
@@ -45,6 +53,8 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Scope exte
   readonly scope?: Scope;
   /** Cron pattern (UTC) on which the worker queues this task itself; system tasks only. */
   readonly schedule?: string;
+  /** Absent means `main`. */
+  readonly lane?: TaskLane;
   handle(payload: z.infer<Schema>, context: TaskContext<Scope>): Promise<void>;
 }
 
@@ -57,11 +67,15 @@ export function defineTask<Schema extends z.ZodType, Scope extends TaskScope = '
 /** What enqueueing needs of a task: its identity, not its handler (which may need runtime dependencies). */
 export type TaskReference<Schema extends z.ZodType = z.ZodType, Scope extends TaskScope = 'tenant'> = Pick<
   TaskDefinition<Schema, Scope>,
-  'id' | 'schema' | 'scope' | 'maxAttempts'
+  'id' | 'schema' | 'scope' | 'maxAttempts' | 'lane'
 >;
 
 export function scopeOf(task: { readonly scope?: TaskScope }): TaskScope {
   return task.scope ?? 'tenant';
+}
+
+export function laneOf(task: { readonly lane?: TaskLane }): TaskLane {
+  return task.lane ?? 'main';
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of tasks of any payload and scope (handlers are contravariant)

@@ -18,7 +18,7 @@ import { traceJob } from '../observability/tracing.js';
 import { DeadLetterSweeper } from './dead-letters/sweeper.js';
 import { toGraphileLogger } from './graphile-logger.js';
 import { WorkerHeartbeat } from './heartbeat.js';
-import { type AnyTask, scopeOf, ZJobEnvelope } from './task.js';
+import { type AnyTask, laneOf, scopeOf, ZJobEnvelope } from './task.js';
 
 export interface WorkerOptions {
   /** Pool for graphile-worker itself (job fetching, LISTEN); separate from the HTTP pool. */
@@ -26,7 +26,13 @@ export interface WorkerOptions {
   db: Db;
   logger: Logger;
   tasks: readonly AnyTask[];
+  /** Jobs of the main lane run at once. */
   concurrency: number;
+  /**
+   * Jobs of the `outbound` lane (sends, campaign dispatchers) run at once, in a runner of their own on the
+   * same pool. Absent: every task runs in the main lane (tests that want one runner).
+   */
+  outboundConcurrency?: number | undefined;
   pollIntervalMs: number;
   staleAfterMs: number;
   /** How long a graceful stop waits for running jobs before they are released for a retry. */
@@ -74,34 +80,52 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (job.attempts >= job.max_attempts) deadLetters.nudge();
   });
 
-  let running = true;
-  const runner: Runner = await run({
-    pgPool: options.pool,
-    concurrency: options.concurrency,
-    pollInterval: options.pollIntervalMs,
-    noHandleSignals: true,
-    // Schedules are defined in code (a task's `schedule`); no crontab file is read.
-    parsedCronItems: cronItems(options.tasks),
-    logger: toGraphileLogger(options.logger),
-    taskList: toTaskList(options),
-    events,
-    gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
-    // Unbatched (the default), a finished job's completion (or failure) is written without being awaited, so
-    // stop() could resolve, and the pool close, before it lands: the job stays locked and runs again later.
-    // Batches, even of zero delay, are flushed by a graceful shutdown before it resolves.
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-  });
+  const lanes = splitLanes(options);
+  const runners: Runner[] = [];
+  const startRunner = async (tasks: readonly AnyTask[], concurrency: number, withCron: boolean) => {
+    const runner = await run({
+      pgPool: options.pool,
+      concurrency,
+      pollInterval: options.pollIntervalMs,
+      noHandleSignals: true,
+      // Schedules are defined in code (a task's `schedule`); no crontab file is read.
+      parsedCronItems: withCron ? cronItems(tasks) : [],
+      logger: toGraphileLogger(options.logger),
+      taskList: toTaskList(tasks, options),
+      events,
+      gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+      // Unbatched (the default), a finished job's completion (or failure) is written without being awaited,
+      // so stop() could resolve, and the pool close, before it lands: the job stays locked and runs again
+      // later. Batches, even of zero delay, are flushed by a graceful shutdown before it resolves.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    });
+    runners.push(runner);
+    return runner;
+  };
+  const main = await startRunner(lanes.main, options.concurrency, true);
+  if (lanes.outbound.length > 0) {
+    try {
+      await startRunner(lanes.outbound, options.outboundConcurrency ?? options.concurrency, false);
+    } catch (error) {
+      await main.stop();
+      throw error;
+    }
+  }
   heartbeat.start();
   deadLetters.start();
-  void runner.promise.finally(() => {
-    running = false;
-  });
+  let running = true;
+  // One runner stopping by itself (a fatal error) stops the worker: readiness then reports it.
+  for (const runner of runners) {
+    void runner.promise.finally(() => {
+      running = false;
+    });
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    // The runner may have stopped by itself (fatal error); its heartbeat must stop all the same.
-    if (running) await runner.stop();
+    // A runner may have stopped by itself (fatal error); the others and the heartbeat must stop all the same.
     running = false;
+    await Promise.all(runners.map((runner) => runner.stop().catch(() => undefined)));
     await heartbeat.stop();
     await deadLetters.stop();
     await Promise.all(pendingBeats);
@@ -137,9 +161,22 @@ function cronItems(tasks: readonly AnyTask[]) {
   );
 }
 
-function toTaskList(options: WorkerOptions): TaskList {
+/**
+ * The main lane's tasks and the outbound lane's. Without an outbound concurrency every task runs in the
+ * main lane. A scheduled task stays in the main lane, whose runner alone queues cron jobs.
+ */
+function splitLanes(options: WorkerOptions): { main: AnyTask[]; outbound: AnyTask[] } {
+  if (options.outboundConcurrency === undefined) return { main: [...options.tasks], outbound: [] };
+  const outbound = options.tasks.filter((task) => laneOf(task) === 'outbound');
+  for (const task of outbound) {
+    if (task.schedule !== undefined) throw new Error(`scheduled task ${task.id} must run in the main lane`);
+  }
+  return { main: options.tasks.filter((task) => laneOf(task) !== 'outbound'), outbound };
+}
+
+function toTaskList(tasks: readonly AnyTask[], options: WorkerOptions): TaskList {
   const list: TaskList = {};
-  for (const task of options.tasks) list[task.id] = toGraphileTask(task, options);
+  for (const task of tasks) list[task.id] = toGraphileTask(task, options);
   return list;
 }
 
