@@ -55,7 +55,12 @@ describe('loadConfig', () => {
     });
     expect(config.log.level).toBe('info');
     expect(config.metrics).toEqual({ host: '127.0.0.1', port: 9464, token: undefined });
-    expect(config.worker).toEqual({ concurrency: 2, pollIntervalMs: 2_000, staleAfterSeconds: 60 });
+    expect(config.worker).toEqual({
+      concurrency: 2,
+      outboundConcurrency: 48,
+      pollIntervalMs: 2_000,
+      staleAfterSeconds: 60,
+    });
     expect(config.shutdownTimeoutMs).toBe(10_000);
     expect(config.secretKey).toBe(SECRET);
     expect(config.secretKeySource).toBe('environment');
