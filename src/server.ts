@@ -21,7 +21,7 @@ import { type DatabaseLocation, locateDatabase } from './platform/db/connect.js'
 import { createClient, createDb, createPool, type Db } from './platform/db/database.js';
 import { appliedMigrations, expectedMigrations } from './platform/db/migrator.js';
 import { prepareDatabase } from './platform/db/prepare.js';
-import { createOutboundClient } from './platform/http/outbound/outbound-client.js';
+import { configuredOutboundClient } from './platform/http/outbound/outbound-client.js';
 import { WorkerHeartbeat } from './platform/jobs/heartbeat.js';
 import type { AnyTask } from './platform/jobs/task.js';
 import { type RunningWorker, startWorker } from './platform/jobs/worker.js';
@@ -112,10 +112,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       });
       closers.push(() => whatsappOutbound.close());
       // Phantombuster's API and result files, and the enrichment provider: one client, a breaker per provider.
-      const integrationsHttp = createOutboundClient({
-        connectTimeoutMs: config.outbound.connectTimeoutMs,
-        timeoutMs: config.outbound.timeoutMs,
-        allowPrivateHosts: config.outbound.allowPrivateHosts,
+      const integrationsHttp = configuredOutboundClient(config, {
         onBreakerChange: breakerGauge(metrics.circuitBreakersOpen, 'integrations'),
       });
       closers.push(() => integrationsHttp.close());

@@ -9,7 +9,7 @@ import type { BlobStore } from '../platform/blobs/blob-store.js';
 import { configuredBlobStore } from '../platform/blobs/configured-blob-store.js';
 import type { Config } from '../platform/config/config.js';
 import { backupKeyBytes } from '../platform/config/schema.js';
-import { createOutboundClient } from '../platform/http/outbound/outbound-client.js';
+import { configuredOutboundClient } from '../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../platform/logging/logger.js';
 
 export type WithOwnerUrl = <T>(
@@ -23,11 +23,7 @@ function keyOf(config: Config): Buffer {
 
 /** The configured media store (BLOB_DIR or the S3 bucket), for as long as `work` runs. */
 export async function withBlobStore<T>(config: Config, work: (blobs: BlobStore) => Promise<T>): Promise<T> {
-  const http = createOutboundClient({
-    connectTimeoutMs: config.outbound.connectTimeoutMs,
-    timeoutMs: config.outbound.timeoutMs,
-    allowPrivateHosts: config.outbound.allowPrivateHosts,
-  });
+  const http = configuredOutboundClient(config);
   try {
     return await work(configuredBlobStore(config, http));
   } finally {

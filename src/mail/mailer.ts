@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
-import { createOutboundClient } from '../platform/http/outbound/outbound-client.js';
+import { configuredOutboundClient } from '../platform/http/outbound/outbound-client.js';
 import { insertOutboxMail } from './mail-outbox.repository.js';
 import { assertSafeFrom, type TMailMessage } from './message.js';
 import { postmarkMailer } from './postmark-mailer.js';
@@ -23,10 +23,7 @@ export function createMailer(config: Config, db: Db): Mailer {
   if (transport === 'smtp' && smtpUrl) return smtpMailer(smtpUrl, config.mail.from);
   if (transport === 'postmark' && postmark.serverToken) {
     return postmarkMailer({
-      http: createOutboundClient({
-        connectTimeoutMs: config.outbound.connectTimeoutMs,
-        timeoutMs: config.outbound.timeoutMs,
-        allowPrivateHosts: config.outbound.allowPrivateHosts,
+      http: configuredOutboundClient(config, {
         // The mail job retries with its own backoff; in-call retries only for a short Retry-After.
         retry: { maxRetries: 2, initialDelayMs: 500, maxDelayMs: 5_000, maxRetryAfterMs: 5_000 },
       }),

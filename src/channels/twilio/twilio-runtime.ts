@@ -1,6 +1,9 @@
 import type { Config } from '../../platform/config/config.js';
 import type { Db } from '../../platform/db/database.js';
-import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import {
+  configuredOutboundClient,
+  type OutboundClient,
+} from '../../platform/http/outbound/outbound-client.js';
 import type { CallBridge, SmsSender } from '../../widgets/ports.js';
 import { createTwilioCallBridge } from './call-bridge.js';
 import { createTwilioRestClient, type TwilioRestClient } from './rest.client.js';
@@ -20,10 +23,7 @@ export function createTwilioRuntime(options: {
   const { config } = options;
   const http =
     options.http ??
-    createOutboundClient({
-      connectTimeoutMs: config.outbound.connectTimeoutMs,
-      timeoutMs: config.outbound.timeoutMs,
-      allowPrivateHosts: config.outbound.allowPrivateHosts,
+    configuredOutboundClient(config, {
       // Calls are placed by jobs, which retry later; a long in-call wait would only delay the ring.
       retry: { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 3_000 },
     });

@@ -3,7 +3,10 @@ import { configuredBlobStore } from '../../platform/blobs/configured-blob-store.
 import { createEncryptedBlobStore } from '../../platform/blobs/encrypted-blob-store.js';
 import type { Config } from '../../platform/config/config.js';
 import type { Db } from '../../platform/db/database.js';
-import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import {
+  configuredOutboundClient,
+  type OutboundClient,
+} from '../../platform/http/outbound/outbound-client.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { breakerGauge } from '../../platform/metrics/breaker-gauge.js';
 import type { Metrics } from '../../platform/metrics/metrics.js';
@@ -54,10 +57,7 @@ export function createWhatsappOutbound(options: WhatsappOutboundOptions): Whatsa
   const { config } = options;
   const http =
     options.http ??
-    createOutboundClient({
-      connectTimeoutMs: config.outbound.connectTimeoutMs,
-      timeoutMs: config.outbound.timeoutMs,
-      allowPrivateHosts: config.outbound.allowPrivateHosts,
+    configuredOutboundClient(config, {
       ...(options.metrics
         ? { onBreakerChange: breakerGauge(options.metrics.circuitBreakersOpen, 'whatsapp') }
         : {}),

@@ -193,11 +193,7 @@ export async function markAccepted(
     ])
     .executeTakeFirst();
   if (!updated) return undefined;
-  await publishInboxEvent(trx, {
-    type: 'message.updated',
-    conversationId: updated.conversationId,
-    messageId,
-  });
+  await publishMessageUpdated(trx, updated.conversationId, messageId);
   return { statusesWaiting: Boolean(updated.statusesWaiting) };
 }
 
@@ -223,11 +219,7 @@ export async function storeTemplateText(
     .returning('conversationId')
     .executeTakeFirst();
   if (updated) {
-    await publishInboxEvent(trx, {
-      type: 'message.updated',
-      conversationId: updated.conversationId,
-      messageId,
-    });
+    await publishMessageUpdated(trx, updated.conversationId, messageId);
   }
 }
 
@@ -246,11 +238,7 @@ export async function markAcceptedWithoutWamid(trx: TenantTransaction, messageId
     .returning('conversationId')
     .executeTakeFirst();
   if (updated) {
-    await publishInboxEvent(trx, {
-      type: 'message.updated',
-      conversationId: updated.conversationId,
-      messageId,
-    });
+    await publishMessageUpdated(trx, updated.conversationId, messageId);
   }
 }
 
@@ -273,11 +261,12 @@ export async function markSendFailed(
     .returning('conversationId')
     .executeTakeFirst();
   if (updated) {
-    await publishInboxEvent(trx, {
-      type: 'message.updated',
-      conversationId: updated.conversationId,
-      messageId,
-    });
+    await publishMessageUpdated(trx, updated.conversationId, messageId);
     await publishOutboundOutcomes(trx, [{ messageId, status: 'failed', errorCode: error.code }]);
   }
+}
+
+/** Tells the inbox that a message it shows changed (its status, its text). */
+function publishMessageUpdated(trx: TenantTransaction, conversationId: string, messageId: string) {
+  return publishInboxEvent(trx, { type: 'message.updated', conversationId, messageId });
 }

@@ -1,5 +1,8 @@
 import type { Config } from '../../platform/config/config.js';
-import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import {
+  configuredOutboundClient,
+  type OutboundClient,
+} from '../../platform/http/outbound/outbound-client.js';
 import { createHubspotClient, type HubspotClient } from './hubspot.client.js';
 import { RateLimiters } from './rate-limiter.js';
 
@@ -13,10 +16,7 @@ export function createHubspotRuntime(options: { config: Config; http?: OutboundC
   const { config } = options;
   const http =
     options.http ??
-    createOutboundClient({
-      connectTimeoutMs: config.outbound.connectTimeoutMs,
-      timeoutMs: config.outbound.timeoutMs,
-      allowPrivateHosts: config.outbound.allowPrivateHosts,
+    configuredOutboundClient(config, {
       // 429s are waited for by the account's limiter; other failures fail the job, which backs off.
       retry: { maxRetries: 0, initialDelayMs: 200, maxDelayMs: 2_000, maxRetryAfterMs: 10_000 },
     });

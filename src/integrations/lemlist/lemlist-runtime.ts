@@ -1,5 +1,8 @@
 import type { Config } from '../../platform/config/config.js';
-import { createOutboundClient, type OutboundClient } from '../../platform/http/outbound/outbound-client.js';
+import {
+  configuredOutboundClient,
+  type OutboundClient,
+} from '../../platform/http/outbound/outbound-client.js';
 import { createLemlistClient, type LemlistClient } from './lemlist.client.js';
 
 /** Lemlist for one process: the API client on its own outbound client. */
@@ -12,10 +15,7 @@ export function createLemlistRuntime(options: { config: Config; http?: OutboundC
   const { config } = options;
   const http =
     options.http ??
-    createOutboundClient({
-      connectTimeoutMs: config.outbound.connectTimeoutMs,
-      timeoutMs: config.outbound.timeoutMs,
-      allowPrivateHosts: config.outbound.allowPrivateHosts,
+    configuredOutboundClient(config, {
       // Lemlist allows 20 requests per 2 s per key and says how long to wait (Retry-After): 429s and 5xx
       // are retried in the call with exponential backoff; longer outages fail the recipient's job, which
       // backs off in its turn.

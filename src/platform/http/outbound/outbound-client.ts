@@ -11,6 +11,7 @@ import {
   timeout,
 } from 'cockatiel';
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import type { Config } from '../../config/config.js';
 import type { BreakerListener } from '../../metrics/breaker-gauge.js';
 import { reportBreaker } from '../../metrics/breaker-gauge.js';
 import { retryAfterBackoff } from './backoff.js';
@@ -312,5 +313,18 @@ function toOutboundError(error: unknown, url: URL): OutboundError | unknown {
     retryable: true,
     notSent: neverConnected(error),
     cause: error,
+  });
+}
+
+/** An outbound client with the configured timeouts and private-host exemptions, plus a caller's own options. */
+export function configuredOutboundClient(
+  config: Pick<Config, 'outbound'>,
+  options: Omit<OutboundClientOptions, 'connectTimeoutMs' | 'timeoutMs' | 'allowPrivateHosts'> = {},
+): OutboundClient {
+  return createOutboundClient({
+    connectTimeoutMs: config.outbound.connectTimeoutMs,
+    timeoutMs: config.outbound.timeoutMs,
+    allowPrivateHosts: config.outbound.allowPrivateHosts,
+    ...options,
   });
 }
