@@ -1,7 +1,7 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
-import { isUniqueViolation } from '../platform/db/errors.js';
+import { conflictOnDuplicate } from '../platform/db/errors.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import {
@@ -17,12 +17,7 @@ export interface CannedResponseInput {
   text: string;
 }
 
-function shortcutTaken(error: unknown): never {
-  if (isUniqueViolation(error)) {
-    throw new AppError('conflict', 'A canned response with this shortcut exists already', { cause: error });
-  }
-  throw error;
-}
+const shortcutTaken = conflictOnDuplicate('A canned response with this shortcut exists already');
 
 // The text is the tenant's wording, not personal data, but an audit entry needs only the shortcut.
 async function audit(

@@ -1,7 +1,7 @@
 import type { Actor } from '../api-keys/api-keys.service.js';
 import { auditChange } from '../audit/audit.repository.js';
 import type { Db } from '../platform/db/database.js';
-import { isUniqueViolation } from '../platform/db/errors.js';
+import { conflictOnDuplicate } from '../platform/db/errors.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError } from '../platform/http/app-error.js';
 import { publishInboxEvent } from '../realtime/inbox-events.js';
@@ -13,12 +13,7 @@ export interface LabelInput {
   color: string;
 }
 
-function nameTaken(error: unknown): never {
-  if (isUniqueViolation(error)) {
-    throw new AppError('conflict', 'A label with this name exists already', { cause: error });
-  }
-  throw error;
-}
+const nameTaken = conflictOnDuplicate('A label with this name exists already');
 
 async function audit(trx: TenantTransaction, tenantId: string, actor: Actor, action: string, label: Label) {
   await auditChange(trx, tenantId, actor, action, {

@@ -3,7 +3,7 @@ import { auditChange } from '../audit/audit.repository.js';
 import { listCustomFields, valueSchema } from '../contacts/custom-fields/custom-fields.js';
 import type { CustomFieldType } from '../contacts/custom-fields/custom-fields.table.js';
 import type { Db } from '../platform/db/database.js';
-import { isUniqueViolation } from '../platform/db/errors.js';
+import { conflictOnDuplicate } from '../platform/db/errors.js';
 import { type TenantTransaction, withTenant } from '../platform/db/tenant-context.js';
 import { AppError, type ErrorDetail } from '../platform/http/app-error.js';
 import { type Page, type PageCursor, pageOf } from '../platform/http/cursor.js';
@@ -106,12 +106,7 @@ function toView(row: {
   return { ...row, filter: parseStoredFilter(row.filter) };
 }
 
-function nameTaken(error: unknown): never {
-  if (isUniqueViolation(error)) {
-    throw new AppError('conflict', 'A segment with this name exists already', { cause: error });
-  }
-  throw error;
-}
+const nameTaken = conflictOnDuplicate('A segment with this name exists already');
 
 // The filter names labels, stages and fields, not people: the audit entry keeps the name and id only.
 async function audit(

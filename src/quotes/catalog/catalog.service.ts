@@ -1,7 +1,7 @@
 import type { Actor } from '../../api-keys/api-keys.service.js';
 import { auditChange } from '../../audit/audit.repository.js';
 import type { Db } from '../../platform/db/database.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
+import { conflictOnDuplicate } from '../../platform/db/errors.js';
 import { withTenant } from '../../platform/db/tenant-context.js';
 import { AppError } from '../../platform/http/app-error.js';
 import type { Page, PageCursor } from '../../platform/http/cursor.js';
@@ -18,12 +18,7 @@ import {
   updateCatalogItem,
 } from './catalog.repository.js';
 
-function skuTaken(error: unknown): never {
-  if (isUniqueViolation(error)) {
-    throw new AppError('conflict', 'A catalog item with this SKU exists already', { cause: error });
-  }
-  throw error;
-}
+const skuTaken = conflictOnDuplicate('A catalog item with this SKU exists already');
 
 export async function createCatalogItem(
   db: Db,
