@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import {
   type JobHelpers,
   parseCronItems,
@@ -91,7 +91,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       // Schedules are defined in code (a task's `schedule`); no crontab file is read.
       parsedCronItems: withCron ? cronItems(tasks) : [],
       logger: toGraphileLogger(options.logger),
-      taskList: toTaskList(tasks, options),
+      taskList: toTaskList(tasks, options, concurrency),
       events,
       gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
       // Unbatched (the default), a finished job's completion (or failure) is written without being awaited,
@@ -174,14 +174,20 @@ function splitLanes(options: WorkerOptions): { main: AnyTask[]; outbound: AnyTas
   return { main: options.tasks.filter((task) => laneOf(task) !== 'outbound'), outbound };
 }
 
-function toTaskList(tasks: readonly AnyTask[], options: WorkerOptions): TaskList {
+/** Listeners one running job may hold on its runner's abort signal at a time (a pacer's wait, a sleep). */
+const ABORT_LISTENERS_PER_JOB = 4;
+
+function toTaskList(tasks: readonly AnyTask[], options: WorkerOptions, concurrency: number): TaskList {
   const list: TaskList = {};
-  for (const task of tasks) list[task.id] = toGraphileTask(task, options);
+  for (const task of tasks) list[task.id] = toGraphileTask(task, options, concurrency);
   return list;
 }
 
-function toGraphileTask(task: AnyTask, options: WorkerOptions): Task {
+function toGraphileTask(task: AnyTask, options: WorkerOptions, concurrency: number): Task {
   return async (rawPayload: unknown, helpers: JobHelpers) => {
+    // Every job of a runner gets the runner's one abort signal: a lane of 48 waiting sends holds more
+    // listeners on it than Node's default warning threshold (10) without leaking any.
+    if (helpers.abortSignal) setMaxListeners(concurrency * ABORT_LISTENERS_PER_JOB, helpers.abortSignal);
     const envelope = ZJobEnvelope.parse(rawPayload);
     const scope = scopeOf(task);
     // A tenant task must know its tenant, and a system task must not have one: either mismatch is a bug
