@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { describeError } from '../api/client';
 import { keys } from '../api/queries';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { ErrorNote, QueryError } from '../common/feedback';
 import { formatNumber, fullTime } from '../common/format';
 import { useView } from '../common/view';
@@ -93,31 +93,17 @@ export function CampaignDetail(props: { campaign: Campaign; canManage: boolean }
       <ErrorNote message={act.error ? describeError(act.error) : null} />
       <RecipientTable campaignId={campaign.id} />
       {confirmCancel && (
-        <Dialog
+        <ConfirmDialog
           title={t('campaigns.detail.cancelTitle')}
-          role="alertdialog"
+          cancel={t('campaigns.detail.keepSending')}
+          confirm={t('campaigns.detail.cancel')}
           onClose={() => setConfirmCancel(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setConfirmCancel(false)}>
-                {t('campaigns.detail.keepSending')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setConfirmCancel(false);
-                  act.mutate('cancel');
-                }}
-              >
-                {t('campaigns.detail.cancel')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            act.mutate('cancel');
+          }}
         >
           <p>{t('campaigns.detail.cancelText')}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { describeError } from '../api/client';
 import { keys } from '../api/queries';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
 import { useView } from '../common/view';
 import { rich, t } from '../i18n/i18n';
@@ -270,31 +270,17 @@ export function CampaignEditor(props: { campaign: Campaign | null; canManage: bo
         />
       )}
       {confirmDelete && campaign && (
-        <Dialog
+        <ConfirmDialog
           title={t('campaigns.editor.deleteTitle')}
-          role="alertdialog"
+          cancel={t('campaigns.editor.keep')}
+          confirm={t('campaigns.editor.delete')}
           onClose={() => setConfirmDelete(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setConfirmDelete(false)}>
-                {t('campaigns.editor.keep')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setConfirmDelete(false);
-                  remove.mutate();
-                }}
-              >
-                {t('campaigns.editor.delete')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            remove.mutate();
+          }}
         >
           <p>{t('campaigns.editor.deleteText', { name: campaign.name })}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
       <ErrorNote message={remove.error ? describeError(remove.error) : null} />
     </section>

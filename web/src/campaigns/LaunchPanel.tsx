@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { describeError } from '../api/client';
 import { keys } from '../api/queries';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
 import { formatNumber, fullTime } from '../common/format';
 import { t } from '../i18n/i18n';
@@ -98,28 +98,15 @@ export function LaunchPanel(props: { campaign: Campaign; unsaved: boolean }) {
       )}
       <ErrorNote message={launch.error ? describeError(launch.error) : null} />
       {confirm && preview.data && (
-        <Dialog
+        <ConfirmDialog
           title={when === 'later' ? t('campaigns.launch.scheduleTitle') : t('campaigns.launch.launchTitle')}
-          role="alertdialog"
+          cancel={t('campaigns.launch.notYet')}
+          confirm={when === 'later' ? t('campaigns.launch.scheduleShort') : t('campaigns.launch.launchShort')}
+          tone="primary"
           onClose={() => setConfirm(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setConfirm(false)}>
-                {t('campaigns.launch.notYet')}
-              </button>
-              <button
-                type="button"
-                className="primary"
-                onClick={() => {
-                  setConfirm(false);
-                  launch.mutate();
-                }}
-              >
-                {when === 'later' ? t('campaigns.launch.scheduleShort') : t('campaigns.launch.launchShort')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            launch.mutate();
+          }}
         >
           <p>
             {when === 'later' && wallClock(at)
@@ -130,7 +117,7 @@ export function LaunchPanel(props: { campaign: Campaign; unsaved: boolean }) {
                 })
               : t('campaigns.launch.confirmNow', { count: preview.data.eligible, name: campaign.name })}
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

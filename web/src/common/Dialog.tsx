@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { t } from '../i18n/i18n';
 
 /**
  * A modal dialog on the platform's own <dialog> and showModal(): the rest of the page becomes inert, Tab
@@ -31,5 +32,48 @@ export function Dialog(props: {
       {props.children}
       <div className="dialog-actions">{props.actions}</div>
     </dialog>
+  );
+}
+
+/**
+ * "Are you sure?" before an action: the safe choice (Cancel, or `cancel`) takes focus when it opens, the
+ * other button closes the dialog and then acts.
+ */
+export function ConfirmDialog(props: {
+  title: string;
+  children: ReactNode;
+  confirm: string;
+  /** `danger` for what deletes, ends or disconnects; `primary` for a weighty but wanted step (a launch). */
+  tone?: 'danger' | 'primary';
+  cancel?: string;
+  onClose: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <Dialog
+      title={props.title}
+      role="alertdialog"
+      onClose={props.onClose}
+      actions={
+        <>
+          {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
+          <button type="button" autoFocus onClick={props.onClose}>
+            {props.cancel ?? t('common.cancel')}
+          </button>
+          <button
+            type="button"
+            className={props.tone ?? 'danger'}
+            onClick={() => {
+              props.onClose();
+              props.onConfirm();
+            }}
+          >
+            {props.confirm}
+          </button>
+        </>
+      }
+    >
+      {props.children}
+    </Dialog>
   );
 }

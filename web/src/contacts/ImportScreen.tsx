@@ -3,7 +3,7 @@ import { type DragEvent, type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, describeError, withQuery } from '../api/client';
 import { keys } from '../api/queries';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { Empty, ErrorNote, QueryError } from '../common/feedback';
 import { formatNumber, fullTime } from '../common/format';
 import { useView } from '../common/view';
@@ -270,31 +270,17 @@ function ImportPage(props: { id: string }) {
         </>
       )}
       {confirmUndo && data && (
-        <Dialog
+        <ConfirmDialog
           title={t('import.undoTitle')}
-          role="alertdialog"
+          cancel={t('import.keep')}
+          confirm={t('import.undo')}
           onClose={() => setConfirmUndo(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setConfirmUndo(false)}>
-                {t('import.keep')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setConfirmUndo(false);
-                  act.mutate('undo');
-                }}
-              >
-                {t('import.undo')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            act.mutate('undo');
+          }}
         >
           <p>{t('import.undoHint', { created: data.progress.created, updated: data.progress.updated })}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { WhatsappChannelSettings } from '../api/types';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { fullTime } from '../common/format';
 import { t } from '../i18n/i18n';
 
@@ -75,31 +75,16 @@ export function ChannelCard(props: {
       {mode === 'edit' && <EditForm channel={channel} onSave={change} onCancel={() => setMode('view')} />}
       {mode === 'rotate' && <RotateForm onSave={change} onCancel={() => setMode('view')} />}
       {disabling && (
-        <Dialog
+        <ConfirmDialog
           title={t('channels.disableTitle', { name: channel.name })}
-          role="alertdialog"
+          confirm={t('channels.disableChannel')}
           onClose={() => setDisabling(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDisabling(false)}>
-                {t('common.cancel')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setDisabling(false);
-                  toggle('disable');
-                }}
-              >
-                {t('channels.disableChannel')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            toggle('disable');
+          }}
         >
           <p>{t('channels.disableHint')}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </>
   );

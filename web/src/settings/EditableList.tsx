@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { api } from '../api/client';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { Empty, ErrorNote } from '../common/feedback';
 import { t } from '../i18n/i18n';
 import { attempt, useList } from './use-list';
@@ -70,32 +70,17 @@ export function EditableList<T extends { id: string }>(props: {
         {props.create.form((input) => change(() => api('POST', props.path, input)))}
       </section>
       {deleting && (
-        <Dialog
+        <ConfirmDialog
           title={props.remove.title(deleting)}
-          role="alertdialog"
+          confirm={props.remove.action}
           onClose={() => setDeleting(null)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDeleting(null)}>
-                {t('common.cancel')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const { id } = deleting;
-                  setDeleting(null);
-                  void change(() => api('DELETE', `${props.path}/${id}`));
-                }}
-              >
-                {props.remove.action}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            const { id } = deleting;
+            void change(() => api('DELETE', `${props.path}/${id}`));
+          }}
         >
           <p>{props.remove.hint}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </>
   );

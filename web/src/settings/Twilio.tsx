@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api, describeError } from '../api/client';
 import { keys } from '../api/queries';
 import type { TwilioConnection, TwilioNumber } from '../api/types';
-import { Dialog } from '../common/Dialog';
+import { ConfirmDialog } from '../common/Dialog';
 import { Empty, ErrorNote } from '../common/feedback';
 import { fullTime } from '../common/format';
 import { t } from '../i18n/i18n';
@@ -210,31 +210,16 @@ export function Twilio() {
         </button>
       </form>
       {disconnecting && (
-        <Dialog
+        <ConfirmDialog
           title={t('twilio.disconnectTitle')}
-          role="alertdialog"
+          confirm={t('twilio.disconnectShort')}
           onClose={() => setDisconnecting(false)}
-          actions={
-            <>
-              {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes focus when the dialog opens */}
-              <button type="button" autoFocus onClick={() => setDisconnecting(false)}>
-                {t('common.cancel')}
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setDisconnecting(false);
-                  void attempt(() => api('DELETE', '/twilio/connection'), setError, reload);
-                }}
-              >
-                {t('twilio.disconnectShort')}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            void attempt(() => api('DELETE', '/twilio/connection'), setError, reload);
+          }}
         >
           <p>{t('twilio.disconnectHint')}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </>
   );
