@@ -47,9 +47,23 @@ describe('settings pages in the dashboard', { timeout: 90_000 }, () => {
     await twoFactor.getByRole('button', { name: 'Make new recovery codes' }).click();
     const confirm = page.getByRole('dialog', { name: 'Confirm your password' });
     await confirm.getByLabel('Password').fill(stack.operator.password);
+    // The answer with the new session held back, as on a slow network: the live channel's notice that the
+    // old session ended comes first (the page shows the live channel offline), and must not sign the member
+    // out.
+    const reauthenticate = '**/api/v1/auth/reauthenticate';
+    let heldUntilOffline = false;
+    await page.route(reauthenticate, async (route) => {
+      const response = await route.fetch();
+      await page.getByRole('status').getByText('Offline — reconnecting').waitFor({ timeout: 10_000 });
+      heldUntilOffline = true;
+      await route.fulfill({ response });
+    });
     await confirm.getByRole('button', { name: 'Confirm' }).click();
     const codes = twoFactor.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
     await codes.first().waitFor();
+    await page.unroute(reauthenticate);
+    expect(heldUntilOffline).toBe(true);
+    await page.getByText('Live', { exact: true }).waitFor();
     expect(await codes.count()).toBe(10);
     const recoveryCode = (await codes.nth(0).textContent()) ?? '';
     await expect(

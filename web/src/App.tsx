@@ -1,6 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, type ReactNode, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { Navigate, NavLink, Route, Routes, useParams } from 'react-router';
+import { sessionSettled } from './api/client';
 import { createQueryClient } from './api/queries';
 import type { Session } from './api/types';
 import { ACCOUNT_PATHS } from './auth/account-paths';
@@ -129,7 +130,17 @@ function Workspace(props: { controls: SessionControls }) {
   // Keyed by workspace: its socket and its cache of server answers end with it.
   return (
     <WorkspaceCache key={session.activeTenant.id}>
-      <LiveProvider onSessionEnded={() => void reload().catch(signedOut)}>
+      {/* The session may be being replaced (re-authentication): its new cookie first, then a fresh look. */}
+      <LiveProvider
+        onSessionEnded={() =>
+          sessionSettled()
+            .then(reload)
+            .catch(() => {
+              signedOut();
+              return false;
+            })
+        }
+      >
         <LiveQuerySync />
         <Shell session={session} onSignOut={signOut} onSwitchTenant={switchTenant}>
           <Routes>

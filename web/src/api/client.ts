@@ -20,6 +20,33 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** Requests under way that replace the session: its new cookie comes with their answer. */
+const replacingSession = new Set<Promise<unknown>>();
+
+/**
+ * Runs a request that replaces the session (re-authentication, a workspace switch). The server ends the
+ * old session when it issues the new one, and the live channel says so at once: that notice, or a 401 to
+ * a request sent with the old cookie, can arrive before the answer that sets the new cookie. Whoever
+ * would sign out on them waits for `sessionSettled()` first.
+ */
+export function replaceSession<T>(request: () => Promise<T>): Promise<T> {
+  const pending = request();
+  replacingSession.add(pending);
+  const done = () => replacingSession.delete(pending);
+  pending.then(done, done);
+  return pending;
+}
+
+/** Whether a request that replaces the session is under way. */
+export function sessionReplacing(): boolean {
+  return replacingSession.size > 0;
+}
+
+/** Resolves once no request that replaces the session is under way (whatever their outcome). */
+export async function sessionSettled(): Promise<void> {
+  while (replacingSession.size > 0) await Promise.allSettled([...replacingSession]);
+}
+
 /** Called when any request answers 401: the session has ended. */
 export function setUnauthenticatedHandler(handler: () => void): void {
   onUnauthenticated = handler;

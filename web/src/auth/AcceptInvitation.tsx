@@ -11,7 +11,7 @@ import { useSubmit } from './use-submit';
 interface Props {
   token: string;
   state: SessionState;
-  reload: () => Promise<void>;
+  reload: () => Promise<unknown>;
   switchTenant: (tenantId: string) => Promise<void>;
   signOut: () => Promise<void>;
 }
@@ -43,7 +43,7 @@ export function AcceptInvitation(props: Props) {
 
 function ChoosePassword(props: {
   token: string;
-  reload: () => Promise<void>;
+  reload: () => Promise<unknown>;
   onExistingAccount: () => void;
 }) {
   const [displayName, setDisplayName] = useState('');

@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useRef, useState } from 'react';
-import { api, describeError, errorDetail, setCsrfToken } from '../api/client';
+import { api, describeError, errorDetail, replaceSession, setCsrfToken } from '../api/client';
 import { Dialog } from '../common/Dialog';
 import { ErrorNote } from '../common/feedback';
 import { t } from '../i18n/i18n';
@@ -57,7 +57,9 @@ function PasswordDialog(props: { pending: Pending }) {
     if (busy.current) return;
     busy.current = true;
     try {
-      const { csrfToken } = await api<{ csrfToken: string }>('POST', '/auth/reauthenticate', { password });
+      const { csrfToken } = await replaceSession(() =>
+        api<{ csrfToken: string }>('POST', '/auth/reauthenticate', { password }),
+      );
       setCsrfToken(csrfToken);
       props.pending.retry();
     } catch (caught) {

@@ -8,7 +8,7 @@ import { Field, SecondFactorField, useSecondFactor } from './fields';
 import { useSubmit } from './use-submit';
 
 /** Email and password; then, when the account has two-factor authentication, its code. */
-export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<void>; intro?: string }) {
+export function SignIn(props: { secondFactor: boolean; onSignedIn: () => Promise<unknown>; intro?: string }) {
   const [step, setStep] = useState<'password' | 'code'>(props.secondFactor ? 'code' : 'password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');

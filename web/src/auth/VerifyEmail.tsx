@@ -11,7 +11,7 @@ type Outcome = 'verified' | 'changed';
  * `/verify-email#token=…`: confirms the address, or completes an address change. It waits for a click
  * rather than posting on load: mail scanners that open links and run their script must not confirm.
  */
-export function VerifyEmail(props: { token: string; onDone: () => Promise<void> }) {
+export function VerifyEmail(props: { token: string; onDone: () => Promise<unknown> }) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const { busy, error, submit } = useSubmit(async () => {
     const answer = await api<{ outcome: Outcome }>('POST', '/auth/verify-email', { token: props.token });

@@ -10,7 +10,7 @@ import { VerifyEmail } from './VerifyEmail';
 
 interface SessionControls {
   state: SessionState;
-  reload: () => Promise<void>;
+  reload: () => Promise<unknown>;
   signOut: () => Promise<void>;
   signedOut: () => void;
   switchTenant: (tenantId: string) => Promise<void>;

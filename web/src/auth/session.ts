@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, api, setCsrfToken, setUnauthenticatedHandler } from '../api/client';
+import {
+  ApiError,
+  api,
+  replaceSession,
+  sessionReplacing,
+  sessionSettled,
+  setCsrfToken,
+  setUnauthenticatedHandler,
+} from '../api/client';
 import type { Session } from '../api/types';
 
 export type SessionState =
@@ -17,16 +25,19 @@ export function useSession() {
     setState(session.mfaPending ? { status: 'second-factor' } : { status: 'signed-in', session });
   }, []);
 
-  const reload = useCallback(async () => {
+  /** Reads the session again; resolves whether it is a signed-in one. */
+  const reload = useCallback(async (): Promise<boolean> => {
     try {
-      adopt(await api<Session>('GET', '/auth/session', undefined, { quietUnauthenticated: true }));
+      const session = await api<Session>('GET', '/auth/session', undefined, { quietUnauthenticated: true });
+      adopt(session);
+      return !session.mfaPending;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         setCsrfToken(null);
         setState({ status: 'signed-out' });
-      } else {
-        throw error;
+        return false;
       }
+      throw error;
     }
   }, [adopt]);
 
@@ -35,10 +46,19 @@ export function useSession() {
     setState({ status: 'signed-out' });
   }, []);
 
-  useEffect(() => {
-    setUnauthenticatedHandler(signedOut);
-    reload().catch(() => setState({ status: 'signed-out' }));
+  /**
+   * The session ended (a 401, the live channel's notice): signed out, unless a request replacing the
+   * session is under way, whose new cookie is then read again once it has answered.
+   */
+  const sessionEnded = useCallback(() => {
+    if (!sessionReplacing()) return signedOut();
+    void sessionSettled().then(reload).catch(signedOut);
   }, [reload, signedOut]);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(sessionEnded);
+    reload().catch(() => setState({ status: 'signed-out' }));
+  }, [reload, sessionEnded]);
 
   const signOut = useCallback(async () => {
     await api('POST', '/auth/logout').catch(() => undefined);
@@ -46,7 +66,8 @@ export function useSession() {
   }, [signedOut]);
 
   const switchTenant = useCallback(
-    async (tenantId: string) => adopt(await api<Session>('POST', '/auth/switch-tenant', { tenantId })),
+    async (tenantId: string) =>
+      adopt(await replaceSession(() => api<Session>('POST', '/auth/switch-tenant', { tenantId }))),
     [adopt],
   );
 

@@ -8,7 +8,8 @@ export interface LiveOptions {
   onResync: () => void;
   onState: (state: LiveState) => void;
   /** The server closed with 4001: the session ended or now works elsewhere; ask the server which. */
-  onSessionEnded: () => void;
+  /** Resolves whether the member is still signed in (to the same workspace) under a new session. */
+  onSessionEnded: () => Promise<boolean>;
 }
 
 const SESSION_ENDED = 4001;
@@ -56,7 +57,11 @@ export function connectLive(options: LiveOptions): () => void {
       socket = null;
       options.onState('offline');
       if (close.code === SESSION_ENDED) {
-        options.onSessionEnded();
+        // The session this socket was opened with ended. A new one may have replaced it (re-authentication):
+        // then the channel opens again, with the new session's cookie.
+        void options.onSessionEnded().then((stillSignedIn) => {
+          if (stillSignedIn && !stopped && socket === null) open();
+        });
         return;
       }
       const delay = Math.random() * Math.min(MAX_DELAY_MS, 500 * 2 ** attempt);

@@ -12,7 +12,7 @@ interface LiveContextValue {
 const LiveContext = createContext<LiveContextValue>({ state: 'offline', subscribe: () => () => {} });
 
 /** One socket for the whole page; screens subscribe to the events they show. */
-export function LiveProvider(props: { children: ReactNode; onSessionEnded: () => void }) {
+export function LiveProvider(props: { children: ReactNode; onSessionEnded: () => Promise<boolean> }) {
   const [state, setState] = useState<LiveState>('connecting');
   const listeners = useRef(new Set<Listener>());
   const onSessionEnded = useRef(props.onSessionEnded);

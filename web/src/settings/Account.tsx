@@ -20,7 +20,7 @@ interface SessionItem {
 }
 
 /** The signed-in person's own settings: password, two-factor, address, and where they are signed in. */
-export function Account(props: { session: Session; onSessionChanged: () => Promise<void> }) {
+export function Account(props: { session: Session; onSessionChanged: () => Promise<unknown> }) {
   return (
     <>
       <h1>{t('settings.page.account')}</h1>
@@ -37,7 +37,7 @@ export function Account(props: { session: Session; onSessionChanged: () => Promi
  * The dashboard's language, stored for this person on the server (ADR 0045); "the browser's language"
  * stores null. The session's reload switches the dashboard over.
  */
-function LanguagePicker(props: { chosen: Locale | null; onSessionChanged: () => Promise<void> }) {
+function LanguagePicker(props: { chosen: Locale | null; onSessionChanged: () => Promise<unknown> }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const choose = async (value: string) => {

@@ -51,7 +51,7 @@ interface SettingsPage {
   title: () => string;
   /** Who sees it: owners and admins (`admin`), owners only (`owner`), or everyone. */
   access?: 'admin' | 'owner';
-  render: (context: { session: Session; role: Role; onSessionChanged: () => Promise<void> }) => ReactNode;
+  render: (context: { session: Session; role: Role; onSessionChanged: () => Promise<unknown> }) => ReactNode;
 }
 
 /** The settings nav, in order: a new page is one entry here. */
@@ -139,7 +139,7 @@ function visible(page: SettingsPage, role: Role): boolean {
   return true;
 }
 
-export function Settings(props: { session: Session; onSessionChanged: () => Promise<void> }) {
+export function Settings(props: { session: Session; onSessionChanged: () => Promise<unknown> }) {
   const { page: requested } = useParams();
   const role = props.session.activeTenant?.role ?? 'agent';
   const pages = PAGES.filter((page) => visible(page, role));
